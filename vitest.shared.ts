@@ -1,0 +1,13 @@
+// Shared by every package's vitest.config.ts: resolve workspace packages to their TypeScript
+// sources (the `source` export condition) so tests never need a build of their dependencies.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  resolve: { conditions: ['source'] },
+  ssr: { resolve: { conditions: ['source'] } },
+  test: {
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+  },
+});
