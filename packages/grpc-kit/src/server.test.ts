@@ -1,0 +1,133 @@
+import { Code } from '@connectrpc/connect';
+import { RatesService, health } from '@billing/contracts';
+import { REQUEST_ID_HEADER } from '@billing/runtime';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGrpcClient } from './client.ts';
+import { createGrpcServer, serve, type GrpcServer } from './server.ts';
+import { grpcurl } from './testing/grpcurl.ts';
+import { failureOf } from './testing/connect-error.ts';
+import { recordingLogger } from './testing/recording-logger.ts';
+
+const { HealthCheckResponse_ServingStatus: Status } = health;
+
+// A real server on a free loopback port, called by a real gRPC client and by the real grpcurl.
+describe('createGrpcServer on a real port', () => {
+  const logger = recordingLogger();
+  let dependencyUp = true;
+  let server: GrpcServer;
+  let address: string;
+
+  beforeAll(async () => {
+    server = await createGrpcServer({
+      services: [
+        serve(RatesService, {
+          getRate: (request) => ({ rate: { base: request.base, quote: request.quote, rate: '2.7150', source: 'test' } }),
+          listRates: () => {
+            throw new Error('select * from secrets failed');
+          },
+        }),
+      ],
+      healthChecks: { dependency: async () => dependencyUp },
+      healthWatchIntervalMs: 20,
+      logger,
+      port: 0,
+      host: '127.0.0.1',
+    });
+    address = `127.0.0.1:${server.port}`;
+  });
+
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('listens on the free port it picked', () => {
+    expect(server.port).toBeGreaterThan(0);
+  });
+
+  it('answers a real gRPC client and echoes its request id', async () => {
+    const client = createGrpcClient(RatesService, `http://${address}`, { requestId: () => 'req_kit_test' });
+    let echoed: string | null = null;
+    const response = await client.getRate(
+      { base: 'USD', quote: 'GEL' },
+      { onHeader: (headers) => (echoed = headers.get(REQUEST_ID_HEADER)) },
+    );
+    expect(response.rate?.rate).toBe('2.7150');
+    expect(echoed).toBe('req_kit_test');
+    const line = logger.lines.find((entry) => entry.message === 'grpc call' && entry.fields.requestId === 'req_kit_test');
+    expect(line?.fields).toMatchObject({ procedure: 'rates.v1.RatesService/GetRate', code: 'ok' });
+  });
+
+  it('turns an unexpected handler error into a bare internal error for the client', async () => {
+    const client = createGrpcClient(RatesService, `http://${address}`);
+    const error = await failureOf(client.listRates({}));
+    expect(error.code).toBe(Code.Internal);
+    expect(error.message).not.toContain('secrets');
+  });
+
+  it('lists its services to grpcurl through reflection', async () => {
+    const result = await grpcurl(address, ['list']);
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim().split('\n').sort()).toEqual([
+      'grpc.health.v1.Health',
+      'grpc.reflection.v1.ServerReflection',
+      'grpc.reflection.v1alpha.ServerReflection',
+      'rates.v1.RatesService',
+    ]);
+  });
+
+  it('describes a service and a message to grpcurl', async () => {
+    const service = await grpcurl(address, ['describe', 'rates.v1.RatesService']);
+    expect(service.exitCode).toBe(0);
+    expect(service.stdout).toContain('rpc GetRate ( .rates.v1.GetRateRequest ) returns ( .rates.v1.GetRateResponse );');
+    const message = await grpcurl(address, ['describe', 'rates.v1.GetRateRequest']);
+    expect(message.stdout).toContain('.google.protobuf.Timestamp at = 3;');
+  });
+
+  it('calls a method from grpcurl with JSON', async () => {
+    const result = await grpcurl(address, ['rates.v1.RatesService/GetRate'], { data: { base: 'USD', quote: 'GEL' } });
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ rate: { base: 'USD', quote: 'GEL', rate: '2.7150', source: 'test' } });
+  });
+
+  it('reports health to grpcurl: SERVING, NOT_SERVING while a dependency is down, NotFound for strangers', async () => {
+    const up = await grpcurl(address, ['grpc.health.v1.Health/Check']);
+    expect(JSON.parse(up.stdout)).toEqual({ status: 'SERVING' });
+    dependencyUp = false;
+    const down = await grpcurl(address, ['grpc.health.v1.Health/Check'], { data: { service: 'rates.v1.RatesService' } });
+    expect(JSON.parse(down.stdout)).toEqual({ status: 'NOT_SERVING' });
+    dependencyUp = true;
+    const unknown = await grpcurl(address, ['grpc.health.v1.Health/Check'], { data: { service: 'nope.v1.Nope' } });
+    expect(unknown.exitCode).not.toBe(0);
+    expect(unknown.stderr).toContain('NotFound');
+  });
+});
+
+describe('closing a server', () => {
+  it('tells health watchers NOT_SERVING, ends their streams, and stops listening', async () => {
+    const server = await createGrpcServer({ services: [], logger: recordingLogger(), port: 0, host: '127.0.0.1' });
+    const client = createGrpcClient(health.Health, `http://127.0.0.1:${server.port}`, { timeoutMs: 10_000 });
+    const seen: number[] = [];
+    const watching = (async () => {
+      for await (const update of client.watch({ service: '' })) {
+        seen.push(update.status);
+        if (seen.length === 1) void server.close();
+      }
+    })();
+    await watching;
+    await server.close();
+    expect(seen).toEqual([Status.SERVING, Status.NOT_SERVING]);
+    const after = await failureOf(client.check({}));
+    expect(after.code).toBe(Code.Unavailable);
+  });
+
+  it('refuses to start on a port that is taken', async () => {
+    const first = await createGrpcServer({ services: [], logger: recordingLogger(), port: 0, host: '127.0.0.1' });
+    try {
+      await expect(
+        createGrpcServer({ services: [], logger: recordingLogger(), port: first.port, host: '127.0.0.1' }),
+      ).rejects.toThrow(/EADDRINUSE/);
+    } finally {
+      await first.close();
+    }
+  });
+});

@@ -1,0 +1,105 @@
+import { once } from 'node:events';
+import { createServer, type Http2Session } from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import type { DescService } from '@bufbuild/protobuf';
+import type { ConnectRouter, ServiceImpl } from '@connectrpc/connect';
+import { connectNodeAdapter } from '@connectrpc/connect-node';
+import { healthService, type HealthCheck } from './health.ts';
+import type { GrpcLogger } from './logger.ts';
+import { reflectionServices } from './reflection.ts';
+import { requestIdInterceptor } from './request-id.ts';
+
+/** One service to serve: its generated descriptor and how to route it. Made by `serve`. */
+export interface ServedService {
+  readonly service: DescService;
+  readonly register: (router: ConnectRouter) => void;
+}
+
+/** Pairs a service with its implementation, checked against that service's own descriptor. */
+export function serve<S extends DescService>(service: S, impl: ServiceImpl<S>): ServedService {
+  return { service, register: (router) => router.service(service, impl) };
+}
+
+export interface GrpcServerOptions {
+  services: readonly ServedService[];
+  /** Dependency checks behind grpc.health.v1; every served service is SERVING only while all pass. */
+  healthChecks?: Readonly<Record<string, HealthCheck>>;
+  logger: GrpcLogger;
+  /** 0 picks a free port; the real one is on the returned server. */
+  port: number;
+  host?: string;
+  /** How long close() lets calls in flight finish before cutting connections. */
+  drainTimeoutMs?: number;
+  healthWatchIntervalMs?: number;
+}
+
+export interface GrpcServer {
+  readonly port: number;
+  readonly host: string;
+  /** Reports NOT_SERVING, stops accepting calls, lets calls in flight finish, then closes. */
+  close(): Promise<void>;
+}
+
+/**
+ * A plaintext HTTP/2 server speaking gRPC (and Connect and gRPC-Web, which come free) for the
+ * given services, plus grpc.health.v1 and server reflection. Nothing listens until this is
+ * called, so importing a service's modules in a test starts nothing.
+ */
+export async function createGrpcServer(options: GrpcServerOptions): Promise<GrpcServer> {
+  const host = options.host ?? '0.0.0.0';
+  const health = healthService({
+    services: options.services.map((served) => served.service.typeName),
+    checks: options.healthChecks,
+    watchIntervalMs: options.healthWatchIntervalMs,
+    logger: options.logger,
+  });
+  const reflection = reflectionServices([...options.services.map((served) => served.service), health.service]);
+  const shutdown = new AbortController();
+  const routes = (router: ConnectRouter) => {
+    for (const served of options.services) served.register(router);
+    router.service(health.service, health.impl);
+    for (const served of reflection) router.service(served.service, served.impl);
+  };
+  const handler = connectNodeAdapter({
+    routes,
+    interceptors: [requestIdInterceptor(options.logger)],
+    shutdownSignal: shutdown.signal,
+  });
+
+  const server = createServer(handler);
+  const sessions = new Set<Http2Session>();
+  server.on('session', (session) => {
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
+  });
+  server.listen(options.port, host);
+  await Promise.race([
+    once(server, 'listening'),
+    once(server, 'error').then(([error]) => Promise.reject(error as Error)),
+  ]);
+  const port = (server.address() as AddressInfo).port;
+  options.logger.info({ host, port, services: options.services.map((s) => s.service.typeName) }, 'grpc server listening');
+
+  let closing: Promise<void> | undefined;
+  const close = async () => {
+    health.drain();
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Health watchers are told NOT_SERVING on the next tick; then long-lived streams end, and
+    // idle keep-alive connections are asked to go away (GOAWAY) once their calls finish.
+    await new Promise((resolve) => setImmediate(resolve));
+    shutdown.abort();
+    for (const session of sessions) session.close();
+    const deadline = setTimeout(() => {
+      for (const session of sessions) session.destroy();
+    }, options.drainTimeoutMs ?? 5_000);
+    await closed;
+    clearTimeout(deadline);
+    options.logger.info({ port }, 'grpc server closed');
+  };
+
+  return {
+    port,
+    host,
+    close: () => (closing ??= close()),
+  };
+}
