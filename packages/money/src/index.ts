@@ -1,0 +1,19 @@
+// @billing/money: currencies, exact amounts, strict parsing, one half-even rounding, allocation.
+export { currency, CURRENCY_CODES, isCurrency } from './currencies.ts';
+export type { Currency } from './currencies.ts';
+export { isMoneyError, MoneyError } from './money-error.ts';
+export type { MoneyErrorReason } from './money-error.ts';
+export { Money, moneyFromJSON, parseMoney, toDecimalString } from './money.ts';
+export type { MoneyJSON, ParseMoneyOptions } from './money.ts';
+export {
+  compareDecimals, decimal, decimalToString, DEFAULT_MAX_SCALE, MAX_INTEGER_DIGITS, multiplyDecimals,
+  parseDecimal, parseQuantity, parseRate, QUANTITY_MAX_SCALE, UNIT_PRICE_MAX_SCALE,
+} from './decimal.ts';
+export type { Decimal, ParseDecimalOptions, SignRule } from './decimal.ts';
+export { pow10, rescaleHalfEven, roundHalfEven } from './rounding.ts';
+export { add, compare, equals, isNegative, isZero, negate, subtract, sum } from './arithmetic.ts';
+export { multiply, multiplyExact, parseUnitPrice, roundToMoney, toDecimal } from './multiply.ts';
+export type { UnitPrice } from './multiply.ts';
+export { convert, convertExact } from './convert.ts';
+export { allocate } from './allocate.ts';
+export type { Ratio } from './allocate.ts';
