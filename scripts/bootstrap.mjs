@@ -5,7 +5,7 @@
 // pinned toolchain into a cache outside the clone, installs the workspace, and then hands off
 // to the pinned Node 24. Everything it installs is reused by later runs and fresh clones.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, renameSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,6 +63,13 @@ function ensurePnpm(nodeBin) {
     log(`installing pnpm ${pins.pnpm} into ${home}`);
     mkdirSync(home, { recursive: true });
     run('npm', ['install', '--prefix', home, '--no-save', '--no-audit', '--no-fund', `pnpm@${pins.pnpm}`]);
+  }
+  // turbo runs each package's task through `pnpm`, so the pinned one must be on PATH.
+  const shim = join(binDir, 'pnpm');
+  const body = `#!/bin/sh\nexec "${nodeBin}" "${entry}" "$@"\n`;
+  if (!existsSync(shim) || readFileSync(shim, 'utf8') !== body) {
+    mkdirSync(binDir, { recursive: true });
+    writeFileSync(shim, body, { mode: 0o755 });
   }
   return [nodeBin, entry];
 }

@@ -4,9 +4,12 @@
  * `process.env`.
  */
 export class EnvError extends Error {
-  constructor(readonly problems: string[]) {
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
     super(`invalid configuration:\n  ${problems.join('\n  ')}`);
     this.name = 'EnvError';
+    this.problems = problems;
   }
 }
 

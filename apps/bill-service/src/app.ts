@@ -1,0 +1,27 @@
+import { BillService } from '@billing/contracts';
+import { createGrpcServer, serve, type GrpcServer } from '@billing/grpc-kit';
+import type { Logger } from '@billing/runtime';
+import type { BillServiceEnv } from './env.ts';
+import { dependencyChecks, openDependencies } from './dependencies.ts';
+import { createBillService } from './connect.ts';
+
+/** Builds and starts the gRPC server; the caller owns the process (see server.ts). */
+export async function startBillService(env: BillServiceEnv, logger: Logger): Promise<GrpcServer> {
+  const deps = openDependencies(env);
+  const server = await createGrpcServer({
+    services: [serve(BillService, createBillService({ ...deps, env, logger }))],
+    healthChecks: dependencyChecks(deps, env.TEMPORAL_NAMESPACE),
+    logger,
+    port: env.BILL_SERVICE_PORT,
+    host: env.BILL_SERVICE_HOST,
+  });
+  return {
+    ...server,
+    port: server.port,
+    host: server.host,
+    async close() {
+      await server.close();
+      await deps.close();
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import { Connection, Client } from '@temporalio/client';
+import { createDb, type Db } from '@billing/db';
+import type { BillServiceEnv } from './env.ts';
+
+export interface Dependencies {
+  db: Db;
+  temporal: Client;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the pool and the Temporal connection. Neither needs its peer to be up yet: knex
+ * connects on first use and the Temporal connection is lazy, so the service starts, reports
+ * NOT_SERVING, and recovers by itself once PostgreSQL and Temporal answer.
+ */
+export function openDependencies(env: BillServiceEnv): Dependencies {
+  const db = createDb({ url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX, applicationName: 'bill-service' });
+  const connection = Connection.lazy({ address: env.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+  return {
+    db,
+    temporal,
+    async close() {
+      await connection.close().catch(() => {});
+      await db.destroy();
+    },
+  };
+}
+
+/** Health checks behind grpc.health.v1: SERVING only while both dependencies answer. */
+export function dependencyChecks(deps: Dependencies, namespace: string) {
+  return {
+    postgres: async () => {
+      await deps.db.raw('select 1');
+    },
+    temporal: async () => {
+      await deps.temporal.connection.withDeadline(Date.now() + 1_500, () =>
+        deps.temporal.workflowService.describeNamespace({ namespace }));
+    },
+  };
+}

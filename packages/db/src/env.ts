@@ -1,0 +1,5 @@
+import { readEnv, text } from '@billing/runtime';
+
+export function loadMigrateEnv() {
+  return readEnv({ DATABASE_URL: text() });
+}

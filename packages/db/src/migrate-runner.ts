@@ -1,0 +1,36 @@
+import type { Knex } from 'knex';
+import * as m0001 from './migrations/0001_bills.ts';
+import { createDb } from './connection.ts';
+
+interface Migration {
+  up(db: Knex): Promise<void>;
+  down?(db: Knex): Promise<void>;
+}
+
+// Migrations are listed here rather than read from a folder, so they work the same from source
+// (tests, `npm start`) and from the compiled `dist/` inside a container. Numbered, forward-only.
+const migrations: ReadonlyArray<readonly [string, Migration]> = [
+  ['0001_bills', m0001],
+];
+
+export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
+  getMigrations: async () => migrations,
+  getMigrationName: ([name]) => name,
+  getMigration: async ([, migration]) => ({
+    up: migration.up,
+    down: migration.down ?? (async () => {
+      throw new Error('migrations are forward-only');
+    }),
+  }),
+};
+
+/** Applies every pending migration; returns the names applied. */
+export async function migrateLatest(url: string): Promise<string[]> {
+  const db = createDb({ url, poolMax: 1, applicationName: 'billing-migrate' });
+  try {
+    const [, applied] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
+    return applied;
+  } finally {
+    await db.destroy();
+  }
+}

@@ -1,0 +1,16 @@
+import { optionalText, port, readEnv, text } from '@billing/runtime';
+
+/** What `npm start` reads; unset DATABASE_URL / TEMPORAL_ADDRESS mean "start one here". */
+export function loadStartEnv() {
+  return readEnv({
+    DATABASE_URL: optionalText(),
+    TEMPORAL_ADDRESS: optionalText(),
+    TEMPORAL_NAMESPACE: text('default'),
+    GATEWAY_PORT: port(3000),
+    BILL_SERVICE_PORT: port(50051),
+    RATES_SERVICE_PORT: port(50052),
+    TEMPORAL_PORT: port(7233),
+    TEMPORAL_UI_PORT: port(8233),
+    POSTGRES_PORT: port(5433),
+  });
+}

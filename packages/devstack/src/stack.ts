@@ -1,0 +1,159 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startPostgres, type PostgresHandle } from './postgres.ts';
+import { startTemporal, type TemporalHandle } from './temporal.ts';
+import { freePort, isListening, waitFor } from './ports.ts';
+import { runNodeProgram, startNodeProgram, type AppProcess } from './processes.ts';
+import { repoRoot } from './paths.ts';
+
+export type AppName = 'rates-service' | 'bill-service' | 'worker' | 'gateway';
+
+export interface StackOptions {
+  /** Persistent state (PostgreSQL cluster, Temporal SQLite file); temporary when unset. */
+  dataDir?: string;
+  /** Use this PostgreSQL instead of starting one. */
+  databaseUrl?: string;
+  /** Use this Temporal instead of starting a dev server. */
+  temporalAddress?: string;
+  temporalNamespace?: string;
+  /** 0 or unset picks a free port. */
+  ports?: Partial<Record<'gateway' | 'billService' | 'ratesService' | 'temporal' | 'temporalUi' | 'postgres', number>>;
+  apps?: AppName[];
+  /** Extra environment for every app, e.g. a short grace period in tests. */
+  env?: Record<string, string>;
+  print?: (line: string) => void;
+}
+
+export interface Stack {
+  gatewayUrl: string;
+  billServiceUrl: string;
+  ratesServiceUrl: string;
+  databaseUrl: string;
+  temporalAddress: string;
+  temporalNamespace: string;
+  temporalUiUrl: string | undefined;
+  stopApp(name: AppName): Promise<void>;
+  startApp(name: AppName): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const ENTRIES: Record<AppName, string> = {
+  'rates-service': 'apps/rates-service/src/server.ts',
+  'bill-service': 'apps/bill-service/src/server.ts',
+  worker: 'apps/worker/src/main.ts',
+  gateway: 'apps/gateway/src/server.ts',
+};
+
+/**
+ * The whole system on this machine: PostgreSQL and Temporal (embedded unless given), the
+ * migrations, then the apps in dependency order. `npm start` and the system tests share it.
+ */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const print = options.print ?? (() => {});
+  const apps = options.apps ?? ['rates-service', 'bill-service', 'worker', 'gateway'];
+  const port = async (name: keyof NonNullable<StackOptions['ports']>) => options.ports?.[name] || freePort();
+  const cleanups: Array<() => Promise<void>> = [];
+  const running = new Map<AppName, AppProcess>();
+
+  const stop = async () => {
+    await Promise.all([...running.values()].map((app) => app.stop()));
+    running.clear();
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((error) => print(`cleanup failed: ${error}`));
+    cleanups.length = 0;
+  };
+
+  try {
+    if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
+    let databaseUrl = options.databaseUrl;
+    if (!databaseUrl) {
+      const postgres: PostgresHandle = await startPostgres({
+        dataDir: options.dataDir ? join(options.dataDir, 'postgres') : undefined,
+        temporary: !options.dataDir,
+        port: await port('postgres'),
+      });
+      cleanups.push(() => postgres.stop());
+      databaseUrl = postgres.url;
+    }
+
+    let temporalAddress = options.temporalAddress;
+    let temporalUiUrl: string | undefined;
+    const temporalNamespace = options.temporalNamespace ?? 'default';
+    if (!temporalAddress) {
+      const temporal: TemporalHandle = await startTemporal({
+        dbFile: options.dataDir ? join(options.dataDir, 'temporal.db') : undefined,
+        port: await port('temporal'),
+        uiPort: options.ports?.temporalUi,
+        namespace: temporalNamespace,
+        log: print,
+      });
+      cleanups.push(() => temporal.stop());
+      temporalAddress = temporal.address;
+      temporalUiUrl = temporal.uiUrl;
+    }
+
+    await runNodeProgram('packages/db/src/migrate.ts', { DATABASE_URL: databaseUrl }, repoRoot);
+
+    const ports = {
+      gateway: await port('gateway'),
+      bill: await port('billService'),
+      rates: await port('ratesService'),
+    };
+    const urls = {
+      gateway: `http://127.0.0.1:${ports.gateway}`,
+      bill: `http://127.0.0.1:${ports.bill}`,
+      rates: `http://127.0.0.1:${ports.rates}`,
+    };
+    const env: Record<string, string> = {
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: temporalAddress,
+      TEMPORAL_NAMESPACE: temporalNamespace,
+      GATEWAY_PORT: String(ports.gateway),
+      BILL_SERVICE_PORT: String(ports.bill),
+      RATES_SERVICE_PORT: String(ports.rates),
+      BILL_SERVICE_URL: urls.bill,
+      RATES_SERVICE_URL: urls.rates,
+      ...options.env,
+    };
+
+    const startApp = async (name: AppName) => {
+      if (running.has(name)) return;
+      const app = startNodeProgram(name, ENTRIES[name], env, { cwd: repoRoot, print });
+      running.set(name, app);
+      let exited = false;
+      app.child.once('exit', () => {
+        exited = true;
+      });
+      const ready = {
+        'rates-service': () => isListening(ports.rates),
+        'bill-service': () => isListening(ports.bill),
+        gateway: async () => (await fetch(`${urls.gateway}/healthz`)).ok,
+        worker: async () => true,
+      }[name];
+      await waitFor(name, async () => {
+        if (exited) throw new Error(`${name} exited during start-up`);
+        return ready();
+      }, 60_000);
+    };
+
+    for (const name of apps) await startApp(name);
+
+    return {
+      gatewayUrl: urls.gateway,
+      billServiceUrl: urls.bill,
+      ratesServiceUrl: urls.rates,
+      databaseUrl,
+      temporalAddress,
+      temporalNamespace,
+      temporalUiUrl,
+      startApp,
+      async stopApp(name) {
+        await running.get(name)?.stop();
+        running.delete(name);
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

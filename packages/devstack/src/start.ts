@@ -1,0 +1,53 @@
+// `npm start`: the whole platform on this machine, until Ctrl-C.
+import { join } from 'node:path';
+import { loadStartEnv } from './env.ts';
+import { repoRoot } from './paths.ts';
+import { startStack } from './stack.ts';
+
+const env = loadStartEnv();
+const began = Date.now();
+const print = (line: string) => process.stdout.write(`${line}\n`);
+print('starting PostgreSQL, Temporal and the four apps...');
+
+const stack = await startStack({
+  dataDir: join(repoRoot, '.data'),
+  databaseUrl: env.DATABASE_URL,
+  temporalAddress: env.TEMPORAL_ADDRESS,
+  temporalNamespace: env.TEMPORAL_NAMESPACE,
+  ports: {
+    gateway: env.GATEWAY_PORT,
+    billService: env.BILL_SERVICE_PORT,
+    ratesService: env.RATES_SERVICE_PORT,
+    temporal: env.TEMPORAL_PORT,
+    temporalUi: env.TEMPORAL_UI_PORT,
+    postgres: env.POSTGRES_PORT,
+  },
+  print,
+});
+
+let stopping = false;
+const shutdown = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  print(`\n${signal}: stopping apps, Temporal and PostgreSQL...`);
+  await stack.stop();
+  print('stopped.');
+  process.exit(0);
+};
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+print(`
+Billing platform is up (${((Date.now() - began) / 1000).toFixed(1)}s)
+
+  REST gateway   ${stack.gatewayUrl}        (try: curl ${stack.gatewayUrl}/v1/rates/USD/GEL)
+  API docs       ${stack.gatewayUrl}/docs
+  OpenAPI        ${stack.gatewayUrl}/openapi.json
+  bill-service   ${stack.billServiceUrl.replace('http://', '')}   (grpcurl -plaintext ${stack.billServiceUrl.replace('http://', '')} list)
+  rates-service  ${stack.ratesServiceUrl.replace('http://', '')}   (grpcurl -plaintext ${stack.ratesServiceUrl.replace('http://', '')} list)
+  Temporal       ${stack.temporalAddress}  namespace ${stack.temporalNamespace}
+  Temporal UI    ${stack.temporalUiUrl ?? '(external Temporal: see its own UI)'}
+  PostgreSQL     ${stack.databaseUrl.replace(/:[^:@/]+@/, ':***@')}
+
+Press Ctrl-C to stop everything.
+`);

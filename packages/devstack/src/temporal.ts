@@ -1,0 +1,94 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { freePort, waitFor } from './ports.ts';
+import { toolPath } from './paths.ts';
+import { stopProcess } from './processes.ts';
+
+/**
+ * The search attributes the workflows set. The dev server registers them at start; the
+ * docker-compose setup registers the same list with `temporal operator search-attribute create`.
+ */
+export const SEARCH_ATTRIBUTES = {
+  BillCustomerId: 'Keyword',
+  BillPeriod: 'Keyword',
+  BillStatus: 'Keyword',
+  BillCurrency: 'Keyword',
+} as const;
+
+export interface TemporalOptions {
+  /** SQLite file for the dev server's state; a temporary one when unset. */
+  dbFile?: string;
+  port?: number;
+  /** The Web UI's port; no UI when unset. */
+  uiPort?: number;
+  namespace?: string;
+  log?: (line: string) => void;
+}
+
+export interface TemporalHandle {
+  address: string;
+  namespace: string;
+  uiUrl: string | undefined;
+  stop(): Promise<void>;
+}
+
+/** Runs the Temporal CLI's dev server (a real Temporal with SQLite) until `stop`. */
+export async function startTemporal(options: TemporalOptions = {}): Promise<TemporalHandle> {
+  const port = options.port ?? await freePort();
+  const namespace = options.namespace ?? 'default';
+  const scratch = options.dbFile ? undefined : await mkdtemp(join(tmpdir(), 'billing-temporal-'));
+  const dbFile = options.dbFile ?? join(scratch as string, 'temporal.db');
+  const args = [
+    'server', 'start-dev',
+    '--ip', '127.0.0.1',
+    '--port', String(port),
+    '--namespace', namespace,
+    '--db-filename', dbFile,
+    '--log-level', 'error',
+    ...(options.uiPort ? ['--ui-port', String(options.uiPort)] : ['--headless']),
+    ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
+  ];
+  const child: ChildProcess = spawn(toolPath('temporal'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  const collect = (chunk: Buffer) => {
+    const text = chunk.toString();
+    output.push(text);
+    options.log?.(text.trimEnd());
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+
+  const address = `127.0.0.1:${port}`;
+  try {
+    await waitFor('Temporal dev server', async () => {
+      if (exited) throw new Error(`temporal exited: ${output.join('').slice(-2000)}`);
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace });
+        return true;
+      } finally {
+        await connection.close();
+      }
+    }, 60_000);
+  } catch (error) {
+    await stopProcess(child);
+    throw error;
+  }
+
+  return {
+    address,
+    namespace,
+    uiUrl: options.uiPort ? `http://127.0.0.1:${options.uiPort}` : undefined,
+    async stop() {
+      await stopProcess(child);
+      if (scratch) await rm(scratch, { recursive: true, force: true });
+    },
+  };
+}
