@@ -1,0 +1,45 @@
+#!/bin/sh
+# One-shot run by docker-compose (service temporal-setup, temporalio/admin-tools image) after the
+# Temporal server starts: waits until the server and the namespace answer, then registers the
+# search attributes BillWorkflow sets. Safe to run again: attributes already present are skipped,
+# so `docker compose up` on an existing volume succeeds too.
+set -eu
+
+ADDRESS="${TEMPORAL_ADDRESS:-temporal:7233}"
+NAMESPACE="${TEMPORAL_NAMESPACE:-default}"
+ATTEMPTS="${SETUP_ATTEMPTS:-60}"
+# name:type pairs; keep in step with the workflow's search attribute definitions.
+ATTRIBUTES="${BILL_SEARCH_ATTRIBUTES:-BillStatus:Keyword BillCustomerId:Keyword BillPeriod:Keyword BillCurrency:Keyword}"
+
+retry() {
+  what="$1"
+  shift
+  attempt=1
+  until "$@" >/dev/null 2>&1; do
+    if [ "$attempt" -ge "$ATTEMPTS" ]; then
+      echo "gave up waiting for $what after $ATTEMPTS attempts" >&2
+      "$@" # run once more with its output visible, to show why
+      return 1
+    fi
+    attempt=$((attempt + 1))
+    sleep 2
+  done
+  echo "$what: ok"
+}
+
+# auto-setup creates the namespace a few seconds after the frontend starts answering.
+retry "temporal at $ADDRESS" temporal operator cluster health --address "$ADDRESS"
+retry "namespace $NAMESPACE" temporal operator namespace describe --address "$ADDRESS" --namespace "$NAMESPACE"
+
+existing="$(temporal operator search-attribute list --address "$ADDRESS" --namespace "$NAMESPACE")"
+for pair in $ATTRIBUTES; do
+  name="${pair%%:*}"
+  type="${pair#*:}"
+  if printf '%s\n' "$existing" | grep -qw -- "$name"; then
+    echo "search attribute $name already registered"
+    continue
+  fi
+  temporal operator search-attribute create --address "$ADDRESS" --namespace "$NAMESPACE" \
+    --name "$name" --type "$type"
+  echo "search attribute $name ($type) registered"
+done
