@@ -1,0 +1,26 @@
+import { createGrpcServer, type GrpcLogger, type GrpcServer } from '@billing/grpc-kit';
+import { ratesService } from './connect.ts';
+import type { RateProvider } from './providers/port.ts';
+import { createRates } from './rates.ts';
+
+export interface RatesAppOptions {
+  provider: RateProvider;
+  logger: GrpcLogger;
+  port: number;
+  host?: string;
+}
+
+/**
+ * The rates service on a gRPC server with health and reflection. Health is SERVING while the
+ * provider can answer. Process concerns (env, signals) stay in server.ts, so tests start this
+ * on port 0 with any provider.
+ */
+export function startRatesServer({ provider, logger, port, host }: RatesAppOptions): Promise<GrpcServer> {
+  return createGrpcServer({
+    services: [ratesService({ rates: createRates(provider), logger })],
+    healthChecks: { [`rates provider ${provider.name}`]: () => provider.snapshot() },
+    logger,
+    port,
+    host,
+  });
+}
