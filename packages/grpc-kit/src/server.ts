@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { createServer, type Http2Session } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { DescService } from '@bufbuild/protobuf';
@@ -72,11 +71,16 @@ export async function createGrpcServer(options: GrpcServerOptions): Promise<Grpc
     sessions.add(session);
     session.once('close', () => sessions.delete(session));
   });
-  server.listen(options.port, host);
-  await Promise.race([
-    once(server, 'listening'),
-    once(server, 'error').then(([error]) => Promise.reject(error as Error)),
-  ]);
+  await new Promise<void>((resolve, reject) => {
+    // Only start-up errors (EADDRINUSE, EACCES) reject; the listener goes once listening.
+    const failed = (error: Error) => reject(error);
+    server.once('error', failed);
+    server.listen(options.port, host, () => {
+      server.off('error', failed);
+      resolve();
+    });
+  });
+  server.on('error', (error) => options.logger.error({ err: { message: error.message } }, 'grpc server error'));
   const port = (server.address() as AddressInfo).port;
   options.logger.info({ host, port, services: options.services.map((s) => s.service.typeName) }, 'grpc server listening');
 
