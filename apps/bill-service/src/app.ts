@@ -9,7 +9,7 @@ import { createBillService } from './connect.ts';
 export async function startBillService(env: BillServiceEnv, logger: Logger): Promise<GrpcServer> {
   const deps = openDependencies(env);
   const server = await createGrpcServer({
-    services: [serve(BillService, createBillService({ ...deps, env, logger }))],
+    services: [serve(BillService, createBillService({ db: deps.db, temporal: deps.temporal, env, logger }))],
     healthChecks: dependencyChecks(deps, env.TEMPORAL_NAMESPACE),
     logger,
     port: env.BILL_SERVICE_PORT,

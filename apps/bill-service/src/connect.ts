@@ -1,18 +1,147 @@
-import type { ServiceImpl } from '@connectrpc/connect';
-import type { BillService } from '@billing/contracts';
+import { randomUUID } from 'node:crypto';
+import { create } from '@bufbuild/protobuf';
+import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
 import type { Client } from '@temporalio/client';
+import {
+  AddLineItemResponseSchema, BillStatus, CloseBillResponseSchema, CreateBillResponseSchema, GetBillResponseSchema,
+  ListBillsResponseSchema, ListLineItemsResponseSchema, type BillService,
+} from '@billing/contracts';
 import type { Db } from '@billing/db';
 import type { Logger } from '@billing/runtime';
+import { billMessage, lineItemMessage } from './bill-view.ts';
+import { billsRepository, type BillRow } from './bills-repository.ts';
+import { decodeCursor, encodeCursor, pageLimit } from './cursor.ts';
 import type { BillServiceEnv } from './env.ts';
+import { toConnectError } from './errors.ts';
+import { billWorkflows } from './bill-workflows.ts';
+import { checkBillKey, checkNewBill, checkLineItem, checkListFilter } from './validation.ts';
 
 export interface BillServiceDeps {
   db: Db;
   temporal: Client;
   env: BillServiceEnv;
   logger: Logger;
+  now?: () => Date;
 }
 
-/** billing.v1.BillService; the bill RPCs land with issue 3 (unimplemented until then). */
-export function createBillService(_deps: BillServiceDeps): Partial<ServiceImpl<typeof BillService>> {
-  return {};
+const STATUS_NAMES: Partial<Record<BillStatus, BillRow['status']>> = {
+  [BillStatus.OPEN]: 'OPEN',
+  [BillStatus.CLOSING]: 'CLOSING',
+  [BillStatus.CLOSED]: 'CLOSED',
+  [BillStatus.FAILED]: 'FAILED',
+};
+
+/**
+ * billing.v1.BillService. Temporal is the source of truth for a live bill (creation starts its
+ * workflow, writes are Updates to it); every read comes from the PostgreSQL read model, which
+ * the workflow's activities have written before an Update returns.
+ */
+export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof BillService> {
+  const bills = billsRepository(deps.db);
+  const workflows = billWorkflows(deps.temporal, deps.env);
+  const now = deps.now ?? (() => new Date());
+
+  async function requireBill(customerId: string, billingPeriod: string): Promise<BillRow> {
+    const row = await bills.find(customerId, billingPeriod);
+    if (!row) throw new ConnectError(`no bill for customer ${customerId} in ${billingPeriod}`, Code.NotFound);
+    return row;
+  }
+
+  async function fullBill(row: BillRow) {
+    return billMessage(row, await bills.items(row.id, 0, Number.MAX_SAFE_INTEGER));
+  }
+
+  const guarded = <A extends unknown[], R>(handler: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await handler(...args);
+      } catch (error) {
+        throw toConnectError(error, deps.logger);
+      }
+    };
+
+  return {
+    createBill: guarded(async (request) => {
+      const bill = checkNewBill(request, now());
+      // A bill that ever existed keeps its key, even after its workflow has left Temporal's retention.
+      if (await bills.find(bill.customerId, bill.billingPeriod)) {
+        throw new ConnectError(`a bill for ${bill.customerId} in ${bill.billingPeriod} already exists`, Code.AlreadyExists);
+      }
+      const id = `bill_${randomUUID().replaceAll('-', '')}`;
+      const createdAt = now();
+      const workflowId = await workflows.start({ ...bill, billId: id, createdAt: createdAt.toISOString() });
+      // The workflow writes the same row; inserting it here too makes a 201 mean "readable now".
+      await bills.insertOpen({
+        id, customer_id: bill.customerId, billing_period: bill.billingPeriod, currency: bill.currency,
+        time_zone: bill.timeZone, status: 'OPEN', period_start: bill.periodStart, period_end: bill.periodEnd,
+        workflow_id: workflowId, created_at: createdAt,
+      });
+      return create(CreateBillResponseSchema, { bill: await fullBill(await requireBill(bill.customerId, bill.billingPeriod)) });
+    }),
+
+    getBill: guarded(async (request) => {
+      const key = checkBillKey(request);
+      return create(GetBillResponseSchema, { bill: await fullBill(await requireBill(key.customerId, key.billingPeriod)) });
+    }),
+
+    addLineItem: guarded(async (request) => {
+      const key = checkBillKey(request);
+      const row = await requireBill(key.customerId, key.billingPeriod);
+      if (row.status !== 'OPEN') {
+        throw new ConnectError(`the bill is ${row.status} and accepts no more items`, Code.FailedPrecondition);
+      }
+      const item = checkLineItem(request, row.currency.trim());
+      const result = await workflows.addLineItem(key, item);
+      const after = await requireBill(key.customerId, key.billingPeriod);
+      const stored = await bills.itemByKey(after.id, item.idempotencyKey);
+      if (!stored) throw new Error(`item ${result.item.id} was acknowledged but is not in the read model`);
+      return create(AddLineItemResponseSchema, {
+        bill: billMessage(after, [stored]),
+        item: lineItemMessage(stored, after.currency.trim()),
+      });
+    }),
+
+    listLineItems: guarded(async (request) => {
+      const key = checkBillKey(request);
+      const limit = pageLimit(request.limit);
+      const after = decodeCursor(request.cursor);
+      const afterSeq = after === undefined ? 0 : Number.parseInt(after, 10);
+      if (!Number.isSafeInteger(afterSeq)) throw new ConnectError('cursor: malformed', Code.InvalidArgument);
+      const row = await requireBill(key.customerId, key.billingPeriod);
+      const items = await bills.items(row.id, afterSeq, limit + 1);
+      const page = items.slice(0, limit);
+      const last = page.at(-1);
+      return create(ListLineItemsResponseSchema, {
+        items: page.map((item) => lineItemMessage(item, row.currency.trim())),
+        nextCursor: items.length > limit && last ? encodeCursor(String(last.seq)) : undefined,
+      });
+    }),
+
+    closeBill: guarded(async (request) => {
+      const key = checkBillKey(request);
+      const row = await requireBill(key.customerId, key.billingPeriod);
+      // Closing a closed (or failed) bill is answered with the bill as it is: nothing changes.
+      if (row.status === 'OPEN' || row.status === 'CLOSING') await workflows.close(key);
+      return create(CloseBillResponseSchema, { bill: await fullBill(await requireBill(key.customerId, key.billingPeriod)) });
+    }),
+
+    listBills: guarded(async (request) => {
+      const filter = checkListFilter(request);
+      const limit = pageLimit(request.limit);
+      const rows = await bills.list({
+        customerId: filter.customerId,
+        status: STATUS_NAMES[request.status],
+        from: filter.from,
+        to: filter.to,
+        beforePeriod: decodeCursor(request.cursor),
+        limit: limit + 1,
+      });
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return create(ListBillsResponseSchema, {
+        bills: page.map((row) => billMessage(row)),
+        nextCursor: rows.length > limit && last ? encodeCursor(last.billing_period) : undefined,
+      });
+    }),
+  };
 }

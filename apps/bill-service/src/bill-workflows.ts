@@ -1,0 +1,75 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  WorkflowIdReusePolicy, WorkflowUpdateStage, isGrpcServiceError, type Client,
+} from '@temporalio/client';
+import {
+  BILL_TASK_QUEUE, addLineItemUpdate, billSearchAttributes, billWorkflowId, closeBillUpdate,
+  type BillWorkflowInput, type LineItemInput,
+} from '@billing/bills';
+import type { BillServiceEnv } from './env.ts';
+
+const GRPC_RESOURCE_EXHAUSTED = 8;
+// Temporal allows ten Updates in flight per workflow; a burst beyond that is retried briefly
+// here before the caller sees 429, since the workflow drains them in milliseconds.
+const BUSY_RETRIES = [25, 50, 100, 200, 400, 800, 1_600];
+
+interface BillKey {
+  customerId: string;
+  billingPeriod: string;
+}
+
+/** The bill workflows as bill-service drives them: start, add an item, close. */
+export function billWorkflows(temporal: Client, env: BillServiceEnv) {
+  const taskQueue = env.TEMPORAL_TASK_QUEUE || BILL_TASK_QUEUE;
+  const handle = (key: BillKey) => temporal.workflow.getHandle(billWorkflowId(key.customerId, key.billingPeriod));
+
+  return {
+    async start(input: Omit<BillWorkflowInput, 'closeGraceMs'>): Promise<string> {
+      const workflowId = billWorkflowId(input.customerId, input.billingPeriod);
+      await temporal.workflow.start('billWorkflow', {
+        workflowId,
+        taskQueue,
+        args: [{ ...input, closeGraceMs: env.BILL_CLOSE_GRACE } satisfies BillWorkflowInput],
+        // The id is the bill's key: a second bill for the same customer and period is refused
+        // even after the first one's workflow has finished.
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        typedSearchAttributes: [
+          { key: billSearchAttributes.customerId, value: input.customerId },
+          { key: billSearchAttributes.billingPeriod, value: input.billingPeriod },
+          { key: billSearchAttributes.status, value: 'OPEN' },
+          { key: billSearchAttributes.currency, value: input.currency },
+        ],
+      });
+      return workflowId;
+    },
+
+    async addLineItem(key: BillKey, item: LineItemInput) {
+      for (let attempt = 0; ; attempt += 1) {
+        try {
+          // The update id makes a retried request for the same item join the first one.
+          return await handle(key).executeUpdate(addLineItemUpdate, {
+            args: [item],
+            updateId: `item/${item.idempotencyKey}`,
+          });
+        } catch (error) {
+          const delay = BUSY_RETRIES[attempt];
+          if (!isGrpcServiceError(error) || error.code !== GRPC_RESOURCE_EXHAUSTED || delay === undefined) throw error;
+          await sleep(delay);
+        }
+      }
+    },
+
+    /** Asks the bill to close and waits up to BILL_CLOSE_WAIT; returns whether it finished. */
+    async close(key: BillKey): Promise<boolean> {
+      const update = await handle(key).startUpdate(closeBillUpdate, {
+        args: [],
+        waitForStage: WorkflowUpdateStage.ACCEPTED,
+      });
+      const waited = await Promise.race([
+        update.result().then(() => true),
+        sleep(env.BILL_CLOSE_WAIT).then(() => false),
+      ]);
+      return waited;
+    },
+  };
+}

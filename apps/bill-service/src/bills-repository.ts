@@ -1,0 +1,84 @@
+import type { Knex } from 'knex';
+
+/** A `bills` row as PostgreSQL returns it (numeric columns come back as strings). */
+export interface BillRow {
+  id: string;
+  customer_id: string;
+  billing_period: string;
+  currency: string;
+  time_zone: string;
+  status: 'OPEN' | 'CLOSING' | 'CLOSED' | 'FAILED';
+  period_start: Date;
+  period_end: Date;
+  item_count: number;
+  total_minor: string;
+  subtotals: Record<string, string>;
+  invoice_number: string | null;
+  failure_reason: string | null;
+  workflow_id: string;
+  created_at: Date;
+  updated_at: Date;
+  closed_at: Date | null;
+}
+
+export interface LineItemRow {
+  id: string;
+  bill_id: string;
+  seq: number;
+  idempotency_key: string;
+  description: string;
+  quantity: string;
+  unit_price: string;
+  currency: string;
+  amount_minor: string;
+  converted_minor: string | null;
+  rate: string | null;
+  rate_source: string | null;
+  rate_as_of: Date | null;
+  metadata: Record<string, string>;
+  added_at: Date;
+}
+
+export interface BillFilter {
+  customerId: string;
+  status?: BillRow['status'];
+  from?: string;
+  to?: string;
+  /** Keyset cursor: rows strictly after this period (the list runs newest first). */
+  beforePeriod?: string;
+  limit: number;
+}
+
+/** Reads of the bill read model. Writes belong to the workflow's activities. */
+export function billsRepository(db: Knex) {
+  return {
+    async find(customerId: string, billingPeriod: string, trx: Knex = db): Promise<BillRow | undefined> {
+      return trx<BillRow>('bills').where({ customer_id: customerId, billing_period: billingPeriod }).first();
+    },
+
+    /** Inserts the OPEN bill unless it is there already (the workflow upserts the same row). */
+    async insertOpen(row: Omit<BillRow, 'created_at' | 'updated_at' | 'closed_at' | 'item_count' | 'total_minor' | 'subtotals' | 'invoice_number' | 'failure_reason'> & { created_at: Date }): Promise<void> {
+      await db('bills').insert({ ...row, updated_at: row.created_at }).onConflict('id').ignore();
+    },
+
+    async items(billId: string, afterSeq: number, limit: number): Promise<LineItemRow[]> {
+      return db<LineItemRow>('line_items').where('bill_id', billId).andWhere('seq', '>', afterSeq)
+        .orderBy('seq', 'asc').limit(limit);
+    },
+
+    async itemByKey(billId: string, idempotencyKey: string): Promise<LineItemRow | undefined> {
+      return db<LineItemRow>('line_items').where({ bill_id: billId, idempotency_key: idempotencyKey }).first();
+    },
+
+    async list(filter: BillFilter): Promise<BillRow[]> {
+      const query = db<BillRow>('bills').where('customer_id', filter.customerId);
+      if (filter.status) query.andWhere('status', filter.status);
+      if (filter.from) query.andWhere('billing_period', '>=', filter.from);
+      if (filter.to) query.andWhere('billing_period', '<=', filter.to);
+      if (filter.beforePeriod) query.andWhere('billing_period', '<', filter.beforePeriod);
+      return query.orderBy('billing_period', 'desc').limit(filter.limit);
+    },
+  };
+}
+
+export type BillsRepository = ReturnType<typeof billsRepository>;
