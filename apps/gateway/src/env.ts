@@ -1,0 +1,21 @@
+import { duration, oneOf, port, readEnv, text } from '@billing/runtime';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** The gateway's configuration, validated once at start-up; the only reader of `process.env`. */
+export function readGatewayEnv(source: Record<string, string | undefined> = process.env) {
+  return readEnv(
+    {
+      GATEWAY_PORT: port(3000),
+      GATEWAY_HOST: text('0.0.0.0'),
+      BILL_SERVICE_URL: text('http://127.0.0.1:50051'),
+      RATES_SERVICE_URL: text('http://127.0.0.1:50052'),
+      /** Deadline of every gRPC call the gateway makes on a client's behalf. */
+      GRPC_TIMEOUT: duration('10s'),
+      LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
+    },
+    source,
+  );
+}
+
+export type GatewayEnv = ReturnType<typeof readGatewayEnv>;

@@ -1,0 +1,33 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * The OpenAPI 3.1 document is generated from the schemas every route declares, so it cannot
+ * drift from what the gateway validates and sends. `/docs` renders it with Swagger UI, whose
+ * assets are served from the package (no CDN). Register before the routes it should list.
+ */
+export async function registerOpenApi(app: FastifyInstance): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Billing platform',
+        version: '1.0.0',
+        description:
+          'Public REST API of the billing platform. Amounts and rates are decimal strings, times RFC 3339 in UTC. ' +
+          'Every error is `{"code", "message", "details"}` with a Connect code name; send `x-request-id` to trace a request.',
+      },
+      tags: [
+        { name: 'rates', description: 'Exchange rates' },
+        { name: 'health', description: 'Liveness and readiness probes' },
+      ],
+    },
+    // Shared schemas added with an $id appear under components.schemas by that name.
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, index) => (typeof json.$id === 'string' ? json.$id : `def-${index}`),
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { url: '/openapi.json' } });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}

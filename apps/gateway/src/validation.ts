@@ -1,0 +1,122 @@
+import type { FastifySchemaCompiler, FastifySchemaValidationError } from 'fastify';
+import type { TSchema } from 'typebox';
+import { Compile } from 'typebox/compile';
+import { Value } from 'typebox/value';
+
+/** One problem with one field of a request, as clients see it in an error's `details`. */
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+/**
+ * Request validation with TypeBox. Query strings, path params and headers arrive as text and
+ * are converted to the schema's types; a JSON body is never converted, so `"amount": 10.5`
+ * is rejected rather than quietly becoming the string "10.5". Every problem is reported, each
+ * with a readable message; a schema may state its own with the `errorMessage` keyword (say,
+ * what a currency code looks like).
+ */
+export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
+  const validator = Compile(schema);
+  return (input: unknown) => {
+    const converted = httpPart === 'body' ? input : Value.Convert(schema, input);
+    const value = Value.Default(schema, converted);
+    if (validator.Check(value)) return { value };
+    return { error: validator.Errors(value).flatMap((error) => readable(error as RawError, schema)) };
+  };
+};
+
+interface RawError {
+  keyword: string;
+  instancePath: string;
+  schemaPath: string;
+  params: Record<string, unknown>;
+  message: string;
+}
+
+const ARTICLES: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  integer: 'an integer',
+  boolean: 'a boolean',
+  object: 'an object',
+  array: 'an array',
+  null: 'null',
+};
+
+function readable(error: RawError, root: TSchema): FastifySchemaValidationError[] {
+  const at = (property: string) => `${error.instancePath}/${property.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+  if (error.keyword === 'required') {
+    const missing = (error.params.requiredProperties as string[] | undefined) ?? [];
+    return missing.map((property) => ({ ...error, instancePath: at(property), message: 'is required' }));
+  }
+  if (error.keyword === 'additionalProperties') {
+    const extra = (error.params.additionalProperties as string[] | undefined) ?? [];
+    return extra.map((property) => ({ ...error, instancePath: at(property), message: 'is not an accepted field' }));
+  }
+  const stated = (schemaAt(root, error.schemaPath) as { errorMessage?: unknown } | undefined)?.errorMessage;
+  return [{ ...error, message: typeof stated === 'string' ? stated : messageFor(error) }];
+}
+
+function messageFor({ keyword, params, message }: RawError): string {
+  switch (keyword) {
+    case 'type': {
+      const types = Array.isArray(params.type) ? params.type : [params.type];
+      return `must be ${types.map((type) => ARTICLES[String(type)] ?? String(type)).join(' or ')}`;
+    }
+    case 'enum':
+      return `must be one of ${(params.allowedValues as unknown[]).map(String).join(', ')}`;
+    case 'minLength':
+      return `must be at least ${String(params.limit)} characters long`;
+    case 'maxLength':
+      return `must be at most ${String(params.limit)} characters long`;
+    case 'format':
+      return `must be a valid ${String(params.format)}`;
+    case 'pattern':
+      return `must match the pattern ${String(params.pattern)}`;
+    default:
+      return message;
+  }
+}
+
+/** The sub-schema a JSON pointer such as `#/properties/currency` names. */
+function schemaAt(root: unknown, pointer: string): unknown {
+  return pointer
+    .replace(/^#\/?/, '')
+    .split('/')
+    .filter((segment) => segment !== '')
+    .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'))
+    .reduce<unknown>((node, segment) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[segment] : undefined), root);
+}
+
+/**
+ * Validation errors → field problems: `/items/0/amount` becomes `items[0].amount`; a problem
+ * with the whole part (a body that is not an object) is named after the part.
+ */
+export function describeValidationErrors(
+  errors: readonly FastifySchemaValidationError[],
+  part: string | undefined,
+): FieldProblem[] {
+  const seen = new Set<string>();
+  const problems: FieldProblem[] = [];
+  for (const error of errors) {
+    const problem = { field: fieldPath(error.instancePath) || (part ?? 'request'), message: error.message ?? 'is invalid' };
+    // One value can fail twice the same way (say, in two branches of a union): report it once.
+    const key = `${problem.field}\0${problem.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    problems.push(problem);
+  }
+  return problems;
+}
+
+function fieldPath(instancePath: string): string {
+  return instancePath
+    .split('/')
+    .slice(1)
+    .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'))
+    .reduce((path, segment) => {
+      if (/^\d+$/.test(segment)) return `${path}[${segment}]`;
+      return path === '' ? segment : `${path}.${segment}`;
+    }, '');
+}

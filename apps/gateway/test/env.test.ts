@@ -1,0 +1,29 @@
+import { EnvError } from '@billing/runtime';
+import { describe, expect, it } from 'vitest';
+import { readGatewayEnv } from '../src/env.ts';
+
+describe('readGatewayEnv', () => {
+  it('uses the documented defaults when nothing is set', () => {
+    expect(readGatewayEnv({})).toEqual({
+      GATEWAY_PORT: 3000,
+      GATEWAY_HOST: '0.0.0.0',
+      BILL_SERVICE_URL: 'http://127.0.0.1:50051',
+      RATES_SERVICE_URL: 'http://127.0.0.1:50052',
+      GRPC_TIMEOUT: 10_000,
+      LOG_LEVEL: 'info',
+    });
+  });
+
+  it('names every bad variable', () => {
+    try {
+      readGatewayEnv({ GATEWAY_PORT: '99999', GRPC_TIMEOUT: 'soon', LOG_LEVEL: 'loud' });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(EnvError);
+      const problems = (error as EnvError).problems.join('\n');
+      expect(problems).toContain('GATEWAY_PORT');
+      expect(problems).toContain('GRPC_TIMEOUT');
+      expect(problems).toContain('LOG_LEVEL');
+    }
+  });
+});

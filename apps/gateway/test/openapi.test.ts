@@ -1,0 +1,91 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestGateway } from './support/in-memory-services.ts';
+
+type TestGateway = Awaited<ReturnType<typeof buildTestGateway>>;
+let gateway: TestGateway;
+beforeAll(async () => {
+  gateway = await buildTestGateway();
+});
+afterAll(async () => {
+  await gateway.app.close();
+});
+
+// Every public route; a route added without a schema or hidden from the document fails here.
+const PUBLIC_ROUTES = ['GET /healthz', 'GET /readyz', 'GET /v1/rates', 'GET /v1/rates/{base}/{quote}'];
+
+interface Operation {
+  operationId?: string;
+  parameters?: { name: string; in: string; required?: boolean; schema: Record<string, unknown> }[];
+  responses: Record<string, { content?: Record<string, { schema: Record<string, unknown> }> }>;
+}
+
+async function openApiDocument() {
+  const response = await gateway.app.inject({ method: 'GET', url: '/openapi.json' });
+  expect(response.statusCode).toBe(200);
+  return response.json() as { openapi: string; paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown> } };
+}
+
+describe('GET /openapi.json', () => {
+  it('is a valid OpenAPI 3.1 document', async () => {
+    const document = await openApiDocument();
+    expect(document.openapi).toBe('3.1.0');
+    const result = await new Validator().validate(document);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+  });
+
+  it('lists every public route and no documentation plumbing', async () => {
+    const document = await openApiDocument();
+    const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(operations.sort()).toEqual([...PUBLIC_ROUTES].sort());
+  });
+
+  it('documents a success response and the shared error body for every operation', async () => {
+    const document = await openApiDocument();
+    expect(document.components.schemas.ErrorBody).toMatchObject({ required: ['code', 'message', 'details'] });
+    for (const methods of Object.values(document.paths)) {
+      for (const operation of Object.values(methods)) {
+        expect(operation.operationId).toBeTruthy();
+        expect(operation.responses['200']).toBeDefined();
+        for (const range of ['4XX', '5XX']) {
+          expect(operation.responses[range]?.content?.['application/json']?.schema).toEqual({ $ref: '#/components/schemas/ErrorBody' });
+        }
+      }
+    }
+  });
+
+  it('documents the currency parameters with their pattern and `at` as a date-time', async () => {
+    const document = await openApiDocument();
+    const getRate = document.paths['/v1/rates/{base}/{quote}']?.get;
+    const parameter = (name: string) => getRate?.parameters?.find((candidate) => candidate.name === name);
+    expect(parameter('base')).toMatchObject({ in: 'path', required: true, schema: { pattern: '^[A-Z]{3}$' } });
+    expect(parameter('quote')).toMatchObject({ in: 'path', required: true, schema: { pattern: '^[A-Z]{3}$' } });
+    expect(parameter('at')).toMatchObject({ in: 'query', schema: { format: 'date-time' } });
+    expect(parameter('at')?.required).not.toBe(true);
+  });
+});
+
+describe('GET /docs', () => {
+  it('answers an HTML page whose scripts and styles are all served by the gateway itself', async () => {
+    const page = await gateway.app.inject({ method: 'GET', url: '/docs' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    const assets = [...page.body.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1] as string);
+    expect(assets.length).toBeGreaterThanOrEqual(3);
+    for (const asset of assets) {
+      // No CDN: every asset is a path on this server, and it loads.
+      expect(asset).toMatch(/^\/docs\//);
+      const loaded = await gateway.app.inject({ method: 'GET', url: asset });
+      expect(loaded.statusCode, asset).toBe(200);
+    }
+  });
+
+  it('points Swagger UI at /openapi.json', async () => {
+    const initializer = await gateway.app.inject({ method: 'GET', url: '/docs/static/swagger-initializer.js' });
+    expect(initializer.statusCode).toBe(200);
+    expect(initializer.body).toContain('/openapi.json');
+  });
+});

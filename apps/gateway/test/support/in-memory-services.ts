@@ -1,0 +1,89 @@
+import { create } from '@bufbuild/protobuf';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { Code, ConnectError, createRouterTransport, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
+import { pino } from 'pino';
+import { RateSchema, RatesService, health } from '@billing/contracts';
+import { buildGateway, type GatewayDeps } from '../../src/app.ts';
+
+export const { HealthCheckResponse_ServingStatus: ServingStatus } = health;
+export type ServingStatus = health.HealthCheckResponse_ServingStatus;
+
+export const PUBLISHED_AT = new Date('2025-09-30T00:00:00Z');
+
+/** A rates service with three currencies and the static provider's manners. */
+export function fakeRatesService(overrides: Partial<ServiceImpl<typeof RatesService>> = {}): ServiceImpl<typeof RatesService> {
+  const known: Record<string, string> = { USD: '1', GEL: '2.7150', EUR: '0.9210' };
+  return {
+    async getRate(request) {
+      for (const code of [request.base, request.quote]) if (!(code in known)) throw invalidCurrency(code);
+      return {
+        rate: create(RateSchema, {
+          base: request.base,
+          quote: request.quote,
+          rate: request.base === 'USD' && request.quote === 'GEL' ? '2.7150' : '1.2345',
+          asOf: timestampFromDate(PUBLISHED_AT),
+          source: 'static',
+        }),
+      };
+    },
+    async listRates(request) {
+      const base = request.base || 'USD';
+      if (!(base in known)) throw invalidCurrency(base);
+      return { base, asOf: timestampFromDate(PUBLISHED_AT), source: 'static', rates: { GEL: '2.7150', EUR: '0.9210' } };
+    },
+    ...overrides,
+  };
+}
+
+function invalidCurrency(code: string): ConnectError {
+  return new ConnectError(`unknown currency "${code}"`, Code.InvalidArgument);
+}
+
+export function fakeHealth(status: ServingStatus | (() => Promise<ServingStatus>)): Partial<ServiceImpl<typeof health.Health>> {
+  return {
+    async check() {
+      return { status: typeof status === 'function' ? await status() : status };
+    },
+    async *watch() {},
+  };
+}
+
+export interface TestGatewayOptions {
+  rates?: Partial<ServiceImpl<typeof RatesService>>;
+  ratesHealth?: Partial<ServiceImpl<typeof health.Health>>;
+  billsHealth?: Partial<ServiceImpl<typeof health.Health>>;
+  /** Sees the context of every rates call (its metadata). */
+  onRatesCall?: (context: HandlerContext) => void;
+  deps?: Partial<GatewayDeps>;
+}
+
+/** The gateway over in-memory Connect services; its log lines are collected in `logs`. */
+export async function buildTestGateway(options: TestGatewayOptions = {}) {
+  const rates = fakeRatesService(options.rates);
+  const observed: ServiceImpl<typeof RatesService> = {
+    getRate: (request, context) => {
+      options.onRatesCall?.(context);
+      return rates.getRate(request, context);
+    },
+    listRates: (request, context) => {
+      options.onRatesCall?.(context);
+      return rates.listRates(request, context);
+    },
+  };
+  const logs: Record<string, unknown>[] = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => logs.push(JSON.parse(line) as Record<string, unknown>) });
+  const app = await buildGateway({
+    transports: {
+      rates: createRouterTransport(({ service }) => {
+        service(RatesService, observed);
+        service(health.Health, options.ratesHealth ?? fakeHealth(ServingStatus.SERVING));
+      }),
+      bills: createRouterTransport(({ service }) => {
+        service(health.Health, options.billsHealth ?? fakeHealth(ServingStatus.SERVING));
+      }),
+    },
+    logger,
+    ...options.deps,
+  });
+  return { app, logs };
+}
