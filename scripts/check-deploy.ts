@@ -3,23 +3,28 @@
 // folder, then `node dist/server.js` (worker: dist/main.js) from that folder with only the env a
 // container would get, probed with the image's own infra/healthcheck.mjs, then stopped.
 //
-//   node scripts/check-deploy.ts [gateway] [bill-service] [rates-service] [worker]
+//   node scripts/check-deploy.ts [gateway] [bill-service] [rates-service] [worker] [--clean-context] [--keep]
+//
+// --clean-context builds like `docker build` does: in a copy of the repository filtered by
+// .dockerignore, after `pnpm install --frozen-lockfile --offline`, with no dist or turbo cache
+// (slower; catches a .dockerignore that drops a needed file or a lockfile out of step).
 //
 // bill-service and worker need PostgreSQL and Temporal: DATABASE_URL / TEMPORAL_ADDRESS when
 // set, otherwise a throwaway pair from @billing/devstack. Apps run together as in
 // docker-compose (migrations first, then rates-service, bill-service, worker, gateway), so the
 // gateway's /readyz sees real services. Prints one line per app; exits 1 if any app fails.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, lstatSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, lstatSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, matchesGlob, relative, resolve } from 'node:path';
 
 // --- configuration: the only place that reads the environment --------------------------------
 const ROOT = resolve(import.meta.dirname, '..');
 const config = {
   requested: process.argv.slice(2).filter((arg) => !arg.startsWith('--')),
   keep: process.argv.includes('--keep'),
+  cleanContext: process.argv.includes('--clean-context'),
   databaseUrl: process.env.DATABASE_URL,
   temporalAddress: process.env.TEMPORAL_ADDRESS,
   temporalNamespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
@@ -81,9 +86,24 @@ const APPS: AppSpec[] = [
 
 interface Result { app: string; ok: boolean; notes: string[] }
 
-function run(command: string, args: string[], cwd = ROOT): { ok: boolean; output: string } {
+/** Copies the build context the way `docker build .` sends it, then installs as the Dockerfiles do. */
+function prepareCleanContext(workDir: string): string {
+  const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n')
+    .map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
+  const context = join(workDir, 'context');
+  cpSync(ROOT, context, {
+    recursive: true, verbatimSymlinks: true,
+    filter: (source) => !ignored.some((pattern) => matchesGlob(relative(ROOT, source), pattern)),
+  });
+  const install = run('pnpm', ['install', '--frozen-lockfile', '--offline'], context);
+  if (!install.ok) throw new Error(`pnpm install --frozen-lockfile --offline failed in the clean context\n${tail(install.output)}`);
+  return context;
+}
+
+function run(command: string, args: string[], cwd = ROOT): { ok: boolean; stdout: string; output: string } {
   const result = spawnSync(command, args, { cwd, env: config.buildEnv, encoding: 'utf8', maxBuffer: 64 << 20 });
-  return { ok: result.status === 0, output: `${result.stdout ?? ''}${result.stderr ?? ''}${result.error?.message ?? ''}` };
+  const stdout = result.stdout ?? '';
+  return { ok: result.status === 0, stdout, output: `${stdout}${result.stderr ?? ''}${result.error?.message ?? ''}` };
 }
 
 function tail(text: string, lines = 25): string {
@@ -146,7 +166,8 @@ async function workerPolls(stack: Stack, taskQueue: string): Promise<string | un
     const describe = run(config.temporalCli, ['task-queue', 'describe', '--address', stack.temporalAddress,
       '--namespace', config.temporalNamespace, '--task-queue', taskQueue, '--output', 'json']);
     if (!describe.ok && /ENOENT/.test(describe.output)) return 'temporal CLI not found; poller not checked';
-    if (describe.ok && /"identity"/.test(describe.output)) return `polling task queue ${taskQueue}`;
+    const pollers = describe.ok ? (JSON.parse(describe.stdout) as { pollers?: { identity?: string }[] | null }).pollers : undefined;
+    if (pollers && pollers.length > 0) return `polling task queue ${taskQueue} as ${pollers[0]?.identity ?? 'a worker'}`;
     await sleep(1000);
   }
   return undefined;
@@ -224,12 +245,19 @@ async function main(): Promise<number> {
     }
 
     // Phase 1, the Dockerfiles' build stage: build and deploy every app before starting any.
+    let buildRoot: string | undefined = ROOT;
+    if (config.cleanContext) {
+      try { buildRoot = prepareCleanContext(workDir); } catch (error) {
+        for (const app of selected) failApp(app.name, error instanceof Error ? error.message : String(error));
+        buildRoot = undefined;
+      }
+    }
     const deployed: AppSpec[] = [];
-    for (const app of selected) {
+    for (const app of buildRoot === undefined ? [] : selected) {
       if (app.needsStack && !stack) continue;
-      const build = run('pnpm', ['turbo', 'run', 'build', '--filter', `@billing/${app.name}...`, '--output-logs=errors-only']);
+      const build = run('pnpm', ['turbo', 'run', 'build', '--filter', `@billing/${app.name}...`, '--output-logs=errors-only'], buildRoot);
       if (!build.ok) { failApp(app.name, `build failed\n${tail(build.output)}`); continue; }
-      const deploy = run('pnpm', ['--filter', `@billing/${app.name}`, 'deploy', '--prod', join(workDir, app.name)]);
+      const deploy = run('pnpm', ['--filter', `@billing/${app.name}`, 'deploy', '--prod', join(workDir, app.name)], buildRoot);
       if (!deploy.ok) { failApp(app.name, `deploy failed\n${tail(deploy.output)}`); continue; }
       const size = deploySize(join(workDir, app.name));
       results.get(app.name)!.notes.push(`deploy ${(size.bytes / 1e6).toFixed(1)} MB in ${size.files} files`);
