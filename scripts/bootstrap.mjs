@@ -113,10 +113,10 @@ function main() {
   const steps = {
     start: [['exec', 'turbo', 'run', 'build', '--output-logs=errors-only'],
       ['exec', 'node', '--conditions=source', 'packages/devstack/src/start.ts']],
-    test: [['exec', 'turbo', 'run', 'build', 'lint', 'typecheck', '--output-logs=errors-only'],
+    test: [['exec', 'turbo', 'run', 'build', 'lint', 'typecheck', '--output-logs=errors-only', '--continue'],
       ['exec', 'buf', 'lint', 'proto'],
-      ['exec', 'turbo', 'run', 'test', '--concurrency=1']],
-    bench: [['exec', 'turbo', 'run', 'build', '--output-logs=errors-only'],
+      ['exec', 'turbo', 'run', 'test', '--concurrency=1', '--continue']],
+    bench: [['exec', 'turbo', 'run', 'build', '--filter=@billing/bench...', '--output-logs=errors-only'],
       ['--filter', '@billing/bench', 'run', 'bench', ...process.argv.slice(3)]],
   }[command];
   if (command === 'install') return;
