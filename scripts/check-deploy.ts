@@ -43,6 +43,8 @@ interface AppSpec {
   name: string;
   entry: string;
   needsStack: boolean;
+  /** A script the Dockerfile runs on the deploy folder after `pnpm deploy`. */
+  prune?: string;
   env(port: number, ports: Ports, stack: Stack | undefined, taskQueue: string): Record<string, string>;
   probe(port: number, running: Set<string>, stack: Stack | undefined): string;
 }
@@ -62,7 +64,7 @@ const APPS: AppSpec[] = [
     probe: (port) => `grpc://127.0.0.1:${port}`,
   },
   {
-    name: 'worker', entry: 'dist/main.js', needsStack: true,
+    name: 'worker', entry: 'dist/main.js', needsStack: true, prune: 'infra/prune-temporal-binaries.sh',
     env: (_port, ports, stack, taskQueue) => ({
       DATABASE_URL: stack!.databaseUrl, TEMPORAL_ADDRESS: stack!.temporalAddress,
       TEMPORAL_NAMESPACE: config.temporalNamespace, TEMPORAL_TASK_QUEUE: taskQueue,
@@ -259,6 +261,8 @@ async function main(): Promise<number> {
       if (!build.ok) { failApp(app.name, `build failed\n${tail(build.output)}`); continue; }
       const deploy = run('pnpm', ['--filter', `@billing/${app.name}`, 'deploy', '--prod', join(workDir, app.name)], buildRoot);
       if (!deploy.ok) { failApp(app.name, `deploy failed\n${tail(deploy.output)}`); continue; }
+      const prune = app.prune ? run('sh', [join(ROOT, app.prune), join(workDir, app.name)]) : undefined;
+      if (prune && !prune.ok) { failApp(app.name, `${app.prune} failed\n${tail(prune.output)}`); continue; }
       const size = deploySize(join(workDir, app.name));
       results.get(app.name)!.notes.push(`deploy ${(size.bytes / 1e6).toFixed(1)} MB in ${size.files} files`);
       deployed.push(app);
@@ -296,7 +300,8 @@ async function main(): Promise<number> {
       const url = app.probe(port, running, stack);
       const health = await probeUntilHealthy(url, child);
       if (!health.ok) { failApp(app.name, `${url}: ${health.detail}\n${tail(logs.get(app.name) ?? '')}`); continue; }
-      results.get(app.name)!.notes.push(`${health.detail.replace(/^healthy: /, '')} after ${(health.ms / 1000).toFixed(1)} s`);
+      const what = app.name === 'worker' ? 'its Temporal: ' : '';
+      results.get(app.name)!.notes.push(`${what}${health.detail.replace(/^healthy: /, '')} after ${(health.ms / 1000).toFixed(1)} s`);
       if (app.name === 'worker' && stack) {
         const polling = await workerPolls(stack, taskQueue);
         if (!polling) { failApp(app.name, `no poller on task queue ${taskQueue} within 30 s\n${tail(logs.get(app.name) ?? '')}`); continue; }
