@@ -1,13 +1,18 @@
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Db } from '@billing/db';
 import { REQUEST_ID_HEADER, type Logger } from '@billing/runtime';
 import { createServiceClients, type ServiceTransports } from './clients.ts';
 import { installErrorHandling } from './errors.ts';
 import { registerOpenApi } from './openapi.ts';
 import { requestIdFor } from './request-id.ts';
 import { validatorCompiler } from './validation.ts';
+import { installIdempotency } from './idempotency/plugin.ts';
+import { idempotencyStore } from './idempotency/store.ts';
+import { billsRoutes } from './routes/bills.ts';
 import { healthRoutes } from './routes/health.ts';
 import { ratesRoutes } from './routes/rates.ts';
+import { Bill, BillSummary, LineItem, Money } from './schemas/bill.ts';
 
 export interface GatewayDeps {
   /** How to reach each service: gRPC over HTTP/2 in production, in-memory routers in tests. */
@@ -17,6 +22,18 @@ export interface GatewayDeps {
   callTimeoutMs?: number;
   /** Deadline of each readiness probe. */
   readinessTimeoutMs?: number;
+  /**
+   * Idempotency-Key records in PostgreSQL (migrated). Production always passes it; without it the
+   * header is validated but not honoured, which only tests of other concerns rely on.
+   */
+  idempotency?: {
+    db: Db;
+    /** How long a first response is replayed (IDEMPOTENCY_TTL). */
+    ttlMs: number;
+    /** How long a claim guards a running request before another may take it over; default call deadline + 30 s. */
+    leaseMs?: number;
+    sweepEveryMs?: number;
+  };
 }
 
 /** The REST gateway, ready to `inject` or `listen`; it does not listen by itself. */
@@ -36,11 +53,21 @@ export async function buildGateway(deps: GatewayDeps) {
     reply.header(REQUEST_ID_HEADER, request.id);
   });
   installErrorHandling(app);
+  for (const schema of [Money, LineItem, Bill, BillSummary]) app.addSchema(schema);
   await registerOpenApi(app);
 
+  const callTimeoutMs = deps.callTimeoutMs ?? 10_000;
+  const store = deps.idempotency && idempotencyStore(deps.idempotency.db, {
+    ttlMs: deps.idempotency.ttlMs,
+    // Longer than any request can run, so only a crashed gateway's claim is ever taken over.
+    leaseMs: deps.idempotency.leaseMs ?? callTimeoutMs + 30_000,
+  });
+  if (store) installIdempotency(app, { store, sweepEveryMs: deps.idempotency?.sweepEveryMs });
+
   const clients = createServiceClients(deps.transports);
-  await app.register(healthRoutes, { clients, checkTimeoutMs: deps.readinessTimeoutMs ?? 2_000 });
-  await app.register(ratesRoutes, { clients, callTimeoutMs: deps.callTimeoutMs ?? 10_000 });
+  await app.register(healthRoutes, { clients, checkTimeoutMs: deps.readinessTimeoutMs ?? 2_000, pingDatabase: store?.ping });
+  await app.register(ratesRoutes, { clients, callTimeoutMs });
+  await app.register(billsRoutes, { clients, callTimeoutMs });
   return app;
 }
 

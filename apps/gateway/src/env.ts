@@ -13,6 +13,10 @@ export function readGatewayEnv(source: Record<string, string | undefined> = proc
       /** Deadline of every gRPC call the gateway makes on a client's behalf. */
       GRPC_TIMEOUT: duration('10s'),
       LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
+      /** PostgreSQL holding the Idempotency-Key records (shared by every gateway replica). */
+      DATABASE_URL: text(),
+      /** How long the first response to an Idempotency-Key is replayed. */
+      IDEMPOTENCY_TTL: duration('24h'),
     },
     source,
   );

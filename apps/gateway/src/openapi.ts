@@ -16,9 +16,16 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         version: '1.0.0',
         description:
           'Public REST API of the billing platform. Amounts and rates are decimal strings, times RFC 3339 in UTC. ' +
-          'Every error is `{"code", "message", "details"}` with a Connect code name; send `x-request-id` to trace a request.',
+          'Every error is `{"code", "message", "details"}` with a Connect code name; send `x-request-id` to trace a request.\n\n' +
+          '**Idempotency.** Every POST and PATCH accepts an `Idempotency-Key` header (1–255 printable ASCII characters), per the ' +
+          'IETF httpapi idempotency-key draft. The first response to a key (status, content type and body, byte for byte) is ' +
+          'replayed, with the header `idempotent-replayed: true`, to every later request with that key and the same method, ' +
+          'path and body, for 24 hours (`IDEMPOTENCY_TTL`). The same key with a different request is a 422 `invalid_argument`; ' +
+          'the same key while the first request is still running is a 409 `aborted` with `Retry-After: 1`. Responses that had ' +
+          'no effect are not recorded, so a retry runs again: 400, 429, 499, 503 and 504.',
       },
       tags: [
+        { name: 'bills', description: 'Monthly bills: open, add line items, close into an invoice' },
         { name: 'rates', description: 'Exchange rates' },
         { name: 'health', description: 'Liveness and readiness probes' },
       ],

@@ -1,3 +1,4 @@
+import { createDb } from '@billing/db';
 import { EnvError, createLogger, onShutdown } from '@billing/runtime';
 import { buildGateway } from './app.ts';
 import { connectToServices } from './clients.ts';
@@ -14,12 +15,19 @@ try {
 
 const logger = createLogger('gateway', env.LOG_LEVEL);
 const connections = connectToServices({ rates: env.RATES_SERVICE_URL, bills: env.BILL_SERVICE_URL });
-const app = await buildGateway({ transports: connections.transports, logger, callTimeoutMs: env.GRPC_TIMEOUT });
+const db = createDb({ url: env.DATABASE_URL, applicationName: 'gateway' });
+const app = await buildGateway({
+  transports: connections.transports,
+  logger,
+  callTimeoutMs: env.GRPC_TIMEOUT,
+  idempotency: { db, ttlMs: env.IDEMPOTENCY_TTL },
+});
 
 onShutdown(
   async () => {
     await app.close();
     connections.close();
+    await db.destroy();
   },
   (message) => logger.info(message),
 );

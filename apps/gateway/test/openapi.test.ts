@@ -12,7 +12,13 @@ afterAll(async () => {
 });
 
 // Every public route; a route added without a schema or hidden from the document fails here.
-const PUBLIC_ROUTES = ['GET /healthz', 'GET /readyz', 'GET /v1/rates', 'GET /v1/rates/{base}/{quote}'];
+const PUBLIC_ROUTES = [
+  'GET /healthz', 'GET /readyz', 'GET /v1/rates', 'GET /v1/rates/{base}/{quote}',
+  'POST /v1/customers/{customerId}/bills', 'GET /v1/customers/{customerId}/bills',
+  'GET /v1/customers/{customerId}/bills/{billingPeriod}',
+  'POST /v1/customers/{customerId}/bills/{billingPeriod}/items', 'GET /v1/customers/{customerId}/bills/{billingPeriod}/items',
+  'POST /v1/customers/{customerId}/bills/{billingPeriod}/close',
+];
 
 interface Operation {
   operationId?: string;
@@ -49,7 +55,7 @@ describe('GET /openapi.json', () => {
     for (const methods of Object.values(document.paths)) {
       for (const operation of Object.values(methods)) {
         expect(operation.operationId).toBeTruthy();
-        expect(operation.responses['200']).toBeDefined();
+        expect(operation.responses['200'] ?? operation.responses['201']).toBeDefined();
         for (const range of ['4XX', '5XX']) {
           expect(operation.responses[range]?.content?.['application/json']?.schema).toEqual({ $ref: '#/components/schemas/ErrorBody' });
         }
@@ -65,6 +71,23 @@ describe('GET /openapi.json', () => {
     expect(parameter('quote')).toMatchObject({ in: 'path', required: true, schema: { pattern: '^[A-Z]{3}$' } });
     expect(parameter('at')).toMatchObject({ in: 'query', schema: { format: 'date-time' } });
     expect(parameter('at')?.required).not.toBe(true);
+  });
+
+  it('documents the Idempotency-Key header on every POST', async () => {
+    const document = await openApiDocument();
+    const posts = Object.values(document.paths).flatMap((methods) => (methods.post ? [methods.post] : []));
+    expect(posts).toHaveLength(3);
+    for (const operation of posts) {
+      expect(operation.parameters?.find((parameter) => parameter.name === 'idempotency-key')).toMatchObject({ in: 'header' });
+    }
+  });
+
+  it('describes bills with their money as strings', async () => {
+    const document = await openApiDocument();
+    expect(document.components.schemas.Money).toMatchObject({
+      properties: { amount: { type: 'string' }, currency: { type: 'string', pattern: '^[A-Z]{3}$' } },
+    });
+    expect(Object.keys(document.components.schemas)).toEqual(expect.arrayContaining(['Bill', 'BillSummary', 'LineItem']));
   });
 });
 

@@ -9,6 +9,8 @@ export interface HealthRoutesOptions {
   clients: ServiceClients;
   /** How long each readiness probe waits for a service's answer. */
   checkTimeoutMs: number;
+  /** Reaches the gateway's own PostgreSQL (idempotency records); absent when it has none. */
+  pingDatabase?: () => Promise<void>;
 }
 
 const { HealthCheckResponse_ServingStatus: ServingStatus } = health;
@@ -27,15 +29,19 @@ type CheckResult = Static<typeof CheckResultSchema>;
 
 const Readiness = Type.Object({
   status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]),
-  checks: Type.Object({ rates: CheckResultSchema, bills: CheckResultSchema }),
+  checks: Type.Object({
+    rates: CheckResultSchema,
+    bills: CheckResultSchema,
+    postgres: Type.Optional({ ...CheckResultSchema, description: 'The gateway PostgreSQL (idempotency records): SERVING or UNREACHABLE' }),
+  }),
 });
 
 /**
  * `/healthz` says the process is up; `/readyz` says the gateway can do its work: every service
  * it calls answers grpc.health.v1 Check with SERVING (bill-service does so only while
- * PostgreSQL and Temporal answer it).
+ * PostgreSQL and Temporal answer it), and its own PostgreSQL answers a query.
  */
-export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (app, { clients, checkTimeoutMs }) => {
+export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (app, { clients, checkTimeoutMs, pingDatabase }) => {
   app.get(
     '/healthz',
     {
@@ -74,12 +80,29 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
           return 'UNREACHABLE';
         }
       };
-      const [rates, bills] = await Promise.all([
+      const pingPostgres = async (ping: () => Promise<void>): Promise<CheckResult> => {
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${checkTimeoutMs} ms`)), checkTimeoutMs);
+        });
+        try {
+          await Promise.race([ping(), late]);
+          return 'SERVING';
+        } catch (error) {
+          request.log.warn({ err: error, service: 'postgres' }, 'readiness probe failed');
+          return 'UNREACHABLE';
+        } finally {
+          clearTimeout(timer);
+        }
+      };
+      const [rates, bills, postgres] = await Promise.all([
         probe(clients.ratesHealth, 'rates'),
         probe(clients.billsHealth, 'bills'),
+        pingDatabase && pingPostgres(pingDatabase),
       ]);
-      const ready = rates === 'SERVING' && bills === 'SERVING';
-      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', checks: { rates, bills } });
+      const ready = rates === 'SERVING' && bills === 'SERVING' && (postgres === undefined || postgres === 'SERVING');
+      const checks = postgres === undefined ? { rates, bills } : { rates, bills, postgres };
+      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', checks });
     },
   );
 };

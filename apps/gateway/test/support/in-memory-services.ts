@@ -2,7 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, createRouterTransport, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
 import { pino } from 'pino';
-import { RateSchema, RatesService, health } from '@billing/contracts';
+import { BillService, RateSchema, RatesService, health } from '@billing/contracts';
 import { buildGateway, type GatewayDeps } from '../../src/app.ts';
 
 export const { HealthCheckResponse_ServingStatus: ServingStatus } = health;
@@ -52,6 +52,8 @@ export interface TestGatewayOptions {
   rates?: Partial<ServiceImpl<typeof RatesService>>;
   ratesHealth?: Partial<ServiceImpl<typeof health.Health>>;
   billsHealth?: Partial<ServiceImpl<typeof health.Health>>;
+  /** The bill service behind the bill routes; none registered when absent. */
+  bills?: Partial<ServiceImpl<typeof BillService>>;
   /** Sees the context of every rates call (its metadata). */
   onRatesCall?: (context: HandlerContext) => void;
   deps?: Partial<GatewayDeps>;
@@ -80,6 +82,7 @@ export async function buildTestGateway(options: TestGatewayOptions = {}) {
       }),
       bills: createRouterTransport(({ service }) => {
         service(health.Health, options.billsHealth ?? fakeHealth(ServingStatus.SERVING));
+        if (options.bills) service(BillService, options.bills);
       }),
     },
     logger,

@@ -1,0 +1,91 @@
+import { Code, ConnectError } from '@connectrpc/connect';
+import { timestampDate, type Timestamp } from '@bufbuild/protobuf/wkt';
+import { BillStatus, type Bill, type LineItem, type Money } from '@billing/contracts';
+import { requiredTimestamp } from './schemas/timestamp.ts';
+
+// billing.v1 messages → the JSON of product.md §7. Absent optional fields become null, never
+// a missing key, so clients can rely on every documented field being present.
+
+type StatusName = 'OPEN' | 'CLOSING' | 'CLOSED' | 'FAILED';
+
+const STATUS_NAMES: Partial<Record<BillStatus, StatusName>> = {
+  [BillStatus.OPEN]: 'OPEN',
+  [BillStatus.CLOSING]: 'CLOSING',
+  [BillStatus.CLOSED]: 'CLOSED',
+  [BillStatus.FAILED]: 'FAILED',
+};
+
+export const STATUS_VALUES: Record<StatusName, BillStatus> = {
+  OPEN: BillStatus.OPEN,
+  CLOSING: BillStatus.CLOSING,
+  CLOSED: BillStatus.CLOSED,
+  FAILED: BillStatus.FAILED,
+};
+
+function serviceBug(what: string): ConnectError {
+  return new ConnectError(`bill-service response lacks ${what}`, Code.Internal);
+}
+
+function money(value: Money | undefined, what: string) {
+  if (value === undefined) throw serviceBug(what);
+  return { amount: value.amount, currency: value.currency };
+}
+
+function optionalTime(timestamp: Timestamp | undefined): string | null {
+  return timestamp === undefined ? null : timestampDate(timestamp).toISOString();
+}
+
+export function lineItemJson(item: LineItem) {
+  return {
+    id: item.id,
+    idempotencyKey: item.idempotencyKey,
+    description: item.description,
+    quantity: item.quantity,
+    unitPrice: money(item.unitPrice, 'unitPrice'),
+    amount: money(item.amount, 'amount'),
+    convertedAmount: item.convertedAmount === undefined ? null : money(item.convertedAmount, 'convertedAmount'),
+    exchangeRate: item.exchangeRate === undefined
+      ? null
+      : {
+          rate: item.exchangeRate.rate,
+          source: item.exchangeRate.source,
+          asOf: requiredTimestamp(item.exchangeRate.asOf, 'exchangeRate.asOf'),
+        },
+    metadata: { ...item.metadata },
+    addedAt: requiredTimestamp(item.addedAt, 'addedAt'),
+  };
+}
+
+/** A bill without its items, as lists show it. */
+export function billSummaryJson(bill: Bill) {
+  const status = STATUS_NAMES[bill.status];
+  if (status === undefined) throw serviceBug('a known status');
+  return {
+    id: bill.id,
+    customerId: bill.customerId,
+    billingPeriod: bill.billingPeriod,
+    currency: bill.currency,
+    timeZone: bill.timeZone,
+    status,
+    periodStart: requiredTimestamp(bill.periodStart, 'periodStart'),
+    periodEnd: requiredTimestamp(bill.periodEnd, 'periodEnd'),
+    itemCount: bill.itemCount,
+    total: money(bill.total, 'total'),
+    subtotalsByCurrency: bill.subtotalsByCurrency.map((subtotal) => money(subtotal, 'subtotal')),
+    invoiceNumber: bill.invoiceNumber ?? null,
+    failureReason: bill.failureReason ?? null,
+    createdAt: requiredTimestamp(bill.createdAt, 'createdAt'),
+    updatedAt: requiredTimestamp(bill.updatedAt, 'updatedAt'),
+    closedAt: optionalTime(bill.closedAt),
+  };
+}
+
+export function billJson(bill: Bill) {
+  return { ...billSummaryJson(bill), items: bill.items.map(lineItemJson) };
+}
+
+/** A bill a service must always send; its absence is the service's bug, not the client's. */
+export function requiredBill(bill: Bill | undefined): Bill {
+  if (bill === undefined) throw serviceBug('bill');
+  return bill;
+}

@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import { Code, ConnectError } from '@connectrpc/connect';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { errorResponseFor, invalidArgument } from '../errors.ts';
+import { IDEMPOTENCY_HEADER, REPLAYED_HEADER, idempotencyKeyProblem } from './header.ts';
+import type { IdempotencyStore } from './store.ts';
+
+export interface IdempotencyOptions {
+  store: IdempotencyStore;
+  /** How often expired records are deleted. */
+  sweepEveryMs?: number;
+}
+
+interface Claim {
+  key: string;
+  fingerprint: string;
+}
+
+// Outcomes that did nothing and may well go differently next time: a retry with the same key must
+// run again rather than be handed the failure back. 400: the request was refused before any effect
+// (Stripe saves nothing when parameters fail validation). 499: the caller left. 429, 503, 504: the
+// dependency was busy, down or late; where a late call did take effect, the re-run is deduplicated
+// by the service (an item's idempotency key) or answered truthfully (409 already_exists).
+const NOT_RECORDED = new Set([400, 429, 499, 503, 504]);
+
+const IDEMPOTENT_METHODS = new Set(['POST', 'PATCH']);
+
+/**
+ * The IETF httpapi Idempotency-Key draft for every POST and PATCH, Stripe-style: the first response
+ * (status, content type and body, byte for byte) is replayed for the same key and request; the same
+ * key with another request is a 422; with the first still running, a 409. Install on the root
+ * instance before the routes: it replaces the JSON body parser with one that keeps the raw bytes
+ * the fingerprint is taken over.
+ */
+export function installIdempotency(app: FastifyInstance, { store, sweepEveryMs = 10 * 60_000 }: IdempotencyOptions): void {
+  const rawBodies = new WeakMap<FastifyRequest, string>();
+  const claims = new WeakMap<FastifyRequest, Claim>();
+
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    rawBodies.set(request, body as string);
+    parseJson(request, body as string, done);
+  });
+
+  // preHandler runs after schema validation: a request that failed it never claims its key.
+  app.addHook('preHandler', async (request, reply) => {
+    if (!IDEMPOTENT_METHODS.has(request.method)) return;
+    const header = request.headers[IDEMPOTENCY_HEADER];
+    if (header === undefined) return;
+    const problem = idempotencyKeyProblem(header);
+    if (problem !== undefined || typeof header !== 'string') {
+      const { status, body } = invalidArgument([{ field: 'Idempotency-Key', message: problem ?? 'must be sent once' }]);
+      return reply.code(status).send(body);
+    }
+    const fingerprint = createHash('sha256')
+      .update(`${request.method}\n${request.url}\n`)
+      .update(rawBodies.get(request) ?? '')
+      .digest('hex');
+    const outcome = await store.claim(header, fingerprint).catch((error: unknown) => {
+      request.log.error({ err: error }, 'idempotency store unreachable');
+      throw new ConnectError('idempotency store unavailable', Code.Unavailable);
+    });
+    switch (outcome.kind) {
+      case 'claimed':
+        claims.set(request, { key: header, fingerprint });
+        return;
+      case 'replay': {
+        reply.code(outcome.response.status).header(REPLAYED_HEADER, 'true');
+        if (outcome.response.contentType !== undefined) reply.header('content-type', outcome.response.contentType);
+        return reply.send(outcome.response.body);
+      }
+      case 'mismatch':
+        return sendError(reply, 422, Code.InvalidArgument, `Idempotency-Key ${JSON.stringify(header)} was used with a different request`);
+      case 'in_flight':
+        reply.header('retry-after', '1');
+        return sendError(reply, 409, Code.Aborted, `the first request with Idempotency-Key ${JSON.stringify(header)} is still in progress; retry later`);
+    }
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    const claim = claims.get(request);
+    if (claim === undefined) return payload;
+    claims.delete(request);
+    try {
+      if (NOT_RECORDED.has(reply.statusCode) || !isReplayable(payload)) {
+        await store.release(claim.key, claim.fingerprint);
+      } else {
+        const contentType = reply.getHeader('content-type');
+        await store.complete(claim.key, claim.fingerprint, {
+          status: reply.statusCode,
+          contentType: contentType === undefined ? undefined : String(contentType),
+          body: typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : '',
+        });
+      }
+    } catch (error) {
+      // The effect has happened; the client still gets its answer. The claim stays IN_FLIGHT until
+      // its lease ends, then a retry with the key takes it over and runs again.
+      request.log.error({ err: error, idempotencyKey: claim.key }, 'could not record the idempotent response');
+    }
+    return payload;
+  });
+
+  const sweeper = setInterval(() => {
+    store.sweep().then(
+      (deleted) => deleted > 0 && app.log.debug({ deleted }, 'expired idempotency records deleted'),
+      (error: unknown) => app.log.warn({ err: error }, 'idempotency sweep failed'),
+    );
+  }, sweepEveryMs);
+  sweeper.unref();
+  app.addHook('onClose', async () => clearInterval(sweeper));
+}
+
+function sendError(reply: FastifyReply, status: number, code: Code, message: string) {
+  return reply.code(status).send(errorResponseFor(code, message).body);
+}
+
+// Bodies are JSON text here; a stream could not be stored and sent again.
+function isReplayable(payload: unknown): boolean {
+  return payload === null || payload === undefined || typeof payload === 'string' || Buffer.isBuffer(payload);
+}
