@@ -111,8 +111,10 @@ function main() {
   pnpmRun(['install', '--reporter=append-only', ...frozen]);
 
   const steps = {
+    // Started straight from the pinned Node rather than through pnpm, so Ctrl-C or a SIGTERM
+    // reaches it without depending on pnpm forwarding signals.
     start: [['exec', 'turbo', 'run', 'build', '--output-logs=errors-only'],
-      ['exec', 'node', '--conditions=source', 'packages/devstack/src/start.ts']],
+      { node: ['--conditions=source', '--disable-warning=ExperimentalWarning', 'packages/devstack/src/start.ts'] }],
     test: [['exec', 'turbo', 'run', 'build', 'lint', 'typecheck', '--output-logs=errors-only', '--continue'],
       ['exec', 'buf', 'lint', 'proto'],
       ['exec', 'turbo', 'run', 'test', '--concurrency=1', '--continue']],
@@ -126,7 +128,8 @@ function main() {
   // The last step is long-lived (the running system, or the test run): forward signals to it
   // and exit with its status, so Ctrl-C stops everything and CI sees the real result.
   const last = steps.at(-1);
-  const child = spawn(pnpm[0], [pnpm[1], ...last], { cwd: root, env, stdio: 'inherit' });
+  const [cmd, args] = Array.isArray(last) ? [pnpm[0], [pnpm[1], ...last]] : [nodeBin, last.node];
+  const child = spawn(cmd, args, { cwd: root, env, stdio: 'inherit' });
   for (const signal of ['SIGINT', 'SIGTERM']) {
     process.on(signal, () => child.kill(signal));
   }
