@@ -1,5 +1,5 @@
-import { BillService } from '@billing/contracts';
-import { createGrpcServer, serve, type GrpcServer } from '@billing/grpc-kit';
+import { BillService, RatesService } from '@billing/contracts';
+import { createGrpcClient, createGrpcServer, serve, type GrpcServer } from '@billing/grpc-kit';
 import type { Logger } from '@billing/runtime';
 import type { BillServiceEnv } from './env.ts';
 import { dependencyChecks, openDependencies } from './dependencies.ts';
@@ -9,7 +9,7 @@ import { createBillService } from './connect.ts';
 export async function startBillService(env: BillServiceEnv, logger: Logger): Promise<GrpcServer> {
   const deps = openDependencies(env);
   const server = await createGrpcServer({
-    services: [serve(BillService, createBillService({ db: deps.db, temporal: deps.temporal, env, logger }))],
+    services: [serve(BillService, createBillService({ db: deps.db, temporal: deps.temporal, env, logger, ratesClient: createGrpcClient(RatesService, env.RATES_SERVICE_URL, { timeoutMs: 5_000 }) }))],
     healthChecks: dependencyChecks(deps, env.TEMPORAL_NAMESPACE),
     logger,
     port: env.BILL_SERVICE_PORT,

@@ -8,6 +8,10 @@ import {
 } from '@billing/contracts';
 import type { Db } from '@billing/db';
 import type { Logger } from '@billing/runtime';
+import { requestIdOf } from '@billing/grpc-kit';
+import type { Client as ConnectClient } from '@connectrpc/connect';
+import type { RatesService } from '@billing/contracts';
+import { exchangeRates } from './exchange-rates.ts';
 import { billMessage, lineItemMessage } from './bill-view.ts';
 import { billsRepository, type BillRow } from './bills-repository.ts';
 import { decodeCursor, encodeCursor, pageLimit } from './cursor.ts';
@@ -21,6 +25,7 @@ export interface BillServiceDeps {
   temporal: Client;
   env: BillServiceEnv;
   logger: Logger;
+  ratesClient: ConnectClient<typeof RatesService>;
   now?: () => Date;
 }
 
@@ -39,6 +44,7 @@ const STATUS_NAMES: Partial<Record<BillStatus, BillRow['status']>> = {
 export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof BillService> {
   const bills = billsRepository(deps.db);
   const workflows = billWorkflows(deps.temporal, deps.env);
+  const rates = exchangeRates(deps.db, deps.ratesClient);
   const now = deps.now ?? (() => new Date());
 
   async function requireBill(customerId: string, billingPeriod: string): Promise<BillRow> {
@@ -84,13 +90,19 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
       return create(GetBillResponseSchema, { bill: await fullBill(await requireBill(key.customerId, key.billingPeriod)) });
     }),
 
-    addLineItem: guarded(async (request) => {
+    addLineItem: guarded(async (request, context) => {
       const key = checkBillKey(request);
       const row = await requireBill(key.customerId, key.billingPeriod);
       if (row.status !== 'OPEN') {
         throw new ConnectError(`the bill is ${row.status} and accepts no more items`, Code.FailedPrecondition);
       }
-      const item = checkLineItem(request, row.currency.trim());
+      const billCurrency = row.currency.trim();
+      const checked = checkLineItem(request, billCurrency);
+      // A foreign-currency item is converted now, at a rate recorded before it is used; if the
+      // rates service cannot answer, nothing is written and the caller gets `unavailable`.
+      const item = checked.currency !== undefined && checked.currency !== billCurrency
+        ? { ...checked, exchangeRate: await rates.rateFor(checked.currency, billCurrency, requestIdOf(context)) }
+        : checked;
       const result = await workflows.addLineItem(key, item);
       const after = await requireBill(key.customerId, key.billingPeriod);
       const stored = await bills.itemByKey(after.id, item.idempotencyKey);

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as m0001 from './migrations/0001_bills.ts';
+import * as m0002 from './migrations/0002_exchange_rates.ts';
 import { createDb } from './connection.ts';
 
 interface Migration {
@@ -11,6 +12,7 @@ interface Migration {
 // (tests, `npm start`) and from the compiled `dist/` inside a container. Numbered, forward-only.
 const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['0001_bills', m0001],
+  ['0002_exchange_rates', m0002],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

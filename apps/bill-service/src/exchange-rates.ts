@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto';
+import { timestampDate } from '@bufbuild/protobuf/wkt';
+import { Code, ConnectError, type Client } from '@connectrpc/connect';
+import type { RatesService } from '@billing/contracts';
+import type { Db } from '@billing/db';
+import { withRequestId } from '@billing/grpc-kit';
+
+export interface RecordedRate {
+  id: string;
+  rate: string;
+  source: string;
+  asOf: string;
+}
+
+/**
+ * Fetches the rate to convert `from` into `to` from the rates service and records it before it
+ * is used, so the item can refer to it and the invoice can be reproduced from stored facts.
+ * If the rates service cannot answer, the caller's write fails cleanly with `unavailable`.
+ */
+export function exchangeRates(db: Db, rates: Client<typeof RatesService>) {
+  return {
+    async rateFor(from: string, to: string, requestId: string): Promise<RecordedRate> {
+      let answer;
+      try {
+        answer = await rates.getRate({ base: from, quote: to }, withRequestId(requestId));
+      } catch (error) {
+        const connect = ConnectError.from(error);
+        if (connect.code === Code.InvalidArgument) {
+          throw new ConnectError(`currency: ${connect.rawMessage}`, Code.InvalidArgument);
+        }
+        throw new ConnectError('exchange rates are unavailable; items in the bill currency still work', Code.Unavailable);
+      }
+      const rate = answer.rate;
+      if (!rate?.asOf) throw new Error('rates service answered without a rate');
+      const asOf = timestampDate(rate.asOf);
+      const fact = { base: from, quote: to, rate: rate.rate, source: rate.source, as_of: asOf };
+      // The same rate seen again is the same fact: reuse its row (rows are immutable, so no upsert).
+      const inserted = await db('exchange_rates')
+        .insert({ id: `rate_${randomUUID().replaceAll('-', '')}`, ...fact })
+        .onConflict(['base', 'quote', 'rate', 'source', 'as_of']).ignore()
+        .returning('id') as Array<{ id: string }>;
+      const row = inserted[0] ?? await db('exchange_rates').where(fact).first('id') as { id: string } | undefined;
+      if (!row) throw new Error('exchange rate was neither inserted nor found');
+      return { id: row.id, rate: rate.rate, source: rate.source, asOf: asOf.toISOString() };
+    },
+  };
+}
