@@ -9,8 +9,8 @@
 // .dockerignore, after `pnpm install --frozen-lockfile --offline`, with no dist or turbo cache
 // (slower; catches a .dockerignore that drops a needed file or a lockfile out of step).
 //
-// bill-service and worker need PostgreSQL and Temporal: DATABASE_URL / TEMPORAL_ADDRESS when
-// set, otherwise a throwaway pair from @billing/devstack. Apps run together as in
+// bill-service, worker and gateway need PostgreSQL (the first two also Temporal): DATABASE_URL
+// and TEMPORAL_ADDRESS when set, otherwise a throwaway pair from @billing/devstack. Apps run together as in
 // docker-compose (migrations first, then rates-service, bill-service, worker, gateway), so the
 // gateway's /readyz sees real services. Prints one line per app; exits 1 if any app fails.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -74,9 +74,9 @@ const APPS: AppSpec[] = [
     probe: (_port, _running, stack) => `grpc://${stack!.temporalAddress}`,
   },
   {
-    name: 'gateway', entry: 'dist/server.js', needsStack: false,
-    env: (port, ports) => ({
-      GATEWAY_PORT: String(port),
+    name: 'gateway', entry: 'dist/server.js', needsStack: true, // Idempotency-Key records live in PostgreSQL
+    env: (port, ports, stack) => ({
+      GATEWAY_PORT: String(port), DATABASE_URL: stack!.databaseUrl,
       BILL_SERVICE_URL: `http://127.0.0.1:${ports['bill-service'] ?? 1}`,
       RATES_SERVICE_URL: `http://127.0.0.1:${ports['rates-service'] ?? 1}`,
     }),
@@ -312,7 +312,8 @@ async function main(): Promise<number> {
   } finally {
     for (const [name, child] of [...children].reverse()) {
       const how = await stop(child);
-      if (how.includes('killed')) failApp(name, how);
+      // Killed, or gone before we stopped it (crashed after its health passed): both fail.
+      if (how.includes('killed') || how.startsWith('had already exited')) failApp(name, how);
       else if (results.get(name)?.ok) results.get(name)!.notes.push(how);
     }
     await stack?.stop();
