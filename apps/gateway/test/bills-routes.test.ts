@@ -197,22 +197,21 @@ describe('POST .../close', () => {
   });
 
   it('answers 202 when the bill is still CLOSING', async () => {
-    await openBill();
-    const closing = fakeBillService();
     await gateway.app.close();
     gateway = await buildTestGateway({
       bills: {
-        ...closing.service,
-        closeBill: async (request, context) => {
-          const answer = await fake.service.getBill(request, context);
-          if (answer.bill) answer.bill.status = BillStatus.CLOSING;
-          return answer;
+        ...fake.service,
+        closeBill: async (request) => {
+          const stored = fake.bills.get(`${request.customerId}/${request.billingPeriod}`);
+          if (stored) stored.bill.status = BillStatus.CLOSING;
+          return { bill: stored?.bill };
         },
       },
     });
+    await openBill();
     const response = await post(`${BILL}/close`);
     expect(response.statusCode).toBe(202);
-    expect(response.json().status).toBe('CLOSING');
+    expect(response.json()).toMatchObject({ status: 'CLOSING', invoiceNumber: null });
   });
 });
 

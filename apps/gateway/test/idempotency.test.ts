@@ -1,0 +1,250 @@
+import { Code, ConnectError } from '@connectrpc/connect';
+import { createDb, migrateLatest, type Db } from '@billing/db';
+import { startPostgres, type PostgresHandle } from '@billing/devstack';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { GatewayDeps } from '../src/app.ts';
+import { idempotencyStore } from '../src/idempotency/store.ts';
+import { fakeBillService } from './support/fake-bills.ts';
+import { buildTestGateway } from './support/in-memory-services.ts';
+
+// A real PostgreSQL: the records must survive a gateway restart and be shared by replicas.
+let postgres: PostgresHandle;
+let db: Db;
+beforeAll(async () => {
+  postgres = await startPostgres({ temporary: true });
+  await migrateLatest(postgres.url);
+  db = createDb({ url: postgres.url, poolMax: 5 });
+}, 120_000);
+afterAll(async () => {
+  await db?.destroy();
+  await postgres?.stop();
+});
+
+type TestGateway = Awaited<ReturnType<typeof buildTestGateway>>;
+let fake: ReturnType<typeof fakeBillService>;
+const gateways: TestGateway[] = [];
+
+// The router transport binds the service's methods when the gateway is built: wrap them first.
+async function gatewayWith(idempotency: Partial<NonNullable<GatewayDeps['idempotency']>> = {}, bills = fake.service) {
+  const gateway = await buildTestGateway({ bills, deps: { idempotency: { db, ttlMs: 60_000, ...idempotency } } });
+  gateways.push(gateway);
+  return gateway.app;
+}
+
+beforeEach(async () => {
+  await db('idempotency_records').delete();
+  fake = fakeBillService();
+});
+afterEach(async () => {
+  await Promise.all(gateways.splice(0).map((gateway) => gateway.app.close()));
+});
+
+const BILLS = '/v1/customers/cus_1/bills';
+const ITEMS = `${BILLS}/2031-02/items`;
+const ITEM = { description: 'API calls', amount: '2.50' };
+
+type App = Awaited<ReturnType<typeof gatewayWith>>;
+function post(app: App, url: string, payload: unknown, key?: string) {
+  return app.inject({
+    method: 'POST', url, payload: payload === undefined ? undefined : JSON.stringify(payload),
+    headers: { ...(payload === undefined ? {} : { 'content-type': 'application/json' }), ...(key ? { 'idempotency-key': key } : {}) },
+  });
+}
+async function openBill(app: App) {
+  expect((await post(app, BILLS, { currency: 'USD', billingPeriod: '2031-02' })).statusCode).toBe(201);
+}
+
+describe('Idempotency-Key', () => {
+  it('replays the first response byte for byte, marked as a replay, without a second effect', async () => {
+    const app = await gatewayWith();
+    await openBill(app);
+    const first = await post(app, ITEMS, ITEM, 'fee-1');
+    const again = await post(app, ITEMS, ITEM, 'fee-1');
+    expect(first.statusCode).toBe(201);
+    expect(again.statusCode).toBe(201);
+    expect(again.body).toBe(first.body);
+    expect(again.headers['content-type']).toBe(first.headers['content-type']);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    expect(fake.calls.addLineItem).toBe(1);
+  });
+
+  it('answers 422 for the same key with another body or another path', async () => {
+    const app = await gatewayWith();
+    await openBill(app);
+    await post(app, ITEMS, ITEM, 'fee-1');
+    const otherBody = await post(app, ITEMS, { ...ITEM, amount: '2.51' }, 'fee-1');
+    expect(otherBody.statusCode).toBe(422);
+    expect(otherBody.json()).toEqual({
+      code: 'invalid_argument',
+      message: 'Idempotency-Key "fee-1" was used with a different request',
+      details: [],
+    });
+    const otherPath = await post(app, `/v1/customers/cus_2/bills/2031-02/items`, ITEM, 'fee-1');
+    expect(otherPath.statusCode).toBe(422);
+    expect(fake.calls.addLineItem).toBe(1);
+  });
+
+  it('answers 409 aborted while the first request with the key is still running', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let reached!: () => void;
+    const serviceReached = new Promise<void>((resolve) => (reached = resolve));
+    const app = await gatewayWith({}, {
+      ...fake.service,
+      addLineItem: async (request, context) => {
+        reached();
+        await released;
+        return fake.service.addLineItem(request, context);
+      },
+    });
+    await openBill(app);
+    const first = post(app, ITEMS, ITEM, 'slow-1');
+    await serviceReached;
+    const second = await post(app, ITEMS, ITEM, 'slow-1');
+    expect(second.statusCode).toBe(409);
+    expect(second.json().code).toBe('aborted');
+    expect(second.json().message).toContain('still in progress');
+    expect(second.headers['retry-after']).toBe('1');
+    release();
+    expect((await first).statusCode).toBe(201);
+    const third = await post(app, ITEMS, ITEM, 'slow-1');
+    expect(third.headers['idempotent-replayed']).toBe('true');
+    expect(third.body).toBe((await first).body);
+  });
+
+  it('keeps its records across a gateway restart and between replicas', async () => {
+    const before = await gatewayWith();
+    await openBill(before);
+    const first = await post(before, ITEMS, ITEM, 'restart-1');
+    await before.close();
+    const after = await gatewayWith();
+    const replayed = await post(after, ITEMS, ITEM, 'restart-1');
+    expect(replayed.statusCode).toBe(201);
+    expect(replayed.body).toBe(first.body);
+    expect(fake.calls.addLineItem).toBe(1);
+  });
+
+  it('lets a key be reused for another request once its record has expired', async () => {
+    const app = await gatewayWith({ ttlMs: 300 });
+    await openBill(app);
+    await post(app, ITEMS, ITEM, 'ttl-1');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const reused = await post(app, BILLS, { currency: 'EUR', billingPeriod: '2031-03' }, 'ttl-1');
+    expect(reused.statusCode).toBe(201);
+    expect(reused.headers['idempotent-replayed']).toBeUndefined();
+    expect(reused.json().currency).toBe('EUR');
+  });
+
+  it('takes over the claim of a request whose gateway died once its lease is over', async () => {
+    let release!: () => void;
+    const stuck = new Promise<void>((resolve) => (release = resolve));
+    let calls = 0;
+    const app = await gatewayWith({ leaseMs: 200 }, {
+      ...fake.service,
+      addLineItem: async (request, context) => {
+        calls += 1;
+        if (calls === 1) await stuck;
+        return fake.service.addLineItem(request, context);
+      },
+    });
+    await openBill(app);
+    const abandoned = post(app, ITEMS, ITEM, 'crash-1');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const retry = await post(app, ITEMS, ITEM, 'crash-1');
+    expect(retry.statusCode).toBe(201);
+    expect(calls).toBe(2);
+    release();
+    await abandoned;
+    // The service deduplicates the item by the same key: one item, not two.
+    expect(fake.bills.get('cus_1/2031-02')?.items).toHaveLength(1);
+  });
+
+  it('does not record a 503, so a retry with the key runs again', async () => {
+    let calls = 0;
+    const app = await gatewayWith({}, {
+      ...fake.service,
+      addLineItem: async (request, context) => {
+        calls += 1;
+        if (calls === 1) throw new ConnectError('Temporal is unavailable', Code.Unavailable);
+        return fake.service.addLineItem(request, context);
+      },
+    });
+    await openBill(app);
+    expect((await post(app, ITEMS, ITEM, 'down-1')).statusCode).toBe(503);
+    expect(await db('idempotency_records').where({ key: 'down-1' }).first()).toBeUndefined();
+    const retry = await post(app, ITEMS, ITEM, 'down-1');
+    expect(retry.statusCode).toBe(201);
+    expect(retry.headers['idempotent-replayed']).toBeUndefined();
+  });
+
+  it('does not record a request that failed validation, so the corrected request may use the key', async () => {
+    const app = await gatewayWith();
+    await openBill(app);
+    expect((await post(app, ITEMS, { ...ITEM, amount: 2.5 }, 'fix-1')).statusCode).toBe(400);
+    expect((await post(app, ITEMS, { ...ITEM, amount: '0' }, 'fix-1')).statusCode).toBe(400);
+    expect((await post(app, ITEMS, ITEM, 'fix-1')).statusCode).toBe(201);
+  });
+
+  it('records and replays other client errors, like Stripe (a 404 stays a 404 for that key)', async () => {
+    const app = await gatewayWith();
+    const missing = await post(app, ITEMS, ITEM, 'early-1');
+    expect(missing.statusCode).toBe(404);
+    await openBill(app);
+    const again = await post(app, ITEMS, ITEM, 'early-1');
+    expect(again.statusCode).toBe(404);
+    expect(again.body).toBe(missing.body);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+  });
+
+  it('replays a bodiless POST (close) and the 409 of a second create', async () => {
+    const app = await gatewayWith();
+    await openBill(app);
+    const closed = await post(app, `${BILLS}/2031-02/close`, undefined, 'close-1');
+    expect(closed.statusCode).toBe(200);
+    expect((await post(app, `${BILLS}/2031-02/close`, undefined, 'close-1')).body).toBe(closed.body);
+    expect(fake.calls.closeBill).toBe(1);
+    const duplicate = await post(app, BILLS, { currency: 'USD', billingPeriod: '2031-02' }, 'create-1');
+    expect(duplicate.statusCode).toBe(409);
+    expect((await post(app, BILLS, { currency: 'USD', billingPeriod: '2031-02' }, 'create-1')).headers['idempotent-replayed']).toBe('true');
+  });
+
+  it('rejects a key with a control character with a 400 naming the header, and ignores keys on GET', async () => {
+    const app = await gatewayWith();
+    await openBill(app);
+    const bad = await post(app, ITEMS, ITEM, 'tab\there');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().message).toContain('idempotency-key:');
+    await app.inject({ method: 'GET', url: `${BILLS}/2031-02`, headers: { 'idempotency-key': 'get-1' } });
+    expect(await db('idempotency_records').where({ key: 'get-1' }).first()).toBeUndefined();
+  });
+
+  it('deletes expired records when swept', async () => {
+    const store = idempotencyStore(db, { ttlMs: 1, leaseMs: 1 });
+    await store.claim('old-1', 'f');
+    await store.complete('old-1', 'f', { status: 201, contentType: 'application/json', body: '{}' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await store.sweep()).toBe(1);
+    expect(await db('idempotency_records').where({ key: 'old-1' }).first()).toBeUndefined();
+  });
+
+  it('is part of readiness: /readyz checks the gateway PostgreSQL', async () => {
+    const app = await gatewayWith();
+    const ready = await app.inject({ method: 'GET', url: '/readyz' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json().checks).toEqual({ rates: 'SERVING', bills: 'SERVING', postgres: 'SERVING' });
+  });
+
+  it('makes /readyz answer 503 with postgres UNREACHABLE when the gateway PostgreSQL does not answer', async () => {
+    const nowhere = createDb({ url: 'postgres://postgres:postgres@127.0.0.1:1/billing' });
+    try {
+      const gateway = await buildTestGateway({ deps: { readinessTimeoutMs: 1_000, idempotency: { db: nowhere, ttlMs: 60_000 } } });
+      gateways.push(gateway);
+      const ready = await gateway.app.inject({ method: 'GET', url: '/readyz' });
+      expect(ready.statusCode).toBe(503);
+      expect(ready.json().checks).toEqual({ rates: 'SERVING', bills: 'SERVING', postgres: 'UNREACHABLE' });
+    } finally {
+      await nowhere.destroy();
+    }
+  });
+});
