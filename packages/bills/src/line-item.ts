@@ -45,6 +45,7 @@ export type LineItemValidation =
 // cause trouble.
 const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]+$/;
 const METADATA_KEY_PATTERN = /^[A-Za-z0-9_.:-]+$/;
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f]/;
 
 function reason(error: unknown): string {

@@ -30,8 +30,8 @@ export interface CarriedBillState {
   status: BillStatus;
   periodStart: string;
   periodEnd: string;
-  /** idempotency key → line item id */
-  itemIds: Record<string, string>;
+  /** Idempotency keys of every item accepted so far (an item's details are in PostgreSQL). */
+  itemKeys: string[];
   itemCount: number;
   /** Bill-currency total, minor units. */
   totalMinor: string;

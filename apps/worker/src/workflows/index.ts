@@ -1,0 +1,2 @@
+// The workflow bundle's entry point: every workflow type this worker runs.
+export { billWorkflow } from './bill.ts';

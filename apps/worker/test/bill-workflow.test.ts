@@ -1,0 +1,221 @@
+// The bill workflow against a real Temporal dev server and a real PostgreSQL.
+import { addLineItemSignal, addLineItemUpdate, billSummaryQuery, closeBillUpdate } from '@billing/bills';
+import type { LineItemInput } from '@billing/bills';
+import { WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBill } from './support/bills.ts';
+import { startBillTestStack } from './support/stack.ts';
+import type { BillTestStack } from './support/stack.ts';
+
+let stack: BillTestStack;
+
+beforeAll(async () => {
+  const real = () => import('../src/activities.ts').then(({ createActivities }) => createActivities({ db: stack.db }));
+  stack = await startBillTestStack({
+    activities: {
+      // A slow bill stays CLOSING for a second, long enough to send it an item.
+      async recordBillClosing(args) {
+        if (args.billId.startsWith('bill_slow')) await new Promise((resolve) => setTimeout(resolve, 1000));
+        return (await real()).recordBillClosing(args);
+      },
+      // A bill whose id says so fails invoicing for good, as a broken ledger or bad data would.
+      async finalizeBill(args) {
+        if (args.billId.startsWith('bill_broken')) {
+          throw ApplicationFailure.nonRetryable('the ledger refused the invoice', 'LedgerRejected');
+        }
+        return (await real()).finalizeBill(args);
+      },
+    },
+  });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const item = (key: string, amount = '1.00'): LineItemInput => ({ idempotencyKey: key, description: `fee ${key}`, amount });
+const open = (overrides = {}) => startBill(stack.client, stack.taskQueue, overrides);
+
+async function updateFailure(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const error = await promise.then(() => undefined, (caught: unknown) => caught);
+  expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
+  const cause = (error as WorkflowUpdateFailedError).cause;
+  expect(cause).toBeInstanceOf(ApplicationFailure);
+  return cause as ApplicationFailure;
+}
+
+async function billRow(billId: string) {
+  return stack.db('bills').where({ id: billId }).first() as Promise<Record<string, unknown> | undefined>;
+}
+
+async function itemRows(billId: string) {
+  return stack.db('line_items').where({ bill_id: billId }).orderBy('seq') as Promise<Array<Record<string, unknown>>>;
+}
+
+describe('bill workflow: line items', () => {
+  it('stores an item before answering and returns it with the updated bill', async () => {
+    const { input, handle } = await open();
+    const result = await handle.executeUpdate(addLineItemUpdate, {
+      args: [{ idempotencyKey: 'a', description: 'seats', quantity: '3', unitPrice: '2.345' }],
+    });
+    expect(result.duplicate).toBe(false);
+    expect(result.item).toMatchObject({ idempotencyKey: 'a', quantity: '3', amount: { amount: '7.04', currency: 'USD' } });
+    expect(result.bill).toMatchObject({ status: 'OPEN', itemCount: 1, total: { amount: '7.04', currency: 'USD' } });
+    const row = await billRow(input.billId);
+    expect(row).toMatchObject({ status: 'OPEN', item_count: 1, total_minor: '704' });
+    expect(await itemRows(input.billId)).toHaveLength(1);
+  });
+
+  it('answers a repeated idempotency key with the first item and changes nothing', async () => {
+    const { input, handle } = await open();
+    const first = await handle.executeUpdate(addLineItemUpdate, { args: [item('k', '5.00')] });
+    const again = await handle.executeUpdate(addLineItemUpdate, { args: [item('k', '9.00')] });
+    expect(again.duplicate).toBe(true);
+    expect(again.item).toEqual(first.item);
+    expect(again.bill.total.amount).toBe('5.00');
+    expect(await itemRows(input.billId)).toHaveLength(1);
+  });
+
+  it('keeps an exact total under 50 concurrent adds with distinct keys', async () => {
+    const { input, handle } = await open();
+    const started = performance.now();
+    const results = await Promise.all(Array.from({ length: 50 }, (_, index) =>
+      handle.executeUpdate(addLineItemUpdate, { args: [item(`k${index}`, `${index + 1}.01`)] })));
+    const seconds = (performance.now() - started) / 1000;
+    console.log(`50 concurrent adds into one bill: ${(50 / seconds).toFixed(0)} items/s`);
+    expect(results.every((result) => !result.duplicate)).toBe(true);
+    const summary = await handle.query(billSummaryQuery);
+    // Σ (i + 1.01) for i in 0..49 = 1275 + 0.50
+    expect(summary).toMatchObject({ itemCount: 50, total: { amount: '1275.50' } });
+    expect(await billRow(input.billId)).toMatchObject({ item_count: 50, total_minor: '127550' });
+    expect(new Set(results.map((result) => result.item.id)).size).toBe(50);
+  });
+
+  it('stores one item for 50 concurrent adds with the same key', async () => {
+    const { input, handle } = await open();
+    const results = await Promise.all(Array.from({ length: 50 }, () =>
+      handle.executeUpdate(addLineItemUpdate, { args: [item('same', '2.50')] })));
+    expect(results.filter((result) => !result.duplicate)).toHaveLength(1);
+    expect(new Set(results.map((result) => result.item.id)).size).toBe(1);
+    expect(await itemRows(input.billId)).toHaveLength(1);
+    expect(await billRow(input.billId)).toMatchObject({ item_count: 1, total_minor: '250' });
+  });
+
+  it('rejects a malformed item in the validator, naming the field, with nothing in history or the database', async () => {
+    const { input, handle } = await open();
+    const failure = await updateFailure(handle.executeUpdate(addLineItemUpdate, {
+      args: [{ idempotencyKey: 'bad', description: 'x', amount: '1.001' }],
+    }));
+    expect(failure.type).toBe('InvalidArgument');
+    expect(failure.message).toMatch(/^amount: /);
+    const history = await handle.fetchHistory();
+    const accepted = history.events?.filter((event) => event.workflowExecutionUpdateAcceptedEventAttributes) ?? [];
+    expect(accepted).toHaveLength(0);
+    expect(await itemRows(input.billId)).toHaveLength(0);
+  });
+
+  it('accepts the same item as a signal and drops invalid signals', async () => {
+    const { input, handle } = await open();
+    await handle.signal(addLineItemSignal, item('sig', '3.00'));
+    await handle.signal(addLineItemSignal, { idempotencyKey: 'sig-bad', description: '', amount: '1' });
+    await handle.signal(addLineItemSignal, item('sig', '3.00'));
+    // An update after the signals is answered after they are stored: the workflow orders them.
+    const after = await handle.executeUpdate(addLineItemUpdate, { args: [item('after', '1.00')] });
+    expect(after.bill).toMatchObject({ itemCount: 2, total: { amount: '4.00' } });
+    expect((await itemRows(input.billId)).map((row) => row.idempotency_key)).toEqual(['sig', 'after']);
+  });
+});
+
+describe('bill workflow: closing', () => {
+  it('numbers invoices INV-YYYY-000001 then 000002 and rejects items once closed', async () => {
+    const year = new Date().getUTCFullYear();
+    const first = await open();
+    await first.handle.executeUpdate(addLineItemUpdate, { args: [item('x', '10.00')] });
+    const closed = await first.handle.executeUpdate(closeBillUpdate);
+    expect(closed).toMatchObject({ status: 'CLOSED', invoiceNumber: `INV-${year}-000001`, total: { amount: '10.00' } });
+    expect(closed.closedAt).not.toBeNull();
+    expect(await billRow(first.input.billId)).toMatchObject({
+      status: 'CLOSED', invoice_number: `INV-${year}-000001`, total_minor: '1000', item_count: 1,
+    });
+    await first.handle.result();
+
+    const second = await open();
+    expect((await second.handle.executeUpdate(closeBillUpdate)).invoiceNumber).toBe(`INV-${year}-000002`);
+  });
+
+  it('rejects an item that arrives while the bill is closing or closed, changing nothing', async () => {
+    const { input, handle } = await open({ billId: `bill_slow_${Date.now()}` });
+    await handle.executeUpdate(addLineItemUpdate, { args: [item('before', '1.00')] });
+    const closing = await handle.startUpdate(closeBillUpdate, { waitForStage: WorkflowUpdateStage.ACCEPTED });
+    const late = await updateFailure(handle.executeUpdate(addLineItemUpdate, { args: [item('late', '1.00')] }));
+    expect(late.type).toBe('FailedPrecondition');
+    expect(await handle.query(billSummaryQuery)).toMatchObject({ status: 'CLOSING' });
+    expect((await closing.result()).itemCount).toBe(1);
+    expect(await itemRows(input.billId)).toHaveLength(1);
+    expect(await billRow(input.billId)).toMatchObject({ status: 'CLOSED', item_count: 1 });
+  });
+
+  it('gives concurrent closes of several bills distinct, gap-free invoice numbers', async () => {
+    const bills = await Promise.all(Array.from({ length: 8 }, () => open()));
+    const closed = await Promise.all(bills.map(({ handle }) => handle.executeUpdate(closeBillUpdate)));
+    const sequences = closed.map((bill) => Number(bill.invoiceNumber?.slice(-6))).sort((a, b) => a - b);
+    const lowest = sequences[0] as number;
+    expect(sequences).toEqual(Array.from({ length: 8 }, (_, index) => lowest + index));
+  });
+
+  it('answers a repeated close with the same closed bill', async () => {
+    const { handle } = await open();
+    const [a, b] = await Promise.all([handle.executeUpdate(closeBillUpdate), handle.executeUpdate(closeBillUpdate)]);
+    expect(a.invoiceNumber).toBe(b.invoiceNumber);
+    expect(a.status).toBe('CLOSED');
+  });
+
+  it('leaves the bill FAILED with the reason when invoicing fails for good', async () => {
+    const { input, handle } = await open({ billId: `bill_broken_${Date.now()}` });
+    await handle.executeUpdate(addLineItemUpdate, { args: [item('x', '1.00')] });
+    const summary = await handle.executeUpdate(closeBillUpdate);
+    expect(summary).toMatchObject({ status: 'FAILED', failureReason: 'the ledger refused the invoice' });
+    expect(await billRow(input.billId)).toMatchObject({ status: 'FAILED', failure_reason: 'the ledger refused the invoice' });
+    await expect(handle.result()).resolves.toMatchObject({ status: 'FAILED' });
+  });
+
+  it('sets search attributes so a list query finds bills by status', async () => {
+    const { input, handle } = await open();
+    await handle.executeUpdate(closeBillUpdate);
+    const query = `BillCustomerId='${input.customerId}' AND BillStatus='CLOSED'`;
+    let found: string[] = [];
+    for (let attempt = 0; attempt < 50 && found.length === 0; attempt += 1) {
+      found = [];
+      for await (const execution of stack.client.workflow.list({ query })) found.push(execution.workflowId);
+      if (found.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(found).toEqual([handle.workflowId]);
+  });
+});
+
+describe('bill workflow: continue-as-new', () => {
+  it('keeps every item exactly once across several runs', async () => {
+    const { input, handle } = await open({ continueAsNewAfterItems: 5 });
+    for (let index = 0; index < 12; index += 1) {
+      await handle.executeUpdate(addLineItemUpdate, { args: [item(`seq-${index}`, '1.00')] });
+    }
+    const burst = await Promise.all(Array.from({ length: 20 }, (_, index) =>
+      handle.executeUpdate(addLineItemUpdate, { args: [item(`burst-${index % 10}`, '2.00')] })));
+    expect(burst.filter((result) => !result.duplicate)).toHaveLength(10);
+    for (let index = 0; index < 3; index += 1) await handle.signal(addLineItemSignal, item(`signal-${index}`, '0.10'));
+    // A key from the first run is still recognised after several continue-as-new boundaries.
+    const repeat = await handle.executeUpdate(addLineItemUpdate, { args: [item('seq-0', '1.00')] });
+    expect(repeat.duplicate).toBe(true);
+    expect(repeat.item.idempotencyKey).toBe('seq-0');
+
+    const closed = await handle.executeUpdate(closeBillUpdate);
+    expect(closed).toMatchObject({ status: 'CLOSED', itemCount: 25, total: { amount: '32.30' } });
+    const rows = await itemRows(input.billId);
+    expect(rows).toHaveLength(25);
+    expect(new Set(rows.map((row) => row.idempotency_key)).size).toBe(25);
+    expect(await billRow(input.billId)).toMatchObject({ item_count: 25, total_minor: '3230' });
+    const description = await handle.describe();
+    expect(description.runId).not.toBe(handle.firstExecutionRunId);
+  });
+});

@@ -1,0 +1,63 @@
+// A real Temporal dev server and a real PostgreSQL, migrated, with the bill worker running
+// in-process on its own task queue: what the workflow tests run against.
+import { randomUUID } from 'node:crypto';
+import { createDb, migrateLatest } from '@billing/db';
+import type { Db } from '@billing/db';
+import { startPostgres, startTemporal } from '@billing/devstack';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { BillActivities } from '../../src/activities.ts';
+import { bundleBillWorkflows } from '../../src/bundle.ts';
+import { createBillWorker } from '../../src/worker.ts';
+
+export interface BillTestStack {
+  client: Client;
+  db: Db;
+  taskQueue: string;
+  databaseUrl: string;
+  temporalAddress: string;
+  stop(): Promise<void>;
+}
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** Bundles the workflow code once per test process. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleBillWorkflows();
+  return bundle;
+}
+
+let runtimeInstalled = false;
+
+/** Keeps the SDK's own logs to warnings, so test output stays readable. */
+export function quietTemporalRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
+export async function startBillTestStack(options: { activities?: Partial<BillActivities> } = {}): Promise<BillTestStack> {
+  quietTemporalRuntime();
+  const [postgres, temporal, code] = await Promise.all([startPostgres({ temporary: true }), startTemporal(), workflowBundle()]);
+  await migrateLatest(postgres.url);
+  const db = createDb({ url: postgres.url, poolMax: 20 });
+  const nativeConnection = await NativeConnection.connect({ address: temporal.address });
+  const connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection, namespace: temporal.namespace });
+  const taskQueue = `bills-${randomUUID()}`;
+  const worker = await createBillWorker({
+    connection: nativeConnection, namespace: temporal.namespace, db, taskQueue, workflowBundle: code,
+    activities: options.activities,
+  });
+  const running = worker.run();
+  return {
+    client, db, taskQueue, databaseUrl: postgres.url, temporalAddress: temporal.address,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await Promise.all([connection.close(), nativeConnection.close(), db.destroy()]);
+      await Promise.all([temporal.stop(), postgres.stop()]);
+    },
+  };
+}
