@@ -118,11 +118,12 @@ function main() {
     test: [['exec', 'turbo', 'run', 'build', 'lint', 'typecheck', '--output-logs=errors-only', '--continue'],
       ['exec', 'buf', 'lint', 'proto'],
       ['exec', 'turbo', 'run', 'test', '--concurrency=1', '--continue']],
+    'check-deploy': [{ node: ['--disable-warning=ExperimentalWarning', 'scripts/check-deploy.ts', ...process.argv.slice(3)] }],
     bench: [['exec', 'turbo', 'run', 'build', '--filter=@billing/bench...', '--output-logs=errors-only'],
       ['--filter', '@billing/bench', 'run', 'bench', ...process.argv.slice(3)]],
   }[command];
   if (command === 'install') return;
-  if (!steps) throw new Error(`unknown command ${command}: use start, test or bench`);
+  if (!steps) throw new Error(`unknown command ${command}: use start, test, bench or check-deploy`);
 
   for (const step of steps.slice(0, -1)) pnpmRun(step);
   // The last step is long-lived (the running system, or the test run): forward signals to it
