@@ -1,0 +1,5 @@
+import { installTestServer } from '../test-server/install.ts';
+
+export default async function setup(): Promise<void> {
+  await installTestServer();
+}
