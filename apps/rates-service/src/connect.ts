@@ -2,7 +2,7 @@ import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
 import { RatesService } from '@billing/contracts';
 import { requestIdOf, serve, type GrpcLogger, type ServedService } from '@billing/grpc-kit';
-import { RateProviderUnavailableError } from './providers/port.ts';
+import { RateProviderUnavailableError, RatesNotPublishedError } from './providers/port.ts';
 import { DEFAULT_LIST_BASE, UnknownCurrencyError, UnsupportedCurrencyError, type Rates } from './rates.ts';
 
 export interface RatesServiceDeps {
@@ -48,7 +48,7 @@ export function ratesService(deps: RatesServiceDeps): ServedService {
  * grpc-kit, which logs it and answers a bare `internal`.
  */
 export function toConnectError(error: unknown, logger: GrpcLogger, requestId: string): unknown {
-  if (error instanceof UnknownCurrencyError || error instanceof UnsupportedCurrencyError) {
+  if (error instanceof UnknownCurrencyError || error instanceof UnsupportedCurrencyError || error instanceof RatesNotPublishedError) {
     return new ConnectError(error.message, Code.InvalidArgument);
   }
   if (error instanceof RateProviderUnavailableError) {

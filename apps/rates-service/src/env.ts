@@ -1,4 +1,6 @@
 import { duration, oneOf, optionalText, port, readEnv, text } from '@billing/runtime';
+import { ECB_DEFAULT_BASE_URL } from './providers/ecb.ts';
+import { OPENEXCHANGERATES_DEFAULT_BASE_URL } from './providers/openexchangerates.ts';
 
 export const RATE_PROVIDERS = ['static', 'openexchangerates', 'ecb'] as const;
 export type RateProviderName = (typeof RATE_PROVIDERS)[number];
@@ -15,6 +17,12 @@ export function readRatesEnv(source: Record<string, string | undefined> = proces
       RATES_STATIC_FILE: optionalText(),
       RATES_CACHE_TTL: duration('5m'),
       RATES_MAX_STALENESS: duration('24h'),
+      RATES_PROVIDER_TIMEOUT: duration('5s'),
+      RATES_PROVIDER_RETRY_AFTER: duration('10s'),
+      /** Required when RATES_PROVIDER is openexchangerates; a secret, never logged. */
+      OPENEXCHANGERATES_APP_ID: optionalText(),
+      OPENEXCHANGERATES_BASE_URL: text(OPENEXCHANGERATES_DEFAULT_BASE_URL),
+      ECB_BASE_URL: text(ECB_DEFAULT_BASE_URL),
       LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
     },
     source,

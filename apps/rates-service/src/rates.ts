@@ -1,5 +1,5 @@
 import { isCurrency } from '@billing/money';
-import { RateProviderUnavailableError, type RateProvider, type RateSnapshot } from './providers/port.ts';
+import { RateProviderUnavailableError, RatesNotPublishedError, type RateProvider, type RateSnapshot } from './providers/port.ts';
 import { divideRates } from './rate-division.ts';
 
 /**
@@ -93,7 +93,7 @@ async function snapshotFrom(provider: RateProvider, at?: Date): Promise<RateSnap
   try {
     return await provider.snapshot(at);
   } catch (error) {
-    if (error instanceof RateProviderUnavailableError) throw error;
+    if (error instanceof RateProviderUnavailableError || error instanceof RatesNotPublishedError) throw error;
     // Whatever else a provider throws still means "no rates right now", never a wrong rate.
     throw new RateProviderUnavailableError(`rates provider ${provider.name} failed: ${(error as Error).message}`, {
       cause: error,

@@ -1,7 +1,7 @@
 /**
- * The port every exchange-rate source plugs into: the shipped `static` file today, and later
- * Open Exchange Rates (USD base, latest.json / historical/YYYY-MM-DD.json) and the ECB (EUR
- * base, daily and historical XML). A TTL cache with a staleness bound is a decorator that
+ * The port every exchange-rate source plugs into: the shipped `static` file, Open Exchange
+ * Rates (USD base, latest.json / historical/YYYY-MM-DD.json) and the ECB (EUR base, daily and
+ * historical XML). The TTL cache with a staleness bound (cached.ts) is a decorator that
  * implements this same interface around another provider, so callers never change.
  */
 export interface RateSnapshot {
@@ -28,9 +28,23 @@ export interface RateProvider {
    * unparsed data.
    */
   snapshot(at?: Date): Promise<RateSnapshot>;
+  /**
+   * Which published snapshot `at` falls on ("latest", "2026-11-20"): two times with the same key
+   * get the same answer, so the cache stores one entry per key. Providers without it are cached
+   * per exact `at`.
+   */
+  snapshotKey?(at?: Date): string;
 }
 
 /** The provider could not answer (down, timed out, or sent something that is not rates). */
 export class RateProviderUnavailableError extends Error {
   override readonly name = 'RateProviderUnavailableError';
+}
+
+/**
+ * The provider works, but publishes nothing for the time asked (before its history starts). Not
+ * an outage: the cache does not serve an older snapshot for it, and the caller gets a 400.
+ */
+export class RatesNotPublishedError extends Error {
+  override readonly name = 'RatesNotPublishedError';
 }
