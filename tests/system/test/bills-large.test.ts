@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { billPath, call, createBill, futurePeriod, newCustomer, type Bill, type LineItem } from './bills-api.ts';
+
+const ITEMS = 10_000;
+const CONCURRENCY = 20;
+// Answers that had no effect or whose effect is unknown: a client retries them with the same
+// Idempotency-Key, which the bill deduplicates, so the count must still come out exact.
+const RETRYABLE = new Set([429, 503, 504]);
+
+describe('a large bill through the real stack', () => {
+  it(`takes ${ITEMS} items with the count and total exact, none lost or doubled`, async () => {
+    const customer = newCustomer('large');
+    const period = futurePeriod();
+    const path = billPath(customer, period);
+    await createBill(customer, period);
+
+    let next = 0;
+    let retries = 0;
+    const failures: string[] = [];
+    const started = performance.now();
+    const sender = async () => {
+      for (let index = next++; index < ITEMS; index = next++) {
+        for (let attempt = 0; ; attempt += 1) {
+          const answer = await call('POST', `${path}/items`, {
+            body: { description: `usage ${index}`, amount: '0.01' },
+            key: `${customer}-${index}`,
+          });
+          if (answer.status === 201) break;
+          if (!RETRYABLE.has(answer.status) || attempt >= 5) {
+            failures.push(`item ${index}: ${answer.status} ${answer.text.slice(0, 200)}`);
+            break;
+          }
+          retries += 1;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, sender));
+    const seconds = (performance.now() - started) / 1000;
+    console.info(`${ITEMS} items into one bill in ${seconds.toFixed(1)} s: ${(ITEMS / seconds).toFixed(1)} items/s, ${retries} retries`);
+    expect(failures).toEqual([]);
+
+    const bill = (await call<Bill>('GET', path)).json;
+    expect(bill.itemCount).toBe(ITEMS);
+    expect(bill.total).toEqual({ amount: '100.00', currency: 'USD' });
+    expect(bill.items).toHaveLength(ITEMS);
+
+    // Every key exactly once across the pages of the item list.
+    const keys = new Set<string>();
+    let cursor: string | null = null;
+    let listed = 0;
+    do {
+      const query: string = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`;
+      const page = await call<{ items: LineItem[]; nextCursor: string | null }>('GET', `${path}/items?limit=200${query}`);
+      for (const item of page.json.items) keys.add(item.idempotencyKey);
+      listed += page.json.items.length;
+      cursor = page.json.nextCursor;
+    } while (cursor !== null);
+    expect(listed).toBe(ITEMS);
+    expect(keys.size).toBe(ITEMS);
+
+    const closed = await call<Bill>('POST', `${path}/close`);
+    expect(closed.status).toBe(200);
+    expect(closed.json).toMatchObject({ status: 'CLOSED', itemCount: ITEMS, total: { amount: '100.00', currency: 'USD' } });
+  }, 30 * 60_000);
+});
