@@ -24,6 +24,7 @@ export interface Bill {
   id: string;
   customerId: string;
   billingPeriod: string;
+  currency: string;
   status: string;
   items?: LineItem[];
   itemCount: number;
