@@ -12,6 +12,11 @@ describe('rates-service environment', () => {
       RATES_STATIC_FILE: undefined,
       RATES_CACHE_TTL: 300_000,
       RATES_MAX_STALENESS: 86_400_000,
+      RATES_PROVIDER_TIMEOUT: 5_000,
+      RATES_PROVIDER_RETRY_AFTER: 10_000,
+      OPENEXCHANGERATES_APP_ID: undefined,
+      OPENEXCHANGERATES_BASE_URL: 'https://openexchangerates.org/api',
+      ECB_BASE_URL: 'https://www.ecb.europa.eu/stats/eurofxref',
       LOG_LEVEL: 'info',
     });
   });
@@ -24,9 +29,24 @@ describe('rates-service environment', () => {
     expect(read).toThrow(/RATES_SERVICE_PORT must be between 0 and 65535/);
   });
 
-  it.each(['openexchangerates', 'ecb'] as const)('refuses to start with the provider %s, which is not available yet', async (provider) => {
-    const failure = createRateProvider({ provider });
+  it('refuses openexchangerates without OPENEXCHANGERATES_APP_ID', async () => {
+    const failure = createRateProvider({ provider: 'openexchangerates' });
     await expect(failure).rejects.toThrow(EnvError);
-    await expect(failure).rejects.toThrow(`RATES_PROVIDER "${provider}" is not available yet`);
+    await expect(failure).rejects.toThrow('OPENEXCHANGERATES_APP_ID is required when RATES_PROVIDER is "openexchangerates"');
+  });
+
+  it('refuses a base URL that is not http(s)', async () => {
+    await expect(createRateProvider({ provider: 'ecb', ecb: { baseUrl: 'ftp://ecb.example' } })).rejects.toThrow(
+      'ECB_BASE_URL must be an http(s) URL, got "ftp://ecb.example"',
+    );
+    await expect(createRateProvider({ provider: 'openexchangerates', openExchangeRates: { appId: 'x', baseUrl: 'not a url' } }))
+      .rejects.toThrow('OPENEXCHANGERATES_BASE_URL must be an http(s) URL');
+  });
+
+  it('builds the network providers behind the cache', async () => {
+    const ecb = await createRateProvider({ provider: 'ecb' });
+    const oxr = await createRateProvider({ provider: 'openexchangerates', openExchangeRates: { appId: 'x' } });
+    expect([ecb.name, oxr.name]).toEqual(['ecb', 'openexchangerates']);
+    expect(ecb.snapshotKey?.()).toBe('latest');
   });
 });
