@@ -3,9 +3,10 @@ import {
   WorkflowIdReusePolicy, WorkflowUpdateStage, isGrpcServiceError, type Client,
 } from '@temporalio/client';
 import {
-  BILL_TASK_QUEUE, addLineItemUpdate, billSearchAttributes, billWorkflowId, closeBillUpdate,
-  type BillWorkflowInput, type LineItemInput,
+  BILL_TASK_QUEUE, addLineItemsUpdate, billSearchAttributes, billWorkflowId, closeBillUpdate,
+  type AddLineItemResult, type BillWorkflowInput, type LineItemInput,
 } from '@billing/bills';
+import { createItemBatcher } from './item-batcher.ts';
 import type { BillServiceEnv } from './env.ts';
 
 const GRPC_RESOURCE_EXHAUSTED = 8;
@@ -22,6 +23,19 @@ interface BillKey {
 export function billWorkflows(temporal: Client, env: BillServiceEnv) {
   const taskQueue = env.TEMPORAL_TASK_QUEUE || BILL_TASK_QUEUE;
   const handle = (key: BillKey) => temporal.workflow.getHandle(billWorkflowId(key.customerId, key.billingPeriod));
+
+  async function sendItems(key: BillKey, items: LineItemInput[]): Promise<AddLineItemResult[]> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await handle(key).executeUpdate(addLineItemsUpdate, { args: [items] });
+      } catch (error) {
+        const delay = BUSY_RETRIES[attempt];
+        if (!isGrpcServiceError(error) || error.code !== GRPC_RESOURCE_EXHAUSTED || delay === undefined) throw error;
+        await sleep(delay);
+      }
+    }
+  }
+  const batcher = createItemBatcher((key: BillKey) => billWorkflowId(key.customerId, key.billingPeriod), sendItems);
 
   return {
     async start(input: Omit<BillWorkflowInput, 'closeGraceMs'>): Promise<string> {
@@ -43,20 +57,9 @@ export function billWorkflows(temporal: Client, env: BillServiceEnv) {
       return workflowId;
     },
 
-    async addLineItem(key: BillKey, item: LineItemInput) {
-      for (let attempt = 0; ; attempt += 1) {
-        try {
-          // The update id makes a retried request for the same item join the first one.
-          return await handle(key).executeUpdate(addLineItemUpdate, {
-            args: [item],
-            updateId: `item/${item.idempotencyKey}`,
-          });
-        } catch (error) {
-          const delay = BUSY_RETRIES[attempt];
-          if (!isGrpcServiceError(error) || error.code !== GRPC_RESOURCE_EXHAUSTED || delay === undefined) throw error;
-          await sleep(delay);
-        }
-      }
+    /** Adds one item; concurrent adds to the same bill travel together (see item-batcher.ts). */
+    addLineItem(key: BillKey, item: LineItemInput): Promise<AddLineItemResult> {
+      return batcher.add(key, item);
     },
 
     /** Asks the bill to close and waits up to BILL_CLOSE_WAIT; returns whether it finished. */

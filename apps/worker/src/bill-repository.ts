@@ -28,6 +28,7 @@ export interface StoredLineItem {
   rate: string | null;
   rateSource: string | null;
   rateAsOf: string | null;
+  rateId?: string | null;
   metadata: Record<string, string>;
   addedAt: string;
 }
@@ -89,6 +90,7 @@ export async function insertLineItems(db: Db, billId: string, items: readonly Ne
         rate: item.rate,
         rate_source: item.rateSource,
         rate_as_of: item.rateAsOf,
+        rate_id: item.rateId ?? null,
         metadata: JSON.stringify(item.metadata),
         added_at: item.addedAt,
       })))

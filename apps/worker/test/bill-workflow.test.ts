@@ -1,5 +1,5 @@
 // The bill workflow against a real Temporal dev server and a real PostgreSQL.
-import { addLineItemSignal, addLineItemUpdate, billSummaryQuery, closeBillUpdate } from '@billing/bills';
+import { addLineItemSignal, addLineItemsUpdate, addLineItemUpdate, billSummaryQuery, closeBillUpdate } from '@billing/bills';
 import type { LineItemInput } from '@billing/bills';
 import { WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -100,6 +100,28 @@ describe('bill workflow: line items', () => {
     expect(new Set(results.map((result) => result.item.id)).size).toBe(1);
     expect(await itemRows(input.billId)).toHaveLength(1);
     expect(await billRow(input.billId)).toMatchObject({ item_count: 1, total_minor: '250' });
+  });
+
+  it('stores a batch of items in one update, answering each in order and deduplicating keys inside it', async () => {
+    const { input, handle } = await open();
+    const results = await handle.executeUpdate(addLineItemsUpdate, {
+      args: [[item('b1', '1.10'), item('b2', '2.20'), item('b1', '9.99'), item('b3', '3.30')]],
+    });
+    expect(results.map((result) => [result.item.idempotencyKey, result.item.amount.amount, result.duplicate])).toEqual([
+      ['b1', '1.10', false], ['b2', '2.20', false], ['b1', '1.10', true], ['b3', '3.30', false],
+    ]);
+    expect(await billRow(input.billId)).toMatchObject({ item_count: 3, total_minor: '660' });
+    expect(await itemRows(input.billId)).toHaveLength(3);
+  });
+
+  it('refuses a whole batch in the validator when one item is malformed, naming it', async () => {
+    const { input, handle } = await open();
+    const failure = await updateFailure(handle.executeUpdate(addLineItemsUpdate, {
+      args: [[item('ok', '1.00'), { idempotencyKey: 'bad', description: 'x', amount: '-1' }]],
+    }));
+    expect(failure.type).toBe('InvalidArgument');
+    expect(failure.message).toMatch(/^items\[1\]\.amount: /);
+    expect(await itemRows(input.billId)).toHaveLength(0);
   });
 
   it('rejects a malformed item in the validator, naming the field, with nothing in history or the database', async () => {

@@ -33,7 +33,7 @@ export interface PricedLineItem {
   readonly amountMinor: string;
   /** In the bill's currency; null when the item is already in it. */
   readonly convertedMinor: string | null;
-  readonly exchangeRate: { readonly rate: string; readonly source: string; readonly asOf: string } | null;
+  readonly exchangeRate: { readonly rate: string; readonly source: string; readonly asOf: string; readonly rateId?: string } | null;
   readonly metadata: Readonly<Record<string, string>>;
 }
 
@@ -145,7 +145,7 @@ export function validateLineItem(input: LineItemInput, billCurrency: string): Li
         parseRate(rate.rate);
         const converted = convert(amount, rate.rate, currencyOf(billCurrency));
         convertedMinor = converted.minor.toString();
-        exchangeRate = { rate: rate.rate, source: rate.source, asOf: rate.asOf };
+        exchangeRate = { rate: rate.rate, source: rate.source, asOf: rate.asOf, ...(rate.rateId ? { rateId: rate.rateId } : {}) };
       } catch (error) {
         problem('exchangeRate', reason(error));
       }

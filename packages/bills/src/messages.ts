@@ -23,6 +23,8 @@ export interface ExchangeRateView {
   rate: string;
   source: string;
   asOf: string;
+  /** The stored `exchange_rates` row the conversion used (set by bill-service). */
+  rateId?: string;
 }
 
 /** What the workflow keeps between runs when it continues as new: keys, ids and totals only. */
@@ -110,6 +112,12 @@ export interface AddLineItemResult {
 }
 
 export const addLineItemUpdate = defineUpdate<AddLineItemResult, [LineItemInput]>('addLineItem');
+/**
+ * Several items in one Update: bill-service coalesces concurrent adds to the same bill into one
+ * message, so one workflow task and one database write serve them all (see docs/bills.md).
+ * Results come back in the order of the items.
+ */
+export const addLineItemsUpdate = defineUpdate<AddLineItemResult[], [LineItemInput[]]>('addLineItems');
 /** Fire-and-forget twin of addLineItemUpdate: invalid or late signals are logged and dropped. */
 export const addLineItemSignal = defineSignal<[LineItemInput]>('addLineItemSignal');
 /** Returns once the bill is CLOSED or FAILED. */

@@ -121,6 +121,7 @@ export function toNewItem(item: PricedLineItem, id: string, addedAt: string): Ne
     rate: item.exchangeRate?.rate ?? null,
     rateSource: item.exchangeRate?.source ?? null,
     rateAsOf: item.exchangeRate?.asOf ?? null,
+    rateId: item.exchangeRate?.rateId ?? null,
     metadata: { ...item.metadata },
     addedAt,
   };

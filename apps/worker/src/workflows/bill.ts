@@ -2,7 +2,7 @@
 // or when its period ends in the bill's time zone (plus a grace period), numbers the invoice and
 // finishes CLOSED, or FAILED with the reason when invoicing fails for good.
 import {
-  addLineItemSignal, addLineItemUpdate, BILL_FAILURE_TYPES, billSearchAttributes, billSummaryQuery, closeBillUpdate,
+  addLineItemSignal, addLineItemsUpdate, addLineItemUpdate, BILL_FAILURE_TYPES, billSearchAttributes, billSummaryQuery, closeBillUpdate,
   validateLineItem,
 } from '@billing/bills';
 import type { AddLineItemResult, BillStatus, BillSummary, BillWorkflowInput, LineItemInput, PricedLineItem } from '@billing/bills';
@@ -128,26 +128,45 @@ export async function billWorkflow(input: BillWorkflowInput): Promise<BillSummar
 
   setHandler(billSummaryQuery, () => bill.summary());
 
-  setHandler(addLineItemUpdate, (item: LineItemInput) => {
+  /** Validators' checks: both refuse before anything reaches history. */
+  function refuseUnlessOpen(): void {
+    if (!acceptsItems()) {
+      throw ApplicationFailure.create({
+        type: BILL_FAILURE_TYPES.failedPrecondition, nonRetryable: true,
+        message: `bill ${input.billId} is ${closeRequested || closeDue ? 'CLOSING' : bill.status} and accepts no line items`,
+      });
+    }
+  }
+  function refuseInvalid(item: LineItemInput, fieldPrefix = ''): PricedLineItem {
     const result = validateLineItem(item, input.currency);
-    if (!result.ok) throw new Error('unreachable: the validator refuses invalid items');
-    return addItem(result.item);
-  }, {
+    if (!result.ok) {
+      const problems = result.problems.map((problem) => ({ ...problem, field: `${fieldPrefix}${problem.field}` }));
+      throw ApplicationFailure.create({
+        type: BILL_FAILURE_TYPES.invalidArgument, nonRetryable: true,
+        message: problems.map((problem) => `${problem.field}: ${problem.message}`).join('; '),
+        details: [problems],
+      });
+    }
+    return result.item;
+  }
+
+  setHandler(addLineItemUpdate, (item: LineItemInput) => addItem(refuseInvalid(item)), {
     validator: (item: LineItemInput) => {
-      if (!acceptsItems()) {
-        throw ApplicationFailure.create({
-          type: BILL_FAILURE_TYPES.failedPrecondition, nonRetryable: true,
-          message: `bill ${input.billId} is ${closeRequested || closeDue ? 'CLOSING' : bill.status} and accepts no line items`,
-        });
-      }
-      const result = validateLineItem(item, input.currency);
-      if (!result.ok) {
+      refuseUnlessOpen();
+      refuseInvalid(item);
+    },
+  });
+
+  setHandler(addLineItemsUpdate, (items: LineItemInput[]) => Promise.all(items.map((item) => addItem(refuseInvalid(item)))), {
+    validator: (items: LineItemInput[]) => {
+      refuseUnlessOpen();
+      if (!Array.isArray(items) || items.length === 0 || items.length > MAX_BATCH) {
         throw ApplicationFailure.create({
           type: BILL_FAILURE_TYPES.invalidArgument, nonRetryable: true,
-          message: result.problems.map((problem) => `${problem.field}: ${problem.message}`).join('; '),
-          details: [result.problems],
+          message: `items: must hold 1 to ${MAX_BATCH} line items`,
         });
       }
+      items.forEach((item, index) => refuseInvalid(item, `items[${index}].`));
     },
   });
 

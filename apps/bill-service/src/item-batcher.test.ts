@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { createItemBatcher } from './item-batcher.ts';
+
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+describe('item batcher', () => {
+  it('sends the first item at once and coalesces the ones that arrive while it is in flight', async () => {
+    const sent: number[][] = [];
+    const gates: Array<ReturnType<typeof deferred<number[]>>> = [];
+    const batcher = createItemBatcher<string, number, number>((key) => key, (_key, items) => {
+      sent.push(items);
+      const gate = deferred<number[]>();
+      gates.push(gate);
+      return gate.promise;
+    }, { maxInFlight: 1 });
+
+    const first = batcher.add('bill-a', 1);
+    const rest = [2, 3, 4].map((n) => batcher.add('bill-a', n));
+    expect(sent).toEqual([[1]]);
+    gates[0]?.resolve([10]);
+    expect(await first).toBe(10);
+    await Promise.resolve();
+    expect(sent).toEqual([[1], [2, 3, 4]]);
+    gates[1]?.resolve([20, 30, 40]);
+    expect(await Promise.all(rest)).toEqual([20, 30, 40]);
+  });
+
+  it('keeps bills apart and fails every item of a failed batch with its error', async () => {
+    const sent: Array<[string, number[]]> = [];
+    const batcher = createItemBatcher<string, number, number>((key) => key, async (key, items) => {
+      sent.push([key, items]);
+      if (key === 'closed') throw new Error('bill is CLOSED');
+      return items.map((n) => n * 2);
+    });
+    const results = await Promise.allSettled([batcher.add('open', 1), batcher.add('closed', 2), batcher.add('closed', 3)]);
+    expect(results[0]).toEqual({ status: 'fulfilled', value: 2 });
+    expect(results[1]).toMatchObject({ status: 'rejected', reason: new Error('bill is CLOSED') });
+    expect(results[2]).toMatchObject({ status: 'rejected', reason: new Error('bill is CLOSED') });
+    expect(sent.map(([key]) => key)).toEqual(['open', 'closed', 'closed']);
+  });
+
+  it('never puts more than maxBatch items in one batch', async () => {
+    const sizes: number[] = [];
+    const gate = deferred<void>();
+    const batcher = createItemBatcher<string, number, number>((key) => key, async (_key, items) => {
+      sizes.push(items.length);
+      await gate.promise;
+      return items;
+    }, { maxBatch: 3, maxInFlight: 1 });
+    const all = Array.from({ length: 8 }, (_, n) => batcher.add('b', n));
+    gate.resolve();
+    expect(await Promise.all(all)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(sizes).toEqual([1, 3, 3, 1]);
+  });
+});
