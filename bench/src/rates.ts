@@ -4,6 +4,7 @@
 // 1h = cached, TTL 0 = every call asks the ECB stand-in), two gateways in front of them, and
 // the embedded PostgreSQL the gateway needs for Idempotency-Key records.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RatesService } from '@billing/contracts';
@@ -73,6 +74,7 @@ export async function runRatesBenchmark(): Promise<void> {
     }
     console.log(`GetRate ${PAIR.base}→${PAIR.quote} (a cross rate through EUR), ecb provider against a local stand-in; `
       + `each cell: ${WARMUP_REQUESTS} warm-up calls, then up to ${MAX_REQUESTS} calls or ${MAX_MS / 1000} s`);
+    console.log(`machine: ${availableParallelism()} CPUs, load average ${loadavg().map((load) => load.toFixed(1)).join(' ')}`);
     printTable(['path', 'cache', 'concurrency', 'requests', 'p50 ms', 'p99 ms', 'req/s'], rows);
     console.log('\nratio gateway / direct (same run)');
     printTable(['cache', 'concurrency', 'p50', 'p99', 'throughput'], ratios);
