@@ -40,7 +40,8 @@ describe('rates-service with the ecb provider over gRPC', () => {
   let service: Awaited<ReturnType<typeof startWithEcb>>;
   let server: GrpcServer;
   beforeAll(async () => {
-    service = await startWithEcb({ ttlMs: 300_000, maxStalenessMs: 86_400_000 });
+    // TTL 0: every call asks the fake ECB, so the outage below is served by the staleness rule.
+    service = await startWithEcb({ ttlMs: 0, maxStalenessMs: 86_400_000 });
     server = service.server;
   });
   afterAll(() => server.close());
@@ -78,7 +79,9 @@ describe('rates-service with the ecb provider over gRPC', () => {
     fake.override({ status: 503, body: 'down for maintenance', contentType: 'text/plain' });
     const { rate } = await service.rates.getRate({ base: 'EUR', quote: 'USD' });
     expect(rate?.rate).toBe('1.1612');
+    expect(rate?.asOf && timestampDate(rate.asOf).toISOString()).toBe('2026-11-20T15:00:00.000Z');
     expect((await service.health.check({ service: 'rates.v1.RatesService' })).status).toBe(SERVING);
+    expect(service.logger.lines.map((line) => line.message)).toContain('rates provider failed; serving cached rates');
   });
 });
 
