@@ -4,6 +4,9 @@ import {
   BillSchema, BillStatus, ExchangeRateSchema, LineItemSchema, MoneySchema, type Bill, type LineItem,
 } from '@billing/contracts';
 import { Money, toDecimalString } from '@billing/money';
+
+// numeric columns without a declared scale keep the digits they were given, so quantities,
+// unit prices and rates read back exactly as the caller (or the rates service) wrote them.
 import type { BillRow, LineItemRow } from './bills-repository.ts';
 
 const STATUS: Record<BillRow['status'], BillStatus> = {
@@ -17,10 +20,6 @@ function money(minor: string, currency: string) {
   return create(MoneySchema, { amount: toDecimalString(Money.fromMinor(BigInt(minor), currency)), currency });
 }
 
-/** numeric columns come back with PostgreSQL's own scale; show them without trailing zeros. */
-function plainDecimal(value: string): string {
-  return value.includes('.') ? value.replace(/0+$/, '').replace(/\.$/, '') : value;
-}
 
 export function lineItemMessage(row: LineItemRow, billCurrency: string): LineItem {
   const converted = row.converted_minor !== null && row.currency.trim() !== billCurrency;
@@ -28,12 +27,12 @@ export function lineItemMessage(row: LineItemRow, billCurrency: string): LineIte
     id: row.id,
     idempotencyKey: row.idempotency_key,
     description: row.description,
-    quantity: plainDecimal(row.quantity),
-    unitPrice: create(MoneySchema, { amount: plainDecimal(row.unit_price), currency: row.currency.trim() }),
+    quantity: row.quantity,
+    unitPrice: create(MoneySchema, { amount: row.unit_price, currency: row.currency.trim() }),
     amount: money(row.amount_minor, row.currency.trim()),
     convertedAmount: converted ? money(row.converted_minor as string, billCurrency) : undefined,
     exchangeRate: converted && row.rate !== null ? create(ExchangeRateSchema, {
-      rate: plainDecimal(row.rate),
+      rate: row.rate,
       source: row.rate_source ?? '',
       asOf: row.rate_as_of ? timestampFromDate(row.rate_as_of) : undefined,
     }) : undefined,

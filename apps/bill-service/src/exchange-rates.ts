@@ -6,7 +6,8 @@ import type { Db } from '@billing/db';
 import { withRequestId } from '@billing/grpc-kit';
 
 export interface RecordedRate {
-  id: string;
+  /** The `exchange_rates` row; the line item refers to it. */
+  rateId: string;
   rate: string;
   source: string;
   asOf: string;
@@ -41,7 +42,7 @@ export function exchangeRates(db: Db, rates: Client<typeof RatesService>) {
         .returning('id') as Array<{ id: string }>;
       const row = inserted[0] ?? await db('exchange_rates').where(fact).first('id') as { id: string } | undefined;
       if (!row) throw new Error('exchange rate was neither inserted nor found');
-      return { id: row.id, rate: rate.rate, source: rate.source, asOf: asOf.toISOString() };
+      return { rateId: row.id, rate: rate.rate, source: rate.source, asOf: asOf.toISOString() };
     },
   };
 }

@@ -62,7 +62,12 @@ export function checkLineItem(request: AddLineItemRequest, billCurrency: string)
     ...(request.currency !== undefined ? { currency: request.currency } : {}),
     ...(Object.keys(request.metadata).length > 0 ? { metadata: { ...request.metadata } } : {}),
   };
-  const validation = validateLineItem(item, billCurrency);
+  // A foreign-currency item is checked with a stand-in rate first, so a bad item is refused
+  // before the rates service is asked (and before its rate is recorded); the real rate is
+  // attached and checked again by the caller.
+  const foreign = item.currency !== undefined && item.currency !== billCurrency;
+  const probe = foreign ? { ...item, exchangeRate: { rate: '1', source: 'validation', asOf: new Date(0).toISOString() } } : item;
+  const validation = validateLineItem(probe, billCurrency);
   if (!validation.ok) throw invalidArgument([...validation.problems]);
   return item;
 }
