@@ -1,0 +1,57 @@
+// The same line items sent straight to the bill workflows as Temporal Updates, with a client
+// configured like bill-service's (default connection, so the SDK's own retries on
+// RESOURCE_EXHAUSTED apply to both paths) and the same update id, `item/<key>`.
+import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
+import { addLineItemUpdate, BILL_TASK_QUEUE, billWorkflowId } from '@billing/bills';
+import type { BenchItem } from './gateway.ts';
+import type { Outcome } from './load.ts';
+
+const GRPC_CODE_NAMES: Record<number, string> = {
+  1: 'CANCELLED', 2: 'UNKNOWN', 3: 'INVALID_ARGUMENT', 4: 'DEADLINE_EXCEEDED', 5: 'NOT_FOUND', 6: 'ALREADY_EXISTS',
+  7: 'PERMISSION_DENIED', 8: 'RESOURCE_EXHAUSTED', 9: 'FAILED_PRECONDITION', 10: 'ABORTED', 13: 'INTERNAL', 14: 'UNAVAILABLE',
+};
+
+/** The gRPC status when there is one (the client wraps it in a ServiceError), else the error's name. */
+function reasonOf(error: unknown): string {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if (isGrpcServiceError(cause)) return `gRPC ${GRPC_CODE_NAMES[cause.code] ?? cause.code}`;
+  }
+  return error instanceof Error ? error.name : 'thrown';
+}
+
+const TASK_QUEUE_TYPE_WORKFLOW = 1;
+const TASK_QUEUE_TYPE_ACTIVITY = 2;
+
+export async function directClient(address: string, namespace: string) {
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace });
+
+  return {
+    async addItem(item: BenchItem): Promise<Outcome> {
+      const handle = client.workflow.getHandle(billWorkflowId(item.customerId, item.billingPeriod));
+      try {
+        await handle.executeUpdate(addLineItemUpdate, {
+          args: [{ idempotencyKey: item.idempotencyKey, description: item.description, amount: item.amount }],
+          updateId: `item/${item.idempotencyKey}`,
+        });
+        return { ok: true };
+      } catch (error) {
+        return { ok: false, reason: reasonOf(error) };
+      }
+    },
+    /** Tasks waiting in the bill task queue (workflow + activity): the worker's backlog. */
+    async backlog(): Promise<number> {
+      let waiting = 0;
+      for (const taskQueueType of [TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY]) {
+        const { stats } = await connection.workflowService.describeTaskQueue({
+          namespace, taskQueue: { name: BILL_TASK_QUEUE }, taskQueueType, reportStats: true,
+        });
+        waiting += Number(stats?.approximateBacklogCount ?? 0);
+      }
+      return waiting;
+    },
+    close: () => connection.close(),
+  };
+}
+
+export type DirectClient = Awaited<ReturnType<typeof directClient>>;

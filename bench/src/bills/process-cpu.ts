@@ -1,0 +1,70 @@
+// CPU time of the stack's processes, read from /proc (Linux), so the run shows which process
+// is busy during each load: the apps by entry file, Temporal, and PostgreSQL with its backends.
+import { readdir, readFile } from 'node:fs/promises';
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  cpuTicks: number;
+  label: string;
+}
+
+async function readProcess(pid: number): Promise<ProcessInfo | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // The command name is in parentheses and may hold spaces; the fields after it are fixed.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').join(' ');
+    return {
+      pid,
+      ppid: Number(fields[1]),
+      cpuTicks: Number(fields[11]) + Number(fields[12]),
+      label: labelOf(cmdline, stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))),
+    };
+  } catch {
+    return undefined; // gone between the listing and the read
+  }
+}
+
+function labelOf(cmdline: string, comm: string): string {
+  const app = /apps\/([a-z-]+)\/src\//.exec(cmdline);
+  if (app) return app[1] as string;
+  if (comm.startsWith('postgres') || cmdline.includes('postgres')) return 'postgres';
+  if (comm === 'temporal' || cmdline.includes('start-dev')) return 'temporal';
+  return comm;
+}
+
+/** CPU seconds so far of this process and every descendant, summed by label. */
+export async function sampleCpu(): Promise<Map<string, number>> {
+  const totals = new Map<string, number>();
+  let all: ProcessInfo[];
+  try {
+    const pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name)).map(Number);
+    all = (await Promise.all(pids.map(readProcess))).filter((info): info is ProcessInfo => info !== undefined);
+  } catch {
+    return totals; // no /proc: the table simply has no CPU column
+  }
+  const children = new Map<number, ProcessInfo[]>();
+  for (const info of all) children.set(info.ppid, [...(children.get(info.ppid) ?? []), info]);
+  const self = all.find((info) => info.pid === process.pid);
+  const queue = self ? [{ ...self, label: 'bench' }] : [];
+  while (queue.length > 0) {
+    const info = queue.pop() as ProcessInfo;
+    totals.set(info.label, (totals.get(info.label) ?? 0) + info.cpuTicks / CLOCK_TICKS_PER_SECOND);
+    // Children of PostgreSQL are its backends: count them as PostgreSQL whatever they are called.
+    for (const child of children.get(info.pid) ?? []) queue.push(info.label === 'postgres' ? { ...child, label: 'postgres' } : child);
+  }
+  return totals;
+}
+
+/** Share of one core each label used between two samples, e.g. "worker 85%". */
+export function cpuShares(before: Map<string, number>, after: Map<string, number>, seconds: number): string {
+  return [...after]
+    .map(([label, total]) => [label, (total - (before.get(label) ?? 0)) / seconds] as const)
+    .filter(([, share]) => share >= 0.05)
+    .sort(([, a], [, b]) => b - a)
+    .map(([label, share]) => `${label} ${Math.round(share * 100)}%`)
+    .join(', ');
+}
