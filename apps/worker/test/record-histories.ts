@@ -4,7 +4,7 @@
 // with running bills, which then needs a versioning plan (patched()) instead.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { addLineItemSignal, addLineItemUpdate, closeBillUpdate } from '@billing/bills';
+import { addLineItemSignal, addLineItemsUpdate, addLineItemUpdate, closeBillUpdate } from '@billing/bills';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { WorkflowHandle } from '@temporalio/client';
 import { startBill } from './support/bills.ts';
@@ -28,6 +28,16 @@ try {
   await lifecycle.handle.executeUpdate(closeBillUpdate);
   await lifecycle.handle.result();
   await save('lifecycle', lifecycle.handle);
+
+  // The path bill-service takes: concurrent adds coalesced into addLineItems batches.
+  const batched = await startBill(stack.client, stack.taskQueue);
+  await Promise.all([
+    batched.handle.executeUpdate(addLineItemsUpdate, { args: [[item('b1', '1.10'), item('b2', '2.20'), item('b1', '1.10')]] }),
+    batched.handle.executeUpdate(addLineItemsUpdate, { args: [[item('b3', '3.30')]] }),
+  ]);
+  await batched.handle.executeUpdate(closeBillUpdate);
+  await batched.handle.result();
+  await save('batched-items', batched.handle);
 
   const signalled = await startBill(stack.client, stack.taskQueue);
   await signalled.handle.signal(addLineItemSignal, item('s', '4.00'));
