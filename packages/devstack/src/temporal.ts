@@ -46,6 +46,10 @@ export async function startTemporal(options: TemporalOptions = {}): Promise<Temp
     ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
     '--log-level', 'error',
     ...(options.uiPort ? ['--ui-port', String(options.uiPort)] : ['--headless']),
+    // Eager activities: the activity a workflow task schedules (a bill's item write) comes back
+    // with that task's completion instead of a second trip through matching. The same setting
+    // is in infra/temporal/dynamicconfig/billing.yaml for the compose cluster.
+    '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
     ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
   ];
   const child: ChildProcess = spawn(toolPath('temporal'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
