@@ -264,7 +264,7 @@ async function main(): Promise<number> {
       const prune = app.prune ? run('sh', [join(ROOT, app.prune), join(workDir, app.name)]) : undefined;
       if (prune && !prune.ok) { failApp(app.name, `${app.prune} failed\n${tail(prune.output)}`); continue; }
       const size = deploySize(join(workDir, app.name));
-      results.get(app.name)!.notes.push(`deploy ${(size.bytes / 1e6).toFixed(1)} MB in ${size.files} files`);
+      results.get(app.name)!.notes.push(`deploy ${Math.round(size.bytes / 1e5) / 10} MB in ${size.files} files`);
       deployed.push(app);
     }
 
@@ -301,7 +301,7 @@ async function main(): Promise<number> {
       const health = await probeUntilHealthy(url, child);
       if (!health.ok) { failApp(app.name, `${url}: ${health.detail}\n${tail(logs.get(app.name) ?? '')}`); continue; }
       const what = app.name === 'worker' ? 'its Temporal: ' : '';
-      results.get(app.name)!.notes.push(`${what}${health.detail.replace(/^healthy: /, '')} after ${(health.ms / 1000).toFixed(1)} s`);
+      results.get(app.name)!.notes.push(`${what}${health.detail.replace(/^healthy: /, '')} after ${Math.round(health.ms / 100) / 10} s`);
       if (app.name === 'worker' && stack) {
         const polling = await workerPolls(stack, taskQueue);
         if (!polling) { failApp(app.name, `no poller on task queue ${taskQueue} within 30 s\n${tail(logs.get(app.name) ?? '')}`); continue; }

@@ -14,3 +14,18 @@ export function loadStartEnv() {
     POSTGRES_PORT: port(5433),
   });
 }
+
+/** Where the bootstrap put the pinned tools, and explicit overrides for them. */
+export function toolEnv() {
+  return {
+    TEMPORAL_CLI: process.env.TEMPORAL_CLI,
+    GRPCURL: process.env.GRPCURL,
+    BILLING_TOOLS_DIR: process.env.BILLING_TOOLS_DIR,
+    XDG_CACHE_HOME: process.env.XDG_CACHE_HOME,
+  };
+}
+
+/** The environment child programs inherit, plus what the stack sets for them. */
+export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  return { ...process.env, ...extra };
+}

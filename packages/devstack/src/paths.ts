@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { toolEnv } from './env.ts';
 
 export const repoRoot = resolve(import.meta.dirname, '../../..');
 
@@ -9,9 +10,10 @@ export const repoRoot = resolve(import.meta.dirname, '../../..');
  * the shared tools cache, then PATH.
  */
 export function toolPath(name: 'temporal' | 'grpcurl'): string {
-  const explicit = name === 'temporal' ? process.env.TEMPORAL_CLI : process.env.GRPCURL;
+  const env = toolEnv();
+  const explicit = name === 'temporal' ? env.TEMPORAL_CLI : env.GRPCURL;
   if (explicit) return explicit;
-  const toolsDir = process.env.BILLING_TOOLS_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'billing-platform');
+  const toolsDir = env.BILLING_TOOLS_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'billing-platform');
   const cached = join(toolsDir, 'bin', name);
   return existsSync(cached) ? cached : name;
 }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { childEnv } from './env.ts';
 
 /** SIGTERM, then SIGKILL after a grace period; resolves once the process is gone. */
 export function stopProcess(child: ChildProcess, graceMs = 10_000): Promise<void> {
@@ -31,7 +32,7 @@ export function startNodeProgram(
 ): AppProcess {
   const child = spawn(process.execPath, ['--conditions=source', '--disable-warning=ExperimentalWarning', entry], {
     cwd: options.cwd,
-    env: { ...process.env, ...env },
+    env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const print = options.print;
@@ -51,7 +52,7 @@ export function startNodeProgram(
 export function runNodeProgram(entry: string, env: Record<string, string>, cwd: string): Promise<string> {
   return new Promise((resolveRun, reject) => {
     const child = spawn(process.execPath, ['--conditions=source', '--disable-warning=ExperimentalWarning', entry], {
-      cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -38,7 +38,7 @@ process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
 print(`
-Billing platform is up (${((Date.now() - began) / 1000).toFixed(1)}s)
+Billing platform is up (${Math.round((Date.now() - began) / 100) / 10}s)
 
   REST gateway   ${stack.gatewayUrl}        (try: curl ${stack.gatewayUrl}/v1/rates/USD/GEL)
   API docs       ${stack.gatewayUrl}/docs
