@@ -3,7 +3,7 @@ import {
   WorkflowIdReusePolicy, WorkflowUpdateStage, isGrpcServiceError, type Client,
 } from '@temporalio/client';
 import {
-  BILL_TASK_QUEUE, addLineItemsUpdate, billSearchAttributes, billWorkflowId, closeBillUpdate,
+  BILL_TASK_QUEUE, addLineItemsUpdate, billSearchAttributes, billWorkflowId, closeBillUpdate, isUpdateLostAtRunBoundary,
   type AddLineItemResult, type BillWorkflowInput, type LineItemInput,
 } from '@billing/bills';
 import { createItemBatcher } from './item-batcher.ts';
@@ -30,7 +30,9 @@ export function billWorkflows(temporal: Client, env: BillServiceEnv) {
         return await handle(key).executeUpdate(addLineItemsUpdate, { args: [items] });
       } catch (error) {
         const delay = BUSY_RETRIES[attempt];
-        if (!isGrpcServiceError(error) || error.code !== GRPC_RESOURCE_EXHAUSTED || delay === undefined) throw error;
+        const retryable = isUpdateLostAtRunBoundary(error)
+          || (isGrpcServiceError(error) && error.code === GRPC_RESOURCE_EXHAUSTED);
+        if (!retryable || delay === undefined) throw error;
         await sleep(delay);
       }
     }

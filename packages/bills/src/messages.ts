@@ -124,6 +124,15 @@ export const addLineItemSignal = defineSignal<[LineItemInput]>('addLineItemSigna
 export const closeBillUpdate = defineUpdate<BillSummary, []>('closeBill');
 export const billSummaryQuery = defineQuery<BillSummary>('billSummary');
 
+/**
+ * True for the error a client gets when the run it sent an Update to continued as new before
+ * the outcome was read ("update … not found"): the item may or may not be stored, and sending it
+ * again with the same idempotency key is safe (a stored one comes back as a duplicate).
+ */
+export function isUpdateLostAtRunBoundary(error: unknown): boolean {
+  return error instanceof Error && error.name === 'WorkflowNotFoundError' && /update .* not found/i.test(error.message);
+}
+
 /** ApplicationFailure types the workflow's validators use; bill-service maps them to Connect codes. */
 export const BILL_FAILURE_TYPES = {
   invalidArgument: 'InvalidArgument',
