@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ecbProvider, publicationTime } from '../src/providers/ecb.ts';
 import { RateProviderUnavailableError, RatesNotPublishedError } from '../src/providers/port.ts';
 import { createRates } from '../src/rates.ts';
-import { fixture, startFakeProvider, xml, type FakeProvider } from './fake-provider.ts';
+import { fixture, serveEcbFixtures, startFakeProvider, xml, type FakeProvider } from './fake-provider.ts';
 
 // The ECB cannot be reached from here: a local server plays www.ecb.europa.eu/stats/eurofxref
 // with files in its documented XML format. "Today" is Friday 2026-11-20 in these tests; the
@@ -18,7 +18,7 @@ afterAll(() => fake.close());
 beforeEach(() => {
   fake.restore();
   fake.requests.length = 0;
-  for (const file of ['eurofxref-daily.xml', 'eurofxref-hist-90d.xml', 'eurofxref-hist.xml']) fake.route(`/${file}`, xml(fixture(`ecb/${file}`)));
+  serveEcbFixtures(fake);
 });
 
 const provider = (timeoutMs = 2_000) => ecbProvider({ baseUrl: fake.url, timeoutMs, now: () => NOW });

@@ -72,3 +72,10 @@ function send(response: ServerResponse, answer: FakeResponse): void {
 
 export const json = (body: string, status = 200): FakeResponse => ({ status, body, contentType: 'application/json; charset=utf-8' });
 export const xml = (body: string, status = 200): FakeResponse => ({ status, body, contentType: 'text/xml' });
+
+/** Serves the recorded ECB daily, 90-day and full-history files at their real paths. */
+export function serveEcbFixtures(fake: FakeProvider): void {
+  for (const file of ['eurofxref-daily.xml', 'eurofxref-hist-90d.xml', 'eurofxref-hist.xml']) {
+    fake.route(`/${file}`, xml(fixture(`ecb/${file}`)));
+  }
+}

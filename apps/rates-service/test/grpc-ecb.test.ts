@@ -6,7 +6,7 @@ import { failureOf, grpcurl, recordingLogger } from '@billing/grpc-kit/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startRatesServer } from '../src/app.ts';
 import { createRateProvider } from '../src/providers/create-provider.ts';
-import { fixture, startFakeProvider, xml, type FakeProvider } from './fake-provider.ts';
+import { serveEcbFixtures, startFakeProvider, type FakeProvider } from './fake-provider.ts';
 
 // The real rates-service on a loopback port, with RATES_PROVIDER=ecb pointed at the local fake
 // ECB, asked over real gRPC (HTTP/2).
@@ -19,7 +19,7 @@ beforeAll(async () => {
 afterAll(() => fake.close());
 beforeEach(() => {
   fake.restore();
-  for (const file of ['eurofxref-daily.xml', 'eurofxref-hist-90d.xml', 'eurofxref-hist.xml']) fake.route(`/${file}`, xml(fixture(`ecb/${file}`)));
+  serveEcbFixtures(fake);
 });
 
 async function startWithEcb(cache: { ttlMs: number; maxStalenessMs: number }) {
