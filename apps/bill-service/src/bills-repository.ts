@@ -66,10 +66,6 @@ export function billsRepository(db: Knex) {
         .orderBy('seq', 'asc').limit(limit);
     },
 
-    async itemByKey(billId: string, idempotencyKey: string): Promise<LineItemRow | undefined> {
-      return db<LineItemRow>('line_items').where({ bill_id: billId, idempotency_key: idempotencyKey }).first();
-    },
-
     async list(filter: BillFilter): Promise<BillRow[]> {
       const query = db<BillRow>('bills').where('customer_id', filter.customerId);
       if (filter.status) query.andWhere('status', filter.status);
