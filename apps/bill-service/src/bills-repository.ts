@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { BillStatus } from '@billing/bills';
 
 /** A `bills` row as PostgreSQL returns it (numeric columns come back as strings). */
 export interface BillRow {
@@ -7,7 +8,7 @@ export interface BillRow {
   billing_period: string;
   currency: string;
   time_zone: string;
-  status: 'OPEN' | 'CLOSING' | 'CLOSED' | 'FAILED';
+  status: BillStatus;
   period_start: Date;
   period_end: Date;
   item_count: number;

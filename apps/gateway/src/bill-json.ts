@@ -9,9 +9,9 @@ import { requiredTimestamp } from './schemas/timestamp.ts';
 
 export type BillStatusName = Exclude<keyof typeof BillStatus, 'UNSPECIFIED'>;
 
-/** The status a client names in a list filter, as billing.v1 spells it. */
-export function billStatusValue(name: BillStatusName): BillStatus {
-  return BillStatus[name];
+/** The status a client names in a list filter, as billing.v1 spells it; none means any. */
+export function billStatusValue(name: BillStatusName | undefined): BillStatus {
+  return name === undefined ? BillStatus.UNSPECIFIED : BillStatus[name];
 }
 
 function statusName(status: BillStatus): BillStatusName {

@@ -167,7 +167,7 @@ export const billsRoutes: FastifyPluginAsyncTypebox<BillsRoutesOptions> = async 
       const response = await clients.bills.listBills(
         {
           customerId: request.params.customerId,
-          status: status === undefined ? BillStatus.UNSPECIFIED : billStatusValue(status),
+          status: billStatusValue(status),
           from: from ?? '',
           to: to ?? '',
           limit: limit ?? 50,
