@@ -1,14 +1,15 @@
 // The one mapping of a bill and its items to billing.v1 messages. A bill reaches bill-service in
 // two shapes, a read-model row (reads) and the workflow's view (the answer to an add); rows are
-// first turned into the workflow's view shapes (`BillSummary`, `LineItemView` from @billing/bills),
-// so money, status and times are mapped to the protobuf messages in exactly one place each.
+// first turned into the workflow's view shapes (`BillSummary`, and `LineItemView` by the same
+// `lineItemView` of @billing/bills the workflow uses), so money, status and times are mapped to
+// the protobuf messages in exactly one place each.
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate, type Timestamp } from '@bufbuild/protobuf/wkt';
 import {
   BillSchema, BillStatus, ExchangeRateSchema, LineItemSchema, MoneySchema, type Bill, type LineItem, type Money,
 } from '@billing/contracts';
 import {
-  moneyView, type BillStatus as BillStatusName, type BillSummary, type LineItemView, type MoneyView,
+  lineItemView, moneyView, type BillStatus as BillStatusName, type BillSummary, type LineItemView, type MoneyView,
 } from '@billing/bills';
 import type { BillRow, LineItemRow } from './bills-repository.ts';
 
@@ -91,29 +92,12 @@ export function billSummaryOfRow(row: BillRow): BillSummary {
   };
 }
 
-// numeric columns without a declared scale keep the digits they were given, so quantities,
-// unit prices and rates read back exactly as the caller (or the rates service) wrote them.
-/** A stored item as the workflow describes it; only a converted item has a converted amount and a rate. */
-export function lineItemViewOfRow(row: LineItemRow, billCurrency: string): LineItemView {
-  return {
-    id: row.id,
-    idempotencyKey: row.idempotency_key,
-    description: row.description,
-    quantity: row.quantity,
-    unitPrice: { amount: row.unit_price, currency: row.currency },
-    amount: moneyView(row.amount_minor, row.currency),
-    convertedAmount: row.converted_minor === null ? null : moneyView(row.converted_minor, billCurrency),
-    exchangeRate: row.rate === null ? null : {
-      rate: row.rate,
-      source: row.rate_source ?? '',
-      asOf: row.rate_as_of?.toISOString() ?? '',
-    },
-    metadata: row.metadata,
-    addedAt: row.added_at.toISOString(),
-  };
+/** A stored item of a bill in `billCurrency`. */
+export function lineItemMessageOfRow(row: LineItemRow, billCurrency: string): LineItem {
+  return lineItemMessage(lineItemView(row, billCurrency));
 }
 
 /** A stored bill with the items given (none for lists). */
 export function billMessageOfRows(row: BillRow, items: readonly LineItemRow[] = []): Bill {
-  return billMessage(billSummaryOfRow(row), items.map((item) => lineItemViewOfRow(item, row.currency)));
+  return billMessage(billSummaryOfRow(row), items.map((item) => lineItemView(item, row.currency)));
 }

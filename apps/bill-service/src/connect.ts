@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
 import type { Client } from '@temporalio/client';
-import { priceLineItem } from '@billing/bills';
 import {
   AddLineItemResponseSchema, CloseBillResponseSchema, CreateBillResponseSchema, GetBillResponseSchema,
   ListBillsResponseSchema, ListLineItemsResponseSchema, type BillService,
@@ -13,7 +12,8 @@ import { requestIdOf } from '@billing/grpc-kit';
 import type { Client as ConnectClient } from '@connectrpc/connect';
 import type { RatesService } from '@billing/contracts';
 import { exchangeRates } from './exchange-rates.ts';
-import { billMessage, billMessageOfRows, billStatusName, lineItemMessage, lineItemViewOfRow } from './bill-view.ts';
+import { priceLineItem } from '@billing/bills';
+import { billMessage, billMessageOfRows, billStatusName, lineItemMessage, lineItemMessageOfRow } from './bill-view.ts';
 import { billsRepository, type BillRow } from './bills-repository.ts';
 import { decodeCursor, encodeCursor, pageLimit } from './cursor.ts';
 import type { BillServiceEnv } from './env.ts';
@@ -125,7 +125,7 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
       const page = items.slice(0, limit);
       const last = page.at(-1);
       return create(ListLineItemsResponseSchema, {
-        items: page.map((item) => lineItemMessage(lineItemViewOfRow(item, row.currency))),
+        items: page.map((item) => lineItemMessageOfRow(item, row.currency)),
         nextCursor: items.length > limit && last ? encodeCursor(String(last.seq)) : undefined,
       });
     }),
