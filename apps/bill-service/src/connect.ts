@@ -16,7 +16,6 @@ import { billMessage, lineItemMessage } from './bill-view.ts';
 import { billsRepository, type BillRow } from './bills-repository.ts';
 import { decodeCursor, encodeCursor, pageLimit } from './cursor.ts';
 import type { BillServiceEnv } from './env.ts';
-import { toConnectError } from './errors.ts';
 import { billWorkflows } from './bill-workflows.ts';
 import { checkBillKey, checkNewBill, checkLineItem, checkListFilter } from './validation.ts';
 
@@ -43,7 +42,7 @@ const STATUS_NAMES: Partial<Record<BillStatus, BillRow['status']>> = {
  */
 export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof BillService> {
   const bills = billsRepository(deps.db);
-  const workflows = billWorkflows(deps.temporal, deps.env);
+  const workflows = billWorkflows(deps.temporal, deps.env, deps.logger);
   const rates = exchangeRates(deps.db, deps.ratesClient);
   const now = deps.now ?? (() => new Date());
 
@@ -57,17 +56,8 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
     return billMessage(row, await bills.items(row.id, 0, Number.MAX_SAFE_INTEGER));
   }
 
-  const guarded = <A extends unknown[], R>(handler: (...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> => {
-      try {
-        return await handler(...args);
-      } catch (error) {
-        throw toConnectError(error, deps.logger);
-      }
-    };
-
   return {
-    createBill: guarded(async (request) => {
+    createBill: async (request) => {
       const bill = checkNewBill(request, now());
       // A bill that ever existed keeps its key, even after its workflow has left Temporal's retention.
       if (await bills.find(bill.customerId, bill.billingPeriod)) {
@@ -83,14 +73,14 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
         workflow_id: workflowId, created_at: createdAt,
       });
       return create(CreateBillResponseSchema, { bill: await fullBill(await requireBill(bill.customerId, bill.billingPeriod)) });
-    }),
+    },
 
-    getBill: guarded(async (request) => {
+    getBill: async (request) => {
       const key = checkBillKey(request);
       return create(GetBillResponseSchema, { bill: await fullBill(await requireBill(key.customerId, key.billingPeriod)) });
-    }),
+    },
 
-    addLineItem: guarded(async (request, context) => {
+    addLineItem: async (request, context) => {
       const key = checkBillKey(request);
       const row = await requireBill(key.customerId, key.billingPeriod);
       if (row.status !== 'OPEN') {
@@ -111,9 +101,9 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
         bill: billMessage(after, [stored]),
         item: lineItemMessage(stored, after.currency.trim()),
       });
-    }),
+    },
 
-    listLineItems: guarded(async (request) => {
+    listLineItems: async (request) => {
       const key = checkBillKey(request);
       const limit = pageLimit(request.limit);
       const after = decodeCursor(request.cursor);
@@ -127,17 +117,17 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
         items: page.map((item) => lineItemMessage(item, row.currency.trim())),
         nextCursor: items.length > limit && last ? encodeCursor(String(last.seq)) : undefined,
       });
-    }),
+    },
 
-    closeBill: guarded(async (request) => {
+    closeBill: async (request) => {
       const key = checkBillKey(request);
       const row = await requireBill(key.customerId, key.billingPeriod);
       // Closing a closed (or failed) bill is answered with the bill as it is: nothing changes.
       if (row.status === 'OPEN' || row.status === 'CLOSING') await workflows.close(key);
       return create(CloseBillResponseSchema, { bill: await fullBill(await requireBill(key.customerId, key.billingPeriod)) });
-    }),
+    },
 
-    listBills: guarded(async (request) => {
+    listBills: async (request) => {
       const filter = checkListFilter(request);
       const limit = pageLimit(request.limit);
       const rows = await bills.list({
@@ -154,6 +144,6 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
         bills: page.map((row) => billMessage(row)),
         nextCursor: rows.length > limit && last ? encodeCursor(last.billing_period) : undefined,
       });
-    }),
+    },
   };
 }
