@@ -33,11 +33,18 @@ export function runApp<E extends { LOG_LEVEL: string }>(app: AppDefinition<E>): 
   // Until the environment names a level, lines go out at `info`, so a refusal is never silent.
   let logger = createLogger(app.name);
   let stopping = false;
-  const fail = (message: string, error: unknown): never => {
+  let exiting = false;
+  const exit = (code: number) => {
+    if (exiting) return;
+    exiting = true;
+    process.exit(code);
+  };
+  const fail = (message: string, error: unknown) => {
+    if (exiting) return;
     // A configuration problem is said in the message itself: the operator has a variable to fix.
     const problems = error instanceof EnvError ? `: ${error.problems.join('; ')}` : '';
     logger.fatal(failureFields(error), `${app.name} ${message}${problems}`);
-    process.exit(1);
+    exit(1);
   };
   process.on('uncaughtException', (error) => fail('crashed', error));
   process.on('unhandledRejection', (error) => fail('crashed', error));
@@ -46,7 +53,8 @@ export function runApp<E extends { LOG_LEVEL: string }>(app: AppDefinition<E>): 
   try {
     env = app.readEnv();
   } catch (error) {
-    return fail('refused its configuration', error);
+    fail('refused its configuration', error);
+    return;
   }
   logger = createLogger(app.name, env.LOG_LEVEL);
 
@@ -55,8 +63,12 @@ export function runApp<E extends { LOG_LEVEL: string }>(app: AppDefinition<E>): 
     (running) => {
       logger.info(`${app.name} started`);
       running.finished?.then(
-        () => stopping || fail('stopped by itself', new Error('the app finished without being asked to stop')),
-        (error: unknown) => stopping || fail('failed', error),
+        () => {
+          if (!stopping) fail('stopped by itself', new Error('the app finished without being asked to stop'));
+        },
+        (error: unknown) => {
+          if (!stopping) fail('failed', error);
+        },
       );
     },
     (error: unknown) => fail('failed to start', error),
@@ -77,7 +89,7 @@ export function runApp<E extends { LOG_LEVEL: string }>(app: AppDefinition<E>): 
       .then(
         () => {
           logger.info(`${app.name} stopped`);
-          process.exit(0);
+          exit(0);
         },
         (error: unknown) => fail('failed to stop', error),
       );

@@ -37,15 +37,20 @@ function run(env: Record<string, string>): Run {
   });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exitCode = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close', not 'exit': only then has everything the process wrote been read.
+  let closed = false;
+  const exitCode = new Promise<number | null>((resolve) => child.once('close', (code) => {
+    closed = true;
+    resolve(code);
+  }));
   const waitFor = async (message: string): Promise<LogLine> => {
     for (;;) {
       const found = lines.find((line) => line.msg.includes(message));
       if (found) return found;
-      if (child.exitCode !== null) throw new Error(`exited before logging "${message}": ${JSON.stringify(lines)} ${stderr}`);
+      if (closed) throw new Error(`exited before logging "${message}": ${JSON.stringify(lines)} ${stderr}`);
       await new Promise<void>((resolve) => {
         waiters.push(resolve);
-        child.once('exit', () => resolve());
+        child.once('close', () => resolve());
       });
     }
   };
