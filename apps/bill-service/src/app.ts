@@ -4,19 +4,28 @@ import type { Logger } from '@billing/runtime';
 import type { BillServiceEnv } from './env.ts';
 import { dependencyChecks, openDependencies } from './dependencies.ts';
 import { createBillService } from './connect.ts';
+import { billErrors } from './errors.ts';
 
 /** Builds and starts the gRPC server; the caller owns the process (see server.ts). */
 export async function startBillService(env: BillServiceEnv, logger: Logger): Promise<GrpcServer> {
   const deps = openDependencies(env);
-  const server = await createGrpcServer({
-    services: [serve(BillService, createBillService({ db: deps.db, temporal: deps.temporal, env, logger, ratesClient: createGrpcClient(RatesService, env.RATES_SERVICE_URL, { timeoutMs: 5_000 }) }))],
-    healthChecks: dependencyChecks(deps, env.TEMPORAL_NAMESPACE),
-    logger,
-    port: env.BILL_SERVICE_PORT,
-    host: env.BILL_SERVICE_HOST,
-  });
+  const ratesClient = createGrpcClient(RatesService, env.RATES_SERVICE_URL, { timeoutMs: env.RATES_TIMEOUT });
+  let server: GrpcServer;
+  try {
+    server = await createGrpcServer({
+      services: [serve(BillService, createBillService({ db: deps.db, temporal: deps.temporal, env, logger, ratesClient }))],
+      errorMappers: [billErrors],
+      healthChecks: dependencyChecks(deps, env.TEMPORAL_NAMESPACE),
+      logger,
+      port: env.BILL_SERVICE_PORT,
+      host: env.BILL_SERVICE_HOST,
+    });
+  } catch (error) {
+    // Nothing listens (a port in use, say): release the pool and the Temporal connection.
+    await deps.close();
+    throw error;
+  }
   return {
-    ...server,
     port: server.port,
     host: server.host,
     async close() {

@@ -3,10 +3,12 @@ import {
   WorkflowIdReusePolicy, WorkflowUpdateStage, isGrpcServiceError, type Client,
 } from '@temporalio/client';
 import {
-  BILL_TASK_QUEUE, addLineItemsUpdate, billSearchAttributes, billWorkflowId, closeBillUpdate, isUpdateLostAtRunBoundary,
+  addLineItemsUpdate, billSearchAttributes, billWorkflowId, closeBillUpdate, isUpdateLostAtRunBoundary,
   type AddLineItemResult, type BillWorkflowInput, type LineItemInput,
 } from '@billing/bills';
+import { describeError, type GrpcLogger } from '@billing/grpc-kit';
 import { createItemBatcher } from './item-batcher.ts';
+import { waitAtMost } from './wait-at-most.ts';
 import type { BillServiceEnv } from './env.ts';
 
 const GRPC_RESOURCE_EXHAUSTED = 8;
@@ -20,8 +22,8 @@ interface BillKey {
 }
 
 /** The bill workflows as bill-service drives them: start, add an item, close. */
-export function billWorkflows(temporal: Client, env: BillServiceEnv) {
-  const taskQueue = env.TEMPORAL_TASK_QUEUE || BILL_TASK_QUEUE;
+export function billWorkflows(temporal: Client, env: BillServiceEnv, logger: GrpcLogger) {
+  const taskQueue = env.TEMPORAL_TASK_QUEUE;
   const handle = (key: BillKey) => temporal.workflow.getHandle(billWorkflowId(key.customerId, key.billingPeriod));
 
   async function sendItems(key: BillKey, items: LineItemInput[]): Promise<AddLineItemResult[]> {
@@ -70,11 +72,9 @@ export function billWorkflows(temporal: Client, env: BillServiceEnv) {
         args: [],
         waitForStage: WorkflowUpdateStage.ACCEPTED,
       });
-      const waited = await Promise.race([
-        update.result().then(() => true),
-        sleep(env.BILL_CLOSE_WAIT).then(() => false),
-      ]);
-      return waited;
+      // The caller is told CLOSING once the wait is over; a failure after that is logged, not lost.
+      return waitAtMost(update.result(), env.BILL_CLOSE_WAIT, (error) => logger.error(
+        { workflowId: update.workflowId, err: describeError(error, true) }, 'bill close failed after the caller was answered'));
     },
   };
 }

@@ -17,7 +17,6 @@ import { billMessage, billMessageOfRows, billStatusName, lineItemMessage, lineIt
 import { billsRepository, type BillRow } from './bills-repository.ts';
 import { decodeCursor, encodeCursor, pageLimit } from './cursor.ts';
 import type { BillServiceEnv } from './env.ts';
-import { toConnectError } from './errors.ts';
 import { billWorkflows } from './bill-workflows.ts';
 import { checkBillKey, checkNewBill, checkLineItem, checkListFilter } from './validation.ts';
 
@@ -38,7 +37,7 @@ export interface BillServiceDeps {
  */
 export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof BillService> {
   const bills = billsRepository(deps.db);
-  const workflows = billWorkflows(deps.temporal, deps.env);
+  const workflows = billWorkflows(deps.temporal, deps.env, deps.logger);
   const rates = exchangeRates(deps.db, deps.ratesClient);
   const now = deps.now ?? (() => new Date());
 
@@ -52,17 +51,8 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
     return billMessageOfRows(row, await bills.items(row.id, 0, Number.MAX_SAFE_INTEGER));
   }
 
-  const guarded = <A extends unknown[], R>(handler: (...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> => {
-      try {
-        return await handler(...args);
-      } catch (error) {
-        throw toConnectError(error, deps.logger);
-      }
-    };
-
   return {
-    createBill: guarded(async (request) => {
+    createBill: async (request) => {
       const bill = checkNewBill(request, now());
       // A bill that ever existed keeps its key, even after its workflow has left Temporal's retention.
       if (await bills.find(bill.customerId, bill.billingPeriod)) {
@@ -78,14 +68,14 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
         workflow_id: workflowId, created_at: createdAt,
       });
       return create(CreateBillResponseSchema, { bill: await fullBill(await requireBill(bill.customerId, bill.billingPeriod)) });
-    }),
+    },
 
-    getBill: guarded(async (request) => {
+    getBill: async (request) => {
       const key = checkBillKey(request);
       return create(GetBillResponseSchema, { bill: await fullBill(await requireBill(key.customerId, key.billingPeriod)) });
-    }),
+    },
 
-    addLineItem: guarded(async (request, context) => {
+    addLineItem: async (request, context) => {
       const key = checkBillKey(request);
       // The add's one read: it tells a bill that never existed (404) from one whose workflow is
       // gone, refuses a bill that is no longer OPEN before a rate is fetched and recorded for
@@ -112,9 +102,9 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
         bill: billMessage(result.bill, [result.item]),
         item: lineItemMessage(result.item),
       });
-    }),
+    },
 
-    listLineItems: guarded(async (request) => {
+    listLineItems: async (request) => {
       const key = checkBillKey(request);
       const limit = pageLimit(request.limit);
       const after = decodeCursor(request.cursor);
@@ -128,17 +118,17 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
         items: page.map((item) => lineItemMessageOfRow(item, row.currency)),
         nextCursor: items.length > limit && last ? encodeCursor(String(last.seq)) : undefined,
       });
-    }),
+    },
 
-    closeBill: guarded(async (request) => {
+    closeBill: async (request) => {
       const key = checkBillKey(request);
       const row = await requireBill(key.customerId, key.billingPeriod);
       // Closing a closed (or failed) bill is answered with the bill as it is: nothing changes.
       if (row.status === 'OPEN' || row.status === 'CLOSING') await workflows.close(key);
       return create(CloseBillResponseSchema, { bill: await fullBill(await requireBill(key.customerId, key.billingPeriod)) });
-    }),
+    },
 
-    listBills: guarded(async (request) => {
+    listBills: async (request) => {
       const filter = checkListFilter(request);
       const limit = pageLimit(request.limit);
       const rows = await bills.list({
@@ -155,6 +145,6 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
         bills: page.map((row) => billMessageOfRows(row)),
         nextCursor: rows.length > limit && last ? encodeCursor(last.billing_period) : undefined,
       });
-    }),
+    },
   };
 }

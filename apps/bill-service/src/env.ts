@@ -1,21 +1,22 @@
-import { duration, oneOf, port, readEnv, text } from '@billing/runtime';
+import { BILL_TASK_QUEUE } from '@billing/bills';
+import { databaseVariables, duration, logLevel, port, readEnv, temporalVariables, text } from '@billing/runtime';
 
 export type BillServiceEnv = ReturnType<typeof loadEnv>;
 
+/** Everything bill-service reads from its environment, validated once at start-up. */
 export function loadEnv(source: Record<string, string | undefined> = process.env) {
   return readEnv({
     BILL_SERVICE_PORT: port(50051),
     BILL_SERVICE_HOST: text('0.0.0.0'),
-    DATABASE_URL: text(),
-    DATABASE_POOL_MAX: port(10),
-    TEMPORAL_ADDRESS: text('127.0.0.1:7233'),
-    TEMPORAL_NAMESPACE: text('default'),
-    TEMPORAL_TASK_QUEUE: text('billing'),
+    ...databaseVariables(),
+    ...temporalVariables(BILL_TASK_QUEUE),
     RATES_SERVICE_URL: text('http://127.0.0.1:50052'),
+    /** Deadline of each call to rates-service. */
+    RATES_TIMEOUT: duration('5s', '100ms', '1m'),
     /** How long after the period's end a bill waits before closing itself. */
-    BILL_CLOSE_GRACE: duration('0s'),
+    BILL_CLOSE_GRACE: duration('0s', '0s', '30d'),
     /** How long a close request waits for invoicing before answering 202 CLOSING. */
-    BILL_CLOSE_WAIT: duration('10s'),
-    LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace'], 'info'),
+    BILL_CLOSE_WAIT: duration('10s', '0s', '5m'),
+    LOG_LEVEL: logLevel(),
   }, source);
 }

@@ -1,47 +1,149 @@
-import { Code, ConnectError } from '@connectrpc/connect';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { readFile, readdir } from 'node:fs/promises';
+import { Code, ConnectError, createClient, createRouterTransport } from '@connectrpc/connect';
+import {
+  ServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { BillService } from '@billing/contracts';
+import { BILL_FAILURE_TYPES } from '@billing/bills';
+import { INTERNAL_ERROR_MESSAGE, serverInterceptor } from '@billing/grpc-kit';
+import { failureOf, recordingLogger } from '@billing/grpc-kit/testing';
+import { REQUEST_ID_HEADER } from '@billing/runtime';
 import { describe, expect, it } from 'vitest';
-import { toConnectError } from './errors.ts';
+import { WORKFLOW_FAILURE_CODES, billErrors } from './errors.ts';
 
-const logged: unknown[] = [];
-const logger = { info: () => {}, warn: () => {}, error: (fields: unknown) => logged.push(fields) };
-
-function grpcError(code: number, details: string) {
-  return Object.assign(new Error(details), { code, details, metadata: {} });
+/** Calls GetBill on an in-memory BillService that fails with `error`, through the real interceptor. */
+async function answerTo(error: unknown) {
+  const logger = recordingLogger();
+  const transport = createRouterTransport(
+    (router) => router.service(BillService, {
+      getBill() {
+        throw error;
+      },
+    }),
+    { router: { interceptors: [serverInterceptor({ logger, errorMappers: [billErrors] })] } },
+  );
+  const failure = await failureOf(createClient(BillService, transport).getBill(
+    { customerId: 'cus_1', billingPeriod: '2030-01' },
+    { headers: { [REQUEST_ID_HEADER]: 'req_bill_test' } },
+  ));
+  const logged = logger.lines.find((line) => line.level !== 'info');
+  return { code: failure.code, message: failure.rawMessage, logged };
 }
 
-describe('bill-service error mapping', () => {
-  it('turns a refused duplicate workflow into already_exists', () => {
-    const error = new WorkflowExecutionAlreadyStartedError('exists', 'bill/c/2030-01', 'billWorkflow');
-    expect(toConnectError(error, logger).code).toBe(Code.AlreadyExists);
+/** A gRPC status error as @grpc/grpc-js raises it under the Temporal client. */
+function grpcError(code: number, details: string) {
+  return Object.assign(new Error(`${code} ${details}`), { code, details, metadata: {} });
+}
+
+function workflowFailure(type: string, message: string) {
+  return new WorkflowUpdateFailedError('Workflow Update failed', ApplicationFailure.create({ type, message, nonRetryable: true }));
+}
+
+describe('bill-service error mapping, through the server interceptor', () => {
+  it('answers already_exists when the bill\'s workflow was started before', async () => {
+    const answer = await answerTo(new WorkflowExecutionAlreadyStartedError('exists', 'bill/c/2030-01', 'billWorkflow'));
+    expect(answer).toMatchObject({ code: Code.AlreadyExists, message: 'a bill for this customer and period already exists' });
+    expect(answer.logged).toBeUndefined();
   });
 
-  it('turns a finished bill workflow into failed_precondition', () => {
-    expect(toConnectError(new WorkflowNotFoundError('gone', 'bill/c/2030-01', undefined), logger).code).toBe(Code.FailedPrecondition);
+  it('answers failed_precondition when the bill\'s workflow has finished', async () => {
+    const answer = await answerTo(new WorkflowNotFoundError('workflow not found', 'bill/c/2030-01', undefined));
+    expect(answer).toMatchObject({ code: Code.FailedPrecondition, message: 'the bill is no longer open' });
   });
 
-  it('keeps the message of the workflow validators business failures', () => {
-    const failure = ApplicationFailure.create({ type: 'FailedPrecondition', message: 'bill is CLOSED', nonRetryable: true });
-    const mapped = toConnectError(failure, logger);
-    expect(mapped.code).toBe(Code.FailedPrecondition);
-    expect(mapped.rawMessage).toBe('bill is CLOSED');
+  it('answers unavailable, safe to retry, when an Update was lost as the run continued as new', async () => {
+    const answer = await answerTo(new WorkflowNotFoundError('update 4f2 not found', 'bill/c/2030-01', undefined));
+    expect(answer.code).toBe(Code.Unavailable);
+    expect(answer.message).toContain('same idempotency key');
+    expect(answer.logged?.fields.requestId).toBe('req_bill_test');
   });
 
-  it('answers resource_exhausted (429) when Temporal refuses more updates in flight', () => {
-    expect(toConnectError(grpcError(8, 'limit on number of concurrent in-flight updates'), logger).code).toBe(Code.ResourceExhausted);
+  it.each([
+    [BILL_FAILURE_TYPES.invalidArgument, 'amount: must be positive', Code.InvalidArgument],
+    [BILL_FAILURE_TYPES.failedPrecondition, 'bill bill_1 is CLOSED and accepts no line items', Code.FailedPrecondition],
+    ['Unavailable', 'the line item could not be stored', Code.Unavailable],
+  ])('keeps the message of the workflow\'s %s failure', async (type, message, code) => {
+    expect(await answerTo(workflowFailure(type, message))).toMatchObject({ code, message });
   });
 
-  it('answers unavailable when Temporal or PostgreSQL cannot be reached', () => {
-    expect(toConnectError(grpcError(14, 'connection refused'), logger).code).toBe(Code.Unavailable);
-    expect(toConnectError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), logger).code).toBe(Code.Unavailable);
+  it('logs why the workflow could not store an item, with the request id', async () => {
+    const { logged } = await answerTo(workflowFailure('Unavailable', 'the line item could not be stored'));
+    expect(logged?.level).toBe('warn');
+    expect(logged?.fields).toMatchObject({ requestId: 'req_bill_test', code: 'unavailable' });
+    expect(JSON.stringify(logged?.fields)).toContain('the line item could not be stored');
   });
 
-  it('hides anything unexpected behind a generic internal error and logs it', () => {
-    const mapped = toConnectError(new Error('syntax error at or near "SELECT * FROM bills"'), logger);
-    expect(mapped).toBeInstanceOf(ConnectError);
-    expect(mapped.code).toBe(Code.Internal);
-    expect(mapped.rawMessage).not.toContain('SELECT');
-    expect(logged.length).toBeGreaterThan(0);
+  it('hides the words of the workflow\'s Internal failure and logs them', async () => {
+    const answer = await answerTo(workflowFailure('Internal', 'line item k1 is missing from the read model'));
+    expect(answer).toMatchObject({ code: Code.Internal, message: INTERNAL_ERROR_MESSAGE });
+    expect(answer.logged?.level).toBe('error');
+    expect(JSON.stringify(answer.logged?.fields)).toContain('missing from the read model');
+  });
+
+  it('treats a failure type nobody mapped as a bug: generic internal, logged as unexpected', async () => {
+    const answer = await answerTo(workflowFailure('SomethingNew', 'select * from line_items'));
+    expect(answer).toMatchObject({ code: Code.Internal, message: INTERNAL_ERROR_MESSAGE });
+    expect(answer.logged?.message).toBe('unexpected error in handler');
+  });
+
+  it.each([
+    ['raw', (code: number, details: string) => grpcError(code, details)],
+    ['wrapped by the Temporal client', (code: number, details: string) => new ServiceError('Workflow Update failed', { cause: grpcError(code, details) })],
+  ])('maps Temporal\'s gRPC statuses (%s)', async (_shape, make) => {
+    expect((await answerTo(make(8, 'limit on number of concurrent in-flight updates'))).code).toBe(Code.ResourceExhausted);
+    const down = await answerTo(make(14, 'connection refused'));
+    expect(down).toMatchObject({ code: Code.Unavailable, message: 'Temporal is unavailable' });
+    expect(JSON.stringify(down.logged?.fields)).toContain('connection refused');
+    expect((await answerTo(make(4, 'context deadline exceeded'))).code).toBe(Code.DeadlineExceeded);
+  });
+
+  it('answers deadline_exceeded when the Update call itself timed out', async () => {
+    const answer = await answerTo(new WorkflowUpdateRPCTimeoutOrCancelledError('timed out', { cause: grpcError(4, 'deadline') }));
+    expect(answer.code).toBe(Code.DeadlineExceeded);
+  });
+
+  it.each([
+    ['a refused connection', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })],
+    ['a server starting up', Object.assign(new Error('the database system is starting up'), { code: '57P03' })],
+    ['a server shutting down', Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' })],
+    ['a connection failure', Object.assign(new Error('connection failure'), { code: '08006' })],
+    ['an exhausted pool', Object.assign(new Error('Knex: Timeout acquiring a connection.'), { name: 'KnexTimeoutError' })],
+    ['a dropped connection', new Error('Connection terminated unexpectedly')],
+  ])('answers unavailable for %s to PostgreSQL and logs the cause', async (_case, error) => {
+    const answer = await answerTo(error);
+    expect(answer).toMatchObject({ code: Code.Unavailable, message: 'the database is unavailable' });
+    expect(answer.logged?.fields).toMatchObject({ requestId: 'req_bill_test', err: { message: error.message } });
+  });
+
+  it('hides an unexpected error (SQL included) behind a generic internal error and logs it', async () => {
+    const answer = await answerTo(Object.assign(new Error('syntax error at or near "SELECT * FROM bills"'), { code: '42601' }));
+    expect(answer).toMatchObject({ code: Code.Internal, message: INTERNAL_ERROR_MESSAGE });
+    expect(JSON.stringify(answer.logged?.fields)).toContain('SELECT * FROM bills');
+  });
+
+  it('passes a deliberate ConnectError through', async () => {
+    const answer = await answerTo(new ConnectError('no bill for customer cus_1 in 2030-01', Code.NotFound));
+    expect(answer).toMatchObject({ code: Code.NotFound, message: 'no bill for customer cus_1 in 2030-01' });
+  });
+});
+
+describe('workflow failure types', () => {
+  // The worker's workflow code is the source of truth for what it can throw; reading it keeps
+  // this list from falling behind when a new failure type is added there.
+  it('maps every ApplicationFailure type the workflows throw', async () => {
+    const folder = new URL('../../worker/src/workflows/', import.meta.url);
+    const sources = await Promise.all((await readdir(folder)).filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts'))
+      .map((name) => readFile(new URL(name, folder), 'utf8')));
+    const types = new Set<string>();
+    const named = BILL_FAILURE_TYPES as Record<string, string>;
+    for (const source of sources) {
+      for (const [, type] of source.matchAll(/\btype:\s*'(\w+)'/g)) types.add(type as string);
+      for (const [, key] of source.matchAll(/\btype:\s*BILL_FAILURE_TYPES\.(\w+)/g)) types.add(named[key as string] ?? `BILL_FAILURE_TYPES.${key}`);
+      for (const [, type] of source.matchAll(/ApplicationFailure\.(?:nonRetryable|retryable)\([^;]*?,\s*'(\w+)'\s*\)/g)) types.add(type as string);
+    }
+    expect(types.size).toBeGreaterThanOrEqual(4);
+    expect([...types].filter((type) => WORKFLOW_FAILURE_CODES[type] === undefined)).toEqual([]);
   });
 });

@@ -1,9 +1,11 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import {
-  WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, isGrpcServiceError,
+  WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError, isGrpcServiceError,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { toSafeConnectError, type GrpcLogger } from '@billing/grpc-kit';
+import { BILL_FAILURE_TYPES, isUpdateLostAtRunBoundary } from '@billing/bills';
+import type { ErrorMapper, MappedError } from '@billing/grpc-kit';
 
 /** A field-level problem, carried to the gateway so a 400 can name the field. */
 export interface FieldProblem {
@@ -16,46 +18,71 @@ export function invalidArgument(problems: FieldProblem[]): ConnectError {
   return new ConnectError(message, Code.InvalidArgument);
 }
 
-// Application failure types thrown by the bill workflow's validators and handlers.
-const FAILURE_CODES: Record<string, Code> = {
-  InvalidArgument: Code.InvalidArgument,
-  FailedPrecondition: Code.FailedPrecondition,
-  NotFound: Code.NotFound,
+/** Every ApplicationFailure type the bill workflow throws, and the code its caller gets. */
+export const WORKFLOW_FAILURE_CODES: Readonly<Record<string, Code>> = {
+  [BILL_FAILURE_TYPES.invalidArgument]: Code.InvalidArgument,
+  [BILL_FAILURE_TYPES.failedPrecondition]: Code.FailedPrecondition,
+  // The workflow could not store the item: nothing was written, and sending it again is safe.
+  Unavailable: Code.Unavailable,
+  // The workflow found its own records inconsistent: a bug, whose words stay in the log.
+  Internal: Code.Internal,
 };
 
 // gRPC status codes Temporal answers with (numbers per the gRPC spec).
+const GRPC_DEADLINE_EXCEEDED = 4;
 const GRPC_RESOURCE_EXHAUSTED = 8;
 const GRPC_UNAVAILABLE = 14;
-const GRPC_DEADLINE_EXCEEDED = 4;
+
+const TEMPORAL_STATUS: Readonly<Record<number, MappedError>> = {
+  [GRPC_RESOURCE_EXHAUSTED]: { code: Code.ResourceExhausted, message: 'too many concurrent changes to this bill; retry shortly' },
+  [GRPC_UNAVAILABLE]: { code: Code.Unavailable, message: 'Temporal is unavailable' },
+  [GRPC_DEADLINE_EXCEEDED]: { code: Code.DeadlineExceeded, message: 'Temporal did not answer in time' },
+};
 
 /**
- * The one place bill-service turns what went wrong into a Connect code. Business failures keep
- * their message; anything unexpected becomes a generic `internal` (logged with its cause).
+ * What bill-service's failures mean to its callers; the gRPC server's interceptor applies it to
+ * every call (and logs the cause of each `unavailable`). Business failures keep their message;
+ * what this does not know becomes a logged, generic `internal`.
  */
-export function toConnectError(error: unknown, logger: GrpcLogger): ConnectError {
-  if (error instanceof ConnectError) return error;
+export const billErrors: ErrorMapper = (error) => {
   if (error instanceof WorkflowExecutionAlreadyStartedError) {
-    return new ConnectError('a bill for this customer and period already exists', Code.AlreadyExists);
+    return { code: Code.AlreadyExists, message: 'a bill for this customer and period already exists' };
   }
-  if (error instanceof WorkflowNotFoundError) {
-    return new ConnectError('the bill is no longer open', Code.FailedPrecondition);
+  // Before the generic "not found": the bill is open, its run just continued as new mid-Update.
+  if (isUpdateLostAtRunBoundary(error)) {
+    return { code: Code.Unavailable, message: 'the bill did not answer in time; send the item again with the same idempotency key' };
   }
+  if (error instanceof WorkflowNotFoundError) return { code: Code.FailedPrecondition, message: 'the bill is no longer open' };
+  if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return TEMPORAL_STATUS[GRPC_DEADLINE_EXCEEDED];
   const failure = error instanceof WorkflowUpdateFailedError ? error.cause : error;
-  if (failure instanceof ApplicationFailure && failure.type && FAILURE_CODES[failure.type] !== undefined) {
-    return new ConnectError(failure.message, FAILURE_CODES[failure.type]);
+  if (failure instanceof ApplicationFailure && failure.type) {
+    const code = WORKFLOW_FAILURE_CODES[failure.type];
+    if (code !== undefined) return { code, message: failure.message };
   }
-  if (isGrpcServiceError(error)) {
-    if (error.code === GRPC_RESOURCE_EXHAUSTED) {
-      return new ConnectError('too many concurrent changes to this bill; retry shortly', Code.ResourceExhausted);
-    }
-    if (error.code === GRPC_UNAVAILABLE) return new ConnectError('Temporal is unavailable', Code.Unavailable);
-    if (error.code === GRPC_DEADLINE_EXCEEDED) return new ConnectError('Temporal did not answer in time', Code.DeadlineExceeded);
+  const status = grpcStatusOf(error);
+  if (status !== undefined && TEMPORAL_STATUS[status]) return TEMPORAL_STATUS[status];
+  if (isDatabaseUnavailable(error)) return { code: Code.Unavailable, message: 'the database is unavailable' };
+  return undefined;
+};
+
+/** The gRPC status behind a Temporal client error, which wraps it (ServiceError) more often than not. */
+function grpcStatusOf(error: unknown): number | undefined {
+  let current = error;
+  for (let depth = 0; current instanceof Error && depth < 5; depth += 1) {
+    if (isGrpcServiceError(current)) return current.code;
+    current = current.cause;
   }
-  if (isDatabaseUnavailable(error)) return new ConnectError('the database is unavailable', Code.Unavailable);
-  return toSafeConnectError(error, logger);
+  return undefined;
 }
 
+// Node's socket errors, PostgreSQL's "connection exception" class (08xxx) and its shutdown and
+// start-up states (57P01-57P03); knex's pool timeout and pg's dropped connection carry no code.
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const POSTGRES_DOWN = /^(08...|57P0[123])$/;
+
 function isDatabaseUnavailable(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'ECONNREFUSED' || code === '57P03' || (error instanceof Error && /Timeout acquiring a connection/.test(error.message));
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (NETWORK_CODES.has(code) || POSTGRES_DOWN.test(code))) return true;
+  return error.name === 'KnexTimeoutError' || /^Connection terminated/.test(error.message);
 }

@@ -16,7 +16,8 @@ export interface RecordedRate {
 /**
  * Fetches the rate to convert `from` into `to` from the rates service and records it before it
  * is used, so the item can refer to it and the invoice can be reproduced from stored facts.
- * If the rates service cannot answer, the caller's write fails cleanly with `unavailable`.
+ * If the rates service cannot answer, the caller's write fails cleanly with `unavailable`, and
+ * the rates client's error goes to the log as its cause.
  */
 export function exchangeRates(db: Db, rates: Client<typeof RatesService>) {
   return {
@@ -29,7 +30,10 @@ export function exchangeRates(db: Db, rates: Client<typeof RatesService>) {
         if (connect.code === Code.InvalidArgument) {
           throw new ConnectError(`currency: ${connect.rawMessage}`, Code.InvalidArgument);
         }
-        throw new ConnectError('exchange rates are unavailable; items in the bill currency still work', Code.Unavailable);
+        // The cause travels with the answer, so the server interceptor logs why, with the request id.
+        throw new ConnectError(
+          'exchange rates are unavailable; items in the bill currency still work', Code.Unavailable, undefined, undefined, connect,
+        );
       }
       const rate = answer.rate;
       if (!rate?.asOf) throw new Error('rates service answered without a rate');

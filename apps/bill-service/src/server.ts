@@ -1,14 +1,7 @@
-import { createLogger, EnvError, onShutdown } from '@billing/runtime';
-import { loadEnv } from './env.ts';
+// Process entry: `node --conditions=source src/server.ts` in dev, `node dist/server.js` in a
+// container. Everything testable lives in app.ts.
+import { runApp } from '@billing/runtime';
 import { startBillService } from './app.ts';
+import { loadEnv } from './env.ts';
 
-const bootLog = createLogger('bill-service');
-try {
-  const env = loadEnv();
-  const logger = createLogger('bill-service', env.LOG_LEVEL);
-  const server = await startBillService(env, logger);
-  onShutdown(() => server.close(), (message) => logger.info(message));
-} catch (error) {
-  bootLog.fatal(error instanceof EnvError ? { problems: error.problems } : { err: error }, 'bill-service failed to start');
-  process.exit(1);
-}
+runApp({ name: 'bill-service', readEnv: loadEnv, start: startBillService });

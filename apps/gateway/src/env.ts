@@ -1,6 +1,4 @@
-import { duration, oneOf, port, readEnv, text } from '@billing/runtime';
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+import { databaseVariables, duration, logLevel, port, readEnv, text } from '@billing/runtime';
 
 /** The gateway's configuration, validated once at start-up; the only reader of `process.env`. */
 export function readGatewayEnv(source: Record<string, string | undefined> = process.env) {
@@ -11,12 +9,12 @@ export function readGatewayEnv(source: Record<string, string | undefined> = proc
       BILL_SERVICE_URL: text('http://127.0.0.1:50051'),
       RATES_SERVICE_URL: text('http://127.0.0.1:50052'),
       /** Deadline of every gRPC call the gateway makes on a client's behalf. */
-      GRPC_TIMEOUT: duration('10s'),
-      LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
+      GRPC_TIMEOUT: duration('10s', '100ms', '5m'),
+      LOG_LEVEL: logLevel(),
       /** PostgreSQL holding the Idempotency-Key records (shared by every gateway replica). */
-      DATABASE_URL: text(),
+      ...databaseVariables(),
       /** How long the first response to an Idempotency-Key is replayed. */
-      IDEMPOTENCY_TTL: duration('24h'),
+      IDEMPOTENCY_TTL: duration('24h', '1m', '30d'),
     },
     source,
   );

@@ -12,6 +12,7 @@ describe('readGatewayEnv', () => {
       GRPC_TIMEOUT: 10_000,
       LOG_LEVEL: 'info',
       DATABASE_URL: 'postgres://db/billing',
+      DATABASE_POOL_MAX: 10,
       IDEMPOTENCY_TTL: 86_400_000,
     });
   });
@@ -29,5 +30,17 @@ describe('readGatewayEnv', () => {
       expect(problems).toContain('IDEMPOTENCY_TTL');
       expect(problems).toContain('DATABASE_URL is required');
     }
+  });
+
+  it.each([
+    ['GRPC_TIMEOUT', '0s', 'between 100ms and 5m'],
+    ['GRPC_TIMEOUT', '1h', 'between 100ms and 5m'],
+    ['IDEMPOTENCY_TTL', '30s', 'between 1m and 30d'],
+    ['IDEMPOTENCY_TTL', '365d', 'between 1m and 30d'],
+    ['DATABASE_POOL_MAX', '0', 'between 1 and 100'],
+    ['DATABASE_POOL_MAX', '65535', 'between 1 and 100'],
+  ])('keeps %s within its bounds: refuses %s', (name, value, bounds) => {
+    expect(() => readGatewayEnv({ DATABASE_URL: 'postgres://db/billing', [name]: value }))
+      .toThrow(`${name} must be ${bounds}, got ${value}`);
   });
 });

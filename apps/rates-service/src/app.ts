@@ -1,5 +1,5 @@
 import { createGrpcServer, type GrpcLogger, type GrpcServer } from '@billing/grpc-kit';
-import { ratesService } from './connect.ts';
+import { ratesErrors, ratesService } from './connect.ts';
 import type { RateProvider } from './providers/port.ts';
 import { createRates } from './rates.ts';
 
@@ -17,7 +17,8 @@ export interface RatesAppOptions {
  */
 export function startRatesServer({ provider, logger, port, host }: RatesAppOptions): Promise<GrpcServer> {
   return createGrpcServer({
-    services: [ratesService({ rates: createRates(provider), logger })],
+    services: [ratesService({ rates: createRates(provider) })],
+    errorMappers: [ratesErrors],
     healthChecks: { [`rates provider ${provider.name}`]: () => provider.snapshot() },
     logger,
     port,

@@ -1,19 +1,20 @@
 import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Code, createClient, createRouterTransport } from '@connectrpc/connect';
 import { RatesService } from '@billing/contracts';
-import { requestIdInterceptor } from '@billing/grpc-kit';
+import { serverInterceptor } from '@billing/grpc-kit';
+import { REQUEST_ID_HEADER } from '@billing/runtime';
 import { failureOf, recordingLogger } from '@billing/grpc-kit/testing';
 import { describe, expect, it } from 'vitest';
-import { createRatesServiceImpl } from './connect.ts';
+import { createRatesServiceImpl, ratesErrors } from './connect.ts';
 import type { RateProvider } from './providers/port.ts';
 import { loadStaticProvider } from './providers/static.ts';
 import { createRates } from './rates.ts';
 
 async function clientWith(provider?: RateProvider) {
   const logger = recordingLogger();
-  const impl = createRatesServiceImpl({ rates: createRates(provider ?? (await loadStaticProvider())), logger });
+  const impl = createRatesServiceImpl({ rates: createRates(provider ?? (await loadStaticProvider())) });
   const transport = createRouterTransport((router) => router.service(RatesService, impl), {
-    router: { interceptors: [requestIdInterceptor(logger)] },
+    router: { interceptors: [serverInterceptor({ logger, errorMappers: [ratesErrors] })] },
   });
   return { client: createClient(RatesService, transport), logger };
 }
@@ -56,10 +57,12 @@ describe('RatesService.GetRate', () => {
         throw new Error('connect ECONNREFUSED 10.1.2.3:443 app_id=secret');
       },
     });
-    const error = await failureOf(client.getRate({ base: 'USD', quote: 'GEL' }));
+    const error = await failureOf(client.getRate({ base: 'USD', quote: 'GEL' }, { headers: { [REQUEST_ID_HEADER]: 'req_oxr_down' } }));
     expect(error.code).toBe(Code.Unavailable);
     expect(error.rawMessage).toBe('exchange rates are unavailable right now');
-    const warning = logger.lines.find((line) => line.message === 'rates provider unavailable');
+    expect(error.message).not.toContain('secret');
+    const warning = logger.lines.find((line) => line.level === 'warn' && line.fields.requestId === 'req_oxr_down');
+    expect(warning?.fields).toMatchObject({ code: 'unavailable', err: { type: 'RateProviderUnavailableError' } });
     expect(JSON.stringify(warning?.fields)).toContain('ECONNREFUSED');
   });
 });

@@ -1,40 +1,30 @@
 import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { Code, ConnectError, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
+import { Code, type ServiceImpl } from '@connectrpc/connect';
 import { RatesService } from '@billing/contracts';
-import { requestIdOf, serve, type GrpcLogger, type ServedService } from '@billing/grpc-kit';
+import { serve, type ErrorMapper, type ServedService } from '@billing/grpc-kit';
 import { RateProviderUnavailableError, RatesNotPublishedError } from './providers/port.ts';
 import { DEFAULT_LIST_BASE, UnknownCurrencyError, UnsupportedCurrencyError, type Rates } from './rates.ts';
 
 export interface RatesServiceDeps {
   rates: Rates;
-  logger: GrpcLogger;
 }
 
 /** rates.v1.RatesService over the rates domain; its dependencies are passed in. */
-export function createRatesServiceImpl({ rates, logger }: RatesServiceDeps): ServiceImpl<typeof RatesService> {
-  const fail = (error: unknown, context: HandlerContext) => toConnectError(error, logger, requestIdOf(context));
+export function createRatesServiceImpl({ rates }: RatesServiceDeps): ServiceImpl<typeof RatesService> {
   return {
-    async getRate(request, context) {
-      try {
-        const at = request.at === undefined ? undefined : timestampDate(request.at);
-        const rate = await rates.getRate(request.base, request.quote, at);
-        return { rate: { ...rate, asOf: timestampFromDate(rate.asOf) } };
-      } catch (error) {
-        throw fail(error, context);
-      }
+    async getRate(request) {
+      const at = request.at === undefined ? undefined : timestampDate(request.at);
+      const rate = await rates.getRate(request.base, request.quote, at);
+      return { rate: { ...rate, asOf: timestampFromDate(rate.asOf) } };
     },
-    async listRates(request, context) {
-      try {
-        const table = await rates.listRates(request.base === '' ? DEFAULT_LIST_BASE : request.base);
-        return {
-          base: table.base,
-          asOf: timestampFromDate(table.asOf),
-          source: table.source,
-          rates: Object.fromEntries(table.rates),
-        };
-      } catch (error) {
-        throw fail(error, context);
-      }
+    async listRates(request) {
+      const table = await rates.listRates(request.base === '' ? DEFAULT_LIST_BASE : request.base);
+      return {
+        base: table.base,
+        asOf: timestampFromDate(table.asOf),
+        source: table.source,
+        rates: Object.fromEntries(table.rates),
+      };
     },
   };
 }
@@ -44,17 +34,17 @@ export function ratesService(deps: RatesServiceDeps): ServedService {
 }
 
 /**
- * The one place rates-domain errors become Connect codes. Anything not listed is rethrown for
- * grpc-kit, which logs it and answers a bare `internal`.
+ * What the rates domain's errors mean to callers; grpc-kit's server interceptor applies it to
+ * every call. Anything not listed is logged there and answered with a bare `internal`.
  */
-export function toConnectError(error: unknown, logger: GrpcLogger, requestId: string): unknown {
+export const ratesErrors: ErrorMapper = (error) => {
   if (error instanceof UnknownCurrencyError || error instanceof UnsupportedCurrencyError || error instanceof RatesNotPublishedError) {
-    return new ConnectError(error.message, Code.InvalidArgument);
+    return { code: Code.InvalidArgument, message: error.message };
   }
+  // The provider's own words may name hosts or keys: they reach the log (as the cause the
+  // interceptor records with the request id), never the caller.
   if (error instanceof RateProviderUnavailableError) {
-    // The provider's own words may name hosts or keys: they go to the log, not to the caller.
-    logger.warn({ requestId, err: { message: error.message } }, 'rates provider unavailable');
-    return new ConnectError('exchange rates are unavailable right now', Code.Unavailable);
+    return { code: Code.Unavailable, message: 'exchange rates are unavailable right now' };
   }
-  return error;
-}
+  return undefined;
+};

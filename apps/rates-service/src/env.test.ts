@@ -29,6 +29,16 @@ describe('rates-service environment', () => {
     expect(read).toThrow(/RATES_SERVICE_PORT must be between 0 and 65535/);
   });
 
+  it.each([
+    ['RATES_PROVIDER_TIMEOUT', '0ms', 'between 100ms and 1m'],
+    ['RATES_PROVIDER_TIMEOUT', '30d', 'between 100ms and 1m'],
+    ['RATES_CACHE_TTL', '2d', 'between 0ms and 24h'],
+    ['RATES_MAX_STALENESS', '365d', 'between 0ms and 30d'],
+    ['RATES_PROVIDER_RETRY_AFTER', '2h', 'between 0ms and 1h'],
+  ])('keeps %s within its bounds: refuses %s', (name, value, bounds) => {
+    expect(() => readRatesEnv({ [name]: value })).toThrow(`${name} must be ${bounds}, got ${value}`);
+  });
+
   it('refuses openexchangerates without OPENEXCHANGERATES_APP_ID', async () => {
     const failure = createRateProvider({ provider: 'openexchangerates' });
     await expect(failure).rejects.toThrow(EnvError);

@@ -1,11 +1,9 @@
-import { duration, oneOf, optionalText, port, readEnv, text } from '@billing/runtime';
+import { duration, logLevel, oneOf, optionalText, port, readEnv, text } from '@billing/runtime';
 import { ECB_DEFAULT_BASE_URL } from './providers/ecb.ts';
 import { OPENEXCHANGERATES_DEFAULT_BASE_URL } from './providers/openexchangerates.ts';
 
 export const RATE_PROVIDERS = ['static', 'openexchangerates', 'ecb'] as const;
 export type RateProviderName = (typeof RATE_PROVIDERS)[number];
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** Everything rates-service reads from its environment, validated once at start-up. */
 export function readRatesEnv(source: Record<string, string | undefined> = process.env) {
@@ -15,15 +13,16 @@ export function readRatesEnv(source: Record<string, string | undefined> = proces
       RATES_SERVICE_HOST: text('0.0.0.0'),
       RATES_PROVIDER: oneOf(RATE_PROVIDERS, 'static'),
       RATES_STATIC_FILE: optionalText(),
-      RATES_CACHE_TTL: duration('5m'),
-      RATES_MAX_STALENESS: duration('24h'),
-      RATES_PROVIDER_TIMEOUT: duration('5s'),
-      RATES_PROVIDER_RETRY_AFTER: duration('10s'),
+      /** 0ms: every call asks the provider. */
+      RATES_CACHE_TTL: duration('5m', '0ms', '24h'),
+      RATES_MAX_STALENESS: duration('24h', '0ms', '30d'),
+      RATES_PROVIDER_TIMEOUT: duration('5s', '100ms', '1m'),
+      RATES_PROVIDER_RETRY_AFTER: duration('10s', '0ms', '1h'),
       /** Required when RATES_PROVIDER is openexchangerates; a secret, never logged. */
       OPENEXCHANGERATES_APP_ID: optionalText(),
       OPENEXCHANGERATES_BASE_URL: text(OPENEXCHANGERATES_DEFAULT_BASE_URL),
       ECB_BASE_URL: text(ECB_DEFAULT_BASE_URL),
-      LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
+      LOG_LEVEL: logLevel(),
     },
     source,
   );

@@ -1,14 +1,11 @@
-import { createLogger, EnvError, onShutdown } from '@billing/runtime';
-import { startRatesServer } from './app.ts';
-import { readRatesEnv } from './env.ts';
-import { createRateProvider } from './providers/create-provider.ts';
-import { RatesFileError } from './providers/static.ts';
-
 // Process entry: `node --conditions=source src/server.ts` in dev, `node dist/server.js` in a
 // container. Everything testable lives in app.ts; this file only wires the process.
-async function main(): Promise<void> {
-  const env = readRatesEnv();
-  const logger = createLogger('rates-service', env.LOG_LEVEL);
+import { runApp, type Logger } from '@billing/runtime';
+import { startRatesServer } from './app.ts';
+import { readRatesEnv, type RatesEnv } from './env.ts';
+import { createRateProvider } from './providers/create-provider.ts';
+
+async function start(env: RatesEnv, logger: Logger) {
   const provider = await createRateProvider({
     provider: env.RATES_PROVIDER,
     staticFile: env.RATES_STATIC_FILE,
@@ -20,12 +17,7 @@ async function main(): Promise<void> {
   });
   const server = await startRatesServer({ provider, logger, port: env.RATES_SERVICE_PORT, host: env.RATES_SERVICE_HOST });
   logger.info({ provider: provider.name, port: server.port }, 'rates-service ready');
-  onShutdown(() => server.close(), (message) => logger.info({}, message));
+  return server;
 }
 
-main().catch((error: unknown) => {
-  // Configuration mistakes get their own plain message: the operator has a variable to fix.
-  if (error instanceof EnvError || error instanceof RatesFileError) console.error(`rates-service: ${error.message}`);
-  else console.error('rates-service failed to start', error);
-  process.exit(1);
-});
+runApp({ name: 'rates-service', readEnv: readRatesEnv, start });

@@ -31,7 +31,10 @@ const TASK_QUEUE_TYPE_ACTIVITY = 2;
 export async function directClient(address: string, namespace: string) {
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace });
-  const asBillService = billWorkflows(client, loadEnv({ DATABASE_URL: 'unused', TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace }));
+  const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+  const asBillService = billWorkflows(
+    client, loadEnv({ DATABASE_URL: 'unused', TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace }), quiet,
+  );
 
   return {
     /** As bill-service sends it: coalesced per bill into addLineItems Updates. */

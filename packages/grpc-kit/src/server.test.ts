@@ -10,6 +10,8 @@ import { recordingLogger } from './testing/recording-logger.ts';
 
 const { HealthCheckResponse_ServingStatus: Status } = health;
 
+class UnknownPair extends Error {}
+
 // A real server on a free loopback port, called by a real gRPC client and by the real grpcurl.
 describe('createGrpcServer on a real port', () => {
   const logger = recordingLogger();
@@ -21,12 +23,16 @@ describe('createGrpcServer on a real port', () => {
     server = await createGrpcServer({
       services: [
         serve(RatesService, {
-          getRate: (request) => ({ rate: { base: request.base, quote: request.quote, rate: '2.7150', source: 'test' } }),
+          getRate: (request) => {
+            if (request.quote === 'XXX') throw new UnknownPair(`no rate for ${request.base}/${request.quote}`);
+            return { rate: { base: request.base, quote: request.quote, rate: '2.7150', source: 'test' } };
+          },
           listRates: () => {
             throw new Error('select * from secrets failed');
           },
         }),
       ],
+      errorMappers: [(error) => (error instanceof UnknownPair ? { code: Code.NotFound, message: error.message } : undefined)],
       healthChecks: { dependency: async () => dependencyUp },
       healthWatchIntervalMs: 20,
       logger,
@@ -55,6 +61,13 @@ describe('createGrpcServer on a real port', () => {
     expect(echoed).toBe('req_kit_test');
     const line = logger.lines.find((entry) => entry.message === 'grpc call' && entry.fields.requestId === 'req_kit_test');
     expect(line?.fields).toMatchObject({ procedure: 'rates.v1.RatesService/GetRate', code: 'ok' });
+  });
+
+  it('answers a domain error with the code its service maps it to', async () => {
+    const client = createGrpcClient(RatesService, `http://${address}`);
+    const error = await failureOf(client.getRate({ base: 'USD', quote: 'XXX' }));
+    expect(error.code).toBe(Code.NotFound);
+    expect(error.rawMessage).toBe('no rate for USD/XXX');
   });
 
   it('turns an unexpected handler error into a bare internal error for the client', async () => {

@@ -6,7 +6,8 @@ import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { healthService, type HealthCheck } from './health.ts';
 import type { GrpcLogger } from './logger.ts';
 import { reflectionServices } from './reflection.ts';
-import { requestIdInterceptor } from './request-id.ts';
+import type { ErrorMapper } from './errors.ts';
+import { serverInterceptor } from './server-interceptor.ts';
 
 /** One service to serve: its generated descriptor and how to route it. Made by `serve`. */
 export interface ServedService {
@@ -24,6 +25,11 @@ export interface GrpcServerOptions {
   /** Dependency checks behind grpc.health.v1; every served service is SERVING only while all pass. */
   healthChecks?: Readonly<Record<string, HealthCheck>>;
   logger: GrpcLogger;
+  /**
+   * How this server's domain and workflow failures become Connect codes (asked in order). What
+   * none of them knows is logged and answered with a bare `internal`.
+   */
+  errorMappers?: readonly ErrorMapper[];
   /** 0 picks a free port; the real one is on the returned server. */
   port: number;
   host?: string;
@@ -61,7 +67,7 @@ export async function createGrpcServer(options: GrpcServerOptions): Promise<Grpc
   };
   const handler = connectNodeAdapter({
     routes,
-    interceptors: [requestIdInterceptor(options.logger)],
+    interceptors: [serverInterceptor({ logger: options.logger, errorMappers: options.errorMappers })],
     shutdownSignal: shutdown.signal,
   });
 

@@ -54,14 +54,27 @@ export function oneOf<const T extends string>(values: readonly T[], fallback: T)
   };
 }
 
-/** Durations as `500ms`, `30s`, `15m`, `2h`, `1d`; returns milliseconds. */
-export function duration(fallback: string): Reader<number> {
-  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+function parseDuration(value: string): number | undefined {
+  const match = /^(\d+)(ms|s|m|h|d)$/.exec(value);
+  return match ? Number(match[1]) * (DURATION_UNITS[match[2] as string] as number) : undefined;
+}
+
+/**
+ * Durations as `500ms`, `30s`, `15m`, `2h`, `1d`, between `min` and `max` (written the same
+ * way); returns milliseconds. Every duration has bounds: a deadline of 0 or a wait longer than
+ * a timer can hold (about 24 days) is a mistake to refuse at start-up, not to meet at run time.
+ */
+export function duration(fallback: string, min: string, max: string): Reader<number> {
+  const [low, high] = [parseDuration(min), parseDuration(max)];
+  if (low === undefined || high === undefined || low > high) throw new Error(`bad duration bounds ${min}..${max}`);
   return (name, raw) => {
     const value = raw === undefined || raw === '' ? fallback : raw;
-    const match = /^(\d+)(ms|s|m|h|d)$/.exec(value);
-    if (!match) throw new Invalid(`${name} must be a duration like 30s, 15m or 2h, got "${value}"`);
-    return Number(match[1]) * (units[match[2] as string] as number);
+    const ms = parseDuration(value);
+    if (ms === undefined) throw new Invalid(`${name} must be a duration like 30s, 15m or 2h, got "${value}"`);
+    if (ms < low || ms > high) throw new Invalid(`${name} must be between ${min} and ${max}, got ${value}`);
+    return ms;
   };
 }
 

@@ -4,7 +4,9 @@ export type { Logger };
 
 /**
  * Structured JSON logs for every process. Secrets never reach a log line: fields that carry
- * them are redacted here, once, rather than remembered at each call site.
+ * them are redacted here, once, rather than remembered at each call site. Lines are written
+ * synchronously: with pino's asynchronous default, a line still in flight when the process
+ * exits is lost, and the last lines (why it stopped, or that it drained) matter most.
  */
 export function createLogger(service: string, level = 'info'): Logger {
   return pino({
@@ -16,5 +18,5 @@ export function createLogger(service: string, level = 'info'): Logger {
       paths: ['*.password', '*.appId', '*.authorization', 'req.headers.authorization', '*.databaseUrl'],
       censor: '[redacted]',
     },
-  });
+  }, pino.destination({ dest: 1, sync: true }));
 }

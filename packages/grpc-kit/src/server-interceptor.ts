@@ -1,0 +1,74 @@
+import type { Interceptor } from '@connectrpc/connect';
+import { codeToString } from '@connectrpc/connect/protocol-connect';
+import { REQUEST_ID_HEADER, requestIdFrom } from '@billing/runtime';
+import { classifyFailure, describeError, type ErrorMapper } from './errors.ts';
+import type { GrpcLogger } from './logger.ts';
+import { requestIdKey } from './request-id.ts';
+
+export interface ServerInterceptorOptions {
+  logger: GrpcLogger;
+  /** The service's domain mappings, asked in order; see `ErrorMapper`. */
+  errorMappers?: readonly ErrorMapper[];
+}
+
+/**
+ * The one error path of every Connect server, wrapped around every call:
+ * - adopts the caller's `x-request-id` (or makes one), gives it to handlers (`requestIdOf`) and
+ *   echoes it in the response header;
+ * - turns whatever a handler threw into the Connect code its service's mappers give it, and
+ *   anything unmapped into a bare `internal`;
+ * - logs the cause of every failure that is not the caller's own mistake (`internal` as an
+ *   error, `unavailable`, `deadline_exceeded` and the like as a warning) with the request id;
+ * - logs one line per call with its outcome: `{"requestId","procedure","code","durationMs"}`.
+ */
+export function serverInterceptor({ logger, errorMappers = [] }: ServerInterceptorOptions): Interceptor {
+  return (next) => async (req) => {
+    const requestId = requestIdFrom(req.header.get(REQUEST_ID_HEADER));
+    req.contextValues.set(requestIdKey, requestId);
+    const procedure = `${req.service.typeName}/${req.method.name}`;
+    const started = performance.now();
+    const logCall = (code: string) =>
+      logger.info({ requestId, procedure, code, durationMs: Math.round(performance.now() - started) }, 'grpc call');
+    const answer = (error: unknown) => {
+      const failure = classifyFailure(error, errorMappers);
+      const code = codeToString(failure.error.code);
+      if (failure.level) {
+        const fields = { requestId, procedure, code, err: describeError(failure.cause, failure.level === 'error') };
+        const message = failure.unexpected ? 'unexpected error in handler' : `call answered ${code}`;
+        logger[failure.level](fields, message);
+      }
+      return { error: failure.error, code };
+    };
+    try {
+      const res = await next(req);
+      res.header.set(REQUEST_ID_HEADER, requestId);
+      if (!res.stream) {
+        logCall('ok');
+        return res;
+      }
+      // A stream's outcome is known only when it ends (or the caller goes away), so its line is
+      // written then.
+      const messages = res.message;
+      return {
+        ...res,
+        message: (async function* () {
+          let outcome = 'canceled';
+          try {
+            yield* messages;
+            outcome = 'ok';
+          } catch (error) {
+            const { error: safe, code } = answer(error);
+            outcome = code;
+            throw safe;
+          } finally {
+            logCall(outcome);
+          }
+        })(),
+      };
+    } catch (error) {
+      const { error: safe, code } = answer(error);
+      logCall(code);
+      throw safe;
+    }
+  };
+}

@@ -1,0 +1,38 @@
+import { integer, oneOf, text } from './env.ts';
+
+/**
+ * Variables more than one app reads, defined once so their names, defaults and bounds cannot
+ * drift apart. An app's env module spreads the groups it needs into its own `readEnv` spec.
+ */
+
+/** pino's levels; `silent` turns logging off (tests, benchmarks). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** `LOG_LEVEL`, default `info`. */
+export function logLevel() {
+  return oneOf(LOG_LEVELS, 'info');
+}
+
+/**
+ * `DATABASE_URL` (required) and `DATABASE_POOL_MAX`: at least one connection, and no more than
+ * a PostgreSQL server's default `max_connections` of 100, which one app alone must not exhaust.
+ */
+export function databaseVariables() {
+  return {
+    DATABASE_URL: text(),
+    DATABASE_POOL_MAX: integer(10, 1, 100),
+  };
+}
+
+/**
+ * Where Temporal is and which namespace and task queue to use. The task queue's default is the
+ * caller's (the bill workflows' queue is named in `@billing/bills`), so it is defined once.
+ */
+export function temporalVariables(defaultTaskQueue: string) {
+  return {
+    TEMPORAL_ADDRESS: text('127.0.0.1:7233'),
+    TEMPORAL_NAMESPACE: text('default'),
+    TEMPORAL_TASK_QUEUE: text(defaultTaskQueue),
+  };
+}
