@@ -46,7 +46,7 @@ try {
   await signalled.handle.result();
   await save('signal-item', signalled.handle);
 
-  const large = await startBill(stack.client, stack.taskQueue, { continueAsNewAfterItems: 3 });
+  const large = await startBill(stack.client, stack.taskQueue, {}, 'billWorkflowContinuingEarly');
   await Promise.all(['c1', 'c2', 'c3', 'c4'].map((key) => large.handle.executeUpdate(addLineItemUpdate, { args: [item(key, '1.00')] })));
   await large.handle.executeUpdate(addLineItemUpdate, { args: [item('c5', '1.00')] });
   await save('continue-as-new', large.handle, large.handle.firstExecutionRunId);
