@@ -1,4 +1,4 @@
-// Bills benchmark (issue 3): line items per second and latency into one hot bill and over 1,000
+// Bills benchmark: line items per second and latency into one hot bill and over 1,000
 // open bills, through the gateway and straight to Temporal Updates, and bill creation latency.
 // Starts the whole stack on free ports (embedded PostgreSQL, Temporal dev server, the four apps
 // from source), runs bounded closed-loop loads on loopback, checks every bill to the minor unit
@@ -14,6 +14,7 @@ import { describeFailures, percentile, runLoad, throughput, type LoadResult, typ
 import { billKeys, expectedBills, nextMonth, planItems, type BillKey } from './bills/plan.ts';
 import { cpuShares, sampleCpu } from './bills/process-cpu.ts';
 import { verifyBills, type Verification } from './bills/verify.ts';
+import { beginRun, saveResult, type RunContext } from './results.ts';
 import { formatRatio, printTable } from './table.ts';
 
 const CLIENTS = 32;
@@ -56,6 +57,7 @@ async function settle(direct: DirectClient): Promise<number> {
 }
 
 export async function runBillsBenchmark(): Promise<void> {
+  const runContext = beginRun();
   // The apps' logs (warnings and errors only, LOG_LEVEL=warn) go to a file, not the table.
   const logPath = join(tmpdir(), `bench-bills-${Date.now()}.log`);
   const log = createWriteStream(logPath);
@@ -76,7 +78,7 @@ export async function runBillsBenchmark(): Promise<void> {
   };
   process.once('SIGINT', stopOnSignal).once('SIGTERM', stopOnSignal);
   try {
-    await measureAll(stack);
+    await measureAll(stack, runContext);
   } finally {
     process.off('SIGINT', stopOnSignal).off('SIGTERM', stopOnSignal);
     await stack.stop();
@@ -85,7 +87,7 @@ export async function runBillsBenchmark(): Promise<void> {
   }
 }
 
-async function measureAll(stack: Stack): Promise<void> {
+async function measureAll(stack: Stack, runContext: RunContext): Promise<void> {
   const gateway = gatewayClient(stack.gatewayUrl);
   const direct = await directClient(stack.temporalAddress, stack.temporalNamespace);
   try {
@@ -111,6 +113,7 @@ async function measureAll(stack: Stack): Promise<void> {
     // (d) Creation, timed: the bills the spread loads use, one set per path, plus the two hot bills.
     const spreadGateway = billKeys(`${run}-spread-gw`, SPREAD_BILLS, period);
     const spreadDirect = billKeys(`${run}-spread-direct`, SPREAD_BILLS, period);
+    const spreadPerItem = billKeys(`${run}-spread-per-item`, SPREAD_BILLS, period);
     const create = (key: BillKey) => gateway.createBill(key.customerId, key.billingPeriod);
     const created = [
       await timed('(d) create 1,000 bills (for b)', spreadGateway, CREATE_CLIENTS, create),
@@ -118,17 +121,21 @@ async function measureAll(stack: Stack): Promise<void> {
     ];
     // The same request one at a time: the latency with no queueing in front of it (not a goal row).
     await timed('(d) create 100 bills, 1 client', billKeys(`${run}-serial`, SERIAL_CREATES, period), 1, create);
-    const [hotGateway, hotDirect] = billKeys(`${run}-hot`, 2, period) as [BillKey, BillKey];
-    await mustCreate(gateway, [hotGateway, hotDirect]);
+    // The bills of the per-item comparison lines are made untimed.
+    await runLoad(spreadPerItem, CREATE_CLIENTS, create, LOAD_DEADLINE_MS);
+    const [hotGateway, hotDirect, hotPerItem] = billKeys(`${run}-hot`, 3, period) as [BillKey, BillKey, BillKey];
+    await mustCreate(gateway, [hotGateway, hotDirect, hotPerItem]);
     await settle(direct);
 
     // Gateway and direct alternate, so whatever grows during the run (Temporal's SQLite file,
     // the read model) weighs on both.
     const loads = [
       { name: '(a) one hot bill, gateway', bills: [hotGateway], count: HOT_ITEMS, send: gateway.addItem },
-      { name: '(c) one hot bill, direct Temporal', bills: [hotDirect], count: HOT_ITEMS, send: direct.addItem },
+      { name: '(c) one hot bill, direct, batched as bill-service', bills: [hotDirect], count: HOT_ITEMS, send: direct.addItemBatched },
+      { name: '(e) one hot bill, direct, one Update per item', bills: [hotPerItem], count: HOT_ITEMS, send: direct.addItem },
       { name: '(b) 1,000 bills, gateway', bills: spreadGateway, count: SPREAD_ITEMS, send: gateway.addItem },
-      { name: '(c) 1,000 bills, direct Temporal', bills: spreadDirect, count: SPREAD_ITEMS, send: direct.addItem },
+      { name: '(c) 1,000 bills, direct, batched as bill-service', bills: spreadDirect, count: SPREAD_ITEMS, send: direct.addItemBatched },
+      { name: '(e) 1,000 bills, direct, one Update per item', bills: spreadPerItem, count: SPREAD_ITEMS, send: direct.addItem },
     ];
     const results: Measured[] = [];
     for (const load of loads) {
@@ -138,10 +145,33 @@ async function measureAll(stack: Stack): Promise<void> {
       entry.verification = await verifyBills(gateway, expectedBills(items, entry.result, load.bills));
       results.push(entry);
     }
-    report(measured, created, results as [Measured, Measured, Measured, Measured]);
+    const [hotGw, hotDi, , spreadGw, spreadDi] = results as [Measured, Measured, Measured, Measured, Measured, Measured];
+    const goals = report(measured, created, [hotGw, hotDi, spreadGw, spreadDi]);
+    await saveResult('bills', runContext, {
+      clients: { items: CLIENTS, creation: CREATE_CLIENTS },
+      loads: measured.map(rawFigures),
+      goals,
+    });
   } finally {
     await direct.close();
   }
+}
+
+function rawFigures({ name, result, cpu, verification, drainSeconds }: Measured) {
+  return {
+    name,
+    sent: result.sent,
+    succeeded: result.succeeded,
+    seconds: result.elapsedSeconds,
+    perSecond: throughput(result),
+    p50Ms: percentile(result.latenciesMs, 50),
+    p99Ms: percentile(result.latenciesMs, 99),
+    maxMs: result.latenciesMs.at(-1) ?? null,
+    failures: Object.fromEntries(result.failures),
+    readModel: verification === undefined ? null : verification.exact ? 'exact' : 'mismatch',
+    drainSeconds,
+    cpu,
+  };
 }
 
 async function mustCreate(gateway: GatewayClient, keys: readonly BillKey[]): Promise<void> {
@@ -154,7 +184,9 @@ async function mustCreate(gateway: GatewayClient, keys: readonly BillKey[]): Pro
 const ms = (value: number) => (Number.isNaN(value) ? '-' : value.toFixed(1));
 const perSecond = (value: number) => value.toFixed(1);
 
-function report(measured: readonly Measured[], created: readonly Measured[], loads: readonly [Measured, Measured, Measured, Measured]): void {
+function report(
+  measured: readonly Measured[], created: readonly Measured[], loads: readonly [Measured, Measured, Measured, Measured],
+): Array<{ goal: string; measured: string; target: string; met: boolean }> {
   console.log('');
   printTable(
     ['load', 'sent', 'ok', 'seconds', 'per s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'read model', 'drain s'],
@@ -166,7 +198,8 @@ function report(measured: readonly Measured[], created: readonly Measured[], loa
     ]),
   );
   console.log(`\n${CLIENTS} concurrent clients per item load (${CREATE_CLIENTS} for creation), keep-alive HTTP/1.1 to the gateway; ` +
-    'direct = @temporalio/client executeUpdate with update id item/<key>, as bill-service sends it.');
+    'direct (c) = bill-service\'s own bill-workflows module (group commit into addLineItems Updates) over @temporalio/client; ' +
+    '(e) = one addLineItem Update per item, update id item/<key>.');
 
   console.log('\nCPU (share of one core; the machine has ' + String(availableParallelism()) + '):');
   for (const { name, cpu } of measured) console.log(`  ${name}: ${cpu || 'n/a'}`);
@@ -191,4 +224,5 @@ function report(measured: readonly Measured[], created: readonly Measured[], loa
   ];
   console.log('');
   printTable(['goal', 'measured', 'target', 'result'], goals.map(([goal, figure, target, met]) => [goal, figure, target, met ? 'met' : 'NOT MET']));
+  return goals.map(([goal, figure, target, met]) => ({ goal, measured: figure, target, met }));
 }

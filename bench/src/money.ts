@@ -9,6 +9,7 @@ import * as dn from 'dinero.js';
 import * as db from 'dinero.js/bigint';
 import { measure } from './timing.ts';
 import type { Candidate } from './timing.ts';
+import { beginRun, saveResult } from './results.ts';
 import { formatRate, formatRatio, printTable } from './table.ts';
 
 type Operation = {
@@ -105,9 +106,11 @@ function checkSameResults(list: readonly Operation[]): void {
 }
 
 export async function runMoneyBenchmark(): Promise<void> {
+  const run = beginRun();
   const list = operations();
   checkSameResults(list);
   const rows: string[][] = [];
+  const figures: Array<{ operation: string; opsPerSecond: Record<string, number> }> = [];
   for (const op of list) {
     const candidates: Candidate[] = [
       { name: 'ours', run: op.ours },
@@ -118,10 +121,12 @@ export async function runMoneyBenchmark(): Promise<void> {
     const ours = rates.get('ours') ?? 0;
     const number = rates.get('number') ?? 0;
     const bigint = rates.get('bigint') ?? 0;
+    figures.push({ operation: op.name, opsPerSecond: { ours, dineroNumber: number, dineroBigint: bigint } });
     rows.push([op.name, formatRate(ours), formatRate(number), formatRatio(ours / number),
       formatRate(bigint), formatRatio(ours / bigint)]);
   }
   console.log(`node ${process.version}, ops/s = median of 7 rounds of ~100 ms after warm-up; higher is better`);
   printTable(['operation', '@billing/money', 'dinero number', 'ours/dinero', 'dinero bigint', 'ours/dinero'], rows);
   for (const note of NOTES) console.log(`* ${note}`);
+  await saveResult('money', run, { unit: 'median ops/s of 7 rounds', operations: figures });
 }

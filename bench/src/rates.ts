@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { RatesService } from '@billing/contracts';
 import { freePort, repoRoot, startPostgres } from '@billing/devstack';
 import { createGrpcClient } from '@billing/grpc-kit';
+import { beginRun, saveResult } from './results.ts';
 import { printTable } from './table.ts';
 
 const CONCURRENCY = [1, 32] as const;
@@ -29,6 +30,7 @@ interface Measurement {
 }
 
 export async function runRatesBenchmark(): Promise<void> {
+  const run = beginRun();
   const children: ChildProcess[] = [];
   const postgres = await startPostgres({ temporary: true });
   try {
@@ -43,6 +45,7 @@ export async function runRatesBenchmark(): Promise<void> {
     ];
     const rows: string[][] = [];
     const ratios: string[][] = [];
+    const figures: Array<{ path: string; cache: string; concurrency: number } & Measurement> = [];
     for (const setup of setups) {
       const ratesPort = await freePort();
       const gatewayPort = await freePort();
@@ -69,6 +72,7 @@ export async function runRatesBenchmark(): Promise<void> {
         const d = await measure(direct, concurrency, directRate);
         const g = await measure(viaGateway, concurrency, directRate);
         rows.push(row('gRPC direct', setup.cache, concurrency, d), row('gateway', setup.cache, concurrency, g));
+        figures.push({ path: 'grpc-direct', cache: setup.cache, concurrency, ...d }, { path: 'gateway', cache: setup.cache, concurrency, ...g });
         ratios.push([setup.cache, String(concurrency), ratio(g.p50Ms, d.p50Ms), ratio(g.p99Ms, d.p99Ms), ratio(g.perSecond, d.perSecond)]);
       }
     }
@@ -78,6 +82,7 @@ export async function runRatesBenchmark(): Promise<void> {
     printTable(['path', 'cache', 'concurrency', 'requests', 'p50 ms', 'p99 ms', 'req/s'], rows);
     console.log('\nratio gateway / direct (same run)');
     printTable(['cache', 'concurrency', 'p50', 'p99', 'throughput'], ratios);
+    await saveResult('rates', run, { pair: PAIR, measurements: figures });
   } finally {
     await Promise.all(children.map(stop));
     await postgres.stop();

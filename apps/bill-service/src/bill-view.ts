@@ -1,67 +1,103 @@
+// The one mapping of a bill and its items to billing.v1 messages. A bill reaches bill-service in
+// two shapes, a read-model row (reads) and the workflow's view (the answer to an add); rows are
+// first turned into the workflow's view shapes (`BillSummary`, and `LineItemView` by the same
+// `lineItemView` of @billing/bills the workflow uses), so money, status and times are mapped to
+// the protobuf messages in exactly one place each.
 import { create } from '@bufbuild/protobuf';
-import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { timestampFromDate, type Timestamp } from '@bufbuild/protobuf/wkt';
 import {
-  BillSchema, BillStatus, ExchangeRateSchema, LineItemSchema, MoneySchema, type Bill, type LineItem,
+  BillSchema, BillStatus, ExchangeRateSchema, LineItemSchema, MoneySchema, type Bill, type LineItem, type Money,
 } from '@billing/contracts';
-import { Money, toDecimalString } from '@billing/money';
-
-// numeric columns without a declared scale keep the digits they were given, so quantities,
-// unit prices and rates read back exactly as the caller (or the rates service) wrote them.
+import {
+  lineItemView, moneyView, type BillStatus as BillStatusName, type BillSummary, type LineItemView, type MoneyView,
+} from '@billing/bills';
 import type { BillRow, LineItemRow } from './bills-repository.ts';
 
-const STATUS: Record<BillRow['status'], BillStatus> = {
-  OPEN: BillStatus.OPEN,
-  CLOSING: BillStatus.CLOSING,
-  CLOSED: BillStatus.CLOSED,
-  FAILED: BillStatus.FAILED,
-};
-
-function money(minor: string, currency: string) {
-  return create(MoneySchema, { amount: toDecimalString(Money.fromMinor(BigInt(minor), currency)), currency });
+/** The status a list filter asks for; undefined for "any". */
+export function billStatusName(status: BillStatus): BillStatusName | undefined {
+  const name = BillStatus[status] as keyof typeof BillStatus | undefined;
+  return name === undefined || name === 'UNSPECIFIED' ? undefined : name;
 }
 
+function money(view: MoneyView): Money {
+  return create(MoneySchema, { amount: view.amount, currency: view.currency });
+}
 
-export function lineItemMessage(row: LineItemRow, billCurrency: string): LineItem {
-  const converted = row.converted_minor !== null && row.currency.trim() !== billCurrency;
+function timestamp(iso: string): Timestamp {
+  return timestampFromDate(new Date(iso));
+}
+
+export function lineItemMessage(item: LineItemView): LineItem {
   return create(LineItemSchema, {
-    id: row.id,
-    idempotencyKey: row.idempotency_key,
-    description: row.description,
-    quantity: row.quantity,
-    unitPrice: create(MoneySchema, { amount: row.unit_price, currency: row.currency.trim() }),
-    amount: money(row.amount_minor, row.currency.trim()),
-    convertedAmount: converted ? money(row.converted_minor as string, billCurrency) : undefined,
-    exchangeRate: converted && row.rate !== null ? create(ExchangeRateSchema, {
-      rate: row.rate,
-      source: row.rate_source ?? '',
-      asOf: row.rate_as_of ? timestampFromDate(row.rate_as_of) : undefined,
-    }) : undefined,
-    metadata: row.metadata,
-    addedAt: timestampFromDate(row.added_at),
+    id: item.id,
+    idempotencyKey: item.idempotencyKey,
+    description: item.description,
+    quantity: item.quantity,
+    unitPrice: money(item.unitPrice),
+    amount: money(item.amount),
+    convertedAmount: item.convertedAmount === null ? undefined : money(item.convertedAmount),
+    exchangeRate: item.exchangeRate === null ? undefined : create(ExchangeRateSchema, {
+      rate: item.exchangeRate.rate,
+      source: item.exchangeRate.source,
+      asOf: item.exchangeRate.asOf === '' ? undefined : timestamp(item.exchangeRate.asOf),
+    }),
+    metadata: { ...item.metadata },
+    addedAt: timestamp(item.addedAt),
   });
 }
 
-export function billMessage(row: BillRow, items: LineItemRow[] = []): Bill {
-  const currency = row.currency.trim();
+export function billMessage(bill: BillSummary, items: readonly LineItemView[] = []): Bill {
   return create(BillSchema, {
+    id: bill.id,
+    customerId: bill.customerId,
+    billingPeriod: bill.billingPeriod,
+    currency: bill.currency,
+    timeZone: bill.timeZone,
+    status: BillStatus[bill.status],
+    periodStart: timestamp(bill.periodStart),
+    periodEnd: timestamp(bill.periodEnd),
+    items: items.map(lineItemMessage),
+    itemCount: bill.itemCount,
+    total: money(bill.total),
+    subtotalsByCurrency: bill.subtotalsByCurrency.map(money),
+    invoiceNumber: bill.invoiceNumber ?? undefined,
+    failureReason: bill.failureReason ?? undefined,
+    createdAt: timestamp(bill.createdAt),
+    updatedAt: timestamp(bill.updatedAt),
+    closedAt: bill.closedAt === null ? undefined : timestamp(bill.closedAt),
+  });
+}
+
+/** A stored bill as the workflow would describe it; subtotals in currency-code order, as it sorts them. */
+export function billSummaryOfRow(row: BillRow): BillSummary {
+  return {
     id: row.id,
     customerId: row.customer_id,
     billingPeriod: row.billing_period,
-    currency,
+    currency: row.currency,
     timeZone: row.time_zone,
-    status: STATUS[row.status],
-    periodStart: timestampFromDate(row.period_start),
-    periodEnd: timestampFromDate(row.period_end),
-    items: items.map((item) => lineItemMessage(item, currency)),
+    status: row.status,
+    periodStart: row.period_start.toISOString(),
+    periodEnd: row.period_end.toISOString(),
     itemCount: row.item_count,
-    total: money(row.total_minor, currency),
+    total: moneyView(row.total_minor, row.currency),
     subtotalsByCurrency: Object.entries(row.subtotals)
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([code, minor]) => money(minor, code)),
-    invoiceNumber: row.invoice_number ?? undefined,
-    failureReason: row.failure_reason ?? undefined,
-    createdAt: timestampFromDate(row.created_at),
-    updatedAt: timestampFromDate(row.updated_at),
-    closedAt: row.closed_at ? timestampFromDate(row.closed_at) : undefined,
-  });
+      .map(([code, minor]) => moneyView(minor, code)),
+    invoiceNumber: row.invoice_number,
+    failureReason: row.failure_reason,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+    closedAt: row.closed_at?.toISOString() ?? null,
+  };
+}
+
+/** A stored item of a bill in `billCurrency`. */
+export function lineItemMessageOfRow(row: LineItemRow, billCurrency: string): LineItem {
+  return lineItemMessage(lineItemView(row, billCurrency));
+}
+
+/** A stored bill with the items given (none for lists). */
+export function billMessageOfRows(row: BillRow, items: readonly LineItemRow[] = []): Bill {
+  return billMessage(billSummaryOfRow(row), items.map((item) => lineItemView(item, row.currency)));
 }

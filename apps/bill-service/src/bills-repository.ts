@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { BillStatus, StoredLineItemFields } from '@billing/bills';
 
 /** A `bills` row as PostgreSQL returns it (numeric columns come back as strings). */
 export interface BillRow {
@@ -7,7 +8,7 @@ export interface BillRow {
   billing_period: string;
   currency: string;
   time_zone: string;
-  status: 'OPEN' | 'CLOSING' | 'CLOSED' | 'FAILED';
+  status: BillStatus;
   period_start: Date;
   period_end: Date;
   item_count: number;
@@ -21,23 +22,29 @@ export interface BillRow {
   closed_at: Date | null;
 }
 
-export interface LineItemRow {
-  id: string;
-  bill_id: string;
+/** A stored line item, its columns named as @billing/bills names them, with its position in the bill. */
+export interface LineItemRow extends StoredLineItemFields {
   seq: number;
-  idempotency_key: string;
-  description: string;
-  quantity: string;
-  unit_price: string;
-  currency: string;
-  amount_minor: string;
-  converted_minor: string | null;
-  rate: string | null;
-  rate_source: string | null;
-  rate_as_of: Date | null;
-  metadata: Record<string, string>;
-  added_at: Date;
 }
+
+// numeric columns without a declared scale keep the digits they were given, so quantities,
+// unit prices and rates read back exactly as the caller (or the rates service) wrote them.
+const LINE_ITEM_COLUMNS = {
+  id: 'id',
+  seq: 'seq',
+  idempotencyKey: 'idempotency_key',
+  description: 'description',
+  quantity: 'quantity',
+  unitPrice: 'unit_price',
+  currency: 'currency',
+  amountMinor: 'amount_minor',
+  convertedMinor: 'converted_minor',
+  rate: 'rate',
+  rateSource: 'rate_source',
+  rateAsOf: 'rate_as_of',
+  metadata: 'metadata',
+  addedAt: 'added_at',
+} as const satisfies Record<keyof LineItemRow, string>;
 
 export interface BillFilter {
   customerId: string;
@@ -62,12 +69,8 @@ export function billsRepository(db: Knex) {
     },
 
     async items(billId: string, afterSeq: number, limit: number): Promise<LineItemRow[]> {
-      return db<LineItemRow>('line_items').where('bill_id', billId).andWhere('seq', '>', afterSeq)
-        .orderBy('seq', 'asc').limit(limit);
-    },
-
-    async itemByKey(billId: string, idempotencyKey: string): Promise<LineItemRow | undefined> {
-      return db<LineItemRow>('line_items').where({ bill_id: billId, idempotency_key: idempotencyKey }).first();
+      return db('line_items').select(LINE_ITEM_COLUMNS).where('bill_id', billId).andWhere('seq', '>', afterSeq)
+        .orderBy('seq', 'asc').limit(limit) as Promise<LineItemRow[]>;
     },
 
     async list(filter: BillFilter): Promise<BillRow[]> {

@@ -3,7 +3,7 @@ import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
 import type { Client } from '@temporalio/client';
 import {
-  AddLineItemResponseSchema, BillStatus, CloseBillResponseSchema, CreateBillResponseSchema, GetBillResponseSchema,
+  AddLineItemResponseSchema, CloseBillResponseSchema, CreateBillResponseSchema, GetBillResponseSchema,
   ListBillsResponseSchema, ListLineItemsResponseSchema, type BillService,
 } from '@billing/contracts';
 import type { Db } from '@billing/db';
@@ -12,7 +12,8 @@ import { requestIdOf } from '@billing/grpc-kit';
 import type { Client as ConnectClient } from '@connectrpc/connect';
 import type { RatesService } from '@billing/contracts';
 import { exchangeRates } from './exchange-rates.ts';
-import { billMessage, lineItemMessage } from './bill-view.ts';
+import { priceLineItem } from '@billing/bills';
+import { billMessage, billMessageOfRows, billStatusName, lineItemMessage, lineItemMessageOfRow } from './bill-view.ts';
 import { billsRepository, type BillRow } from './bills-repository.ts';
 import { decodeCursor, encodeCursor, pageLimit } from './cursor.ts';
 import type { BillServiceEnv } from './env.ts';
@@ -29,17 +30,11 @@ export interface BillServiceDeps {
   now?: () => Date;
 }
 
-const STATUS_NAMES: Partial<Record<BillStatus, BillRow['status']>> = {
-  [BillStatus.OPEN]: 'OPEN',
-  [BillStatus.CLOSING]: 'CLOSING',
-  [BillStatus.CLOSED]: 'CLOSED',
-  [BillStatus.FAILED]: 'FAILED',
-};
-
 /**
  * billing.v1.BillService. Temporal is the source of truth for a live bill (creation starts its
- * workflow, writes are Updates to it); every read comes from the PostgreSQL read model, which
- * the workflow's activities have written before an Update returns.
+ * workflow, writes are Updates to it). An add is answered with what its Update returned; every
+ * other answer comes from the PostgreSQL read model, which the workflow's activities have written
+ * before an Update returns, so a read after a write sees it.
  */
 export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof BillService> {
   const bills = billsRepository(deps.db);
@@ -54,7 +49,7 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
   }
 
   async function fullBill(row: BillRow) {
-    return billMessage(row, await bills.items(row.id, 0, Number.MAX_SAFE_INTEGER));
+    return billMessageOfRows(row, await bills.items(row.id, 0, Number.MAX_SAFE_INTEGER));
   }
 
   const guarded = <A extends unknown[], R>(handler: (...args: A) => Promise<R>) =>
@@ -92,24 +87,30 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
 
     addLineItem: guarded(async (request, context) => {
       const key = checkBillKey(request);
+      // The add's one read: it tells a bill that never existed (404) from one whose workflow is
+      // gone, refuses a bill that is no longer OPEN before a rate is fetched and recorded for
+      // nothing, and gives the currency the item is checked and priced in. The workflow's
+      // validator still has the last word on OPEN.
       const row = await requireBill(key.customerId, key.billingPeriod);
       if (row.status !== 'OPEN') {
         throw new ConnectError(`the bill is ${row.status} and accepts no more items`, Code.FailedPrecondition);
       }
-      const billCurrency = row.currency.trim();
-      const checked = checkLineItem(request, billCurrency);
+      const { input, item } = checkLineItem(request, row.currency);
       // A foreign-currency item is converted now, at a rate recorded before it is used; if the
       // rates service cannot answer, nothing is written and the caller gets `unavailable`.
-      const item = checked.currency !== undefined && checked.currency !== billCurrency
-        ? { ...checked, exchangeRate: await rates.rateFor(checked.currency, billCurrency, requestIdOf(context)) }
-        : checked;
-      const result = await workflows.addLineItem(key, item);
-      const after = await requireBill(key.customerId, key.billingPeriod);
-      const stored = await bills.itemByKey(after.id, item.idempotencyKey);
-      if (!stored) throw new Error(`item ${result.item.id} was acknowledged but is not in the read model`);
+      const rate = item.currency === row.currency ? undefined : await rates.rateFor(item.currency, row.currency, requestIdOf(context));
+      const priced = priceLineItem(item, row.currency, rate);
+      if (!priced.ok) {
+        // The item passed its shape check, so only the rates service's answer can be at fault: an
+        // internal error here, where the workflow would refuse it as the caller's invalid argument.
+        throw new Error(`the rate for ${item.currency}/${row.currency} cannot price an item: ${JSON.stringify(priced.problems)}`);
+      }
+      // The Update answers with the bill and the item as stored (its activity wrote the read
+      // model first): that is the response, with no second look at the read model.
+      const result = await workflows.addLineItem(key, rate === undefined ? input : { ...input, exchangeRate: rate });
       return create(AddLineItemResponseSchema, {
-        bill: billMessage(after, [stored]),
-        item: lineItemMessage(stored, after.currency.trim()),
+        bill: billMessage(result.bill, [result.item]),
+        item: lineItemMessage(result.item),
       });
     }),
 
@@ -124,7 +125,7 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
       const page = items.slice(0, limit);
       const last = page.at(-1);
       return create(ListLineItemsResponseSchema, {
-        items: page.map((item) => lineItemMessage(item, row.currency.trim())),
+        items: page.map((item) => lineItemMessageOfRow(item, row.currency)),
         nextCursor: items.length > limit && last ? encodeCursor(String(last.seq)) : undefined,
       });
     }),
@@ -142,7 +143,7 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
       const limit = pageLimit(request.limit);
       const rows = await bills.list({
         customerId: filter.customerId,
-        status: STATUS_NAMES[request.status],
+        status: billStatusName(request.status),
         from: filter.from,
         to: filter.to,
         beforePeriod: decodeCursor(request.cursor),
@@ -151,7 +152,7 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
       const page = rows.slice(0, limit);
       const last = page.at(-1);
       return create(ListBillsResponseSchema, {
-        bills: page.map((row) => billMessage(row)),
+        bills: page.map((row) => billMessageOfRows(row)),
         nextCursor: rows.length > limit && last ? encodeCursor(last.billing_period) : undefined,
       });
     }),

@@ -1,6 +1,7 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import {
-  isValidTimeZone, parseBillingPeriod, periodBounds, periodHasEnded, validateLineItem, type LineItemInput,
+  checkLineItemShape, isValidTimeZone, parseBillingPeriod, periodBounds, periodHasEnded, type CheckedLineItem,
+  type LineItemInput,
 } from '@billing/bills';
 import { isCurrency } from '@billing/money';
 import type { AddLineItemRequest, CreateBillRequest, ListBillsRequest } from '@billing/contracts';
@@ -51,9 +52,14 @@ export function checkNewBill(request: CreateBillRequest, now: Date) {
   };
 }
 
-/** The item as the workflow will receive it, checked here first so a bad one never reaches Temporal. */
-export function checkLineItem(request: AddLineItemRequest, billCurrency: string): LineItemInput {
-  const item: LineItemInput = {
+/**
+ * The shape check of an item, before anything else happens for it: a malformed item is a 400
+ * naming the field, and neither the rates service nor Temporal hears of it. Returns the item as
+ * the workflow will receive it (the caller's fields as sent; the workflow checks them again, on
+ * its side of the boundary, with the same function) and what the check read from it.
+ */
+export function checkLineItem(request: AddLineItemRequest, billCurrency: string): { input: LineItemInput; item: CheckedLineItem } {
+  const input: LineItemInput = {
     idempotencyKey: request.idempotencyKey,
     description: request.description,
     ...(request.amount !== undefined ? { amount: request.amount } : {}),
@@ -62,14 +68,9 @@ export function checkLineItem(request: AddLineItemRequest, billCurrency: string)
     ...(request.currency !== undefined ? { currency: request.currency } : {}),
     ...(Object.keys(request.metadata).length > 0 ? { metadata: { ...request.metadata } } : {}),
   };
-  // A foreign-currency item is checked with a stand-in rate first, so a bad item is refused
-  // before the rates service is asked (and before its rate is recorded); the real rate is
-  // attached and checked again by the caller.
-  const foreign = item.currency !== undefined && item.currency !== billCurrency;
-  const probe = foreign ? { ...item, exchangeRate: { rate: '1', source: 'validation', asOf: new Date(0).toISOString() } } : item;
-  const validation = validateLineItem(probe, billCurrency);
-  if (!validation.ok) throw invalidArgument([...validation.problems]);
-  return item;
+  const shape = checkLineItemShape(input, billCurrency);
+  if (!shape.ok) throw invalidArgument([...shape.problems]);
+  return { input, item: shape.item };
 }
 
 export function checkListFilter(request: ListBillsRequest) {

@@ -3,24 +3,22 @@ import { timestampDate, type Timestamp } from '@bufbuild/protobuf/wkt';
 import { BillStatus, type Bill, type LineItem, type Money } from '@billing/contracts';
 import { requiredTimestamp } from './schemas/timestamp.ts';
 
-// billing.v1 messages → the JSON of product.md §7. Absent optional fields become null, never
-// a missing key, so clients can rely on every documented field being present.
+// billing.v1 messages → the JSON of the public REST contract (served as /openapi.json), in this
+// one module. Absent optional fields become null, never a missing key, so clients can rely on
+// every documented field being present.
 
-type StatusName = 'OPEN' | 'CLOSING' | 'CLOSED' | 'FAILED';
+export type BillStatusName = Exclude<keyof typeof BillStatus, 'UNSPECIFIED'>;
 
-const STATUS_NAMES: Partial<Record<BillStatus, StatusName>> = {
-  [BillStatus.OPEN]: 'OPEN',
-  [BillStatus.CLOSING]: 'CLOSING',
-  [BillStatus.CLOSED]: 'CLOSED',
-  [BillStatus.FAILED]: 'FAILED',
-};
+/** The status a client names in a list filter, as billing.v1 spells it; none means any. */
+export function billStatusValue(name: BillStatusName | undefined): BillStatus {
+  return name === undefined ? BillStatus.UNSPECIFIED : BillStatus[name];
+}
 
-export const STATUS_VALUES: Record<StatusName, BillStatus> = {
-  OPEN: BillStatus.OPEN,
-  CLOSING: BillStatus.CLOSING,
-  CLOSED: BillStatus.CLOSED,
-  FAILED: BillStatus.FAILED,
-};
+function statusName(status: BillStatus): BillStatusName {
+  const name = BillStatus[status] as keyof typeof BillStatus | undefined;
+  if (name === undefined || name === 'UNSPECIFIED') throw serviceBug('a known status');
+  return name;
+}
 
 function serviceBug(what: string): ConnectError {
   return new ConnectError(`bill-service response lacks ${what}`, Code.Internal);
@@ -58,15 +56,13 @@ export function lineItemJson(item: LineItem) {
 
 /** A bill without its items, as lists show it. */
 export function billSummaryJson(bill: Bill) {
-  const status = STATUS_NAMES[bill.status];
-  if (status === undefined) throw serviceBug('a known status');
   return {
     id: bill.id,
     customerId: bill.customerId,
     billingPeriod: bill.billingPeriod,
     currency: bill.currency,
     timeZone: bill.timeZone,
-    status,
+    status: statusName(bill.status),
     periodStart: requiredTimestamp(bill.periodStart, 'periodStart'),
     periodEnd: requiredTimestamp(bill.periodEnd, 'periodEnd'),
     itemCount: bill.itemCount,
@@ -82,6 +78,16 @@ export function billSummaryJson(bill: Bill) {
 
 export function billJson(bill: Bill) {
   return { ...billSummaryJson(bill), items: bill.items.map(lineItemJson) };
+}
+
+/** A page of a bill's items. */
+export function lineItemPageJson(page: { items: LineItem[]; nextCursor?: string }) {
+  return { items: page.items.map(lineItemJson), nextCursor: page.nextCursor ?? null };
+}
+
+/** A page of a customer's bills, without their items. */
+export function billPageJson(page: { bills: Bill[]; nextCursor?: string }) {
+  return { items: page.bills.map(billSummaryJson), nextCursor: page.nextCursor ?? null };
 }
 
 /** A bill a service must always send; its absence is the service's bug, not the client's. */

@@ -1,6 +1,6 @@
 import { createClient, type CallOptions, type Client, type Transport } from '@connectrpc/connect';
-import { Http2SessionManager, createGrpcTransport } from '@connectrpc/connect-node';
 import { BillService, RatesService, health } from '@billing/contracts';
+import { connectToService } from '@billing/grpc-kit';
 import { REQUEST_ID_HEADER } from '@billing/runtime';
 
 /** One transport per backend service; tests pass in-memory router transports instead. */
@@ -23,23 +23,18 @@ export interface GrpcConnections {
 }
 
 /**
- * gRPC over HTTP/2 to each service. One session per service is shared by every request; when a
- * service goes away its calls fail with `unavailable`, and the session manager dials again on
- * the next call, so the gateway recovers by itself once the service is back.
+ * gRPC over HTTP/2 to each service, one shared session each (see grpc-kit's connectToService):
+ * a service that cannot be reached or stops answering mid-call fails the call with `unavailable`,
+ * and the next call dials again, so the gateway recovers by itself once the service is back.
  */
 export function connectToServices(urls: { rates: string; bills: string }): GrpcConnections {
-  // Pings notice a half-open connection (a service host that vanished without closing it).
-  const sessionOptions = { pingIntervalMs: 15_000, pingTimeoutMs: 5_000, idleConnectionTimeoutMs: 60_000 };
-  const ratesSession = new Http2SessionManager(urls.rates, sessionOptions);
-  const billsSession = new Http2SessionManager(urls.bills, sessionOptions);
+  const rates = connectToService(urls.rates, { name: 'rates-service', timeoutMs: 10_000 });
+  const bills = connectToService(urls.bills, { name: 'bill-service', timeoutMs: 10_000 });
   return {
-    transports: {
-      rates: createGrpcTransport({ baseUrl: urls.rates, sessionManager: ratesSession }),
-      bills: createGrpcTransport({ baseUrl: urls.bills, sessionManager: billsSession }),
-    },
+    transports: { rates: rates.transport, bills: bills.transport },
     close() {
-      ratesSession.abort();
-      billsSession.abort();
+      rates.close();
+      bills.close();
     },
   };
 }

@@ -113,14 +113,29 @@ export function toErrorResponse(error: unknown): ErrorResponse {
   return errorResponseFor(Code.Internal, 'internal error');
 }
 
+const RETRY_AFTER_SECONDS = '1';
+
+/** The chain of causes under an error, e.g. a ConnectError over the Node error `read ECONNRESET`. */
+function causeOf(error: unknown): Array<{ code?: string; message: string }> | undefined {
+  const chain: Array<{ code?: string; message: string }> = [];
+  for (let cause = error instanceof Error ? error.cause : undefined; cause instanceof Error && chain.length < 5; cause = cause.cause) {
+    const code = (cause as { code?: unknown }).code;
+    chain.push({ ...(typeof code === 'string' ? { code } : {}), message: cause.message });
+  }
+  return chain.length > 0 ? chain : undefined;
+}
+
 /** Installs the error and not-found handlers on the root instance (apply before routes). */
 export function installErrorHandling(app: FastifyInstance): void {
   app.addSchema(ErrorBody);
   app.setErrorHandler((error, request, reply) => {
     const { status, body } = toErrorResponse(error);
-    // The details a 5xx hides from the client go to the log, tied to the request id.
-    if (status >= 500) request.log.error({ err: error, code: body.code }, 'request failed');
+    // The details a 5xx hides from the client go to the log, tied to the request id; for an
+    // upstream that could not be reached that is the transport's own error (the cause).
+    if (status >= 500) request.log.error({ err: error, cause: causeOf(error), code: body.code }, 'request failed');
     else request.log.info({ code: body.code, problem: body.message }, 'request rejected');
+    // Both mean "not now": the request had no known effect and may be sent again shortly.
+    if (status === 503 || status === 429) reply.header('retry-after', RETRY_AFTER_SECONDS);
     return reply.code(status).send(body);
   });
   app.setNotFoundHandler((request, reply) => {

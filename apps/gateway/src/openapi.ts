@@ -21,8 +21,10 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
           'IETF httpapi idempotency-key draft. The first response to a key (status, content type and body, byte for byte) is ' +
           'replayed, with the header `idempotent-replayed: true`, to every later request with that key and the same method, ' +
           'path and body, for 24 hours (`IDEMPOTENCY_TTL`). The same key with a different request is a 422 `invalid_argument`; ' +
-          'the same key while the first request is still running is a 409 `aborted` with `Retry-After: 1`. Responses that had ' +
-          'no effect are not recorded, so a retry runs again: 400, 429, 499, 503 and 504.',
+          'the same key while the first request is still running is a 409 `aborted` with `Retry-After: 1`. Only a response whose ' +
+          'effect is known is recorded: a 2xx, or a 404 `not_found`, 409 `already_exists` or 409 `failed_precondition`. After ' +
+          'any other (400, 409 `aborted`, 429, 499 or any 5xx) nothing is kept and a retry with the key runs again, which is ' +
+          'safe because every write behind the gateway is idempotent by the same key.',
       },
       tags: [
         { name: 'bills', description: 'Monthly bills: open, add line items, close into an invoice' },

@@ -215,6 +215,26 @@ describe('POST .../close', () => {
   });
 });
 
+describe('GET /v1/customers/{customerId}/bills/{billingPeriod}', () => {
+  it('answers 500 internal, not a bill with a made-up status, when the service sends a status it does not know', async () => {
+    await gateway.app.close();
+    gateway = await buildTestGateway({
+      bills: {
+        ...fake.service,
+        getBill: async (request, context) => {
+          const answer = await fake.service.getBill(request, context);
+          return { bill: { ...answer.bill, status: BillStatus.UNSPECIFIED } } as typeof answer;
+        },
+      },
+    });
+    await openBill();
+    const response = await gateway.app.inject({ method: 'GET', url: BILL });
+    expect(response.statusCode).toBe(500);
+    expect(response.json()).toMatchObject({ code: 'internal' });
+    expect(response.body).not.toContain('UNSPECIFIED');
+  });
+});
+
 describe('GET /v1/customers/{customerId}/bills', () => {
   it('lists bills newest period first without an items field, filtered by status', async () => {
     for (const billingPeriod of ['2031-02', '2031-04', '2031-03']) await post(BILLS, { currency: 'USD', billingPeriod });

@@ -1,4 +1,8 @@
-import { Code, ConnectError } from '@connectrpc/connect';
+import { once } from 'node:events';
+import { createServer as createHttp2Server } from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { Code, ConnectError, createRouterTransport } from '@connectrpc/connect';
+import { connectToService } from '@billing/grpc-kit';
 import { createDb, migrateLatest, type Db } from '@billing/db';
 import { startPostgres, type PostgresHandle } from '@billing/devstack';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -160,22 +164,81 @@ describe('Idempotency-Key', () => {
     expect(fake.bills.get('cus_1/2031-02')?.items).toHaveLength(1);
   });
 
-  it('does not record a 503, so a retry with the key runs again', async () => {
+  // The write may or may not have happened below: the claim is released and the retry runs again
+  // (safe, since the service deduplicates by the same key).
+  it.each([
+    [Code.Unavailable, 503], [Code.Internal, 500], [Code.DeadlineExceeded, 504], [Code.Unknown, 500],
+    [Code.Aborted, 409], [Code.ResourceExhausted, 429], [Code.DataLoss, 500],
+  ])('does not record a service failure with code %i (HTTP %i), so a retry with the key runs again', async (code, status) => {
     let calls = 0;
     const app = await gatewayWith({}, {
       ...fake.service,
       addLineItem: async (request, context) => {
         calls += 1;
-        if (calls === 1) throw new ConnectError('Temporal is unavailable', Code.Unavailable);
+        if (calls === 1) throw new ConnectError('the outcome is unknown', code);
         return fake.service.addLineItem(request, context);
       },
     });
     await openBill(app);
-    expect((await post(app, ITEMS, ITEM, 'down-1')).statusCode).toBe(503);
-    expect(await db('idempotency_records').where({ key: 'down-1' }).first()).toBeUndefined();
-    const retry = await post(app, ITEMS, ITEM, 'down-1');
+    expect((await post(app, ITEMS, ITEM, 'unknown-1')).statusCode).toBe(status);
+    expect(await db('idempotency_records').where({ key: 'unknown-1' }).first()).toBeUndefined();
+    const retry = await post(app, ITEMS, ITEM, 'unknown-1');
     expect(retry.statusCode).toBe(201);
     expect(retry.headers['idempotent-replayed']).toBeUndefined();
+    expect(calls).toBe(2);
+  });
+
+  // The service looked at the request and refused it, changing nothing: that answer is the outcome.
+  it.each([
+    [Code.NotFound, 404], [Code.AlreadyExists, 409], [Code.FailedPrecondition, 409],
+  ])('records a refusal the service decided (code %i, HTTP %i) and replays it', async (code, status) => {
+    let calls = 0;
+    const app = await gatewayWith({}, {
+      ...fake.service,
+      addLineItem: async (request, context) => {
+        calls += 1;
+        if (calls === 1) throw new ConnectError('the service refused', code);
+        return fake.service.addLineItem(request, context);
+      },
+    });
+    await openBill(app);
+    const first = await post(app, ITEMS, ITEM, 'refused-1');
+    expect(first.statusCode).toBe(status);
+    const again = await post(app, ITEMS, ITEM, 'refused-1');
+    expect(again.statusCode).toBe(status);
+    expect(again.body).toBe(first.body);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(calls).toBe(1);
+  });
+
+  it('answers a bill-service that resets the connection with 503 and Retry-After, logs the cause, and keeps no record', async () => {
+    // A real HTTP/2 upstream that resets every call, as a bill-service killed mid-call does.
+    const upstream = createHttp2Server();
+    upstream.on('session', (session) => session.on('stream', () => session.destroy()));
+    upstream.listen(0, '127.0.0.1');
+    await once(upstream, 'listening');
+    const bills = connectToService(`http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, { name: 'bill-service' });
+    try {
+      const viaReset = await buildTestGateway({
+        deps: { transports: { rates: createRouterTransport(() => {}), bills: bills.transport }, idempotency: { db, ttlMs: 60_000 } },
+      });
+      gateways.push(viaReset);
+      const answer = await viaReset.app.inject({
+        method: 'POST', url: ITEMS, payload: JSON.stringify(ITEM),
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'reset-1', 'x-request-id': 'req-reset-1' },
+      });
+      expect(answer.statusCode).toBe(503);
+      expect(answer.headers['retry-after']).toBe('1');
+      expect(answer.json()).toEqual({ code: 'unavailable', message: 'service unavailable', details: [] });
+      expect(answer.body).not.toMatch(/ECONNRESET|ERR_|socket|stream|127\.0\.0\.1/i);
+      const logged = viaReset.logs.find((line) => line.msg === 'request failed');
+      expect(logged?.requestId).toBe('req-reset-1');
+      expect(JSON.stringify(logged?.cause)).toMatch(/ECONNRESET|ERR_HTTP2|closed|destroyed/);
+      expect(await db('idempotency_records').where({ key: 'reset-1' }).first()).toBeUndefined();
+    } finally {
+      bills.close();
+      await new Promise((resolve) => upstream.close(resolve));
+    }
   });
 
   it('does not record a request that failed validation, so the corrected request may use the key', async () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { currency } from '@billing/money';
-import { validateLineItem } from './line-item.ts';
+import { validateLineItem } from './line-item-pricing.ts';
 
 // An independent reference: exact rationals in bigint, rounded once, half-even.
 function roundHalfEven(numerator: bigint, denominator: bigint): bigint {

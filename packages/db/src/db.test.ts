@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type PostgresHandle } from '@billing/devstack';
-import { createDb, migrateLatest } from './index.ts';
+import { createDb, migrateLatest, migrationSource } from './index.ts';
 
 let pg: PostgresHandle;
 
@@ -12,9 +12,57 @@ afterAll(async () => {
 });
 
 describe('migrations', () => {
-  it('apply once and are a no-op the second time', async () => {
-    expect(await migrateLatest(pg.url)).toEqual(['0001_bills', '0002_exchange_rates']);
+  it('apply once and are a no-op the second time, keeping currency codes written before as unpadded text', async () => {
+    const db = createDb({ url: pg.url });
+    try {
+      // The state before currency codes became text: a bill, an item and a rate in char(3) columns.
+      await db.migrate.up({ migrationSource });
+      await db.migrate.up({ migrationSource });
+      await db('bills').insert({
+        id: 'bill_old', customer_id: 'c0', billing_period: '2030-01', currency: 'GEL', time_zone: 'UTC',
+        status: 'OPEN', period_start: '2030-01-01T00:00:00Z', period_end: '2030-02-01T00:00:00Z', workflow_id: 'w0',
+      });
+      await db('exchange_rates').insert({ id: 'rate_old', base: 'USD', quote: 'GEL', rate: '2.7', source: 's', as_of: '2030-01-01T00:00:00Z' });
+      await db('line_items').insert({
+        id: 'li_old', bill_id: 'bill_old', seq: 1, idempotency_key: 'k', description: 'd', quantity: '1', unit_price: '1',
+        currency: 'USD', amount_minor: '100', converted_minor: '270', rate: '2.7', rate_id: 'rate_old', added_at: '2030-01-02T00:00:00Z',
+      });
+    } finally {
+      await db.destroy();
+    }
+    expect(await migrateLatest(pg.url)).toEqual(['0003_currency_codes_as_text']);
     expect(await migrateLatest(pg.url)).toEqual([]);
+
+    const after = createDb({ url: pg.url });
+    try {
+      const { rows } = await after.raw(`
+        SELECT table_name, column_name, data_type FROM information_schema.columns
+         WHERE column_name IN ('currency', 'base', 'quote') AND table_schema = current_schema()
+         ORDER BY table_name, column_name`);
+      expect(rows).toEqual([
+        { table_name: 'bills', column_name: 'currency', data_type: 'text' },
+        { table_name: 'exchange_rates', column_name: 'base', data_type: 'text' },
+        { table_name: 'exchange_rates', column_name: 'quote', data_type: 'text' },
+        { table_name: 'line_items', column_name: 'currency', data_type: 'text' },
+      ]);
+      expect(await after('bills').where({ id: 'bill_old' }).first('currency')).toEqual({ currency: 'GEL' });
+      expect(await after('line_items').where({ id: 'li_old' }).first('currency')).toEqual({ currency: 'USD' });
+      expect(await after('exchange_rates').where({ id: 'rate_old' }).first('base', 'quote')).toEqual({ base: 'USD', quote: 'GEL' });
+    } finally {
+      await after.destroy();
+    }
+  });
+
+  it.each(['US ', 'usd', 'USDX', 'U'])('refuses the currency code %j instead of storing it padded or loose', async (code) => {
+    const db = createDb({ url: pg.url });
+    try {
+      await expect(db('bills').insert({
+        id: `bill_${code}`, customer_id: 'c2', billing_period: '2030-03', currency: code, time_zone: 'UTC',
+        status: 'OPEN', period_start: '2030-03-01T00:00:00Z', period_end: '2030-04-01T00:00:00Z', workflow_id: 'w2',
+      })).rejects.toThrow(/bills_currency_code/);
+    } finally {
+      await db.destroy();
+    }
   });
 
   it('make a closed bill immutable in the database itself', async () => {

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as m0001 from './migrations/0001_bills.ts';
 import * as m0002 from './migrations/0002_exchange_rates.ts';
+import * as m0003 from './migrations/0003_currency_codes_as_text.ts';
 import { createDb } from './connection.ts';
 
 interface Migration {
@@ -13,6 +14,7 @@ interface Migration {
 const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['0001_bills', m0001],
   ['0002_exchange_rates', m0002],
+  ['0003_currency_codes_as_text', m0003],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

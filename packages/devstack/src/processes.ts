@@ -17,7 +17,19 @@ export function stopProcess(child: ChildProcess, graceMs = 10_000): Promise<void
 export interface AppProcess {
   name: string;
   child: ChildProcess;
+  /** SIGTERM: the app drains and exits (SIGKILL after a grace period). */
   stop(): Promise<void>;
+  /** SIGKILL: the app dies at once, mid-request, as in a crash or an OOM kill. */
+  kill(): Promise<void>;
+}
+
+/** SIGKILL; resolves once the process is gone. */
+export function killProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolveKill) => {
+    child.once('exit', () => resolveKill());
+    child.kill('SIGKILL');
+  });
 }
 
 /**
@@ -45,7 +57,7 @@ export function startNodeProgram(
   };
   child.stdout?.on('data', relay);
   child.stderr?.on('data', relay);
-  return { name, child, stop: () => stopProcess(child) };
+  return { name, child, stop: () => stopProcess(child), kill: () => killProcess(child) };
 }
 
 /** Runs a program to completion; rejects with its output when it fails. */

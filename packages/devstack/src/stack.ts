@@ -32,7 +32,11 @@ export interface Stack {
   temporalAddress: string;
   temporalNamespace: string;
   temporalUiUrl: string | undefined;
+  /** Stops one app gracefully (SIGTERM). */
   stopApp(name: AppName): Promise<void>;
+  /** Kills one app with SIGKILL, mid-request: for chaos tests; startApp brings it back. */
+  killApp(name: AppName): Promise<void>;
+  /** Starts one app (again) and waits until it is ready. */
   startApp(name: AppName): Promise<void>;
   stop(): Promise<void>;
 }
@@ -148,6 +152,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       startApp,
       async stopApp(name) {
         await running.get(name)?.stop();
+        running.delete(name);
+      },
+      async killApp(name) {
+        await running.get(name)?.kill();
         running.delete(name);
       },
       stop,

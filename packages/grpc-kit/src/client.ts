@@ -1,10 +1,13 @@
 import type { DescService } from '@bufbuild/protobuf';
-import { createClient, type CallOptions, type Client, type Interceptor } from '@connectrpc/connect';
-import { createGrpcTransport } from '@connectrpc/connect-node';
+import { createClient, type CallOptions, type Client, type Interceptor, type Transport } from '@connectrpc/connect';
+import { Http2SessionManager, createGrpcTransport } from '@connectrpc/connect-node';
 import { REQUEST_ID_HEADER } from '@billing/runtime';
 import { forwardRequestId } from './request-id.ts';
+import { upstreamFailureInterceptor } from './upstream-failure.ts';
 
-export interface GrpcClientOptions {
+export interface ServiceConnectionOptions {
+  /** Names the upstream in errors and logs; default: the base URL's host. */
+  name?: string;
   /** Deadline for each call unless the call sets its own; default 5 seconds. */
   timeoutMs?: number;
   /** Asked on every call for the request id to forward as metadata. */
@@ -12,23 +15,45 @@ export interface GrpcClientOptions {
   interceptors?: Interceptor[];
 }
 
+/** One HTTP/2 connection to a service; every client of that service shares its transport. */
+export interface ServiceConnection {
+  readonly name: string;
+  readonly transport: Transport;
+  /** Closes the HTTP/2 session so the process can exit without waiting for idle timeouts. */
+  close(): void;
+}
+
+// Pings notice a half-open connection (a service host that vanished without closing it).
+const SESSION_OPTIONS = { pingIntervalMs: 15_000, pingTimeoutMs: 5_000, idleConnectionTimeoutMs: 60_000 };
+
 /**
- * A typed gRPC client (always HTTP/2) over one connection to `baseUrl` (e.g. `http://127.0.0.1:50052`).
- * Create it once per process and share it: the transport multiplexes calls and reconnects by
- * itself when the server comes back.
+ * The one way to reach another of our services: gRPC over one shared HTTP/2 session to `baseUrl`
+ * (e.g. `http://127.0.0.1:50052`). When the service goes away its calls fail with `unavailable`
+ * (see upstream-failure.ts), and the session manager dials again on the next call, so the caller
+ * recovers by itself once the service is back.
  */
-export function createGrpcClient<S extends DescService>(
-  service: S,
-  baseUrl: string,
-  options: GrpcClientOptions = {},
-): Client<S> {
-  const interceptors = [...(options.requestId ? [forwardRequestId(options.requestId)] : []), ...(options.interceptors ?? [])];
+export function connectToService(baseUrl: string, options: ServiceConnectionOptions = {}): ServiceConnection {
+  const name = options.name ?? new URL(baseUrl).host;
+  const session = new Http2SessionManager(baseUrl, SESSION_OPTIONS);
   const transport = createGrpcTransport({
     baseUrl,
+    sessionManager: session,
     defaultTimeoutMs: options.timeoutMs ?? 5_000,
-    interceptors,
+    // The classifier is outermost, so it judges every failure the other interceptors let through.
+    interceptors: [
+      upstreamFailureInterceptor(name),
+      ...(options.requestId ? [forwardRequestId(options.requestId)] : []),
+      ...(options.interceptors ?? []),
+    ],
   });
-  return createClient(service, transport);
+  return { name, transport, close: () => session.abort() };
+}
+
+export type GrpcClientOptions = ServiceConnectionOptions;
+
+/** A typed client over its own connection; share it: create it once per process. */
+export function createGrpcClient<S extends DescService>(service: S, baseUrl: string, options: GrpcClientOptions = {}): Client<S> {
+  return createClient(service, connectToService(baseUrl, { name: service.typeName, ...options }).transport);
 }
 
 /** Per-call options that send `requestId` as the `x-request-id` metadata. */

@@ -1,4 +1,4 @@
-// Splitting an amount by ratios without losing or inventing a minor unit (spec §2). Each part
+// Splitting an amount by ratios without losing or inventing a minor unit. Each part
 // first gets the floor of its exact share; the few units left over (fewer than the number of
 // parts) go one each to the parts with the largest remainders, earlier parts first on ties, so
 // the result is deterministic, sums to the total and is as close to proportional as integers allow.

@@ -1,6 +1,6 @@
 // Currency conversion: amount × rate, where the rate is the price of one unit of the source
 // currency in the target currency. Exact product, then one half-even rounding to the target's
-// minor unit; the caller keeps the unrounded rate next to the result (spec §2).
+// minor unit; the caller keeps the unrounded rate next to the result.
 import { resolveCurrency } from './currencies.ts';
 import type { Currency } from './currencies.ts';
 import { decimal, parseRate } from './decimal.ts';

@@ -1,5 +1,5 @@
 // quantity × price: the exact decimal product, rounded once to the currency's minor unit,
-// half-even (spec §2). Rounding intermediate steps would let two ways of computing the same line
+// half-even. Rounding intermediate steps would let two ways of computing the same line
 // disagree by a cent; doing it once at the end makes the result a pure function of the inputs.
 import { resolveCurrency } from './currencies.ts';
 import type { Currency } from './currencies.ts';

@@ -3,6 +3,7 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorResponseFor, invalidArgument } from '../errors.ts';
 import { IDEMPOTENCY_HEADER, REPLAYED_HEADER, idempotencyKeyProblem } from './header.ts';
+import { errorCodeOf, verdictFor } from './outcome.ts';
 import type { IdempotencyStore } from './store.ts';
 
 export interface IdempotencyOptions {
@@ -16,19 +17,13 @@ interface Claim {
   fingerprint: string;
 }
 
-// Outcomes that did nothing and may well go differently next time: a retry with the same key must
-// run again rather than be handed the failure back. 400: the request was refused before any effect
-// (Stripe saves nothing when parameters fail validation). 499: the caller left. 429, 503, 504: the
-// dependency was busy, down or late; where a late call did take effect, the re-run is deduplicated
-// by the service (an item's idempotency key) or answered truthfully (409 already_exists).
-const NOT_RECORDED = new Set([400, 429, 499, 503, 504]);
-
 const IDEMPOTENT_METHODS = new Set(['POST', 'PATCH']);
 
 /**
- * The IETF httpapi Idempotency-Key draft for every POST and PATCH, Stripe-style: the first response
- * (status, content type and body, byte for byte) is replayed for the same key and request; the same
- * key with another request is a 422; with the first still running, a 409. Install on the root
+ * The IETF httpapi Idempotency-Key draft for every POST and PATCH: the first response whose effect
+ * is known (outcome.ts) is replayed byte for byte (status, content type and body) for the same key
+ * and request; the same key with another request is a 422; with the first still running, a 409.
+ * After any other response the claim is released and a retry runs again. Install on the root
  * instance before the routes: it replaces the JSON body parser with one that keeps the raw bytes
  * the fingerprint is taken over.
  */
@@ -83,14 +78,16 @@ export function installIdempotency(app: FastifyInstance, { store, sweepEveryMs =
     if (claim === undefined) return payload;
     claims.delete(request);
     try {
-      if (NOT_RECORDED.has(reply.statusCode) || !isReplayable(payload)) {
+      const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : '';
+      const code = reply.statusCode >= 400 ? errorCodeOf(body) : undefined;
+      if (!isReplayable(payload) || verdictFor(reply.statusCode, code) === 'release') {
         await store.release(claim.key, claim.fingerprint);
       } else {
         const contentType = reply.getHeader('content-type');
         await store.complete(claim.key, claim.fingerprint, {
           status: reply.statusCode,
           contentType: contentType === undefined ? undefined : String(contentType),
-          body: typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : '',
+          body,
         });
       }
     } catch (error) {

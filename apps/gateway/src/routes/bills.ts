@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { BillStatus } from '@billing/contracts';
-import { billJson, billSummaryJson, lineItemJson, requiredBill, STATUS_VALUES } from '../bill-json.ts';
+import { billJson, billPageJson, billStatusValue, lineItemPageJson, requiredBill } from '../bill-json.ts';
 import { callOptionsFor, type ServiceClients } from '../clients.ts';
 import { errorResponses } from '../errors.ts';
 import { IdempotencyHeaders, IDEMPOTENCY_HEADER } from '../idempotency/header.ts';
@@ -119,7 +119,7 @@ export const billsRoutes: FastifyPluginAsyncTypebox<BillsRoutesOptions> = async 
         { ...request.params, limit: request.query.limit ?? 50, cursor: request.query.cursor ?? '' },
         options(request),
       );
-      return { items: response.items.map(lineItemJson), nextCursor: response.nextCursor ?? null };
+      return lineItemPageJson(response);
     },
   );
 
@@ -167,7 +167,7 @@ export const billsRoutes: FastifyPluginAsyncTypebox<BillsRoutesOptions> = async 
       const response = await clients.bills.listBills(
         {
           customerId: request.params.customerId,
-          status: status === undefined ? BillStatus.UNSPECIFIED : STATUS_VALUES[status],
+          status: billStatusValue(status),
           from: from ?? '',
           to: to ?? '',
           limit: limit ?? 50,
@@ -175,7 +175,7 @@ export const billsRoutes: FastifyPluginAsyncTypebox<BillsRoutesOptions> = async 
         },
         options(request),
       );
-      return { items: response.bills.map(billSummaryJson), nextCursor: response.nextCursor ?? null };
+      return billPageJson(response);
     },
   );
 };

@@ -1,9 +1,9 @@
-// The worker's one mapping between shapes: a priced item to the row it is stored as, and what it
-// stores and holds to what callers see (@billing/bills views): money as a decimal string in its
-// currency, line items, the bill summary.
-import { minorToDecimal } from '@billing/bills';
-import type { BillStatus, BillSummary, BillWorkflowInput, LineItemView, MoneyView, PricedLineItem } from '@billing/bills';
-import type { BillTotals, NewLineItem, StoredLineItem } from '../bill-repository.ts';
+// The worker's one mapping between shapes: a priced item to the row it is stored as, and the
+// workflow's state to the bill summary callers see. Money and stored line items are shown by
+// @billing/bills (`moneyView`, `lineItemView`), the same functions bill-service answers reads with.
+import { moneyView } from '@billing/bills';
+import type { BillStatus, BillSummary, BillWorkflowInput, PricedLineItem } from '@billing/bills';
+import type { BillTotals, NewLineItem } from '../bill-repository.ts';
 
 export function toNewItem(item: PricedLineItem, id: string, addedAt: string): NewLineItem {
   return {
@@ -21,26 +21,6 @@ export function toNewItem(item: PricedLineItem, id: string, addedAt: string): Ne
     rateId: item.exchangeRate?.rateId ?? null,
     metadata: { ...item.metadata },
     addedAt,
-  };
-}
-
-export function moneyView(minor: string, currency: string): MoneyView {
-  return { amount: minorToDecimal(minor, currency), currency };
-}
-
-export function toLineItemView(item: StoredLineItem, billCurrency: string): LineItemView {
-  return {
-    id: item.id,
-    idempotencyKey: item.idempotencyKey,
-    description: item.description,
-    quantity: item.quantity,
-    unitPrice: { amount: item.unitPrice, currency: item.currency },
-    amount: moneyView(item.amountMinor, item.currency),
-    convertedAmount: item.convertedMinor === null ? null : moneyView(item.convertedMinor, billCurrency),
-    exchangeRate: item.rate === null ? null
-      : { rate: item.rate, source: item.rateSource ?? '', asOf: item.rateAsOf ?? '' },
-    metadata: item.metadata,
-    addedAt: item.addedAt,
   };
 }
 

@@ -4,7 +4,7 @@
 // commands it emits ships behind a patch (docs/workflow-versioning.md).
 import {
   addLineItemSignal, addLineItemsUpdate, addLineItemUpdate, BILL_FAILURE_TYPES, billSearchAttributes, billSummaryQuery,
-  closeBillUpdate, openingSearchAttributes, statusSearchAttributes, totalsSearchAttributes, validateLineItem,
+  closeBillUpdate, lineItemView, openingSearchAttributes, statusSearchAttributes, totalsSearchAttributes, validateLineItem,
 } from '@billing/bills';
 import type { AddLineItemResult, BillSummary, BillWorkflowInput, LineItemInput, PricedLineItem } from '@billing/bills';
 import {
@@ -14,7 +14,7 @@ import {
 import type { BillActivities } from '../activities.ts';
 import { BillState } from './bill-state.ts';
 import type { PendingItem } from './bill-state.ts';
-import { toLineItemView, toNewItem } from './bill-views.ts';
+import { toNewItem } from './bill-views.ts';
 
 /** Well under Temporal's 2,000 updates per run, and keeps the carried key list small per run. */
 export const DEFAULT_CONTINUE_AS_NEW_AFTER_ITEMS = 1_000;
@@ -139,11 +139,11 @@ export async function runBill(input: BillWorkflowInput, settings: BillWorkflowSe
       if (!earlier) {
         throw ApplicationFailure.nonRetryable(`line item ${key} is missing from the read model`, BILL_FAILURE_TYPES.internal);
       }
-      return { bill: bill.summary(), item: toLineItemView(earlier, input.currency), duplicate: true };
+      return { bill: bill.summary(), item: lineItemView(earlier, input.currency), duplicate: true };
     }
     const { stored, inserted } = await bill.accept(item);
     // Not inserted: PostgreSQL already had the key from a write whose workflow task was lost.
-    return { bill: bill.summary(), item: toLineItemView(stored, input.currency), duplicate: !inserted };
+    return { bill: bill.summary(), item: lineItemView(stored, input.currency), duplicate: !inserted };
   }
 
   /** Validators' checks: both refuse before anything reaches history. */
