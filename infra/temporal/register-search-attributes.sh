@@ -8,8 +8,9 @@ set -eu
 ADDRESS="${TEMPORAL_ADDRESS:-temporal:7233}"
 NAMESPACE="${TEMPORAL_NAMESPACE:-default}"
 ATTEMPTS="${SETUP_ATTEMPTS:-60}"
-# name:type pairs; keep in step with the workflow's search attribute definitions.
-ATTRIBUTES="${BILL_SEARCH_ATTRIBUTES:-BillStatus:Keyword BillCustomerId:Keyword BillPeriod:Keyword BillCurrency:Keyword}"
+# name:type pairs: the ones the bill workflow sets (billSearchAttributes in packages/bills; a
+# worker test checks that this list matches them).
+ATTRIBUTES="${BILL_SEARCH_ATTRIBUTES:-BillStatus:Keyword BillCustomerId:Keyword BillPeriod:Keyword BillCurrency:Keyword BillPeriodNum:Int BillItemCount:Int BillTotalMinor:Int}"
 
 retry() {
   what="$1"

@@ -3,7 +3,7 @@ import {
   WorkflowIdReusePolicy, WorkflowUpdateStage, isGrpcServiceError, type Client,
 } from '@temporalio/client';
 import {
-  addLineItemsUpdate, billSearchAttributes, billWorkflowId, closeBillUpdate, isUpdateLostAtRunBoundary,
+  addLineItemsUpdate, billWorkflowId, closeBillUpdate, isUpdateLostAtRunBoundary,
   type AddLineItemResult, type BillWorkflowInput, type LineItemInput,
 } from '@billing/bills';
 import { describeError, type GrpcLogger } from '@billing/grpc-kit';
@@ -51,12 +51,7 @@ export function billWorkflows(temporal: Client, env: BillServiceEnv, logger: Grp
         // The id is the bill's key: a second bill for the same customer and period is refused
         // even after the first one's workflow has finished.
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        typedSearchAttributes: [
-          { key: billSearchAttributes.customerId, value: input.customerId },
-          { key: billSearchAttributes.billingPeriod, value: input.billingPeriod },
-          { key: billSearchAttributes.status, value: 'OPEN' },
-          { key: billSearchAttributes.currency, value: input.currency },
-        ],
+        // No search attributes here: the workflow sets them all, from its first task on.
       });
       return workflowId;
     },

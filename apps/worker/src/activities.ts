@@ -1,7 +1,8 @@
 // The bill workflow's side effects, all against the PostgreSQL read model. Built by a factory
 // that receives its dependencies, so tests can wrap or replace single activities.
-import { invoiceNumber } from '@billing/bills';
+import { BILL_FAILURE_TYPES, invoiceNumber } from '@billing/bills';
 import type { Db } from '@billing/db';
+import { ApplicationFailure } from '@temporalio/common';
 import * as bills from './bill-repository.ts';
 import type { BillRow, BillTotals, InsertedLineItems, NewLineItem, StoredLineItem } from './bill-repository.ts';
 
@@ -15,8 +16,13 @@ export function createActivities({ db }: ActivityDependencies) {
       await bills.insertBillIfMissing(db, bill);
     },
 
+    /** Retried until stored, except when the database refuses the batch for good (see refusedForGood). */
     async persistLineItems(args: { billId: string; items: NewLineItem[]; at: string }): Promise<InsertedLineItems> {
-      return bills.insertLineItems(db, args.billId, args.items, args.at);
+      try {
+        return await bills.insertLineItems(db, args.billId, args.items, args.at);
+      } catch (error) {
+        throw refusedForGood(error) ?? error;
+      }
     },
 
     async findLineItem(args: { billId: string; idempotencyKey: string }): Promise<StoredLineItem | null> {
@@ -45,3 +51,28 @@ export function createActivities({ db }: ActivityDependencies) {
 }
 
 export type BillActivities = ReturnType<typeof createActivities>;
+
+// SQLSTATE classes whose errors no retry can cure: the data itself breaks a rule of the schema.
+const DATA_EXCEPTION = '22';
+const INTEGRITY_VIOLATION = '23';
+const UNIQUE_VIOLATION = '23505';
+const FOREIGN_KEY_VIOLATION = '23503';
+
+/**
+ * A non-retryable failure, with a type the workflow passes on to the item's caller and a message
+ * safe to show them, for a write that can never succeed; undefined for anything worth retrying
+ * (a connection lost, a lock timeout, a database that is down). A unique violation stays
+ * retryable: the write is idempotent on its keys, so one can only come from a race a retry settles.
+ */
+function refusedForGood(error: unknown): ApplicationFailure | undefined {
+  if (error instanceof bills.BillNotOpenError) {
+    return ApplicationFailure.nonRetryable(error.message, BILL_FAILURE_TYPES.failedPrecondition);
+  }
+  const { code, constraint } = error as { code?: unknown; constraint?: unknown };
+  if (typeof code !== 'string' || code === UNIQUE_VIOLATION) return undefined;
+  if (!code.startsWith(DATA_EXCEPTION) && !code.startsWith(INTEGRITY_VIOLATION)) return undefined;
+  const message = code === FOREIGN_KEY_VIOLATION && typeof constraint === 'string' && constraint.includes('rate_id')
+    ? 'exchangeRate.rateId: no stored exchange rate has this id'
+    : 'the line item breaks a rule of the stored bill';
+  return ApplicationFailure.create({ type: BILL_FAILURE_TYPES.invalidArgument, message, nonRetryable: true, cause: error as Error });
+}

@@ -53,6 +53,17 @@ export async function insertBillIfMissing(db: Db, bill: BillRow): Promise<void> 
 
 export type NewLineItem = Omit<StoredLineItem, 'seq'>;
 
+/** The bill's row is no longer OPEN: no write of items will ever succeed. */
+export class BillNotOpenError extends Error {
+  readonly status: string;
+
+  constructor(billId: string, status: string) {
+    super(`bill ${billId} is ${status} and accepts no line items`);
+    this.name = 'BillNotOpenError';
+    this.status = status;
+  }
+}
+
 export interface InsertedLineItems {
   /** Every item of the batch as stored, in batch order: the new ones and those stored before. */
   items: StoredLineItem[];
@@ -72,7 +83,7 @@ export async function insertLineItems(db: Db, billId: string, items: readonly Ne
     const bill = await trx('bills').where({ id: billId }).forUpdate()
       .first('status', 'item_count', 'total_minor', 'subtotals') as Record<string, unknown> | undefined;
     if (!bill) throw new Error(`bill ${billId} is not in the database`);
-    if (bill.status !== 'OPEN') throw new Error(`bill ${billId} is ${String(bill.status)} and takes no items`);
+    if (bill.status !== 'OPEN') throw new BillNotOpenError(billId, String(bill.status));
     const last = await trx('line_items').where({ bill_id: billId }).max('seq as seq').first() as { seq: number | null };
     const firstSeq = (last.seq ?? 0) + 1;
     const inserted = items.length === 0 ? [] : await trx('line_items')

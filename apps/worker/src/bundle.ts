@@ -7,9 +7,10 @@ import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './workflows/index.ts' : './workflows/index.js', import.meta.url));
 
-export async function bundleBillWorkflows(): Promise<WorkflowBundleWithSourceMap> {
+/** Bundles the bill workflows; tests pass their own entry point, which adds test-only workflows. */
+export async function bundleBillWorkflows(workflowsPath = WORKFLOWS_PATH): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
-    workflowsPath: WORKFLOWS_PATH,
+    workflowsPath,
     webpackConfigHook: (config) => ({
       ...config,
       resolve: { ...config.resolve, conditionNames: ['source', '...'] },

@@ -1,10 +1,11 @@
 // Auto-close at the end of the period plus grace, on Temporal's Java time-skipping test server
 // (installed from Maven Central by test-server/install.ts), with a real PostgreSQL.
-import { billSummaryQuery } from '@billing/bills';
+import { billSearchAttributes, billSummaryQuery } from '@billing/bills';
 import { createDb, migrateLatest } from '@billing/db';
 import type { Db } from '@billing/db';
 import { startPostgres } from '@billing/devstack';
 import type { PostgresHandle } from '@billing/devstack';
+import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -27,6 +28,13 @@ beforeAll(async () => {
     TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: launcher } } }),
     startPostgres({ temporary: true }),
   ]);
+  // The workflow sets its search attributes on every server, this one included: register them
+  // here as the dev server and compose do.
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(Object.values(billSearchAttributes)
+      .map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type) as number])),
+  });
   await migrateLatest(postgres.url);
   db = createDb({ url: postgres.url });
   worker = await createBillWorker({
@@ -46,7 +54,7 @@ it('closes the bill by itself exactly at the end of its period plus the grace pe
   const graceMs = 2 * 3_600_000;
   const now = new Date(await env.currentTimeMs());
   const { input, handle } = await startBill(env.client, taskQueue, {
-    billingPeriod: nextPeriod(now), timeZone: 'Asia/Tbilisi', closeGraceMs: graceMs, searchAttributes: false,
+    billingPeriod: nextPeriod(now), timeZone: 'Asia/Tbilisi', closeGraceMs: graceMs,
     createdAt: now.toISOString(),
   });
   const opened = await handle.query(billSummaryQuery);

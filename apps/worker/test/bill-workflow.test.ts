@@ -1,10 +1,16 @@
 // The bill workflow against a real Temporal dev server and a real PostgreSQL.
-import { addLineItemSignal, addLineItemsUpdate, addLineItemUpdate, billSummaryQuery, closeBillUpdate, isUpdateLostAtRunBoundary } from '@billing/bills';
+import {
+  addLineItemSignal, addLineItemsUpdate, addLineItemUpdate, billPeriodNumber, billSearchAttributes, billSummaryQuery, closeBillUpdate,
+  isUpdateLostAtRunBoundary,
+} from '@billing/bills';
 import type { LineItemInput } from '@billing/bills';
+import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BILL_PATCHES } from '../src/workflows/bill.ts';
 import { startBill } from './support/bills.ts';
+import type { BillWorkflowType } from './support/bills.ts';
 import { startBillTestStack } from './support/stack.ts';
 import type { BillTestStack } from './support/stack.ts';
 
@@ -18,6 +24,11 @@ beforeAll(async () => {
       async recordBillClosing(args) {
         if (args.billId.startsWith('bill_slow')) await new Promise((resolve) => setTimeout(resolve, 1000));
         return (await real()).recordBillClosing(args);
+      },
+      // A queued bill's writes take half a second, so items sent meanwhile queue up together.
+      async persistLineItems(args) {
+        if (args.billId.startsWith('bill_queued')) await new Promise((resolve) => setTimeout(resolve, 500));
+        return (await real()).persistLineItems(args);
       },
       // A bill whose id says so fails invoicing for good, as a broken ledger or bad data would.
       async finalizeBill(args) {
@@ -35,7 +46,8 @@ afterAll(async () => {
 });
 
 const item = (key: string, amount = '1.00'): LineItemInput => ({ idempotencyKey: key, description: `fee ${key}`, amount });
-const open = (overrides = {}) => startBill(stack.client, stack.taskQueue, overrides);
+const open = (overrides = {}, workflowType: BillWorkflowType = 'billWorkflow') =>
+  startBill(stack.client, stack.taskQueue, overrides, workflowType);
 
 async function updateFailure(promise: Promise<unknown>): Promise<ApplicationFailure> {
   const error = await promise.then(() => undefined, (caught: unknown) => caught);
@@ -137,6 +149,33 @@ describe('bill workflow: line items', () => {
     expect(await itemRows(input.billId)).toHaveLength(0);
   });
 
+  it('refuses an item the database refuses for good, without holding up the items queued with it', async () => {
+    const { input, handle } = await open({ billId: `bill_queued_${Date.now()}` });
+    // While the first write is running, the next two items queue up and are written as one batch.
+    const first = await handle.startUpdate(addLineItemUpdate, { args: [item('first', '1.00')], waitForStage: WorkflowUpdateStage.ACCEPTED });
+    const unknownRate = {
+      idempotencyKey: 'eur', description: 'EU support', amount: '3.00', currency: 'EUR',
+      exchangeRate: { rate: '1.1', source: 'test', asOf: '2026-11-01T00:00:00.000Z', rateId: 'rate_does_not_exist' },
+    };
+    const [good, bad] = await Promise.allSettled([
+      handle.executeUpdate(addLineItemUpdate, { args: [item('good', '2.00')] }),
+      updateFailure(handle.executeUpdate(addLineItemUpdate, { args: [unknownRate] })),
+    ]);
+    expect((await first.result()).duplicate).toBe(false);
+    expect(good).toMatchObject({ status: 'fulfilled', value: { duplicate: false, item: { idempotencyKey: 'good' } } });
+    expect(bad).toMatchObject({
+      status: 'fulfilled', value: { type: 'InvalidArgument', message: 'exchangeRate.rateId: no stored exchange rate has this id' },
+    });
+    expect((await itemRows(input.billId)).map((row) => row.idempotency_key)).toEqual(['first', 'good']);
+    expect(await billRow(input.billId)).toMatchObject({ item_count: 2, total_minor: '300' });
+    // Two refused writes: the batch of both, then the bad item on its own (the good one was stored alone).
+    const refusedWrites = (await handle.fetchHistory()).events?.filter((event) => event.activityTaskFailedEventAttributes) ?? [];
+    expect(refusedWrites).toHaveLength(2);
+    // Nothing of the refused item stays: its key is free for a correct one.
+    const corrected = await handle.executeUpdate(addLineItemUpdate, { args: [item('eur', '3.00')] });
+    expect(corrected).toMatchObject({ duplicate: false, bill: { itemCount: 3, total: { amount: '6.00' } } });
+  });
+
   it('accepts the same item as a signal and drops invalid signals', async () => {
     const { input, handle } = await open();
     await handle.signal(addLineItemSignal, item('sig', '3.00'));
@@ -202,23 +241,67 @@ describe('bill workflow: closing', () => {
     await expect(handle.result()).resolves.toMatchObject({ status: 'FAILED' });
   });
 
+});
+
+/** Lists bills matching `query` until `done` holds for what is found (visibility lags a little). */
+async function listBills(query: string, done: (found: WorkflowExecutionInfo[]) => boolean): Promise<WorkflowExecutionInfo[]> {
+  let found: WorkflowExecutionInfo[] = [];
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    found = [];
+    for await (const execution of stack.client.workflow.list({ query })) found.push(execution);
+    if (done(found)) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return found;
+}
+
+function attributesOf(execution: WorkflowExecutionInfo | undefined) {
+  const get = <K extends keyof typeof billSearchAttributes>(name: K) => execution?.typedSearchAttributes.get(billSearchAttributes[name]);
+  return { status: get('status'), periodNumber: get('periodNumber'), itemCount: get('itemCount'), totalMinor: get('totalMinor') };
+}
+
+describe('bill workflow: search attributes', () => {
   it('sets search attributes so a list query finds bills by status', async () => {
     const { input, handle } = await open();
     await handle.executeUpdate(closeBillUpdate);
-    const query = `BillCustomerId='${input.customerId}' AND BillStatus='CLOSED'`;
-    let found: string[] = [];
-    for (let attempt = 0; attempt < 50 && found.length === 0; attempt += 1) {
-      found = [];
-      for await (const execution of stack.client.workflow.list({ query })) found.push(execution.workflowId);
-      if (found.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(found).toEqual([handle.workflowId]);
+    const found = await listBills(`BillCustomerId='${input.customerId}' AND BillStatus='CLOSED'`, (bills) => bills.length > 0);
+    expect(found.map((bill) => bill.workflowId)).toEqual([handle.workflowId]);
+  });
+
+  it('finds a bill by period number and total, with the item count and total of what is stored', async () => {
+    const { input, handle } = await open();
+    // The same customer's bill for the running month (before the other's): as large, but out of range.
+    const other = await open({ customerId: input.customerId, billingPeriod: new Date().toISOString().slice(0, 7) });
+    await handle.executeUpdate(addLineItemsUpdate, { args: [[item('big', '600.00'), item('bigger', '500.01')]] });
+    await handle.executeUpdate(addLineItemUpdate, { args: [item('small', '0.99')] });
+    await other.handle.executeUpdate(addLineItemUpdate, { args: [item('earlier', '2000.00')] });
+
+    const period = billPeriodNumber(input.billingPeriod);
+    const query = `BillCustomerId='${input.customerId}' AND BillPeriodNum >= ${period} AND BillTotalMinor > 100000`;
+    const found = await listBills(query, (bills) => attributesOf(bills[0]).itemCount === 3);
+    expect(found.map((bill) => bill.workflowId)).toEqual([handle.workflowId]);
+    expect(attributesOf(found[0])).toEqual({ status: 'OPEN', periodNumber: period, itemCount: 3, totalMinor: 110_100 });
+
+    // Once per stored batch (two here: one per update), not once per item.
+    const history = await handle.fetchHistory();
+    const totalsUpserts = (history.events ?? []).filter((event) =>
+      event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.BillItemCount);
+    expect(totalsUpserts).toHaveLength(1 + 2);
+  });
+
+  it('records its patches in a new bill, so code that changes later can tell which version it ran', async () => {
+    const { handle } = await open();
+    await handle.executeUpdate(closeBillUpdate);
+    const history = await handle.fetchHistory();
+    const markers = (history.events ?? []).filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_patch');
+    expect(markers).toHaveLength(Object.keys(BILL_PATCHES).length);
   });
 });
 
 describe('bill workflow: continue-as-new', () => {
   it('keeps every item exactly once across several runs', async () => {
-    const { input, handle } = await open({ continueAsNewAfterItems: 5 });
+    // billWorkflowContinuingEarly (test bundle only) is billWorkflow continuing as new after 3 items.
+    const { input, handle } = await open({}, 'billWorkflowContinuingEarly');
     for (let index = 0; index < 12; index += 1) {
       await handle.executeUpdate(addLineItemUpdate, { args: [item(`seq-${index}`, '1.00')] });
     }
@@ -249,5 +332,9 @@ describe('bill workflow: continue-as-new', () => {
     expect(await billRow(input.billId)).toMatchObject({ item_count: 25, total_minor: '3230' });
     const description = await handle.describe();
     expect(description.runId).not.toBe(handle.firstExecutionRunId);
+    // The search attributes follow the bill from run to run.
+    const found = await listBills(`BillCustomerId='${input.customerId}' AND BillStatus='CLOSED'`,
+      (bills) => attributesOf(bills[0]).itemCount === 25);
+    expect(attributesOf(found[0])).toMatchObject({ itemCount: 25, totalMinor: 3230 });
   });
 });

@@ -1,8 +1,11 @@
-// Re-records the workflow histories the replay test checks new workflow code against:
-//   pnpm --filter @billing/worker record-histories
-// Run it (and commit the result) only when a change to the workflow is meant to be incompatible
-// with running bills, which then needs a versioning plan (patched()) instead.
-import { writeFile } from 'node:fs/promises';
+// Records the workflow histories the replay test checks every later version of the workflow code
+// against, into a new version folder:
+//   pnpm --filter @billing/worker record-histories <version>      e.g. v4
+// Run it when a change alters the commands a bill emits (and ships behind patched(): see
+// docs/workflow-versioning.md), and commit the new folder. It never overwrites a history: a
+// recorded history is what a running bill really did, and replaying it is the point.
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { addLineItemSignal, addLineItemsUpdate, addLineItemUpdate, closeBillUpdate } from '@billing/bills';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
@@ -10,14 +13,26 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { startBill } from './support/bills.ts';
 import { startBillTestStack } from './support/stack.ts';
 
-const folder = join(import.meta.dirname, 'histories');
+const version = process.argv[2];
+if (!version || !/^v\d+$/.test(version)) {
+  console.error('usage: record-histories <version>   (v1, v2, … : a folder under test/histories)');
+  process.exit(2);
+}
+const folder = join(import.meta.dirname, 'histories', version);
+if (existsSync(folder) && (await readdir(folder)).some((file) => file.endsWith('.json'))) {
+  console.error(`${folder} already holds histories; recorded histories are never re-recorded, pick a new version`);
+  process.exit(1);
+}
+await mkdir(folder, { recursive: true });
+
 const stack = await startBillTestStack();
 const item = (key: string, amount: string) => ({ idempotencyKey: key, description: `fee ${key}`, amount });
 
 async function save(name: string, handle: WorkflowHandle, runId?: string): Promise<void> {
   const history = await stack.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
-  await writeFile(join(folder, `${name}.json`), `${historyToJSON(history)}\n`);
-  console.log(`recorded ${name} (${history.events?.length ?? 0} events)`);
+  // `wx`: fails if the file exists, whatever happened to the check above.
+  await writeFile(join(folder, `${name}.json`), `${historyToJSON(history)}\n`, { flag: 'wx' });
+  console.log(`recorded ${version}/${name} (${history.events?.length ?? 0} events)`);
 }
 
 try {
@@ -46,7 +61,22 @@ try {
   await signalled.handle.result();
   await save('signal-item', signalled.handle);
 
-  const large = await startBill(stack.client, stack.taskQueue, { continueAsNewAfterItems: 3 });
+  // An item the database refuses for good (its exchange rate row does not exist): the store
+  // activity fails without retrying and the update is refused; the bill goes on.
+  const refused = await startBill(stack.client, stack.taskQueue);
+  await refused.handle.executeUpdate(addLineItemUpdate, {
+    args: [{
+      idempotencyKey: 'eur', description: 'EU support', amount: '3.00', currency: 'EUR',
+      exchangeRate: { rate: '1.1', source: 'test', asOf: '2026-11-01T00:00:00.000Z', rateId: 'rate_does_not_exist' },
+    }],
+  }).then(() => { throw new Error('the item with an unknown exchange rate was stored'); }, () => undefined);
+  await refused.handle.executeUpdate(addLineItemUpdate, { args: [item('eur', '3.00')] });
+  await refused.handle.executeUpdate(closeBillUpdate);
+  await refused.handle.result();
+  await save('refused-item', refused.handle);
+
+  // billWorkflowContinuingEarly (test bundle) is billWorkflow continuing as new after 3 items.
+  const large = await startBill(stack.client, stack.taskQueue, {}, 'billWorkflowContinuingEarly');
   await Promise.all(['c1', 'c2', 'c3', 'c4'].map((key) => large.handle.executeUpdate(addLineItemUpdate, { args: [item(key, '1.00')] })));
   await large.handle.executeUpdate(addLineItemUpdate, { args: [item('c5', '1.00')] });
   await save('continue-as-new', large.handle, large.handle.firstExecutionRunId);

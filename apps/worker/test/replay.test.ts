@@ -1,5 +1,6 @@
-// Histories recorded from real runs (test/record-histories.ts) must replay on the current
-// workflow code: a change that breaks them would break bills that are running in production.
+// Every history ever recorded (test/histories/<version>/*.json, recorded from real runs by
+// test/record-histories.ts) must replay on the current workflow code: a change that breaks one
+// would break the bills of that version still running in production. See docs/workflow-versioning.md.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
@@ -8,16 +9,35 @@ import { quietTemporalRuntime, workflowBundle } from './support/stack.ts';
 
 const folder = join(import.meta.dirname, 'histories');
 
-it('replays every recorded bill history without nondeterminism', async () => {
+/** Histories are only ever added: these must all still be here (a new version adds its own). */
+const KEPT = {
+  v1: ['continue-as-new', 'continued-run', 'lifecycle', 'signal-item'],
+  v2: ['batched-items', 'continue-as-new', 'continued-run', 'lifecycle', 'signal-item'],
+  v3: ['batched-items', 'continue-as-new', 'continued-run', 'lifecycle', 'refused-item', 'signal-item'],
+};
+
+async function recordedHistories(): Promise<Array<{ workflowId: string; history: unknown }>> {
+  const versions = (await readdir(folder, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  const histories = [];
+  for (const version of versions) {
+    for (const file of (await readdir(join(folder, version))).filter((name) => name.endsWith('.json')).sort()) {
+      histories.push({ workflowId: `${version}/${file}`, history: JSON.parse(await readFile(join(folder, version, file), 'utf8')) as unknown });
+    }
+  }
+  return histories;
+}
+
+it('replays every recorded bill history, of every version, without nondeterminism', async () => {
   quietTemporalRuntime();
-  const files = (await readdir(folder)).filter((file) => file.endsWith('.json')).sort();
-  expect(files).toEqual(['batched-items.json', 'continue-as-new.json', 'continued-run.json', 'lifecycle.json', 'signal-item.json']);
-  const histories = await Promise.all(files.map(async (file) => ({
-    workflowId: file, history: JSON.parse(await readFile(join(folder, file), 'utf8')) as unknown,
-  })));
+  const histories = await recordedHistories();
+  const kept = Object.entries(KEPT).flatMap(([version, names]) => names.map((name) => `${version}/${name}.json`));
+  expect(histories.map((history) => history.workflowId)).toEqual(expect.arrayContaining(kept));
   const failures: string[] = [];
+  const replayed: string[] = [];
   for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {
+    replayed.push(result.workflowId);
     if (result.error) failures.push(`${result.workflowId}: ${String(result.error)}`);
   }
   expect(failures).toEqual([]);
+  expect(replayed.sort()).toEqual(histories.map((history) => history.workflowId).sort());
 });

@@ -1,5 +1,16 @@
 // @billing/bills: the bill domain shared by the workflow and bill-service, with no I/O.
-export * from './messages.ts';
+export { BILL_TASK_QUEUE, billWorkflowId } from './workflow-ids.ts';
+export type { BillWorkflowInput, CarriedBillState } from './workflow-input.ts';
+export {
+  addLineItemSignal, addLineItemsUpdate, addLineItemUpdate, billSummaryQuery, closeBillUpdate,
+} from './messages.ts';
+export type { AddLineItemResult, LineItemInput } from './messages.ts';
+export type { BillStatus, BillSummary, ExchangeRateView, LineItemView, MoneyView } from './views.ts';
+export {
+  billPeriodNumber, billSearchAttributes, openingSearchAttributes, searchableMinor, statusSearchAttributes,
+  totalsSearchAttributes,
+} from './search-attributes.ts';
+export { BILL_FAILURE_TYPES, isUpdateLostAtRunBoundary } from './failures.ts';
 export {
   isValidTimeZone, parseBillingPeriod, periodBounds, periodHasEnded, startOfLocalDay,
 } from './period.ts';

@@ -5,14 +5,18 @@ import { toolPath } from './paths.ts';
 import { stopProcess } from './processes.ts';
 
 /**
- * The search attributes the workflows set. The dev server registers them at start; the
- * docker-compose setup registers the same list with `temporal operator search-attribute create`.
+ * The search attributes the workflows set (`billSearchAttributes` in @billing/bills). The dev
+ * server registers them at start; the docker-compose setup registers the same list with
+ * `temporal operator search-attribute create` (infra/temporal/register-search-attributes.sh).
  */
 export const SEARCH_ATTRIBUTES = {
   BillCustomerId: 'Keyword',
   BillPeriod: 'Keyword',
   BillStatus: 'Keyword',
   BillCurrency: 'Keyword',
+  BillPeriodNum: 'Int',
+  BillItemCount: 'Int',
+  BillTotalMinor: 'Int',
 } as const;
 
 export interface TemporalOptions {

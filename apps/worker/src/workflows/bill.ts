@@ -1,27 +1,41 @@
 // One workflow per bill (customer + period): it accepts line items while OPEN, closes when asked
 // or when its period ends in the bill's time zone (plus a grace period), numbers the invoice and
-// finishes CLOSED, or FAILED with the reason when invoicing fails for good.
+// finishes CLOSED, or FAILED with the reason when invoicing fails for good. Every change to the
+// commands it emits ships behind a patch (docs/workflow-versioning.md).
 import {
-  addLineItemSignal, addLineItemsUpdate, addLineItemUpdate, BILL_FAILURE_TYPES, billSearchAttributes, billSummaryQuery, closeBillUpdate,
-  validateLineItem,
+  addLineItemSignal, addLineItemsUpdate, addLineItemUpdate, BILL_FAILURE_TYPES, billSearchAttributes, billSummaryQuery,
+  closeBillUpdate, lineItemView, openingSearchAttributes, statusSearchAttributes, totalsSearchAttributes, validateLineItem,
 } from '@billing/bills';
-import type { AddLineItemResult, BillStatus, BillSummary, BillWorkflowInput, LineItemInput, PricedLineItem } from '@billing/bills';
+import type { AddLineItemResult, BillSummary, BillWorkflowInput, LineItemInput, PricedLineItem } from '@billing/bills';
 import {
-  allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, proxyActivities, setHandler, sleep,
-  upsertSearchAttributes, uuid4, workflowInfo,
+  ActivityFailure, allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, patched, proxyActivities,
+  setHandler, sleep, upsertSearchAttributes, uuid4, workflowInfo,
 } from '@temporalio/workflow';
 import type { BillActivities } from '../activities.ts';
-import type { StoredLineItem } from '../bill-repository.ts';
-import { BillState, toLineItemView, toNewItem } from './bill-state.ts';
+import { BillState } from './bill-state.ts';
+import type { PendingItem } from './bill-state.ts';
+import { toNewItem } from './bill-views.ts';
 
 /** Well under Temporal's 2,000 updates per run, and keeps the carried key list small per run. */
 export const DEFAULT_CONTINUE_AS_NEW_AFTER_ITEMS = 1_000;
 /** Items written by one activity call; bounds its payload. */
 const MAX_BATCH = 500;
 
-// An accepted item must never be lost: writes retry until PostgreSQL takes them. (Local
-// activities would answer an update in one workflow task instead of two, but with concurrent
-// updates SDK 1.24 lost update messages around them in our tests: see docs/bills.md.)
+/**
+ * Changes to the commands a bill emits. Each is decided once, at the start of a run, so a run
+ * that began on older code keeps that code's behaviour to its end; the next run takes the new one.
+ */
+export const BILL_PATCHES = {
+  /** `BillPeriodNum` at start; `BillItemCount` and `BillTotalMinor` after every stored batch. */
+  searchAttributeTotals: 'bill-search-attribute-totals',
+  /** The continue-as-new threshold comes from the worker's code, no longer from the run's input. */
+  continueAsNewThresholdInCode: 'bill-continue-as-new-threshold-in-code',
+} as const;
+
+// An accepted item must never be lost: writes retry until PostgreSQL takes them, unless the
+// activity says the database refuses them for good. (Local activities would answer an update in
+// one workflow task instead of two, but with concurrent updates SDK 1.24 lost update messages
+// around them in our tests: see docs/bills.md.)
 const store = proxyActivities<BillActivities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '30s' },
@@ -33,107 +47,111 @@ const invoicing = proxyActivities<BillActivities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
 });
 
-interface PendingItem {
-  item: PricedLineItem;
-  resolve(result: { stored: StoredLineItem; inserted: boolean }): void;
-  reject(error: unknown): void;
+/** What the worker decides for every bill it runs (tests run the same workflow with other settings). */
+export interface BillWorkflowSettings {
+  /** Continue as new after this many accepted items in one run, besides Temporal's suggestion. */
+  continueAsNewAfterItems: number;
 }
 
 export async function billWorkflow(input: BillWorkflowInput): Promise<BillSummary> {
+  return runBill(input, { continueAsNewAfterItems: DEFAULT_CONTINUE_AS_NEW_AFTER_ITEMS });
+}
+
+/** Runs started before the threshold left the input kept the one they were started with. */
+interface RetiredInputFields {
+  continueAsNewAfterItems?: number;
+}
+
+export async function runBill(input: BillWorkflowInput, settings: BillWorkflowSettings): Promise<BillSummary> {
+  const setsTotals = patched(BILL_PATCHES.searchAttributeTotals);
+  const continueAsNewAfter = patched(BILL_PATCHES.continueAsNewThresholdInCode)
+    ? settings.continueAsNewAfterItems
+    : (input as BillWorkflowInput & RetiredInputFields).continueAsNewAfterItems ?? settings.continueAsNewAfterItems;
   const bill = new BillState(input);
-  const pending: PendingItem[] = [];
-  const inFlight = new Map<string, Promise<{ stored: StoredLineItem; inserted: boolean }>>();
-  const storedThisRun = new Map<string, StoredLineItem>();
-  const continueAsNewAfter = input.continueAsNewAfterItems ?? DEFAULT_CONTINUE_AS_NEW_AFTER_ITEMS;
-  let acceptedThisRun = 0;
-  let closeRequested = false;
-  let closeDue = false;
 
-  const setStatus = (status: BillStatus) => {
-    bill.status = status;
-    if (input.searchAttributes !== false) upsertSearchAttributes([{ key: billSearchAttributes.status, value: status }]);
-  };
+  // --- the work: storing accepted items, opening and closing the bill ------------------------
 
-  const acceptsItems = () => bill.status === 'OPEN' && !closeRequested && !closeDue;
-
-  function enqueue(item: PricedLineItem): Promise<{ stored: StoredLineItem; inserted: boolean }> {
-    bill.itemKeys.add(item.idempotencyKey);
-    acceptedThisRun += 1;
-    const stored = new Promise<{ stored: StoredLineItem; inserted: boolean }>((resolve, reject) => {
-      pending.push({ item, resolve, reject });
-    });
-    inFlight.set(item.idempotencyKey, stored);
-    return stored;
-  }
-
-  async function addItem(item: PricedLineItem): Promise<AddLineItemResult> {
-    const key = item.idempotencyKey;
-    if (bill.itemKeys.has(key)) {
-      // Idempotent early return: the key was seen, so the item already stored (or being stored) is the answer.
-      const earlier = storedThisRun.get(key) ?? (await inFlight.get(key))?.stored
-        ?? await store.findLineItem({ billId: input.billId, idempotencyKey: key });
-      if (!earlier) throw ApplicationFailure.nonRetryable(`line item ${key} is missing from the read model`, 'Internal');
-      return { bill: bill.summary(), item: toLineItemView(earlier, input.currency), duplicate: true };
-    }
-    const { stored, inserted } = await enqueue(item);
-    // Not inserted: PostgreSQL already had the key from a write whose workflow task was lost.
-    return { bill: bill.summary(), item: toLineItemView(stored, input.currency), duplicate: !inserted };
-  }
-
-  /** Writes up to MAX_BATCH waiting items in one activity call, then answers their callers. */
-  async function flush(): Promise<void> {
-    const batch = pending.splice(0, MAX_BATCH);
+  /** Writes one batch in one activity call and answers its callers. */
+  async function storeBatch(batch: PendingItem[]): Promise<void> {
     const at = new Date().toISOString();
     const items = batch.map(({ item }) => toNewItem(item, `li_${uuid4().replaceAll('-', '')}`, at));
     let result;
     try {
       result = await store.persistLineItems({ billId: input.billId, items, at });
     } catch (error) {
-      log.error('line items could not be stored', { billId: input.billId, count: batch.length, error: String(error) });
-      for (const { item, reject } of batch) {
-        bill.itemKeys.delete(item.idempotencyKey);
-        inFlight.delete(item.idempotencyKey);
-        reject(ApplicationFailure.create({ type: 'Unavailable', message: 'the line item could not be stored', nonRetryable: true }));
+      const refusal = permanentRefusal(error);
+      // Anything else is a defect: failing the workflow task keeps the items queued for a fixed worker.
+      if (!refusal) throw new Error('storing line items failed unexpectedly', { cause: error });
+      log.warn('the database refused line items for good', { billId: input.billId, count: batch.length, type: refusal.type });
+      // One refused item must not take the items of other callers down with it.
+      if (batch.length > 1 && refusal.type === BILL_FAILURE_TYPES.invalidArgument) {
+        for (const one of batch) await storeBatch([one]);
+        return;
       }
+      bill.batchRefused(batch, ApplicationFailure.create({ type: refusal.type, message: refusal.message, nonRetryable: true }));
       return;
     }
-    bill.adopt(result.totals);
-    const inserted = new Set(result.insertedKeys);
-    batch.forEach(({ item, resolve }, index) => {
-      const stored = result.items[index] as StoredLineItem;
-      storedThisRun.set(item.idempotencyKey, stored);
-      inFlight.delete(item.idempotencyKey);
-      resolve({ stored, inserted: inserted.has(item.idempotencyKey) });
+    bill.batchStored(batch, result);
+    if (setsTotals && result.insertedKeys.length > 0) upsertSearchAttributes(totalsSearchAttributes(result.totals));
+  }
+
+  /** Drains the queue: every item accepted so far is stored and its caller answered. */
+  async function storeAcceptedItems(): Promise<void> {
+    while (bill.hasPendingItems()) await storeBatch(bill.takeBatch(MAX_BATCH));
+  }
+
+  async function open(): Promise<void> {
+    const opening = openingSearchAttributes(input);
+    upsertSearchAttributes(setsTotals ? opening : opening.filter(({ key }) => !ADDED_WITH_TOTALS.has(key.name)));
+    await store.recordBillOpened({
+      billId: input.billId, customerId: input.customerId, billingPeriod: input.billingPeriod,
+      currency: input.currency, timeZone: input.timeZone, periodStart: bill.periodStart, periodEnd: bill.periodEnd,
+      workflowId: workflowInfo().workflowId, createdAt: input.createdAt,
     });
   }
 
   async function close(): Promise<void> {
     const closedAt = new Date().toISOString();
-    setStatus('CLOSING');
+    bill.startClosing();
+    upsertSearchAttributes(statusSearchAttributes('CLOSING'));
     try {
       await invoicing.recordBillClosing({ billId: input.billId, at: closedAt });
-      bill.invoiceNumber = await invoicing.assignInvoiceNumber({ billId: input.billId, closedAt });
-      bill.adopt(await invoicing.finalizeBill({ billId: input.billId, closedAt }));
-      bill.closedAt = closedAt;
-      setStatus('CLOSED');
+      bill.numbered(await invoicing.assignInvoiceNumber({ billId: input.billId, closedAt }));
+      bill.closed(await invoicing.finalizeBill({ billId: input.billId, closedAt }), closedAt);
     } catch (error) {
       const reason = failureReason(error);
       log.error('bill could not be closed', { billId: input.billId, reason });
-      bill.failureReason = reason;
-      bill.updatedAt = new Date().toISOString();
-      await store.recordBillFailed({ billId: input.billId, reason, at: bill.updatedAt });
-      setStatus('FAILED');
+      const at = new Date().toISOString();
+      await store.recordBillFailed({ billId: input.billId, reason, at });
+      bill.failed(reason, at);
     }
+    upsertSearchAttributes(statusSearchAttributes(bill.status));
   }
 
-  setHandler(billSummaryQuery, () => bill.summary());
+  // --- messages: thin handlers over the bill's state ----------------------------------------
+
+  async function addItem(item: PricedLineItem): Promise<AddLineItemResult> {
+    const key = item.idempotencyKey;
+    if (bill.hasSeen(key)) {
+      // Idempotent early return: the key was seen, so the item already stored (or being stored) is the answer.
+      const earlier = bill.storedItem(key) ?? (await bill.itemBeingStored(key))?.stored
+        ?? await store.findLineItem({ billId: input.billId, idempotencyKey: key });
+      if (!earlier) {
+        throw ApplicationFailure.nonRetryable(`line item ${key} is missing from the read model`, BILL_FAILURE_TYPES.internal);
+      }
+      return { bill: bill.summary(), item: lineItemView(earlier, input.currency), duplicate: true };
+    }
+    const { stored, inserted } = await bill.accept(item);
+    // Not inserted: PostgreSQL already had the key from a write whose workflow task was lost.
+    return { bill: bill.summary(), item: lineItemView(stored, input.currency), duplicate: !inserted };
+  }
 
   /** Validators' checks: both refuse before anything reaches history. */
   function refuseUnlessOpen(): void {
-    if (!acceptsItems()) {
+    if (!bill.acceptsItems()) {
       throw ApplicationFailure.create({
         type: BILL_FAILURE_TYPES.failedPrecondition, nonRetryable: true,
-        message: `bill ${input.billId} is ${closeRequested || closeDue ? 'CLOSING' : bill.status} and accepts no line items`,
+        message: `bill ${input.billId} is ${bill.visibleStatus()} and accepts no line items`,
       });
     }
   }
@@ -149,6 +167,8 @@ export async function billWorkflow(input: BillWorkflowInput): Promise<BillSummar
     }
     return result.item;
   }
+
+  setHandler(billSummaryQuery, () => bill.summary());
 
   setHandler(addLineItemUpdate, (item: LineItemInput) => addItem(refuseInvalid(item)), {
     validator: (item: LineItemInput) => {
@@ -176,71 +196,65 @@ export async function billWorkflow(input: BillWorkflowInput): Promise<BillSummar
     const result = validateLineItem(item, input.currency);
     if (!result.ok) {
       log.warn('dropped an invalid line item signal', { billId: input.billId, problems: result.problems });
-    } else if (!acceptsItems()) {
+    } else if (!bill.acceptsItems()) {
       log.warn('dropped a line item signal that arrived after the bill stopped accepting items',
         { billId: input.billId, status: bill.status, idempotencyKey: result.item.idempotencyKey });
-    } else if (bill.itemKeys.has(result.item.idempotencyKey)) {
+    } else if (bill.hasSeen(result.item.idempotencyKey)) {
       log.info('ignored a repeated line item signal', { billId: input.billId, idempotencyKey: result.item.idempotencyKey });
     } else {
-      enqueue(result.item).catch((error: unknown) => {
+      bill.accept(result.item).catch((error: unknown) => {
         log.error('a signalled line item could not be stored', { billId: input.billId, error: String(error) });
       });
     }
   });
 
   setHandler(closeBillUpdate, async () => {
-    closeRequested = true;
-    await condition(() => bill.status === 'CLOSED' || bill.status === 'FAILED');
+    bill.requestClose();
+    await condition(() => bill.isFinished());
     return bill.summary();
   });
 
+  // --- the bill's life -------------------------------------------------------------------------
+
   // Handlers are registered before the first await, so messages that arrive with the start are
-  // not refused; items they add wait in `pending` until the bill row exists.
-  if (!input.carried) {
-    if (input.searchAttributes !== false) {
-      upsertSearchAttributes([
-        { key: billSearchAttributes.customerId, value: input.customerId },
-        { key: billSearchAttributes.billingPeriod, value: input.billingPeriod },
-        { key: billSearchAttributes.currency, value: input.currency },
-        { key: billSearchAttributes.status, value: 'OPEN' },
-      ]);
-    }
-    await store.recordBillOpened({
-      billId: input.billId, customerId: input.customerId, billingPeriod: input.billingPeriod,
-      currency: input.currency, timeZone: input.timeZone, periodStart: bill.periodStart, periodEnd: bill.periodEnd,
-      workflowId: workflowInfo().workflowId, createdAt: input.createdAt,
-    });
-  }
+  // not refused; items they add wait in the queue until the bill row exists.
+  if (!input.carried) await open();
 
   const msUntilClose = bill.closeAt() - Date.now();
-  if (msUntilClose > 0) {
-    void sleep(msUntilClose).then(() => {
-      closeDue = true;
-    });
-  } else {
-    closeDue = true;
-  }
-  const continueAsNewDue = () => workflowInfo().continueAsNewSuggested || acceptedThisRun >= continueAsNewAfter;
+  if (msUntilClose > 0) void sleep(msUntilClose).then(() => bill.periodIsOver());
+  else bill.periodIsOver();
+  const continueAsNewIsDue = () => workflowInfo().continueAsNewSuggested || bill.acceptedThisRun >= continueAsNewAfter;
 
-  while (bill.status === 'OPEN') {
-    await condition(() => pending.length > 0 || closeRequested || closeDue || continueAsNewDue());
-    if (pending.length > 0) {
-      await flush();
-    } else if (closeRequested || closeDue) {
-      await close();
-    } else {
-      // Continue as new only once every accepted item is stored and every handler has answered.
-      while (pending.length > 0 || !allHandlersFinished()) {
-        await condition(() => pending.length > 0 || allHandlersFinished() || closeRequested || closeDue);
-        if (pending.length > 0) await flush();
-        else if (closeRequested || closeDue) break;
+  // Wait for work; store what was accepted; when it is time to continue as new, do so once every
+  // handler has answered (items that arrive meanwhile are stored first, a close wins).
+  while (!bill.closeIsDue()) {
+    await condition(() => bill.hasPendingItems() || bill.closeIsDue() || continueAsNewIsDue());
+    await storeAcceptedItems();
+    if (continueAsNewIsDue() && !bill.closeIsDue()) {
+      await condition(() => allHandlersFinished() || bill.hasPendingItems() || bill.closeIsDue());
+      if (allHandlersFinished() && !bill.hasPendingItems() && !bill.closeIsDue()) {
+        return continueAsNew<typeof billWorkflow>({ ...input, carried: bill.carry() });
       }
-      if (closeRequested || closeDue) continue;
-      await continueAsNew<typeof billWorkflow>({ ...input, carried: bill.carry() });
     }
   }
+  // Every item accepted before the close was due is stored before the bill closes.
+  await storeAcceptedItems();
+  await close();
   await condition(allHandlersFinished);
   return bill.summary();
+}
+
+/** Search attributes a run without the totals patch did not set. */
+const ADDED_WITH_TOTALS = new Set([
+  billSearchAttributes.periodNumber.name, billSearchAttributes.itemCount.name, billSearchAttributes.totalMinor.name,
+]);
+
+/** The type and caller-safe message of a write the activity classified as refused for good. */
+function permanentRefusal(error: unknown): { type: string; message: string } | undefined {
+  if (!(error instanceof ActivityFailure) || !(error.cause instanceof ApplicationFailure) || !error.cause.nonRetryable) {
+    return undefined;
+  }
+  return { type: error.cause.type ?? BILL_FAILURE_TYPES.internal, message: error.cause.message };
 }
 
 function failureReason(error: unknown): string {

@@ -1,9 +1,9 @@
 // Starting bills the way bill-service does, for tests.
 import { randomUUID } from 'node:crypto';
-import { BILL_TASK_QUEUE, billSearchAttributes, billWorkflowId } from '@billing/bills';
+import { BILL_TASK_QUEUE, billWorkflowId } from '@billing/bills';
 import type { BillWorkflowInput } from '@billing/bills';
 import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import { billWorkflow } from '../../src/workflows/bill.ts';
+import type { billWorkflow } from '../../src/workflows/bill.ts';
 
 /** `YYYY-MM` of the month after `now`'s, in UTC: a period that has not ended. */
 export function nextPeriod(now = new Date()): string {
@@ -25,19 +25,21 @@ export function billInput(overrides: Partial<BillWorkflowInput> = {}): BillWorkf
   };
 }
 
-export async function startBill(client: Client, taskQueue = BILL_TASK_QUEUE, overrides: Partial<BillWorkflowInput> = {})
+/**
+ * The workflow types a test can start: production's `billWorkflow`, or a wrapper from the test
+ * bundle (test/workflows/index.ts) that runs it with other worker settings.
+ */
+export type BillWorkflowType = 'billWorkflow' | 'billWorkflowContinuingEarly';
+
+export async function startBill(client: Client, taskQueue = BILL_TASK_QUEUE, overrides: Partial<BillWorkflowInput> = {},
+  workflowType: BillWorkflowType = 'billWorkflow')
   : Promise<{ input: BillWorkflowInput; handle: WorkflowHandleWithFirstExecutionRunId<typeof billWorkflow> }> {
   const input = billInput(overrides);
-  const handle = await client.workflow.start(billWorkflow, {
+  // No search attributes here: the workflow sets them itself, as it does for bill-service.
+  const handle = await client.workflow.start<typeof billWorkflow>(workflowType, {
     workflowId: billWorkflowId(input.customerId, input.billingPeriod),
     taskQueue,
     args: [input],
-    typedSearchAttributes: input.searchAttributes === false ? undefined : [
-      { key: billSearchAttributes.customerId, value: input.customerId },
-      { key: billSearchAttributes.billingPeriod, value: input.billingPeriod },
-      { key: billSearchAttributes.currency, value: input.currency },
-      { key: billSearchAttributes.status, value: 'OPEN' },
-    ],
   });
   return { input, handle };
 }

@@ -1,6 +1,7 @@
 // A real Temporal dev server and a real PostgreSQL, migrated, with the bill worker running
 // in-process on its own task queue: what the workflow tests run against.
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { createDb, migrateLatest } from '@billing/db';
 import type { Db } from '@billing/db';
 import { startPostgres, startTemporal } from '@billing/devstack';
@@ -22,9 +23,9 @@ export interface BillTestStack {
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
-/** Bundles the workflow code once per test process. */
+/** Bundles the test worker's workflows (production's plus test wrappers) once per test process. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleBillWorkflows();
+  bundle ??= bundleBillWorkflows(fileURLToPath(new URL('../workflows/index.ts', import.meta.url)));
   return bundle;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isUpdateLostAtRunBoundary } from './messages.ts';
+import { isUpdateLostAtRunBoundary } from './failures.ts';
 
 function named(name: string, message: string): Error {
   const error = new Error(message);
