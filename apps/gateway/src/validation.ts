@@ -22,9 +22,21 @@ export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, http
     const converted = httpPart === 'body' ? input : Value.Convert(schema, input);
     const value = Value.Default(schema, converted);
     if (validator.Check(value)) return { value };
-    return { error: validator.Errors(value).flatMap((error) => readable(error as RawError, schema)) };
+    const errors = withoutBranchErrors(validator.Errors(value) as RawError[], schema);
+    return { error: errors.flatMap((error) => readable(error, schema)) };
   };
 };
+
+/**
+ * A `oneOf` whose schema states an `errorMessage` (say, "give either amount, or quantity and
+ * unitPrice") reports that once, instead of what each of its branches missed.
+ */
+function withoutBranchErrors(errors: RawError[], root: TSchema): RawError[] {
+  const explained = errors
+    .filter((error) => error.keyword === 'oneOf' && typeof (schemaAt(root, error.schemaPath) as { errorMessage?: unknown } | undefined)?.errorMessage === 'string')
+    .map((error) => `${error.schemaPath}/oneOf/`);
+  return errors.filter((error) => !explained.some((prefix) => error.schemaPath.startsWith(prefix)));
+}
 
 interface RawError {
   keyword: string;
