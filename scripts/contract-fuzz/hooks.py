@@ -15,7 +15,7 @@ import datetime
 import itertools
 import json
 import os
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, getcontext
 
 import uuid
 
@@ -28,6 +28,8 @@ EXPONENTS = json.loads(os.environ["CONTRACT_FUZZ_EXPONENTS"])
 # Zones every IANA database has, some with odd offsets or DST rules.
 TIME_ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Pacific/Kiritimati", "Australia/Lord_Howe"]
 KEY_SERIAL = itertools.count(1)
+# 14 integer digits times 14 more, with up to 16 decimals: exact, as the money package computes it.
+getcontext().prec = 64
 # Keys live as long as the gateway's records do, so a second run against the same stack needs its own.
 RUN = uuid.uuid4().hex[:8]
 

@@ -128,10 +128,13 @@ export const CreateBillBody = Type.Object(
   { additionalProperties: false },
 );
 
-// JavaScript's String.prototype.trim() removes exactly these; a description must keep a character
-// after trimming and hold no control character but tab and line feed.
-const TRIMMED = '\\u0000-\\u0020\\u007f\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
+// What String.prototype.trim() removes (bill-service trims a description before checking it), and
+// the control characters a trimmed description may not hold (all but tab and line feed).
+const TRIMMED = '\\u0009-\\u000d\\u0020\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
 const CONTROL = '\\u0000-\\u0008\\u000b-\\u001f\\u007f';
+// Trimmable edges around a core that starts and ends with a visible character and holds no control character.
+const VISIBLE = `[^${TRIMMED}${CONTROL}]`;
+const DESCRIPTION_PATTERN = `^[${TRIMMED}]*${VISIBLE}([^${CONTROL}]*${VISIBLE})?[${TRIMMED}]*$`;
 
 /** The key of an item inside its bill: visible ASCII, no spaces (it is logged and sent in headers). */
 export const ItemIdempotencyKey = Type.String({
@@ -146,8 +149,8 @@ export const AddLineItemBody = Type.Object(
     description: Type.String({
       minLength: 1,
       maxLength: DESCRIPTION_MAX_CHARS,
-      pattern: `^[^${CONTROL}]*[^${TRIMMED}][^${CONTROL}]*$`,
-      description: `1–${DESCRIPTION_MAX_CHARS} characters, not blank, no control characters but tab and line feed; stored trimmed`,
+      pattern: DESCRIPTION_PATTERN,
+      description: `1–${DESCRIPTION_MAX_CHARS} characters, not blank; stored trimmed, and then holding no control character but tab and line feed`,
       errorMessage: `must be 1–${DESCRIPTION_MAX_CHARS} characters, not blank, without control characters`,
     }),
     amount: Type.Optional(PositiveDecimal(

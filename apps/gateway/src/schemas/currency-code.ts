@@ -8,7 +8,7 @@ import { CURRENCY_CODES } from '@billing/money';
 export function CurrencyCode(description = 'ISO 4217 currency code') {
   return Type.Enum([...CURRENCY_CODES], {
     type: 'string',
-    description: `${description}: an active ISO 4217 code with a minor unit`,
+    description: `${description} (an active ISO 4217 code with a minor unit)`,
     examples: ['USD'],
     errorMessage: 'must be an ISO 4217 currency code the platform supports (active, with a minor unit), e.g. USD',
   });
