@@ -64,8 +64,7 @@ function ensureSchemathesis(): string {
 interface Report {
   running_time: number;
   operations: { selected: number; tested: number };
-  test_cases: { generated: number };
-  failures: unknown[];
+  test_cases: { generated: number; unique_failures: number };
   errors: unknown[];
 }
 
@@ -118,7 +117,7 @@ async function main(): Promise<number> {
     const seconds = Math.round((Date.now() - began) / 1000);
     print(
       `contract fuzz: ${report.test_cases.generated} requests generated over ${report.operations.tested}/` +
-      `${report.operations.selected} operations, ${report.failures.length} failures, ${report.errors.length} errors ` +
+      `${report.operations.selected} operations, ${report.test_cases.unique_failures} failures, ${report.errors.length} errors ` +
       `(schemathesis ${pins.schemathesis}, seed ${config.seed}, ${config.maxExamples} examples; ${seconds} s, ` +
       `${stackSeconds} s of it starting the stack)`,
     );
