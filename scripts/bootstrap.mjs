@@ -117,7 +117,9 @@ function main() {
       { node: ['--conditions=source', '--disable-warning=ExperimentalWarning', 'packages/devstack/src/start.ts'] }],
     test: [['exec', 'turbo', 'run', 'build', 'lint', 'typecheck', '--output-logs=errors-only', '--continue'],
       ['exec', 'buf', 'lint', 'proto'],
-      ['exec', 'turbo', 'run', 'test', '--concurrency=1', '--continue']],
+      ['exec', 'turbo', 'run', 'test', '--concurrency=1', '--continue'],
+      // Last: schemathesis against a stack of its own, checking every answer against /openapi.json.
+      { node: ['--conditions=source', '--disable-warning=ExperimentalWarning', 'scripts/contract-fuzz/run.ts'] }],
     'check-deploy': [{ node: ['--disable-warning=ExperimentalWarning', 'scripts/check-deploy.ts', ...process.argv.slice(3)] }],
     bench: [['exec', 'turbo', 'run', 'build', '--filter=@billing/bench...', '--output-logs=errors-only'],
       ['--filter', '@billing/bench', 'run', 'bench', ...process.argv.slice(3)]],
@@ -125,7 +127,10 @@ function main() {
   if (command === 'install') return;
   if (!steps) throw new Error(`unknown command ${command}: use start, test, bench or check-deploy`);
 
-  for (const step of steps.slice(0, -1)) pnpmRun(step);
+  for (const step of steps.slice(0, -1)) {
+    if (Array.isArray(step)) pnpmRun(step);
+    else run(nodeBin, step.node, { cwd: root, env });
+  }
   // The last step is long-lived (the running system, or the test run): forward signals to it
   // and exit with its status, so Ctrl-C stops everything and CI sees the real result.
   const last = steps.at(-1);

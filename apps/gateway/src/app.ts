@@ -4,6 +4,7 @@ import type { Db } from '@billing/db';
 import { REQUEST_ID_HEADER, type Logger } from '@billing/runtime';
 import { createServiceClients, type ServiceTransports } from './clients.ts';
 import { installErrorHandling } from './errors.ts';
+import { installMethodNotAllowed } from './method-not-allowed.ts';
 import { registerOpenApi } from './openapi.ts';
 import { requestIdFor } from './request-id.ts';
 import { validatorCompiler } from './validation.ts';
@@ -53,6 +54,7 @@ export async function buildGateway(deps: GatewayDeps) {
     reply.header(REQUEST_ID_HEADER, request.id);
   });
   installErrorHandling(app);
+  installMethodNotAllowed(app);
   for (const schema of [Money, LineItem, Bill, BillSummary]) app.addSchema(schema);
   await registerOpenApi(app);
 

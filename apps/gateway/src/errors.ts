@@ -22,20 +22,6 @@ export const ErrorBody = Type.Object(
 );
 export type ErrorBody = Static<typeof ErrorBody>;
 
-const errorBodyRef = Type.Ref('ErrorBody');
-
-/** Response schemas for a route's errors; `documented` describes the statuses the route expects. */
-export function errorResponses(documented: Record<number, string> = {}) {
-  const described = Object.fromEntries(
-    Object.entries(documented).map(([status, description]) => [status, { ...errorBodyRef, description }]),
-  );
-  return {
-    ...described,
-    '4xx': { ...errorBodyRef, description: 'Client error' },
-    '5xx': { ...errorBodyRef, description: 'Server or dependency failure; the message is generic' },
-  };
-}
-
 interface Mapping {
   name: string;
   status: number;

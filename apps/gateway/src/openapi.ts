@@ -2,6 +2,38 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 
+// A created bill leads to the operations on it: each takes its customerId and billingPeriod from
+// the 201 body. OpenAPI links, so clients and tools can follow them without building URLs.
+const BILL_KEY = { customerId: '$response.body#/customerId', billingPeriod: '$response.body#/billingPeriod' };
+const RESPONSE_LINKS: Record<string, Record<string, Record<string, { operationId: string; description: string; parameters: Record<string, string> }>>> = {
+  createBill: {
+    '201': {
+      getBill: { operationId: 'getBill', description: 'The bill just created', parameters: BILL_KEY },
+      listLineItems: { operationId: 'listLineItems', description: 'Its items, in the order added', parameters: BILL_KEY },
+      addLineItem: { operationId: 'addLineItem', description: 'Add an item to it', parameters: BILL_KEY },
+      closeBill: { operationId: 'closeBill', description: 'Close it into an invoice', parameters: BILL_KEY },
+    },
+  },
+};
+
+interface Operation {
+  operationId?: string;
+  responses?: Record<string, Record<string, unknown>>;
+}
+
+function withLinks<T extends { paths?: Record<string, Record<string, Operation> | undefined> }>(document: T): T {
+  for (const methods of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(methods ?? {})) {
+      const links = operation.operationId === undefined ? undefined : RESPONSE_LINKS[operation.operationId];
+      for (const [status, byName] of Object.entries(links ?? {})) {
+        const response = operation.responses?.[status];
+        if (response) response.links = byName;
+      }
+    }
+  }
+  return document;
+}
+
 /**
  * The OpenAPI 3.1 document is generated from the schemas every route declares, so it cannot
  * drift from what the gateway validates and sends. `/docs` renders it with Swagger UI, whose
@@ -32,6 +64,8 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'health', description: 'Liveness and readiness probes' },
       ],
     },
+    transformObject: (document) =>
+      'openapiObject' in document ? withLinks(document.openapiObject as Parameters<typeof withLinks>[0]) : document.swaggerObject,
     // Shared schemas added with an $id appear under components.schemas by that name.
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, index) => (typeof json.$id === 'string' ? json.$id : `def-${index}`),

@@ -11,20 +11,53 @@ export interface FieldProblem {
 
 /**
  * Request validation with TypeBox. Query strings, path params and headers arrive as text and
- * are converted to the schema's types; a JSON body is never converted, so `"amount": 10.5`
- * is rejected rather than quietly becoming the string "10.5". Every problem is reported, each
+ * are converted to the schema's types only from their plain spelling (see `fromText`); a JSON
+ * body is never converted, so `"amount": 10.5` is rejected rather than quietly becoming the
+ * string "10.5". Every problem is reported, each
  * with a readable message; a schema may state its own with the `errorMessage` keyword (say,
  * what a currency code looks like).
  */
 export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
   const validator = Compile(schema);
   return (input: unknown) => {
-    const converted = httpPart === 'body' ? input : Value.Convert(schema, input);
+    const converted = httpPart === 'body' ? input : fromText(schema, input);
     const value = Value.Default(schema, converted);
     if (validator.Check(value)) return { value };
-    return { error: validator.Errors(value).flatMap((error) => readable(error as RawError, schema)) };
+    const errors = withoutBranchErrors(validator.Errors(value) as RawError[], schema);
+    return { error: errors.flatMap((error) => readable(error, schema)) };
   };
 };
+
+/**
+ * A text property declared as an integer, number or boolean becomes one only when the text is
+ * its plain spelling ("12", "-1.5", "true"). Anything else ("true" for an integer, "1e3", "0x10")
+ * stays text and fails validation naming the field, where TypeBox's own conversion would turn
+ * `limit=true` into 1.
+ */
+function fromText(schema: TSchema, input: unknown): unknown {
+  const properties = (schema as { properties?: Record<string, { type?: unknown }> }).properties;
+  if (properties === undefined || input === null || typeof input !== 'object') return input;
+  const converted: Record<string, unknown> = { ...(input as Record<string, unknown>) };
+  for (const [name, property] of Object.entries(properties)) {
+    const text = converted[name];
+    if (typeof text !== 'string') continue;
+    if (property.type === 'integer' && /^-?[0-9]+$/.test(text)) converted[name] = Number(text);
+    else if (property.type === 'number' && /^-?[0-9]+(\.[0-9]+)?$/.test(text)) converted[name] = Number(text);
+    else if (property.type === 'boolean' && (text === 'true' || text === 'false')) converted[name] = text === 'true';
+  }
+  return converted;
+}
+
+/**
+ * A `oneOf` whose schema states an `errorMessage` (say, "give either amount, or quantity and
+ * unitPrice") reports that once, instead of what each of its branches missed.
+ */
+function withoutBranchErrors(errors: RawError[], root: TSchema): RawError[] {
+  const explained = errors
+    .filter((error) => error.keyword === 'oneOf' && typeof (schemaAt(root, error.schemaPath) as { errorMessage?: unknown } | undefined)?.errorMessage === 'string')
+    .map((error) => `${error.schemaPath}/oneOf/`);
+  return errors.filter((error) => !explained.some((prefix) => error.schemaPath.startsWith(prefix)));
+}
 
 interface RawError {
   keyword: string;

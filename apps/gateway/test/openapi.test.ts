@@ -1,4 +1,5 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { CURRENCY_CODES } from '@billing/money';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestGateway } from './support/in-memory-services.ts';
 
@@ -20,10 +21,30 @@ const PUBLIC_ROUTES = [
   'POST /v1/customers/{customerId}/bills/{billingPeriod}/close',
 ];
 
+interface Schema {
+  type?: string;
+  pattern?: string;
+  enum?: string[];
+  minLength?: number;
+  maxLength?: number;
+  maxProperties?: number;
+  description?: string;
+  propertyNames?: { pattern: string };
+  additionalProperties?: Schema | boolean;
+  patternProperties?: Record<string, Schema>;
+  properties?: Record<string, Schema>;
+}
+
 interface Operation {
   operationId?: string;
   parameters?: { name: string; in: string; required?: boolean; schema: Record<string, unknown> }[];
-  responses: Record<string, { content?: Record<string, { schema: Record<string, unknown> }> }>;
+  requestBody?: { content: Record<string, { schema: Schema }> };
+  responses: Record<string, {
+    description?: string;
+    content?: Record<string, { schema: Record<string, unknown> }>;
+    headers?: Record<string, { schema: Record<string, unknown> }>;
+    links?: Record<string, { operationId: string; parameters: Record<string, string> }>;
+  }>;
 }
 
 async function openApiDocument() {
@@ -49,17 +70,44 @@ describe('GET /openapi.json', () => {
     expect(operations.sort()).toEqual([...PUBLIC_ROUTES].sort());
   });
 
-  it('documents a success response and the shared error body for every operation', async () => {
+  it('documents every status each operation can answer, each error with the shared error body and no catch-all range', async () => {
     const document = await openApiDocument();
     expect(document.components.schemas.ErrorBody).toMatchObject({ required: ['code', 'message', 'details'] });
+    const statuses = Object.fromEntries(
+      Object.values(document.paths).flatMap((methods) =>
+        Object.values(methods).map((operation) => [operation.operationId, Object.keys(operation.responses).sort()]),
+      ),
+    );
+    const service = ['499', '500', '503', '504'];
+    const post = ['409', '413', '415', '422', '429'];
+    expect(statuses).toEqual({
+      liveness: ['200', '500'],
+      readiness: ['200', '500', '503'],
+      listRates: ['200', '400', ...service],
+      getRate: ['200', '400', ...service],
+      createBill: ['201', '400', ...post, ...service].sort(),
+      listBills: ['200', '400', ...service],
+      getBill: ['200', '400', '404', ...service],
+      addLineItem: ['201', '400', '404', ...post, ...service].sort(),
+      listLineItems: ['200', '400', '404', ...service],
+      closeBill: ['200', '202', '400', '404', ...post, ...service].sort(),
+    });
     for (const methods of Object.values(document.paths)) {
       for (const operation of Object.values(methods)) {
-        expect(operation.operationId).toBeTruthy();
-        expect(operation.responses['200'] ?? operation.responses['201']).toBeDefined();
-        for (const range of ['4XX', '5XX']) {
-          expect(operation.responses[range]?.content?.['application/json']?.schema).toEqual({ $ref: '#/components/schemas/ErrorBody' });
+        for (const [status, response] of Object.entries(operation.responses)) {
+          if (Number(status) < 400 || (operation.operationId === 'readiness' && status === '503')) continue;
+          expect(response.content?.['application/json']?.schema, `${operation.operationId} ${status}`).toEqual({ $ref: '#/components/schemas/ErrorBody' });
         }
       }
+    }
+  });
+
+  it('documents Retry-After on the 409 a retry of a running idempotent request gets', async () => {
+    const document = await openApiDocument();
+    for (const path of ['/v1/customers/{customerId}/bills', '/v1/customers/{customerId}/bills/{billingPeriod}/items', '/v1/customers/{customerId}/bills/{billingPeriod}/close']) {
+      const conflict = document.paths[path]?.post?.responses['409'];
+      expect(conflict?.headers?.['retry-after']?.schema, path).toMatchObject({ type: 'string', pattern: '^[0-9]+$' });
+      expect(conflict?.description, path).toContain('`aborted`');
     }
   });
 
@@ -67,8 +115,8 @@ describe('GET /openapi.json', () => {
     const document = await openApiDocument();
     const getRate = document.paths['/v1/rates/{base}/{quote}']?.get;
     const parameter = (name: string) => getRate?.parameters?.find((candidate) => candidate.name === name);
-    expect(parameter('base')).toMatchObject({ in: 'path', required: true, schema: { pattern: '^[A-Z]{3}$' } });
-    expect(parameter('quote')).toMatchObject({ in: 'path', required: true, schema: { pattern: '^[A-Z]{3}$' } });
+    expect(parameter('base')).toMatchObject({ in: 'path', required: true, schema: { type: 'string', enum: CURRENCY_CODES } });
+    expect(parameter('quote')).toMatchObject({ in: 'path', required: true, schema: { type: 'string', enum: CURRENCY_CODES } });
     expect(parameter('at')).toMatchObject({ in: 'query', schema: { format: 'date-time' } });
     expect(parameter('at')?.required).not.toBe(true);
   });
@@ -85,7 +133,7 @@ describe('GET /openapi.json', () => {
   it('describes bills with their money as strings', async () => {
     const document = await openApiDocument();
     expect(document.components.schemas.Money).toMatchObject({
-      properties: { amount: { type: 'string' }, currency: { type: 'string', pattern: '^[A-Z]{3}$' } },
+      properties: { amount: { type: 'string' }, currency: { type: 'string', enum: CURRENCY_CODES } },
     });
     expect(Object.keys(document.components.schemas)).toEqual(expect.arrayContaining(['Bill', 'BillSummary', 'LineItem']));
   });

@@ -64,13 +64,14 @@ describe('GET /v1/rates/{base}/{quote}', () => {
     ['/v1/rates/USDX/GEL', 'base'],
     ['/v1/rates/USD/G1L', 'quote'],
     ['/v1/rates/USD/%27%3B--', 'quote'],
+    ['/v1/rates/USD/XYZ', 'quote'],
   ])('rejects the malformed currency in %s with a 400 naming %s', async (url, field) => {
     const response = await get(url);
     expect(response.statusCode).toBe(400);
     expect(response.json()).toEqual({
       code: 'invalid_argument',
-      message: `${field}: must be an ISO 4217 currency code: three uppercase letters, e.g. USD`,
-      details: [{ field, message: 'must be an ISO 4217 currency code: three uppercase letters, e.g. USD' }],
+      message: `${field}: must be an ISO 4217 currency code the platform supports (active, with a minor unit), e.g. USD`,
+      details: [{ field, message: 'must be an ISO 4217 currency code the platform supports (active, with a minor unit), e.g. USD' }],
     });
   });
 
@@ -99,10 +100,10 @@ describe('GET /v1/rates/{base}/{quote}', () => {
     expect(response.json().details).toEqual([{ field: 'at', message: expect.stringContaining('RFC 3339') }]);
   });
 
-  it('answers an unknown but well-formed currency with a 400 carrying the rates service message', async () => {
-    const response = await get('/v1/rates/USD/XYZ');
+  it('answers a supported currency the rates provider does not publish with a 400 carrying the rates service message', async () => {
+    const response = await get('/v1/rates/USD/BOV');
     expect(response.statusCode).toBe(400);
-    expect(response.json()).toEqual({ code: 'invalid_argument', message: 'unknown currency "XYZ"', details: [] });
+    expect(response.json()).toEqual({ code: 'invalid_argument', message: 'unknown currency "BOV"', details: [] });
   });
 });
 
@@ -133,15 +134,15 @@ describe('GET /v1/rates', () => {
     expect(response.json()).toMatchObject({ base: 'EUR', asOf: '1970-01-01T00:00:00.000Z', rates: { USD: '1.0858' } });
   });
 
-  it.each(['usd', 'US', 'USDX', ''])('rejects base=%s with a 400 naming base', async (base) => {
+  it.each(['usd', 'US', 'USDX', '', 'ABC'])('rejects base=%s with a 400 naming base', async (base) => {
     const response = await get(`/v1/rates?base=${base}`);
     expect(response.statusCode).toBe(400);
     expect(response.json().details).toEqual([{ field: 'base', message: expect.stringContaining('ISO 4217') }]);
   });
 
-  it('answers an unknown but well-formed base with a 400', async () => {
-    const response = await get('/v1/rates?base=ABC');
+  it('answers a supported base the rates provider does not publish with a 400', async () => {
+    const response = await get('/v1/rates?base=BOV');
     expect(response.statusCode).toBe(400);
-    expect(response.json()).toMatchObject({ code: 'invalid_argument', message: 'unknown currency "ABC"' });
+    expect(response.json()).toMatchObject({ code: 'invalid_argument', message: 'unknown currency "BOV"' });
   });
 });

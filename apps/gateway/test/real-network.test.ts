@@ -76,12 +76,12 @@ describe('rates through the real gateway and rates-service', () => {
     expect(body.rates.GEL).toBe(((await single.json()) as { rate: string }).rate);
   });
 
-  it('answers an unknown currency with 400 and the rates service message', async () => {
-    const response = await fetch(`${baseUrl}/v1/rates/USD/XYZ`);
+  it('answers a currency the rates provider does not publish with 400 and the rates service message', async () => {
+    const response = await fetch(`${baseUrl}/v1/rates/USD/BOV`);
     expect(response.status).toBe(400);
     const body = (await response.json()) as { code: string; message: string };
     expect(body.code).toBe('invalid_argument');
-    expect(body.message).toContain('XYZ');
+    expect(body.message).toContain('BOV');
   });
 
   it('carries the request id to the rates service, which logs it', async () => {

@@ -28,12 +28,12 @@ describe('the running platform', () => {
     expect(body.rates.USD).toMatch(/^\d+(\.\d+)?$/);
   });
 
-  it('rejects an unknown currency with a 400 that says which', async () => {
-    const response = await fetch(`${gateway}/v1/rates/USD/XYZ`);
+  it('rejects a currency the rates provider does not publish with a 400 that says which', async () => {
+    const response = await fetch(`${gateway}/v1/rates/USD/BOV`);
     expect(response.status).toBe(400);
     const body = await response.json() as { code: string; message: string };
     expect(body.code).toBe('invalid_argument');
-    expect(body.message).toContain('XYZ');
+    expect(body.message).toContain('BOV');
   });
 
   it('echoes the caller request id', async () => {

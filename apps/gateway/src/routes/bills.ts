@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { BillStatus } from '@billing/contracts';
 import { billJson, billPageJson, billStatusValue, lineItemPageJson, requiredBill } from '../bill-json.ts';
 import { callOptionsFor, type ServiceClients } from '../clients.ts';
-import { errorResponses } from '../errors.ts';
 import { IdempotencyHeaders, IDEMPOTENCY_HEADER } from '../idempotency/header.ts';
 import {
-  AddLineItemBody, BillKeyParams, BillPage, CreateBillBody, CustomerParams, LineItemPage, ListBillsQuery, PageQuery,
+  AddLineItemBody, BillKeyParams, BillPage, CreateBillBody, CustomerParams, ItemIdempotencyKey, LineItemPage, ListBillsQuery,
+  PageQuery,
 } from '../schemas/bill.ts';
+import { BODY_FAILURES, RETRY_AFTER, SERVICE_FAILURES, errorResponses, idempotencyFailures } from '../schemas/error-responses.ts';
 
 export interface BillsRoutesOptions {
   clients: ServiceClients;
@@ -15,14 +17,18 @@ export interface BillsRoutesOptions {
 }
 
 const BILL = { $ref: 'Bill' } as const;
-const BAD_INPUT = 'A field is malformed or not allowed; the message and details name it';
-const NO_BILL = 'The customer has no bill for that period';
+const BAD_INPUT = '`invalid_argument`: a field is malformed or not allowed; the message and details name it';
+const NO_BILL = '`not_found`: the customer has no bill for that period';
+// Bill changes go through the bill workflow, which Temporal may throttle.
+const BUSY = { 429: '`resource_exhausted`: too many concurrent changes to this bill; retry shortly' };
+// The item key inside the bill is the Idempotency-Key header, so it follows the item key rule.
+const ItemHeaders = Type.Object({ [IDEMPOTENCY_HEADER]: Type.Optional(ItemIdempotencyKey) });
 const REPLAY_NOTE =
   ' Send an `Idempotency-Key` header to make a retry safe: the same key and request replay the first response ' +
   '(header `idempotent-replayed: true`), another request with that key is a 422, and a retry while the first ' +
   'is still running is a 409 `aborted`.';
 
-/** The bill routes of product.md §7 over billing.v1.BillService. */
+/** The bill routes of the REST API over billing.v1.BillService. */
 export const billsRoutes: FastifyPluginAsyncTypebox<BillsRoutesOptions> = async (app, { clients, callTimeoutMs }) => {
   const options = (request: { id: string; signal: AbortSignal }) => callOptionsFor(request.id, callTimeoutMs, request.signal);
 
@@ -39,7 +45,16 @@ export const billsRoutes: FastifyPluginAsyncTypebox<BillsRoutesOptions> = async 
         body: CreateBillBody,
         response: {
           201: { ...BILL, description: 'The new bill, OPEN and readable at once' },
-          ...errorResponses({ 400: BAD_INPUT + '; also a period that has already ended', 409: '`already_exists`: the period has a bill' }),
+          ...errorResponses(
+            {
+              400: `${BAD_INPUT}; also a period that has already ended, or a time zone the server does not know`,
+              ...idempotencyFailures('`already_exists`: the period has a bill'),
+              ...BUSY,
+              ...BODY_FAILURES,
+              ...SERVICE_FAILURES,
+            },
+            { 409: RETRY_AFTER },
+          ),
         },
       },
     },
@@ -60,7 +75,7 @@ export const billsRoutes: FastifyPluginAsyncTypebox<BillsRoutesOptions> = async 
         tags: ['bills'],
         summary: 'A bill with all of its items',
         params: BillKeyParams,
-        response: { 200: BILL, ...errorResponses({ 400: BAD_INPUT, 404: NO_BILL }) },
+        response: { 200: BILL, ...errorResponses({ 400: BAD_INPUT, 404: NO_BILL, ...SERVICE_FAILURES }) },
       },
     },
     async (request) => {
@@ -84,11 +99,22 @@ export const billsRoutes: FastifyPluginAsyncTypebox<BillsRoutesOptions> = async 
           'without the header the gateway generates a key per request, and a retried add can then add the item twice.' +
           REPLAY_NOTE,
         params: BillKeyParams,
-        headers: IdempotencyHeaders,
+        headers: ItemHeaders,
         body: AddLineItemBody,
         response: {
           201: { ...BILL, description: 'The bill after the add; `items` is just the new item' },
-          ...errorResponses({ 400: BAD_INPUT, 404: NO_BILL, 409: '`failed_precondition`: the bill is not OPEN' }),
+          ...errorResponses(
+            {
+              400: `${BAD_INPUT}; also an amount with more decimals than its currency has, a quantity × unitPrice that ` +
+                'rounds to zero, or a currency the rates provider publishes no rate for',
+              404: NO_BILL,
+              ...idempotencyFailures('`failed_precondition`: the bill is not OPEN'),
+              ...BUSY,
+              ...BODY_FAILURES,
+              ...SERVICE_FAILURES,
+            },
+            { 409: RETRY_AFTER },
+          ),
         },
       },
     },
@@ -111,7 +137,7 @@ export const billsRoutes: FastifyPluginAsyncTypebox<BillsRoutesOptions> = async 
         summary: 'The items of a bill in the order they were added',
         params: BillKeyParams,
         querystring: PageQuery,
-        response: { 200: LineItemPage, ...errorResponses({ 400: BAD_INPUT, 404: NO_BILL }) },
+        response: { 200: LineItemPage, ...errorResponses({ 400: `${BAD_INPUT}; also a cursor this API did not issue`, 404: NO_BILL, ...SERVICE_FAILURES }) },
       },
     },
     async (request) => {
@@ -138,7 +164,17 @@ export const billsRoutes: FastifyPluginAsyncTypebox<BillsRoutesOptions> = async 
         response: {
           200: { ...BILL, description: 'The bill, CLOSED (or FAILED with its reason)' },
           202: { ...BILL, description: 'The bill, still CLOSING' },
-          ...errorResponses({ 400: BAD_INPUT, 404: NO_BILL }),
+          ...errorResponses(
+            {
+              400: BAD_INPUT,
+              404: NO_BILL,
+              ...idempotencyFailures('`failed_precondition`: the bill stopped being open while it was being closed; get it to see its state'),
+              ...BUSY,
+              ...BODY_FAILURES,
+              ...SERVICE_FAILURES,
+            },
+            { 409: RETRY_AFTER },
+          ),
         },
       },
     },
@@ -159,7 +195,10 @@ export const billsRoutes: FastifyPluginAsyncTypebox<BillsRoutesOptions> = async 
         description: '`from` and `to` are inclusive. The entries have no `items` field: get a bill or list its items for those.',
         params: CustomerParams,
         querystring: ListBillsQuery,
-        response: { 200: BillPage, ...errorResponses({ 400: BAD_INPUT }) },
+        response: {
+          200: BillPage,
+          ...errorResponses({ 400: `${BAD_INPUT}; also \`from\` after \`to\`, or a cursor this API did not issue`, ...SERVICE_FAILURES }),
+        },
       },
     },
     async (request) => {

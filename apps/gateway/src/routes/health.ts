@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
 import { health } from '@billing/contracts';
 import { callOptionsFor, type ServiceClients } from '../clients.ts';
-import { errorResponses } from '../errors.ts';
+import { errorResponses } from '../schemas/error-responses.ts';
 
 export interface HealthRoutesOptions {
   clients: ServiceClients;
@@ -14,6 +14,7 @@ export interface HealthRoutesOptions {
 }
 
 const { HealthCheckResponse_ServingStatus: ServingStatus } = health;
+const INTERNAL = '`internal`: an unexpected failure; the message is generic and the details are logged';
 
 const CheckResultSchema = Type.Union(
   [
@@ -49,7 +50,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
         operationId: 'liveness',
         tags: ['health'],
         summary: 'The gateway process is up',
-        response: { 200: Type.Object({ status: Type.Literal('ok') }), ...errorResponses() },
+        response: { 200: Type.Object({ status: Type.Literal('ok') }), ...errorResponses({ 500: INTERNAL }) },
       },
     },
     async () => ({ status: 'ok' as const }),
@@ -65,7 +66,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
         response: {
           200: { ...Readiness, description: 'Every service is SERVING' },
           503: { ...Readiness, description: 'At least one service is not SERVING; `checks` says which' },
-          ...errorResponses(),
+          ...errorResponses({ 500: INTERNAL }),
         },
       },
     },

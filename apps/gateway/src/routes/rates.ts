@@ -2,8 +2,9 @@ import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { callOptionsFor, type ServiceClients } from '../clients.ts';
-import { errorResponses, invalidArgument } from '../errors.ts';
+import { invalidArgument } from '../errors.ts';
 import { CurrencyCode } from '../schemas/currency-code.ts';
+import { SERVICE_FAILURES, errorResponses } from '../schemas/error-responses.ts';
 import { Rfc3339, Rfc3339Input, requiredTimestamp } from '../schemas/timestamp.ts';
 
 export interface RatesRoutesOptions {
@@ -36,7 +37,9 @@ const Rate = Type.Object(
   { title: 'Rate' },
 );
 
-const UNKNOWN_CURRENCY = 'a malformed currency code, a currency the rates provider does not know, or a malformed `at`';
+const UNKNOWN_CURRENCY =
+  '`invalid_argument`: a currency that is not a supported ISO 4217 code, one the rates provider publishes no rate for, ' +
+  'or an `at` that is malformed or before the provider history starts';
 
 /** `GET /v1/rates` and `GET /v1/rates/{base}/{quote}` over rates.v1.RatesService. */
 export const ratesRoutes: FastifyPluginAsyncTypebox<RatesRoutesOptions> = async (app, { clients, callTimeoutMs }) => {
@@ -48,7 +51,7 @@ export const ratesRoutes: FastifyPluginAsyncTypebox<RatesRoutesOptions> = async 
         tags: ['rates'],
         summary: 'Every rate the provider knows against one base currency',
         querystring: Type.Object({ base: Type.Optional({ ...CurrencyCode('Base currency'), default: 'USD' }) }),
-        response: { 200: RateList, ...errorResponses({ 400: UNKNOWN_CURRENCY }) },
+        response: { 200: RateList, ...errorResponses({ 400: UNKNOWN_CURRENCY, ...SERVICE_FAILURES }) },
       },
     },
     async (request) => {
@@ -72,7 +75,7 @@ export const ratesRoutes: FastifyPluginAsyncTypebox<RatesRoutesOptions> = async 
         summary: 'The rate converting one unit of base into quote, now or at a past moment',
         params: Type.Object({ base: CurrencyCode('Base currency'), quote: CurrencyCode('Quote currency') }),
         querystring: Type.Object({ at: Type.Optional(Rfc3339Input('When the rate should have been in force; default now')) }),
-        response: { 200: Rate, ...errorResponses({ 400: UNKNOWN_CURRENCY }) },
+        response: { 200: Rate, ...errorResponses({ 400: UNKNOWN_CURRENCY, ...SERVICE_FAILURES }) },
       },
     },
     async (request, reply) => {

@@ -1,14 +1,15 @@
 import { Type } from 'typebox';
+import { CURRENCY_CODES } from '@billing/money';
 
 /**
- * The shape of an ISO 4217 code. Whether the code is a currency we know is the owning
- * service's answer (an unknown one comes back as invalid_argument), not the gateway's.
+ * An ISO 4217 code the platform supports: the active codes that have a minor unit, from the
+ * money package's currency table, so the gateway refuses exactly what the services would.
  */
 export function CurrencyCode(description = 'ISO 4217 currency code') {
-  return Type.String({
-    pattern: '^[A-Z]{3}$',
-    description: `${description}: three uppercase letters`,
+  return Type.Enum([...CURRENCY_CODES], {
+    type: 'string',
+    description: `${description} (an active ISO 4217 code with a minor unit)`,
     examples: ['USD'],
-    errorMessage: 'must be an ISO 4217 currency code: three uppercase letters, e.g. USD',
+    errorMessage: 'must be an ISO 4217 currency code the platform supports (active, with a minor unit), e.g. USD',
   });
 }

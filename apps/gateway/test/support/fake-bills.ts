@@ -31,7 +31,7 @@ export function fakeBillService() {
       calls.createBill += 1;
       const key = `${request.customerId}/${request.billingPeriod}`;
       if (bills.has(key)) throw new ConnectError('a bill for this customer and period already exists', Code.AlreadyExists);
-      if (request.currency === 'XYZ') throw new ConnectError('currency: "XYZ" is not an ISO 4217 currency', Code.InvalidArgument);
+      if (request.billingPeriod === '2020-01') throw new ConnectError('billingPeriod: 2020-01 has already ended in UTC', Code.InvalidArgument);
       const [year, month] = request.billingPeriod.split('-').map((part) => Number.parseInt(part, 10)) as [number, number];
       const bill = create(BillSchema, {
         id: `bill_${nextId++}`,

@@ -1,0 +1,166 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseBillingPeriod, validateLineItem } from '@billing/bills';
+import { CURRENCY_CODES, parseMoney, parseQuantity, parseUnitPrice } from '@billing/money';
+import { buildTestGateway } from './support/in-memory-services.ts';
+
+// The OpenAPI document must say exactly what the server accepts: each documented rule is checked
+// here against the parser the services use, on values on both sides of its edges.
+
+interface Schema {
+  type?: string;
+  pattern?: string;
+  enum?: string[];
+  minLength?: number;
+  maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+  maxProperties?: number;
+  description?: string;
+  propertyNames?: { pattern: string };
+  additionalProperties?: Schema;
+  patternProperties?: Record<string, Schema>;
+  properties?: Record<string, Schema>;
+  anyOf?: Schema[];
+}
+interface Parameter { name: string; in: string; description?: string; schema: Schema }
+interface Operation {
+  operationId: string;
+  parameters?: Parameter[];
+  requestBody?: { content: Record<string, { schema: Schema }> };
+  responses: Record<string, {
+    content?: Record<string, { schema: Schema }>;
+    links?: Record<string, { operationId: string; parameters: Record<string, string> }>;
+  }>;
+}
+
+let gateway: Awaited<ReturnType<typeof buildTestGateway>>;
+let operations: Map<string, Operation & { path: string }>;
+beforeAll(async () => {
+  gateway = await buildTestGateway();
+  const document = (await gateway.app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, Operation>> };
+  operations = new Map(
+    Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.values(methods).map((operation) => [operation.operationId, { ...operation, path }] as const),
+    ),
+  );
+});
+afterAll(async () => {
+  await gateway.app.close();
+});
+
+function operation(id: string) {
+  const found = operations.get(id);
+  if (!found) throw new Error(`no operation ${id}`);
+  return found;
+}
+const parameter = (id: string, name: string) => operation(id).parameters?.find((candidate) => candidate.name === name);
+const body = (id: string) => operation(id).requestBody?.content['application/json']?.schema;
+const matches = (schema: Schema | undefined, value: string) => new RegExp(schema?.pattern ?? '(?!)').test(value);
+const accepted = (parse: () => unknown) => {
+  try {
+    parse();
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('the OpenAPI document states the constraints the server enforces', () => {
+  it('gives billing periods as months 01–12 of the years bill-service accepts', () => {
+    const schemas = [
+      parameter('getBill', 'billingPeriod')?.schema,
+      body('createBill')?.properties?.billingPeriod,
+      parameter('listBills', 'from')?.schema,
+      parameter('listBills', 'to')?.schema,
+    ];
+    const samples = ['2000-01', '2999-12', '2031-02', '1999-12', '3000-01', '2031-00', '2031-13', '2031-1', '31-02', '2031-02x', ''];
+    for (const schema of schemas) {
+      for (const period of samples) expect(matches(schema, period), period).toBe(parseBillingPeriod(period) !== undefined);
+    }
+  });
+
+  it('lists the supported ISO 4217 codes as an enum wherever a currency is taken', () => {
+    for (const schema of [
+      body('createBill')?.properties?.currency,
+      body('addLineItem')?.properties?.currency,
+      parameter('getRate', 'base')?.schema,
+      parameter('getRate', 'quote')?.schema,
+      parameter('listRates', 'base')?.schema,
+    ]) {
+      expect(schema).toMatchObject({ type: 'string', enum: [...CURRENCY_CODES] });
+    }
+    expect(CURRENCY_CODES).toContain('USD');
+    expect(CURRENCY_CODES).not.toContain('XAU');
+  });
+
+  it('gives the customer id pattern on every bill route', () => {
+    for (const id of ['createBill', 'listBills', 'getBill', 'addLineItem', 'listLineItems', 'closeBill']) {
+      expect(parameter(id, 'customerId')?.schema.pattern, id).toBe('^[A-Za-z0-9._-]{1,64}$');
+    }
+  });
+
+  it('describes amounts, quantities and unit prices as exactly the decimals the money package parses as positive', () => {
+    const item = body('addLineItem')?.properties;
+    const samples = [
+      '1', '10.50', '0.01', '0.0001', '0.00001', '0', '0.00', '-1', '-0', '01', '1.', '.5', '1e3', 'NaN', ' 1', '1,000',
+      '99999999999999', '999999999999999', '0.000001', '0.0000001', '1.0000000001', '1.00000000001', '12345678901234.5678',
+    ];
+    for (const value of samples) {
+      // The widest currency has 4 decimals (CLF); narrower ones are bill-service's to refuse.
+      expect(matches(item?.amount, value), `amount ${value}`).toBe(accepted(() => parseMoney(value, 'CLF', { positive: true })));
+      expect(matches(item?.quantity, value), `quantity ${value}`).toBe(accepted(() => parseQuantity(value, { positive: true })));
+      expect(matches(item?.unitPrice, value), `unitPrice ${value}`).toBe(accepted(() => parseUnitPrice(value, 'USD', { positive: true })));
+    }
+  });
+
+  it('describes a description as the line-item rule does: 1–500 characters, not blank, no control characters', () => {
+    const description = body('addLineItem')?.properties?.description;
+    expect(description).toMatchObject({ minLength: 1, maxLength: 500 });
+    const samples = [
+      'fee', '  padded  ', 'tab\there', 'two\nlines', 'é💶', 'x', '', ' ', '\u3000', '\ufeff', '\t\n', 'bell\u0007', 'cr\r', '\r\ncr\r\n',
+      'in\rside', '\u0007edge', 'v\u000bt', '\u00a0nbsp\u00a0', 'del\u007f',
+    ];
+    for (const text of samples) {
+      const verdict = validateLineItem({ idempotencyKey: 'k', description: text, amount: '1' }, 'USD');
+      const serverAccepts = verdict.ok || !verdict.problems.some((problem) => problem.field === 'description');
+      expect(matches(description, text) && text.length >= 1, JSON.stringify(text)).toBe(serverAccepts);
+    }
+  });
+
+  it('bounds metadata: 20 entries, keys of 1–40 safe characters, values of at most 500 characters', () => {
+    const metadata = body('addLineItem')?.properties?.metadata;
+    expect(metadata).toMatchObject({ type: 'object', maxProperties: 20, propertyNames: { pattern: '^[A-Za-z0-9_.:-]{1,40}$' } });
+    const values = Object.values(metadata?.patternProperties ?? {})[0] ?? metadata?.additionalProperties;
+    expect(values).toMatchObject({ type: 'string', maxLength: 500 });
+  });
+
+  it('gives each Idempotency-Key its rule: printable ASCII, and no spaces where it becomes the item key', () => {
+    for (const id of ['createBill', 'closeBill']) {
+      expect(parameter(id, 'idempotency-key')).toMatchObject({ in: 'header', schema: { pattern: '^[\\x20-\\x7e]{1,255}$' } });
+    }
+    expect(parameter('addLineItem', 'idempotency-key')).toMatchObject({ in: 'header', schema: { pattern: '^[\\x21-\\x7e]{1,255}$' } });
+  });
+
+  it('documents cursors as opaque and pages as 1–200 items', () => {
+    for (const id of ['listBills', 'listLineItems']) {
+      expect(parameter(id, 'cursor')?.description ?? parameter(id, 'cursor')?.schema.description, id).toMatch(/^Opaque/);
+      expect(parameter(id, 'limit')?.schema, id).toMatchObject({ type: 'integer', minimum: 1, maximum: 200 });
+      const page = operation(id).responses['200']?.content?.['application/json']?.schema;
+      expect(page?.properties?.nextCursor?.description, id).toMatch(/^Opaque/);
+    }
+  });
+});
+
+describe('OpenAPI links', () => {
+  it('lead from a created bill to its get, items, add-item and close operations', () => {
+    const links = operation('createBill').responses['201']?.links ?? {};
+    expect(Object.values(links).map((link) => link.operationId).sort()).toEqual(['addLineItem', 'closeBill', 'getBill', 'listLineItems']);
+    for (const link of Object.values(links)) {
+      expect(link.parameters).toEqual({ customerId: '$response.body#/customerId', billingPeriod: '$response.body#/billingPeriod' });
+      // Every parameter a link fills is a path parameter of the operation it leads to.
+      const target = operation(link.operationId);
+      expect(target.path.startsWith('/v1/customers/{customerId}/bills/{billingPeriod}'), target.path).toBe(true);
+      for (const name of Object.keys(link.parameters)) expect(parameter(link.operationId, name)?.in, `${link.operationId} ${name}`).toBe('path');
+    }
+  });
+});

@@ -1,0 +1,144 @@
+"""Schemathesis hooks for the contract fuzz: the rules no JSON Schema can state.
+
+The OpenAPI document carries every rule that depends on one field alone. A few rules depend on
+the time, on other fields, on stored state or on the rates provider, so a request that matches
+the schema can still rightly be refused. For a *positive* case only (one the fuzzer sends as
+valid and expects to be accepted), these hooks turn such a value into one the rule admits,
+keeping everything else the fuzzer drew. Negative cases are never touched, and each rule here
+is covered by the services' own tests.
+
+Set by the runner: CONTRACT_FUZZ_URL (the gateway), CONTRACT_FUZZ_PUBLISHED (currencies the rates
+provider publishes, comma-separated), CONTRACT_FUZZ_EXPONENTS (JSON: currency -> minor-unit digits).
+"""
+
+import datetime
+import itertools
+import json
+import os
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, getcontext
+
+import uuid
+
+import requests
+import schemathesis
+
+GATEWAY = os.environ["CONTRACT_FUZZ_URL"]
+PUBLISHED = sorted(os.environ["CONTRACT_FUZZ_PUBLISHED"].split(","))
+EXPONENTS = json.loads(os.environ["CONTRACT_FUZZ_EXPONENTS"])
+# Zones every IANA database has, some with odd offsets or DST rules.
+TIME_ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Pacific/Kiritimati", "Australia/Lord_Howe"]
+KEY_SERIAL = itertools.count(1)
+# 14 integer digits times 14 more, with up to 16 decimals: exact, as the money package computes it.
+getcontext().prec = 64
+# Keys live as long as the gateway's records do, so a second run against the same stack needs its own.
+RUN = uuid.uuid4().hex[:8]
+
+
+def pick(options, value):
+    """A stable choice among `options` for a drawn value, so a seed gives the same run."""
+    return options[sum(str(value).encode()) % len(options)]
+
+
+def is_positive(case):
+    return case.meta is not None and case.meta.generation.mode.is_positive
+
+
+def operation_id(case):
+    return case.operation.definition.raw.get("operationId")
+
+
+@schemathesis.hook
+def map_case(context, case):
+    if is_positive(case):
+        admit(case)
+    return case
+
+
+@schemathesis.hook
+def before_add_examples(context, examples):
+    # The schema's own examples are valid by definition; they skip map_case.
+    for case in examples:
+        admit(case)
+
+
+def admit(case):
+    adjust = ADJUSTMENTS.get(operation_id(case))
+    if adjust is not None:
+        adjust(case)
+    unique_idempotency_key(case)
+
+
+def unique_idempotency_key(case):
+    # A key is single-use: the same key with another request is a 422 by design, and the fuzzer
+    # reuses the values it draws. A serial suffix keeps the drawn key and makes it unique.
+    headers = case.headers or {}
+    key = headers.get("idempotency-key")
+    if isinstance(key, str):
+        suffix = f"-{RUN}-{next(KEY_SERIAL)}"
+        headers["idempotency-key"] = key[: 255 - len(suffix)] + suffix
+
+
+def open_period(case):
+    # A bill is for the current month or a later one: a period that has ended is refused.
+    body = case.body
+    if not isinstance(body, dict):
+        return
+    period = body.get("billingPeriod")
+    this_month = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m")
+    if isinstance(period, str) and period <= this_month:
+        body["billingPeriod"] = f"{int(period[:4]) + 100}{period[4:]}"
+    # Any name the runtime's time-zone database knows is accepted; the schema can only give its shape.
+    zone = body.get("timeZone")
+    if isinstance(zone, str) and zone not in TIME_ZONES:
+        body["timeZone"] = pick(TIME_ZONES, zone)
+
+
+def server_issued_cursor(case):
+    # A cursor is opaque: only a nextCursor the server issued is valid, so none is invented.
+    query = case.query or {}
+    query.pop("cursor", None)
+    # `from` must not be after `to`.
+    if isinstance(query.get("from"), str) and isinstance(query.get("to"), str) and query["from"] > query["to"]:
+        query["from"], query["to"] = query["to"], query["from"]
+
+
+def published_currencies(case):
+    # Rates exist only for the currencies the configured provider publishes.
+    for where in (case.path_parameters or {}, case.query or {}):
+        for name in ("base", "quote"):
+            if isinstance(where.get(name), str) and where[name] not in PUBLISHED:
+                where[name] = pick(PUBLISHED, where[name])
+
+
+def priced_for_the_bill(case):
+    # An item's decimals depend on its currency, a foreign item needs a published rate, and
+    # quantity x unitPrice must not round to zero: all depend on the bill, so it is read first.
+    body = case.body
+    params = case.path_parameters or {}
+    if not isinstance(body, dict):
+        return
+    answer = requests.get(f"{GATEWAY}/v1/customers/{params.get('customerId')}/bills/{params.get('billingPeriod')}", timeout=10)
+    if answer.status_code != 200:
+        return
+    bill_currency = answer.json()["currency"]
+    currency = body.get("currency", bill_currency)
+    if currency != bill_currency and (currency not in PUBLISHED or bill_currency not in PUBLISHED):
+        body["currency"] = currency = bill_currency
+    unit = Decimal(1).scaleb(-EXPONENTS[currency])
+    if isinstance(body.get("amount"), str):
+        amount = Decimal(body["amount"]).quantize(unit, rounding=ROUND_DOWN)
+        body["amount"] = format(amount, "f") if amount > 0 else "1"
+    elif isinstance(body.get("quantity"), str) and isinstance(body.get("unitPrice"), str):
+        total = (Decimal(body["quantity"]) * Decimal(body["unitPrice"])).quantize(unit, rounding=ROUND_HALF_EVEN)
+        if total <= 0:
+            body["quantity"], body["unitPrice"] = "1", "1"
+
+
+ADJUSTMENTS = {
+    "createBill": open_period,
+    "listBills": server_issued_cursor,
+    "listLineItems": server_issued_cursor,
+    "listRates": published_currencies,
+    "getRate": published_currencies,
+    "addLineItem": priced_for_the_bill,
+}
