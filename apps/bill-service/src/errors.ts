@@ -22,10 +22,10 @@ export function invalidArgument(problems: FieldProblem[]): ConnectError {
 export const WORKFLOW_FAILURE_CODES: Readonly<Record<string, Code>> = {
   [BILL_FAILURE_TYPES.invalidArgument]: Code.InvalidArgument,
   [BILL_FAILURE_TYPES.failedPrecondition]: Code.FailedPrecondition,
-  // The workflow could not store the item: nothing was written, and sending it again is safe.
-  Unavailable: Code.Unavailable,
+  // A mandate control naming a collection cycle the mandate does not have.
+  NotFound: Code.NotFound,
   // The workflow found its own records inconsistent: a bug, whose words stay in the log.
-  Internal: Code.Internal,
+  [BILL_FAILURE_TYPES.internal]: Code.Internal,
 };
 
 // gRPC status codes Temporal answers with (numbers per the gRPC spec).

@@ -11,9 +11,8 @@ export {
   totalsSearchAttributes,
 } from './search-attributes.ts';
 export { BILL_FAILURE_TYPES, isUpdateLostAtRunBoundary } from './failures.ts';
-export {
-  isValidTimeZone, parseBillingPeriod, periodBounds, periodHasEnded, startOfLocalDay,
-} from './period.ts';
+export { parseBillingPeriod, periodBounds, periodHasEnded } from './period.ts';
+export { isValidTimeZone } from '@billing/calendar';
 export type { BillingPeriod, PeriodBounds } from './period.ts';
 export {
   checkLineItemShape, DESCRIPTION_MAX_CHARS, IDEMPOTENCY_KEY_MAX_CHARS, METADATA_KEY_MAX_CHARS, METADATA_MAX_KEYS,

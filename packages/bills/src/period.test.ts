@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isValidTimeZone, parseBillingPeriod, periodBounds, periodHasEnded, startOfLocalDay } from './period.ts';
+import { isValidTimeZone } from '@billing/calendar';
+import { parseBillingPeriod, periodBounds, periodHasEnded } from './period.ts';
 
 const iso = (bounds: { start: Date; end: Date }) => [bounds.start.toISOString(), bounds.end.toISOString()];
 
@@ -36,17 +37,6 @@ describe('periodBounds', () => {
   it('rejects malformed periods and unknown zones', () => {
     expect(() => periodBounds('2026-13', 'UTC')).toThrow(RangeError);
     expect(() => periodBounds('2026-01', 'Mars/Olympus')).toThrow(RangeError);
-  });
-});
-
-describe('startOfLocalDay', () => {
-  it('is the instant of the jump when midnight does not exist (Havana springs forward at midnight)', () => {
-    expect(startOfLocalDay(2026, 3, 8, 'America/Havana').toISOString()).toBe('2026-03-08T05:00:00.000Z');
-  });
-
-  it('is the earlier midnight when midnight happens twice (Havana falls back at 01:00 to 00:00)', () => {
-    // Cuba ends daylight time on the first Sunday of November at 01:00, repeating 00:00–01:00.
-    expect(startOfLocalDay(2026, 11, 1, 'America/Havana').toISOString()).toBe('2026-11-01T04:00:00.000Z');
   });
 });
 

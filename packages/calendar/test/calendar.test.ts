@@ -61,6 +61,9 @@ describe('local times and time zones', () => {
     expect(instantAt(date('2026-11-01'), { hour: 1, minute: 30 }, 'America/New_York').toISOString()).toBe('2026-11-01T05:30:00.000Z');
     // Havana springs forward at midnight: the day starts at 01:00 local.
     const havana = startOfLocalDay(date('2026-03-08'), 'America/Havana');
+    expect(havana.toISOString()).toBe('2026-03-08T05:00:00.000Z');
     expect(wallClockAt(havana, 'America/Havana')).toMatchObject({ year: 2026, month: 3, day: 8, hour: 1, minute: 0 });
+    // Havana falls back at 01:00 to 00:00 on the first Sunday of November: the earlier midnight.
+    expect(startOfLocalDay(date('2026-11-01'), 'America/Havana').toISOString()).toBe('2026-11-01T04:00:00.000Z');
   });
 });

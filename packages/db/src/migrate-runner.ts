@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as m0001 from './migrations/0001_bills.ts';
 import * as m0002 from './migrations/0002_exchange_rates.ts';
 import * as m0003 from './migrations/0003_currency_codes_as_text.ts';
+import * as m0004 from './migrations/0004_mandates.ts';
 import { createDb } from './connection.ts';
 
 interface Migration {
@@ -15,6 +16,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['0001_bills', m0001],
   ['0002_exchange_rates', m0002],
   ['0003_currency_codes_as_text', m0003],
+  ['0004_mandates', m0004],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
