@@ -47,6 +47,9 @@ export async function buildGateway(deps: GatewayDeps) {
     requestIdHeader: false,
     genReqId: requestIdFor,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    // The gateway serves exactly the operations its OpenAPI document lists; HEAD is not one of
+    // them, so it is a 405 like any other method a path does not serve.
+    exposeHeadRoutes: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
 

@@ -19,7 +19,7 @@ function patternOf(url: string): RegExp {
 
 /**
  * A request for a path the gateway serves, with a method it does not serve there, is a 405 with
- * `Allow` listing the methods it does serve (HEAD wherever GET is: Fastify answers it), not a 404.
+ * `Allow` listing the methods it does serve, not a 404.
  * The code is `invalid_argument`: the resource exists and the client must change its request,
  * and every error code stays a Connect code name. Install before the routes: it learns them as
  * they are added.
