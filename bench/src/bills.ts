@@ -4,6 +4,7 @@
 // from source), runs bounded closed-loop loads on loopback, checks every bill to the minor unit
 // afterwards, prints a table with the goals, and stops the stack whatever happens.
 import { createWriteStream } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStack, type Stack } from '@billing/devstack';
@@ -14,7 +15,9 @@ import { describeFailures, percentile, runLoad, throughput, type LoadResult, typ
 import { billKeys, expectedBills, nextMonth, planItems, type BillKey } from './bills/plan.ts';
 import { cpuShares, sampleCpu } from './bills/process-cpu.ts';
 import { verifyBills, type Verification } from './bills/verify.ts';
-import { beginRun, saveResult, type RunContext } from './results.ts';
+import { summariseProfiles, type ProfileSummary } from './cpu-profile.ts';
+import { beginRun, saveResult } from './results.ts';
+import type { BenchOptions } from './run.ts';
 import { formatRatio, printTable } from './table.ts';
 
 const CLIENTS = 32;
@@ -56,8 +59,10 @@ async function settle(direct: DirectClient): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
-export async function runBillsBenchmark(): Promise<void> {
+export async function runBillsBenchmark(options: BenchOptions): Promise<void> {
   const runContext = beginRun();
+  // With --cpu-prof every app writes a V8 CPU profile here when it stops.
+  const profileDir = options.cpuProfile ? await mkdtemp(join(tmpdir(), 'bench-bills-cpu-')) : undefined;
   // The apps' logs (warnings and errors only, LOG_LEVEL=warn) go to a file, not the table.
   const logPath = join(tmpdir(), `bench-bills-${Date.now()}.log`);
   const log = createWriteStream(logPath);
@@ -69,7 +74,10 @@ export async function runBillsBenchmark(): Promise<void> {
   console.log(`load average before: ${loadavg().map((load) => load.toFixed(2)).join(' ')} on ${availableParallelism()} cores`);
   console.log('starting the stack (PostgreSQL, Temporal dev server, rates-service, bill-service, worker, gateway)...');
   const startedAt = performance.now();
-  const stack = await startStack({ env: { LOG_LEVEL: 'warn' }, print });
+  const stack = await startStack({
+    env: { LOG_LEVEL: 'warn', ...(profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}) },
+    print,
+  });
   console.log(`stack up in ${((performance.now() - startedAt) / 1000).toFixed(1)} s: gateway ${stack.gatewayUrl}, Temporal ${stack.temporalAddress}`);
   // Ctrl-C or a kill must not leave PostgreSQL, Temporal and the apps running.
   const stopOnSignal = (signal: NodeJS.Signals) => {
@@ -77,17 +85,30 @@ export async function runBillsBenchmark(): Promise<void> {
     void stack.stop().finally(() => process.exit(130));
   };
   process.once('SIGINT', stopOnSignal).once('SIGTERM', stopOnSignal);
+  let figures: Awaited<ReturnType<typeof measureAll>>;
   try {
-    await measureAll(stack, runContext);
+    figures = await measureAll(stack);
   } finally {
     process.off('SIGINT', stopOnSignal).off('SIGTERM', stopOnSignal);
     await stack.stop();
     log.end();
     console.log(`load average after: ${loadavg().map((load) => load.toFixed(2)).join(' ')}; ${logLines} app log lines in ${logPath}`);
   }
+  const profiles = profileDir ? await summariseProfiles(profileDir) : undefined;
+  if (profiles) printProfiles(profiles, profileDir as string);
+  await saveResult('bills', runContext, { ...figures, ...(profiles ? { cpuProfiles: profiles } : {}) });
 }
 
-async function measureAll(stack: Stack, runContext: RunContext): Promise<void> {
+function printProfiles(profiles: readonly ProfileSummary[], folder: string): void {
+  console.log(`\nCPU profiles (self time; the .cpuprofile files are in ${folder} for a flame graph in Chrome DevTools):`);
+  for (const profile of profiles) {
+    console.log(`\n${profile.app}: ${(profile.sampledMs / 1000).toFixed(1)} s of CPU sampled`);
+    printTable(['component', 'ms', '%'], profile.components.map((share) => [share.name, String(share.ms), String(share.percent)]));
+    printTable(['function', 'ms', '%'], profile.functions.slice(0, 8).map((share) => [share.name, String(share.ms), String(share.percent)]));
+  }
+}
+
+async function measureAll(stack: Stack) {
   const gateway = gatewayClient(stack.gatewayUrl);
   const direct = await directClient(stack.temporalAddress, stack.temporalNamespace);
   try {
@@ -147,11 +168,7 @@ async function measureAll(stack: Stack, runContext: RunContext): Promise<void> {
     }
     const [hotGw, hotDi, , spreadGw, spreadDi] = results as [Measured, Measured, Measured, Measured, Measured, Measured];
     const goals = report(measured, created, [hotGw, hotDi, spreadGw, spreadDi]);
-    await saveResult('bills', runContext, {
-      clients: { items: CLIENTS, creation: CREATE_CLIENTS },
-      loads: measured.map(rawFigures),
-      goals,
-    });
+    return { clients: { items: CLIENTS, creation: CREATE_CLIENTS }, loads: measured.map(rawFigures), goals };
   } finally {
     await direct.close();
   }

@@ -1,16 +1,23 @@
 // Runs benchmarks by name: `node --conditions=source src/run.ts money`, or all of them with no
-// argument. Each benchmark registers here; they are never part of `npm test`.
+// argument. Each benchmark registers here; they are never part of `npm test`. `--cpu-prof` asks a
+// benchmark that runs the apps to profile them (V8 CPU profiles) and report where their time went.
 import { runBillsBenchmark } from './bills.ts';
 import { runMoneyBenchmark } from './money.ts';
 import { runRatesBenchmark } from './rates.ts';
 
-const benchmarks: Record<string, () => Promise<void>> = {
+export interface BenchOptions {
+  cpuProfile: boolean;
+}
+
+const benchmarks: Record<string, (options: BenchOptions) => Promise<void>> = {
   money: runMoneyBenchmark,
   rates: runRatesBenchmark,
   bills: runBillsBenchmark,
 };
 
-const requested = process.argv.slice(2).filter((arg) => arg !== '--');
+const args = process.argv.slice(2).filter((arg) => arg !== '--');
+const options: BenchOptions = { cpuProfile: args.includes('--cpu-prof') };
+const requested = args.filter((arg) => !arg.startsWith('--'));
 const names = requested.length > 0 ? requested : Object.keys(benchmarks);
 const unknown = names.filter((name) => !(name in benchmarks));
 if (unknown.length > 0) {
@@ -19,5 +26,5 @@ if (unknown.length > 0) {
 }
 for (const name of names) {
   console.log(`\n== bench ${name} ==`);
-  await (benchmarks[name] as () => Promise<void>)();
+  await (benchmarks[name] as (options: BenchOptions) => Promise<void>)(options);
 }
