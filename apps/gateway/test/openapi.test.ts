@@ -111,6 +111,23 @@ describe('GET /openapi.json', () => {
     }
   });
 
+  it('documents Retry-After on every error 503 and 429 it lists (the readiness probe\'s 503 is a probe result)', async () => {
+    const document = await openApiDocument();
+    let seen = 0;
+    for (const [path, item] of Object.entries(document.paths)) {
+      if (path === '/readyz') continue;
+      for (const operation of Object.values(item ?? {})) {
+        for (const status of ['503', '429']) {
+          const response = (operation as { responses?: Record<string, { headers?: Record<string, { schema?: unknown }> }> }).responses?.[status];
+          if (response === undefined) continue;
+          seen += 1;
+          expect(response.headers?.['retry-after']?.schema, `${path} ${status}`).toMatchObject({ type: 'string', pattern: '^[0-9]+$' });
+        }
+      }
+    }
+    expect(seen).toBeGreaterThan(5);
+  });
+
   it('documents the currency parameters with their pattern and `at` as a date-time', async () => {
     const document = await openApiDocument();
     const getRate = document.paths['/v1/rates/{base}/{quote}']?.get;

@@ -7,7 +7,7 @@ import { Type } from 'typebox';
 const errorBody = Type.Ref('ErrorBody');
 
 export const RETRY_AFTER = {
-  'retry-after': Type.String({ pattern: '^[0-9]+$', description: 'Seconds to wait before retrying; sent with `aborted` only' }),
+  'retry-after': Type.String({ pattern: '^[0-9]+$', description: 'Seconds to wait before retrying; sent with 409 `aborted`, 429 and 503' }),
 };
 
 /** Statuses every route that calls a service can answer, whatever the route does. */
@@ -35,7 +35,7 @@ export function idempotencyFailures(own409?: string) {
 
 /**
  * Response schemas for a route's error statuses (status → what it means on that route), with the
- * headers some of them carry (say, `Retry-After` on a 409).
+ * headers some of them carry (say, `Retry-After` on a 409; every 503 and 429 carries it).
  */
 export function errorResponses<const S extends Record<number, string>>(
   statuses: S,
@@ -43,7 +43,8 @@ export function errorResponses<const S extends Record<number, string>>(
 ): { [K in keyof S]: typeof errorBody & { description: string } } {
   return Object.fromEntries(
     Object.entries(statuses).map(([status, description]) => {
-      const sent = headers[Number(status) as keyof S];
+      // A 503 and a 429 always say when to come back.
+      const sent = headers[Number(status) as keyof S] ?? (status === '503' || status === '429' ? RETRY_AFTER : undefined);
       return [status, sent === undefined ? { ...errorBody, description } : { ...errorBody, description, headers: sent }];
     }),
   ) as { [K in keyof S]: typeof errorBody & { description: string } };
