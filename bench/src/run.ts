@@ -1,6 +1,7 @@
 // Runs benchmarks by name: `node --conditions=source src/run.ts money`, or all of them with no
 // argument. Each benchmark registers here; they are never part of `npm test`.
 import { runBillsBenchmark } from './bills.ts';
+import { runMandatesBenchmark } from './mandates.ts';
 import { runMoneyBenchmark } from './money.ts';
 import { runRatesBenchmark } from './rates.ts';
 
@@ -8,6 +9,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   money: runMoneyBenchmark,
   rates: runRatesBenchmark,
   bills: runBillsBenchmark,
+  mandates: runMandatesBenchmark,
 };
 
 const requested = process.argv.slice(2).filter((arg) => arg !== '--');
