@@ -1,16 +1,17 @@
 #!/bin/sh
 # One-shot run by docker-compose (service temporal-setup, temporalio/admin-tools image) after the
 # Temporal server starts: waits until the server and the namespace answer, then registers the
-# search attributes BillWorkflow sets. Safe to run again: attributes already present are skipped,
+# search attributes the bill and mandate workflows set. Safe to run again: attributes already present are skipped,
 # so `docker compose up` on an existing volume succeeds too.
 set -eu
 
 ADDRESS="${TEMPORAL_ADDRESS:-temporal:7233}"
 NAMESPACE="${TEMPORAL_NAMESPACE:-default}"
 ATTEMPTS="${SETUP_ATTEMPTS:-60}"
-# name:type pairs: the ones the bill workflow sets (billSearchAttributes in packages/bills; a
-# worker test checks that this list matches them).
-ATTRIBUTES="${BILL_SEARCH_ATTRIBUTES:-BillStatus:Keyword BillCustomerId:Keyword BillPeriod:Keyword BillCurrency:Keyword BillPeriodNum:Int BillItemCount:Int BillTotalMinor:Int}"
+# name:type pairs: the ones the bill and mandate workflows set (billSearchAttributes in
+# packages/bills, mandateSearchAttributes in packages/mandates; a worker test checks that this list
+# matches them).
+ATTRIBUTES="${BILL_SEARCH_ATTRIBUTES:-BillStatus:Keyword BillCustomerId:Keyword BillPeriod:Keyword BillCurrency:Keyword BillPeriodNum:Int BillItemCount:Int BillTotalMinor:Int MandateCustomerId:Keyword MandateStatus:Keyword MandateNextCollection:Datetime}"
 
 retry() {
   what="$1"

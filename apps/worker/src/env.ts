@@ -1,5 +1,14 @@
 import { BILL_TASK_QUEUE } from '@billing/bills';
-import { databaseVariables, logLevel, readEnv, temporalVariables } from '@billing/runtime';
+import { databaseVariables, duration, logLevel, readEnv, temporalVariables, text } from '@billing/runtime';
+
+/** A comma-separated list of durations (`1d,3d,5d`), each between `min` and `max`; taken in increasing order. */
+function durations(fallback: string, min: string, max: string) {
+  const one = duration('1d', min, max);
+  return (name: string, raw: string | undefined): number[] => {
+    const value = raw === undefined || raw === '' ? fallback : raw;
+    return [...new Set(value.split(',').map((part) => one(name, part.trim())))].sort((a, b) => a - b);
+  };
+}
 
 /** Everything the worker reads from its environment, validated once at start-up. */
 export function readWorkerEnv(source: Record<string, string | undefined> = process.env) {
@@ -8,6 +17,12 @@ export function readWorkerEnv(source: Record<string, string | undefined> = proce
       ...databaseVariables(),
       ...temporalVariables(BILL_TASK_QUEUE),
       LOG_LEVEL: logLevel(),
+      /** bill-service, where successful mandate collections become line items. */
+      BILL_SERVICE_URL: text('http://127.0.0.1:50051'),
+      /** When a declined mandate charge is retried, counted from its due moment. */
+      MANDATE_DUNNING_SCHEDULE: durations('1d,3d,5d', '1m', '60d'),
+      /** How long a manual mandate's collection awaits approval after its due moment. */
+      MANDATE_APPROVAL_WINDOW: duration('3d', '1m', '60d'),
     },
     source,
   );

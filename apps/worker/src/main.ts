@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { createDb } from '@billing/db';
 import { runApp, type Logger, type RunningApp } from '@billing/runtime';
 import { NativeConnection } from '@temporalio/worker';
+import { grpcBillPosting } from './bill-posting.ts';
 import { bundleBillWorkflows } from './bundle.ts';
 import { readWorkerEnv, type WorkerEnv } from './env.ts';
 import { createBillWorker } from './worker.ts';
@@ -14,7 +15,9 @@ const prebuilt = fileURLToPath(new URL('./workflow-bundle.js', import.meta.url))
 async function start(env: WorkerEnv, logger: Logger): Promise<RunningApp> {
   const db = createDb({ url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX, applicationName: 'billing-worker' });
   let connection: NativeConnection | undefined;
+  const billPosting = grpcBillPosting(env.BILL_SERVICE_URL);
   const release = async () => {
+    billPosting.close();
     await connection?.close();
     await db.destroy();
   };
@@ -24,7 +27,8 @@ async function start(env: WorkerEnv, logger: Logger): Promise<RunningApp> {
     // In dev (run from src/) the bundle is built at start; `pnpm build` writes it to dist/ ahead of time.
     const workflowBundle = existsSync(prebuilt) ? { codePath: prebuilt } : await bundleBillWorkflows();
     worker = await createBillWorker({
-      connection, namespace: env.TEMPORAL_NAMESPACE, db, taskQueue: env.TEMPORAL_TASK_QUEUE, workflowBundle,
+      connection, namespace: env.TEMPORAL_NAMESPACE, db, taskQueue: env.TEMPORAL_TASK_QUEUE, workflowBundle, billPosting,
+      mandateSettings: { dunningRetriesMs: env.MANDATE_DUNNING_SCHEDULE, approvalWindowMs: env.MANDATE_APPROVAL_WINDOW },
     });
   } catch (error) {
     await release();

@@ -1,10 +1,21 @@
-// Builds the bill worker; main.ts owns the process around it, tests build their own.
+// Builds the worker (bill and mandate workflows on one task queue); main.ts owns the process
+// around it, tests and the benchmark build their own.
 import { BILL_TASK_QUEUE } from '@billing/bills';
 import { Worker } from '@temporalio/worker';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import type { Db } from '@billing/db';
 import { createActivities } from './activities.ts';
 import type { BillActivities } from './activities.ts';
+import type { BillPostingPort } from './bill-posting.ts';
+import { createMandateActivities, type MandateActivities } from './mandate-activities.ts';
+import { loggedNotifications } from './notifications.ts';
+import { simulatedPayments } from './payments.ts';
+import type { MandateSettings } from './workflows/mandate-plan.ts';
+
+export const DEFAULT_MANDATE_SETTINGS: MandateSettings = {
+  dunningRetriesMs: [1, 3, 5].map((days) => days * 86_400_000),
+  approvalWindowMs: 3 * 86_400_000,
+};
 
 export interface BillWorkerOptions {
   connection: NativeConnection;
@@ -16,17 +27,36 @@ export interface BillWorkerOptions {
   workflowsPath?: string;
   /** Replace single activities, e.g. to simulate a failure in a test. */
   activities?: Partial<BillActivities>;
+  /** Where successful mandate collections become bill line items (production: bill-service over gRPC). */
+  billPosting?: BillPostingPort;
+  mandateSettings?: MandateSettings;
+  /** Replace single mandate activities. */
+  mandateActivities?: Partial<MandateActivities>;
+  /** Workflows kept in the cache (the SDK's default otherwise). */
+  maxCachedWorkflows?: number;
 }
+
+/** With no bill-service configured, a successful collection's post fails and is retried until one is. */
+const NO_BILL_SERVICE: BillPostingPort = {
+  post: () => Promise.reject(new Error('no bill-service is configured for mandate collections')),
+};
 
 export async function createBillWorker(options: BillWorkerOptions): Promise<Worker> {
   const source = options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: options.workflowsPath };
+  const mandateActivities = createMandateActivities({
+    db: options.db, payments: simulatedPayments(options.db), notifications: loggedNotifications(options.db),
+    bills: options.billPosting ?? NO_BILL_SERVICE, settings: options.mandateSettings ?? DEFAULT_MANDATE_SETTINGS,
+  });
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? BILL_TASK_QUEUE,
     ...source,
-    activities: { ...createActivities({ db: options.db }), ...options.activities },
+    activities: {
+      ...createActivities({ db: options.db }), ...options.activities, ...mandateActivities, ...options.mandateActivities,
+    },
     // Many messages to one bill arrive together; let them share workflow tasks and activity slots.
     maxConcurrentActivityTaskExecutions: 100,
+    ...(options.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: options.maxCachedWorkflows }),
   });
 }

@@ -8,9 +8,12 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { addLineItemSignal, addLineItemsUpdate, addLineItemUpdate, closeBillUpdate } from '@billing/bills';
+import { addDays, formatLocalDate, localDateAt } from '@billing/calendar';
+import { mandateQuery, pauseUpdate } from '@billing/mandates';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { WorkflowHandle } from '@temporalio/client';
 import { startBill } from './support/bills.ts';
+import { recordingBillPosting, scriptOutcomes, startMandate } from './support/mandates.ts';
 import { startBillTestStack } from './support/stack.ts';
 
 const version = process.argv[2];
@@ -25,7 +28,7 @@ if (existsSync(folder) && (await readdir(folder)).some((file) => file.endsWith('
 }
 await mkdir(folder, { recursive: true });
 
-const stack = await startBillTestStack();
+const stack = await startBillTestStack({ billPosting: recordingBillPosting() });
 const item = (key: string, amount: string) => ({ idempotencyKey: key, description: `fee ${key}`, amount });
 
 async function save(name: string, handle: WorkflowHandle, runId?: string): Promise<void> {
@@ -83,6 +86,38 @@ try {
   await large.handle.executeUpdate(closeBillUpdate);
   await large.handle.result();
   await save('continued-run', large.handle);
+
+  // Mandates mid-life. They run for years, so their histories are taken while they are still running.
+  const today = localDateAt(new Date(), 'UTC');
+  const waitFor = async (what: string, check: () => Promise<boolean>) => {
+    for (let attempt = 0; !(await check()); attempt += 1) {
+      if (attempt > 100) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  // Due at 00:00 today, so already past: collected at once, then the run continues as new.
+  const collecting = await startMandate(stack.client, stack.taskQueue, { firstCollectionDate: formatLocalDate(today) });
+  await waitFor('the first collection', async () => (await collecting.handle.describe()).runId !== collecting.handle.firstExecutionRunId);
+  await save('mandate-continue-as-new', collecting.handle, collecting.handle.firstExecutionRunId);
+  await waitFor('the next run', async () => (await collecting.handle.query(mandateQuery)).collectionsCompleted === 1);
+  await save('mandate-after-continue-as-new', collecting.handle);
+
+  const paused = await startMandate(stack.client, stack.taskQueue, { firstCollectionDate: formatLocalDate(addDays(today, 1)) });
+  await paused.handle.executeUpdate(pauseUpdate, { args: [{ resumeOn: formatLocalDate(addDays(today, 40)) }] });
+  await save('mandate-paused', paused.handle);
+
+  const dunningCustomer = `cust-dunning-${Date.now()}`;
+  await scriptOutcomes(stack.db, dunningCustomer, 'DECLINE');
+  const declined = await startMandate(stack.client, stack.taskQueue, { customerId: dunningCustomer, firstCollectionDate: formatLocalDate(today) });
+  await waitFor('the decline', async () => (await declined.handle.query(mandateQuery)).lastCollection?.attempts === 1);
+  await save('mandate-in-dunning', declined.handle);
+
+  const manual = await startMandate(stack.client, stack.taskQueue, {
+    autoExecution: false, reminderDaysBefore: 0, firstCollectionDate: formatLocalDate(today),
+  });
+  await waitFor('the approval request', async () => (await manual.handle.query(mandateQuery)).lastCollection?.status === 'AWAITING_APPROVAL');
+  await save('mandate-awaiting-approval', manual.handle);
+  await Promise.all([collecting, paused, declined, manual].map(({ handle }) => handle.terminate('recorded')));
 } finally {
   await stack.stop();
 }

@@ -14,6 +14,10 @@ const KEPT = {
   v1: ['continue-as-new', 'continued-run', 'lifecycle', 'signal-item'],
   v2: ['batched-items', 'continue-as-new', 'continued-run', 'lifecycle', 'signal-item'],
   v3: ['batched-items', 'continue-as-new', 'continued-run', 'lifecycle', 'refused-item', 'signal-item'],
+  v4: [
+    'batched-items', 'continue-as-new', 'continued-run', 'lifecycle', 'refused-item', 'signal-item',
+    'mandate-after-continue-as-new', 'mandate-awaiting-approval', 'mandate-continue-as-new', 'mandate-in-dunning', 'mandate-paused',
+  ],
 };
 
 async function recordedHistories(): Promise<Array<{ workflowId: string; history: unknown }>> {
@@ -27,7 +31,7 @@ async function recordedHistories(): Promise<Array<{ workflowId: string; history:
   return histories;
 }
 
-it('replays every recorded bill history, of every version, without nondeterminism', async () => {
+it('replays every recorded bill and mandate history, of every version, without nondeterminism', async () => {
   quietTemporalRuntime();
   const histories = await recordedHistories();
   const kept = Object.entries(KEPT).flatMap(([version, names]) => names.map((name) => `${version}/${name}.json`));

@@ -5,7 +5,8 @@ import { toolPath } from './paths.ts';
 import { stopProcess } from './processes.ts';
 
 /**
- * The search attributes the workflows set (`billSearchAttributes` in @billing/bills). The dev
+ * The search attributes the workflows set (`billSearchAttributes` in @billing/bills,
+ * `mandateSearchAttributes` in @billing/mandates). The dev
  * server registers them at start; the docker-compose setup registers the same list with
  * `temporal operator search-attribute create` (infra/temporal/register-search-attributes.sh).
  */
@@ -17,6 +18,9 @@ export const SEARCH_ATTRIBUTES = {
   BillPeriodNum: 'Int',
   BillItemCount: 'Int',
   BillTotalMinor: 'Int',
+  MandateCustomerId: 'Keyword',
+  MandateStatus: 'Keyword',
+  MandateNextCollection: 'Datetime',
 } as const;
 
 export interface TemporalOptions {

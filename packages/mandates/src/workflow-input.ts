@@ -1,6 +1,7 @@
 // What a mandate workflow is started with. Only what production sends belongs here: tests reach
 // other behaviour through the worker, never through a field of this input. The state one run
 // hands the next at continue-as-new is the workflow's own (`carried`), defined beside it.
+import type { CarriedMandateState } from './carried-state.ts';
 import type { Frequency } from './schedule.ts';
 
 export interface MandateWorkflowInput {
@@ -20,5 +21,5 @@ export interface MandateWorkflowInput {
   /** RFC 3339 UTC. */
   createdAt: string;
   /** State carried across continue-as-new; absent on the first run. */
-  carried?: unknown;
+  carried?: CarriedMandateState;
 }

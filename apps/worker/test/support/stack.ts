@@ -9,6 +9,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { BillActivities } from '../../src/activities.ts';
+import type { BillPostingPort } from '../../src/bill-posting.ts';
 import { bundleBillWorkflows } from '../../src/bundle.ts';
 import { createBillWorker } from '../../src/worker.ts';
 
@@ -38,7 +39,7 @@ export function quietTemporalRuntime(): void {
   Runtime.install({ logger: new DefaultLogger('WARN') });
 }
 
-export async function startBillTestStack(options: { activities?: Partial<BillActivities> } = {}): Promise<BillTestStack> {
+export async function startBillTestStack(options: { activities?: Partial<BillActivities>; billPosting?: BillPostingPort } = {}): Promise<BillTestStack> {
   quietTemporalRuntime();
   const [postgres, temporal, code] = await Promise.all([startPostgres({ temporary: true }), startTemporal(), workflowBundle()]);
   await migrateLatest(postgres.url);
@@ -49,7 +50,7 @@ export async function startBillTestStack(options: { activities?: Partial<BillAct
   const taskQueue = `bills-${randomUUID()}`;
   const worker = await createBillWorker({
     connection: nativeConnection, namespace: temporal.namespace, db, taskQueue, workflowBundle: code,
-    activities: options.activities,
+    activities: options.activities, billPosting: options.billPosting,
   });
   const running = worker.run();
   return {

@@ -1,0 +1,59 @@
+// The mandate workflow's side effects: the read model, the payment provider, notifications and
+// the customer's bill, each through a port given to the factory, so tests and the benchmark can
+// replace one (the bill-posting port, when no bill-service runs) and keep the others real.
+import type { Db } from '@billing/db';
+import { MANDATE_FAILURE_TYPES } from '@billing/mandates';
+import { parseMoney } from '@billing/money';
+import { ApplicationFailure } from '@temporalio/common';
+import type { BillPostingPort, CollectionPosting, PostedCollection } from './bill-posting.ts';
+import { setCollectionBill, writeMandate, type MandateWrite } from './mandate-repository.ts';
+import type { MandateNotification, NotificationPort } from './notifications.ts';
+import type { ChargeRequest, ChargeResult, PaymentProvider } from './payments.ts';
+import type { MandateSettings } from './workflows/mandate-plan.ts';
+
+export interface MandateActivityDependencies {
+  db: Db;
+  payments: PaymentProvider;
+  notifications: NotificationPort;
+  bills: BillPostingPort;
+  settings: MandateSettings;
+}
+
+export function createMandateActivities({ db, payments, notifications, bills, settings }: MandateActivityDependencies) {
+  return {
+    /** The worker's dunning schedule and approval window: read by each run at its start. */
+    async mandateSettings(): Promise<MandateSettings> {
+      return settings;
+    },
+
+    /** Writes the mandate and its changed collections; an older revision never replaces a newer one. */
+    async recordMandate(write: MandateWrite): Promise<void> {
+      await writeMandate(db, write);
+    },
+
+    async sendMandateNotification(notification: MandateNotification): Promise<void> {
+      await notifications.send(notification);
+    },
+
+    /** One attempt at a cycle's charge; a decline is an answer, a transient failure is thrown and retried. */
+    async chargeCollection(request: Omit<ChargeRequest, 'amountMinor'> & { amount: string }): Promise<ChargeResult> {
+      const { amount, ...rest } = request;
+      let amountMinor: string;
+      try {
+        amountMinor = parseMoney(amount, request.currency, { positive: true }).minor.toString();
+      } catch (error) {
+        throw ApplicationFailure.create({ type: MANDATE_FAILURE_TYPES.invalidArgument, nonRetryable: true, message: String(error) });
+      }
+      return payments.charge({ ...rest, amountMinor });
+    },
+
+    /** Puts a successful collection on the customer's bill and records which bill took it. */
+    async postCollectionToBill(collection: CollectionPosting): Promise<PostedCollection> {
+      const posted = await bills.post(collection);
+      await setCollectionBill(db, collection.mandateId, collection.cycle, posted.billId);
+      return posted;
+    },
+  };
+}
+
+export type MandateActivities = ReturnType<typeof createMandateActivities>;

@@ -1,0 +1,234 @@
+// One workflow per mandate, for its whole life (years): it waits for the next due moment on one
+// updatable timer, collects, and continues as new after every cycle. Controls are Updates that
+// change the state, write it to the read model and answer with the mandate; they wake the wait
+// only so it can ask what is next, so a control never starts a collection. Every change to the
+// commands it emits ships behind a patch (docs/workflow-versioning.md, docs/mandates.md).
+import {
+  approveCollectionUpdate, cancelUpdate, changeTermsUpdate, checkTermsChange, collectionKey, MANDATE_FAILURE_TYPES,
+  mandateQuery, mandateSearchAttributePairs, pauseUpdate, resumeUpdate,
+} from '@billing/mandates';
+import type { ApproveRequest, CollectionView, MandateView, MandateWorkflowInput, PauseRequest, TermsChange } from '@billing/mandates';
+import { parseLocalDate } from '@billing/calendar';
+import {
+  allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, proxyActivities, setHandler,
+  upsertSearchAttributes, workflowInfo,
+} from '@temporalio/workflow';
+import type { MandateActivities } from '../mandate-activities.ts';
+import type { MandateSettings, MandateStep } from './mandate-plan.ts';
+import { MandateState } from './mandate-state.ts';
+
+/**
+ * Changes to the commands a mandate emits, each decided once at the start of a run (none yet:
+ * the first recorded version is the baseline). See docs/mandates.md for how one ships.
+ */
+export const MANDATE_PATCHES = {} as const;
+
+/** Well under Temporal's 2,000 Updates per run, for a mandate that gets controls and no cycles. */
+const CONTINUE_AS_NEW_AFTER_CONTROLS = 500;
+
+// The read model must take every state: writes retry until PostgreSQL takes them.
+const store = proxyActivities<MandateActivities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '30s' },
+});
+// A charge is idempotent on its key, so a transient failure is retried until the provider answers;
+// only a decline (an answer) goes to dunning.
+const payments = proxyActivities<MandateActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
+});
+// The bill line item is idempotent on the same key: retried until bill-service takes it.
+const billing = proxyActivities<MandateActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
+});
+
+function refuse(type: string, message: string, details?: unknown[]): never {
+  throw ApplicationFailure.create({ type, message, nonRetryable: true, details });
+}
+
+export async function mandateWorkflow(input: MandateWorkflowInput): Promise<MandateView> {
+  const mandate = new MandateState(input);
+  const { workflowId } = workflowInfo();
+  /** Grows with every control: the main loop's wait ends when it moves, to ask again what is next. */
+  let controls = 0;
+  let published = '';
+
+  function publishSearchAttributes(): void {
+    const next = mandate.plannedCollection();
+    const key = `${mandate.status}|${next?.toISOString() ?? ''}`;
+    if (key === published) return;
+    published = key;
+    upsertSearchAttributes(mandateSearchAttributePairs(input.customerId, mandate.status, next));
+  }
+
+  /** Writes what changed to the read model; returns the view written (the state right after the change). */
+  async function persist(): Promise<MandateView> {
+    const changes = mandate.takeChanges();
+    publishSearchAttributes();
+    await store.recordMandate({ ...changes, workflowId });
+    return changes.view;
+  }
+
+  // --- controls -------------------------------------------------------------------------------------
+
+  function refuseUnlessLive(): void {
+    if (mandate.isOver()) refuse(MANDATE_FAILURE_TYPES.failedPrecondition, `mandate ${input.mandateId} is ${mandate.status}`);
+  }
+
+  function checkedTerms(change: TermsChange): TermsChange {
+    const view = mandate.view();
+    const result = checkTermsChange(change, new Date(), view);
+    if (!result.ok) {
+      refuse(MANDATE_FAILURE_TYPES.invalidArgument, result.problems.map((p) => `${p.field}: ${p.message}`).join('; '), [result.problems]);
+    }
+    return result.value;
+  }
+
+  function checkPause(request: PauseRequest): void {
+    refuseUnlessLive();
+    if (mandate.status === 'PAUSED') refuse(MANDATE_FAILURE_TYPES.failedPrecondition, `mandate ${input.mandateId} is already paused`);
+    const resumeOn = request?.resumeOn ?? null;
+    if (resumeOn !== null && (typeof resumeOn !== 'string' || !parseLocalDate(resumeOn))) {
+      refuse(MANDATE_FAILURE_TYPES.invalidArgument, 'resumeOn: must be a YYYY-MM-DD date');
+    }
+    if (resumeOn !== null && !mandate.isAfterToday(resumeOn, new Date())) {
+      refuse(MANDATE_FAILURE_TYPES.invalidArgument, `resumeOn: must be after today in ${input.timeZone}`);
+    }
+  }
+
+  function checkApproval(request: ApproveRequest): void {
+    refuseUnlessLive();
+    const cycle = request?.cycle;
+    if (!Number.isSafeInteger(cycle) || cycle < 1) refuse(MANDATE_FAILURE_TYPES.invalidArgument, 'cycle: must be a whole number from 1');
+    const current = mandate.current;
+    if (current?.collection.cycle === cycle && current.phase === 'AWAITING_APPROVAL') return;
+    if (cycle >= mandate.view().nextCycle) refuse(MANDATE_FAILURE_TYPES.notFound, `mandate ${input.mandateId} has no collection ${cycle} yet`);
+    refuse(MANDATE_FAILURE_TYPES.failedPrecondition, `collection ${cycle} of mandate ${input.mandateId} is not awaiting approval`);
+  }
+
+  async function control(change: () => void): Promise<MandateView> {
+    change();
+    controls += 1;
+    return persist();
+  }
+
+  setHandler(mandateQuery, () => mandate.view());
+
+  setHandler(changeTermsUpdate, (change: TermsChange) => control(() => mandate.changeTerms(checkedTerms(change), new Date())), {
+    validator: (change: TermsChange) => {
+      refuseUnlessLive();
+      checkedTerms(change);
+    },
+  });
+
+  setHandler(pauseUpdate, (request: PauseRequest) => control(() => mandate.pause(request?.resumeOn ?? null, new Date())), {
+    validator: checkPause,
+  });
+
+  setHandler(resumeUpdate, () => control(() => mandate.resume(new Date())), {
+    validator: () => {
+      if (mandate.status !== 'PAUSED') refuse(MANDATE_FAILURE_TYPES.failedPrecondition, `mandate ${input.mandateId} is not paused`);
+    },
+  });
+
+  setHandler(cancelUpdate, () => control(() => mandate.cancel(new Date())), { validator: refuseUnlessLive });
+
+  // Approval answers once the charge it released has had its first answer (or the mandate moved on).
+  setHandler(approveCollectionUpdate, async ({ cycle }: ApproveRequest): Promise<CollectionView> => {
+    const approved = mandate.approve(new Date());
+    await control(() => undefined);
+    await condition(() => (mandate.collection(cycle)?.attempts ?? 1) > 0 || mandate.current?.collection.cycle !== cycle);
+    return mandate.collection(cycle) ?? approved;
+  }, { validator: checkApproval });
+
+  // --- the work -------------------------------------------------------------------------------------
+
+  async function collect(settings: MandateSettings): Promise<void> {
+    const collection = mandate.charging(new Date());
+    const key = collectionKey(input.mandateId, collection.cycle);
+    const result = await payments.chargeCollection({
+      idempotencyKey: key, customerId: input.customerId, amount: collection.amount.amount, currency: collection.amount.currency,
+    });
+    if (result.outcome === 'DECLINED') {
+      mandate.declined(result.reference, result.reason, settings, new Date());
+      await persist();
+      return;
+    }
+    const done = mandate.succeeded(result.reference, new Date());
+    await persist();
+    await billing.postCollectionToBill({
+      mandateId: input.mandateId, customerId: input.customerId, cycle: done.cycle, dueDate: done.dueDate,
+      description: mandate.view().description, amount: done.amount.amount, currency: done.amount.currency,
+      timeZone: input.timeZone, idempotencyKey: key,
+    });
+  }
+
+  async function perform(step: MandateStep, settings: MandateSettings): Promise<void> {
+    const now = new Date();
+    switch (step.kind) {
+      case 'resume':
+        mandate.resume(now);
+        return void (await persist());
+      case 'remind': {
+        const view = mandate.view();
+        const due = mandate.dueDateOf(step.cycle);
+        await store.sendMandateNotification({
+          mandateId: input.mandateId, customerId: input.customerId, cycle: step.cycle, kind: 'COLLECTION_REMINDER',
+          dueDate: due, amount: view.amount, sentAt: now.toISOString(),
+        });
+        mandate.reminded(step.cycle, now);
+        return void (await persist());
+      }
+      case 'start':
+        mandate.startCycle(now);
+        await persist();
+        if (input.autoExecution) await collect(settings);
+        return;
+      case 'collectApproved':
+      case 'retry':
+        return collect(settings);
+      case 'deadline':
+        mandate.missed(now);
+        return void (await persist());
+      case 'complete':
+        mandate.complete(now);
+        return void (await persist());
+      case 'finished':
+      case 'idle':
+        return;
+    }
+  }
+
+  // --- the mandate's life -----------------------------------------------------------------------------
+
+  // Handlers are registered before the first await, so controls that arrive with the start are taken.
+  if (input.carried) publishSearchAttributes();
+  else await persist();
+  const settings = await store.mandateSettings();
+
+  const continueAsNewIsDue = () => mandate.cyclesEndedThisRun > 0 || controls >= CONTINUE_AS_NEW_AFTER_CONTROLS
+    || workflowInfo().continueAsNewSuggested;
+
+  // One wait (until the next step's moment, or until a control changes the state), then the work.
+  for (;;) {
+    if (!mandate.isOver() && continueAsNewIsDue()) {
+      // Every control accepted so far has answered (and written) before this run ends.
+      await condition(allHandlersFinished);
+      if (!mandate.isOver()) return continueAsNew<typeof mandateWorkflow>({ ...input, carried: mandate.carry() });
+    }
+    const step = mandate.nextStep(settings, Date.now());
+    if (step.kind === 'finished') break;
+    const seen = controls;
+    if (step.kind === 'idle') {
+      await condition(() => controls !== seen);
+      continue;
+    }
+    const wait = step.at - Date.now();
+    if (wait > 0 && await condition(() => controls !== seen, wait)) continue;
+    await perform(step, settings);
+  }
+  await condition(allHandlersFinished);
+  log.info('mandate ended', { mandateId: input.mandateId, status: mandate.status });
+  return mandate.view();
+}

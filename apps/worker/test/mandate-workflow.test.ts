@@ -1,0 +1,183 @@
+// Mandates over months and years in seconds, on Temporal's Java time-skipping test server, with a
+// real PostgreSQL and the real payment simulator; only the bill-posting port is a recorder (no
+// bill-service runs here: tests/system covers that path).
+import { addDays, addMonthsClamped, formatLocalDate, localDateAt } from '@billing/calendar';
+import { createDb, migrateLatest, type Db } from '@billing/db';
+import { startPostgres, type PostgresHandle } from '@billing/devstack';
+import {
+  approveCollectionUpdate, changeTermsUpdate, collectionKey, mandateQuery, mandateSearchAttributes,
+  pauseUpdate, resumeUpdate, type TermsChange,
+} from '@billing/mandates';
+import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { createBillWorker } from '../src/worker.ts';
+import { installTestServer } from '../test-server/install.ts';
+import { chargedByKey, momentOf, recordingBillPosting, scriptOutcomes, startMandate } from './support/mandates.ts';
+import { quietTemporalRuntime, workflowBundle } from './support/stack.ts';
+
+let env: TestWorkflowEnvironment;
+let postgres: PostgresHandle;
+let db: Db;
+let worker: Worker;
+let running: Promise<void>;
+const bills = recordingBillPosting();
+const taskQueue = 'mandates-time-skipping';
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+beforeAll(async () => {
+  quietTemporalRuntime();
+  const launcher = await installTestServer();
+  [env, postgres] = await Promise.all([
+    TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: launcher } } }),
+    startPostgres({ temporary: true }),
+  ]);
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(Object.values(mandateSearchAttributes)
+      .map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type) as number])),
+  });
+  await migrateLatest(postgres.url);
+  db = createDb({ url: postgres.url });
+  worker = await createBillWorker({
+    connection: env.nativeConnection, namespace: env.namespace ?? 'default', db, taskQueue, workflowBundle: await workflowBundle(),
+    billPosting: bills,
+  });
+  running = worker.run();
+}, 120_000);
+
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await db?.destroy();
+  await Promise.all([env?.teardown(), postgres?.stop()]);
+});
+
+async function sleepUntil(moment: number): Promise<void> {
+  const now = await env.currentTimeMs();
+  if (moment > now) await env.sleep(moment - now);
+}
+
+async function collections(mandateId: string) {
+  return await db('mandate_collections').where({ mandate_id: mandateId }).orderBy('cycle') as Array<Record<string, unknown>>;
+}
+
+it('runs 24 monthly cycles with a decline and dunning recovery, an amount change, a pause and a resume, to its end date', async () => {
+  const started = Date.now();
+  const now = new Date(await env.currentTimeMs());
+  const first = addDays(localDateAt(now, 'UTC'), 1);
+  const { input, handle } = await startMandate(env.client, taskQueue, {
+    firstCollectionDate: formatLocalDate(first), endDate: formatLocalDate(addMonthsClamped(first, 23)),
+    collectionTime: '12:00', createdAt: now.toISOString(),
+  });
+
+  await sleepUntil(momentOf(input, 2) + HOUR);
+  expect((await handle.query(mandateQuery)).collectionsCompleted).toBe(2);
+
+  // Cycle 3 is declined once, then the first dunning retry (a day later) succeeds.
+  await scriptOutcomes(db, input.customerId, 'DECLINE');
+  await sleepUntil(momentOf(input, 3) + HOUR);
+  const declined = await handle.query(mandateQuery);
+  expect(declined.lastCollection).toMatchObject({ cycle: 3, status: 'SCHEDULED', attempts: 1, failureReason: 'insufficient funds' });
+  await sleepUntil(momentOf(input, 3) + DAY + HOUR);
+  expect((await handle.query(mandateQuery)).lastCollection).toMatchObject({ cycle: 3, status: 'SUCCEEDED', attempts: 2 });
+
+  // A control changes the amount from the next cycle on and collects nothing itself.
+  const changed = await handle.executeUpdate(changeTermsUpdate, { args: [{ amount: '12.5' }] });
+  expect(changed).toMatchObject({ amount: { amount: '12.50', currency: 'USD' }, collectionsCompleted: 3 });
+  expect((await chargedByKey(db, `mandate:${input.mandateId}:`)).size).toBe(3);
+  await sleepUntil(momentOf(input, 4) + HOUR);
+  expect((await handle.query(mandateQuery)).lastCollection).toMatchObject({ cycle: 4, status: 'SUCCEEDED', amount: { amount: '12.50' } });
+
+  // Paused over cycles 5 to 7: they are SKIPPED at the resume, and nothing is collected for them.
+  expect((await handle.executeUpdate(pauseUpdate, { args: [{ resumeOn: null }] })).status).toBe('PAUSED');
+  await sleepUntil(momentOf(input, 7) + DAY);
+  const resumed = await handle.executeUpdate(resumeUpdate);
+  expect(resumed).toMatchObject({ status: 'ACTIVE', nextCycle: 8, collectionsCompleted: 4 });
+
+  const final = await handle.result();
+  expect(final).toMatchObject({ status: 'COMPLETED', collectionsCompleted: 21, nextCycle: 25 });
+  const rows = await collections(input.mandateId);
+  expect(rows.map((row) => row.cycle)).toEqual(Array.from({ length: 24 }, (_, index) => index + 1));
+  expect(rows.filter((row) => row.status === 'SKIPPED').map((row) => row.cycle)).toEqual([5, 6, 7]);
+  expect(rows.filter((row) => row.status === 'SUCCEEDED')).toHaveLength(21);
+  expect(rows.every((row) => row.status !== 'SUCCEEDED' || row.bill_id !== null)).toBe(true);
+  const charged = await chargedByKey(db, `mandate:${input.mandateId}:`);
+  expect([...charged.values()].every((count) => count === 1)).toBe(true);
+  expect([...charged.keys()].sort()).toEqual(rows.filter((row) => row.status === 'SUCCEEDED')
+    .map((row) => collectionKey(input.mandateId, Number(row.cycle))).sort());
+  expect([...bills.items.keys()].filter((key) => key.startsWith(`mandate:${input.mandateId}:`))).toHaveLength(21);
+  const stored = await db('mandates').where({ id: input.mandateId }).first() as Record<string, unknown>;
+  expect(stored).toMatchObject({ status: 'COMPLETED', collections_completed: 21, revision: String(final.revision) });
+
+  // Each run is one cycle: history stays a few dozen events, far from any size warning.
+  const history = await env.client.workflow.getHandle(handle.workflowId).fetchHistory();
+  expect(history.events?.length ?? 0).toBeLessThan(60);
+  expect(Date.now() - started).toBeLessThan(30_000);
+}, 60_000);
+
+it('applies every control sent right at a continue-as-new boundary', async () => {
+  const now = new Date(await env.currentTimeMs());
+  // Due at 00:00 today, already past: cycle 1 is collected at once and the run continues as new.
+  const { input, handle } = await startMandate(env.client, taskQueue, {
+    frequency: 'DAILY', firstCollectionDate: formatLocalDate(localDateAt(now, 'UTC')), createdAt: now.toISOString(),
+  });
+  const endDate = formatLocalDate(addDays(localDateAt(now, 'UTC'), 30));
+  const send = async (change: TermsChange) => {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await handle.executeUpdate(changeTermsUpdate, { args: [change] });
+      } catch (error) {
+        // The run the Update went to continued as new before its outcome was read: send again.
+        if (!(error instanceof Error && /not found/i.test(error.message)) || attempt >= 5) throw error;
+      }
+    }
+  };
+  // Batches of controls keep arriving while cycle 1 is collected and the run continues as new.
+  let batch = 0;
+  let boundaryCrossedAt = -1;
+  while (boundaryCrossedAt < 0 || batch < boundaryCrossedAt + 2) {
+    batch += 1;
+    await Promise.all([send({ description: `Batch ${batch}` }), send({ amount: `${batch}.25` }),
+      ...(batch === 2 ? [send({ endDate }), send({ currency: 'EUR', amount: `${batch}.25` })] : [])]);
+    if (boundaryCrossedAt < 0 && (await handle.describe()).runId !== handle.firstExecutionRunId) boundaryCrossedAt = batch;
+    expect(batch).toBeLessThan(200);
+  }
+  const view = await handle.query(mandateQuery);
+  expect(view).toMatchObject({ description: `Batch ${batch}`, amount: { amount: `${batch}.25`, currency: 'EUR' }, endDate });
+  expect(view.collectionsCompleted).toBe(1);
+  const stored = await db('mandates').where({ id: input.mandateId }).first() as Record<string, unknown>;
+  expect(stored).toMatchObject({ description: `Batch ${batch}`, currency: 'EUR', amount_minor: `${batch}25`, revision: String(view.revision) });
+  await handle.terminate('test over');
+}, 30_000);
+
+it('reminds a manual mandate, collects it when approved, and misses another that nobody approves', async () => {
+  const now = new Date(await env.currentTimeMs());
+  const due = formatLocalDate(addDays(localDateAt(now, 'UTC'), 5));
+  const manual = { autoExecution: false, reminderDaysBefore: 2, firstCollectionDate: due, collectionTime: '09:00', createdAt: now.toISOString() };
+  const approved = await startMandate(env.client, taskQueue, manual);
+  const missed = await startMandate(env.client, taskQueue, manual);
+
+  await sleepUntil(momentOf(approved.input, 1) - 2 * DAY + HOUR);
+  const reminders = await db('mandate_notifications').whereIn('mandate_id', [approved.input.mandateId, missed.input.mandateId]);
+  expect(reminders.map((row: Record<string, unknown>) => [row.cycle, row.kind])).toEqual([[1, 'COLLECTION_REMINDER'], [1, 'COLLECTION_REMINDER']]);
+  await expect(approved.handle.executeUpdate(approveCollectionUpdate, { args: [{ cycle: 1 }] }))
+    .rejects.toMatchObject({ cause: { type: 'NotFound', message: expect.stringMatching(/no collection 1 yet/) } });
+  await expect(approved.handle.executeUpdate(changeTermsUpdate, { args: [{ amount: '-1' }] }))
+    .rejects.toMatchObject({ cause: { type: 'InvalidArgument', message: expect.stringMatching(/^amount: /) } });
+
+  await sleepUntil(momentOf(approved.input, 1) + HOUR);
+  expect((await approved.handle.query(mandateQuery)).lastCollection).toMatchObject({ cycle: 1, status: 'AWAITING_APPROVAL' });
+  const collection = await approved.handle.executeUpdate(approveCollectionUpdate, { args: [{ cycle: 1 }] });
+  expect(collection).toMatchObject({ cycle: 1, status: 'SUCCEEDED', attempts: 1 });
+  // The item goes to the bill right after the charge the approval answered with.
+  await vi.waitFor(() => expect(bills.items.has(collectionKey(approved.input.mandateId, 1))).toBe(true), { timeout: 5_000 });
+
+  await sleepUntil(momentOf(missed.input, 1) + 3 * DAY + HOUR);
+  expect((await missed.handle.query(mandateQuery)).lastCollection).toMatchObject({ cycle: 1, status: 'MISSED', attempts: 0 });
+  expect((await collections(missed.input.mandateId))[0]).toMatchObject({ cycle: 1, status: 'MISSED' });
+  expect((await chargedByKey(db, `mandate:${missed.input.mandateId}:`)).size).toBe(0);
+  await Promise.all([approved.handle.terminate('test over'), missed.handle.terminate('test over')]);
+}, 60_000);

@@ -1,0 +1,88 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BILL_TASK_QUEUE } from '@billing/bills';
+import { startStack, type Stack } from '@billing/devstack';
+import { mandateWorkflowId, type MandateWorkflowInput } from '@billing/mandates';
+import { Client, Connection } from '@temporalio/client';
+import pg from 'pg';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+
+// 100 mandates whose first collection is due now, while the worker is killed with SIGKILL and
+// restarted twice. Money must be taken exactly once per cycle (the simulator's CHARGED attempts,
+// counted by idempotency key) and each collection must be on its customer's bill exactly once.
+//
+// The mandates are started here with the Temporal client and the same input bill-service's
+// MandateService sends (the workflow writes the read-model row itself), so this suite needs no
+// gateway. It runs its own stack, so killing the worker cannot disturb other suites.
+
+const MANDATES = 100;
+const CUSTOMERS = 10;
+const START_SPREAD_MS = 4_000;
+const WORKER_KILLS_AT_MS = [1_000, 3_500];
+const SETTLE_WITHIN_MS = 60_000;
+
+let stack: Stack;
+let db: pg.Pool;
+let connection: Connection;
+const output: string[] = [];
+
+beforeAll(async () => {
+  stack = await startStack({ apps: ['rates-service', 'bill-service', 'worker'], env: { LOG_LEVEL: 'warn' }, print: (line) => output.push(line) });
+  db = new pg.Pool({ connectionString: stack.databaseUrl, max: 4 });
+  connection = await Connection.connect({ address: stack.temporalAddress });
+}, 180_000);
+
+afterAll(async () => {
+  await connection?.close();
+  await db?.end();
+  await stack?.stop();
+});
+
+it('charges every cycle exactly once and bills it once while the worker is killed and restarted', async () => {
+  const client = new Client({ connection, namespace: stack.temporalNamespace });
+  const run = Date.now().toString(36);
+  const now = new Date();
+  const today = now.toISOString().slice(0, 10);
+  const inputs: MandateWorkflowInput[] = Array.from({ length: MANDATES }, (_, index) => ({
+    mandateId: `mnd_chaos_${run}_${index}`, customerId: `chaos-${run}-${index % CUSTOMERS}`, description: `Plan ${index}`,
+    amount: `${index + 1}.00`, currency: 'USD', frequency: 'MONTHLY', firstCollectionDate: today, endDate: null,
+    timeZone: 'UTC', collectionTime: '00:00', autoExecution: true, reminderDaysBefore: 0, createdAt: now.toISOString(),
+  }));
+
+  const started = Date.now();
+  const starts = inputs.map(async (input, index) => {
+    await sleep((START_SPREAD_MS * index) / MANDATES);
+    await client.workflow.start('mandateWorkflow', { workflowId: mandateWorkflowId(input.mandateId), taskQueue: BILL_TASK_QUEUE, args: [input] });
+  });
+  const chaos = (async () => {
+    for (const at of WORKER_KILLS_AT_MS) {
+      await sleep(Math.max(0, started + at - Date.now()));
+      await stack.killApp('worker');
+      await stack.startApp('worker');
+    }
+  })();
+  await Promise.all([...starts, chaos]);
+
+  // Every cycle 1 succeeds and records the bill its item went on.
+  const ids = inputs.map((input) => input.mandateId);
+  const settled = async () => Number((await db.query(
+    `SELECT count(*) AS n FROM mandate_collections WHERE mandate_id = ANY($1) AND status = 'SUCCEEDED' AND bill_id IS NOT NULL`, [ids],
+  )).rows[0].n);
+  const deadline = Date.now() + SETTLE_WITHIN_MS;
+  while (await settled() < MANDATES && Date.now() < deadline) await sleep(500);
+  expect(await settled(), output.slice(-20).join('\n')).toBe(MANDATES);
+
+  const keys = ids.map((id) => `mandate:${id}:1`);
+  const charged = await db.query(
+    `SELECT idempotency_key, count(*) AS n FROM simulated_charge_attempts WHERE idempotency_key = ANY($1) AND outcome = 'CHARGED'
+     GROUP BY idempotency_key`, [keys]);
+  expect(charged.rows.filter((row: { n: string }) => row.n !== '1')).toEqual([]);
+  expect(charged.rows.map((row: { idempotency_key: string }) => row.idempotency_key).sort()).toEqual([...keys].sort());
+
+  const items = await db.query(
+    `SELECT li.idempotency_key, b.customer_id, count(*) AS n FROM line_items li JOIN bills b ON b.id = li.bill_id
+     WHERE li.idempotency_key = ANY($1) GROUP BY li.idempotency_key, b.customer_id`, [keys]);
+  expect(items.rows.filter((row: { n: string }) => row.n !== '1')).toEqual([]);
+  expect(items.rowCount).toBe(MANDATES);
+  const byKey = new Map(items.rows.map((row: { idempotency_key: string; customer_id: string }) => [row.idempotency_key, row.customer_id]));
+  for (const input of inputs) expect(byKey.get(`mandate:${input.mandateId}:1`)).toBe(input.customerId);
+}, 150_000);
