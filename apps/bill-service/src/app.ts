@@ -3,7 +3,7 @@ import { createGrpcClient, createGrpcServer, serve, type GrpcServer } from '@bil
 import type { Logger } from '@billing/runtime';
 import type { BillServiceEnv } from './env.ts';
 import { dependencyChecks, openDependencies } from './dependencies.ts';
-import { createBillService } from './connect.ts';
+import { createBillService } from './bills/connect.ts';
 import { billErrors } from './errors.ts';
 
 /** Builds and starts the gRPC server; the caller owns the process (see server.ts). */

@@ -5,7 +5,7 @@ import {
 } from '@billing/bills';
 import { isCurrency } from '@billing/money';
 import type { AddLineItemRequest, CreateBillRequest, ListBillsRequest } from '@billing/contracts';
-import { invalidArgument, type FieldProblem } from './errors.ts';
+import { invalidArgument, type FieldProblem } from '../errors.ts';
 
 const CUSTOMER_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
