@@ -165,8 +165,12 @@ export const mandatesRoutes: FastifyPluginAsyncTypebox<MandatesRoutesOptions> = 
           '`failed_precondition`: the mandate is already paused, CANCELLED or COMPLETED'),
       },
     },
+    // No body at all means {}: pausing until resumed needs nothing said.
+    preValidation: async (request) => {
+      request.body ??= {};
+    },
   }, async (request) => {
-    const response = await mandates.pauseMandate({ ...request.params, resumeOn: request.body?.resumeOn }, options(request));
+    const response = await mandates.pauseMandate({ ...request.params, resumeOn: request.body.resumeOn }, options(request));
     return mandateJson(required(response.mandate, 'mandate'));
   });
 
