@@ -134,7 +134,74 @@ def priced_for_the_bill(case):
             body["quantity"], body["unitPrice"] = "1", "1"
 
 
+def local_date(text):
+    try:
+        return datetime.date.fromisoformat(text) if isinstance(text, str) and len(text) == 10 else None
+    except ValueError:
+        return None
+
+
+def upcoming_date(text, earliest):
+    """A real date on or after `earliest` (two days ahead of UTC today is today or later in every zone)."""
+    parsed = local_date(text)
+    if parsed is None or parsed < earliest:
+        return earliest + datetime.timedelta(days=sum(str(text).encode()) % 400)
+    return parsed
+
+
+def mandate_terms(case):
+    # A first collection must be a real day, today or later in the mandate's time zone; an end date
+    # must not come before it; an amount's decimals depend on its currency; the time zone must be in
+    # the runtime's database.
+    body = case.body
+    if not isinstance(body, dict):
+        return
+    earliest = datetime.datetime.now(datetime.timezone.utc).date() + datetime.timedelta(days=2)
+    first = upcoming_date(body.get("firstCollectionDate"), earliest)
+    body["firstCollectionDate"] = first.isoformat()
+    if "endDate" in body:
+        body["endDate"] = max(upcoming_date(body["endDate"], earliest), first).isoformat()
+    zone = body.get("timeZone")
+    if isinstance(zone, str) and zone not in TIME_ZONES:
+        body["timeZone"] = pick(TIME_ZONES, zone)
+    currency = body.get("currency")
+    if isinstance(body.get("amount"), str) and isinstance(currency, str) and currency in EXPONENTS:
+        unit = Decimal(1).scaleb(-EXPONENTS[currency])
+        amount = Decimal(body["amount"]).quantize(unit, rounding=ROUND_DOWN)
+        body["amount"] = format(amount, "f") if amount > 0 else "1"
+
+
+def mandate_change(case):
+    # A changed amount must fit the currency (the new one, or the mandate's); an end date must be
+    # today or later and not before the first collection, which the fuzzer cannot know: so the
+    # change is taken against a mandate it has just created, whose first collection is known.
+    body = case.body
+    if not isinstance(body, dict):
+        return
+    earliest = datetime.datetime.now(datetime.timezone.utc).date() + datetime.timedelta(days=2)
+    if isinstance(body.get("endDate"), str):
+        body["endDate"] = (upcoming_date(body["endDate"], earliest) + datetime.timedelta(days=800)).isoformat()
+    if isinstance(body.get("amount"), str):
+        body["amount"] = "1"
+    elif "currency" in body:
+        body.pop("currency")
+        body.setdefault("description", "changed")
+
+
+def future_resume(case):
+    # A pause's resumeOn must be after today in the mandate's time zone.
+    body = case.body
+    if isinstance(body, dict) and "resumeOn" in body:
+        earliest = datetime.datetime.now(datetime.timezone.utc).date() + datetime.timedelta(days=2)
+        body["resumeOn"] = upcoming_date(body["resumeOn"], earliest).isoformat()
+
+
 ADJUSTMENTS = {
+    "createMandate": mandate_terms,
+    "updateMandate": mandate_change,
+    "pauseMandate": future_resume,
+    "listMandates": server_issued_cursor,
+    "listCollections": server_issued_cursor,
     "createBill": open_period,
     "listBills": server_issued_cursor,
     "listLineItems": server_issued_cursor,

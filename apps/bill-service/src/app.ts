@@ -1,10 +1,12 @@
-import { BillService, RatesService } from '@billing/contracts';
+import { BillService, MandateService, PaymentSimulatorService, RatesService } from '@billing/contracts';
 import { createGrpcClient, createGrpcServer, serve, type GrpcServer } from '@billing/grpc-kit';
 import type { Logger } from '@billing/runtime';
 import type { BillServiceEnv } from './env.ts';
 import { dependencyChecks, openDependencies } from './dependencies.ts';
-import { createBillService } from './connect.ts';
+import { createBillService } from './bills/connect.ts';
 import { billErrors } from './errors.ts';
+import { createMandateService } from './mandates/connect.ts';
+import { createPaymentSimulatorService } from './mandates/payment-simulator.ts';
 
 /** Builds and starts the gRPC server; the caller owns the process (see server.ts). */
 export async function startBillService(env: BillServiceEnv, logger: Logger): Promise<GrpcServer> {
@@ -13,7 +15,11 @@ export async function startBillService(env: BillServiceEnv, logger: Logger): Pro
   let server: GrpcServer;
   try {
     server = await createGrpcServer({
-      services: [serve(BillService, createBillService({ db: deps.db, temporal: deps.temporal, env, logger, ratesClient }))],
+      services: [
+        serve(BillService, createBillService({ db: deps.db, temporal: deps.temporal, env, logger, ratesClient })),
+        serve(MandateService, createMandateService({ db: deps.db, temporal: deps.temporal, taskQueue: env.TEMPORAL_TASK_QUEUE })),
+        serve(PaymentSimulatorService, createPaymentSimulatorService(deps.db)),
+      ],
       errorMappers: [billErrors],
       healthChecks: dependencyChecks(deps, env.TEMPORAL_NAMESPACE),
       logger,

@@ -12,8 +12,12 @@ import { installIdempotency } from './idempotency/plugin.ts';
 import { idempotencyStore } from './idempotency/store.ts';
 import { billsRoutes } from './routes/bills.ts';
 import { healthRoutes } from './routes/health.ts';
+import { mandatesRoutes } from './routes/mandates.ts';
+import { paymentSimulatorRoutes } from './routes/payment-simulator.ts';
 import { ratesRoutes } from './routes/rates.ts';
-import { Bill, BillSummary, LineItem, Money } from './schemas/bill.ts';
+import { Bill, BillSummary, LineItem } from './schemas/bill.ts';
+import { Money } from './schemas/common.ts';
+import { Collection, Mandate } from './schemas/mandate.ts';
 
 export interface GatewayDeps {
   /** How to reach each service: gRPC over HTTP/2 in production, in-memory routers in tests. */
@@ -58,7 +62,7 @@ export async function buildGateway(deps: GatewayDeps) {
   });
   installErrorHandling(app);
   installMethodNotAllowed(app);
-  for (const schema of [Money, LineItem, Bill, BillSummary]) app.addSchema(schema);
+  for (const schema of [Money, LineItem, Bill, BillSummary, Collection, Mandate]) app.addSchema(schema);
   await registerOpenApi(app);
 
   const callTimeoutMs = deps.callTimeoutMs ?? 10_000;
@@ -73,6 +77,8 @@ export async function buildGateway(deps: GatewayDeps) {
   await app.register(healthRoutes, { clients, checkTimeoutMs: deps.readinessTimeoutMs ?? 2_000, pingDatabase: store?.ping });
   await app.register(ratesRoutes, { clients, callTimeoutMs });
   await app.register(billsRoutes, { clients, callTimeoutMs });
+  await app.register(mandatesRoutes, { clients, callTimeoutMs });
+  await app.register(paymentSimulatorRoutes, { clients, callTimeoutMs });
   return app;
 }
 

@@ -1,6 +1,5 @@
-import { Code, ConnectError } from '@connectrpc/connect';
-import { timestampDate, type Timestamp } from '@bufbuild/protobuf/wkt';
-import { BillStatus, type Bill, type LineItem, type Money } from '@billing/contracts';
+import { BillStatus, type Bill, type LineItem } from '@billing/contracts';
+import { enumName, enumValue, moneyJson as money, optionalTimeJson as optionalTime, serviceBug } from './proto-json.ts';
 import { requiredTimestamp } from './schemas/timestamp.ts';
 
 // billing.v1 messages → the JSON of the public REST contract (served as /openapi.json), in this
@@ -11,26 +10,11 @@ export type BillStatusName = Exclude<keyof typeof BillStatus, 'UNSPECIFIED'>;
 
 /** The status a client names in a list filter, as billing.v1 spells it; none means any. */
 export function billStatusValue(name: BillStatusName | undefined): BillStatus {
-  return name === undefined ? BillStatus.UNSPECIFIED : BillStatus[name];
+  return enumValue(BillStatus, name);
 }
 
 function statusName(status: BillStatus): BillStatusName {
-  const name = BillStatus[status] as keyof typeof BillStatus | undefined;
-  if (name === undefined || name === 'UNSPECIFIED') throw serviceBug('a known status');
-  return name;
-}
-
-function serviceBug(what: string): ConnectError {
-  return new ConnectError(`bill-service response lacks ${what}`, Code.Internal);
-}
-
-function money(value: Money | undefined, what: string) {
-  if (value === undefined) throw serviceBug(what);
-  return { amount: value.amount, currency: value.currency };
-}
-
-function optionalTime(timestamp: Timestamp | undefined): string | null {
-  return timestamp === undefined ? null : timestampDate(timestamp).toISOString();
+  return enumName(BillStatus, status, 'status');
 }
 
 export function lineItemJson(item: LineItem) {

@@ -1,5 +1,5 @@
 import { createClient, type CallOptions, type Client, type Transport } from '@connectrpc/connect';
-import { BillService, RatesService, health } from '@billing/contracts';
+import { BillService, MandateService, PaymentSimulatorService, RatesService, health } from '@billing/contracts';
 import { connectToService } from '@billing/grpc-kit';
 import { REQUEST_ID_HEADER } from '@billing/runtime';
 
@@ -12,6 +12,9 @@ export interface ServiceTransports {
 export interface ServiceClients {
   rates: Client<typeof RatesService>;
   bills: Client<typeof BillService>;
+  /** Served by bill-service, over its transport. */
+  mandates: Client<typeof MandateService>;
+  paymentSimulator: Client<typeof PaymentSimulatorService>;
   ratesHealth: Client<typeof health.Health>;
   billsHealth: Client<typeof health.Health>;
 }
@@ -43,6 +46,8 @@ export function createServiceClients(transports: ServiceTransports): ServiceClie
   return {
     rates: createClient(RatesService, transports.rates),
     bills: createClient(BillService, transports.bills),
+    mandates: createClient(MandateService, transports.bills),
+    paymentSimulator: createClient(PaymentSimulatorService, transports.bills),
     ratesHealth: createClient(health.Health, transports.rates),
     billsHealth: createClient(health.Health, transports.bills),
   };

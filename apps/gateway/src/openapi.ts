@@ -5,6 +5,8 @@ import type { FastifyInstance } from 'fastify';
 // A created bill leads to the operations on it: each takes its customerId and billingPeriod from
 // the 201 body. OpenAPI links, so clients and tools can follow them without building URLs.
 const BILL_KEY = { customerId: '$response.body#/customerId', billingPeriod: '$response.body#/billingPeriod' };
+// A created mandate likewise leads to the operations on it, by its customerId and id.
+const MANDATE_KEY = { customerId: '$response.body#/customerId', mandateId: '$response.body#/id' };
 const RESPONSE_LINKS: Record<string, Record<string, Record<string, { operationId: string; description: string; parameters: Record<string, string> }>>> = {
   createBill: {
     '201': {
@@ -12,6 +14,15 @@ const RESPONSE_LINKS: Record<string, Record<string, Record<string, { operationId
       listLineItems: { operationId: 'listLineItems', description: 'Its items, in the order added', parameters: BILL_KEY },
       addLineItem: { operationId: 'addLineItem', description: 'Add an item to it', parameters: BILL_KEY },
       closeBill: { operationId: 'closeBill', description: 'Close it into an invoice', parameters: BILL_KEY },
+    },
+  },
+  createMandate: {
+    '201': {
+      getMandate: { operationId: 'getMandate', description: 'The mandate just created', parameters: MANDATE_KEY },
+      updateMandate: { operationId: 'updateMandate', description: 'Change its terms', parameters: MANDATE_KEY },
+      pauseMandate: { operationId: 'pauseMandate', description: 'Pause it', parameters: MANDATE_KEY },
+      cancelMandate: { operationId: 'cancelMandate', description: 'Cancel it', parameters: MANDATE_KEY },
+      listCollections: { operationId: 'listCollections', description: 'Its collections', parameters: MANDATE_KEY },
     },
   },
 };
@@ -60,6 +71,8 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       },
       tags: [
         { name: 'bills', description: 'Monthly bills: open, add line items, close into an invoice' },
+        { name: 'mandates', description: 'Recurring payment mandates: collect a fixed amount on a schedule' },
+        { name: 'payment simulator', description: 'Steer the built-in payment simulator that collects mandates' },
         { name: 'rates', description: 'Exchange rates' },
         { name: 'health', description: 'Liveness and readiness probes' },
       ],

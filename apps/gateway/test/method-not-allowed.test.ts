@@ -19,6 +19,14 @@ const PATHS: [string, string][] = [
   ['/v1/customers/cus_1/bills/2031-02', 'GET'],
   ['/v1/customers/cus_1/bills/2031-02/items', 'GET, POST'],
   ['/v1/customers/cus_1/bills/2031-02/close', 'POST'],
+  ['/v1/customers/cus_1/mandates', 'GET, POST'],
+  ['/v1/customers/cus_1/mandates/mnd_1', 'GET, PATCH'],
+  ['/v1/customers/cus_1/mandates/mnd_1/pause', 'POST'],
+  ['/v1/customers/cus_1/mandates/mnd_1/resume', 'POST'],
+  ['/v1/customers/cus_1/mandates/mnd_1/cancel', 'POST'],
+  ['/v1/customers/cus_1/mandates/mnd_1/collections/1/approve', 'POST'],
+  ['/v1/customers/cus_1/mandates/mnd_1/collections', 'GET'],
+  ['/v1/payment-simulator/outcomes', 'POST'],
   ['/openapi.json', 'GET'],
 ];
 const UNSERVED = ['HEAD', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE'] as const;

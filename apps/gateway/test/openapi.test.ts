@@ -19,6 +19,13 @@ const PUBLIC_ROUTES = [
   'GET /v1/customers/{customerId}/bills/{billingPeriod}',
   'POST /v1/customers/{customerId}/bills/{billingPeriod}/items', 'GET /v1/customers/{customerId}/bills/{billingPeriod}/items',
   'POST /v1/customers/{customerId}/bills/{billingPeriod}/close',
+  'POST /v1/customers/{customerId}/mandates', 'GET /v1/customers/{customerId}/mandates',
+  'GET /v1/customers/{customerId}/mandates/{mandateId}', 'PATCH /v1/customers/{customerId}/mandates/{mandateId}',
+  'POST /v1/customers/{customerId}/mandates/{mandateId}/pause', 'POST /v1/customers/{customerId}/mandates/{mandateId}/resume',
+  'POST /v1/customers/{customerId}/mandates/{mandateId}/cancel',
+  'POST /v1/customers/{customerId}/mandates/{mandateId}/collections/{cycle}/approve',
+  'GET /v1/customers/{customerId}/mandates/{mandateId}/collections',
+  'POST /v1/payment-simulator/outcomes',
 ];
 
 interface Schema {
@@ -91,6 +98,16 @@ describe('GET /openapi.json', () => {
       addLineItem: ['201', '400', '404', ...post, ...service].sort(),
       listLineItems: ['200', '400', '404', ...service],
       closeBill: ['200', '202', '400', '404', ...post, ...service].sort(),
+      createMandate: ['201', '400', '409', '413', '415', '422', ...service].sort(),
+      listMandates: ['200', '400', ...service],
+      getMandate: ['200', '400', '404', ...service],
+      updateMandate: ['200', '400', '404', ...post, ...service].sort(),
+      pauseMandate: ['200', '400', '404', ...post, ...service].sort(),
+      resumeMandate: ['200', '400', '404', ...post, ...service].sort(),
+      cancelMandate: ['200', '400', '404', ...post, ...service].sort(),
+      approveCollection: ['200', '400', '404', ...post, ...service].sort(),
+      listCollections: ['200', '400', '404', ...service],
+      scriptOutcomes: ['200', '400', '409', '413', '415', '422', ...service].sort(),
     });
     for (const methods of Object.values(document.paths)) {
       for (const operation of Object.values(methods)) {
@@ -104,8 +121,14 @@ describe('GET /openapi.json', () => {
 
   it('documents Retry-After on the 409 a retry of a running idempotent request gets', async () => {
     const document = await openApiDocument();
-    for (const path of ['/v1/customers/{customerId}/bills', '/v1/customers/{customerId}/bills/{billingPeriod}/items', '/v1/customers/{customerId}/bills/{billingPeriod}/close']) {
-      const conflict = document.paths[path]?.post?.responses['409'];
+    const mandate = '/v1/customers/{customerId}/mandates/{mandateId}';
+    for (const [path, method] of [
+      ['/v1/customers/{customerId}/bills', 'post'], ['/v1/customers/{customerId}/bills/{billingPeriod}/items', 'post'],
+      ['/v1/customers/{customerId}/bills/{billingPeriod}/close', 'post'], ['/v1/customers/{customerId}/mandates', 'post'],
+      [mandate, 'patch'], [`${mandate}/pause`, 'post'], [`${mandate}/resume`, 'post'], [`${mandate}/cancel`, 'post'],
+      [`${mandate}/collections/{cycle}/approve`, 'post'], ['/v1/payment-simulator/outcomes', 'post'],
+    ] as const) {
+      const conflict = document.paths[path]?.[method]?.responses['409'];
       expect(conflict?.headers?.['retry-after']?.schema, path).toMatchObject({ type: 'string', pattern: '^[0-9]+$' });
       expect(conflict?.description, path).toContain('`aborted`');
     }
@@ -138,10 +161,10 @@ describe('GET /openapi.json', () => {
     expect(parameter('at')?.required).not.toBe(true);
   });
 
-  it('documents the Idempotency-Key header on every POST', async () => {
+  it('documents the Idempotency-Key header on every POST and PATCH', async () => {
     const document = await openApiDocument();
-    const posts = Object.values(document.paths).flatMap((methods) => (methods.post ? [methods.post] : []));
-    expect(posts).toHaveLength(3);
+    const posts = Object.values(document.paths).flatMap((methods) => [methods.post, methods.patch].filter((operation) => operation !== undefined));
+    expect(posts).toHaveLength(10);
     for (const operation of posts) {
       expect(operation.parameters?.find((parameter) => parameter.name === 'idempotency-key')).toMatchObject({ in: 'header' });
     }
@@ -152,7 +175,7 @@ describe('GET /openapi.json', () => {
     expect(document.components.schemas.Money).toMatchObject({
       properties: { amount: { type: 'string' }, currency: { type: 'string', enum: CURRENCY_CODES } },
     });
-    expect(Object.keys(document.components.schemas)).toEqual(expect.arrayContaining(['Bill', 'BillSummary', 'LineItem']));
+    expect(Object.keys(document.components.schemas)).toEqual(expect.arrayContaining(['Bill', 'BillSummary', 'LineItem', 'Mandate', 'Collection']));
   });
 });
 

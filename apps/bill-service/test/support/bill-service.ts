@@ -8,7 +8,7 @@ import { BillService, RatesService } from '@billing/contracts';
 import { createDb, type Db } from '@billing/db';
 import { createGrpcClient } from '@billing/grpc-kit';
 import { createLogger } from '@billing/runtime';
-import { createBillService } from '../../src/connect.ts';
+import { createBillService } from '../../src/bills/connect.ts';
 import { loadEnv, type BillServiceEnv } from '../../src/env.ts';
 
 export interface TestBillService {

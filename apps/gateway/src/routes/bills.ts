@@ -6,9 +6,9 @@ import { billJson, billPageJson, billStatusValue, lineItemPageJson, requiredBill
 import { callOptionsFor, type ServiceClients } from '../clients.ts';
 import { IdempotencyHeaders, IDEMPOTENCY_HEADER } from '../idempotency/header.ts';
 import {
-  AddLineItemBody, BillKeyParams, BillPage, CreateBillBody, CustomerParams, ItemIdempotencyKey, LineItemPage, ListBillsQuery,
-  PageQuery,
+  AddLineItemBody, BillKeyParams, BillPage, CreateBillBody, ItemIdempotencyKey, LineItemPage, ListBillsQuery,
 } from '../schemas/bill.ts';
+import { CustomerParams, PageQuery } from '../schemas/common.ts';
 import { BODY_FAILURES, RETRY_AFTER, SERVICE_FAILURES, errorResponses, idempotencyFailures } from '../schemas/error-responses.ts';
 
 export interface BillsRoutesOptions {

@@ -2,7 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, createRouterTransport, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
 import { pino } from 'pino';
-import { BillService, RateSchema, RatesService, health } from '@billing/contracts';
+import { BillService, MandateService, PaymentSimulatorService, RateSchema, RatesService, health } from '@billing/contracts';
 import { buildGateway, type GatewayDeps } from '../../src/app.ts';
 
 export const { HealthCheckResponse_ServingStatus: ServingStatus } = health;
@@ -54,6 +54,9 @@ export interface TestGatewayOptions {
   billsHealth?: Partial<ServiceImpl<typeof health.Health>>;
   /** The bill service behind the bill routes; none registered when absent. */
   bills?: Partial<ServiceImpl<typeof BillService>>;
+  /** Served by bill-service in production, so on its transport here. */
+  mandates?: Partial<ServiceImpl<typeof MandateService>>;
+  paymentSimulator?: Partial<ServiceImpl<typeof PaymentSimulatorService>>;
   /** Sees the context of every rates call (its metadata). */
   onRatesCall?: (context: HandlerContext) => void;
   deps?: Partial<GatewayDeps>;
@@ -83,6 +86,8 @@ export async function buildTestGateway(options: TestGatewayOptions = {}) {
       bills: createRouterTransport(({ service }) => {
         service(health.Health, options.billsHealth ?? fakeHealth(ServingStatus.SERVING));
         if (options.bills) service(BillService, options.bills);
+        if (options.mandates) service(MandateService, options.mandates);
+        if (options.paymentSimulator) service(PaymentSimulatorService, options.paymentSimulator);
       }),
     },
     logger,

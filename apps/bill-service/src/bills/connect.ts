@@ -15,8 +15,8 @@ import { exchangeRates } from './exchange-rates.ts';
 import { priceLineItem } from '@billing/bills';
 import { billMessage, billMessageOfRows, billStatusName, lineItemMessage, lineItemMessageOfRow } from './bill-view.ts';
 import { billsRepository, type BillRow } from './bills-repository.ts';
-import { decodeCursor, encodeCursor, pageLimit } from './cursor.ts';
-import type { BillServiceEnv } from './env.ts';
+import { decodeCursor, encodeCursor, pageLimit } from '../cursor.ts';
+import type { BillServiceEnv } from '../env.ts';
 import { billWorkflows } from './bill-workflows.ts';
 import { checkBillKey, checkNewBill, checkLineItem, checkListFilter } from './validation.ts';
 

@@ -5,15 +5,9 @@ import {
 } from '@billing/bills';
 import { isCurrency } from '@billing/money';
 import type { AddLineItemRequest, CreateBillRequest, ListBillsRequest } from '@billing/contracts';
-import { invalidArgument, type FieldProblem } from './errors.ts';
+import { customerIdProblems } from '../customer-id.ts';
+import { invalidArgument, type FieldProblem } from '../errors.ts';
 
-const CUSTOMER_ID = /^[A-Za-z0-9._-]{1,64}$/;
-
-function customerProblems(customerId: string): FieldProblem[] {
-  return CUSTOMER_ID.test(customerId)
-    ? []
-    : [{ field: 'customerId', message: 'must be 1–64 characters of letters, digits, ".", "_" or "-"' }];
-}
 
 function periodProblems(field: string, period: string): FieldProblem[] {
   return parseBillingPeriod(period) ? [] : [{ field, message: `must be a month as YYYY-MM, got ${JSON.stringify(period.slice(0, 40))}` }];
@@ -24,13 +18,13 @@ function fail(problems: FieldProblem[]): void {
 }
 
 export function checkBillKey(request: { customerId: string; billingPeriod: string }) {
-  fail([...customerProblems(request.customerId), ...periodProblems('billingPeriod', request.billingPeriod)]);
+  fail([...customerIdProblems(request.customerId), ...periodProblems('billingPeriod', request.billingPeriod)]);
   return { customerId: request.customerId, billingPeriod: request.billingPeriod };
 }
 
 export function checkNewBill(request: CreateBillRequest, now: Date) {
   const timeZone = request.timeZone === '' ? 'UTC' : request.timeZone;
-  const problems = [...customerProblems(request.customerId), ...periodProblems('billingPeriod', request.billingPeriod)];
+  const problems = [...customerIdProblems(request.customerId), ...periodProblems('billingPeriod', request.billingPeriod)];
   if (!isCurrency(request.currency)) {
     problems.push({ field: 'currency', message: `${JSON.stringify(request.currency.slice(0, 40))} is not an ISO 4217 currency` });
   }
@@ -74,7 +68,7 @@ export function checkLineItem(request: AddLineItemRequest, billCurrency: string)
 }
 
 export function checkListFilter(request: ListBillsRequest) {
-  const problems = customerProblems(request.customerId);
+  const problems = customerIdProblems(request.customerId);
   if (request.from !== '') problems.push(...periodProblems('from', request.from));
   if (request.to !== '') problems.push(...periodProblems('to', request.to));
   fail(problems);

@@ -9,7 +9,7 @@ import {
 import { describeError, type GrpcLogger } from '@billing/grpc-kit';
 import { createItemBatcher } from './item-batcher.ts';
 import { waitAtMost } from './wait-at-most.ts';
-import type { BillServiceEnv } from './env.ts';
+import type { BillServiceEnv } from '../env.ts';
 
 const GRPC_RESOURCE_EXHAUSTED = 8;
 // Temporal allows ten Updates in flight per workflow; a burst beyond that is retried briefly

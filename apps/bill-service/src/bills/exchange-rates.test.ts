@@ -5,7 +5,7 @@ import { requestIdOf, serverInterceptor } from '@billing/grpc-kit';
 import { failureOf, recordingLogger } from '@billing/grpc-kit/testing';
 import { REQUEST_ID_HEADER } from '@billing/runtime';
 import { afterAll, describe, expect, it } from 'vitest';
-import { billErrors } from './errors.ts';
+import { billErrors } from '../errors.ts';
 import { exchangeRates } from './exchange-rates.ts';
 
 // A rates failure is answered before anything is written, so this pool is never used: knex

@@ -1,0 +1,180 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { create } from '@bufbuild/protobuf';
+import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
+import type { Client } from '@temporalio/client';
+import {
+  ApproveCollectionResponseSchema, CancelMandateResponseSchema, CreateMandateResponseSchema, GetMandateResponseSchema,
+  ListCollectionsResponseSchema, ListMandatesResponseSchema, PauseMandateResponseSchema, ResumeMandateResponseSchema,
+  UpdateMandateResponseSchema, type MandateService,
+} from '@billing/contracts';
+import type { Db } from '@billing/db';
+import { UPCOMING_DEFAULT, mandateWorkflowId, type MandateView, type MandateWorkflowInput } from '@billing/mandates';
+import { decodeCursor, encodeCursor, pageLimit } from '../cursor.ts';
+import { collectionMessage, collectionMessageOfRow, mandateMessage, mandateMessageOfRow, mandateStatusName, mandateViewOfRow } from './mandate-view.ts';
+import { mandateWorkflows } from './mandate-workflows.ts';
+import { newMandateRow, sameTerms } from './new-mandate.ts';
+import { mandatesRepository, type MandateRow } from './mandates-repository.ts';
+import {
+  checkCreateMandate, checkCustomer, checkCycle, checkMandateKey, checkResumeOn, checkUpcoming, checkUpdateMandate, type MandateKey,
+} from './validation.ts';
+
+export interface MandateServiceDeps {
+  db: Db;
+  temporal: Client;
+  taskQueue: string;
+  now?: () => Date;
+}
+
+/**
+ * The mandate id: derived from the customer and the caller's idempotency key when there is one,
+ * so a retried create names the same workflow (whose id refuses a duplicate) instead of a second
+ * mandate; random otherwise.
+ */
+function mandateIdFor(customerId: string, idempotencyKey: string | undefined): string {
+  if (idempotencyKey === undefined) return `mnd_${randomUUID().replaceAll('-', '')}`;
+  return `mnd_${createHash('sha256').update(`${customerId}\n${idempotencyKey}`).digest('hex').slice(0, 32)}`;
+}
+
+const ENDED = new Set(['CANCELLED', 'COMPLETED']);
+
+/**
+ * billing.v1.MandateService. Temporal is the source of truth for a live mandate: creation starts
+ * its workflow and every control is an Update, answered with what the Update returned. Reads come
+ * from the PostgreSQL read model, which the workflow's activities write before an Update returns.
+ */
+export function createMandateService(deps: MandateServiceDeps): ServiceImpl<typeof MandateService> {
+  const mandates = mandatesRepository(deps.db);
+  const workflows = mandateWorkflows(deps.temporal, deps.taskQueue);
+  const now = deps.now ?? (() => new Date());
+
+  async function requireMandate(key: MandateKey): Promise<MandateRow> {
+    const row = await mandates.find(key.customerId, key.mandateId);
+    if (!row) throw new ConnectError(`customer ${key.customerId} has no mandate ${key.mandateId}`, Code.NotFound);
+    return row;
+  }
+
+  /** The key of a control, and the mandate it names if that mandate can still change. */
+  async function liveMandate(request: MandateKey): Promise<MandateRow> {
+    const row = await requireMandate(checkMandateKey(request));
+    if (ENDED.has(row.status)) {
+      throw new ConnectError(`mandate ${row.id} is ${row.status} and accepts no more changes`, Code.FailedPrecondition);
+    }
+    return row;
+  }
+
+  async function stored(key: MandateKey, upcoming = UPCOMING_DEFAULT) {
+    const row = await requireMandate(key);
+    return mandateMessageOfRow(row, (await mandates.lastCollections([row])).get(row.id), upcoming);
+  }
+
+  const answer = (view: MandateView) => mandateMessage(view, UPCOMING_DEFAULT);
+
+  return {
+    createMandate: async (request) => {
+      const { terms, idempotencyKey } = checkCreateMandate(request, now());
+      const key = { customerId: terms.customerId, mandateId: mandateIdFor(terms.customerId, idempotencyKey) };
+      const input: MandateWorkflowInput = {
+        mandateId: key.mandateId, customerId: terms.customerId, description: terms.description, amount: terms.amount,
+        currency: terms.currency, frequency: terms.frequency, firstCollectionDate: terms.firstCollectionDate, endDate: terms.endDate,
+        timeZone: terms.timeZone, collectionTime: terms.collectionTime, autoExecution: terms.autoExecution,
+        reminderDaysBefore: terms.reminderDaysBefore, createdAt: now().toISOString(),
+      };
+      if (await workflows.start(input)) {
+        // The workflow writes the same row; inserting it here too makes the answer mean "readable now".
+        await mandates.insertNew(newMandateRow(input, terms.amountMinor, mandateWorkflowId(key.mandateId)));
+        return create(CreateMandateResponseSchema, { mandate: await stored(key) });
+      }
+      // A retry of a create whose workflow exists. Idempotent: the same terms answer the mandate
+      // that exists; other terms under the same key are a conflict, and nothing changes.
+      const existing = await mandates.find(key.customerId, key.mandateId);
+      const view = existing ? mandateViewOfRow(existing, undefined) : await workflows.describe(key.mandateId);
+      if (!sameTerms(terms, view)) {
+        throw new ConnectError('a mandate with other terms was already created with this idempotency key', Code.AlreadyExists);
+      }
+      if (!existing) {
+        // The first attempt started the workflow and stopped before its row was written.
+        await mandates.insertNew(newMandateRow({ ...input, createdAt: view.createdAt }, terms.amountMinor, mandateWorkflowId(key.mandateId)));
+      }
+      return create(CreateMandateResponseSchema, { mandate: await stored(key) });
+    },
+
+    getMandate: async (request) => {
+      const key = checkMandateKey(request);
+      return create(GetMandateResponseSchema, { mandate: await stored(key, checkUpcoming(request.upcoming)) });
+    },
+
+    listMandates: async (request) => {
+      const customerId = checkCustomer(request.customerId);
+      const limit = pageLimit(request.limit);
+      const rows = await mandates.list({
+        customerId, status: mandateStatusName(request.status), after: mandateCursor(decodeCursor(request.cursor)), limit: limit + 1,
+      });
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      const lastCollections = await mandates.lastCollections(page);
+      return create(ListMandatesResponseSchema, {
+        mandates: page.map((row) => mandateMessageOfRow(row, lastCollections.get(row.id), UPCOMING_DEFAULT)),
+        nextCursor: rows.length > limit && last ? encodeCursor(`${last.created_at.toISOString()}|${last.id}`) : undefined,
+      });
+    },
+
+    updateMandate: async (request) => {
+      const row = await liveMandate(request);
+      const change = checkUpdateMandate(request, row, now());
+      return create(UpdateMandateResponseSchema, { mandate: answer(await workflows.changeTerms(row.id, change)) });
+    },
+
+    pauseMandate: async (request) => {
+      const row = await liveMandate(request);
+      const resumeOn = checkResumeOn(request.resumeOn, row, now());
+      return create(PauseMandateResponseSchema, { mandate: answer(await workflows.pause(row.id, resumeOn)) });
+    },
+
+    resumeMandate: async (request) => {
+      const row = await liveMandate(request);
+      return create(ResumeMandateResponseSchema, { mandate: answer(await workflows.resume(row.id)) });
+    },
+
+    cancelMandate: async (request) => {
+      const key = checkMandateKey(request);
+      const row = await requireMandate(key);
+      // Cancelling a cancelled mandate answers it as it is: nothing changes, so a retry is harmless.
+      if (row.status === 'CANCELLED') return create(CancelMandateResponseSchema, { mandate: await stored(key) });
+      await liveMandate(key);
+      return create(CancelMandateResponseSchema, { mandate: answer(await workflows.cancel(row.id)) });
+    },
+
+    approveCollection: async (request) => {
+      const cycle = checkCycle(request.cycle);
+      const row = await liveMandate(request);
+      return create(ApproveCollectionResponseSchema, { collection: collectionMessage(await workflows.approve(row.id, cycle)) });
+    },
+
+    listCollections: async (request) => {
+      const key = checkMandateKey(request);
+      const limit = pageLimit(request.limit);
+      const after = decodeCursor(request.cursor);
+      const beforeCycle = after === undefined ? undefined : Number(after);
+      if (beforeCycle !== undefined && !(Number.isSafeInteger(beforeCycle) && beforeCycle >= 1)) {
+        throw new ConnectError('cursor: malformed', Code.InvalidArgument);
+      }
+      const row = await requireMandate(key);
+      const rows = await mandates.collections(row.id, beforeCycle, limit + 1);
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return create(ListCollectionsResponseSchema, {
+        collections: page.map(collectionMessageOfRow),
+        nextCursor: rows.length > limit && last ? encodeCursor(String(last.cycle)) : undefined,
+      });
+    },
+  };
+}
+
+/** A list cursor's position: the last row's creation time and id. */
+function mandateCursor(position: string | undefined): { createdAt: Date; id: string } | undefined {
+  if (position === undefined) return undefined;
+  const [time, id] = position.split('|');
+  const createdAt = new Date(time ?? '');
+  if (id === undefined || Number.isNaN(createdAt.getTime())) throw new ConnectError('cursor: malformed', Code.InvalidArgument);
+  return { createdAt, id };
+}

@@ -1,0 +1,56 @@
+// MandateService and PaymentSimulatorService built in this process over the suite's real
+// PostgreSQL and Temporal, called in memory through Connect's router transport. Their workflows
+// run on a task queue of their own, served by a worker here running the stand-in workflow.
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { createClient, createRouterTransport, type Client } from '@connectrpc/connect';
+import { Client as TemporalClient, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { MandateService, PaymentSimulatorService } from '@billing/contracts';
+import { createDb, type Db } from '@billing/db';
+import { serverInterceptor } from '@billing/grpc-kit';
+import { createLogger } from '@billing/runtime';
+import { billErrors } from '../../src/errors.ts';
+import { createMandateService } from '../../src/mandates/connect.ts';
+import { createPaymentSimulatorService } from '../../src/mandates/payment-simulator.ts';
+import { testEnv } from './bill-service.ts';
+
+export interface TestMandateService {
+  mandates: Client<typeof MandateService>;
+  simulator: Client<typeof PaymentSimulatorService>;
+  db: Db;
+  temporal: TemporalClient;
+  taskQueue: string;
+  close(): Promise<void>;
+}
+
+export async function startTestMandateService(now?: () => Date): Promise<TestMandateService> {
+  const env = testEnv();
+  const db = createDb({ url: env.DATABASE_URL, poolMax: 5 });
+  const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  const temporal = new TemporalClient({ connection, namespace: env.TEMPORAL_NAMESPACE });
+  const taskQueue = `mandates-${randomUUID()}`;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const nativeConnection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+  const worker = await Worker.create({
+    connection: nativeConnection, namespace: env.TEMPORAL_NAMESPACE, taskQueue,
+    workflowsPath: fileURLToPath(new URL('./workflows/stand-in-mandate.ts', import.meta.url)),
+  });
+  const running = worker.run();
+  const logger = createLogger('bill-service', 'silent');
+  // The same interceptor and mapper the real server applies, so codes are what callers get.
+  const transport = createRouterTransport(({ service }) => {
+    service(MandateService, createMandateService({ db, temporal, taskQueue, now }));
+    service(PaymentSimulatorService, createPaymentSimulatorService(db));
+  }, { router: { interceptors: [serverInterceptor({ logger, errorMappers: [billErrors] })] } });
+  return {
+    mandates: createClient(MandateService, transport),
+    simulator: createClient(PaymentSimulatorService, transport),
+    db, temporal, taskQueue,
+    async close() {
+      worker.shutdown();
+      await running;
+      await Promise.all([connection.close(), nativeConnection.close(), db.destroy()]);
+    },
+  };
+}
