@@ -6,6 +6,7 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { BillService } from '@billing/contracts';
+import { MANDATE_FAILURE_TYPES } from '@billing/mandates';
 import { BILL_FAILURE_TYPES } from '@billing/bills';
 import { INTERNAL_ERROR_MESSAGE, serverInterceptor } from '@billing/grpc-kit';
 import { failureOf, recordingLogger } from '@billing/grpc-kit/testing';
@@ -123,19 +124,21 @@ describe('bill-service error mapping, through the server interceptor', () => {
 });
 
 describe('workflow failure types', () => {
-  // Workflows fail Updates only with the types their package names (BILL_FAILURE_TYPES) or with a
+  // Workflows fail Updates only with the types their packages name (BILL_FAILURE_TYPES,
+  // MANDATE_FAILURE_TYPES) or with a
   // literal type written in the workflow code; both are read here, so a new type added in either
   // place without a Connect code fails this test.
   it('maps every ApplicationFailure type the workflows throw', async () => {
     const folder = new URL('../../worker/src/workflows/', import.meta.url);
     const sources = await Promise.all((await readdir(folder)).filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts'))
       .map((name) => readFile(new URL(name, folder), 'utf8')));
-    const types = new Set<string>(Object.values(BILL_FAILURE_TYPES));
+    const tables: Record<string, Record<string, string>> = { BILL_FAILURE_TYPES, MANDATE_FAILURE_TYPES };
+    const types = new Set<string>(Object.values(tables).flatMap((table) => Object.values(table)));
     for (const source of sources) {
       for (const [, type] of source.matchAll(/\btype:\s*'(\w+)'/g)) types.add(type as string);
       for (const [, type] of source.matchAll(/ApplicationFailure\.(?:nonRetryable|retryable)\([^;]*?,\s*'(\w+)'\s*\)/g)) types.add(type as string);
-      // A failure type named through a table other than BILL_FAILURE_TYPES must be added above.
-      for (const [, table] of source.matchAll(/\b(\w+_FAILURE_TYPES)\./g)) expect(table).toBe('BILL_FAILURE_TYPES');
+      // A failure type named through another table must be added to `tables` above.
+      for (const [, table] of source.matchAll(/\b(\w+_FAILURE_TYPES)\./g)) expect(Object.keys(tables)).toContain(table);
     }
     expect(types.size).toBeGreaterThanOrEqual(3);
     expect([...types].filter((type) => WORKFLOW_FAILURE_CODES[type] === undefined)).toEqual([]);

@@ -4,6 +4,7 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError, isGrpcServiceError,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { MANDATE_FAILURE_TYPES } from '@billing/mandates';
 import { BILL_FAILURE_TYPES, isUpdateLostAtRunBoundary } from '@billing/bills';
 import type { ErrorMapper, MappedError } from '@billing/grpc-kit';
 
@@ -23,7 +24,7 @@ export const WORKFLOW_FAILURE_CODES: Readonly<Record<string, Code>> = {
   [BILL_FAILURE_TYPES.invalidArgument]: Code.InvalidArgument,
   [BILL_FAILURE_TYPES.failedPrecondition]: Code.FailedPrecondition,
   // A mandate control naming a collection cycle the mandate does not have.
-  NotFound: Code.NotFound,
+  [MANDATE_FAILURE_TYPES.notFound]: Code.NotFound,
   // The workflow found its own records inconsistent: a bug, whose words stay in the log.
   [BILL_FAILURE_TYPES.internal]: Code.Internal,
 };

@@ -86,16 +86,20 @@ describe('controls through the real gateway', () => {
     expect(late.json.code).toBe('failed_precondition');
   });
 
-  it('answers approving a collection that is not awaiting approval with 409, and an unknown cycle with 404', async () => {
+  it('answers approving a collection that is not awaiting approval with 409, and a cycle that has not started with 404', async () => {
     const customer = newCustomer('live-approve');
     const created = await call<Mandate>('POST', mandatesPath(customer), {
-      body: {
-        description: 'Consulting retainer', amount: '100.00', currency: 'USD', frequency: 'MONTHLY', firstCollectionDate: daysAhead(20),
-        autoExecution: false, reminderDaysBefore: 3,
-      },
+      body: { description: 'Consulting retainer', amount: '100.00', currency: 'USD', frequency: 'MONTHLY', firstCollectionDate: todayUtc() },
     });
     const path = `${mandatesPath(customer)}/${created.json.id}`;
-    expect((await call('POST', `${path}/collections/1/approve`)).status).toBe(409);
-    expect((await call('POST', `${path}/collections/999/approve`)).status).toBe(404);
+    // Cycle 1 collects by itself (an automatic mandate): it exists and is not awaiting approval.
+    expect((await waitFor(path, (mandate) => mandate.collectionsCompleted === 1)).collectionsCompleted).toBe(1);
+    const settled = await call<{ code: string }>('POST', `${path}/collections/1/approve`);
+    expect(settled.status).toBe(409);
+    expect(settled.json.code).toBe('failed_precondition');
+    // Cycle 2 is only scheduled: there is no collection to approve yet.
+    const early = await call<{ code: string }>('POST', `${path}/collections/2/approve`);
+    expect(early.status).toBe(404);
+    expect(early.json.code).toBe('not_found');
   });
 });
