@@ -30,11 +30,26 @@ const RESPONSE_LINKS: Record<string, Record<string, Record<string, { operationId
 interface Operation {
   operationId?: string;
   responses?: Record<string, Record<string, unknown>>;
+  requestBody?: { required?: boolean; content?: Record<string, { schema?: Record<string, unknown> }> };
+}
+
+/**
+ * Marks a body schema as one the client may leave out (the route then treats no body as `{}`).
+ * @fastify/swagger always writes `requestBody.required: true`; the document is corrected below.
+ */
+export const OPTIONAL_BODY = 'x-optional-body';
+
+function withOptionalBodies(operation: Operation): void {
+  const schemas = Object.values(operation.requestBody?.content ?? {}).map((media) => media.schema);
+  if (!schemas.some((schema) => schema?.[OPTIONAL_BODY] === true)) return;
+  for (const schema of schemas) delete schema?.[OPTIONAL_BODY];
+  if (operation.requestBody) operation.requestBody.required = false;
 }
 
 function withLinks<T extends { paths?: Record<string, Record<string, Operation> | undefined> }>(document: T): T {
   for (const methods of Object.values(document.paths ?? {})) {
     for (const operation of Object.values(methods ?? {})) {
+      withOptionalBodies(operation);
       const links = operation.operationId === undefined ? undefined : RESPONSE_LINKS[operation.operationId];
       for (const [status, byName] of Object.entries(links ?? {})) {
         const response = operation.responses?.[status];

@@ -151,6 +151,16 @@ describe('GET /openapi.json', () => {
     expect(seen).toBeGreaterThan(5);
   });
 
+  it('marks the body of a pause optional, as the route accepts none, and every other body required', async () => {
+    const document = await openApiDocument();
+    const bodies = Object.values(document.paths).flatMap((item) => Object.values(item ?? {}))
+      .map((operation) => operation as { operationId?: string; requestBody?: { required?: boolean; content?: Record<string, { schema?: object }> } })
+      .filter((operation) => operation.requestBody !== undefined);
+    expect(bodies.find((operation) => operation.operationId === 'pauseMandate')?.requestBody?.required).toBe(false);
+    expect(bodies.filter((operation) => operation.operationId !== 'pauseMandate').every((operation) => operation.requestBody?.required === true)).toBe(true);
+    expect(JSON.stringify(document)).not.toContain('x-optional-body');
+  });
+
   it('documents the currency parameters with their pattern and `at` as a date-time', async () => {
     const document = await openApiDocument();
     const getRate = document.paths['/v1/rates/{base}/{quote}']?.get;

@@ -35,9 +35,16 @@ describe('a mandate whose first collection is today', () => {
 
     const collections = await call<{ items: Collection[] }>('GET', `${path}/collections`);
     expect(collections.json.items).toEqual([collected.lastCollection]);
-    const bill = await call<Bill>('GET', `/v1/customers/${customer}/bills/${today.slice(0, 7)}`);
+    // The collection is recorded as soon as the money is taken; its bill item follows (the
+    // workflow's next activity), so the bill is polled briefly.
+    const key = `mandate:${created.json.id}:1`;
+    let bill = await call<Bill>('GET', `/v1/customers/${customer}/bills/${today.slice(0, 7)}`);
+    for (let tries = 0; tries < 40 && !bill.json.items?.some((item) => item.idempotencyKey === key); tries += 1) {
+      await sleep(250);
+      bill = await call<Bill>('GET', `/v1/customers/${customer}/bills/${today.slice(0, 7)}`);
+    }
     expect(bill.status).toBe(200);
-    expect(bill.json.items?.filter((item) => item.idempotencyKey === `mandate:${created.json.id}:1`)).toEqual([
+    expect(bill.json.items?.filter((item) => item.idempotencyKey === key)).toEqual([
       expect.objectContaining({ amount: { amount: '25.00', currency: 'USD' } }),
     ]);
   });

@@ -1,3 +1,4 @@
+import { OPTIONAL_BODY } from '../openapi.ts';
 import { Type } from 'typebox';
 import {
   Cursor, CustomerId, Description, Limit, MAX_CURRENCY_DECIMALS, MoneyRef, NextCursor, PositiveDecimal, TimeZoneName,
@@ -145,9 +146,10 @@ export const UpdateMandateBody = Type.Object(
   { additionalProperties: false, minProperties: 1, errorMessage: 'must change at least one of amount, currency, description, frequency, endDate' },
 );
 
+// The body may be left out altogether: pausing until resumed needs nothing said.
 export const PauseMandateBody = Type.Object(
   { resumeOn: Type.Optional(LocalDate('Resume by itself at the start of this day; after today. Absent: until resumed')) },
-  { additionalProperties: false },
+  { additionalProperties: false, [OPTIONAL_BODY]: true },
 );
 
 export const GetMandateQuery = Type.Object({
