@@ -140,6 +140,11 @@ describe('controls', () => {
     const badDate = await send('POST', `${MANDATES}/${id}/pause`, { resumeOn: 'tomorrow' });
     expect(badDate.statusCode).toBe(400);
     expect(badDate.json().details[0].field).toBe('resumeOn');
+    // Leaving the body out is not sending a JSON null, which is refused like any malformed body.
+    const nullBody = await gateway.app.inject({
+      method: 'POST', url: `${MANDATES}/${id}/pause`, payload: 'null', headers: { 'content-type': 'application/json' },
+    });
+    expect(nullBody.statusCode).toBe(400);
   });
 
   it('resumes, cancels and approves, answering the mandate or the collection', async () => {

@@ -165,9 +165,10 @@ export const mandatesRoutes: FastifyPluginAsyncTypebox<MandatesRoutesOptions> = 
           '`failed_precondition`: the mandate is already paused, CANCELLED or COMPLETED'),
       },
     },
-    // No body at all means {}: pausing until resumed needs nothing said.
+    // No body at all means {}: pausing until resumed needs nothing said. A body that is there
+    // (even a JSON null) is validated as sent.
     preValidation: async (request) => {
-      request.body ??= {};
+      if (request.body === undefined) request.body = {};
     },
   }, async (request) => {
     const response = await mandates.pauseMandate({ ...request.params, resumeOn: request.body.resumeOn }, options(request));
