@@ -35,6 +35,8 @@ const APPS = ['gateway', 'bill-service', 'rates-service', 'worker'];
 
 /** Which of our apps (or workspace programs) a profile came from: the one whose sources it ran most. */
 function appOf(profile: CpuProfile): string {
+  // The worker runs its workflows in a thread of their own, on the webpack bundle of the workflow code.
+  if (profile.nodes.some((node) => node.callFrame.url.includes('workflow-bundle'))) return 'worker (workflow thread)';
   const hits = new Map<string, number>();
   for (const node of profile.nodes) {
     const match = /\/apps\/([\w-]+)\/src\//.exec(node.callFrame.url) ?? /\/(packages\/[\w-]+)\/src\/[\w-]+\.ts$/.exec(node.callFrame.url);
