@@ -66,7 +66,25 @@ export function currency(code: string): Currency {
   throw new MoneyError('unknown_currency', `${JSON.stringify(code)} is not an active ISO 4217 currency code${hint}`);
 }
 
-/** Accepts a code or an already resolved Currency; always returns the table's own object. */
+// Non-fiat units (BTC, ETH, loyalty points) are made by a unit registry, never by this table. Each
+// one it makes is remembered here, so an amount can carry it like a currency while a Currency
+// object built by hand (or with a wrong exponent) is still refused.
+const REGISTERED_UNITS = new WeakSet<Currency>();
+
+export function markRegisteredUnit(unit: Currency): void {
+  REGISTERED_UNITS.add(unit);
+}
+
+export function isRegisteredUnitObject(value: Currency): boolean {
+  return REGISTERED_UNITS.has(value);
+}
+
+/**
+ * Accepts a code or an already resolved Currency; always returns the table's own object. A code
+ * string resolves only to ISO 4217, so fiat stays the default; a registered unit is accepted only
+ * as the object its registry made.
+ */
 export function resolveCurrency(code: string | Currency): Currency {
+  if (typeof code !== 'string' && REGISTERED_UNITS.has(code)) return code;
   return currency(typeof code === 'string' ? code : code.code);
 }

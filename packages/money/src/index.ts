@@ -1,10 +1,15 @@
 // @billing/money: currencies, exact amounts, strict parsing, one half-even rounding, allocation.
 export { currency, CURRENCY_CODES, isCurrency } from './currencies.ts';
 export type { Currency } from './currencies.ts';
+export {
+  codeKind, currencyOrUnit, DEFAULT_UNITS, DEFAULT_UNITS_CONFIG, MAX_UNIT_EXPONENT, parseBillCurrencies,
+  parseUnitRegistry, requireBillCurrency, requireFiat,
+} from './units.ts';
+export type { BillCurrencies, CodeKind, UnitRegistry } from './units.ts';
 export { isMoneyError, MoneyError } from './money-error.ts';
 export type { MoneyErrorReason } from './money-error.ts';
 export { Money, moneyFromJSON, parseMoney, toDecimalString } from './money.ts';
-export type { MoneyJSON, ParseMoneyOptions } from './money.ts';
+export type { MoneyFromJSONOptions, MoneyJSON, ParseMoneyOptions } from './money.ts';
 export {
   compareDecimals, decimal, decimalToString, DEFAULT_MAX_SCALE, MAX_INTEGER_DIGITS, multiplyDecimals,
   parseDecimal, parseQuantity, parseRate, QUANTITY_MAX_SCALE, UNIT_PRICE_MAX_SCALE,

@@ -8,6 +8,8 @@ import { checkSign, decimalsPhrase, MAX_INTEGER_DIGITS } from './decimal.ts';
 import type { SignRule } from './decimal.ts';
 import { quote, readDecimalText, writeDecimalText } from './decimal-text.ts';
 import { MoneyError } from './money-error.ts';
+import { currencyOrUnit } from './units.ts';
+import type { UnitRegistry } from './units.ts';
 
 export type MoneyJSON = {
   readonly amount: string;
@@ -15,6 +17,11 @@ export type MoneyJSON = {
 };
 
 export type ParseMoneyOptions = SignRule;
+
+export type MoneyFromJSONOptions = ParseMoneyOptions & {
+  /** Also accept this registry's non-fiat units (wallets, the ledger); ISO 4217 only without it. */
+  readonly units?: UnitRegistry;
+};
 
 export class Money {
   readonly minor: bigint;
@@ -78,7 +85,7 @@ export function toDecimalString(money: Money): string {
 }
 
 /** The inverse of money.toJSON(); refuses a JSON number amount, the float we never accept. */
-export function moneyFromJSON(json: unknown, options: ParseMoneyOptions = {}): Money {
+export function moneyFromJSON(json: unknown, options: MoneyFromJSONOptions = {}): Money {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new MoneyError('invalid_json', 'money must be an object like {"amount": "10.50", "currency": "USD"}');
   }
@@ -91,5 +98,6 @@ export function moneyFromJSON(json: unknown, options: ParseMoneyOptions = {}): M
     const got = currency === undefined ? 'it is missing' : `got a ${typeof currency}`;
     throw new MoneyError('invalid_json', `money "currency" must be an ISO 4217 code like "USD"; ${got}`);
   }
-  return parseMoney(amount, currency, options);
+  const { units, ...signRule } = options;
+  return parseMoney(amount, units === undefined ? currency : currencyOrUnit(currency, units), signRule);
 }
