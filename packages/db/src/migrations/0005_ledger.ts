@@ -158,10 +158,16 @@ export async function up(db: Knex): Promise<void> {
     -- every posting of the transaction is in place.
     CREATE FUNCTION ledger_entry_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
     DECLARE
-      checked_entry text := CASE WHEN TG_TABLE_NAME = 'ledger_entries' THEN NEW.id ELSE NEW.entry_id END;
+      checked_entry text;
       posting_count bigint;
       unbalanced record;
     BEGIN
+      -- Separate statements: PL/pgSQL resolves a record field only when its statement runs.
+      IF TG_TABLE_NAME = 'ledger_entries' THEN
+        checked_entry := NEW.id;
+      ELSE
+        checked_entry := NEW.entry_id;
+      END IF;
       SELECT count(*) INTO posting_count FROM ledger_postings WHERE entry_id = checked_entry;
       IF posting_count < 2 THEN
         RAISE EXCEPTION 'ledger entry % has % posting(s); an entry needs at least two', checked_entry, posting_count
