@@ -1,18 +1,15 @@
 // Auto-close at the end of the period plus grace, on Temporal's Java time-skipping test server
 // (installed from Maven Central by test-server/install.ts), with a real PostgreSQL.
 import { billSearchAttributes, billSummaryQuery } from '@billing/bills';
-import { createDb, migrateLatest } from '@billing/db';
 import type { Db } from '@billing/db';
-import { startPostgres } from '@billing/devstack';
 import type { PostgresHandle } from '@billing/devstack';
-import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createBillWorker } from '../src/worker.ts';
-import { installTestServer } from '../test-server/install.ts';
 import { nextPeriod, startBill } from './support/bills.ts';
-import { quietTemporalRuntime, workflowBundle } from './support/stack.ts';
+import { workflowBundle } from './support/stack.ts';
+import { startTimeSkipping } from './support/time-skipping.ts';
 
 let env: TestWorkflowEnvironment;
 let postgres: PostgresHandle;
@@ -22,21 +19,7 @@ let running: Promise<void>;
 const taskQueue = 'bills-time-skipping';
 
 beforeAll(async () => {
-  quietTemporalRuntime();
-  const launcher = await installTestServer();
-  [env, postgres] = await Promise.all([
-    TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: launcher } } }),
-    startPostgres({ temporary: true }),
-  ]);
-  // The workflow sets its search attributes on every server, this one included: register them
-  // here as the dev server and compose do.
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(Object.values(billSearchAttributes)
-      .map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type) as number])),
-  });
-  await migrateLatest(postgres.url);
-  db = createDb({ url: postgres.url });
+  ({ env, postgres, db } = await startTimeSkipping(Object.values(billSearchAttributes)));
   worker = await createBillWorker({
     connection: env.nativeConnection, namespace: env.namespace ?? 'default', db, taskQueue, workflowBundle: await workflowBundle(),
   });

@@ -2,20 +2,19 @@
 // real PostgreSQL and the real payment simulator; only the bill-posting port is a recorder (no
 // bill-service runs here: tests/system covers that path).
 import { addDays, addMonthsClamped, formatLocalDate, localDateAt } from '@billing/calendar';
-import { createDb, migrateLatest, type Db } from '@billing/db';
-import { startPostgres, type PostgresHandle } from '@billing/devstack';
+import type { Db } from '@billing/db';
+import type { PostgresHandle } from '@billing/devstack';
 import {
   approveCollectionUpdate, changeTermsUpdate, collectionKey, mandateQuery, mandateSearchAttributes,
   pauseUpdate, resumeUpdate, type TermsChange,
 } from '@billing/mandates';
-import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { createBillWorker } from '../src/worker.ts';
-import { installTestServer } from '../test-server/install.ts';
 import { chargedByKey, momentOf, recordingBillPosting, scriptOutcomes, startMandate } from './support/mandates.ts';
-import { quietTemporalRuntime, workflowBundle } from './support/stack.ts';
+import { workflowBundle } from './support/stack.ts';
+import { startTimeSkipping } from './support/time-skipping.ts';
 
 let env: TestWorkflowEnvironment;
 let postgres: PostgresHandle;
@@ -28,19 +27,7 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 beforeAll(async () => {
-  quietTemporalRuntime();
-  const launcher = await installTestServer();
-  [env, postgres] = await Promise.all([
-    TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: launcher } } }),
-    startPostgres({ temporary: true }),
-  ]);
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(Object.values(mandateSearchAttributes)
-      .map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type) as number])),
-  });
-  await migrateLatest(postgres.url);
-  db = createDb({ url: postgres.url });
+  ({ env, postgres, db } = await startTimeSkipping(Object.values(mandateSearchAttributes)));
   worker = await createBillWorker({
     connection: env.nativeConnection, namespace: env.namespace ?? 'default', db, taskQueue, workflowBundle: await workflowBundle(),
     billPosting: bills,

@@ -1,0 +1,34 @@
+// Temporal's Java time-skipping test server (installed from Maven Central by
+// test-server/install.ts) with the workflow's search attributes registered, as the dev server and
+// compose register them, and a real, migrated PostgreSQL beside it.
+import { createDb, migrateLatest, type Db } from '@billing/db';
+import { startPostgres, type PostgresHandle } from '@billing/devstack';
+import {
+  encodeSearchAttributeIndexedValueType, type SearchAttributeKey, type SearchAttributeType,
+} from '@temporalio/common/lib/search-attributes.js';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { installTestServer } from '../../test-server/install.ts';
+import { quietTemporalRuntime } from './stack.ts';
+
+export interface TimeSkipping {
+  env: TestWorkflowEnvironment;
+  postgres: PostgresHandle;
+  db: Db;
+  namespace: string;
+}
+
+export async function startTimeSkipping(searchAttributes: ReadonlyArray<SearchAttributeKey<SearchAttributeType>>): Promise<TimeSkipping> {
+  quietTemporalRuntime();
+  const launcher = await installTestServer();
+  const [env, postgres] = await Promise.all([
+    TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: launcher } } }),
+    startPostgres({ temporary: true }),
+  ]);
+  const namespace = env.namespace ?? 'default';
+  await env.connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(searchAttributes.map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type) as number])),
+  });
+  await migrateLatest(postgres.url);
+  return { env, postgres, db: createDb({ url: postgres.url }), namespace };
+}
