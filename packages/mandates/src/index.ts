@@ -4,7 +4,7 @@ export {
   nextCollections, reminderDate, scheduleFrom, withEndDate, type Frequency, type Schedule,
 } from './schedule.ts';
 export { UPCOMING_DEFAULT, UPCOMING_MAX, scheduleOf, scheduleView, upcomingCollections } from './upcoming.ts';
-export type { CollectionStatus, CollectionView, MandateStatus, MandateView, MoneyView, ScheduleView } from './views.ts';
+export type { CollectionStatus, CollectionTerms, CollectionView, MandateStatus, MandateView, MoneyView, ScheduleView } from './views.ts';
 export {
   approveCollectionUpdate, cancelUpdate, changeTermsUpdate, mandateQuery, pauseUpdate, resumeUpdate,
 } from './messages.ts';

@@ -8,6 +8,7 @@ import {
 import { isCurrency, isMoneyError, parseMoney } from '@billing/money';
 import { FREQUENCIES, isFrequency, type Frequency } from './schedule.ts';
 import type { TermsChange } from './messages.ts';
+import type { CollectionTerms } from './views.ts';
 
 export const DESCRIPTION_MAX_CHARS = 500;
 export const REMINDER_DAYS_MAX = 30;
@@ -39,20 +40,13 @@ export interface NewMandateInput {
 }
 
 /** A new mandate's terms, checked and normalised (trimmed description, canonical amount, defaults applied). */
-export interface CheckedNewMandate {
+export interface CheckedNewMandate extends CollectionTerms {
   customerId: string;
   description: string;
   /** Canonical major units with the currency's decimals: "10.50". */
   amount: string;
   amountMinor: string;
   currency: string;
-  frequency: Frequency;
-  firstCollectionDate: string;
-  endDate: string | null;
-  timeZone: string;
-  collectionTime: string;
-  autoExecution: boolean;
-  reminderDaysBefore: number;
 }
 
 /** What a change of terms is checked against: the mandate as it stands. */

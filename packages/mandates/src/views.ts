@@ -34,13 +34,13 @@ export interface CollectionView {
   collectedAt: string | null;
 }
 
-export interface MandateView {
-  id: string;
-  customerId: string;
-  status: MandateStatus;
-  description: string;
-  amount: MoneyView;
+/**
+ * When and how a mandate collects, as every shape of it carries them: the workflow's input, the
+ * checked terms of a new mandate and the view.
+ */
+export interface CollectionTerms {
   frequency: Frequency;
+  /** `YYYY-MM-DD`, local to `timeZone`. */
   firstCollectionDate: string;
   endDate: string | null;
   timeZone: string;
@@ -48,6 +48,14 @@ export interface MandateView {
   collectionTime: string;
   autoExecution: boolean;
   reminderDaysBefore: number;
+}
+
+export interface MandateView extends CollectionTerms {
+  id: string;
+  customerId: string;
+  status: MandateStatus;
+  description: string;
+  amount: MoneyView;
   pausedUntil: string | null;
   /** The schedule in force; with `nextCycle`, enough to list the next due dates (upcomingCollections). */
   schedule: ScheduleView;

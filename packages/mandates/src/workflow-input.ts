@@ -2,22 +2,15 @@
 // other behaviour through the worker, never through a field of this input. The state one run
 // hands the next at continue-as-new is the workflow's own (`carried`), defined beside it.
 import type { CarriedMandateState } from './carried-state.ts';
-import type { Frequency } from './schedule.ts';
+import type { CollectionTerms } from './views.ts';
 
-export interface MandateWorkflowInput {
+export interface MandateWorkflowInput extends CollectionTerms {
   mandateId: string;
   customerId: string;
   description: string;
   /** Major units, decimal string. */
   amount: string;
   currency: string;
-  frequency: Frequency;
-  firstCollectionDate: string;
-  endDate: string | null;
-  timeZone: string;
-  collectionTime: string;
-  autoExecution: boolean;
-  reminderDaysBefore: number;
   /** RFC 3339 UTC. */
   createdAt: string;
   /** State carried across continue-as-new; absent on the first run. */
