@@ -18,6 +18,7 @@ import { billsRepository, type BillRow } from './bills-repository.ts';
 import { decodeCursor, encodeCursor, pageLimit } from '../cursor.ts';
 import type { BillServiceEnv } from '../env.ts';
 import { billWorkflows } from './bill-workflows.ts';
+import { billCurrencyPolicy } from '../bill-currencies.ts';
 import { checkBillKey, checkNewBill, checkLineItem, checkListFilter } from './validation.ts';
 
 export interface BillServiceDeps {
@@ -40,6 +41,7 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
   const workflows = billWorkflows(deps.temporal, deps.env, deps.logger);
   const rates = exchangeRates(deps.db, deps.ratesClient);
   const now = deps.now ?? (() => new Date());
+  const currencies = billCurrencyPolicy(deps.env);
 
   async function requireBill(customerId: string, billingPeriod: string): Promise<BillRow> {
     const row = await bills.find(customerId, billingPeriod);
@@ -53,7 +55,7 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
 
   return {
     createBill: async (request) => {
-      const bill = checkNewBill(request, now());
+      const bill = checkNewBill(request, now(), currencies);
       // A bill that ever existed keeps its key, even after its workflow has left Temporal's retention.
       if (await bills.find(bill.customerId, bill.billingPeriod)) {
         throw new ConnectError(`a bill for ${bill.customerId} in ${bill.billingPeriod} already exists`, Code.AlreadyExists);
@@ -85,7 +87,7 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
       if (row.status !== 'OPEN') {
         throw new ConnectError(`the bill is ${row.status} and accepts no more items`, Code.FailedPrecondition);
       }
-      const { input, item } = checkLineItem(request, row.currency);
+      const { input, item } = checkLineItem(request, row.currency, currencies);
       // A foreign-currency item is converted now, at a rate recorded before it is used; if the
       // rates service cannot answer, nothing is written and the caller gets `unavailable`.
       const rate = item.currency === row.currency ? undefined : await rates.rateFor(item.currency, row.currency, requestIdOf(context));
