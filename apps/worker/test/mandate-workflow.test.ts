@@ -13,12 +13,14 @@ import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { createBillWorker } from '../src/worker.ts';
 import { chargedByKey, momentOf, recordingBillPosting, scriptOutcomes, startMandate } from './support/mandates.ts';
+import type { TestLedger } from './support/ledger.ts';
 import { workflowBundle } from './support/stack.ts';
 import { startTimeSkipping } from './support/time-skipping.ts';
 
 let env: TestWorkflowEnvironment;
 let postgres: PostgresHandle;
 let db: Db;
+let ledger: TestLedger;
 let worker: Worker;
 let running: Promise<void>;
 const bills = recordingBillPosting();
@@ -27,10 +29,10 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 beforeAll(async () => {
-  ({ env, postgres, db } = await startTimeSkipping(Object.values(mandateSearchAttributes)));
+  ({ env, postgres, db, ledger } = await startTimeSkipping(Object.values(mandateSearchAttributes)));
   worker = await createBillWorker({
     connection: env.nativeConnection, namespace: env.namespace ?? 'default', db, taskQueue, workflowBundle: await workflowBundle(),
-    billPosting: bills,
+    billPosting: bills, ledger: ledger.posting,
   });
   running = worker.run();
 }, 120_000);
@@ -38,6 +40,7 @@ beforeAll(async () => {
 afterAll(async () => {
   worker?.shutdown();
   await running;
+  await ledger?.stop();
   await db?.destroy();
   await Promise.all([env?.teardown(), postgres?.stop()]);
 });
