@@ -1,6 +1,7 @@
 // The mandate workflow's side effects: the read model, the payment provider, notifications, the
-// customer's bill and the ledger, each through a port given to the factory, so tests and the benchmark can
-// replace one (the bill-posting port, when no bill-service runs) and keep the others real.
+// customer's bill and the ledger, each through a port given to the factory, so tests and the
+// benchmark can replace one (bill posting and the ledger, when no bill-service runs) and keep the
+// others real.
 import type { Db } from '@billing/db';
 import { MANDATE_FAILURE_TYPES } from '@billing/mandates';
 import { parseMoney } from '@billing/money';
