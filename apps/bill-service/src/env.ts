@@ -1,5 +1,5 @@
 import { BILL_TASK_QUEUE } from '@billing/bills';
-import { databaseVariables, duration, logLevel, port, readEnv, temporalVariables, text } from '@billing/runtime';
+import { databaseVariables, duration, logLevel, port, readEnv, serviceCredentialVariables, temporalVariables, text } from '@billing/runtime';
 
 export type BillServiceEnv = ReturnType<typeof loadEnv>;
 
@@ -18,5 +18,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     /** How long a close request waits for invoicing before answering 202 CLOSING. */
     BILL_CLOSE_WAIT: duration('10s', '0s', '5m'),
     LOG_LEVEL: logLevel(),
+    /** Required of every caller of a business RPC, and sent to rates-service. */
+    ...serviceCredentialVariables(),
   }, source);
 }

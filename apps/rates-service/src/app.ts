@@ -8,6 +8,8 @@ export interface RatesAppOptions {
   logger: GrpcLogger;
   port: number;
   host?: string;
+  /** The secret every business call must carry; see grpc-kit's service-access.ts. */
+  serviceCredential?: string;
 }
 
 /**
@@ -15,7 +17,7 @@ export interface RatesAppOptions {
  * provider can answer. Process concerns (env, signals) stay in server.ts, so tests start this
  * on port 0 with any provider.
  */
-export function startRatesServer({ provider, logger, port, host }: RatesAppOptions): Promise<GrpcServer> {
+export function startRatesServer({ provider, logger, port, host, serviceCredential }: RatesAppOptions): Promise<GrpcServer> {
   return createGrpcServer({
     services: [ratesService({ rates: createRates(provider) })],
     errorMappers: [ratesErrors],
@@ -23,5 +25,6 @@ export function startRatesServer({ provider, logger, port, host }: RatesAppOptio
     logger,
     port,
     host,
+    serviceCredential,
   });
 }

@@ -1,4 +1,4 @@
-import { duration, logLevel, oneOf, optionalText, port, readEnv, text } from '@billing/runtime';
+import { duration, logLevel, oneOf, optionalText, port, readEnv, serviceCredentialVariables, text } from '@billing/runtime';
 import { ECB_DEFAULT_BASE_URL } from './providers/ecb.ts';
 import { OPENEXCHANGERATES_DEFAULT_BASE_URL } from './providers/openexchangerates.ts';
 
@@ -23,6 +23,8 @@ export function readRatesEnv(source: Record<string, string | undefined> = proces
       OPENEXCHANGERATES_BASE_URL: text(OPENEXCHANGERATES_DEFAULT_BASE_URL),
       ECB_BASE_URL: text(ECB_DEFAULT_BASE_URL),
       LOG_LEVEL: logLevel(),
+      /** Required of every caller of a business RPC. */
+      ...serviceCredentialVariables(),
     },
     source,
   );

@@ -1,5 +1,6 @@
 // `npm start`: the whole platform on this machine, until Ctrl-C.
 import { join } from 'node:path';
+import { adminKeyFor } from './admin-key.ts';
 import { loadStartEnv } from './env.ts';
 import { repoRoot } from './paths.ts';
 import { startStack } from './stack.ts';
@@ -9,8 +10,11 @@ const began = Date.now();
 const print = (line: string) => process.stdout.write(`${line}\n`);
 print('starting PostgreSQL, Temporal and the four apps...');
 
+const dataDir = join(repoRoot, '.data');
+const admin = await adminKeyFor(dataDir, env.BILLING_ADMIN_API_KEY);
 const stack = await startStack({
-  dataDir: join(repoRoot, '.data'),
+  dataDir,
+  adminApiKey: admin.key,
   databaseUrl: env.DATABASE_URL,
   temporalAddress: env.TEMPORAL_ADDRESS,
   temporalNamespace: env.TEMPORAL_NAMESPACE,
@@ -40,7 +44,9 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'));
 print(`
 Billing platform is up (${Math.round((Date.now() - began) / 100) / 10}s)
 
-  REST gateway   ${stack.gatewayUrl}        (try: curl ${stack.gatewayUrl}/v1/rates/USD/GEL)
+  REST gateway   ${stack.gatewayUrl}        (try: curl -H "Authorization: Bearer $(cat ${admin.file ?? '<your key>'})" ${stack.gatewayUrl}/v1/rates/USD/GEL)
+  Admin API key  ${stack.adminApiKey}
+                 ${admin.file ? `(kept in ${admin.file}, mode 0600; revoke by deleting it and restarting)` : '(from BILLING_ADMIN_API_KEY)'}
   API docs       ${stack.gatewayUrl}/docs
   OpenAPI        ${stack.gatewayUrl}/openapi.json
   bill-service   ${stack.billServiceUrl.replace('http://', '')}   (grpcurl -plaintext ${stack.billServiceUrl.replace('http://', '')} list)

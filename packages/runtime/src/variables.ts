@@ -1,4 +1,4 @@
-import { integer, oneOf, text } from './env.ts';
+import { integer, oneOf, secret, text } from './env.ts';
 
 /**
  * Variables more than one app reads, defined once so their names, defaults and bounds cannot
@@ -35,4 +35,13 @@ export function temporalVariables(defaultTaskQueue: string) {
     TEMPORAL_NAMESPACE: text('default'),
     TEMPORAL_TASK_QUEUE: text(defaultTaskQueue),
   };
+}
+
+/**
+ * `BILLING_SERVICE_TOKEN`: the shared secret every caller of a gRPC service's business RPCs
+ * presents (the gateway, bill-service calling rates-service, the worker). Required: a service
+ * that started without it would either refuse everyone or, worse, admit everyone.
+ */
+export function serviceCredentialVariables() {
+  return { BILLING_SERVICE_TOKEN: secret(32) };
 }
