@@ -4,6 +4,7 @@
 import { runBillsBenchmark } from './bills.ts';
 import { runMandatesBenchmark } from './mandates.ts';
 import { runMoneyBenchmark } from './money.ts';
+import { runRateLimitBenchmark } from './rate-limit.ts';
 import { runRatesBenchmark } from './rates.ts';
 
 export interface BenchOptions {
@@ -15,6 +16,7 @@ const benchmarks: Record<string, (options: BenchOptions) => Promise<void>> = {
   rates: runRatesBenchmark,
   bills: runBillsBenchmark,
   mandates: runMandatesBenchmark,
+  'rate-limit': runRateLimitBenchmark,
 };
 
 const args = process.argv.slice(2).filter((arg) => arg !== '--');

@@ -14,6 +14,8 @@ export function loadStartEnv() {
     POSTGRES_PORT: port(5433),
     /** The platform key; unset: the one kept in .data/admin-api-key (made on first start). */
     BILLING_ADMIN_API_KEY: optionalSecret(32),
+    /** The services' shared secret; unset: the one kept in .data/service-token. */
+    BILLING_SERVICE_TOKEN: optionalSecret(32),
   });
 }
 

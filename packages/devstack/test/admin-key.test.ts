@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { adminKeyFor } from '../src/admin-key.ts';
+import { adminKeyFor, serviceTokenFor } from '../src/admin-key.ts';
 
 describe('the admin key npm start gives the gateway', () => {
   const dirs: string[] = [];
@@ -30,5 +30,13 @@ describe('the admin key npm start gives the gateway', () => {
     const chosen = 'an-operator-chosen-key-of-enough-length';
     expect(await adminKeyFor(dataDir, chosen)).toEqual({ key: chosen });
     await expect(stat(join(dataDir, 'admin-api-key'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('keeps the service token beside it the same way, a different secret', async () => {
+    const dataDir = await freshDir();
+    const token = await serviceTokenFor(dataDir, undefined);
+    expect((await stat(join(dataDir, 'service-token'))).mode & 0o777).toBe(0o600);
+    expect((await serviceTokenFor(dataDir, undefined)).key).toBe(token.key);
+    expect(token.key).not.toBe((await adminKeyFor(dataDir, undefined)).key);
   });
 });
