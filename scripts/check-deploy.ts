@@ -13,6 +13,7 @@
 // and TEMPORAL_ADDRESS when set, otherwise a throwaway pair from @billing/devstack. Apps run together as in
 // docker-compose (migrations first, then rates-service, bill-service, worker, gateway), so the
 // gateway's /readyz sees real services. Prints one line per app; exits 1 if any app fails.
+import { randomBytes } from 'node:crypto';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, lstatSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -48,10 +49,12 @@ interface AppSpec {
   env(port: number, ports: Ports, stack: Stack | undefined, taskQueue: string): Record<string, string>;
   probe(port: number, running: Set<string>, stack: Stack | undefined): string;
 }
+// The secret every app needs to talk to (or be talked to by) the others; made per check.
+const SERVICE_TOKEN = randomBytes(32).toString('base64url');
 const APPS: AppSpec[] = [
   {
     name: 'rates-service', entry: 'dist/server.js', needsStack: false,
-    env: (port) => ({ RATES_SERVICE_PORT: String(port) }),
+    env: (port) => ({ RATES_SERVICE_PORT: String(port), BILLING_SERVICE_TOKEN: SERVICE_TOKEN }),
     probe: (port) => `grpc://127.0.0.1:${port}`,
   },
   {
@@ -59,7 +62,7 @@ const APPS: AppSpec[] = [
     env: (port, ports, stack, taskQueue) => ({
       BILL_SERVICE_PORT: String(port), DATABASE_URL: stack!.databaseUrl, TEMPORAL_ADDRESS: stack!.temporalAddress,
       TEMPORAL_NAMESPACE: config.temporalNamespace, TEMPORAL_TASK_QUEUE: taskQueue,
-      RATES_SERVICE_URL: `http://127.0.0.1:${ports['rates-service'] ?? 1}`,
+      RATES_SERVICE_URL: `http://127.0.0.1:${ports['rates-service'] ?? 1}`, BILLING_SERVICE_TOKEN: SERVICE_TOKEN,
     }),
     probe: (port) => `grpc://127.0.0.1:${port}`,
   },
@@ -68,7 +71,7 @@ const APPS: AppSpec[] = [
     env: (_port, ports, stack, taskQueue) => ({
       DATABASE_URL: stack!.databaseUrl, TEMPORAL_ADDRESS: stack!.temporalAddress,
       TEMPORAL_NAMESPACE: config.temporalNamespace, TEMPORAL_TASK_QUEUE: taskQueue,
-      RATES_SERVICE_URL: `http://127.0.0.1:${ports['rates-service'] ?? 1}`,
+      RATES_SERVICE_URL: `http://127.0.0.1:${ports['rates-service'] ?? 1}`, BILLING_SERVICE_TOKEN: SERVICE_TOKEN,
     }),
     // Same probe as the image's HEALTHCHECK; the poller check below proves the worker itself.
     probe: (_port, _running, stack) => `grpc://${stack!.temporalAddress}`,
@@ -78,7 +81,7 @@ const APPS: AppSpec[] = [
     env: (port, ports, stack) => ({
       GATEWAY_PORT: String(port), DATABASE_URL: stack!.databaseUrl,
       BILL_SERVICE_URL: `http://127.0.0.1:${ports['bill-service'] ?? 1}`,
-      RATES_SERVICE_URL: `http://127.0.0.1:${ports['rates-service'] ?? 1}`,
+      RATES_SERVICE_URL: `http://127.0.0.1:${ports['rates-service'] ?? 1}`, BILLING_SERVICE_TOKEN: SERVICE_TOKEN,
     }),
     // /readyz checks the services behind the gateway; only meaningful when they run here.
     probe: (port, running) => running.has('bill-service') && running.has('rates-service')

@@ -5,6 +5,7 @@ import { runBillsBenchmark } from './bills.ts';
 import { runLedgerBenchmark } from './ledger.ts';
 import { runMandatesBenchmark } from './mandates.ts';
 import { runMoneyBenchmark } from './money.ts';
+import { runRateLimitBenchmark } from './rate-limit.ts';
 import { runRatesBenchmark } from './rates.ts';
 
 export interface BenchOptions {
@@ -17,6 +18,7 @@ const benchmarks: Record<string, (options: BenchOptions) => Promise<void>> = {
   bills: runBillsBenchmark,
   mandates: runMandatesBenchmark,
   ledger: runLedgerBenchmark,
+  'rate-limit': runRateLimitBenchmark,
 };
 
 const args = process.argv.slice(2).filter((arg) => arg !== '--');

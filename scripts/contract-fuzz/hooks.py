@@ -7,7 +7,8 @@ valid and expects to be accepted), these hooks turn such a value into one the ru
 keeping everything else the fuzzer drew. Negative cases are never touched, and each rule here
 is covered by the services' own tests.
 
-Set by the runner: CONTRACT_FUZZ_URL (the gateway), CONTRACT_FUZZ_PUBLISHED (currencies the rates
+Set by the runner: CONTRACT_FUZZ_URL (the gateway), CONTRACT_FUZZ_AUTHORIZATION (the admin key's
+Authorization header value), CONTRACT_FUZZ_PUBLISHED (currencies the rates
 provider publishes, comma-separated), CONTRACT_FUZZ_EXPONENTS (JSON: currency -> minor-unit digits).
 """
 
@@ -23,6 +24,7 @@ import requests
 import schemathesis
 
 GATEWAY = os.environ["CONTRACT_FUZZ_URL"]
+AUTHORIZATION = {"Authorization": os.environ["CONTRACT_FUZZ_AUTHORIZATION"]}
 PUBLISHED = sorted(os.environ["CONTRACT_FUZZ_PUBLISHED"].split(","))
 EXPONENTS = json.loads(os.environ["CONTRACT_FUZZ_EXPONENTS"])
 # Zones every IANA database has, some with odd offsets or DST rules.
@@ -127,7 +129,7 @@ def priced_for_the_bill(case):
     params = case.path_parameters or {}
     if not isinstance(body, dict):
         return
-    answer = requests.get(f"{GATEWAY}/v1/customers/{params.get('customerId')}/bills/{params.get('billingPeriod')}", timeout=10)
+    answer = requests.get(f"{GATEWAY}/v1/customers/{params.get('customerId')}/bills/{params.get('billingPeriod')}", headers=AUTHORIZATION, timeout=10)
     if answer.status_code != 200:
         return
     bill_currency = answer.json()["currency"]
@@ -217,6 +219,7 @@ ADJUSTMENTS = {
     "createBill": open_period,
     "listBills": server_issued_cursor,
     "listLineItems": server_issued_cursor,
+    "listApiKeys": server_issued_cursor,
     "listRates": published_currencies,
     "getRate": published_currencies,
     "addLineItem": priced_for_the_bill,

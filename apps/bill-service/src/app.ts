@@ -13,7 +13,9 @@ import { createPaymentSimulatorService } from './mandates/payment-simulator.ts';
 /** Builds and starts the gRPC server; the caller owns the process (see server.ts). */
 export async function startBillService(env: BillServiceEnv, logger: Logger): Promise<GrpcServer> {
   const deps = openDependencies(env);
-  const ratesClient = createGrpcClient(RatesService, env.RATES_SERVICE_URL, { timeoutMs: env.RATES_TIMEOUT });
+  const ratesClient = createGrpcClient(RatesService, env.RATES_SERVICE_URL, {
+    timeoutMs: env.RATES_TIMEOUT, serviceCredential: env.BILLING_SERVICE_TOKEN,
+  });
   let server: GrpcServer;
   try {
     server = await createGrpcServer({
@@ -29,6 +31,7 @@ export async function startBillService(env: BillServiceEnv, logger: Logger): Pro
       healthChecks: dependencyChecks(deps, env.TEMPORAL_NAMESPACE),
       logger,
       port: env.BILL_SERVICE_PORT,
+      serviceCredential: env.BILLING_SERVICE_TOKEN,
       host: env.BILL_SERVICE_HOST,
     });
   } catch (error) {

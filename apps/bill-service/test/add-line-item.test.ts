@@ -1,9 +1,10 @@
 import { toJson } from '@bufbuild/protobuf';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BillSchema, BillService, BillStatus, LineItemSchema, RatesService, type Bill, type LineItem } from '@billing/contracts';
-import { createGrpcClient } from '@billing/grpc-kit';
+import { createGrpcClient, withPrincipal } from '@billing/grpc-kit';
+import { failureOf } from '@billing/grpc-kit/testing';
 import { convert, parseMoney, toDecimalString } from '@billing/money';
 import { freePort } from '@billing/devstack';
 import { createLogger } from '@billing/runtime';
@@ -67,7 +68,7 @@ describe('addLineItem', () => {
 
   it('answers a foreign-currency item with the conversion and the rate a later read shows', async () => {
     const key = await openBill('GEL');
-    const rates = createGrpcClient(RatesService, service.env.RATES_SERVICE_URL);
+    const rates = createGrpcClient(RatesService, service.env.RATES_SERVICE_URL, { serviceCredential: service.env.BILLING_SERVICE_TOKEN });
     const rate = (await rates.getRate({ base: 'EUR', quote: 'GEL' })).rate;
     const added = await service.client.addLineItem({
       ...key, idempotencyKey: 'eur-seats', description: 'EUR seats', quantity: '3', unitPrice: '1.3333', currency: 'EUR', metadata: {},
@@ -147,13 +148,30 @@ describe('bill-service over real gRPC', () => {
     const port = await freePort();
     const server = await startBillService(testEnv({ BILL_SERVICE_PORT: String(port), BILL_SERVICE_HOST: '127.0.0.1' }), createLogger('bill-service', 'warn'));
     try {
-      const client = createGrpcClient(BillService, `http://127.0.0.1:${port}`);
+      const client = createGrpcClient(BillService, `http://127.0.0.1:${port}`, { serviceCredential: inject('serviceToken') });
       const key = { customerId: newCustomer('grpc'), billingPeriod: futurePeriod() };
       await client.createBill({ ...key, currency: 'JPY', timeZone: 'Asia/Tokyo' });
       const added = await client.addLineItem({ ...key, idempotencyKey: 'yen', description: '円の手数料', amount: '1500', metadata: {} });
       const read = await client.getBill(key);
       expect(billJson(added.bill)).toEqual(billJson(read.bill));
       expect(billJson(read.bill)).toMatchObject({ currency: 'JPY', total: { amount: '1500', currency: 'JPY' } });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuses a call without the service credential, and one for another customer\'s key', async () => {
+    const port = await freePort();
+    const server = await startBillService(testEnv({ BILL_SERVICE_PORT: String(port), BILL_SERVICE_HOST: '127.0.0.1' }), createLogger('bill-service', 'warn'));
+    try {
+      const key = { customerId: newCustomer('scope'), billingPeriod: futurePeriod() };
+      const anonymous = createGrpcClient(BillService, `http://127.0.0.1:${port}`);
+      expect((await failureOf(anonymous.getBill(key))).code).toBe(Code.Unauthenticated);
+      const credentialed = createGrpcClient(BillService, `http://127.0.0.1:${port}`, { serviceCredential: inject('serviceToken') });
+      const foreign = await failureOf(credentialed.createBill({ ...key, currency: 'USD' }, withPrincipal({ keyId: 'key_x', customerId: 'someone-else' })));
+      expect(foreign.code).toBe(Code.PermissionDenied);
+      const own = await credentialed.createBill({ ...key, currency: 'USD' }, withPrincipal({ keyId: 'key_x', customerId: key.customerId }));
+      expect(own.bill?.customerId).toBe(key.customerId);
     } finally {
       await server.close();
     }

@@ -7,6 +7,7 @@ declare module 'vitest' {
     temporalAddress: string;
     temporalNamespace: string;
     ratesServiceUrl: string;
+    serviceToken: string;
   }
 }
 
@@ -28,6 +29,7 @@ export async function setup(project: TestProject) {
   project.provide('temporalAddress', stack.temporalAddress);
   project.provide('temporalNamespace', stack.temporalNamespace);
   project.provide('ratesServiceUrl', stack.ratesServiceUrl);
+  project.provide('serviceToken', stack.serviceToken);
 }
 
 export async function teardown() {

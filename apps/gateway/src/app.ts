@@ -2,6 +2,10 @@ import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Db } from '@billing/db';
 import { REQUEST_ID_HEADER, type Logger } from '@billing/runtime';
+import { installAuthentication } from './access/authentication.ts';
+import { apiKeyStore } from './access/key-store.ts';
+import { documentAccess } from './access/openapi-security.ts';
+import { installRateLimit, tokenBuckets } from './access/rate-limit.ts';
 import { createServiceClients, type ServiceTransports } from './clients.ts';
 import { installErrorHandling } from './errors.ts';
 import { installMethodNotAllowed } from './method-not-allowed.ts';
@@ -10,11 +14,13 @@ import { requestIdFor } from './request-id.ts';
 import { validatorCompiler } from './validation.ts';
 import { installIdempotency } from './idempotency/plugin.ts';
 import { idempotencyStore } from './idempotency/store.ts';
+import { apiKeysRoutes } from './routes/api-keys.ts';
 import { billsRoutes } from './routes/bills.ts';
 import { healthRoutes } from './routes/health.ts';
 import { mandatesRoutes } from './routes/mandates.ts';
 import { paymentSimulatorRoutes } from './routes/payment-simulator.ts';
 import { ratesRoutes } from './routes/rates.ts';
+import { ApiKey } from './schemas/api-key.ts';
 import { Bill, BillSummary, LineItem } from './schemas/bill.ts';
 import { Money } from './schemas/common.ts';
 import { Collection, Mandate } from './schemas/mandate.ts';
@@ -39,6 +45,16 @@ export interface GatewayDeps {
     leaseMs?: number;
     sweepEveryMs?: number;
   };
+  /** Who may call: API keys (PostgreSQL, migrated) and the admin key. Every route but the public ones needs a key. */
+  access: {
+    /** Issued keys and rate-limit buckets; without it only `adminApiKey` is accepted and nothing is rate-limited. */
+    db?: Db;
+    /** `BILLING_ADMIN_API_KEY`: a platform key. */
+    adminApiKey?: string;
+    defaultRateLimitPerMinute: number;
+    /** How long a valid key is trusted without a database read (API_KEY_CACHE_TTL). */
+    keyCacheMs?: number;
+  };
 }
 
 /** The REST gateway, ready to `inject` or `listen`; it does not listen by itself. */
@@ -61,8 +77,18 @@ export async function buildGateway(deps: GatewayDeps) {
     reply.header(REQUEST_ID_HEADER, request.id);
   });
   installErrorHandling(app);
+  // Before 405 handling and the routes: every request but a public one shows a key first.
+  const keys = deps.access.db && apiKeyStore(deps.access.db);
+  installAuthentication(app, {
+    adminApiKey: deps.access.adminApiKey,
+    keys,
+    defaultRateLimitPerMinute: deps.access.defaultRateLimitPerMinute,
+    cacheMs: deps.access.keyCacheMs,
+  });
+  if (deps.access.db) await installRateLimit(app, tokenBuckets(deps.access.db));
   installMethodNotAllowed(app);
-  for (const schema of [Money, LineItem, Bill, BillSummary, Collection, Mandate]) app.addSchema(schema);
+  for (const schema of [Money, LineItem, Bill, BillSummary, Collection, Mandate, ApiKey]) app.addSchema(schema);
+  documentAccess(app);
   await registerOpenApi(app);
 
   const callTimeoutMs = deps.callTimeoutMs ?? 10_000;
@@ -79,6 +105,7 @@ export async function buildGateway(deps: GatewayDeps) {
   await app.register(billsRoutes, { clients, callTimeoutMs });
   await app.register(mandatesRoutes, { clients, callTimeoutMs });
   await app.register(paymentSimulatorRoutes, { clients, callTimeoutMs });
+  await app.register(apiKeysRoutes, { keys, defaultRateLimitPerMinute: deps.access.defaultRateLimitPerMinute });
   return app;
 }
 

@@ -1,7 +1,8 @@
 import { createClient, type CallOptions, type Client, type Transport } from '@connectrpc/connect';
 import { BillService, MandateService, PaymentSimulatorService, RatesService, health } from '@billing/contracts';
-import { connectToService } from '@billing/grpc-kit';
+import { connectToService, principalHeaders } from '@billing/grpc-kit';
 import { REQUEST_ID_HEADER } from '@billing/runtime';
+import type { Caller } from './access/authentication.ts';
 
 /** One transport per backend service; tests pass in-memory router transports instead. */
 export interface ServiceTransports {
@@ -30,9 +31,9 @@ export interface GrpcConnections {
  * a service that cannot be reached or stops answering mid-call fails the call with `unavailable`,
  * and the next call dials again, so the gateway recovers by itself once the service is back.
  */
-export function connectToServices(urls: { rates: string; bills: string }): GrpcConnections {
-  const rates = connectToService(urls.rates, { name: 'rates-service', timeoutMs: 10_000 });
-  const bills = connectToService(urls.bills, { name: 'bill-service', timeoutMs: 10_000 });
+export function connectToServices(urls: { rates: string; bills: string }, serviceCredential: string): GrpcConnections {
+  const rates = connectToService(urls.rates, { name: 'rates-service', timeoutMs: 10_000, serviceCredential });
+  const bills = connectToService(urls.bills, { name: 'bill-service', timeoutMs: 10_000, serviceCredential });
   return {
     transports: { rates: rates.transport, bills: bills.transport },
     close() {
@@ -53,7 +54,18 @@ export function createServiceClients(transports: ServiceTransports): ServiceClie
   };
 }
 
-/** Options for a call made on behalf of one HTTP request: its id travels as gRPC metadata. */
-export function callOptionsFor(requestId: string, timeoutMs: number, signal?: AbortSignal): CallOptions {
-  return { headers: { [REQUEST_ID_HEADER]: requestId }, timeoutMs, signal };
+/** The parts of an HTTP request a service call made for it carries. */
+export interface CallingRequest {
+  id: string;
+  signal: AbortSignal;
+  caller: Caller | null;
+}
+
+/**
+ * Options for a call made on behalf of one HTTP request: its id and its caller (the API key and
+ * its customer, which the service checks again) travel as gRPC metadata.
+ */
+export function callOptionsFor(request: CallingRequest, timeoutMs: number): CallOptions {
+  const principal = request.caller === null ? {} : principalHeaders({ keyId: request.caller.keyId, customerId: request.caller.customerId });
+  return { headers: { ...principal, [REQUEST_ID_HEADER]: request.id }, timeoutMs, signal: request.signal };
 }

@@ -1,4 +1,4 @@
-import { databaseVariables, duration, logLevel, port, readEnv, text } from '@billing/runtime';
+import { databaseVariables, duration, integer, logLevel, optionalSecret, port, readEnv, serviceCredentialVariables, text } from '@billing/runtime';
 
 /** The gateway's configuration, validated once at start-up; the only reader of `process.env`. */
 export function readGatewayEnv(source: Record<string, string | undefined> = process.env) {
@@ -15,6 +15,14 @@ export function readGatewayEnv(source: Record<string, string | undefined> = proc
       ...databaseVariables(),
       /** How long the first response to an Idempotency-Key is replayed. */
       IDEMPOTENCY_TTL: duration('24h', '1m', '30d'),
+      /** A platform API key accepted besides the issued ones: how the first keys get made. */
+      BILLING_ADMIN_API_KEY: optionalSecret(32),
+      /** Requests per minute of a key that names no limit of its own (and of the admin key). */
+      RATE_LIMIT_PER_MINUTE: integer(600, 1, 1_000_000),
+      /** How long a valid key is trusted without a database read; a revocation takes at most this long everywhere. */
+      API_KEY_CACHE_TTL: duration('2s', '0ms', '5s'),
+      /** Sent to bill-service and rates-service with every call. */
+      ...serviceCredentialVariables(),
     },
     source,
   );

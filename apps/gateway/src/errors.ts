@@ -121,7 +121,8 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (status >= 500) request.log.error({ err: error, cause: causeOf(error), code: body.code }, 'request failed');
     else request.log.info({ code: body.code, problem: body.message }, 'request rejected');
     // Both mean "not now": the request had no known effect and may be sent again shortly.
-    if (status === 503 || status === 429) reply.header('retry-after', RETRY_AFTER_SECONDS);
+    // A rate limit has already said exactly when (Retry-After from the key's bucket).
+    if ((status === 503 || status === 429) && !reply.hasHeader('retry-after')) reply.header('retry-after', RETRY_AFTER_SECONDS);
     return reply.code(status).send(body);
   });
   app.setNotFoundHandler((request, reply) => {

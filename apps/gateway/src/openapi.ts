@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { BEARER_SCHEME } from './access/openapi-security.ts';
 
 // A created bill leads to the operations on it: each takes its customerId and billingPeriod from
 // the 201 body. OpenAPI links, so clients and tools can follow them without building URLs.
@@ -82,13 +83,26 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
           'the same key while the first request is still running is a 409 `aborted` with `Retry-After: 1`. Only a response whose ' +
           'effect is known is recorded: a 2xx, or a 404 `not_found`, 409 `already_exists` or 409 `failed_precondition`. After ' +
           'any other (400, 409 `aborted`, 429, 499 or any 5xx) nothing is kept and a retry with the key runs again, which is ' +
-          'safe because every write behind the gateway is idempotent by the same key.',
+          'safe because every write behind the gateway is idempotent by the same key. Idempotency keys belong to the API key ' +
+          'that sent them: two API keys using the same Idempotency-Key never see each other\'s responses.\n\n' +
+          '**Authentication.** Every route but `/healthz`, `/readyz`, `/openapi.json` and `/docs` needs `Authorization: Bearer <key>`. ' +
+          'A platform key may do everything; a customer key may use only the routes under `/v1/customers/{its customerId}` and ' +
+          'the rates routes. No, an unknown or a revoked key: 401 `unauthenticated`; a customer key outside its customer: 403 ' +
+          '`permission_denied`. Each key has a rate limit (a token bucket, `rateLimitPerMinute`); every answer to a keyed request ' +
+          'carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`, and past the limit it is a 429 ' +
+          '`resource_exhausted` with `Retry-After`.',
+      },
+      components: {
+        securitySchemes: {
+          [BEARER_SCHEME]: { type: 'http', scheme: 'bearer', description: 'An API key, e.g. bsk_…; from POST /v1/api-keys or BILLING_ADMIN_API_KEY' },
+        },
       },
       tags: [
         { name: 'bills', description: 'Monthly bills: open, add line items, close into an invoice' },
         { name: 'mandates', description: 'Recurring payment mandates: collect a fixed amount on a schedule' },
         { name: 'payment simulator', description: 'Steer the built-in payment simulator that collects mandates' },
         { name: 'rates', description: 'Exchange rates' },
+        { name: 'api keys', description: 'Platform and customer API keys (platform keys only)' },
         { name: 'health', description: 'Liveness and readiness probes' },
       ],
     },
@@ -99,6 +113,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       buildLocalReference: (json, _baseUri, _fragment, index) => (typeof json.$id === 'string' ? json.$id : `def-${index}`),
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { url: '/openapi.json' } });
+  // "Authorize" takes a key and sends it with every "Try it out" call; it is kept in the browser only.
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { url: '/openapi.json', persistAuthorization: true } });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }

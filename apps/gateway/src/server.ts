@@ -7,7 +7,7 @@ import { connectToServices } from './clients.ts';
 import { readGatewayEnv, type GatewayEnv } from './env.ts';
 
 async function start(env: GatewayEnv, logger: Logger) {
-  const connections = connectToServices({ rates: env.RATES_SERVICE_URL, bills: env.BILL_SERVICE_URL });
+  const connections = connectToServices({ rates: env.RATES_SERVICE_URL, bills: env.BILL_SERVICE_URL }, env.BILLING_SERVICE_TOKEN);
   const db = createDb({ url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX, applicationName: 'gateway' });
   const release = async () => {
     connections.close();
@@ -18,6 +18,12 @@ async function start(env: GatewayEnv, logger: Logger) {
     logger,
     callTimeoutMs: env.GRPC_TIMEOUT,
     idempotency: { db, ttlMs: env.IDEMPOTENCY_TTL },
+    access: {
+      db,
+      adminApiKey: env.BILLING_ADMIN_API_KEY,
+      defaultRateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+      keyCacheMs: env.API_KEY_CACHE_TTL,
+    },
   });
   try {
     await app.listen({ port: env.GATEWAY_PORT, host: env.GATEWAY_HOST });

@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { readGatewayEnv } from '../src/env.ts';
 
 describe('readGatewayEnv', () => {
-  it('uses the documented defaults when only DATABASE_URL is set', () => {
-    expect(readGatewayEnv({ DATABASE_URL: 'postgres://db/billing' })).toEqual({
+  const TOKEN = 'a-service-credential-of-32-characters';
+  it('uses the documented defaults when only DATABASE_URL and BILLING_SERVICE_TOKEN are set', () => {
+    expect(readGatewayEnv({ DATABASE_URL: 'postgres://db/billing', BILLING_SERVICE_TOKEN: TOKEN })).toEqual({
       GATEWAY_PORT: 3000,
       GATEWAY_HOST: '0.0.0.0',
       BILL_SERVICE_URL: 'http://127.0.0.1:50051',
@@ -14,6 +15,10 @@ describe('readGatewayEnv', () => {
       DATABASE_URL: 'postgres://db/billing',
       DATABASE_POOL_MAX: 10,
       IDEMPOTENCY_TTL: 86_400_000,
+      BILLING_ADMIN_API_KEY: undefined,
+      RATE_LIMIT_PER_MINUTE: 600,
+      API_KEY_CACHE_TTL: 2_000,
+      BILLING_SERVICE_TOKEN: TOKEN,
     });
   });
 
@@ -29,6 +34,7 @@ describe('readGatewayEnv', () => {
       expect(problems).toContain('LOG_LEVEL');
       expect(problems).toContain('IDEMPOTENCY_TTL');
       expect(problems).toContain('DATABASE_URL is required');
+      expect(problems).toContain('BILLING_SERVICE_TOKEN is required');
     }
   });
 
@@ -39,8 +45,16 @@ describe('readGatewayEnv', () => {
     ['IDEMPOTENCY_TTL', '365d', 'between 1m and 30d'],
     ['DATABASE_POOL_MAX', '0', 'between 1 and 100'],
     ['DATABASE_POOL_MAX', '65535', 'between 1 and 100'],
+    ['RATE_LIMIT_PER_MINUTE', '0', 'between 1 and 1000000'],
+    ['API_KEY_CACHE_TTL', '10s', 'between 0ms and 5s'],
   ])('keeps %s within its bounds: refuses %s', (name, value, bounds) => {
-    expect(() => readGatewayEnv({ DATABASE_URL: 'postgres://db/billing', [name]: value }))
+    expect(() => readGatewayEnv({ DATABASE_URL: 'postgres://db/billing', BILLING_SERVICE_TOKEN: TOKEN, [name]: value }))
       .toThrow(`${name} must be ${bounds}, got ${value}`);
+  });
+
+  it('refuses an admin key shorter than 32 characters without printing it', () => {
+    const read = () => readGatewayEnv({ DATABASE_URL: 'postgres://db/billing', BILLING_SERVICE_TOKEN: TOKEN, BILLING_ADMIN_API_KEY: 'hunter2' });
+    expect(read).toThrow('BILLING_ADMIN_API_KEY must be at least 32 characters long');
+    expect(read).not.toThrow(/hunter2/);
   });
 });

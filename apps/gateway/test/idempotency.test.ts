@@ -284,8 +284,8 @@ describe('Idempotency-Key', () => {
 
   it('deletes expired records when swept', async () => {
     const store = idempotencyStore(db, { ttlMs: 1, leaseMs: 1 });
-    await store.claim('old-1', 'f');
-    await store.complete('old-1', 'f', { status: 201, contentType: 'application/json', body: '{}' });
+    await store.claim({ apiKeyId: 'key_a', key: 'old-1' }, 'f');
+    await store.complete({ apiKeyId: 'key_a', key: 'old-1' }, 'f', { status: 201, contentType: 'application/json', body: '{}' });
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(await store.sweep()).toBe(1);
     expect(await db('idempotency_records').where({ key: 'old-1' }).first()).toBeUndefined();

@@ -26,6 +26,7 @@ const PUBLIC_ROUTES = [
   'POST /v1/customers/{customerId}/mandates/{mandateId}/collections/{cycle}/approve',
   'GET /v1/customers/{customerId}/mandates/{mandateId}/collections',
   'POST /v1/payment-simulator/outcomes',
+  'POST /v1/api-keys', 'GET /v1/api-keys', 'GET /v1/api-keys/{id}', 'DELETE /v1/api-keys/{id}',
 ];
 
 interface Schema {
@@ -85,13 +86,17 @@ describe('GET /openapi.json', () => {
         Object.values(methods).map((operation) => [operation.operationId, Object.keys(operation.responses).sort()]),
       ),
     );
-    const service = ['499', '500', '503', '504'];
-    const post = ['409', '413', '415', '422', '429'];
-    expect(statuses).toEqual({
+    // Every keyed route: no or a bad key (401), over its rate (429); 403 where a customer key can be refused.
+    const service = ['401', '403', '429', '499', '500', '503', '504'];
+    const post = ['409', '413', '415', '422'];
+    const store = ['401', '403', '429', '500', '503'];
+    const sorted = (expected: Record<string, string[]>) =>
+      Object.fromEntries(Object.entries(expected).map(([operation, list]) => [operation, [...list].sort()]));
+    expect(statuses).toEqual(sorted({
       liveness: ['200', '500'],
       readiness: ['200', '500', '503'],
-      listRates: ['200', '400', ...service],
-      getRate: ['200', '400', ...service],
+      listRates: ['200', '400', '401', '429', '499', '500', '503', '504'],
+      getRate: ['200', '400', '401', '429', '499', '500', '503', '504'],
       createBill: ['201', '400', ...post, ...service].sort(),
       listBills: ['200', '400', ...service],
       getBill: ['200', '400', '404', ...service],
@@ -108,7 +113,11 @@ describe('GET /openapi.json', () => {
       approveCollection: ['200', '400', '404', ...post, ...service].sort(),
       listCollections: ['200', '400', '404', ...service],
       scriptOutcomes: ['200', '400', '409', '413', '415', '422', ...service].sort(),
-    });
+      createApiKey: ['201', '400', '413', '415', ...store].sort(),
+      listApiKeys: ['200', '400', ...store].sort(),
+      getApiKey: ['200', '400', '404', ...store].sort(),
+      revokeApiKey: ['200', '400', '404', ...store].sort(),
+    }));
     for (const methods of Object.values(document.paths)) {
       for (const operation of Object.values(methods)) {
         for (const [status, response] of Object.entries(operation.responses)) {
@@ -171,12 +180,33 @@ describe('GET /openapi.json', () => {
     expect(parameter('at')?.required).not.toBe(true);
   });
 
-  it('documents the Idempotency-Key header on every POST and PATCH', async () => {
+  it('documents the Idempotency-Key header on every POST and PATCH but key creation, whose answer holds a secret', async () => {
     const document = await openApiDocument();
-    const posts = Object.values(document.paths).flatMap((methods) => [methods.post, methods.patch].filter((operation) => operation !== undefined));
+    const posts = Object.values(document.paths).flatMap((methods) => [methods.post, methods.patch].filter((operation) => operation !== undefined))
+      .filter((operation) => operation.operationId !== 'createApiKey');
     expect(posts).toHaveLength(10);
+    const createKey = document.paths['/v1/api-keys']?.post;
+    expect(createKey?.parameters?.find((parameter) => parameter.name === 'idempotency-key')).toBeUndefined();
     for (const operation of posts) {
       expect(operation.parameters?.find((parameter) => parameter.name === 'idempotency-key')).toMatchObject({ in: 'header' });
+    }
+  });
+
+  it('declares the bearer scheme, needs it on every operation but the public four, and documents the rate-limit headers', async () => {
+    const document = await openApiDocument() as unknown as {
+      components: { securitySchemes: Record<string, unknown> };
+      paths: Record<string, Record<string, Operation & { security?: unknown[] }>>;
+    };
+    expect(document.components.securitySchemes).toEqual({ apiKey: expect.objectContaining({ type: 'http', scheme: 'bearer' }) });
+    const open = ['/healthz', '/readyz'];
+    for (const [path, methods] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(methods)) {
+        expect(operation.security, `${method} ${path}`).toEqual(open.includes(path) ? [] : [{ apiKey: [] }]);
+        if (open.includes(path)) continue;
+        expect(operation.responses['401']?.headers?.['www-authenticate'], `${method} ${path}`).toBeDefined();
+        expect(Object.keys(operation.responses['429']?.headers ?? {}).sort(), `${method} ${path}`)
+          .toEqual(['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after']);
+      }
     }
   });
 
@@ -204,9 +234,10 @@ describe('GET /docs', () => {
     }
   });
 
-  it('points Swagger UI at /openapi.json', async () => {
-    const initializer = await gateway.app.inject({ method: 'GET', url: '/docs/static/swagger-initializer.js' });
+  it('points Swagger UI at /openapi.json and keeps the key a user pastes into Authorize', async () => {
+    const initializer = await gateway.app.inject({ method: 'GET', url: '/docs/static/swagger-initializer.js', headers: { authorization: undefined } });
     expect(initializer.statusCode).toBe(200);
     expect(initializer.body).toContain('/openapi.json');
+    expect(initializer.body).toContain('"persistAuthorization":true');
   });
 });

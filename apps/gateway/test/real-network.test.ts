@@ -31,7 +31,11 @@ async function closedPort(): Promise<number> {
 
 const ratesLog = recordingLogger();
 const provider = await createRateProvider({ provider: 'static' });
-const startRates = (port: number) => startRatesServer({ provider, logger: ratesLog, port, host: '127.0.0.1' });
+const SERVICE_TOKEN = 'real-network-test-service-credential-0123';
+const ADMIN_KEY = 'bsk_real-network-test-admin-key-0123456789';
+const startRates = (port: number) => startRatesServer({ provider, logger: ratesLog, port, host: '127.0.0.1', serviceCredential: SERVICE_TOKEN });
+
+const AS_ADMIN = { headers: { authorization: `Bearer ${ADMIN_KEY}` } };
 
 let rates: Awaited<ReturnType<typeof startRates>>;
 let connections: GrpcConnections;
@@ -41,8 +45,11 @@ let baseUrl: string;
 beforeAll(async () => {
   rates = await startRates(0);
   // No bill-service runs here: its port is closed, so readiness must say so.
-  connections = connectToServices({ rates: `http://127.0.0.1:${rates.port}`, bills: `http://127.0.0.1:${await closedPort()}` });
-  gateway = await buildGateway({ transports: connections.transports, logger: pino({ level: 'silent' }), readinessTimeoutMs: 1_000 });
+  connections = connectToServices({ rates: `http://127.0.0.1:${rates.port}`, bills: `http://127.0.0.1:${await closedPort()}` }, SERVICE_TOKEN);
+  gateway = await buildGateway({
+    transports: connections.transports, logger: pino({ level: 'silent' }), readinessTimeoutMs: 1_000,
+    access: { adminApiKey: ADMIN_KEY, defaultRateLimitPerMinute: 600 },
+  });
   await gateway.listen({ port: 0, host: '127.0.0.1' });
   baseUrl = `http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}`;
 });
@@ -58,7 +65,7 @@ const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 describe('rates through the real gateway and rates-service', () => {
   it('answers GET /v1/rates/USD/GEL with a decimal-string rate', async () => {
-    const response = await fetch(`${baseUrl}/v1/rates/USD/GEL`);
+    const response = await fetch(`${baseUrl}/v1/rates/USD/GEL`, AS_ADMIN);
     expect(response.status).toBe(200);
     const body = (await response.json()) as Record<string, unknown>;
     expect(body).toMatchObject({ base: 'USD', quote: 'GEL', source: expect.stringMatching(/^static/) });
@@ -67,7 +74,7 @@ describe('rates through the real gateway and rates-service', () => {
   });
 
   it('answers GET /v1/rates with every rate as a decimal string, agreeing with the single rate', async () => {
-    const [list, single] = await Promise.all([fetch(`${baseUrl}/v1/rates?base=USD`), fetch(`${baseUrl}/v1/rates/USD/GEL`)]);
+    const [list, single] = await Promise.all([fetch(`${baseUrl}/v1/rates?base=USD`, AS_ADMIN), fetch(`${baseUrl}/v1/rates/USD/GEL`, AS_ADMIN)]);
     expect(list.status).toBe(200);
     const body = (await list.json()) as { base: string; rates: Record<string, string> };
     expect(body.base).toBe('USD');
@@ -77,7 +84,7 @@ describe('rates through the real gateway and rates-service', () => {
   });
 
   it('answers a currency the rates provider does not publish with 400 and the rates service message', async () => {
-    const response = await fetch(`${baseUrl}/v1/rates/USD/BOV`);
+    const response = await fetch(`${baseUrl}/v1/rates/USD/BOV`, AS_ADMIN);
     expect(response.status).toBe(400);
     const body = (await response.json()) as { code: string; message: string };
     expect(body.code).toBe('invalid_argument');
@@ -105,7 +112,7 @@ describe('rates through the real gateway and rates-service', () => {
   });
 
   it('carries the request id to the rates service, which logs it', async () => {
-    const response = await fetch(`${baseUrl}/v1/rates/EUR/USD`, { headers: { 'x-request-id': 'net-trace-1' } });
+    const response = await fetch(`${baseUrl}/v1/rates/EUR/USD`, { headers: { ...AS_ADMIN.headers, 'x-request-id': 'net-trace-1' } });
     expect(response.headers.get('x-request-id')).toBe('net-trace-1');
     expect(ratesLog.lines.some((line) => line.fields.requestId === 'net-trace-1')).toBe(true);
   });
@@ -120,12 +127,12 @@ describe('rates through the real gateway and rates-service', () => {
     const port = rates.port;
     await rates.close();
 
-    const down = await fetch(`${baseUrl}/v1/rates/USD/GEL`);
+    const down = await fetch(`${baseUrl}/v1/rates/USD/GEL`, AS_ADMIN);
     expect(down.status).toBe(503);
     expect(await down.json()).toEqual({ code: 'unavailable', message: 'service unavailable', details: [] });
 
     rates = await startRates(port);
-    const back = await fetch(`${baseUrl}/v1/rates/USD/GEL`);
+    const back = await fetch(`${baseUrl}/v1/rates/USD/GEL`, AS_ADMIN);
     expect(back.status).toBe(200);
     expect(((await back.json()) as { rate: string }).rate).toMatch(DECIMAL);
   });

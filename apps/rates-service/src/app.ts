@@ -11,6 +11,8 @@ export interface RatesAppOptions {
   host?: string;
   /** The registered non-fiat units (LEDGER_UNITS); the money package's defaults when absent. */
   units?: UnitRegistry;
+  /** The secret every business call must carry; see grpc-kit's service-access.ts. */
+  serviceCredential?: string;
 }
 
 /**
@@ -18,7 +20,7 @@ export interface RatesAppOptions {
  * provider can answer. Process concerns (env, signals) stay in server.ts, so tests start this
  * on port 0 with any provider.
  */
-export function startRatesServer({ provider, logger, port, host, units }: RatesAppOptions): Promise<GrpcServer> {
+export function startRatesServer({ provider, logger, port, host, units, serviceCredential }: RatesAppOptions): Promise<GrpcServer> {
   return createGrpcServer({
     services: [ratesService({ rates: createRates(provider, units) })],
     errorMappers: [ratesErrors],
@@ -26,5 +28,6 @@ export function startRatesServer({ provider, logger, port, host, units }: RatesA
     logger,
     port,
     host,
+    serviceCredential,
   });
 }

@@ -30,7 +30,8 @@ export function createRatesServiceImpl({ rates }: RatesServiceDeps): ServiceImpl
 }
 
 export function ratesService(deps: RatesServiceDeps): ServedService {
-  return serve(RatesService, createRatesServiceImpl(deps));
+  // Rates name no customer: a call made for any customer's key may read them.
+  return serve(RatesService, createRatesServiceImpl(deps), { customerFree: true });
 }
 
 /**

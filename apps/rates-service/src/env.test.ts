@@ -4,9 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { readRatesEnv } from './env.ts';
 import { createRateProvider } from './providers/create-provider.ts';
 
+const TOKEN = { BILLING_SERVICE_TOKEN: 'a-service-credential-of-32-characters' };
+
 describe('rates-service environment', () => {
-  it('has defaults for everything', () => {
-    expect(readRatesEnv({})).toEqual({
+  it('has defaults for everything but the service credential', () => {
+    expect(readRatesEnv(TOKEN)).toEqual({
       RATES_SERVICE_PORT: 50052,
       RATES_SERVICE_HOST: '0.0.0.0',
       RATES_PROVIDER: 'static',
@@ -20,17 +22,24 @@ describe('rates-service environment', () => {
       ECB_BASE_URL: 'https://www.ecb.europa.eu/stats/eurofxref',
       LEDGER_UNITS: DEFAULT_UNITS,
       LOG_LEVEL: 'info',
+      BILLING_SERVICE_TOKEN: TOKEN.BILLING_SERVICE_TOKEN,
     });
   });
 
   it('registers the units LEDGER_UNITS lists, and refuses a bad entry naming the variable', () => {
-    expect([...readRatesEnv({ LEDGER_UNITS: 'GOLD:3,MILES:0' }).LEDGER_UNITS.units.keys()]).toEqual(['GOLD', 'MILES']);
-    expect(() => readRatesEnv({ LEDGER_UNITS: 'BTC:8,EUR:2' }))
+    expect([...readRatesEnv({ ...TOKEN, LEDGER_UNITS: 'GOLD:3,MILES:0' }).LEDGER_UNITS.units.keys()]).toEqual(['GOLD', 'MILES']);
+    expect(() => readRatesEnv({ ...TOKEN, LEDGER_UNITS: 'BTC:8,EUR:2' }))
       .toThrow('LEDGER_UNITS: unit entry 2 ("EUR:2") reuses EUR, which is an ISO 4217 currency; pick another code');
   });
 
+  it('requires a service credential of at least 32 characters, without echoing it', () => {
+    expect(() => readRatesEnv({})).toThrow('BILLING_SERVICE_TOKEN is required');
+    expect(() => readRatesEnv({ BILLING_SERVICE_TOKEN: 'short-secret' })).toThrow('BILLING_SERVICE_TOKEN must be at least 32 characters long');
+    expect(() => readRatesEnv({ BILLING_SERVICE_TOKEN: 'short-secret' })).not.toThrow(/short-secret/);
+  });
+
   it('names each bad variable', () => {
-    const read = () => readRatesEnv({ RATES_PROVIDER: 'yahoo', RATES_CACHE_TTL: 'soon', RATES_SERVICE_PORT: '99999' });
+    const read = () => readRatesEnv({ ...TOKEN, RATES_PROVIDER: 'yahoo', RATES_CACHE_TTL: 'soon', RATES_SERVICE_PORT: '99999' });
     expect(read).toThrow(EnvError);
     expect(read).toThrow(/RATES_PROVIDER must be one of static, openexchangerates, ecb, got "yahoo"/);
     expect(read).toThrow(/RATES_CACHE_TTL must be a duration/);
@@ -44,7 +53,7 @@ describe('rates-service environment', () => {
     ['RATES_MAX_STALENESS', '365d', 'between 0ms and 30d'],
     ['RATES_PROVIDER_RETRY_AFTER', '2h', 'between 0ms and 1h'],
   ])('keeps %s within its bounds: refuses %s', (name, value, bounds) => {
-    expect(() => readRatesEnv({ [name]: value })).toThrow(`${name} must be ${bounds}, got ${value}`);
+    expect(() => readRatesEnv({ ...TOKEN, [name]: value })).toThrow(`${name} must be ${bounds}, got ${value}`);
   });
 
   it('refuses openexchangerates without OPENEXCHANGERATES_APP_ID', async () => {

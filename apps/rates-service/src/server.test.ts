@@ -6,6 +6,10 @@ import { startRatesServer } from './app.ts';
 import type { RateProvider } from './providers/port.ts';
 import { loadStaticProvider } from './providers/static.ts';
 
+const CREDENTIAL = 'rates-service-test-credential-0123456789';
+// grpcurl sends the service credential as metadata, the way the README shows.
+const WITH_CREDENTIAL = { 'x-billing-service-token': CREDENTIAL };
+
 // The real service on a free loopback port, asked by the real grpcurl binary.
 describe('rates-service over real gRPC', () => {
   let server: GrpcServer;
@@ -17,11 +21,23 @@ describe('rates-service over real gRPC', () => {
       logger: recordingLogger(),
       port: 0,
       host: '127.0.0.1',
+      serviceCredential: CREDENTIAL,
     });
     address = `127.0.0.1:${server.port}`;
   });
 
   afterAll(() => server.close());
+
+  it('refuses a business call without the service credential, and answers one with it for any customer\'s key', async () => {
+    const refused = await grpcurl(address, ['rates.v1.RatesService/GetRate'], { data: { base: 'USD', quote: 'GEL' } });
+    expect(refused.exitCode).not.toBe(0);
+    expect(refused.stderr).toContain('Unauthenticated');
+    const scoped = await grpcurl(address, ['rates.v1.RatesService/GetRate'], {
+      data: { base: 'USD', quote: 'GEL' },
+      headers: { ...WITH_CREDENTIAL, 'x-billing-key-id': 'key_c', 'x-billing-customer-id': 'cus_c' },
+    });
+    expect(scoped.exitCode).toBe(0);
+  });
 
   it('lists rates.v1.RatesService to grpcurl', async () => {
     const result = await grpcurl(address, ['list']);
@@ -30,7 +46,7 @@ describe('rates-service over real gRPC', () => {
   });
 
   it('answers grpcurl GetRate USD→GEL with the rate as a string', async () => {
-    const result = await grpcurl(address, ['rates.v1.RatesService/GetRate'], { data: { base: 'USD', quote: 'GEL' } });
+    const result = await grpcurl(address, ['rates.v1.RatesService/GetRate'], { data: { base: 'USD', quote: 'GEL' }, headers: WITH_CREDENTIAL });
     expect(result.exitCode).toBe(0);
     const { rate } = JSON.parse(result.stdout) as { rate: Record<string, unknown> };
     expect(rate).toMatchObject({ base: 'USD', quote: 'GEL', rate: '2.7150', asOf: '2026-11-02T00:00:00Z' });
@@ -38,7 +54,7 @@ describe('rates-service over real gRPC', () => {
   });
 
   it('answers grpcurl with InvalidArgument for an unknown currency', async () => {
-    const result = await grpcurl(address, ['rates.v1.RatesService/GetRate'], { data: { base: 'USD', quote: 'XYZ' } });
+    const result = await grpcurl(address, ['rates.v1.RatesService/GetRate'], { data: { base: 'USD', quote: 'XYZ' }, headers: WITH_CREDENTIAL });
     expect(result.exitCode).not.toBe(0);
     expect(result.stderr).toContain('Code: InvalidArgument');
     expect(result.stderr).toContain('unknown currency "XYZ" in quote');

@@ -17,6 +17,7 @@ async function start(env: RatesEnv, logger: Logger) {
   });
   const server = await startRatesServer({
     provider, logger, port: env.RATES_SERVICE_PORT, host: env.RATES_SERVICE_HOST, units: env.LEDGER_UNITS,
+    serviceCredential: env.BILLING_SERVICE_TOKEN,
   });
   logger.info({ provider: provider.name, port: server.port }, 'rates-service ready');
   return server;

@@ -52,8 +52,10 @@ export function candidatePeriods(dueDate: string, now: Date, timeZone: string): 
   return [...new Set([dueDate.slice(0, 7), current, next])];
 }
 
-export function grpcBillPosting(billServiceUrl: string, now: () => Date = () => new Date()): BillPostingPort & { close(): void } {
-  const connection: ServiceConnection = connectToService(billServiceUrl, { name: BillService.typeName, timeoutMs: 10_000 });
+export function grpcBillPosting(
+  billServiceUrl: string, serviceCredential: string, now: () => Date = () => new Date(),
+): BillPostingPort & { close(): void } {
+  const connection: ServiceConnection = connectToService(billServiceUrl, { name: BillService.typeName, timeoutMs: 10_000, serviceCredential });
   const bills: Client<typeof BillService> = createClient(BillService, connection.transport);
 
   /** Adds the item to the bill of `billingPeriod`; undefined when that bill takes no items. */

@@ -1,5 +1,5 @@
 import { BILL_TASK_QUEUE } from '@billing/bills';
-import { databaseVariables, duration, logLevel, readEnv, temporalVariables, text } from '@billing/runtime';
+import { databaseVariables, duration, logLevel, readEnv, serviceCredentialVariables, temporalVariables, text } from '@billing/runtime';
 
 /** A comma-separated list of durations (`1d,3d,5d`), each between `min` and `max`; taken in increasing order. */
 function durations(fallback: string, min: string, max: string) {
@@ -19,6 +19,8 @@ export function readWorkerEnv(source: Record<string, string | undefined> = proce
       LOG_LEVEL: logLevel(),
       /** bill-service: successful mandate collections become line items there, and its ledger takes invoices and payments. */
       BILL_SERVICE_URL: text('http://127.0.0.1:50051'),
+      /** Presented to bill-service on every call. */
+      ...serviceCredentialVariables(),
       /** When a declined mandate charge is retried, counted from its due moment. */
       MANDATE_DUNNING_SCHEDULE: durations('1d,3d,5d', '1m', '60d'),
       /** How long a manual mandate's collection awaits approval after its due moment. */

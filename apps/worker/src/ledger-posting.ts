@@ -40,8 +40,8 @@ export interface LedgerPostingPort {
 }
 
 /** One HTTP/2 connection to bill-service per worker process, shared by every activity. */
-export function grpcLedgerPosting(billServiceUrl: string): LedgerPostingPort & { close(): void } {
-  const connection: ServiceConnection = connectToService(billServiceUrl, { name: LedgerService.typeName, timeoutMs: 10_000 });
+export function grpcLedgerPosting(billServiceUrl: string, serviceCredential: string): LedgerPostingPort & { close(): void } {
+  const connection: ServiceConnection = connectToService(billServiceUrl, { name: LedgerService.typeName, timeoutMs: 10_000, serviceCredential });
   const ledger: Client<typeof LedgerService> = createClient(LedgerService, connection.transport);
   return {
     async postInvoice(invoice) {

@@ -16,8 +16,8 @@ const prebuilt = fileURLToPath(new URL('./workflow-bundle.js', import.meta.url))
 async function start(env: WorkerEnv, logger: Logger): Promise<RunningApp> {
   const db = createDb({ url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX, applicationName: 'billing-worker' });
   let connection: NativeConnection | undefined;
-  const billPosting = grpcBillPosting(env.BILL_SERVICE_URL);
-  const ledger = grpcLedgerPosting(env.BILL_SERVICE_URL);
+  const billPosting = grpcBillPosting(env.BILL_SERVICE_URL, env.BILLING_SERVICE_TOKEN);
+  const ledger = grpcLedgerPosting(env.BILL_SERVICE_URL, env.BILLING_SERVICE_TOKEN);
   const release = async () => {
     billPosting.close();
     ledger.close();

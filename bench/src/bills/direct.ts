@@ -33,7 +33,9 @@ export async function directClient(address: string, namespace: string) {
   const client = new Client({ connection, namespace });
   const quiet = { info: () => {}, warn: () => {}, error: () => {} };
   const asBillService = billWorkflows(
-    client, loadEnv({ DATABASE_URL: 'unused', TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace }), quiet,
+    client, loadEnv({
+      DATABASE_URL: 'unused', TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace, BILLING_SERVICE_TOKEN: 'unused-by-the-workflow-client-only-path',
+    }), quiet,
   );
 
   return {

@@ -17,7 +17,8 @@ export interface BillTotals {
   status: string;
 }
 
-export function gatewayClient(gatewayUrl: string) {
+export function gatewayClient(gatewayUrl: string, adminApiKey: string) {
+  const authorization = `Bearer ${adminApiKey}`;
   const billsOf = (customerId: string) => `${gatewayUrl}/v1/customers/${encodeURIComponent(customerId)}/bills`;
 
   async function answer(response: Response): Promise<Outcome> {
@@ -30,7 +31,7 @@ export function gatewayClient(gatewayUrl: string) {
     async createBill(customerId: string, billingPeriod: string): Promise<Outcome> {
       return answer(await fetch(billsOf(customerId), {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { authorization, 'content-type': 'application/json' },
         body: JSON.stringify({ currency: 'USD', billingPeriod }),
       }));
     },
@@ -38,13 +39,13 @@ export function gatewayClient(gatewayUrl: string) {
     async addItem(item: BenchItem): Promise<Outcome> {
       return answer(await fetch(`${billsOf(item.customerId)}/${item.billingPeriod}/items`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': item.idempotencyKey },
+        headers: { authorization, 'content-type': 'application/json', 'idempotency-key': item.idempotencyKey },
         body: JSON.stringify({ description: item.description, amount: item.amount }),
       }));
     },
 
     async getBill(customerId: string, billingPeriod: string): Promise<BillTotals> {
-      const response = await fetch(`${billsOf(customerId)}/${billingPeriod}`);
+      const response = await fetch(`${billsOf(customerId)}/${billingPeriod}`, { headers: { authorization } });
       const text = await response.text();
       if (response.status !== 200) throw new Error(`GET bill ${customerId}/${billingPeriod} answered ${response.status}: ${text}`);
       return JSON.parse(text) as BillTotals;

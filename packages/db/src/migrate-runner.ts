@@ -5,6 +5,7 @@ import * as m0003 from './migrations/0003_currency_codes_as_text.ts';
 import * as m0004 from './migrations/0004_mandates.ts';
 import * as m0005 from './migrations/0005_ledger.ts';
 import * as m0006 from './migrations/0006_ledger_operations.ts';
+import * as m0007 from './migrations/0007_api_keys.ts';
 import { createDb } from './connection.ts';
 
 interface Migration {
@@ -21,6 +22,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['0004_mandates', m0004],
   ['0005_ledger', m0005],
   ['0006_ledger_operations', m0006],
+  ['0007_api_keys', m0007],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -1,4 +1,4 @@
-import { optionalText, port, readEnv, text } from '@billing/runtime';
+import { optionalSecret, optionalText, port, readEnv, text } from '@billing/runtime';
 
 /** What `npm start` reads; unset DATABASE_URL / TEMPORAL_ADDRESS mean "start one here". */
 export function loadStartEnv() {
@@ -12,6 +12,10 @@ export function loadStartEnv() {
     TEMPORAL_PORT: port(7233),
     TEMPORAL_UI_PORT: port(8233),
     POSTGRES_PORT: port(5433),
+    /** The platform key; unset: the one kept in .data/admin-api-key (made on first start). */
+    BILLING_ADMIN_API_KEY: optionalSecret(32),
+    /** The services' shared secret; unset: the one kept in .data/service-token. */
+    BILLING_SERVICE_TOKEN: optionalSecret(32),
   });
 }
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startPostgres, type PostgresHandle } from './postgres.ts';
@@ -21,6 +22,8 @@ export interface StackOptions {
   apps?: AppName[];
   /** Extra environment for every app, e.g. a short grace period in tests. */
   env?: Record<string, string>;
+  /** The platform key the gateway accepts (`BILLING_ADMIN_API_KEY`); a fresh one when unset. */
+  adminApiKey?: string;
   print?: (line: string) => void;
 }
 
@@ -32,6 +35,10 @@ export interface Stack {
   temporalAddress: string;
   temporalNamespace: string;
   temporalUiUrl: string | undefined;
+  /** A platform API key: send it as `Authorization: Bearer <key>` to the gateway. */
+  adminApiKey: string;
+  /** The secret the services require of every business call (`BILLING_SERVICE_TOKEN`). */
+  serviceToken: string;
   /** Stops one app gracefully (SIGTERM). */
   stopApp(name: AppName): Promise<void>;
   /** Kills one app with SIGKILL, mid-request: for chaos tests; startApp brings it back. */
@@ -107,7 +114,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       bill: `http://127.0.0.1:${ports.bill}`,
       rates: `http://127.0.0.1:${ports.rates}`,
     };
+    // Both secrets are made per stack, so no two stacks (or test runs) share one.
+    const adminApiKey = options.adminApiKey ?? newAdminApiKey();
+    const serviceToken = options.env?.BILLING_SERVICE_TOKEN ?? randomBytes(32).toString('base64url');
     const env: Record<string, string> = {
+      BILLING_ADMIN_API_KEY: adminApiKey,
+      BILLING_SERVICE_TOKEN: serviceToken,
       DATABASE_URL: databaseUrl,
       TEMPORAL_ADDRESS: temporalAddress,
       TEMPORAL_NAMESPACE: temporalNamespace,
@@ -149,6 +161,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       temporalAddress,
       temporalNamespace,
       temporalUiUrl,
+      adminApiKey,
+      serviceToken,
       startApp,
       async stopApp(name) {
         await running.get(name)?.stop();
@@ -164,4 +178,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await stop();
     throw error;
   }
+}
+
+/** An admin key in the gateway's own key format (`bsk_` and 256 random bits), so secret scanners know it too. */
+export function newAdminApiKey(): string {
+  return `bsk_${randomBytes(32).toString('base64url')}`;
 }

@@ -1,5 +1,6 @@
 // `npm start`: the whole platform on this machine, until Ctrl-C.
 import { join } from 'node:path';
+import { adminKeyFor, serviceTokenFor } from './admin-key.ts';
 import { loadStartEnv } from './env.ts';
 import { repoRoot } from './paths.ts';
 import { startStack } from './stack.ts';
@@ -9,8 +10,13 @@ const began = Date.now();
 const print = (line: string) => process.stdout.write(`${line}\n`);
 print('starting PostgreSQL, Temporal and the four apps...');
 
+const dataDir = join(repoRoot, '.data');
+const admin = await adminKeyFor(dataDir, env.BILLING_ADMIN_API_KEY);
+const serviceToken = await serviceTokenFor(dataDir, env.BILLING_SERVICE_TOKEN);
 const stack = await startStack({
-  dataDir: join(repoRoot, '.data'),
+  dataDir,
+  adminApiKey: admin.key,
+  env: { BILLING_SERVICE_TOKEN: serviceToken.key },
   databaseUrl: env.DATABASE_URL,
   temporalAddress: env.TEMPORAL_ADDRESS,
   temporalNamespace: env.TEMPORAL_NAMESPACE,
@@ -40,10 +46,13 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'));
 print(`
 Billing platform is up (${Math.round((Date.now() - began) / 100) / 10}s)
 
-  REST gateway   ${stack.gatewayUrl}        (try: curl ${stack.gatewayUrl}/v1/rates/USD/GEL)
+  REST gateway   ${stack.gatewayUrl}        (try: curl -H "Authorization: Bearer ${stack.adminApiKey}" ${stack.gatewayUrl}/v1/rates/USD/GEL)
+  Admin API key  ${stack.adminApiKey}
+                 ${admin.file ? `(a platform key, kept in ${admin.file}, mode 0600; delete the file and restart to replace it)` : '(from BILLING_ADMIN_API_KEY)'}
   API docs       ${stack.gatewayUrl}/docs
   OpenAPI        ${stack.gatewayUrl}/openapi.json
   bill-service   ${stack.billServiceUrl.replace('http://', '')}   (grpcurl -plaintext ${stack.billServiceUrl.replace('http://', '')} list)
+  service token  ${serviceToken.file ?? '(from BILLING_SERVICE_TOKEN)'}   (grpcurl -H "x-billing-service-token: ..." for business calls)
   rates-service  ${stack.ratesServiceUrl.replace('http://', '')}   (grpcurl -plaintext ${stack.ratesServiceUrl.replace('http://', '')} list)
   Temporal       ${stack.temporalAddress}  namespace ${stack.temporalNamespace}
   Temporal UI    ${stack.temporalUiUrl ?? '(external Temporal: see its own UI)'}

@@ -3,6 +3,7 @@ import { createClient, type CallOptions, type Client, type Interceptor, type Tra
 import { Http2SessionManager, createGrpcTransport } from '@connectrpc/connect-node';
 import { REQUEST_ID_HEADER } from '@billing/runtime';
 import { forwardRequestId } from './request-id.ts';
+import { attachServiceCredential, principalHeaders, type Principal } from './service-access.ts';
 import { upstreamFailureInterceptor } from './upstream-failure.ts';
 
 export interface ServiceConnectionOptions {
@@ -12,6 +13,8 @@ export interface ServiceConnectionOptions {
   timeoutMs?: number;
   /** Asked on every call for the request id to forward as metadata. */
   requestId?: () => string | undefined;
+  /** The service credential (`BILLING_SERVICE_TOKEN`) sent with every call. */
+  serviceCredential?: string;
   interceptors?: Interceptor[];
 }
 
@@ -43,6 +46,7 @@ export function connectToService(baseUrl: string, options: ServiceConnectionOpti
     interceptors: [
       upstreamFailureInterceptor(name),
       ...(options.requestId ? [forwardRequestId(options.requestId)] : []),
+      ...(options.serviceCredential === undefined ? [] : [attachServiceCredential(options.serviceCredential)]),
       ...(options.interceptors ?? []),
     ],
   });
@@ -60,5 +64,12 @@ export function createGrpcClient<S extends DescService>(service: S, baseUrl: str
 export function withRequestId(requestId: string, options: CallOptions = {}): CallOptions {
   const headers = new Headers(options.headers);
   headers.set(REQUEST_ID_HEADER, requestId);
+  return { ...options, headers };
+}
+
+/** Per-call options that say on whose behalf the call is made (see service-access.ts). */
+export function withPrincipal(principal: Principal, options: CallOptions = {}): CallOptions {
+  const headers = new Headers(options.headers);
+  for (const [name, value] of Object.entries(principalHeaders(principal))) headers.set(name, value);
   return { ...options, headers };
 }

@@ -4,6 +4,7 @@ import { REQUEST_ID_HEADER, requestIdFrom } from '@billing/runtime';
 import { classifyFailure, describeError, type ErrorMapper } from './errors.ts';
 import type { GrpcLogger } from './logger.ts';
 import { requestIdKey } from './request-id.ts';
+import { principalKey } from './service-access.ts';
 
 export interface ServerInterceptorOptions {
   logger: GrpcLogger;
@@ -19,7 +20,7 @@ export interface ServerInterceptorOptions {
  *   anything unmapped into a bare `internal`;
  * - logs the cause of every failure that is not the caller's own mistake (`internal` as an
  *   error, `unavailable`, `deadline_exceeded` and the like as a warning) with the request id;
- * - logs one line per call with its outcome: `{"requestId","procedure","code","durationMs"}`.
+ * - logs one line per call with its outcome: `{"requestId","procedure","code","keyId","durationMs"}`.
  */
 export function serverInterceptor({ logger, errorMappers = [] }: ServerInterceptorOptions): Interceptor {
   return (next) => async (req) => {
@@ -27,8 +28,10 @@ export function serverInterceptor({ logger, errorMappers = [] }: ServerIntercept
     req.contextValues.set(requestIdKey, requestId);
     const procedure = `${req.service.typeName}/${req.method.name}`;
     const started = performance.now();
-    const logCall = (code: string) =>
-      logger.info({ requestId, procedure, code, durationMs: Math.round(performance.now() - started) }, 'grpc call');
+    // The key a call was made for (set by the access interceptor inside this one): who did what.
+    const logCall = (code: string) => logger.info({
+      requestId, procedure, code, keyId: req.contextValues.get(principalKey).keyId, durationMs: Math.round(performance.now() - started),
+    }, 'grpc call');
     const answer = (error: unknown) => {
       const failure = classifyFailure(error, errorMappers);
       const code = codeToString(failure.error.code);

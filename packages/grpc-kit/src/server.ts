@@ -8,16 +8,37 @@ import type { GrpcLogger } from './logger.ts';
 import { reflectionServices } from './reflection.ts';
 import type { ErrorMapper } from './errors.ts';
 import { serverInterceptor } from './server-interceptor.ts';
+import { serviceAccessInterceptor } from './service-access.ts';
 
 /** One service to serve: its generated descriptor and how to route it. Made by `serve`. */
 export interface ServedService {
   readonly service: DescService;
   readonly register: (router: ConnectRouter) => void;
+  /** Methods (by name) whose requests name no customer; `true`: all of them. See service-access.ts. */
+  readonly customerFree?: true | readonly string[];
+}
+
+export interface ServeOptions {
+  /**
+   * Declares the service's requests free of any customer (rates), so a call made for a
+   * customer-scoped key may use them. Any other method must name the caller's customer.
+   */
+  customerFree?: true | readonly string[];
 }
 
 /** Pairs a service with its implementation, checked against that service's own descriptor. */
-export function serve<S extends DescService>(service: S, impl: ServiceImpl<S>): ServedService {
-  return { service, register: (router) => router.service(service, impl) };
+export function serve<S extends DescService>(service: S, impl: ServiceImpl<S>, options: ServeOptions = {}): ServedService {
+  return { service, register: (router) => router.service(service, impl), customerFree: options.customerFree };
+}
+
+/** The `customerFree` declarations of the served services, as the access interceptor reads them. */
+function customerFreeNames(services: readonly ServedService[]): Set<string> {
+  const names = new Set<string>();
+  for (const served of services) {
+    if (served.customerFree === true) names.add(served.service.typeName);
+    else for (const method of served.customerFree ?? []) names.add(`${served.service.typeName}/${method}`);
+  }
+  return names;
 }
 
 export interface GrpcServerOptions {
@@ -36,6 +57,11 @@ export interface GrpcServerOptions {
   /** How long close() lets calls in flight finish before cutting connections. */
   drainTimeoutMs?: number;
   healthWatchIntervalMs?: number;
+  /**
+   * The shared secret every business call must carry (`BILLING_SERVICE_TOKEN`). Every app passes
+   * it; only tests of other concerns leave it out, and then business calls are not checked.
+   */
+  serviceCredential?: string;
 }
 
 export interface GrpcServer {
@@ -65,9 +91,15 @@ export async function createGrpcServer(options: GrpcServerOptions): Promise<Grpc
     router.service(health.service, health.impl);
     for (const served of reflection) router.service(served.service, served.impl);
   };
+  // The access check sits inside the error interceptor, so its refusals are logged like any other.
+  const access = options.serviceCredential === undefined ? [] : [serviceAccessInterceptor({
+    credential: options.serviceCredential,
+    openServices: new Set([health.service.typeName, ...reflection.map((served) => served.service.typeName)]),
+    customerFree: customerFreeNames(options.services),
+  })];
   const handler = connectNodeAdapter({
     routes,
-    interceptors: [serverInterceptor({ logger: options.logger, errorMappers: options.errorMappers })],
+    interceptors: [serverInterceptor({ logger: options.logger, errorMappers: options.errorMappers }), ...access],
     shutdownSignal: shutdown.signal,
   });
 

@@ -30,6 +30,23 @@ export function optionalText(): Reader<string | undefined> {
   return (_name, raw) => (raw === undefined || raw === '' ? undefined : raw);
 }
 
+/**
+ * A secret of at least `minChars` characters; required unless `optional`. A problem names the
+ * variable and the rule, never the value, so a start-up error cannot print a secret.
+ */
+export function secret(minChars: number): Reader<string> {
+  return (name, raw) => {
+    if (raw === undefined || raw === '') throw new Invalid(`${name} is required (a secret of at least ${minChars} characters)`);
+    if (raw.length < minChars) throw new Invalid(`${name} must be at least ${minChars} characters long`);
+    return raw;
+  };
+}
+
+export function optionalSecret(minChars: number): Reader<string | undefined> {
+  const required = secret(minChars);
+  return (name, raw) => (raw === undefined || raw === '' ? undefined : required(name, raw));
+}
+
 export function integer(fallback: number, min: number, max: number): Reader<number> {
   return (name, raw) => {
     if (raw === undefined || raw === '') return fallback;

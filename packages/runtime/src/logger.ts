@@ -15,7 +15,11 @@ export function createLogger(service: string, level = 'info'): Logger {
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: {
-      paths: ['*.password', '*.appId', '*.authorization', 'req.headers.authorization', '*.databaseUrl'],
+      paths: [
+        '*.password', '*.appId', '*.authorization', 'req.headers.authorization', '*.databaseUrl',
+        // API keys, their hashes and the service credential, wherever a caller puts them.
+        '*.apiKey', '*.keyHash', '*.serviceToken', '*.secret', 'req.headers["x-billing-service-token"]',
+      ],
       censor: '[redacted]',
     },
   }, pino.destination({ dest: 1, sync: true }));

@@ -1,5 +1,5 @@
 import { DEFAULT_UNITS, DEFAULT_UNITS_CONFIG, parseBillCurrencies, parseUnitRegistry } from '@billing/money';
-import { integer, oneOf, parsed, text } from './env.ts';
+import { integer, oneOf, parsed, secret, text } from './env.ts';
 
 /**
  * Variables more than one app reads, defined once so their names, defaults and bounds cannot
@@ -58,4 +58,13 @@ export function billCurrencyVariables() {
     LEDGER_UNITS: parsed(DEFAULT_UNITS_CONFIG, (value) => (units = parseUnitRegistry(value))),
     BILL_CURRENCIES: parsed('', (value) => parseBillCurrencies(value, units)),
   };
+}
+
+/**
+ * `BILLING_SERVICE_TOKEN`: the shared secret every caller of a gRPC service's business RPCs
+ * presents (the gateway, bill-service calling rates-service, the worker). Required: a service
+ * that started without it would either refuse everyone or, worse, admit everyone.
+ */
+export function serviceCredentialVariables() {
+  return { BILLING_SERVICE_TOKEN: secret(32) };
 }

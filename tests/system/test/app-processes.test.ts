@@ -63,7 +63,9 @@ const FATAL = 60;
 
 /** Enough for each app to start against the suite's PostgreSQL and Temporal, on free ports. */
 async function workingEnv(app: AppName): Promise<Record<string, string>> {
-  const common = { DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: inject('temporalAddress'), LOG_LEVEL: 'info' };
+  const common = {
+    DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: inject('temporalAddress'), LOG_LEVEL: 'info', BILLING_SERVICE_TOKEN: inject('serviceToken'),
+  };
   switch (app) {
     case 'gateway':
       return { ...common, GATEWAY_PORT: String(await freePort()), GATEWAY_HOST: '127.0.0.1' };

@@ -4,6 +4,8 @@ import { inject } from 'vitest';
 // A thin client of the gateway's bill routes for the system tests.
 
 export const gateway = inject('gatewayUrl');
+/** The stack's platform key, as `Authorization` header value. */
+export const ADMIN = `Bearer ${inject('adminApiKey')}`;
 
 export interface Money {
   amount: string;
@@ -55,9 +57,9 @@ export function futurePeriod(monthsAhead = 2): string {
 export async function call<T = Record<string, unknown>>(
   method: string,
   path: string,
-  options: { body?: unknown; rawBody?: string; key?: string } = {},
+  options: { body?: unknown; rawBody?: string; key?: string; authorization?: string } = {},
 ): Promise<Answer<T>> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { authorization: options.authorization ?? ADMIN };
   const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (options.key !== undefined) headers['idempotency-key'] = options.key;

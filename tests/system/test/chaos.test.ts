@@ -26,7 +26,7 @@ let stack: Stack;
 const output: string[] = [];
 
 beforeAll(async () => {
-  stack = await startStack({ env: { GRPC_TIMEOUT: GATEWAY_DEADLINE, LOG_LEVEL: 'warn' }, print: (line) => output.push(line) });
+  stack = await startStack({ env: { GRPC_TIMEOUT: GATEWAY_DEADLINE, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '1000000' }, print: (line) => output.push(line) });
 }, 180_000);
 
 afterAll(async () => {
@@ -42,7 +42,10 @@ async function send(method: string, path: string, body?: unknown, key?: string):
   try {
     const response = await fetch(`${stack.gatewayUrl}${path}`, {
       method,
-      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(key ? { 'idempotency-key': key } : {}) },
+      headers: {
+        authorization: `Bearer ${stack.adminApiKey}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(key ? { 'idempotency-key': key } : {}),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(20_000),
     });
@@ -128,7 +131,8 @@ describe('adds under SIGKILL of the gateway, bill-service and the worker', () =>
     // No key is stuck: a retry now replays the recorded 201.
     for (const item of items.slice(0, 20)) {
       const replay = await fetch(`${stack.gatewayUrl}${itemsPath}`, {
-        method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': item.key }, body: JSON.stringify(item.body),
+        method: 'POST', headers: { authorization: `Bearer ${stack.adminApiKey}`, 'content-type': 'application/json', 'idempotency-key': item.key },
+        body: JSON.stringify(item.body),
       });
       expect(replay.status).toBe(201);
       expect(replay.headers.get('idempotent-replayed')).toBe('true');

@@ -1,7 +1,8 @@
 import { describe, expect, inject, it } from 'vitest';
-import { grpcurl } from './grpcurl.ts';
+import { grpcurl, withServiceToken } from './grpcurl.ts';
 
 const gateway = inject('gatewayUrl');
+const AS_ADMIN = { authorization: `Bearer ${inject('adminApiKey')}` };
 
 describe('the running platform', () => {
   it('is ready through the gateway once every service and dependency answers', async () => {
@@ -12,7 +13,7 @@ describe('the running platform', () => {
   });
 
   it('answers a rate as a decimal string through the gateway', async () => {
-    const response = await fetch(`${gateway}/v1/rates/USD/GEL`);
+    const response = await fetch(`${gateway}/v1/rates/USD/GEL`, { headers: AS_ADMIN });
     expect(response.status).toBe(200);
     const body = await response.json() as Record<string, unknown>;
     expect(body).toMatchObject({ base: 'USD', quote: 'GEL', source: expect.any(String) });
@@ -21,7 +22,7 @@ describe('the running platform', () => {
   });
 
   it('lists every rate against a base', async () => {
-    const response = await fetch(`${gateway}/v1/rates?base=EUR`);
+    const response = await fetch(`${gateway}/v1/rates?base=EUR`, { headers: AS_ADMIN });
     expect(response.status).toBe(200);
     const body = await response.json() as { base: string; rates: Record<string, string> };
     expect(body.base).toBe('EUR');
@@ -29,7 +30,7 @@ describe('the running platform', () => {
   });
 
   it('rejects a currency the rates provider does not publish with a 400 that says which', async () => {
-    const response = await fetch(`${gateway}/v1/rates/USD/BOV`);
+    const response = await fetch(`${gateway}/v1/rates/USD/BOV`, { headers: AS_ADMIN });
     expect(response.status).toBe(400);
     const body = await response.json() as { code: string; message: string };
     expect(body.code).toBe('invalid_argument');
@@ -37,7 +38,7 @@ describe('the running platform', () => {
   });
 
   it('echoes the caller request id', async () => {
-    const response = await fetch(`${gateway}/v1/rates/USD/EUR`, { headers: { 'x-request-id': 'req-system-test-1' } });
+    const response = await fetch(`${gateway}/v1/rates/USD/EUR`, { headers: { ...AS_ADMIN, 'x-request-id': 'req-system-test-1' } });
     expect(response.headers.get('x-request-id')).toBe('req-system-test-1');
   });
 
@@ -55,7 +56,7 @@ describe('grpcurl against the real servers', () => {
   it('lists the rates service by reflection and calls GetRate', async () => {
     const address = inject('ratesServiceAddress');
     expect(await grpcurl([address, 'list'])).toContain('rates.v1.RatesService');
-    const answer = JSON.parse(await grpcurl(['-d', '{"base":"USD","quote":"GEL"}', address, 'rates.v1.RatesService/GetRate'])) as {
+    const answer = JSON.parse(await grpcurl([...withServiceToken(inject('serviceToken')), '-d', '{"base":"USD","quote":"GEL"}', address, 'rates.v1.RatesService/GetRate'])) as {
       rate: { rate: string };
     };
     expect(answer.rate.rate).toMatch(/^\d+\.\d+$/);

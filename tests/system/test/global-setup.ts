@@ -8,15 +8,18 @@ declare module 'vitest' {
     ratesServiceAddress: string;
     databaseUrl: string;
     temporalAddress: string;
+    adminApiKey: string;
+    serviceToken: string;
   }
 }
 
 let stack: Stack | undefined;
+const lines: string[] = [];
 
 export async function setup(project: TestProject) {
-  const lines: string[] = [];
   try {
-    stack = await startStack({ print: (line) => lines.push(line) });
+    // The suite makes thousands of calls with the admin key: the default limit would throttle it.
+    stack = await startStack({ env: { RATE_LIMIT_PER_MINUTE: '1000000' }, print: (line) => lines.push(line) });
   } catch (error) {
     process.stderr.write(`${lines.slice(-50).join('\n')}\n`);
     throw error;
@@ -26,8 +29,19 @@ export async function setup(project: TestProject) {
   project.provide('ratesServiceAddress', stack.ratesServiceUrl.replace('http://', ''));
   project.provide('databaseUrl', stack.databaseUrl);
   project.provide('temporalAddress', stack.temporalAddress);
+  project.provide('adminApiKey', stack.adminApiKey);
+  project.provide('serviceToken', stack.serviceToken);
+}
+
+/** Where a secret shows in the apps' output: an API key of any test, the admin key or the service credential. */
+function leakedSecrets(secrets: string[]): string[] {
+  return lines.filter((line) => /bsk_[A-Za-z0-9_-]{43}/.test(line) || secrets.some((secret) => line.includes(secret)));
 }
 
 export async function teardown() {
+  const secrets = stack ? [stack.adminApiKey, stack.serviceToken] : [];
   await stack?.stop();
+  // Every app logged at info for the whole run; none of it may hold a key the tests issued or used.
+  const leaks = leakedSecrets(secrets);
+  if (leaks.length > 0) throw new Error(`the apps logged ${leaks.length} line(s) holding a secret, e.g. ${leaks[0]?.slice(0, 80)}...`);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from 'vitest';
 import { call, newCustomer } from './bills-api.ts';
-import { grpcurl } from './grpcurl.ts';
+import { grpcurl, withServiceToken } from './grpcurl.ts';
 import { daysAhead, mandatesPath, rowsFor, type Collection, type Mandate } from './mandates-api.ts';
 
 // The mandate routes through the real gateway, bill-service, Temporal and PostgreSQL: what a
@@ -142,10 +142,10 @@ describe('grpcurl against the real bill-service', () => {
       customerId: customer, description: 'Newsletter', amount: '5.00', currency: 'USD', frequency: 'FREQUENCY_WEEKLY',
       firstCollectionDate: daysAhead(10), autoExecution: true,
     };
-    const created = JSON.parse(await grpcurl(['-d', JSON.stringify(request), address, 'billing.v1.MandateService/CreateMandate'])) as { mandate: Mandate };
+    const created = JSON.parse(await grpcurl([...withServiceToken(inject('serviceToken')), '-d', JSON.stringify(request), address, 'billing.v1.MandateService/CreateMandate'])) as { mandate: Mandate };
     expect(created.mandate).toMatchObject({ customerId: customer, status: 'MANDATE_STATUS_ACTIVE', frequency: 'FREQUENCY_WEEKLY' });
     const fetched = JSON.parse(await grpcurl([
-      '-d', JSON.stringify({ customerId: customer, mandateId: created.mandate.id, upcoming: 2 }), address, 'billing.v1.MandateService/GetMandate',
+      ...withServiceToken(inject('serviceToken')), '-d', JSON.stringify({ customerId: customer, mandateId: created.mandate.id, upcoming: 2 }), address, 'billing.v1.MandateService/GetMandate',
     ])) as { mandate: { nextCollections: string[]; lastCollection?: Collection } };
     expect(fetched.mandate.nextCollections).toEqual([daysAhead(10), daysAhead(17)]);
   });

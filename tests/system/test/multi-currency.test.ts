@@ -7,7 +7,7 @@ import { futurePeriod } from './bills-api.ts';
 async function post(base: string, path: string, body: Record<string, unknown>, key?: string, extra: Record<string, unknown> = {}) {
   return fetch(`${base}${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+    headers: { authorization: admin, 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
     body: JSON.stringify({ ...body, ...extra }),
   });
 }
@@ -19,10 +19,12 @@ async function json<T>(response: Response): Promise<T> {
 // Its own stack: these tests stop and restart the rates service.
 let stack: Stack;
 let gateway: string;
+let admin: string;
 
 beforeAll(async () => {
   stack = await startStack({ env: { LOG_LEVEL: 'warn' } });
   gateway = stack.gatewayUrl;
+  admin = `Bearer ${stack.adminApiKey}`;
 }, 180_000);
 afterAll(async () => {
   await stack?.stop();
@@ -43,7 +45,7 @@ interface Bill {
 }
 
 async function rate(base: string, quote: string) {
-  return json<{ rate: string; source: string; asOf: string }>(await fetch(`${gateway}/v1/rates/${base}/${quote}`));
+  return json<{ rate: string; source: string; asOf: string }>(await fetch(`${gateway}/v1/rates/${base}/${quote}`, { headers: { authorization: admin } }));
 }
 
 describe('a GEL bill with items in other currencies', () => {
@@ -72,7 +74,7 @@ describe('a GEL bill with items in other currencies', () => {
 
     expect((await post(gateway, items, { description: 'local fee', amount: '1.00' }, 'mc-gel')).status).toBe(201);
 
-    const bill = await json<Bill>(await fetch(`${gateway}/v1/customers/${customer}/bills/${period}`));
+    const bill = await json<Bill>(await fetch(`${gateway}/v1/customers/${customer}/bills/${period}`, { headers: { authorization: admin } }));
     const expectedTotal = parseMoney(usdExpected, 'GEL').minor + parseMoney(eurExpected, 'GEL').minor + 100n;
     expect(parseMoney(bill.total.amount, 'GEL').minor).toBe(expectedTotal);
     expect(bill.subtotalsByCurrency).toEqual([
@@ -104,7 +106,7 @@ describe('a GEL bill with items in other currencies', () => {
     const response = await post(gateway, `/v1/customers/${customer}/bills/${period}/items`, { description: 'x', amount: '1.00' }, 'bad-ccy', { currency: 'XYZ' });
     expect(response.status).toBe(400);
     expect((await json<{ message: string }>(response)).message).toBe('currency: "XYZ" is not a supported ISO 4217 currency code');
-    const bill = await json<Bill>(await fetch(`${gateway}/v1/customers/${customer}/bills/${period}`));
+    const bill = await json<Bill>(await fetch(`${gateway}/v1/customers/${customer}/bills/${period}`, { headers: { authorization: admin } }));
     expect(bill.itemCount).toBe(0);
   });
 
@@ -121,7 +123,7 @@ describe('a GEL bill with items in other currencies', () => {
       expect((await json<{ code: string }>(foreign)).code).toBe('unavailable');
       const local = await post(gateway, items, { description: 'GEL fee', amount: '3.00' }, 'down-gel');
       expect(local.status).toBe(201);
-      const during = await json<Bill>(await fetch(`${gateway}/v1/customers/${customer}/bills/${period}`));
+      const during = await json<Bill>(await fetch(`${gateway}/v1/customers/${customer}/bills/${period}`, { headers: { authorization: admin } }));
       expect(during.itemCount).toBe(1);
       expect(during.total).toEqual({ amount: '3.00', currency: 'GEL' });
     } finally {
@@ -130,7 +132,7 @@ describe('a GEL bill with items in other currencies', () => {
 
     const again = await post(gateway, items, { description: 'USD fee', amount: '2.00' }, 'down-usd-retry', { currency: 'USD' });
     expect(again.status).toBe(201);
-    const after = await json<Bill>(await fetch(`${gateway}/v1/customers/${customer}/bills/${period}`));
+    const after = await json<Bill>(await fetch(`${gateway}/v1/customers/${customer}/bills/${period}`, { headers: { authorization: admin } }));
     expect(after.itemCount).toBe(2);
   });
 });

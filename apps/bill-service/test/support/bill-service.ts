@@ -26,6 +26,7 @@ export function testEnv(extra: Record<string, string> = {}): BillServiceEnv {
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     TEMPORAL_NAMESPACE: inject('temporalNamespace'),
     RATES_SERVICE_URL: inject('ratesServiceUrl'),
+    BILLING_SERVICE_TOKEN: inject('serviceToken'),
     LOG_LEVEL: 'warn',
     ...extra,
   });
@@ -41,7 +42,7 @@ export async function startTestBillService(extra: Record<string, string> = {}): 
   const temporal = new TemporalClient({ connection, namespace: env.TEMPORAL_NAMESPACE });
   const service = createBillService({
     db, temporal, env, logger: createLogger('bill-service', 'warn'),
-    ratesClient: createGrpcClient(RatesService, env.RATES_SERVICE_URL),
+    ratesClient: createGrpcClient(RatesService, env.RATES_SERVICE_URL, { serviceCredential: env.BILLING_SERVICE_TOKEN }),
   });
   const client = createClient(BillService, createRouterTransport(({ service: serve }) => serve(BillService, service)));
   return {

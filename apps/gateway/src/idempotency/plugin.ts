@@ -4,7 +4,17 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorResponseFor, invalidArgument } from '../errors.ts';
 import { IDEMPOTENCY_HEADER, REPLAYED_HEADER, idempotencyKeyProblem } from './header.ts';
 import { errorCodeOf, verdictFor } from './outcome.ts';
-import type { IdempotencyStore } from './store.ts';
+import type { IdempotencyStore, ScopedKey } from './store.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * false: the route ignores Idempotency-Key, for a response that must never be stored (one
+     * holding a secret).
+     */
+    idempotent?: boolean;
+  }
+}
 
 export interface IdempotencyOptions {
   store: IdempotencyStore;
@@ -13,7 +23,7 @@ export interface IdempotencyOptions {
 }
 
 interface Claim {
-  key: string;
+  key: ScopedKey;
   fingerprint: string;
 }
 
@@ -40,7 +50,7 @@ export function installIdempotency(app: FastifyInstance, { store, sweepEveryMs =
 
   // preHandler runs after schema validation: a request that failed it never claims its key.
   app.addHook('preHandler', async (request, reply) => {
-    if (!IDEMPOTENT_METHODS.has(request.method)) return;
+    if (!IDEMPOTENT_METHODS.has(request.method) || request.routeOptions.config.idempotent === false) return;
     const header = request.headers[IDEMPOTENCY_HEADER];
     if (header === undefined) return;
     const problem = idempotencyKeyProblem(header);
@@ -52,13 +62,15 @@ export function installIdempotency(app: FastifyInstance, { store, sweepEveryMs =
       .update(`${request.method}\n${request.url}\n`)
       .update(rawBodies.get(request) ?? '')
       .digest('hex');
-    const outcome = await store.claim(header, fingerprint).catch((error: unknown) => {
+    // Scoped to the API key: another client's use of the same Idempotency-Key is not this one's.
+    const key: ScopedKey = { apiKeyId: request.caller?.keyId ?? '', key: header };
+    const outcome = await store.claim(key, fingerprint).catch((error: unknown) => {
       request.log.error({ err: error }, 'idempotency store unreachable');
       throw new ConnectError('idempotency store unavailable', Code.Unavailable);
     });
     switch (outcome.kind) {
       case 'claimed':
-        claims.set(request, { key: header, fingerprint });
+        claims.set(request, { key, fingerprint });
         return;
       case 'replay': {
         reply.code(outcome.response.status).header(REPLAYED_HEADER, 'true');
@@ -93,7 +105,7 @@ export function installIdempotency(app: FastifyInstance, { store, sweepEveryMs =
     } catch (error) {
       // The effect has happened; the client still gets its answer. The claim stays IN_FLIGHT until
       // its lease ends, then a retry with the key takes it over and runs again.
-      request.log.error({ err: error, idempotencyKey: claim.key }, 'could not record the idempotent response');
+      request.log.error({ err: error, idempotencyKey: claim.key.key }, 'could not record the idempotent response');
     }
     return payload;
   });

@@ -7,6 +7,12 @@ export interface StoredResponse {
   body: string;
 }
 
+/** An Idempotency-Key as the client sent it, and the API key that sent it: keys are unique per client. */
+export interface ScopedKey {
+  apiKeyId: string;
+  key: string;
+}
+
 export type ClaimOutcome =
   | { kind: 'claimed' }
   | { kind: 'replay'; response: StoredResponse }
@@ -21,7 +27,6 @@ export interface IdempotencyStoreOptions {
 }
 
 interface RecordRow {
-  key: string;
   fingerprint: string;
   state: 'IN_FLIGHT' | 'DONE';
   response_status: number | null;
@@ -38,19 +43,19 @@ const TABLE = 'idempotency_records';
 export function idempotencyStore(db: Db, { ttlMs, leaseMs }: IdempotencyStoreOptions) {
   const later = (ms: number) => db.raw(`now() + (? * interval '1 millisecond')`, [ms]);
 
-  async function insertClaim(key: string, fingerprint: string): Promise<boolean> {
+  async function insertClaim({ apiKeyId, key }: ScopedKey, fingerprint: string): Promise<boolean> {
     const rows = await db(TABLE)
-      .insert({ key, fingerprint, state: 'IN_FLIGHT', locked_until: later(leaseMs), created_at: db.fn.now(), expires_at: later(ttlMs) })
-      .onConflict('key')
+      .insert({ api_key_id: apiKeyId, key, fingerprint, state: 'IN_FLIGHT', locked_until: later(leaseMs), created_at: db.fn.now(), expires_at: later(ttlMs) })
+      .onConflict(['api_key_id', 'key'])
       .ignore()
       .returning('key');
     return rows.length > 0;
   }
 
   // An expired record is anybody's; an abandoned claim (lease over) is the same request's.
-  async function takeOver(key: string, fingerprint: string): Promise<boolean> {
+  async function takeOver({ apiKeyId, key }: ScopedKey, fingerprint: string): Promise<boolean> {
     const rows = await db(TABLE)
-      .where({ key })
+      .where({ api_key_id: apiKeyId, key })
       .andWhere((where) =>
         where
           .where('expires_at', '<=', db.fn.now())
@@ -66,14 +71,14 @@ export function idempotencyStore(db: Db, { ttlMs, leaseMs }: IdempotencyStoreOpt
 
   return {
     /** Claims `key` for a request, or says why not. */
-    async claim(key: string, fingerprint: string): Promise<ClaimOutcome> {
+    async claim(key: ScopedKey, fingerprint: string): Promise<ClaimOutcome> {
       // A record can vanish (released, swept) between two statements: then simply try again.
       for (let attempt = 0; attempt < 3; attempt += 1) {
         if (await insertClaim(key, fingerprint)) return { kind: 'claimed' };
         if (await takeOver(key, fingerprint)) return { kind: 'claimed' };
-        const row = await db<RecordRow>(TABLE)
-          .where({ key })
-          .first('fingerprint', 'state', 'response_status', 'response_headers', 'response_body');
+        const row = await db(TABLE)
+          .where({ api_key_id: key.apiKeyId, key: key.key })
+          .first('fingerprint', 'state', 'response_status', 'response_headers', 'response_body') as RecordRow | undefined;
         if (row === undefined) continue;
         if (row.fingerprint !== fingerprint) return { kind: 'mismatch' };
         if (row.state === 'IN_FLIGHT') return { kind: 'in_flight' };
@@ -90,10 +95,10 @@ export function idempotencyStore(db: Db, { ttlMs, leaseMs }: IdempotencyStoreOpt
     },
 
     /** Records the first response; it is replayed for every later request with the key until it expires. */
-    async complete(key: string, fingerprint: string, response: StoredResponse): Promise<void> {
+    async complete({ apiKeyId, key }: ScopedKey, fingerprint: string, response: StoredResponse): Promise<void> {
       const headers = response.contentType === undefined ? {} : { 'content-type': response.contentType };
       await db(TABLE)
-        .where({ key, fingerprint, state: 'IN_FLIGHT' })
+        .where({ api_key_id: apiKeyId, key, fingerprint, state: 'IN_FLIGHT' })
         .update({
           state: 'DONE',
           response_status: response.status,
@@ -104,8 +109,8 @@ export function idempotencyStore(db: Db, { ttlMs, leaseMs }: IdempotencyStoreOpt
     },
 
     /** Forgets a claim whose request had no effect, so a retry with the key runs afresh. */
-    async release(key: string, fingerprint: string): Promise<void> {
-      await db(TABLE).where({ key, fingerprint, state: 'IN_FLIGHT' }).delete();
+    async release({ apiKeyId, key }: ScopedKey, fingerprint: string): Promise<void> {
+      await db(TABLE).where({ api_key_id: apiKeyId, key, fingerprint, state: 'IN_FLIGHT' }).delete();
     },
 
     /** Deletes expired records; returns how many. */

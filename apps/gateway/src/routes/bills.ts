@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { BillStatus } from '@billing/contracts';
 import { billJson, billPageJson, billStatusValue, lineItemPageJson, requiredBill } from '../bill-json.ts';
-import { callOptionsFor, type ServiceClients } from '../clients.ts';
+import { callOptionsFor, type CallingRequest, type ServiceClients } from '../clients.ts';
 import { IdempotencyHeaders, IDEMPOTENCY_HEADER } from '../idempotency/header.ts';
 import {
   AddLineItemBody, BillKeyParams, BillPage, CreateBillBody, ItemIdempotencyKey, LineItemPage, ListBillsQuery,
@@ -32,7 +32,7 @@ const REPLAY_NOTE =
 
 /** The bill routes of the REST API over billing.v1.BillService. */
 export const billsRoutes: FastifyPluginAsyncTypebox<BillsRoutesOptions> = async (app, { clients, callTimeoutMs }) => {
-  const options = (request: { id: string; signal: AbortSignal }) => callOptionsFor(request.id, callTimeoutMs, request.signal);
+  const options = (request: CallingRequest) => callOptionsFor(request, callTimeoutMs);
 
   app.post(
     '/v1/customers/:customerId/bills',

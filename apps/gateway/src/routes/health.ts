@@ -74,7 +74,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
       const probe = async (client: Client<typeof health.Health>, service: string): Promise<CheckResult> => {
         try {
           // "" asks for the server's overall status, which folds in all of its dependencies.
-          const answer = await client.check({ service: '' }, callOptionsFor(request.id, checkTimeoutMs, request.signal));
+          const answer = await client.check({ service: '' }, callOptionsFor(request, checkTimeoutMs));
           return (ServingStatus[answer.status] as CheckResult | undefined) ?? 'UNKNOWN';
         } catch (error) {
           request.log.warn({ err: error, service }, 'readiness probe failed');

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { callOptionsFor, type ServiceClients } from '../clients.ts';
+import { callOptionsFor, type CallingRequest, type ServiceClients } from '../clients.ts';
 import { IDEMPOTENCY_HEADER, IdempotencyHeaders } from '../idempotency/header.ts';
 import {
   collectionJson, collectionPageJson, frequencyValue, mandateJson, mandatePageJson, mandateStatusValue, required,
@@ -37,7 +37,7 @@ function controlFailures(badInput: string, conflict: string) {
 
 /** The mandate routes of the REST API over billing.v1.MandateService. */
 export const mandatesRoutes: FastifyPluginAsyncTypebox<MandatesRoutesOptions> = async (app, { clients, callTimeoutMs }) => {
-  const options = (request: { id: string; signal: AbortSignal }) => callOptionsFor(request.id, callTimeoutMs, request.signal);
+  const options = (request: CallingRequest) => callOptionsFor(request, callTimeoutMs);
   const mandates = clients.mandates;
 
   app.post(MANDATES, {

@@ -39,7 +39,7 @@ export const paymentSimulatorRoutes: FastifyPluginAsyncTypebox<PaymentSimulatorR
     const response = await clients.paymentSimulator.scriptOutcomes({
       customerId: request.body.customerId,
       outcomes: request.body.outcomes.map((scripted) => ({ outcome: enumValue(SimulatedOutcome, scripted.outcome), reason: scripted.reason })),
-    }, callOptionsFor(request.id, callTimeoutMs, request.signal));
+    }, callOptionsFor(request, callTimeoutMs));
     return { queued: response.queued };
   });
 };

@@ -57,7 +57,7 @@ export const ratesRoutes: FastifyPluginAsyncTypebox<RatesRoutesOptions> = async 
     },
     async (request) => {
       const base = request.query.base ?? 'USD';
-      const response = await clients.rates.listRates({ base }, callOptionsFor(request.id, callTimeoutMs, request.signal));
+      const response = await clients.rates.listRates({ base }, callOptionsFor(request, callTimeoutMs));
       return {
         base: response.base,
         asOf: requiredTimestamp(response.asOf, 'asOf'),
@@ -92,7 +92,7 @@ export const ratesRoutes: FastifyPluginAsyncTypebox<RatesRoutesOptions> = async 
       }
       const response = await clients.rates.getRate(
         { base, quote, at: at && timestampFromDate(at) },
-        callOptionsFor(request.id, callTimeoutMs, request.signal),
+        callOptionsFor(request, callTimeoutMs),
       );
       const rate = response.rate;
       if (rate === undefined) throw new Error('rates service answered GetRate without a rate');

@@ -1,6 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, createRouterTransport, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
+import type { InjectOptions } from 'fastify';
 import { pino } from 'pino';
 import { BillService, MandateService, PaymentSimulatorService, RateSchema, RatesService, health } from '@billing/contracts';
 import { buildGateway, type GatewayDeps } from '../../src/app.ts';
@@ -62,7 +63,15 @@ export interface TestGatewayOptions {
   deps?: Partial<GatewayDeps>;
 }
 
-/** The gateway over in-memory Connect services; its log lines are collected in `logs`. */
+/** The platform key every test gateway accepts; `inject` sends it unless a test sets its own Authorization. */
+export const TEST_ADMIN_KEY = 'bsk_test-admin-key-for-in-memory-gateway-tests';
+export const ADMIN_AUTHORIZATION = `Bearer ${TEST_ADMIN_KEY}`;
+
+/**
+ * The gateway over in-memory Connect services; its log lines are collected in `logs`. Its
+ * `inject` acts as a platform client: it sends the test admin key unless the request names an
+ * `authorization` header itself (`authorization: undefined` sends none).
+ */
 export async function buildTestGateway(options: TestGatewayOptions = {}) {
   const rates = fakeRatesService(options.rates);
   const observed: ServiceImpl<typeof RatesService> = {
@@ -91,7 +100,15 @@ export async function buildTestGateway(options: TestGatewayOptions = {}) {
       }),
     },
     logger,
+    access: { adminApiKey: TEST_ADMIN_KEY, defaultRateLimitPerMinute: 600 },
     ...options.deps,
   });
+  const inject = app.inject.bind(app) as (request: InjectOptions | string) => ReturnType<typeof app.inject>;
+  app.inject = ((request: InjectOptions | string) => {
+    if (typeof request !== 'object') return inject(request);
+    const { authorization, ...others } = request.headers ?? {};
+    const chosen = request.headers !== undefined && 'authorization' in request.headers ? authorization : ADMIN_AUTHORIZATION;
+    return inject({ ...request, headers: chosen === undefined ? others : { ...others, authorization: chosen } });
+  }) as typeof app.inject;
   return { app, logs };
 }

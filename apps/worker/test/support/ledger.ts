@@ -22,17 +22,21 @@ export interface TestLedger {
   stop(): Promise<void>;
 }
 
+// The services' shared secret, as in production: the worker's port must present it.
+const SERVICE_TOKEN = 'worker-test-service-credential-0123456789';
+
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 export async function startTestLedger(db: Db): Promise<TestLedger> {
   const listen = (port: number) => createGrpcServer({
     services: [serve(LedgerService, createLedgerService({ db }))], errorMappers: [billErrors], logger: quiet, port, host: '127.0.0.1',
+    serviceCredential: SERVICE_TOKEN,
   });
   let server: GrpcServer | undefined = await listen(0);
   const { port } = server;
   const url = `http://127.0.0.1:${port}`;
-  const posting = grpcLedgerPosting(url);
-  const reader = connectToService(url);
+  const posting = grpcLedgerPosting(url, SERVICE_TOKEN);
+  const reader = connectToService(url, { serviceCredential: SERVICE_TOKEN });
   const client = createClient(LedgerService, reader.transport);
   return {
     posting,

@@ -1,0 +1,124 @@
+import { Code } from '@connectrpc/connect';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { errorResponseFor } from '../errors.ts';
+import { bearerKey, isWellFormedKey, keyHash, sameHash } from './key-format.ts';
+import type { ApiKeyStore } from './key-store.ts';
+import { accessFor, type Access } from './rules.ts';
+
+/** Who is calling: the key a request authenticated with. */
+export interface Caller {
+  keyId: string;
+  /** null: a platform key. */
+  customerId: string | null;
+  rateLimitPerMinute: number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by authentication; null on public routes. */
+    caller: Caller | null;
+  }
+  interface FastifyContextConfig {
+    /** Overrides the access rules table for one route. */
+    access?: Access;
+  }
+}
+
+/** The id under which the bootstrap key (`BILLING_ADMIN_API_KEY`) acts, in logs and metadata. */
+export const ADMIN_KEY_ID = 'key_admin';
+
+export interface AuthenticationOptions {
+  /** `BILLING_ADMIN_API_KEY`: accepted as a platform key. */
+  adminApiKey?: string;
+  /** Issued keys; without it only the admin key is accepted. */
+  keys?: ApiKeyStore;
+  defaultRateLimitPerMinute: number;
+  /**
+   * How long a key found valid is trusted without asking PostgreSQL again. A revocation reaches
+   * every replica within this time; it is the price of not reading the table on every request.
+   */
+  cacheMs?: number;
+}
+
+const CACHE_LIMIT = 10_000;
+
+function refuse(reply: FastifyReply, code: Code, message: string, challenge?: string) {
+  if (challenge !== undefined) reply.header('www-authenticate', challenge);
+  const { status, body } = errorResponseFor(code, message);
+  return reply.code(status).send(body);
+}
+
+/**
+ * Every route but the public ones needs `Authorization: Bearer <key>`; then the route's access
+ * rule (rules.ts, or its own `config.access`) decides whether this key may use it. Install on
+ * the root instance before the routes. Nothing here logs or echoes the presented key.
+ */
+export function installAuthentication(app: FastifyInstance, options: AuthenticationOptions): void {
+  const cacheMs = options.cacheMs ?? 2_000;
+  const adminHash = options.adminApiKey === undefined ? undefined : keyHash(options.adminApiKey);
+  const cache = new Map<string, { caller: Caller; until: number }>();
+  const accessOf = (request: FastifyRequest): Access =>
+    request.routeOptions.config.access ?? accessFor(request.routeOptions.url ?? request.url.split('?')[0] ?? '');
+
+  async function callerFor(key: string): Promise<Caller | undefined> {
+    const hash = keyHash(key);
+    if (adminHash !== undefined && sameHash(hash, adminHash)) {
+      return { keyId: ADMIN_KEY_ID, customerId: null, rateLimitPerMinute: options.defaultRateLimitPerMinute };
+    }
+    if (!isWellFormedKey(key) || options.keys === undefined) return undefined;
+    const cacheKey = hash.toString('base64');
+    const cached = cache.get(cacheKey);
+    if (cached !== undefined && cached.until > Date.now()) return cached.caller;
+    const record = await options.keys.findByHash(hash);
+    if (record === undefined || record.revokedAt !== null || !sameHash(record.keyHash, hash)) {
+      cache.delete(cacheKey);
+      return undefined;
+    }
+    const caller = {
+      keyId: record.id, customerId: record.customerId, rateLimitPerMinute: record.rateLimitPerMinute ?? options.defaultRateLimitPerMinute,
+    };
+    // Bounded: past the limit the cache starts over rather than grow with every key ever seen.
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(cacheKey, { caller, until: Date.now() + cacheMs });
+    options.keys.touch(record.id).catch((error: unknown) => app.log.warn({ err: error, keyId: record.id }, 'could not record a key use'));
+    return caller;
+  }
+
+  app.decorateRequest('caller', null);
+
+  app.addHook('onRequest', async (request, reply) => {
+    const access = accessOf(request);
+    if (access.kind === 'public') return;
+    const presented = bearerKey(request.headers.authorization);
+    if (presented === undefined) {
+      return refuse(reply, Code.Unauthenticated, 'an API key is required: send Authorization: Bearer <key>', 'Bearer realm="billing"');
+    }
+    const caller = await callerFor(presented);
+    if (caller === undefined) {
+      return refuse(reply, Code.Unauthenticated, 'the API key is not valid (unknown, malformed or revoked)',
+        'Bearer realm="billing", error="invalid_token"');
+    }
+    request.caller = caller;
+    if (caller.customerId === null) return;
+    if (access.kind === 'platform') {
+      return refuse(reply, Code.PermissionDenied, 'this route needs a platform key; a customer key may not use it');
+    }
+    if (access.kind === 'customer-path') {
+      const named = (request.params as Record<string, unknown> | undefined)?.[access.param];
+      if (named !== caller.customerId) return refuse(reply, Code.PermissionDenied, 'this key may only act for its own customer');
+    }
+  });
+
+  // A body is parsed only after onRequest; it is checked before validation, so a customer key
+  // learns nothing about another customer's request from the validation errors either.
+  app.addHook('preValidation', async (request, reply) => {
+    const caller = request.caller;
+    if (caller === null || caller.customerId === null) return;
+    const access = accessOf(request);
+    if (access.kind !== 'customer-body') return;
+    const named = (request.body as Record<string, unknown> | null | undefined)?.[access.field];
+    if (named !== caller.customerId) {
+      return refuse(reply, Code.PermissionDenied, `this key may only act for its own customer: ${access.field} must be it`);
+    }
+  });
+}

@@ -1,0 +1,55 @@
+// Who may call which route, as data: one line per route pattern. A route the table does not
+// name is platform-only, so a new route is closed until someone opens it here on purpose.
+
+export type Access =
+  /** No key needed (probes, the API description). */
+  | { kind: 'public' }
+  /** Any valid key, platform or customer. */
+  | { kind: 'any-key' }
+  /** A customer key only when the path parameter `param` is its own customer. */
+  | { kind: 'customer-path'; param: string }
+  /** A customer key only when the body field `field` is its own customer. */
+  | { kind: 'customer-body'; field: string }
+  /** Platform keys only. */
+  | { kind: 'platform' };
+
+const PUBLIC: Access = { kind: 'public' };
+const ANY_KEY: Access = { kind: 'any-key' };
+const PLATFORM: Access = { kind: 'platform' };
+const CUSTOMER_PATH: Access = { kind: 'customer-path', param: 'customerId' };
+
+/**
+ * Route patterns as Fastify spells them (`:param` is one segment, a trailing `/*` any rest of the
+ * path), first match wins. Add a route family by adding its line.
+ */
+export const ACCESS_RULES: ReadonlyArray<readonly [pattern: string, access: Access]> = [
+  ['/healthz', PUBLIC],
+  ['/readyz', PUBLIC],
+  ['/openapi.json', PUBLIC],
+  ['/docs', PUBLIC],
+  ['/docs/*', PUBLIC],
+  ['/v1/customers/:customerId', CUSTOMER_PATH],
+  ['/v1/customers/:customerId/*', CUSTOMER_PATH],
+  ['/v1/rates', ANY_KEY],
+  ['/v1/rates/*', ANY_KEY],
+  // Money leaves the wallet of `fromCustomerId`: a customer key may only move its own.
+  ['/v1/transfers', { kind: 'customer-body', field: 'fromCustomerId' }],
+  ['/v1/api-keys', PLATFORM],
+  ['/v1/api-keys/*', PLATFORM],
+  ['/v1/ledger/*', PLATFORM],
+  // Steers the simulated payment provider for every customer: an operator's tool.
+  ['/v1/payment-simulator/*', PLATFORM],
+];
+
+function matches(pattern: string, url: string): boolean {
+  if (pattern.endsWith('/*')) {
+    const base = pattern.slice(0, -2);
+    return url.startsWith(`${base}/`) && url.length > base.length + 1;
+  }
+  return pattern === url;
+}
+
+/** The access rule of a route, by its URL pattern; platform-only when no rule names it. */
+export function accessFor(url: string, rules = ACCESS_RULES): Access {
+  return rules.find(([pattern]) => matches(pattern, url))?.[1] ?? PLATFORM;
+}
