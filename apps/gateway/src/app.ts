@@ -12,11 +12,14 @@ import { installIdempotency } from './idempotency/plugin.ts';
 import { idempotencyStore } from './idempotency/store.ts';
 import { billsRoutes } from './routes/bills.ts';
 import { healthRoutes } from './routes/health.ts';
+import { ledgerRoutes } from './routes/ledger.ts';
 import { mandatesRoutes } from './routes/mandates.ts';
 import { paymentSimulatorRoutes } from './routes/payment-simulator.ts';
 import { ratesRoutes } from './routes/rates.ts';
+import { walletsRoutes } from './routes/wallets.ts';
 import { Bill, BillSummary, LineItem } from './schemas/bill.ts';
 import { Money } from './schemas/common.ts';
+import { Account, Entry, LedgerMoney } from './schemas/ledger.ts';
 import { Collection, Mandate } from './schemas/mandate.ts';
 
 export interface GatewayDeps {
@@ -62,7 +65,7 @@ export async function buildGateway(deps: GatewayDeps) {
   });
   installErrorHandling(app);
   installMethodNotAllowed(app);
-  for (const schema of [Money, LineItem, Bill, BillSummary, Collection, Mandate]) app.addSchema(schema);
+  for (const schema of [Money, LineItem, Bill, BillSummary, Collection, Mandate, LedgerMoney, Account, Entry]) app.addSchema(schema);
   await registerOpenApi(app);
 
   const callTimeoutMs = deps.callTimeoutMs ?? 10_000;
@@ -79,6 +82,8 @@ export async function buildGateway(deps: GatewayDeps) {
   await app.register(billsRoutes, { clients, callTimeoutMs });
   await app.register(mandatesRoutes, { clients, callTimeoutMs });
   await app.register(paymentSimulatorRoutes, { clients, callTimeoutMs });
+  await app.register(walletsRoutes, { clients, callTimeoutMs });
+  await app.register(ledgerRoutes, { clients, callTimeoutMs });
   return app;
 }
 
