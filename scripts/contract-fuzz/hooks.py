@@ -8,7 +8,8 @@ keeping everything else the fuzzer drew. Negative cases are never touched, and e
 is covered by the services' own tests.
 
 Set by the runner: CONTRACT_FUZZ_URL (the gateway), CONTRACT_FUZZ_PUBLISHED (currencies the rates
-provider publishes, comma-separated), CONTRACT_FUZZ_EXPONENTS (JSON: currency -> minor-unit digits).
+provider publishes, comma-separated), CONTRACT_FUZZ_EXPONENTS (JSON: currency -> minor-unit digits),
+CONTRACT_FUZZ_UNITS (JSON: registered non-fiat unit -> its digits).
 """
 
 import datetime
@@ -25,6 +26,9 @@ import schemathesis
 GATEWAY = os.environ["CONTRACT_FUZZ_URL"]
 PUBLISHED = sorted(os.environ["CONTRACT_FUZZ_PUBLISHED"].split(","))
 EXPONENTS = json.loads(os.environ["CONTRACT_FUZZ_EXPONENTS"])
+# What wallets and the ledger hold: the currencies and the registered units.
+LEDGER_EXPONENTS = {**EXPONENTS, **json.loads(os.environ["CONTRACT_FUZZ_UNITS"])}
+LEDGER_CODES = sorted(LEDGER_EXPONENTS)
 # Zones every IANA database has, some with odd offsets or DST rules.
 TIME_ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Pacific/Kiritimati", "Australia/Lord_Howe"]
 KEY_SERIAL = itertools.count(1)
@@ -196,6 +200,30 @@ def future_resume(case):
         body["resumeOn"] = upcoming_date(body["resumeOn"], earliest).isoformat()
 
 
+def ledger_amount(case):
+    # The schema admits any code shaped like a currency or unit and up to 36 decimals; the ledger
+    # knows only the configured codes, and an amount may have no more decimals than its code has.
+    body = case.body
+    if not isinstance(body, dict):
+        return
+    currency = body.get("currency")
+    if isinstance(currency, str) and currency not in LEDGER_EXPONENTS:
+        body["currency"] = currency = pick(LEDGER_CODES, currency)
+    if isinstance(body.get("amount"), str) and isinstance(currency, str):
+        unit = Decimal(1).scaleb(-LEDGER_EXPONENTS[currency])
+        amount = Decimal(body["amount"]).quantize(unit, rounding=ROUND_DOWN)
+        body["amount"] = format(amount, "f") if amount > 0 else "1"
+
+
+def transfer_between_two(case):
+    # A transfer moves money between two wallets: from a customer to itself is refused.
+    ledger_amount(case)
+    body = case.body
+    if isinstance(body, dict) and isinstance(body.get("fromCustomerId"), str) and body.get("toCustomerId") == body["fromCustomerId"]:
+        source = body["fromCustomerId"]
+        body["toCustomerId"] = source[:-1] + ("a" if source[-1] != "a" else "b")
+
+
 ADJUSTMENTS = {
     "createMandate": mandate_terms,
     "updateMandate": mandate_change,
@@ -208,4 +236,9 @@ ADJUSTMENTS = {
     "listRates": published_currencies,
     "getRate": published_currencies,
     "addLineItem": priced_for_the_bill,
+    "topUpWallet": ledger_amount,
+    "withdrawFromWallet": ledger_amount,
+    "createTransfer": transfer_between_two,
+    "createAdjustment": ledger_amount,
+    "listEntries": server_issued_cursor,
 }
