@@ -1,10 +1,11 @@
-import { BillService, MandateService, PaymentSimulatorService, RatesService } from '@billing/contracts';
+import { BillService, LedgerService, MandateService, PaymentSimulatorService, RatesService } from '@billing/contracts';
 import { createGrpcClient, createGrpcServer, serve, type GrpcServer } from '@billing/grpc-kit';
 import type { Logger } from '@billing/runtime';
 import type { BillServiceEnv } from './env.ts';
 import { dependencyChecks, openDependencies } from './dependencies.ts';
 import { createBillService } from './bills/connect.ts';
 import { billErrors } from './errors.ts';
+import { createLedgerService } from './ledger/connect.ts';
 import { createMandateService } from './mandates/connect.ts';
 import { createPaymentSimulatorService } from './mandates/payment-simulator.ts';
 
@@ -19,6 +20,7 @@ export async function startBillService(env: BillServiceEnv, logger: Logger): Pro
         serve(BillService, createBillService({ db: deps.db, temporal: deps.temporal, env, logger, ratesClient })),
         serve(MandateService, createMandateService({ db: deps.db, temporal: deps.temporal, taskQueue: env.TEMPORAL_TASK_QUEUE })),
         serve(PaymentSimulatorService, createPaymentSimulatorService(deps.db)),
+        serve(LedgerService, createLedgerService({ db: deps.db })),
       ],
       errorMappers: [billErrors],
       healthChecks: dependencyChecks(deps, env.TEMPORAL_NAMESPACE),

@@ -46,7 +46,11 @@ export function lineItemMessage(item: LineItemView): LineItem {
   });
 }
 
-export function billMessage(bill: BillSummary, items: readonly LineItemView[] = []): Bill {
+/**
+ * `amountDueMinor`: what the ledger says is still owed on the bill (see ../ledger), given only for
+ * a CLOSED bill; every other bill owes nothing yet.
+ */
+export function billMessage(bill: BillSummary, items: readonly LineItemView[] = [], amountDueMinor = 0n): Bill {
   return create(BillSchema, {
     id: bill.id,
     customerId: bill.customerId,
@@ -65,6 +69,7 @@ export function billMessage(bill: BillSummary, items: readonly LineItemView[] = 
     createdAt: timestamp(bill.createdAt),
     updatedAt: timestamp(bill.updatedAt),
     closedAt: bill.closedAt === null ? undefined : timestamp(bill.closedAt),
+    amountDue: money(moneyView(bill.status === 'CLOSED' ? amountDueMinor.toString() : '0', bill.currency)),
   });
 }
 
@@ -98,6 +103,6 @@ export function lineItemMessageOfRow(row: LineItemRow, billCurrency: string): Li
 }
 
 /** A stored bill with the items given (none for lists). */
-export function billMessageOfRows(row: BillRow, items: readonly LineItemRow[] = []): Bill {
-  return billMessage(billSummaryOfRow(row), items.map((item) => lineItemView(item, row.currency)));
+export function billMessageOfRows(row: BillRow, items: readonly LineItemRow[] = [], amountDueMinor = 0n): Bill {
+  return billMessage(billSummaryOfRow(row), items.map((item) => lineItemView(item, row.currency)), amountDueMinor);
 }

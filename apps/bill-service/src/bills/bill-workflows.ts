@@ -7,7 +7,7 @@ import {
   type AddLineItemResult, type BillWorkflowInput, type LineItemInput,
 } from '@billing/bills';
 import { describeError, type GrpcLogger } from '@billing/grpc-kit';
-import { createItemBatcher } from './item-batcher.ts';
+import { createGroupCommit } from '../group-commit.ts';
 import { waitAtMost } from './wait-at-most.ts';
 import type { BillServiceEnv } from '../env.ts';
 
@@ -39,7 +39,7 @@ export function billWorkflows(temporal: Client, env: BillServiceEnv, logger: Grp
       }
     }
   }
-  const batcher = createItemBatcher((key: BillKey) => billWorkflowId(key.customerId, key.billingPeriod), sendItems);
+  const batcher = createGroupCommit((key: BillKey) => billWorkflowId(key.customerId, key.billingPeriod), sendItems);
 
   return {
     async start(input: Omit<BillWorkflowInput, 'closeGraceMs'>): Promise<string> {
@@ -56,7 +56,7 @@ export function billWorkflows(temporal: Client, env: BillServiceEnv, logger: Grp
       return workflowId;
     },
 
-    /** Adds one item; concurrent adds to the same bill travel together (see item-batcher.ts). */
+    /** Adds one item; concurrent adds to the same bill travel together (see group-commit.ts). */
     addLineItem(key: BillKey, item: LineItemInput): Promise<AddLineItemResult> {
       return batcher.add(key, item);
     },

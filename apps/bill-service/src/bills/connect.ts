@@ -16,6 +16,8 @@ import { priceLineItem } from '@billing/bills';
 import { billMessage, billMessageOfRows, billStatusName, lineItemMessage, lineItemMessageOfRow } from './bill-view.ts';
 import { billsRepository, type BillRow } from './bills-repository.ts';
 import { decodeCursor, encodeCursor, pageLimit } from '../cursor.ts';
+import { ledgerRepository } from '../ledger/ledger-repository.ts';
+import { amountDue } from '../ledger/plans.ts';
 import type { BillServiceEnv } from '../env.ts';
 import { billWorkflows } from './bill-workflows.ts';
 import { checkBillKey, checkNewBill, checkLineItem, checkListFilter } from './validation.ts';
@@ -40,6 +42,13 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
   const workflows = billWorkflows(deps.temporal, deps.env, deps.logger);
   const rates = exchangeRates(deps.db, deps.ratesClient);
   const now = deps.now ?? (() => new Date());
+  const ledger = ledgerRepository(deps.db);
+
+  /** What the closed bills among `rows` still owe, from their ledger entries. */
+  async function amountsDue(rows: readonly BillRow[]): Promise<Map<string, bigint>> {
+    const sums = await ledger.billSums(rows.filter((row) => row.status === 'CLOSED').map((row) => row.id));
+    return new Map([...sums].map(([billId, billSums]) => [billId, amountDue(billSums)]));
+  }
 
   async function requireBill(customerId: string, billingPeriod: string): Promise<BillRow> {
     const row = await bills.find(customerId, billingPeriod);
@@ -48,7 +57,8 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
   }
 
   async function fullBill(row: BillRow) {
-    return billMessageOfRows(row, await bills.items(row.id, 0, Number.MAX_SAFE_INTEGER));
+    const [items, due] = await Promise.all([bills.items(row.id, 0, Number.MAX_SAFE_INTEGER), amountsDue([row])]);
+    return billMessageOfRows(row, items, due.get(row.id));
   }
 
   return {
@@ -141,8 +151,9 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
       });
       const page = rows.slice(0, limit);
       const last = page.at(-1);
+      const due = await amountsDue(page);
       return create(ListBillsResponseSchema, {
-        bills: page.map((row) => billMessageOfRows(row)),
+        bills: page.map((row) => billMessageOfRows(row, [], due.get(row.id))),
         nextCursor: rows.length > limit && last ? encodeCursor(last.billing_period) : undefined,
       });
     },

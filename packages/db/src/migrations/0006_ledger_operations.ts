@@ -3,7 +3,8 @@ import type { Knex } from 'knex';
 // What the ledger service needs on top of the books of 0005, and a cheaper way to keep balances.
 //
 // Entries learn what they are about: the bill they invoice or pay (`bill_id`), the payment a
-// refund gives back (`refund_of`), and their headline amount and currency, so what a bill still
+// refund gives back (`refund_of`), the other customer of a transfer (`counterparty_id`, who sees
+// it among their entries too), and their headline amount and currency, so what a bill still
 // owes and what a payment can still refund are sums over a few indexed rows.
 //
 // Balances move once per statement instead of once per posting: an AFTER INSERT statement
@@ -22,7 +23,10 @@ export async function up(db: Knex): Promise<void> {
       ADD COLUMN refund_of text REFERENCES ledger_entries (id),
       ADD COLUMN amount_minor numeric(78, 0) CONSTRAINT ledger_entries_amount_positive CHECK (amount_minor > 0),
       ADD COLUMN currency text,
+      ADD COLUMN counterparty_id text,
       ADD CONSTRAINT ledger_entries_refund_is_refund CHECK (refund_of IS NULL OR type = 'REFUND');
+    CREATE INDEX ledger_entries_counterparty ON ledger_entries (counterparty_id, created_at DESC, id DESC)
+      WHERE counterparty_id IS NOT NULL;
     CREATE INDEX ledger_entries_bill ON ledger_entries (bill_id) WHERE bill_id IS NOT NULL;
     CREATE INDEX ledger_entries_refund_of ON ledger_entries (refund_of) WHERE refund_of IS NOT NULL;
 

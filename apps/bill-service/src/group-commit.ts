@@ -1,14 +1,18 @@
 /**
- * Coalesces concurrent adds to the same bill into one Update each (group commit).
+ * Group commit: coalesces concurrent requests for the same target into batches, each sent as one
+ * unit of work (one Temporal Update to a bill, one database transaction of ledger entries).
  *
- * Temporal serialises every message to one workflow and allows only ten Updates in flight per
- * execution; one Update per item caps a hot bill near 50 items/s. Here, while a bill has
- * `maxInFlight` batches on their way, further items wait and leave together as the next batch,
- * so one workflow task and one database write serve many callers. Each caller still gets its
- * own result (or the batch's error). Items are validated before they get here, so a batch is
- * never refused for one bad item.
+ * While a target has `maxInFlight` batches on their way, further items wait and leave together as
+ * the next batch, so one round trip serves many callers: a lone request leaves at once, and under
+ * load the batches grow by themselves. Each caller still gets its own result (or the batch's
+ * error). The sender answers one result per item, in order; deciding what a failed batch means
+ * for each item (retrying them one by one, say) is the sender's business.
+ *
+ * Used by bills (Temporal serialises every message to one workflow and allows only ten Updates in
+ * flight per execution, so one Update per item would cap a hot bill near 50 items/s) and by the
+ * ledger (one transaction per entry would cap a hot account at one commit per fsync).
  */
-export interface ItemBatcherOptions {
+export interface GroupCommitOptions {
   maxBatch?: number;
   maxInFlight?: number;
 }
@@ -25,10 +29,10 @@ interface Queue<K, I, R> {
   inFlight: number;
 }
 
-export function createItemBatcher<K, I, R>(
+export function createGroupCommit<K, I, R>(
   idOf: (key: K) => string,
   send: (key: K, items: I[]) => Promise<R[]>,
-  { maxBatch = 200, maxInFlight = 2 }: ItemBatcherOptions = {},
+  { maxBatch = 200, maxInFlight = 2 }: GroupCommitOptions = {},
 ) {
   const queues = new Map<string, Queue<K, I, R>>();
 
@@ -40,7 +44,7 @@ export function createItemBatcher<K, I, R>(
         .then(
           (results) => batch.forEach((waiter, index) => {
             const result = results[index];
-            if (result === undefined) waiter.reject(new Error('the bill answered fewer results than items sent'));
+            if (result === undefined) waiter.reject(new Error('a batch answered fewer results than items sent'));
             else waiter.resolve(result);
           }),
           (error: unknown) => batch.forEach((waiter) => waiter.reject(error)),

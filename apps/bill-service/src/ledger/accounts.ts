@@ -1,0 +1,45 @@
+// The ledger's account model, pure: which accounts exist, what they are called and which side
+// each one grows on. docs/ledger.md explains the choices.
+
+export type AccountKind = 'receivable' | 'wallet' | 'revenue' | 'cash' | 'fx' | 'external';
+export type Side = 'DEBIT' | 'CREDIT';
+
+/** The side an account's balance grows on; its balance is shown in that direction. */
+export const NORMAL_SIDE: Readonly<Record<AccountKind, Side>> = {
+  receivable: 'DEBIT', cash: 'DEBIT', fx: 'DEBIT', external: 'DEBIT', wallet: 'CREDIT', revenue: 'CREDIT',
+};
+
+/** An account named by what it is; it is created the first time an entry posts to it. */
+export type AccountRef =
+  | { kind: 'receivable' | 'wallet'; currency: string; customerId: string }
+  | { kind: 'revenue' | 'cash' | 'fx'; currency: string }
+  | { kind: 'external'; currency: string; provider: string };
+
+/**
+ * The account's id, derived from what it is so that no lookup is needed to post to it:
+ * `acc_wallet_USD_cus-42`, `acc_revenue_USD`, `acc_external_USD_simulator`. Kinds and currency
+ * codes contain no underscore and the owner comes last, so two different accounts never share an id.
+ */
+export function accountId(ref: AccountRef): string {
+  switch (ref.kind) {
+    case 'receivable':
+    case 'wallet':
+      return `acc_${ref.kind}_${ref.currency}_${ref.customerId}`;
+    case 'external':
+      return `acc_external_${ref.currency}_${ref.provider}`;
+    default:
+      return `acc_${ref.kind}_${ref.currency}`;
+  }
+}
+
+/** The row that opens an account (at a zero balance; see migration 0005). */
+export function accountRow(ref: AccountRef) {
+  return {
+    id: accountId(ref),
+    customer_id: 'customerId' in ref ? ref.customerId : null,
+    kind: ref.kind,
+    currency: ref.currency,
+    provider: 'provider' in ref ? ref.provider : null,
+    normal_side: NORMAL_SIDE[ref.kind],
+  };
+}

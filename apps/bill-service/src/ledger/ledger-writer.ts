@@ -1,0 +1,72 @@
+// Posting entries with group commit: concurrent plans leave together as one transaction (see
+// ../group-commit.ts), so a hot account's row is locked and updated once per batch and one
+// commit's fsync serves many callers. A batch is all or nothing in the database; when one plan
+// in it breaks a rule that is that plan's own (a wallet would go below zero), the others must not
+// fail with it, so the batch is posted again plan by plan and each caller gets its own answer.
+import { Code, ConnectError } from '@connectrpc/connect';
+import { toDecimalString } from '@billing/money';
+import { createGroupCommit } from '../group-commit.ts';
+import type { LedgerRepository, PostOutcome } from './ledger-repository.ts';
+import type { EntryPlan } from './plans.ts';
+
+export interface LedgerWriterOptions {
+  /** Plans per transaction at most. */
+  maxBatch?: number;
+  /** Transactions in flight at once (each holds a pooled connection while it runs). */
+  maxInFlight?: number;
+}
+
+type Settled = { outcome: PostOutcome } | { error: unknown };
+
+const WALLET_NOT_NEGATIVE = 'ledger_accounts_wallet_not_negative';
+
+export function isOverdraft(error: unknown): boolean {
+  const pg = error as { code?: string; constraint?: string } | null;
+  return pg?.code === '23514' && pg.constraint === WALLET_NOT_NEGATIVE;
+}
+
+/** What a caller hears when their plan would take a wallet below zero. */
+export function insufficientFunds(plan: EntryPlan, cause: unknown): ConnectError {
+  const debited = plan.postings.find((posting) => posting.direction === 'DEBIT' && posting.account.kind === 'wallet');
+  const owner = debited && 'customerId' in debited.account ? debited.account.customerId : plan.customerId;
+  return new ConnectError(
+    `insufficient funds: the ${plan.amount.currency.code} wallet of customer ${owner} holds less than ${toDecimalString(plan.amount)}`,
+    Code.FailedPrecondition,
+    undefined,
+    undefined,
+    cause,
+  );
+}
+
+export function ledgerWriter(repository: LedgerRepository, { maxBatch = 256, maxInFlight = 4 }: LedgerWriterOptions = {}) {
+  async function postAlone(plan: EntryPlan): Promise<Settled> {
+    try {
+      const [outcome] = await repository.postMany([plan]);
+      return { outcome: outcome! };
+    } catch (error) {
+      return { error: isOverdraft(error) ? insufficientFunds(plan, error) : error };
+    }
+  }
+
+  async function postBatch(plans: EntryPlan[]): Promise<Settled[]> {
+    try {
+      return (await repository.postMany(plans)).map((outcome) => ({ outcome }));
+    } catch (error) {
+      if (!isOverdraft(error)) throw error;
+      return Promise.all(plans.map(postAlone));
+    }
+  }
+
+  const group = createGroupCommit((_target: 'ledger') => 'ledger', (_target, plans: EntryPlan[]) => postBatch(plans), { maxBatch, maxInFlight });
+
+  return {
+    /** Posts one plan (or answers the entry its key posted before). */
+    async post(plan: EntryPlan): Promise<PostOutcome> {
+      const settled = await group.add('ledger', plan);
+      if ('error' in settled) throw settled.error;
+      return settled.outcome;
+    },
+  };
+}
+
+export type LedgerWriter = ReturnType<typeof ledgerWriter>;

@@ -1,0 +1,122 @@
+// The two operations whose postings depend on what is stored: paying a bill from the wallet (it
+// pays what is still owed) and refunding a payment (never more than is left of it). Each runs in
+// one transaction that first locks the entry it reads from (the bill's invoice, the payment), so
+// concurrent payments of one bill, or refunds of one payment, take turns and each sees what the
+// previous one did. The key is looked up again under the lock: a concurrent retry of the same
+// request answers the entry the first one posted.
+import type { Knex } from 'knex';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { currencyOrUnit, Money, toDecimalString, type UnitRegistry } from '@billing/money';
+import { billsRepository } from '../bills/bills-repository.ts';
+import type { AccountRef } from './accounts.ts';
+import type { AccountRow, LedgerRepository, PostOutcome } from './ledger-repository.ts';
+import { insufficientFunds, isOverdraft } from './ledger-writer.ts';
+import { amountDue, ledgerKey, refundPlan, walletPaymentPlan, type EntryPlan } from './plans.ts';
+
+function accountRef(row: AccountRow): AccountRef {
+  switch (row.kind) {
+    case 'receivable':
+    case 'wallet':
+      return { kind: row.kind, currency: row.currency, customerId: row.customer_id ?? '' };
+    case 'external':
+      return { kind: 'external', currency: row.currency, provider: row.provider ?? '' };
+    default:
+      return { kind: row.kind, currency: row.currency };
+  }
+}
+
+export function ledgerPayments(db: Knex, ledger: LedgerRepository, units: UnitRegistry) {
+  const bills = billsRepository(db);
+
+  /** Runs `decide` under its lock unless the key was posted before; posts what it plans. */
+  async function postOnce(key: string, decide: (trx: Knex.Transaction) => Promise<EntryPlan>): Promise<PostOutcome> {
+    const earlier = (await ledger.findByKeys([key])).get(key);
+    if (earlier) return { entry: earlier, replayed: true };
+    let plan: EntryPlan | undefined;
+    try {
+      return await db.transaction(async (trx) => {
+        plan = await decide(trx);
+        const posted = await ledger.postIn(trx, plan);
+        if (posted) return { entry: posted, replayed: false };
+        const first = (await ledger.findByKeys([key], trx)).get(key);
+        if (!first) throw new Error(`ledger entry with key ${key} neither inserted nor found`);
+        return { entry: first, replayed: true };
+      });
+    } catch (error) {
+      if (plan && isOverdraft(error)) throw insufficientFunds(plan, error);
+      throw error;
+    }
+  }
+
+  /** The same key posted while this one waited for the lock: answer that entry. */
+  async function raced(trx: Knex.Transaction, key: string): Promise<void> {
+    if ((await ledger.findByKeys([key], trx)).has(key)) throw new RacedReplay();
+  }
+
+  async function withReplayOnRace(key: string, run: () => Promise<PostOutcome>): Promise<PostOutcome> {
+    try {
+      return await run();
+    } catch (error) {
+      if (!(error instanceof RacedReplay)) throw error;
+      const first = (await ledger.findByKeys([key])).get(key);
+      if (!first) throw new Error(`ledger entry with key ${key} vanished`, { cause: error });
+      return { entry: first, replayed: true };
+    }
+  }
+
+  return {
+    async payBillFromWallet(customerId: string, billingPeriod: string, callerKey: string): Promise<PostOutcome> {
+      const key = ledgerKey('payment', customerId, callerKey);
+      return withReplayOnRace(key, () => postOnce(key, async (trx) => {
+        const bill = await bills.find(customerId, billingPeriod, trx);
+        if (!bill) throw new ConnectError(`customer ${customerId} has no bill for ${billingPeriod}`, Code.NotFound);
+        if (bill.status !== 'CLOSED') {
+          throw new ConnectError(`the bill for ${billingPeriod} is ${bill.status}; only a CLOSED bill can be paid`, Code.FailedPrecondition);
+        }
+        await ledger.lockInvoice(trx, bill.id);
+        await raced(trx, key);
+        const sums = (await ledger.billSums([bill.id], trx)).get(bill.id);
+        const due = Money.fromMinor(sums ? amountDue(sums) : 0n, currencyOrUnit(bill.currency, units));
+        if (due.minor <= 0n) {
+          throw new ConnectError(`nothing is owed on the bill for ${billingPeriod}`, Code.FailedPrecondition);
+        }
+        return walletPaymentPlan(customerId, bill.id, due, callerKey);
+      }));
+    },
+
+    async refund(customerId: string, paymentId: string, amount: Money | undefined, callerKey: string): Promise<PostOutcome> {
+      const key = ledgerKey('refund', customerId, callerKey);
+      return withReplayOnRace(key, () => postOnce(key, async (trx) => {
+        const payment = await ledger.lockPayment(trx, paymentId);
+        if (!payment || payment.customerId !== customerId) {
+          throw new ConnectError(`customer ${customerId} has no payment ${paymentId}`, Code.NotFound);
+        }
+        await raced(trx, key);
+        const currency = currencyOrUnit(payment.currency ?? '', units);
+        const left = BigInt(payment.amountMinor ?? '0') - await ledger.refundedMinor(trx, payment.id);
+        const wanted = amount ?? Money.fromMinor(left, currency);
+        if (wanted.currency.code !== currency.code) {
+          throw new ConnectError(`amount: payment ${paymentId} was made in ${currency.code}, not ${wanted.currency.code}`, Code.InvalidArgument);
+        }
+        if (left <= 0n) throw new ConnectError(`payment ${paymentId} is already refunded in full`, Code.FailedPrecondition);
+        if (wanted.minor > left) {
+          throw new ConnectError(
+            `a refund of ${toDecimalString(wanted)} ${currency.code} is more than the ${toDecimalString(Money.fromMinor(left, currency))} ${currency.code} left to refund on payment ${paymentId}`,
+            Code.FailedPrecondition,
+          );
+        }
+        const debited = payment.postings.find((posting) => posting.direction === 'DEBIT');
+        const credited = payment.postings.find((posting) => posting.direction === 'CREDIT');
+        const accounts = await ledger.accountsById([debited?.accountId ?? '', credited?.accountId ?? ''], trx);
+        const source = accounts.get(debited?.accountId ?? '');
+        const target = accounts.get(credited?.accountId ?? '');
+        if (!source || !target) throw new Error(`payment ${paymentId} does not have one debit and one credit`);
+        return refundPlan({
+          id: payment.id, customerId, billId: payment.billId ?? undefined, source: accountRef(source), target: accountRef(target),
+        }, wanted, callerKey);
+      }));
+    },
+  };
+}
+
+class RacedReplay extends Error {}
