@@ -12,14 +12,14 @@ export const POSTING_BAD_INPUT =
   'decimals than it has (`"1.005"` USD); the message and details name the field';
 
 export const POSTING_NOTE =
-  ' The `Idempotency-Key` header is also the entry idempotency key in the ledger: a retry with it never posts twice, ' +
-  'even after the gateway has forgotten the key (the ledger then answers the first entry, marked `idempotent-replayed: true`). ' +
-  'Without the header the gateway generates a key per request, and a retried request can then post twice. The same key ' +
-  'with another request is a 422 while the gateway remembers it.';
+  ' The ledger keys the entry by the operation, the customer and the `Idempotency-Key` header, so a retry with the ' +
+  'key never posts twice, even after the gateway has forgotten the key (the ledger then answers the first entry, ' +
+  'marked `idempotent-replayed: true`). Without the header the gateway generates a key per request, and a retried ' +
+  'request can then post twice. The same key with another request is a 422 while the gateway remembers it.';
 
 /**
- * The entry's key in the ledger: the client's Idempotency-Key, so a retry is recognised by the
- * ledger itself and not only by the gateway's replay records, which expire.
+ * The client's part of the entry's key in the ledger: its Idempotency-Key, so a retry is
+ * recognised by the ledger itself and not only by the gateway's replay records, which expire.
  */
 export function ledgerKey(headers: { [IDEMPOTENCY_HEADER]?: string }): string {
   return headers[IDEMPOTENCY_HEADER] ?? randomUUID();

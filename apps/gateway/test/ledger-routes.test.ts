@@ -150,27 +150,33 @@ describe('posting an entry', () => {
     expect(fake.requests).toEqual([]);
   });
 
-  it('refunds in the payment currency: the amount alone, or everything left with no body at all', async () => {
+  it('refunds an amount in the payment currency, stated or left to the ledger, or everything left with no body at all', async () => {
     const partial = await send('POST', '/v1/customers/cus_1/payments/ent_1/refunds', { amount: '2.50' }, { 'idempotency-key': 'rf-1' });
     expect(partial.statusCode).toBe(201);
     expect(partial.json()).toMatchObject({ type: 'REFUND', reference: 'ent_1' });
+    const stated = await send('POST', '/v1/customers/cus_1/payments/ent_1/refunds', { amount: '1.00', currency: 'USD' });
+    expect(stated.statusCode).toBe(201);
     const full = await send('POST', '/v1/customers/cus_1/payments/ent_1/refunds');
     expect(full.statusCode).toBe(201);
-    const [first, second] = sent('refund');
+    const [first, second, third] = sent('refund');
     expect(first).toMatchObject({ customerId: 'cus_1', paymentEntryId: 'ent_1', amount: { amount: '2.50', currency: '' }, idempotencyKey: 'rf-1' });
-    expect(second?.amount).toBeUndefined();
+    expect(second).toMatchObject({ amount: { amount: '1.00', currency: 'USD' } });
+    expect(third?.amount).toBeUndefined();
   });
 
-  it('answers 404 for a payment the customer does not have, and 400 for a malformed entry id or a currency field', async () => {
+  it('answers 404 for a payment the customer does not have, and 400 for a malformed entry id or a currency without an amount', async () => {
     const missing = await send('POST', '/v1/customers/cus_1/payments/ent_9/refunds', {});
     expect(missing.statusCode).toBe(404);
     expect(missing.json().code).toBe('not_found');
-    const malformed = await send('POST', '/v1/customers/cus_1/payments/bill_1/refunds', {});
-    expect(malformed.statusCode).toBe(400);
-    expect(malformed.json().details[0].field).toBe('entryId');
-    const withCurrency = await send('POST', '/v1/customers/cus_1/payments/ent_1/refunds', { amount: '1.00', currency: 'USD' });
-    expect(withCurrency.statusCode).toBe(400);
-    expect(withCurrency.json().details[0].field).toBe('currency');
+    for (const id of ['bill_1', 'ent_a.b', `ent_${'a'.repeat(65)}`]) {
+      const malformed = await send('POST', `/v1/customers/cus_1/payments/${id}/refunds`, {});
+      expect(malformed.statusCode, id).toBe(400);
+      expect(malformed.json().details[0].field).toBe('entryId');
+    }
+    const lone = await send('POST', '/v1/customers/cus_1/payments/ent_1/refunds', { currency: 'USD' });
+    expect(lone.statusCode).toBe(400);
+    expect(lone.json().details).toEqual([{ field: 'amount', message: 'is required with currency' }]);
+    expect(sent('refund')).toHaveLength(1);
   });
 
   it('sends an adjustment with its account kind, direction and reason', async () => {

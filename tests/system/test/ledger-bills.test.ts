@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { billPath, call, createBill, futurePeriod, newCustomer, type Bill } from './bills-api.ts';
+import { grpcurl } from './grpcurl.ts';
 import { balances, topUp, type Entry, type Page } from './ledger-api.ts';
 
 // Bills and the ledger together, through the real gateway, bill-service, worker and PostgreSQL:
@@ -19,7 +20,20 @@ async function closedBill(customer: string, amount: string): Promise<{ path: str
   const closed = await call<BillWithDue>('POST', `${path}/close`);
   expect(closed.status, closed.text).toBe(200);
   expect(closed.json.status).toBe('CLOSED');
-  return { path, bill: closed.json };
+  await invoice(closed.json);
+  return { path, bill: (await call<BillWithDue>('GET', path)).json };
+}
+
+/**
+ * Posts the closed bill's INVOICE entry as the bill workflow does, over gRPC. Its ledger key is
+ * the bill, so when closing has already posted it this answers that entry and changes nothing.
+ */
+async function invoice(bill: BillWithDue): Promise<void> {
+  const request = JSON.stringify({ customerId: bill.customerId, billId: bill.id, total: bill.total });
+  const answer = JSON.parse(await grpcurl(['-d', request, inject('billServiceAddress'), 'billing.v1.LedgerService/PostInvoice'])) as {
+    entry?: { type: string };
+  };
+  expect(answer.entry?.type).toBe('ENTRY_TYPE_INVOICE');
 }
 
 describe('paying a bill from the wallet and refunding it', () => {
@@ -46,20 +60,22 @@ describe('paying a bill from the wallet and refunding it', () => {
     expect(twice.json.code).toBe('failed_precondition');
 
     const refunds = `/v1/customers/${customer}/payments/${paid.json.id}/refunds`;
-    const partial = await call<Entry>('POST', refunds, { body: { amount: '10.00' } });
+    const wrongCurrency = await call<{ code: string }>('POST', refunds, { body: { amount: '10.00', currency: 'EUR' } });
+    expect(wrongCurrency.status).toBe(400);
+    const partial = await call<Entry>('POST', refunds, { body: { amount: '10.00', currency: 'USD' } });
     expect(partial.status, partial.text).toBe(201);
     expect(partial.json).toMatchObject({ type: 'REFUND', reference: paid.json.id });
     expect((await call<BillWithDue>('GET', path)).json.amountDue).toEqual({ amount: '10.00', currency: 'USD' });
     expect((await balances(customer))['wallet USD']).toEqual({ amount: '30.00', currency: 'USD' });
 
-    const tooMuch = await call<{ code: string }>('POST', refunds, { body: { amount: '20.01' } });
+    const tooMuch = await call<{ code: string }>('POST', refunds, { body: { amount: '20.01', currency: 'USD' } });
     expect(tooMuch.status).toBe(409);
     expect(tooMuch.json.code).toBe('failed_precondition');
     const rest = await call<Entry>('POST', refunds);
     expect(rest.status, rest.text).toBe(201);
     expect(rest.json.postings.every((posting) => posting.amount.amount === '20.00')).toBe(true);
     expect((await call<BillWithDue>('GET', path)).json.amountDue).toEqual({ amount: '30.00', currency: 'USD' });
-    expect((await call('POST', refunds, { body: { amount: '0.01' } })).status).toBe(409);
+    expect((await call('POST', refunds, { body: { amount: '0.01', currency: 'USD' } })).status).toBe(409);
   });
 
   it('refuses to pay an open bill or one the wallet cannot cover, and to refund another customer payment', async () => {

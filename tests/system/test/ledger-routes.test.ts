@@ -9,7 +9,8 @@ describe('wallets through the real gateway and ledger', () => {
   it('tops up a wallet: a balanced TOPUP entry, and the wallet shows the amount in its normal direction', async () => {
     const customer = newCustomer('topup');
     const entry = await topUp(customer, '25.00', 'USD', `${customer}-t1`);
-    expect(entry).toMatchObject({ type: 'TOPUP', idempotencyKey: `${customer}-t1`, reference: null });
+    // The ledger's own key for the entry: the operation, the customer and the Idempotency-Key.
+    expect(entry).toMatchObject({ type: 'TOPUP', idempotencyKey: `topup:${customer}:${customer}-t1`, reference: null });
     expect(entry.id).toMatch(/^ent_/);
     expect(entry.postings).toHaveLength(2);
     expect(entry.postings.every((posting) => posting.amount.amount === '25.00' && posting.amount.currency === 'USD')).toBe(true);

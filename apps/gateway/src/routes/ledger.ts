@@ -4,7 +4,7 @@ import { MoneySchema, PaymentSource } from '@billing/contracts';
 import { callOptionsFor, type ServiceClients } from '../clients.ts';
 import { IdempotencyHeaders } from '../idempotency/header.ts';
 import { accountKindValue, directionValue, entryPageJson, trialBalanceJson } from '../ledger-json.ts';
-import { POSTING_NOTE, ledgerKey, postingFailures, sendEntry } from '../ledger-posting.ts';
+import { POSTING_BAD_INPUT, POSTING_NOTE, ledgerKey, postingFailures, sendEntry } from '../ledger-posting.ts';
 import { BillKeyParams } from '../schemas/bill.ts';
 import { CustomerParams, PageQuery } from '../schemas/common.ts';
 import { SERVICE_FAILURES, errorResponses } from '../schemas/error-responses.ts';
@@ -55,7 +55,7 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<LedgerRoutesOptions> = asyn
       tags: ['ledger'],
       summary: 'Give back part or all of a payment',
       description:
-        'Posts a REFUND entry that reverses the payment PAYMENT entry `entryId` (a wallet payment goes back to the wallet), ' +
+        'Posts a REFUND entry that reverses the PAYMENT entry `entryId` (a wallet payment goes back to the wallet), ' +
         'for `amount` in the payment currency or, without it, everything not yet refunded. A payment is never refunded for ' +
         'more than it paid; the bill it paid owes the refunded amount again. The body may be left out.' + POSTING_NOTE,
       params: RefundParams,
@@ -66,7 +66,7 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<LedgerRoutesOptions> = asyn
         ...postingFailures({
           404: '`not_found`: the customer has no payment with that entry id',
           409: '`failed_precondition`: the amount is more than is left to refund on the payment',
-        }),
+        }, `${POSTING_BAD_INPUT}; also a currency other than the payment's, or a currency without an amount`),
       },
     },
     // No body at all means {}: a full refund needs nothing said.
@@ -74,12 +74,12 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<LedgerRoutesOptions> = asyn
       if (request.body === undefined) request.body = {};
     },
   }, async (request, reply) => {
-    const { amount } = request.body;
+    const { amount, currency } = request.body;
     const response = await ledger.refund({
-      ...request.params,
+      customerId: request.params.customerId,
       paymentEntryId: request.params.entryId,
-      // The payment's currency is the service's to fill in: the body cannot name another one.
-      amount: amount === undefined ? undefined : create(MoneySchema, { amount, currency: '' }),
+      // Without a currency the amount is in the payment's, which the ledger knows and fills in.
+      amount: amount === undefined ? undefined : create(MoneySchema, { amount, currency: currency ?? '' }),
       idempotencyKey: ledgerKey(request.headers),
     }, options(request));
     return sendEntry(reply, response);

@@ -4,7 +4,7 @@ import { MoneySchema } from '@billing/contracts';
 import { callOptionsFor, type ServiceClients } from '../clients.ts';
 import { IdempotencyHeaders } from '../idempotency/header.ts';
 import { accountListJson } from '../ledger-json.ts';
-import { POSTING_NOTE, ledgerKey, postingFailures, sendEntry } from '../ledger-posting.ts';
+import { POSTING_BAD_INPUT, POSTING_NOTE, ledgerKey, postingFailures, sendEntry } from '../ledger-posting.ts';
 import { CustomerParams } from '../schemas/common.ts';
 import { SERVICE_FAILURES, errorResponses } from '../schemas/error-responses.ts';
 import { AccountList, TransferBody, WalletMovementBody } from '../schemas/ledger.ts';
@@ -94,7 +94,10 @@ export const walletsRoutes: FastifyPluginAsyncTypebox<WalletsRoutesOptions> = as
       body: TransferBody,
       response: {
         201: { ...ENTRY, description: 'The TRANSFER entry' },
-        ...postingFailures({ 409: '`failed_precondition`: the paying wallet holds less than the amount' }),
+        ...postingFailures(
+          { 409: '`failed_precondition`: the paying wallet holds less than the amount' },
+          `${POSTING_BAD_INPUT}; also a transfer from a customer to itself`,
+        ),
       },
     },
   }, async (request, reply) => {

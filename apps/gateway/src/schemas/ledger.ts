@@ -55,11 +55,16 @@ export const AccountList = Type.Object({ items: Type.Array(Type.Ref('Account')) 
 
 export const Entry = Type.Object(
   {
-    id: Type.String({ examples: ['ent_01J9...'] }),
+    id: Type.String({ examples: ['ent_5f0c2a9d8e7b4c1a9f3e2d1c0b9a8f7e'] }),
     type: Type.Union(
       ['INVOICE', 'PAYMENT', 'TOPUP', 'WITHDRAWAL', 'TRANSFER', 'REFUND', 'ADJUSTMENT'].map((type) => Type.Literal(type)),
     ),
-    idempotencyKey: Type.String({ description: 'The Idempotency-Key the entry was posted with (or the one the gateway generated)' }),
+    idempotencyKey: Type.String({
+      description:
+        'The entry key in the ledger: for a posting made through this API, the operation, the customer and the ' +
+        'Idempotency-Key it was sent with (or the one the gateway generated); for an invoice, the bill',
+      examples: ['topup:cus_42:order-7731-credit'],
+    }),
     postings: Type.Array(
       Type.Object({
         accountId: Type.String({ examples: ['acc_wallet_USD_cus_42'] }),
@@ -110,19 +115,28 @@ export const PayBillBody = Type.Object(
 );
 
 export const EntryId = Type.String({
-  pattern: '^ent_[A-Za-z0-9._-]{1,100}$',
+  pattern: '^ent_[A-Za-z0-9]{1,64}$',
   description: 'The id of a PAYMENT entry',
-  examples: ['ent_01J9...'],
-  errorMessage: 'must be an entry id: "ent_" and 1–100 letters, digits, ".", "_" or "-"',
+  examples: ['ent_5f0c2a9d8e7b4c1a9f3e2d1c0b9a8f7e'],
+  errorMessage: 'must be an entry id: "ent_" and 1–64 letters or digits',
 });
 
 export const RefundParams = Type.Object({ customerId: CustomerId, entryId: EntryId });
 
-// No currency: the path names the payment, which has exactly one, so a second place to state it
-// could only disagree. The whole body may be left out (a full refund).
+// The payment fixes the currency; a client that states one (say, to guard against refunding the
+// wrong payment) is told when it differs. A currency says what an amount is in, so it comes only
+// with one. The whole body may be left out (a full refund).
 export const RefundBody = Type.Object(
-  { amount: Type.Optional(LedgerAmount('How much to give back, in the payment currency; default everything not yet refunded')) },
-  { additionalProperties: false, [OPTIONAL_BODY]: true, examples: [{ amount: '5.00' }] },
+  {
+    amount: Type.Optional(LedgerAmount('How much to give back, in the payment currency; default everything not yet refunded')),
+    currency: Type.Optional(UnitCode('The payment currency, stated with `amount`; another one is a 400')),
+  },
+  {
+    additionalProperties: false,
+    dependentRequired: { currency: ['amount'] },
+    [OPTIONAL_BODY]: true,
+    examples: [{ amount: '5.00', currency: 'USD' }],
+  },
 );
 
 export const AdjustmentBody = Type.Object(
