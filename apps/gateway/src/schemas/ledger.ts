@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { MAX_UNIT_EXPONENT } from '@billing/money';
 import { OPTIONAL_BODY } from '../openapi.ts';
-import { CustomerId, Description, NextCursor, PositiveDecimal } from './common.ts';
+import { CustomerId, DESCRIPTION_PATTERN, NextCursor, PositiveDecimal } from './common.ts';
 import { Rfc3339 } from './timestamp.ts';
 
 // The ledger shapes of the REST API. Wallets and the ledger hold ISO 4217 currencies and the
@@ -148,7 +148,14 @@ export const AdjustmentBody = Type.Object(
     }),
     amount: LedgerAmount('How much'),
     currency: UnitCode(),
-    reason: Description('Why: kept as the entry reference'),
+    reason: Type.String({
+      minLength: 1,
+      maxLength: 500,
+      pattern: DESCRIPTION_PATTERN,
+      description: 'Why, kept as the entry reference: 1–500 characters, not blank, no control characters but tab and line feed',
+      examples: ['Goodwill credit for the outage of 3 March'],
+      errorMessage: 'must be 1–500 characters, not blank, without control characters',
+    }),
   },
   {
     additionalProperties: false,
