@@ -66,6 +66,8 @@ describe('paying a bill from the wallet and refunding it', () => {
     expect(partial.status, partial.text).toBe(201);
     expect(partial.json).toMatchObject({ type: 'REFUND', reference: paid.json.id });
     expect((await call<BillWithDue>('GET', path)).json.amountDue).toEqual({ amount: '10.00', currency: 'USD' });
+    const listed = await call<Page<BillWithDue>>('GET', `/v1/customers/${customer}/bills`);
+    expect(listed.json.items.map((item) => item.amountDue)).toEqual([{ amount: '10.00', currency: 'USD' }]);
     expect((await balances(customer))['wallet USD']).toEqual({ amount: '30.00', currency: 'USD' });
 
     const tooMuch = await call<{ code: string }>('POST', refunds, { body: { amount: '20.01', currency: 'USD' } });
