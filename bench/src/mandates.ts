@@ -1,7 +1,8 @@
 // Mandates benchmark: 1,000 live mandates on one in-process worker (its memory per cached mandate
 // workflow, and how long starting them all takes until each has written its read-model row), and
 // the wall time of one 24-cycle mandate on Temporal's time-skipping test server. Real PostgreSQL
-// and payment simulator throughout; bill posting is recorded in memory (no bill-service runs).
+// and payment simulator throughout; bill posting and the ledger's payments are answered in memory
+// (no bill-service runs).
 import { randomUUID } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -10,6 +11,7 @@ import { createDb, migrateLatest, type Db } from '@billing/db';
 import { startPostgres, startTemporal } from '@billing/devstack';
 import { mandateSearchAttributes, mandateWorkflowId, type MandateWorkflowInput } from '@billing/mandates';
 import type { BillPostingPort } from '@billing/worker/bill-posting';
+import type { LedgerPostingPort } from '@billing/worker/ledger-posting';
 import { bundleBillWorkflows } from '@billing/worker/bundle';
 import { installTestServer } from '@billing/worker/test-server';
 import { createBillWorker } from '@billing/worker/worker';
@@ -27,6 +29,10 @@ const GOALS = { memoryPerMandateMb: 0.5, twentyFourCyclesSeconds: 30 } as const;
 
 const billPosting: BillPostingPort = {
   post: (collection) => Promise.resolve({ billId: `bill_${collection.customerId}`, billingPeriod: collection.dueDate.slice(0, 7) }),
+};
+const ledger: LedgerPostingPort = {
+  postInvoice: () => Promise.resolve(null),
+  recordCollection: (payment) => Promise.resolve({ entryId: `ent_${payment.idempotencyKey}`, replayed: false }),
 };
 
 setFlagsFromString('--expose-gc');
@@ -61,7 +67,7 @@ async function liveMandates(db: Db, bundle: WorkflowBundleWithSourceMap) {
   // see, so memory is measured as the process's resident set (every thread, the workflows' V8
   // heap included): a ceiling on their heap. The cache holds every mandate.
   const worker = await createBillWorker({
-    connection: nativeConnection, namespace: temporal.namespace, db, taskQueue, workflowBundle: bundle, billPosting,
+    connection: nativeConnection, namespace: temporal.namespace, db, taskQueue, workflowBundle: bundle, billPosting, ledger,
     maxCachedWorkflows: MANDATES + 100,
   });
   const running = worker.run();
@@ -110,7 +116,7 @@ async function twentyFourCycles(db: Db, bundle: WorkflowBundleWithSourceMap) {
   });
   const taskQueue = 'bench-mandates-time-skipping';
   const worker = await createBillWorker({
-    connection: env.nativeConnection, namespace: env.namespace ?? 'default', db, taskQueue, workflowBundle: bundle, billPosting,
+    connection: env.nativeConnection, namespace: env.namespace ?? 'default', db, taskQueue, workflowBundle: bundle, billPosting, ledger,
   });
   const running = worker.run();
   try {

@@ -2,6 +2,7 @@
 // argument. Each benchmark registers here; they are never part of `npm test`. `--cpu-prof` asks a
 // benchmark that runs the apps to profile them (V8 CPU profiles) and report where their time went.
 import { runBillsBenchmark } from './bills.ts';
+import { runLedgerBenchmark } from './ledger.ts';
 import { runMandatesBenchmark } from './mandates.ts';
 import { runMoneyBenchmark } from './money.ts';
 import { runRatesBenchmark } from './rates.ts';
@@ -15,6 +16,7 @@ const benchmarks: Record<string, (options: BenchOptions) => Promise<void>> = {
   rates: runRatesBenchmark,
   bills: runBillsBenchmark,
   mandates: runMandatesBenchmark,
+  ledger: runLedgerBenchmark,
 };
 
 const args = process.argv.slice(2).filter((arg) => arg !== '--');

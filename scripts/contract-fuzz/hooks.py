@@ -82,11 +82,21 @@ def unique_idempotency_key(case):
         headers["idempotency-key"] = key[: 255 - len(suffix)] + suffix
 
 
+def iso_currency(body):
+    # A request's currency has only its shape in the schema, so that the service can say why a
+    # code is refused (a registered non-fiat unit, not ISO 4217, not accepted on bills here).
+    # Bills and mandates take the ISO 4217 codes the money package knows, every one of them by default.
+    currency = body.get("currency")
+    if isinstance(currency, str) and currency not in EXPONENTS:
+        body["currency"] = pick(sorted(EXPONENTS), currency)
+
+
 def open_period(case):
     # A bill is for the current month or a later one: a period that has ended is refused.
     body = case.body
     if not isinstance(body, dict):
         return
+    iso_currency(body)
     period = body.get("billingPeriod")
     this_month = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m")
     if isinstance(period, str) and period <= this_month:
@@ -168,6 +178,7 @@ def mandate_terms(case):
     zone = body.get("timeZone")
     if isinstance(zone, str) and zone not in TIME_ZONES:
         body["timeZone"] = pick(TIME_ZONES, zone)
+    iso_currency(body)
     currency = body.get("currency")
     if isinstance(body.get("amount"), str) and isinstance(currency, str) and currency in EXPONENTS:
         unit = Decimal(1).scaleb(-EXPONENTS[currency])
@@ -187,6 +198,7 @@ def mandate_change(case):
         body["endDate"] = (upcoming_date(body["endDate"], earliest) + datetime.timedelta(days=800)).isoformat()
     if isinstance(body.get("amount"), str):
         body["amount"] = "1"
+        iso_currency(body)
     elif "currency" in body:
         body.pop("currency")
         body.setdefault("description", "changed")

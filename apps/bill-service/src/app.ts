@@ -3,6 +3,7 @@ import { createGrpcClient, createGrpcServer, serve, type GrpcServer } from '@bil
 import type { Logger } from '@billing/runtime';
 import type { BillServiceEnv } from './env.ts';
 import { dependencyChecks, openDependencies } from './dependencies.ts';
+import { billCurrencyPolicy } from './bill-currencies.ts';
 import { createBillService } from './bills/connect.ts';
 import { billErrors } from './errors.ts';
 import { createLedgerService } from './ledger/connect.ts';
@@ -18,9 +19,11 @@ export async function startBillService(env: BillServiceEnv, logger: Logger): Pro
     server = await createGrpcServer({
       services: [
         serve(BillService, createBillService({ db: deps.db, temporal: deps.temporal, env, logger, ratesClient })),
-        serve(MandateService, createMandateService({ db: deps.db, temporal: deps.temporal, taskQueue: env.TEMPORAL_TASK_QUEUE })),
+        serve(MandateService, createMandateService({
+          db: deps.db, temporal: deps.temporal, taskQueue: env.TEMPORAL_TASK_QUEUE, currencies: billCurrencyPolicy(env),
+        })),
         serve(PaymentSimulatorService, createPaymentSimulatorService(deps.db)),
-        serve(LedgerService, createLedgerService({ db: deps.db })),
+        serve(LedgerService, createLedgerService({ db: deps.db, units: env.LEDGER_UNITS })),
       ],
       errorMappers: [billErrors],
       healthChecks: dependencyChecks(deps, env.TEMPORAL_NAMESPACE),

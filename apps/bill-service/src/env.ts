@@ -1,5 +1,7 @@
 import { BILL_TASK_QUEUE } from '@billing/bills';
-import { databaseVariables, duration, logLevel, port, readEnv, temporalVariables, text } from '@billing/runtime';
+import {
+  billCurrencyVariables, databaseVariables, duration, logLevel, port, readEnv, temporalVariables, text,
+} from '@billing/runtime';
 
 export type BillServiceEnv = ReturnType<typeof loadEnv>;
 
@@ -17,6 +19,8 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     BILL_CLOSE_GRACE: duration('0s', '0s', '30d'),
     /** How long a close request waits for invoicing before answering 202 CLOSING. */
     BILL_CLOSE_WAIT: duration('10s', '0s', '5m'),
+    /** The registered non-fiat units and the currencies bills and mandates accept. */
+    ...billCurrencyVariables(),
     LOG_LEVEL: logLevel(),
   }, source);
 }

@@ -12,11 +12,14 @@ declare module 'vitest' {
 
 let stack: Stack | undefined;
 
-/** Everything bill-service talks to, real and on free ports: PostgreSQL, Temporal, the worker, rates-service. */
+/**
+ * Everything bill-service talks to, real and on free ports: PostgreSQL, Temporal, the worker, rates-service,
+ * and a bill-service process too, because the worker posts closed bills' invoices to its ledger.
+ */
 export async function setup(project: TestProject) {
   const lines: string[] = [];
   try {
-    stack = await startStack({ apps: ['rates-service', 'worker'], env: { LOG_LEVEL: 'warn' }, print: (line) => lines.push(line) });
+    stack = await startStack({ apps: ['rates-service', 'bill-service', 'worker'], env: { LOG_LEVEL: 'warn' }, print: (line) => lines.push(line) });
   } catch (error) {
     process.stderr.write(`${lines.slice(-50).join('\n')}\n`);
     throw error;

@@ -182,8 +182,8 @@ describe('GET /openapi.json', () => {
     const document = await openApiDocument();
     const getRate = document.paths['/v1/rates/{base}/{quote}']?.get;
     const parameter = (name: string) => getRate?.parameters?.find((candidate) => candidate.name === name);
-    expect(parameter('base')).toMatchObject({ in: 'path', required: true, schema: { type: 'string', enum: CURRENCY_CODES } });
-    expect(parameter('quote')).toMatchObject({ in: 'path', required: true, schema: { type: 'string', enum: CURRENCY_CODES } });
+    expect(parameter('base')).toMatchObject({ in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Z][A-Z0-9]{1,11}$' } });
+    expect(parameter('quote')).toMatchObject({ in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Z][A-Z0-9]{1,11}$' } });
     expect(parameter('at')).toMatchObject({ in: 'query', schema: { format: 'date-time' } });
     expect(parameter('at')?.required).not.toBe(true);
   });

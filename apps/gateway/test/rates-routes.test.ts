@@ -1,4 +1,5 @@
 import { timestampDate } from '@bufbuild/protobuf/wkt';
+import { Code, ConnectError } from '@connectrpc/connect';
 import type { GetRateRequest } from '@billing/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PUBLISHED_AT, buildTestGateway } from './support/in-memory-services.ts';
@@ -58,22 +59,33 @@ describe('GET /v1/rates/{base}/{quote}', () => {
     expect(seen?.at).toBeUndefined();
   });
 
+  const SHAPE = 'must be a currency code: 2–12 upper-case letters or digits, starting with a letter, e.g. USD';
+
   it.each([
     ['/v1/rates/usd/GEL', 'base'],
-    ['/v1/rates/US/GEL', 'base'],
-    ['/v1/rates/USDX/GEL', 'base'],
-    ['/v1/rates/USD/G1L', 'quote'],
+    ['/v1/rates/U/GEL', 'base'],
+    ['/v1/rates/1USD/GEL', 'base'],
     ['/v1/rates/USD/%27%3B--', 'quote'],
-    ['/v1/rates/USD/XYZ', 'quote'],
-  ])('rejects the malformed currency in %s with a 400 naming %s', async (url, field) => {
-    const response = await get(url);
+    ['/v1/rates/USD/ABCDEFGHIJKLM', 'quote'],
+  ])('rejects the malformed currency in %s with a 400 naming %s, asking no service', async (url, field) => {
+    let asked = 0;
+    const response = await get(url, { onRatesCall: () => asked++ });
     expect(response.statusCode).toBe(400);
-    expect(response.json()).toEqual({
-      code: 'invalid_argument',
-      message: `${field}: must be an ISO 4217 currency code the platform supports (active, with a minor unit), e.g. USD`,
-      details: [{ field, message: 'must be an ISO 4217 currency code the platform supports (active, with a minor unit), e.g. USD' }],
-    });
+    expect(response.json()).toEqual({ code: 'invalid_argument', message: `${field}: ${SHAPE}`, details: [{ field, message: SHAPE }] });
+    expect(asked).toBe(0);
   });
+
+  it.each(['/v1/rates/US/GEL', '/v1/rates/USD/XYZ', '/v1/rates/BTC/USD'])(
+    'leaves a well-shaped code in %s to the rates service, whose refusal is the answer',
+    async (url) => {
+      const refusal = 'the rates service says why';
+      const response = await get(url, {
+        rates: { getRate: async () => { throw new ConnectError(refusal, Code.InvalidArgument); } },
+      });
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toEqual({ code: 'invalid_argument', message: refusal, details: [] });
+    },
+  );
 
   it('names both currencies when both are malformed', async () => {
     const response = await get('/v1/rates/usd/gel');
@@ -134,10 +146,16 @@ describe('GET /v1/rates', () => {
     expect(response.json()).toMatchObject({ base: 'EUR', asOf: '1970-01-01T00:00:00.000Z', rates: { USD: '1.0858' } });
   });
 
-  it.each(['usd', 'US', 'USDX', '', 'ABC'])('rejects base=%s with a 400 naming base', async (base) => {
+  it.each(['usd', 'U', '', 'A-B'])('rejects base=%s with a 400 naming base', async (base) => {
     const response = await get(`/v1/rates?base=${base}`);
     expect(response.statusCode).toBe(400);
-    expect(response.json().details).toEqual([{ field: 'base', message: expect.stringContaining('ISO 4217') }]);
+    expect(response.json().details).toEqual([{ field: 'base', message: expect.stringContaining('must be a currency code') }]);
+  });
+
+  it('leaves a well-shaped base to the rates service, whose refusal is the answer', async () => {
+    const response = await get('/v1/rates?base=ABC');
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ code: 'invalid_argument', message: 'unknown currency "ABC"' });
   });
 
   it('answers a supported base the rates provider does not publish with a 400', async () => {

@@ -84,6 +84,26 @@ describe('rates through the real gateway and rates-service', () => {
     expect(body.message).toContain('BOV');
   });
 
+  it.each([
+    ['/v1/rates/ETH/USD', 'ETH in base'],
+    ['/v1/rates/USD/POINTS', 'POINTS in quote'],
+    ['/v1/rates?base=BTC', 'BTC in base'],
+  ])('answers %s with 400 saying the unit is not fiat', async (path, what) => {
+    const response = await fetch(`${baseUrl}${path}`);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      code: 'invalid_argument',
+      message: `${what} is a registered non-fiat unit; rates take ISO 4217 currencies only`,
+      details: [],
+    });
+  });
+
+  it('answers a well-shaped code that is neither a currency nor a unit as unknown', async () => {
+    const response = await fetch(`${baseUrl}/v1/rates/USD/XYZ`);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ code: 'invalid_argument', message: 'unknown currency "XYZ" in quote' });
+  });
+
   it('carries the request id to the rates service, which logs it', async () => {
     const response = await fetch(`${baseUrl}/v1/rates/EUR/USD`, { headers: { 'x-request-id': 'net-trace-1' } });
     expect(response.headers.get('x-request-id')).toBe('net-trace-1');

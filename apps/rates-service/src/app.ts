@@ -1,3 +1,4 @@
+import type { UnitRegistry } from '@billing/money';
 import { createGrpcServer, type GrpcLogger, type GrpcServer } from '@billing/grpc-kit';
 import { ratesErrors, ratesService } from './connect.ts';
 import type { RateProvider } from './providers/port.ts';
@@ -8,6 +9,8 @@ export interface RatesAppOptions {
   logger: GrpcLogger;
   port: number;
   host?: string;
+  /** The registered non-fiat units (LEDGER_UNITS); the money package's defaults when absent. */
+  units?: UnitRegistry;
 }
 
 /**
@@ -15,9 +18,9 @@ export interface RatesAppOptions {
  * provider can answer. Process concerns (env, signals) stay in server.ts, so tests start this
  * on port 0 with any provider.
  */
-export function startRatesServer({ provider, logger, port, host }: RatesAppOptions): Promise<GrpcServer> {
+export function startRatesServer({ provider, logger, port, host, units }: RatesAppOptions): Promise<GrpcServer> {
   return createGrpcServer({
-    services: [ratesService({ rates: createRates(provider) })],
+    services: [ratesService({ rates: createRates(provider, units) })],
     errorMappers: [ratesErrors],
     healthChecks: { [`rates provider ${provider.name}`]: () => provider.snapshot() },
     logger,

@@ -43,6 +43,13 @@ describe('RatesService.GetRate', () => {
     expect(error.rawMessage).toBe('unknown currency "XYZ" in quote');
   });
 
+  it('is INVALID_ARGUMENT for a registered non-fiat unit, saying it is one', async () => {
+    const { client } = await clientWith();
+    const error = await failureOf(client.getRate({ base: 'ETH', quote: 'USD' }));
+    expect(error.code).toBe(Code.InvalidArgument);
+    expect(error.rawMessage).toBe('ETH in base is a registered non-fiat unit; rates take ISO 4217 currencies only');
+  });
+
   it('is INVALID_ARGUMENT for a currency the provider does not publish', async () => {
     const { client } = await clientWith();
     const error = await failureOf(client.getRate({ base: 'XAF', quote: 'USD' }));
@@ -84,6 +91,13 @@ describe('RatesService.ListRates', () => {
     expect(response.base).toBe('GEL');
     expect(response.rates.GEL).toBe('1');
     expect(response.rates.EUR).toBe(single.rate?.rate);
+  });
+
+  it('is INVALID_ARGUMENT for a non-fiat base, saying it is one', async () => {
+    const { client } = await clientWith();
+    const error = await failureOf(client.listRates({ base: 'BTC' }));
+    expect(error.code).toBe(Code.InvalidArgument);
+    expect(error.rawMessage).toBe('BTC in base is a registered non-fiat unit; rates take ISO 4217 currencies only');
   });
 
   it('is INVALID_ARGUMENT for an unknown base', async () => {

@@ -3,7 +3,7 @@ import { Code, type ServiceImpl } from '@connectrpc/connect';
 import { RatesService } from '@billing/contracts';
 import { serve, type ErrorMapper, type ServedService } from '@billing/grpc-kit';
 import { RateProviderUnavailableError, RatesNotPublishedError } from './providers/port.ts';
-import { DEFAULT_LIST_BASE, UnknownCurrencyError, UnsupportedCurrencyError, type Rates } from './rates.ts';
+import { DEFAULT_LIST_BASE, NonFiatUnitError, UnknownCurrencyError, UnsupportedCurrencyError, type Rates } from './rates.ts';
 
 export interface RatesServiceDeps {
   rates: Rates;
@@ -38,7 +38,10 @@ export function ratesService(deps: RatesServiceDeps): ServedService {
  * every call. Anything not listed is logged there and answered with a bare `internal`.
  */
 export const ratesErrors: ErrorMapper = (error) => {
-  if (error instanceof UnknownCurrencyError || error instanceof UnsupportedCurrencyError || error instanceof RatesNotPublishedError) {
+  if (
+    error instanceof UnknownCurrencyError || error instanceof NonFiatUnitError || error instanceof UnsupportedCurrencyError ||
+    error instanceof RatesNotPublishedError
+  ) {
     return { code: Code.InvalidArgument, message: error.message };
   }
   // The provider's own words may name hosts or keys: they reach the log (as the cause the

@@ -1,3 +1,4 @@
+import { DEFAULT_UNITS } from '@billing/money';
 import { EnvError } from '@billing/runtime';
 import { describe, expect, it } from 'vitest';
 import { readRatesEnv } from './env.ts';
@@ -17,8 +18,15 @@ describe('rates-service environment', () => {
       OPENEXCHANGERATES_APP_ID: undefined,
       OPENEXCHANGERATES_BASE_URL: 'https://openexchangerates.org/api',
       ECB_BASE_URL: 'https://www.ecb.europa.eu/stats/eurofxref',
+      LEDGER_UNITS: DEFAULT_UNITS,
       LOG_LEVEL: 'info',
     });
+  });
+
+  it('registers the units LEDGER_UNITS lists, and refuses a bad entry naming the variable', () => {
+    expect([...readRatesEnv({ LEDGER_UNITS: 'GOLD:3,MILES:0' }).LEDGER_UNITS.units.keys()]).toEqual(['GOLD', 'MILES']);
+    expect(() => readRatesEnv({ LEDGER_UNITS: 'BTC:8,EUR:2' }))
+      .toThrow('LEDGER_UNITS: unit entry 2 ("EUR:2") reuses EUR, which is an ISO 4217 currency; pick another code');
   });
 
   it('names each bad variable', () => {

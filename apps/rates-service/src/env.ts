@@ -1,4 +1,4 @@
-import { duration, logLevel, oneOf, optionalText, port, readEnv, text } from '@billing/runtime';
+import { duration, logLevel, oneOf, optionalText, port, readEnv, text, unitVariables } from '@billing/runtime';
 import { ECB_DEFAULT_BASE_URL } from './providers/ecb.ts';
 import { OPENEXCHANGERATES_DEFAULT_BASE_URL } from './providers/openexchangerates.ts';
 
@@ -22,6 +22,8 @@ export function readRatesEnv(source: Record<string, string | undefined> = proces
       OPENEXCHANGERATES_APP_ID: optionalText(),
       OPENEXCHANGERATES_BASE_URL: text(OPENEXCHANGERATES_DEFAULT_BASE_URL),
       ECB_BASE_URL: text(ECB_DEFAULT_BASE_URL),
+      /** So a registered unit asked for a rate is refused as one, not as an unknown code. */
+      ...unitVariables(),
       LOG_LEVEL: logLevel(),
     },
     source,

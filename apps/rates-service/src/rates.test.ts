@@ -1,8 +1,8 @@
-import { parseRate, pow10 } from '@billing/money';
+import { parseRate, parseUnitRegistry, pow10 } from '@billing/money';
 import { describe, expect, it } from 'vitest';
 import { RateProviderUnavailableError, type RateProvider, type RateSnapshot } from './providers/port.ts';
 import { loadStaticProvider } from './providers/static.ts';
-import { createRates, crossRate, UnknownCurrencyError, UnsupportedCurrencyError } from './rates.ts';
+import { createRates, crossRate, NonFiatUnitError, UnknownCurrencyError, UnsupportedCurrencyError } from './rates.ts';
 
 const snapshot: RateSnapshot = {
   base: 'USD',
@@ -103,6 +103,27 @@ describe('createRates', () => {
     const failure = rates.getRate(base, 'GEL');
     await expect(failure).rejects.toThrow(UnknownCurrencyError);
     await expect(failure).rejects.toThrow(message);
+  });
+
+  it.each([
+    ['BTC', 'USD', 'BTC in base is a registered non-fiat unit; rates take ISO 4217 currencies only'],
+    ['USD', 'ETH', 'ETH in quote is a registered non-fiat unit; rates take ISO 4217 currencies only'],
+    ['POINTS', 'GEL', 'POINTS in base is a registered non-fiat unit; rates take ISO 4217 currencies only'],
+  ])('refuses %s/%s as a non-fiat unit, not as an unknown code', async (base, quote, message) => {
+    const rates = createRates(providerOf(snapshot));
+    const failure = rates.getRate(base, quote);
+    await expect(failure).rejects.toThrow(NonFiatUnitError);
+    await expect(failure).rejects.toThrow(message);
+  });
+
+  it('refuses a registered unit as a list base', async () => {
+    await expect(createRates(providerOf(snapshot)).listRates('POINTS')).rejects.toThrow(NonFiatUnitError);
+  });
+
+  it('knows the units it is given: a configured one is a unit, a default one no longer is', async () => {
+    const rates = createRates(providerOf(snapshot), parseUnitRegistry('GOLD:3'));
+    await expect(rates.getRate('GOLD', 'USD')).rejects.toThrow('GOLD in base is a registered non-fiat unit');
+    await expect(rates.getRate('BTC', 'USD')).rejects.toThrow(UnknownCurrencyError);
   });
 
   it('checks currencies before asking the provider, so bad input is refused even while it is down', async () => {

@@ -1,4 +1,4 @@
-import { isCurrency } from '@billing/money';
+import { DEFAULT_UNITS, isCurrency, type UnitRegistry } from '@billing/money';
 import { RateProviderUnavailableError, RatesNotPublishedError, type RateProvider, type RateSnapshot } from './providers/port.ts';
 import { divideRates } from './rate-division.ts';
 
@@ -10,6 +10,11 @@ import { divideRates } from './rate-division.ts';
 /** Not an active ISO 4217 code (or not a code at all). */
 export class UnknownCurrencyError extends Error {
   override readonly name = 'UnknownCurrencyError';
+}
+
+/** A registered non-fiat unit (BTC, POINTS...): wallets hold them, but rates are between ISO 4217 currencies. */
+export class NonFiatUnitError extends Error {
+  override readonly name = 'NonFiatUnitError';
 }
 
 /** A real currency the provider publishes no rate for. */
@@ -40,7 +45,9 @@ export interface Rates {
   listRates(base?: string): Promise<RateTable>;
 }
 
-export function createRates(provider: RateProvider): Rates {
+/** `units`: the registered non-fiat units (LEDGER_UNITS), refused as such rather than as unknown codes. */
+export function createRates(provider: RateProvider, units: UnitRegistry = DEFAULT_UNITS): Rates {
+  const checkCurrency = (field: string, code: string) => checkFiat(field, code, units);
   return {
     async getRate(base, quote, at) {
       checkCurrency('base', base);
@@ -81,8 +88,11 @@ function knownCodes(snapshot: RateSnapshot): Set<string> {
   return new Set([snapshot.base, ...snapshot.rates.keys()]);
 }
 
-function checkCurrency(field: string, code: string): void {
+function checkFiat(field: string, code: string, units: UnitRegistry): void {
   if (code === '') throw new UnknownCurrencyError(`${field} is required: an ISO 4217 currency code such as "USD"`);
+  if (units.units.has(code)) {
+    throw new NonFiatUnitError(`${code} in ${field} is a registered non-fiat unit; rates take ISO 4217 currencies only`);
+  }
   if (!isCurrency(code)) {
     const hint = isCurrency(code.toUpperCase()) ? ` (codes are upper case: "${code.toUpperCase()}")` : '';
     throw new UnknownCurrencyError(`unknown currency ${JSON.stringify(code)} in ${field}${hint}`);

@@ -44,6 +44,13 @@ describe('rates-service over real gRPC', () => {
     expect(result.stderr).toContain('unknown currency "XYZ" in quote');
   });
 
+  it('answers grpcurl with InvalidArgument saying a registered unit is not fiat', async () => {
+    const result = await grpcurl(address, ['rates.v1.RatesService/GetRate'], { data: { base: 'USD', quote: 'POINTS' } });
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain('Code: InvalidArgument');
+    expect(result.stderr).toContain('POINTS in quote is a registered non-fiat unit; rates take ISO 4217 currencies only');
+  });
+
   it('reports SERVING to a grpcurl health check', async () => {
     const result = await grpcurl(address, ['grpc.health.v1.Health/Check'], { data: { service: 'rates.v1.RatesService' } });
     expect(JSON.parse(result.stdout)).toEqual({ status: 'SERVING' });

@@ -15,7 +15,9 @@ async function start(env: RatesEnv, logger: Logger) {
     cache: { ttlMs: env.RATES_CACHE_TTL, maxStalenessMs: env.RATES_MAX_STALENESS, retryAfterMs: env.RATES_PROVIDER_RETRY_AFTER },
     logger,
   });
-  const server = await startRatesServer({ provider, logger, port: env.RATES_SERVICE_PORT, host: env.RATES_SERVICE_HOST });
+  const server = await startRatesServer({
+    provider, logger, port: env.RATES_SERVICE_PORT, host: env.RATES_SERVICE_HOST, units: env.LEDGER_UNITS,
+  });
   logger.info({ provider: provider.name, port: server.port }, 'rates-service ready');
   return server;
 }

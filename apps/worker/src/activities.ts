@@ -1,16 +1,22 @@
-// The bill workflow's side effects, all against the PostgreSQL read model. Built by a factory
-// that receives its dependencies, so tests can wrap or replace single activities.
-import { BILL_FAILURE_TYPES, invoiceNumber } from '@billing/bills';
+// The bill workflow's side effects: the PostgreSQL read model, and the ledger its invoice is
+// posted to. Built by a factory that receives its dependencies, so tests can wrap or replace
+// single activities.
+import { BILL_FAILURE_TYPES, invoiceNumber, moneyView } from '@billing/bills';
 import type { Db } from '@billing/db';
 import { ApplicationFailure } from '@temporalio/common';
 import * as bills from './bill-repository.ts';
 import type { BillRow, BillTotals, InsertedLineItems, NewLineItem, StoredLineItem } from './bill-repository.ts';
+import type { LedgerPostingPort } from './ledger-posting.ts';
 
 export interface ActivityDependencies {
   db: Db;
+  ledger: LedgerPostingPort;
 }
 
-export function createActivities({ db }: ActivityDependencies) {
+/** Statuses in which a bill's total is locked: no item can be added any more. */
+const TOTAL_LOCKED = new Set(['CLOSING', 'CLOSED']);
+
+export function createActivities({ db, ledger }: ActivityDependencies) {
   return {
     async recordBillOpened(bill: BillRow): Promise<void> {
       await bills.insertBillIfMissing(db, bill);
@@ -37,6 +43,23 @@ export function createActivities({ db }: ActivityDependencies) {
     async assignInvoiceNumber(args: { billId: string; closedAt: string }): Promise<string> {
       const year = new Date(args.closedAt).getUTCFullYear();
       return bills.assignInvoiceNumber(db, args.billId, year, invoiceNumber);
+    },
+
+    /**
+     * Posts the bill's INVOICE (its receivable <- revenue) for the total stored in PostgreSQL;
+     * the entry id, or null for a bill that closes at zero and owes nothing. Idempotent on the
+     * bill id in the ledger, so a retry after a lost answer returns the first entry.
+     */
+    async postInvoice(args: { billId: string }): Promise<{ entryId: string | null }> {
+      const bill = await bills.lockedTotal(db, args.billId);
+      if (!TOTAL_LOCKED.has(bill.status)) {
+        // Only a defect gets here (closing records CLOSING first); invoicing a total that can still grow would be wrong.
+        throw ApplicationFailure.nonRetryable(`bill ${args.billId} is ${bill.status}; its total is not locked yet`, BILL_FAILURE_TYPES.internal);
+      }
+      const posted = await ledger.postInvoice({
+        customerId: bill.customerId, billId: args.billId, total: moneyView(bill.totalMinor, bill.currency),
+      });
+      return { entryId: posted?.entryId ?? null };
     },
 
     /** Marks the bill CLOSED and returns the totals it was closed with. */

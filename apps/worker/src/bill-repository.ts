@@ -216,6 +216,23 @@ export async function closeBill(db: Db, billId: string, closedAt: string): Promi
   });
 }
 
+export interface LockedTotal {
+  customerId: string;
+  currency: string;
+  totalMinor: string;
+  status: string;
+}
+
+/** What the bill's invoice is for: who owes it and its total, read once the total can no longer change. */
+export async function lockedTotal(db: Db, billId: string): Promise<LockedTotal> {
+  const bill = await db('bills').where({ id: billId }).first('customer_id', 'currency', 'total_minor', 'status') as
+    Record<string, unknown> | undefined;
+  if (!bill) throw new Error(`bill ${billId} is not in the database`);
+  return {
+    customerId: String(bill.customer_id), currency: String(bill.currency), totalMinor: String(bill.total_minor), status: String(bill.status),
+  };
+}
+
 export async function failBill(db: Db, billId: string, reason: string, updatedAt: string): Promise<void> {
   await db('bills').where({ id: billId }).whereNot({ status: 'CLOSED' }).update({
     status: 'FAILED', failure_reason: reason, updated_at: updatedAt,

@@ -17,7 +17,7 @@ export function readWorkerEnv(source: Record<string, string | undefined> = proce
       ...databaseVariables(),
       ...temporalVariables(BILL_TASK_QUEUE),
       LOG_LEVEL: logLevel(),
-      /** bill-service, where successful mandate collections become line items. */
+      /** bill-service: successful mandate collections become line items there, and its ledger takes invoices and payments. */
       BILL_SERVICE_URL: text('http://127.0.0.1:50051'),
       /** When a declined mandate charge is retried, counted from its due moment. */
       MANDATE_DUNNING_SCHEDULE: durations('1d,3d,5d', '1m', '60d'),

@@ -8,6 +8,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { grpcBillPosting } from './bill-posting.ts';
 import { bundleBillWorkflows } from './bundle.ts';
 import { readWorkerEnv, type WorkerEnv } from './env.ts';
+import { grpcLedgerPosting } from './ledger-posting.ts';
 import { createBillWorker } from './worker.ts';
 
 const prebuilt = fileURLToPath(new URL('./workflow-bundle.js', import.meta.url));
@@ -16,8 +17,10 @@ async function start(env: WorkerEnv, logger: Logger): Promise<RunningApp> {
   const db = createDb({ url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX, applicationName: 'billing-worker' });
   let connection: NativeConnection | undefined;
   const billPosting = grpcBillPosting(env.BILL_SERVICE_URL);
+  const ledger = grpcLedgerPosting(env.BILL_SERVICE_URL);
   const release = async () => {
     billPosting.close();
+    ledger.close();
     await connection?.close();
     await db.destroy();
   };
@@ -27,7 +30,7 @@ async function start(env: WorkerEnv, logger: Logger): Promise<RunningApp> {
     // In dev (run from src/) the bundle is built at start; `pnpm build` writes it to dist/ ahead of time.
     const workflowBundle = existsSync(prebuilt) ? { codePath: prebuilt } : await bundleBillWorkflows();
     worker = await createBillWorker({
-      connection, namespace: env.TEMPORAL_NAMESPACE, db, taskQueue: env.TEMPORAL_TASK_QUEUE, workflowBundle, billPosting,
+      connection, namespace: env.TEMPORAL_NAMESPACE, db, taskQueue: env.TEMPORAL_TASK_QUEUE, workflowBundle, billPosting, ledger,
       mandateSettings: { dunningRetriesMs: env.MANDATE_DUNNING_SCHEDULE, approvalWindowMs: env.MANDATE_APPROVAL_WINDOW },
     });
   } catch (error) {

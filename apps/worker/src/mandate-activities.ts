@@ -1,11 +1,14 @@
-// The mandate workflow's side effects: the read model, the payment provider, notifications and
-// the customer's bill, each through a port given to the factory, so tests and the benchmark can
-// replace one (the bill-posting port, when no bill-service runs) and keep the others real.
+// The mandate workflow's side effects: the read model, the payment provider, notifications, the
+// customer's bill and the ledger, each through a port given to the factory, so tests and the
+// benchmark can replace one (bill posting and the ledger, when no bill-service runs) and keep the
+// others real.
 import type { Db } from '@billing/db';
 import { MANDATE_FAILURE_TYPES } from '@billing/mandates';
 import { parseMoney } from '@billing/money';
 import { ApplicationFailure } from '@temporalio/common';
+import type { MoneyView } from '@billing/bills';
 import type { BillPostingPort, CollectionPosting, PostedCollection } from './bill-posting.ts';
+import type { LedgerPostingPort } from './ledger-posting.ts';
 import { setCollectionBill, writeMandate, type MandateWrite } from './mandate-repository.ts';
 import type { MandateNotification, NotificationPort } from './notifications.ts';
 import type { ChargeRequest, ChargeResult, PaymentProvider } from './payments.ts';
@@ -16,10 +19,22 @@ export interface MandateActivityDependencies {
   payments: PaymentProvider;
   notifications: NotificationPort;
   bills: BillPostingPort;
+  ledger: LedgerPostingPort;
   settings: MandateSettings;
 }
 
-export function createMandateActivities({ db, payments, notifications, bills, settings }: MandateActivityDependencies) {
+export interface CollectionPaymentRecord {
+  customerId: string;
+  /** The bill postCollectionToBill put the collection on. */
+  billId: string;
+  amount: MoneyView;
+  /** The collection's key, `mandate:{id}:{cycle}`: the ledger books one payment per key. */
+  idempotencyKey: string;
+  /** The charge's reference at the provider. */
+  paymentReference: string;
+}
+
+export function createMandateActivities({ db, payments, notifications, bills, ledger, settings }: MandateActivityDependencies) {
   return {
     /** The worker's dunning schedule and approval window: read by each run at its start. */
     async mandateSettings(): Promise<MandateSettings> {
@@ -52,6 +67,16 @@ export function createMandateActivities({ db, payments, notifications, bills, se
       const posted = await bills.post(collection);
       await setCollectionBill(db, collection.mandateId, collection.cycle, posted.billId);
       return posted;
+    },
+
+    /**
+     * Books the collection in the ledger as a PAYMENT of its bill: the provider now holds the
+     * money, the customer owes that much less. The provider is this worker's payment port, the
+     * one that charged it.
+     */
+    async recordCollectionPayment(payment: CollectionPaymentRecord): Promise<{ entryId: string }> {
+      const posted = await ledger.recordCollection({ ...payment, provider: payments.name });
+      return { entryId: posted.entryId };
     },
   };
 }

@@ -18,6 +18,8 @@ export type ChargeResult =
   | { outcome: 'DECLINED'; reference: string; reason: string };
 
 export interface PaymentProvider {
+  /** Names the provider's external account in the ledger, where collected money is booked: `simulator`. */
+  readonly name: string;
   charge(request: ChargeRequest): Promise<ChargeResult>;
 }
 
@@ -43,6 +45,7 @@ interface ScriptRow {
  */
 export function simulatedPayments(db: Db): PaymentProvider {
   return {
+    name: 'simulator',
     async charge(request) {
       const result = await db.transaction(async (trx) => {
         await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [request.idempotencyKey]);

@@ -7,6 +7,7 @@ import type { Db } from '@billing/db';
 import { createActivities } from './activities.ts';
 import type { BillActivities } from './activities.ts';
 import type { BillPostingPort } from './bill-posting.ts';
+import type { LedgerPostingPort } from './ledger-posting.ts';
 import { createMandateActivities, type MandateActivities } from './mandate-activities.ts';
 import { loggedNotifications } from './notifications.ts';
 import { simulatedPayments } from './payments.ts';
@@ -29,6 +30,8 @@ export interface BillWorkerOptions {
   activities?: Partial<BillActivities>;
   /** Where successful mandate collections become bill line items (production: bill-service over gRPC). */
   billPosting?: BillPostingPort;
+  /** Where closed bills' invoices and mandate collections are booked (production: bill-service's LedgerService over gRPC). */
+  ledger?: LedgerPostingPort;
   mandateSettings?: MandateSettings;
   /** Replace single mandate activities. */
   mandateActivities?: Partial<MandateActivities>;
@@ -41,11 +44,21 @@ const NO_BILL_SERVICE: BillPostingPort = {
   post: () => Promise.reject(new Error('no bill-service is configured for mandate collections')),
 };
 
+/**
+ * With no ledger configured, posting fails and is retried: a bill stays CLOSING and then fails
+ * after its invoicing hour, a collection's payment waits for a worker that has one.
+ */
+const NO_LEDGER: LedgerPostingPort = {
+  postInvoice: () => Promise.reject(new Error('no ledger is configured for invoices')),
+  recordCollection: () => Promise.reject(new Error('no ledger is configured for mandate collections')),
+};
+
 export async function createBillWorker(options: BillWorkerOptions): Promise<Worker> {
   const source = options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: options.workflowsPath };
+  const ledger = options.ledger ?? NO_LEDGER;
   const mandateActivities = createMandateActivities({
     db: options.db, payments: simulatedPayments(options.db), notifications: loggedNotifications(options.db),
-    bills: options.billPosting ?? NO_BILL_SERVICE, settings: options.mandateSettings ?? DEFAULT_MANDATE_SETTINGS,
+    bills: options.billPosting ?? NO_BILL_SERVICE, ledger, settings: options.mandateSettings ?? DEFAULT_MANDATE_SETTINGS,
   });
   return Worker.create({
     connection: options.connection,
@@ -53,7 +66,7 @@ export async function createBillWorker(options: BillWorkerOptions): Promise<Work
     taskQueue: options.taskQueue ?? BILL_TASK_QUEUE,
     ...source,
     activities: {
-      ...createActivities({ db: options.db }), ...options.activities, ...mandateActivities, ...options.mandateActivities,
+      ...createActivities({ db: options.db, ledger }), ...options.activities, ...mandateActivities, ...options.mandateActivities,
     },
     // Many messages to one bill arrive together; let them share workflow tasks and activity slots.
     maxConcurrentActivityTaskExecutions: 100,

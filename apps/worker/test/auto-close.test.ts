@@ -8,20 +8,23 @@ import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createBillWorker } from '../src/worker.ts';
 import { nextPeriod, startBill } from './support/bills.ts';
+import type { TestLedger } from './support/ledger.ts';
 import { workflowBundle } from './support/stack.ts';
 import { startTimeSkipping } from './support/time-skipping.ts';
 
 let env: TestWorkflowEnvironment;
 let postgres: PostgresHandle;
 let db: Db;
+let ledger: TestLedger;
 let worker: Worker;
 let running: Promise<void>;
 const taskQueue = 'bills-time-skipping';
 
 beforeAll(async () => {
-  ({ env, postgres, db } = await startTimeSkipping(Object.values(billSearchAttributes)));
+  ({ env, postgres, db, ledger } = await startTimeSkipping(Object.values(billSearchAttributes)));
   worker = await createBillWorker({
     connection: env.nativeConnection, namespace: env.namespace ?? 'default', db, taskQueue, workflowBundle: await workflowBundle(),
+    ledger: ledger.posting,
   });
   running = worker.run();
 });
@@ -29,6 +32,7 @@ beforeAll(async () => {
 afterAll(async () => {
   worker?.shutdown();
   await running;
+  await ledger?.stop();
   await db?.destroy();
   await Promise.all([env?.teardown(), postgres?.stop()]);
 });

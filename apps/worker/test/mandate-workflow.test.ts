@@ -13,12 +13,14 @@ import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { createBillWorker } from '../src/worker.ts';
 import { chargedByKey, momentOf, recordingBillPosting, scriptOutcomes, startMandate } from './support/mandates.ts';
+import { entriesOf, type TestLedger } from './support/ledger.ts';
 import { workflowBundle } from './support/stack.ts';
 import { startTimeSkipping } from './support/time-skipping.ts';
 
 let env: TestWorkflowEnvironment;
 let postgres: PostgresHandle;
 let db: Db;
+let ledger: TestLedger;
 let worker: Worker;
 let running: Promise<void>;
 const bills = recordingBillPosting();
@@ -27,10 +29,10 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 beforeAll(async () => {
-  ({ env, postgres, db } = await startTimeSkipping(Object.values(mandateSearchAttributes)));
+  ({ env, postgres, db, ledger } = await startTimeSkipping(Object.values(mandateSearchAttributes)));
   worker = await createBillWorker({
     connection: env.nativeConnection, namespace: env.namespace ?? 'default', db, taskQueue, workflowBundle: await workflowBundle(),
-    billPosting: bills,
+    billPosting: bills, ledger: ledger.posting,
   });
   running = worker.run();
 }, 120_000);
@@ -38,6 +40,7 @@ beforeAll(async () => {
 afterAll(async () => {
   worker?.shutdown();
   await running;
+  await ledger?.stop();
   await db?.destroy();
   await Promise.all([env?.teardown(), postgres?.stop()]);
 });
@@ -96,6 +99,11 @@ it('runs 24 monthly cycles with a decline and dunning recovery, an amount change
   expect([...charged.keys()].sort()).toEqual(rows.filter((row) => row.status === 'SUCCEEDED')
     .map((row) => collectionKey(input.mandateId, Number(row.cycle))).sort());
   expect([...bills.items.keys()].filter((key) => key.startsWith(`mandate:${input.mandateId}:`))).toHaveLength(21);
+  // Each collection is booked once in the ledger (the dunning retry of cycle 3 included), against the bill that took it.
+  const payments = (await entriesOf(db, input.customerId)).filter((entry) => entry.type === 'PAYMENT');
+  expect(Object.fromEntries(payments.map((entry) => [entry.idempotency_key, [entry.bill_id, entry.amount_minor]]))).toEqual(
+    Object.fromEntries(rows.filter((row) => row.status === 'SUCCEEDED')
+      .map((row) => [collectionKey(input.mandateId, Number(row.cycle)), [row.bill_id, row.amount_minor]])));
   const stored = await db('mandates').where({ id: input.mandateId }).first() as Record<string, unknown>;
   expect(stored).toMatchObject({ status: 'COMPLETED', collections_completed: 21, revision: String(final.revision) });
 

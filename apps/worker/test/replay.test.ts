@@ -18,6 +18,11 @@ const KEPT = {
     'batched-items', 'continue-as-new', 'continued-run', 'lifecycle', 'refused-item', 'signal-item',
     'mandate-after-continue-as-new', 'mandate-awaiting-approval', 'mandate-continue-as-new', 'mandate-in-dunning', 'mandate-paused',
   ],
+  // Closing bills post their invoice to the ledger; the mandate's collection books its payment.
+  v5: [
+    'batched-items', 'continue-as-new', 'continued-run', 'lifecycle', 'refused-item', 'signal-item',
+    'mandate-after-continue-as-new', 'mandate-awaiting-approval', 'mandate-continue-as-new', 'mandate-in-dunning', 'mandate-paused',
+  ],
 };
 
 async function recordedHistories(): Promise<Array<{ workflowId: string; history: unknown }>> {

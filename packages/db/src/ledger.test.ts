@@ -37,14 +37,15 @@ async function openAccount(
   return id;
 }
 
-/** Inserts one entry and its postings in one transaction, as the service will. */
+/** Inserts one entry and its postings (in one statement, as an entry must be) in one transaction. */
 async function post(postings: readonly Posting[], type = 'TRANSFER', conn: Db = db): Promise<string> {
   const id = unique('ent');
   await conn.transaction(async (trx) => {
     await trx('ledger_entries').insert({ id, type, idempotency_key: `key-${id}` });
-    for (const [account, direction, amount, currency] of postings) {
-      await trx('ledger_postings').insert({ entry_id: id, account_id: account, direction, amount_minor: amount, currency });
-    }
+    if (postings.length === 0) return;
+    await trx('ledger_postings').insert(postings.map(([account, direction, amount, currency]) => ({
+      entry_id: id, account_id: account, direction, amount_minor: amount, currency,
+    })));
   });
   return id;
 }
@@ -92,16 +93,17 @@ describe('ledger entries', () => {
     for (const row of rows as Array<{ net: string }>) expect(row.net).toBe('0');
   });
 
-  it('are refused at commit when debits and credits differ, leaving no trace', async () => {
+  it('are refused when debits and credits differ, leaving no trace', async () => {
     const cash = await openAccount('cash', 'USD', null);
     const wallet = await openAccount('wallet', 'USD');
     const entry = unique('ent');
     await expect(db.transaction(async (trx) => {
       await trx('ledger_entries').insert({ id: entry, type: 'TOPUP', idempotency_key: entry });
-      await trx('ledger_postings').insert({ entry_id: entry, account_id: cash, direction: 'DEBIT', amount_minor: '1000', currency: 'USD' });
-      // Each statement is accepted: the check waits for commit, when all postings are in.
-      await trx('ledger_postings').insert({ entry_id: entry, account_id: wallet, direction: 'CREDIT', amount_minor: '999', currency: 'USD' });
-    })).rejects.toThrow(`COMMIT; - ledger entry ${entry} is unbalanced in USD: debits 1000 <> credits 999`);
+      await trx('ledger_postings').insert([
+        { entry_id: entry, account_id: cash, direction: 'DEBIT', amount_minor: '1000', currency: 'USD' },
+        { entry_id: entry, account_id: wallet, direction: 'CREDIT', amount_minor: '999', currency: 'USD' },
+      ]);
+    })).rejects.toThrow(`ledger entry ${entry} is unbalanced in USD: debits 1000 <> credits 999`);
     expect(await db('ledger_entries').where({ id: entry })).toEqual([]);
     expect(await balance(cash)).toBe('0');
     expect(await balance(wallet)).toBe('0');
@@ -118,7 +120,8 @@ describe('ledger entries', () => {
     const cash = await openAccount('cash', 'USD', null);
     await expect(post([])).rejects.toThrow(/has 0 posting\(s\); an entry needs at least two/);
     await expect(post([[cash, 'DEBIT', '0', 'USD']])).rejects.toThrow(/ledger_postings_amount_positive/);
-    await expect(post([[cash, 'DEBIT', '5', 'USD']])).rejects.toThrow(/has 1 posting\(s\)/);
+    // One positive posting can never balance, so it is refused as unbalanced, at once.
+    await expect(post([[cash, 'DEBIT', '5', 'USD']])).rejects.toThrow(/is unbalanced in USD: debits 5 <> credits 0/);
   });
 
   it('refuse a posting in a currency other than its account', async () => {
@@ -258,10 +261,12 @@ describe('postings inserted as one statement', () => {
     for (const account of [cash, a, b]) expect(await balance(account)).toBe(await balanceFromPostings(account));
   });
 
-  it('cannot unbalance an entry after an early check: a posting added later is checked again at commit', async () => {
+  it('cannot be unbalanced by a posting added after an early check', async () => {
     const cash = await openAccount('cash', 'USD', null);
     const wallet = await openAccount('wallet', 'USD');
     const entry = unique('ent');
+    // Checked early (SET CONSTRAINTS ... IMMEDIATE), an entry would let a later posting through
+    // unseen at commit; each statement's postings must balance by themselves instead.
     await expect(db.transaction(async (trx) => {
       await trx('ledger_entries').insert({ id: entry, type: 'TOPUP', idempotency_key: entry });
       await trx('ledger_postings').insert([
@@ -271,7 +276,13 @@ describe('postings inserted as one statement', () => {
       await trx.raw('SET CONSTRAINTS ALL IMMEDIATE');
       await trx.raw('SET CONSTRAINTS ALL DEFERRED');
       await trx('ledger_postings').insert({ entry_id: entry, account_id: cash, direction: 'DEBIT', amount_minor: '7', currency: 'USD' });
-    })).rejects.toThrow(`ledger entry ${entry} is unbalanced in USD: debits 507 <> credits 500`);
+    })).rejects.toThrow(`ledger entry ${entry} is unbalanced in USD: debits 7 <> credits 0`);
+    // Checked before its postings arrive, an entry has too few.
+    const early = unique('ent');
+    await expect(db.transaction(async (trx) => {
+      await trx.raw('SET CONSTRAINTS ALL IMMEDIATE');
+      await trx('ledger_entries').insert({ id: early, type: 'TOPUP', idempotency_key: early });
+    })).rejects.toThrow(`ledger entry ${early} has 0 posting(s)`);
     expect(await balance(wallet)).toBe('0');
   });
 });

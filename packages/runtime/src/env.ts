@@ -54,6 +54,22 @@ export function oneOf<const T extends string>(values: readonly T[], fallback: T)
   };
 }
 
+/**
+ * A variable whose text a domain parser reads (a list of units, of currencies). What the parser
+ * throws is the variable's problem, reported with its name; its own message says which entry is
+ * wrong and why. Unset or empty means `fallback`.
+ */
+export function parsed<T>(fallback: string, parse: (value: string) => T): Reader<T> {
+  return (name, raw) => {
+    const value = raw === undefined || raw === '' ? fallback : raw;
+    try {
+      return parse(value);
+    } catch (error) {
+      throw new Invalid(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+}
+
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 function parseDuration(value: string): number | undefined {

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 
 // 100 mandates whose first collection is due now, while the worker is killed with SIGKILL and
 // restarted twice. Money must be taken exactly once per cycle (the simulator's CHARGED attempts,
-// counted by idempotency key) and each collection must be on its customer's bill exactly once.
+// counted by idempotency key), each collection must be on its customer's bill exactly once, and
+// booked in the ledger as a PAYMENT of that bill.
 //
 // The mandates are started here with the Temporal client and the same input bill-service's
 // MandateService sends (the workflow writes the read-model row itself), so this suite needs no
@@ -37,7 +38,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-it('charges every cycle exactly once and bills it once while the worker is killed and restarted', async () => {
+it('charges every cycle exactly once, bills it once and books its payment once while the worker is killed and restarted', async () => {
   const client = new Client({ connection, namespace: stack.temporalNamespace });
   const run = Date.now().toString(36);
   const now = new Date();
@@ -85,4 +86,15 @@ it('charges every cycle exactly once and bills it once while the worker is kille
   expect(items.rowCount).toBe(MANDATES);
   const byKey = new Map(items.rows.map((row: { idempotency_key: string; customer_id: string }) => [row.idempotency_key, row.customer_id]));
   for (const input of inputs) expect(byKey.get(`mandate:${input.mandateId}:1`)).toBe(input.customerId);
+
+  // The ledger's payment follows the item; its key is unique in the ledger, so it can only be missing or once.
+  const booked = async () => (await db.query(
+    `SELECT e.idempotency_key, e.bill_id, c.bill_id AS item_bill_id, e.amount_minor::text AS amount_minor, c.amount_minor::text AS collected_minor
+       FROM ledger_entries e JOIN mandate_collections c ON e.idempotency_key = 'mandate:' || c.mandate_id || ':' || c.cycle
+      WHERE e.type = 'PAYMENT' AND e.idempotency_key = ANY($1)`, [keys],
+  )).rows as Array<{ idempotency_key: string; bill_id: string; item_bill_id: string; amount_minor: string; collected_minor: string }>;
+  while ((await booked()).length < MANDATES && Date.now() < deadline) await sleep(500);
+  const payments = await booked();
+  expect(payments.map((payment) => payment.idempotency_key).sort()).toEqual([...keys].sort());
+  expect(payments.filter((payment) => payment.bill_id !== payment.item_bill_id || payment.amount_minor !== payment.collected_minor)).toEqual([]);
 }, 150_000);

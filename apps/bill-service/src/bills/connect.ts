@@ -20,6 +20,7 @@ import { ledgerRepository } from '../ledger/ledger-repository.ts';
 import { amountDue } from '../ledger/plans.ts';
 import type { BillServiceEnv } from '../env.ts';
 import { billWorkflows } from './bill-workflows.ts';
+import { billCurrencyPolicy } from '../bill-currencies.ts';
 import { checkBillKey, checkNewBill, checkLineItem, checkListFilter } from './validation.ts';
 
 export interface BillServiceDeps {
@@ -49,6 +50,7 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
     const sums = await ledger.billSums(rows.filter((row) => row.status === 'CLOSED').map((row) => row.id));
     return new Map([...sums].map(([billId, billSums]) => [billId, amountDue(billSums)]));
   }
+  const currencies = billCurrencyPolicy(deps.env);
 
   async function requireBill(customerId: string, billingPeriod: string): Promise<BillRow> {
     const row = await bills.find(customerId, billingPeriod);
@@ -63,7 +65,7 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
 
   return {
     createBill: async (request) => {
-      const bill = checkNewBill(request, now());
+      const bill = checkNewBill(request, now(), currencies);
       // A bill that ever existed keeps its key, even after its workflow has left Temporal's retention.
       if (await bills.find(bill.customerId, bill.billingPeriod)) {
         throw new ConnectError(`a bill for ${bill.customerId} in ${bill.billingPeriod} already exists`, Code.AlreadyExists);
@@ -95,7 +97,7 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
       if (row.status !== 'OPEN') {
         throw new ConnectError(`the bill is ${row.status} and accepts no more items`, Code.FailedPrecondition);
       }
-      const { input, item } = checkLineItem(request, row.currency);
+      const { input, item } = checkLineItem(request, row.currency, currencies);
       // A foreign-currency item is converted now, at a rate recorded before it is used; if the
       // rates service cannot answer, nothing is written and the caller gets `unavailable`.
       const rate = item.currency === row.currency ? undefined : await rates.rateFor(item.currency, row.currency, requestIdOf(context));

@@ -5,6 +5,7 @@ import {
 } from '@billing/bills';
 import { isCurrency } from '@billing/money';
 import type { AddLineItemRequest, CreateBillRequest, ListBillsRequest } from '@billing/contracts';
+import { billCurrencyProblems, withPolicyProblems, type BillCurrencyPolicy } from '../bill-currencies.ts';
 import { customerIdProblems } from '../customer-id.ts';
 import { invalidArgument, type FieldProblem } from '../errors.ts';
 
@@ -22,10 +23,13 @@ export function checkBillKey(request: { customerId: string; billingPeriod: strin
   return { customerId: request.customerId, billingPeriod: request.billingPeriod };
 }
 
-export function checkNewBill(request: CreateBillRequest, now: Date) {
+export function checkNewBill(request: CreateBillRequest, now: Date, currencies: BillCurrencyPolicy) {
   const timeZone = request.timeZone === '' ? 'UTC' : request.timeZone;
   const problems = [...customerIdProblems(request.customerId), ...periodProblems('billingPeriod', request.billingPeriod)];
-  if (!isCurrency(request.currency)) {
+  const refused = billCurrencyProblems('currency', request.currency, currencies, 'bills');
+  if (refused.length > 0) {
+    problems.push(...refused);
+  } else if (!isCurrency(request.currency)) {
     problems.push({ field: 'currency', message: `${JSON.stringify(request.currency.slice(0, 40))} is not an ISO 4217 currency` });
   }
   if (!isValidTimeZone(timeZone)) {
@@ -52,7 +56,9 @@ export function checkNewBill(request: CreateBillRequest, now: Date) {
  * the workflow will receive it (the caller's fields as sent; the workflow checks them again, on
  * its side of the boundary, with the same function) and what the check read from it.
  */
-export function checkLineItem(request: AddLineItemRequest, billCurrency: string): { input: LineItemInput; item: CheckedLineItem } {
+export function checkLineItem(
+  request: AddLineItemRequest, billCurrency: string, currencies: BillCurrencyPolicy,
+): { input: LineItemInput; item: CheckedLineItem } {
   const input: LineItemInput = {
     idempotencyKey: request.idempotencyKey,
     description: request.description,
@@ -62,8 +68,11 @@ export function checkLineItem(request: AddLineItemRequest, billCurrency: string)
     ...(request.currency !== undefined ? { currency: request.currency } : {}),
     ...(Object.keys(request.metadata).length > 0 ? { metadata: { ...request.metadata } } : {}),
   };
+  // An item in the bill's own currency is always welcome: the bill was accepted in it.
+  const refused = request.currency === undefined || request.currency === billCurrency
+    ? [] : billCurrencyProblems('currency', request.currency, currencies, 'bills and their items');
   const shape = checkLineItemShape(input, billCurrency);
-  if (!shape.ok) throw invalidArgument([...shape.problems]);
+  if (!shape.ok || refused.length > 0) throw invalidArgument(withPolicyProblems(shape.ok ? [] : shape.problems, refused));
   return { input, item: shape.item };
 }
 

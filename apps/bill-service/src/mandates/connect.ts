@@ -9,6 +9,7 @@ import {
 } from '@billing/contracts';
 import type { Db } from '@billing/db';
 import { UPCOMING_DEFAULT, mandateWorkflowId, type MandateView, type MandateWorkflowInput } from '@billing/mandates';
+import type { BillCurrencyPolicy } from '../bill-currencies.ts';
 import { decodeCursor, encodeCursor, pageLimit } from '../cursor.ts';
 import { collectionMessage, collectionMessageOfRow, mandateMessage, mandateMessageOfRow, mandateStatusName, mandateViewOfRow } from './mandate-view.ts';
 import { mandateWorkflows } from './mandate-workflows.ts';
@@ -22,6 +23,8 @@ export interface MandateServiceDeps {
   db: Db;
   temporal: Client;
   taskQueue: string;
+  /** The currencies mandates may be in: ISO 4217 only, within BILL_CURRENCIES. */
+  currencies: BillCurrencyPolicy;
   now?: () => Date;
 }
 
@@ -71,7 +74,7 @@ export function createMandateService(deps: MandateServiceDeps): ServiceImpl<type
 
   return {
     createMandate: async (request) => {
-      const { terms, idempotencyKey } = checkCreateMandate(request, now());
+      const { terms, idempotencyKey } = checkCreateMandate(request, now(), deps.currencies);
       const key = { customerId: terms.customerId, mandateId: mandateIdFor(terms.customerId, idempotencyKey) };
       const input: MandateWorkflowInput = {
         mandateId: key.mandateId, customerId: terms.customerId, description: terms.description, amount: terms.amount,
@@ -120,7 +123,7 @@ export function createMandateService(deps: MandateServiceDeps): ServiceImpl<type
 
     updateMandate: async (request) => {
       const row = await liveMandate(request);
-      const change = checkUpdateMandate(request, row, now());
+      const change = checkUpdateMandate(request, row, now(), deps.currencies);
       return create(UpdateMandateResponseSchema, { mandate: answer(await workflows.changeTerms(row.id, change)) });
     },
 

@@ -4,6 +4,7 @@ import { compareLocalDates, formatLocalDate, localDateAt, parseLocalDate } from 
 import { moneyView } from '@billing/bills';
 import { UPCOMING_DEFAULT, UPCOMING_MAX, type TermsChange } from '@billing/mandates';
 import type { CreateMandateRequest, UpdateMandateRequest } from '@billing/contracts';
+import { billCurrencyProblems, withPolicyProblems, type BillCurrencyPolicy } from '../bill-currencies.ts';
 import { customerIdProblems } from '../customer-id.ts';
 import { invalidArgument, type FieldProblem } from '../errors.ts';
 import { frequencyName } from './mandate-view.ts';
@@ -42,7 +43,9 @@ export function checkUpcoming(upcoming: number): number {
   return upcoming;
 }
 
-export function checkCreateMandate(request: CreateMandateRequest, now: Date): { terms: CheckedNewMandate; idempotencyKey?: string } {
+export function checkCreateMandate(
+  request: CreateMandateRequest, now: Date, currencies: BillCurrencyPolicy,
+): { terms: CheckedNewMandate; idempotencyKey?: string } {
   const problems = customerIdProblems(request.customerId);
   if (request.idempotencyKey !== '' && !IDEMPOTENCY_KEY.test(request.idempotencyKey)) {
     problems.push({ field: 'idempotencyKey', message: 'must be 1–255 printable ASCII characters' });
@@ -60,13 +63,16 @@ export function checkCreateMandate(request: CreateMandateRequest, now: Date): { 
     autoExecution: request.autoExecution,
     reminderDaysBefore: request.reminderDaysBefore,
   }, now);
-  fail([...problems, ...(checked.ok ? [] : checked.problems)]);
+  const refused = billCurrencyProblems('currency', request.currency, currencies, 'mandates');
+  fail([...problems, ...withPolicyProblems(checked.ok ? [] : checked.problems, refused)]);
   if (!checked.ok) throw new Error('unreachable: a failed check has problems');
   return { terms: checked.value, ...(request.idempotencyKey === '' ? {} : { idempotencyKey: request.idempotencyKey }) };
 }
 
 /** The change the caller asked for, checked against the mandate as it stands. */
-export function checkUpdateMandate(request: UpdateMandateRequest, mandate: MandateRow, now: Date): TermsChange {
+export function checkUpdateMandate(
+  request: UpdateMandateRequest, mandate: MandateRow, now: Date, currencies: BillCurrencyPolicy,
+): TermsChange {
   if (request.clearEndDate && request.endDate !== undefined) {
     fail([{ field: 'endDate', message: 'give a new end date or clear it, not both' }]);
   }
@@ -82,7 +88,10 @@ export function checkUpdateMandate(request: UpdateMandateRequest, mandate: Manda
     firstCollectionDate: mandate.first_collection_date,
     timeZone: mandate.time_zone,
   });
-  if (!checked.ok) fail(checked.problems);
+  // The mandate's own currency stays acceptable: the mandate was accepted in it.
+  const refused = request.currency === undefined || request.currency === mandate.currency
+    ? [] : billCurrencyProblems('currency', request.currency, currencies, 'mandates');
+  fail(withPolicyProblems(checked.ok ? [] : checked.problems, refused));
   return checked.ok ? checked.value : change;
 }
 

@@ -31,8 +31,9 @@ export function testEnv(extra: Record<string, string> = {}): BillServiceEnv {
   });
 }
 
-export async function startTestBillService(): Promise<TestBillService> {
-  const env = testEnv();
+/** `extra` adds to or overrides the suite's environment, e.g. a BILL_CURRENCIES list. */
+export async function startTestBillService(extra: Record<string, string> = {}): Promise<TestBillService> {
+  const env = testEnv(extra);
   const db = createDb({ url: env.DATABASE_URL, poolMax: 5 });
   const queries: string[] = [];
   db.on('query', (query: { sql: string }) => queries.push(query.sql));

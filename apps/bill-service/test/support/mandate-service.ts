@@ -10,6 +10,7 @@ import { MandateService, PaymentSimulatorService } from '@billing/contracts';
 import { createDb, type Db } from '@billing/db';
 import { serverInterceptor } from '@billing/grpc-kit';
 import { createLogger } from '@billing/runtime';
+import { billCurrencyPolicy } from '../../src/bill-currencies.ts';
 import { billErrors } from '../../src/errors.ts';
 import { createMandateService } from '../../src/mandates/connect.ts';
 import { createPaymentSimulatorService } from '../../src/mandates/payment-simulator.ts';
@@ -24,13 +25,18 @@ export interface TestMandateService {
   close(): Promise<void>;
 }
 
-export async function startTestMandateService(now?: () => Date): Promise<TestMandateService> {
-  const env = testEnv();
+let runtimeInstalled = false;
+
+/** `extra` adds to or overrides the suite's environment, e.g. a BILL_CURRENCIES list. */
+export async function startTestMandateService(now?: () => Date, extra: Record<string, string> = {}): Promise<TestMandateService> {
+  const env = testEnv(extra);
   const db = createDb({ url: env.DATABASE_URL, poolMax: 5 });
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
   const temporal = new TemporalClient({ connection, namespace: env.TEMPORAL_NAMESPACE });
   const taskQueue = `mandates-${randomUUID()}`;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  // The runtime is one per process; a file may start more than one service.
+  if (!runtimeInstalled) Runtime.install({ logger: new DefaultLogger('WARN') });
+  runtimeInstalled = true;
   const nativeConnection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   const worker = await Worker.create({
     connection: nativeConnection, namespace: env.TEMPORAL_NAMESPACE, taskQueue,
@@ -40,7 +46,7 @@ export async function startTestMandateService(now?: () => Date): Promise<TestMan
   const logger = createLogger('bill-service', 'silent');
   // The same interceptor and mapper the real server applies, so codes are what callers get.
   const transport = createRouterTransport(({ service }) => {
-    service(MandateService, createMandateService({ db, temporal, taskQueue, now }));
+    service(MandateService, createMandateService({ db, temporal, taskQueue, currencies: billCurrencyPolicy(env), now }));
     service(PaymentSimulatorService, createPaymentSimulatorService(db));
   }, { router: { interceptors: [serverInterceptor({ logger, errorMappers: [billErrors] })] } });
   return {

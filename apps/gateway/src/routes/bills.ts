@@ -19,6 +19,8 @@ export interface BillsRoutesOptions {
 const BILL = { $ref: 'Bill' } as const;
 const BAD_INPUT = '`invalid_argument`: a field is malformed or not allowed; the message and details name it';
 const NO_BILL = '`not_found`: the customer has no bill for that period';
+// Bills are ISO 4217 money; the message says which of the two applies.
+const CURRENCY_REFUSED = 'or a currency that is a registered non-fiat unit (BTC, ETH, POINTS) or not accepted on bills by this deployment';
 // Bill changes go through the bill workflow, which Temporal may throttle.
 const BUSY = { 429: '`resource_exhausted`: too many concurrent changes to this bill; retry shortly' };
 // The item key inside the bill is the Idempotency-Key header, so it follows the item key rule.
@@ -47,7 +49,7 @@ export const billsRoutes: FastifyPluginAsyncTypebox<BillsRoutesOptions> = async 
           201: { ...BILL, description: 'The new bill, OPEN and readable at once' },
           ...errorResponses(
             {
-              400: `${BAD_INPUT}; also a period that has already ended, or a time zone the server does not know`,
+              400: `${BAD_INPUT}; also a period that has already ended, a time zone the server does not know, ${CURRENCY_REFUSED}`,
               ...idempotencyFailures('`already_exists`: the period has a bill'),
               ...BUSY,
               ...BODY_FAILURES,
@@ -106,7 +108,7 @@ export const billsRoutes: FastifyPluginAsyncTypebox<BillsRoutesOptions> = async 
           ...errorResponses(
             {
               400: `${BAD_INPUT}; also an amount with more decimals than its currency has, a quantity × unitPrice that ` +
-                'rounds to zero, or a currency the rates provider publishes no rate for',
+                `rounds to zero, a currency the rates provider publishes no rate for, ${CURRENCY_REFUSED}`,
               404: NO_BILL,
               ...idempotencyFailures('`failed_precondition`: the bill is not OPEN'),
               ...BUSY,

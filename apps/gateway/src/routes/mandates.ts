@@ -21,6 +21,8 @@ const MANDATE = `${MANDATES}/:mandateId`;
 const MANDATE_REF = { $ref: 'Mandate' } as const;
 const BAD_INPUT = '`invalid_argument`: a field is malformed or not allowed; the message and details name it';
 const NO_MANDATE = '`not_found`: the customer has no such mandate';
+// Mandates collect ISO 4217 money; the message says which of the two applies.
+const CURRENCY_REFUSED = 'or a currency that is a registered non-fiat unit (BTC, ETH, POINTS) or not accepted by this deployment';
 // Controls go through the mandate workflow, which Temporal may throttle.
 const BUSY = { 429: '`resource_exhausted`: too many concurrent changes to this mandate; retry shortly' };
 const REPLAY_NOTE = ' Send an `Idempotency-Key` header to make a retry safe (see the idempotency section of the API description).';
@@ -56,7 +58,8 @@ export const mandatesRoutes: FastifyPluginAsyncTypebox<MandatesRoutesOptions> = 
         ...errorResponses(
           {
             400: `${BAD_INPUT}; also a date that is not a real day or is already past in the mandate time zone, an end date ` +
-              'before the first collection, an amount with more decimals than its currency has, or an unknown time zone',
+              'before the first collection, an amount with more decimals than its currency has, an unknown time zone, ' +
+              CURRENCY_REFUSED,
             ...idempotencyFailures('`already_exists`: this Idempotency-Key created a mandate with other terms'),
             ...BODY_FAILURES,
             ...SERVICE_FAILURES,
@@ -131,7 +134,7 @@ export const mandatesRoutes: FastifyPluginAsyncTypebox<MandatesRoutesOptions> = 
       body: UpdateMandateBody,
       response: {
         200: { ...MANDATE_REF, description: 'The mandate after the change' },
-        ...controlFailures(`${BAD_INPUT}; also an end date in the past or before the first collection`,
+        ...controlFailures(`${BAD_INPUT}; also an end date in the past or before the first collection, ${CURRENCY_REFUSED}`,
           '`failed_precondition`: the mandate is CANCELLED or COMPLETED'),
       },
     },

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { callOptionsFor, type ServiceClients } from '../clients.ts';
 import { invalidArgument } from '../errors.ts';
-import { CurrencyCode } from '../schemas/currency-code.ts';
+import { CurrencyCode, RequestedCurrencyCode } from '../schemas/currency-code.ts';
 import { SERVICE_FAILURES, errorResponses } from '../schemas/error-responses.ts';
 import { Rfc3339, Rfc3339Input, requiredTimestamp } from '../schemas/timestamp.ts';
 
@@ -38,7 +38,8 @@ const Rate = Type.Object(
 );
 
 const UNKNOWN_CURRENCY =
-  '`invalid_argument`: a currency that is not a supported ISO 4217 code, one the rates provider publishes no rate for, ' +
+  '`invalid_argument`: a currency that is not a supported ISO 4217 code, a registered non-fiat unit (rates are between ' +
+  'ISO 4217 currencies only), a currency the rates provider publishes no rate for, ' +
   'or an `at` that is malformed or before the provider history starts';
 
 /** `GET /v1/rates` and `GET /v1/rates/{base}/{quote}` over rates.v1.RatesService. */
@@ -50,7 +51,7 @@ export const ratesRoutes: FastifyPluginAsyncTypebox<RatesRoutesOptions> = async 
         operationId: 'listRates',
         tags: ['rates'],
         summary: 'Every rate the provider knows against one base currency',
-        querystring: Type.Object({ base: Type.Optional({ ...CurrencyCode('Base currency'), default: 'USD' }) }),
+        querystring: Type.Object({ base: Type.Optional({ ...RequestedCurrencyCode('Base currency'), default: 'USD' }) }),
         response: { 200: RateList, ...errorResponses({ 400: UNKNOWN_CURRENCY, ...SERVICE_FAILURES }) },
       },
     },
@@ -73,7 +74,7 @@ export const ratesRoutes: FastifyPluginAsyncTypebox<RatesRoutesOptions> = async 
         operationId: 'getRate',
         tags: ['rates'],
         summary: 'The rate converting one unit of base into quote, now or at a past moment',
-        params: Type.Object({ base: CurrencyCode('Base currency'), quote: CurrencyCode('Quote currency') }),
+        params: Type.Object({ base: RequestedCurrencyCode('Base currency'), quote: RequestedCurrencyCode('Quote currency') }),
         querystring: Type.Object({ at: Type.Optional(Rfc3339Input('When the rate should have been in force; default now')) }),
         response: { 200: Rate, ...errorResponses({ 400: UNKNOWN_CURRENCY, ...SERVICE_FAILURES }) },
       },

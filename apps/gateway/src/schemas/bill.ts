@@ -6,7 +6,7 @@ import { QUANTITY_MAX_SCALE, UNIT_PRICE_MAX_SCALE } from '@billing/money';
 import {
   Cursor, CustomerId, Description, TimeZoneName, Limit, MAX_CURRENCY_DECIMALS, MoneyRef, NextCursor, PositiveDecimal,
 } from './common.ts';
-import { CurrencyCode } from './currency-code.ts';
+import { CurrencyCode, RequestedCurrencyCode } from './currency-code.ts';
 import { Rfc3339 } from './timestamp.ts';
 
 // The bill shapes of the REST API. Each request field carries every rule that can be written as
@@ -87,7 +87,7 @@ export const BillKeyParams = Type.Object({ customerId: CustomerId, billingPeriod
 
 export const CreateBillBody = Type.Object(
   {
-    currency: CurrencyCode('Settlement currency'),
+    currency: RequestedCurrencyCode('Settlement currency; a deployment may accept only some currencies on bills'),
     billingPeriod: { ...BillingPeriod, description: `${PERIOD_RULE}; the current month or a later one in the bill time zone` },
     timeZone: Type.Optional(TimeZoneName('The time zone the period is measured in')),
   },
@@ -111,7 +111,7 @@ export const AddLineItemBody = Type.Object(
     )),
     quantity: Type.Optional(PositiveDecimal('Units; with unitPrice', QUANTITY_MAX_SCALE, '3')),
     unitPrice: Type.Optional(PositiveDecimal('Price per unit; with quantity', UNIT_PRICE_MAX_SCALE, '0.3333333333')),
-    currency: Type.Optional(CurrencyCode('Item currency; default the bill currency. Another currency is converted at the rate of the day')),
+    currency: Type.Optional(RequestedCurrencyCode('Item currency; default the bill currency. Another currency is converted at the rate of the day')),
     metadata: Type.Optional(Type.Record(
       Type.String(),
       Type.String({ maxLength: METADATA_VALUE_MAX_CHARS, errorMessage: `must be a string of at most ${METADATA_VALUE_MAX_CHARS} characters` }),

@@ -2,6 +2,7 @@ import { Type } from 'typebox';
 import { MAX_UNIT_EXPONENT } from '@billing/money';
 import { OPTIONAL_BODY } from '../openapi.ts';
 import { CustomerId, DESCRIPTION_PATTERN, NextCursor, PositiveDecimal } from './common.ts';
+import { CODE_SHAPE } from './currency-code.ts';
 import { Rfc3339 } from './timestamp.ts';
 
 // The ledger shapes of the REST API. Wallets and the ledger hold ISO 4217 currencies and the
@@ -12,7 +13,7 @@ import { Rfc3339 } from './timestamp.ts';
 /** An ISO 4217 code or a registered unit code, as the ledger stores them. */
 export function UnitCode(description = 'An ISO 4217 currency code or a registered non-fiat unit (BTC, ETH, POINTS by default)') {
   return Type.String({
-    pattern: '^[A-Z][A-Z0-9]{1,11}$',
+    pattern: CODE_SHAPE,
     description,
     examples: ['USD'],
     errorMessage: 'must be an ISO 4217 currency code or a registered unit code: 2–12 upper-case letters or digits, starting with a letter',

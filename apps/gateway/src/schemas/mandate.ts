@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import {
   Cursor, CustomerId, Description, Limit, MAX_CURRENCY_DECIMALS, MoneyRef, NextCursor, PositiveDecimal, TimeZoneName,
 } from './common.ts';
-import { CurrencyCode } from './currency-code.ts';
+import { RequestedCurrencyCode } from './currency-code.ts';
 import { Rfc3339 } from './timestamp.ts';
 
 // The mandate shapes of the REST API. As for bills, each field carries every rule JSON Schema can
@@ -110,7 +110,7 @@ export const CreateMandateBody = Type.Object(
   {
     description: Description('What the customer is charged for'),
     amount: PositiveDecimal('Collected each cycle; at most the currency minor-unit decimals (USD 2, JPY 0, KWD 3)', MAX_CURRENCY_DECIMALS, '25.00'),
-    currency: CurrencyCode(),
+    currency: RequestedCurrencyCode(),
     frequency: FrequencyName,
     firstCollectionDate: LocalDate('Cycle 1 falls due; today or later'),
     endDate: Type.Optional(LocalDate('No collection after it; not before firstCollectionDate')),
@@ -139,7 +139,7 @@ export const UpdateMandateBody = Type.Object(
   {
     description: Type.Optional(Description('What the customer is charged for')),
     amount: Type.Optional(PositiveDecimal('The new amount; at most the currency minor-unit decimals', MAX_CURRENCY_DECIMALS, '30.00')),
-    currency: Type.Optional(CurrencyCode('The new currency; the amount must fit its decimals')),
+    currency: Type.Optional(RequestedCurrencyCode('The new currency; the amount must fit its decimals')),
     frequency: Type.Optional(FrequencyName),
     endDate: Type.Optional(Type.Union([LocalDate('The new end date; today or later'), Type.Null()], { description: 'null removes the end date' })),
   },

@@ -30,6 +30,12 @@ export const BILL_PATCHES = {
   searchAttributeTotals: 'bill-search-attribute-totals',
   /** The continue-as-new threshold comes from the worker's code, no longer from the run's input. */
   continueAsNewThresholdInCode: 'bill-continue-as-new-threshold-in-code',
+  /**
+   * Closing posts the bill's INVOICE to the ledger (`postInvoice`) between numbering it and
+   * marking it CLOSED. Unlike the others it is decided when the bill closes, not when the run
+   * starts: a bill that was already open when it shipped must post its invoice too.
+   */
+  invoiceInLedger: 'bill-invoice-in-ledger',
 } as const;
 
 // An accepted item must never be lost: writes retry until PostgreSQL takes them, unless the
@@ -40,7 +46,7 @@ const store = proxyActivities<BillActivities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '30s' },
 });
-// Invoicing gives up after an hour of failures and leaves the bill FAILED with the reason.
+// Invoicing (the ledger included) gives up after an hour of failures and leaves the bill FAILED with the reason.
 const invoicing = proxyActivities<BillActivities>({
   startToCloseTimeout: '30s',
   scheduleToCloseTimeout: '1h',
@@ -117,6 +123,8 @@ export async function runBill(input: BillWorkflowInput, settings: BillWorkflowSe
     try {
       await invoicing.recordBillClosing({ billId: input.billId, at: closedAt });
       bill.numbered(await invoicing.assignInvoiceNumber({ billId: input.billId, closedAt }));
+      // Before CLOSED: whoever sees the bill closed (a wallet payment of what it owes) finds its invoice booked.
+      if (patched(BILL_PATCHES.invoiceInLedger)) await invoicing.postInvoice({ billId: input.billId });
       bill.closed(await invoicing.finalizeBill({ billId: input.billId, closedAt }), closedAt);
     } catch (error) {
       const reason = failureReason(error);

@@ -10,7 +10,7 @@ import {
 import type { ApproveRequest, CollectionView, MandateView, MandateWorkflowInput, PauseRequest, TermsChange } from '@billing/mandates';
 import { parseLocalDate } from '@billing/calendar';
 import {
-  allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, proxyActivities, setHandler,
+  allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, patched, proxyActivities, setHandler,
   upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { MandateActivities } from '../mandate-activities.ts';
@@ -18,10 +18,18 @@ import type { MandateSettings, MandateStep } from './mandate-plan.ts';
 import { MandateState } from './mandate-state.ts';
 
 /**
- * Changes to the commands a mandate emits, each decided once at the start of a run (none yet:
- * the first recorded version is the baseline). See docs/mandates.md for how one ships.
+ * Changes to the commands a mandate emits (the first recorded version is the baseline). See
+ * docs/mandates.md for how one ships.
  */
-export const MANDATE_PATCHES = {} as const;
+export const MANDATE_PATCHES = {
+  /**
+   * A successful collection, once on its bill, is booked in the ledger as a PAYMENT
+   * (`recordCollectionPayment`). Decided at the collection, not at the start of the run: a run
+   * waits a whole cycle for its due moment, and the collection it makes after this shipped must
+   * be booked too.
+   */
+  collectionPaymentInLedger: 'mandate-collection-payment-in-ledger',
+} as const;
 
 /** Well under Temporal's 2,000 Updates per run, for a mandate that gets controls and no cycles. */
 const CONTINUE_AS_NEW_AFTER_CONTROLS = 500;
@@ -37,7 +45,7 @@ const payments = proxyActivities<MandateActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
 });
-// The bill line item is idempotent on the same key: retried until bill-service takes it.
+// The bill line item and the ledger's payment are idempotent on the same key: retried until bill-service takes them.
 const billing = proxyActivities<MandateActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
@@ -157,11 +165,18 @@ export async function mandateWorkflow(input: MandateWorkflowInput): Promise<Mand
     }
     const done = mandate.succeeded(result.reference, new Date());
     await persist();
-    await billing.postCollectionToBill({
+    const posted = await billing.postCollectionToBill({
       mandateId: input.mandateId, customerId: input.customerId, cycle: done.cycle, dueDate: done.dueDate,
       description: mandate.view().description, amount: done.amount.amount, currency: done.amount.currency,
       timeZone: input.timeZone, idempotencyKey: key,
     });
+    // After the item: the payment is booked against the bill that holds it.
+    if (patched(MANDATE_PATCHES.collectionPaymentInLedger)) {
+      await billing.recordCollectionPayment({
+        customerId: input.customerId, billId: posted.billId, amount: done.amount, idempotencyKey: key,
+        paymentReference: result.reference,
+      });
+    }
   }
 
   async function perform(step: MandateStep, settings: MandateSettings): Promise<void> {

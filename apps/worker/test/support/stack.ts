@@ -1,5 +1,6 @@
 // A real Temporal dev server and a real PostgreSQL, migrated, with the bill worker running
-// in-process on its own task queue: what the workflow tests run against.
+// in-process on its own task queue and posting to a real LedgerService on loopback: what the
+// workflow tests run against.
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createDb, migrateLatest } from '@billing/db';
@@ -12,6 +13,7 @@ import type { BillActivities } from '../../src/activities.ts';
 import type { BillPostingPort } from '../../src/bill-posting.ts';
 import { bundleBillWorkflows } from '../../src/bundle.ts';
 import { createBillWorker } from '../../src/worker.ts';
+import { startTestLedger, type TestLedger } from './ledger.ts';
 
 export interface BillTestStack {
   client: Client;
@@ -19,6 +21,7 @@ export interface BillTestStack {
   taskQueue: string;
   databaseUrl: string;
   temporalAddress: string;
+  ledger: TestLedger;
   stop(): Promise<void>;
 }
 
@@ -44,20 +47,22 @@ export async function startBillTestStack(options: { activities?: Partial<BillAct
   const [postgres, temporal, code] = await Promise.all([startPostgres({ temporary: true }), startTemporal(), workflowBundle()]);
   await migrateLatest(postgres.url);
   const db = createDb({ url: postgres.url, poolMax: 20 });
+  const ledger = await startTestLedger(db);
   const nativeConnection = await NativeConnection.connect({ address: temporal.address });
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection, namespace: temporal.namespace });
   const taskQueue = `bills-${randomUUID()}`;
   const worker = await createBillWorker({
     connection: nativeConnection, namespace: temporal.namespace, db, taskQueue, workflowBundle: code,
-    activities: options.activities, billPosting: options.billPosting,
+    activities: options.activities, billPosting: options.billPosting, ledger: ledger.posting,
   });
   const running = worker.run();
   return {
-    client, db, taskQueue, databaseUrl: postgres.url, temporalAddress: temporal.address,
+    client, db, taskQueue, databaseUrl: postgres.url, temporalAddress: temporal.address, ledger,
     async stop() {
       worker.shutdown();
       await running;
+      await ledger.stop();
       await Promise.all([connection.close(), nativeConnection.close(), db.destroy()]);
       await Promise.all([temporal.stop(), postgres.stop()]);
     },

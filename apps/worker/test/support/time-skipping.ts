@@ -1,6 +1,6 @@
 // Temporal's Java time-skipping test server (installed from Maven Central by
 // test-server/install.ts) with the workflow's search attributes registered, as the dev server and
-// compose register them, and a real, migrated PostgreSQL beside it.
+// compose register them, and a real, migrated PostgreSQL beside it with a LedgerService over it.
 import { createDb, migrateLatest, type Db } from '@billing/db';
 import { startPostgres, type PostgresHandle } from '@billing/devstack';
 import {
@@ -8,6 +8,7 @@ import {
 } from '@temporalio/common/lib/search-attributes.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { installTestServer } from '../../test-server/install.ts';
+import { startTestLedger, type TestLedger } from './ledger.ts';
 import { quietTemporalRuntime } from './stack.ts';
 
 export interface TimeSkipping {
@@ -15,6 +16,7 @@ export interface TimeSkipping {
   postgres: PostgresHandle;
   db: Db;
   namespace: string;
+  ledger: TestLedger;
 }
 
 export async function startTimeSkipping(searchAttributes: ReadonlyArray<SearchAttributeKey<SearchAttributeType>>): Promise<TimeSkipping> {
@@ -30,5 +32,6 @@ export async function startTimeSkipping(searchAttributes: ReadonlyArray<SearchAt
     searchAttributes: Object.fromEntries(searchAttributes.map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type) as number])),
   });
   await migrateLatest(postgres.url);
-  return { env, postgres, db: createDb({ url: postgres.url }), namespace };
+  const db = createDb({ url: postgres.url });
+  return { env, postgres, db, namespace, ledger: await startTestLedger(db) };
 }

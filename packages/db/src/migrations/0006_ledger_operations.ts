@@ -13,9 +13,11 @@ import type { Knex } from 'knex';
 // each other's accounts (no deadlock, whatever order a client sends postings in), and a batch of
 // many entries touching one hot account updates its row once per batch, not once per posting.
 // The wallet CHECK still judges the balance the statement leaves, so an overdraft fails the
-// statement. The rules of 0005 are unchanged: balanced entries (checked at commit), immutability,
-// postings only into an entry of their own transaction; a posting in a currency its account does not
-// hold is refused by the composite foreign key ledger_postings_account_currency.
+// statement. The postings one statement gives an entry must balance per currency, which lets the
+// balance check at commit run once per entry instead of once per posting. The other rules of
+// 0005 are unchanged: balanced entries (checked at commit), immutability, postings only into an
+// entry of their own transaction; a posting in a currency its account does not hold is refused
+// by the composite foreign key ledger_postings_account_currency.
 export async function up(db: Knex): Promise<void> {
   await db.raw(`
     ALTER TABLE ledger_entries
@@ -32,69 +34,83 @@ export async function up(db: Knex): Promise<void> {
 
     DROP TRIGGER ledger_postings_apply ON ledger_postings;
     DROP FUNCTION ledger_postings_apply();
+    -- The composite key (account_id, currency) -> ledger_accounts (id, currency) already names
+    -- the account; the single-column key was a second lookup and lock per posting.
+    ALTER TABLE ledger_postings DROP CONSTRAINT ledger_postings_account_id_fkey;
 
+    -- Checks and balances for one INSERT of postings, all from its transition table (no scan
+    -- of the big tables) except one primary-key probe per entry and one update per account.
     CREATE FUNCTION ledger_postings_apply() RETURNS trigger LANGUAGE plpgsql AS $$
     DECLARE
       offending record;
+      account record;
     BEGIN
-      SELECT p.entry_id INTO offending
-        FROM new_postings p JOIN ledger_entries e ON e.id = p.entry_id
+      -- The postings an entry gets in one statement balance per currency. Whatever an entry
+      -- receives is therefore balanced by itself, so no later statement can unbalance an entry
+      -- that was checked early (SET CONSTRAINTS ... IMMEDIATE); the check at commit still sees
+      -- the whole entry.
+      SELECT entry_id, currency,
+             coalesce(sum(amount_minor) FILTER (WHERE direction = 'DEBIT'), 0) AS debits,
+             coalesce(sum(amount_minor) FILTER (WHERE direction = 'CREDIT'), 0) AS credits
+        INTO offending
+        FROM new_postings
+       GROUP BY entry_id, currency
+      HAVING coalesce(sum(amount_minor) FILTER (WHERE direction = 'DEBIT'), 0)
+          <> coalesce(sum(amount_minor) FILTER (WHERE direction = 'CREDIT'), 0)
+       LIMIT 1;
+      IF FOUND THEN
+        RAISE EXCEPTION 'ledger entry % is unbalanced in %: debits % <> credits %', offending.entry_id,
+          offending.currency, offending.debits, offending.credits USING ERRCODE = 'check_violation';
+      END IF;
+      SELECT n.entry_id INTO offending
+        FROM (SELECT DISTINCT entry_id FROM new_postings) n JOIN ledger_entries e ON e.id = n.entry_id
        WHERE e.created_txid <> pg_current_xact_id()
        LIMIT 1;
       IF FOUND THEN
         RAISE EXCEPTION 'ledger entry % was committed earlier; a committed entry cannot gain postings', offending.entry_id
           USING ERRCODE = 'restrict_violation';
       END IF;
-      -- Lock first, in id order (NO KEY UPDATE: compatible with the key-share locks foreign key
-      -- checks take), then change each account once.
-      PERFORM 1 FROM ledger_accounts
-        WHERE id IN (SELECT account_id FROM new_postings)
-        ORDER BY id
-        FOR NO KEY UPDATE;
-      UPDATE ledger_accounts a
-         SET balance_minor = a.balance_minor + CASE WHEN a.normal_side = 'DEBIT' THEN d.net_debit ELSE -d.net_debit END
-        FROM (SELECT account_id,
-                     sum(CASE WHEN direction = 'DEBIT' THEN amount_minor ELSE -amount_minor END) AS net_debit
-                FROM new_postings GROUP BY account_id) d
-       WHERE a.id = d.account_id;
+      -- One update per account, in id order: the row locks are taken in that order.
+      FOR account IN
+        SELECT account_id, sum(CASE WHEN direction = 'DEBIT' THEN amount_minor ELSE -amount_minor END) AS net_debit
+          FROM new_postings GROUP BY account_id ORDER BY account_id
+      LOOP
+        UPDATE ledger_accounts
+           SET balance_minor = balance_minor + CASE WHEN normal_side = 'DEBIT' THEN account.net_debit ELSE -account.net_debit END
+         WHERE id = account.account_id;
+      END LOOP;
       RETURN NULL;
     END $$;
     CREATE TRIGGER ledger_postings_apply AFTER INSERT ON ledger_postings
       REFERENCING NEW TABLE AS new_postings
       FOR EACH STATEMENT EXECUTE FUNCTION ledger_postings_apply();
 
-    -- The balance check at commit, done once per entry instead of once per row: an entry's own
-    -- event checks that it has two postings; of its postings' events only the one of its last
-    -- posting (highest id) checks the sums, and it always sees every posting, because a posting
-    -- inserted after that event ran queues an event of its own.
+    -- The balance check at commit runs once per entry: the postings' own deferred events, which
+    -- re-checked the whole entry once per posting, are dropped. A posting statement is balanced
+    -- per entry by itself (above), so nothing a later statement adds can unbalance an entry.
+    DROP TRIGGER ledger_postings_balanced ON ledger_postings;
     CREATE OR REPLACE FUNCTION ledger_entry_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
     DECLARE
       posting_count bigint;
       unbalanced record;
     BEGIN
-      IF TG_TABLE_NAME = 'ledger_entries' THEN
-        SELECT count(*) INTO posting_count FROM (SELECT 1 FROM ledger_postings WHERE entry_id = NEW.id LIMIT 2) p;
-        IF posting_count < 2 THEN
-          RAISE EXCEPTION 'ledger entry % has % posting(s); an entry needs at least two', NEW.id, posting_count
-            USING ERRCODE = 'check_violation';
-        END IF;
-        RETURN NULL;
-      END IF;
-      IF EXISTS (SELECT 1 FROM ledger_postings WHERE entry_id = NEW.entry_id AND id > NEW.id) THEN
-        RETURN NULL;
+      SELECT count(*) INTO posting_count FROM ledger_postings WHERE entry_id = NEW.id;
+      IF posting_count < 2 THEN
+        RAISE EXCEPTION 'ledger entry % has % posting(s); an entry needs at least two', NEW.id, posting_count
+          USING ERRCODE = 'check_violation';
       END IF;
       SELECT currency,
              coalesce(sum(amount_minor) FILTER (WHERE direction = 'DEBIT'), 0) AS debits,
              coalesce(sum(amount_minor) FILTER (WHERE direction = 'CREDIT'), 0) AS credits
         INTO unbalanced
-        FROM ledger_postings WHERE entry_id = NEW.entry_id
+        FROM ledger_postings WHERE entry_id = NEW.id
        GROUP BY currency
       HAVING coalesce(sum(amount_minor) FILTER (WHERE direction = 'DEBIT'), 0)
           <> coalesce(sum(amount_minor) FILTER (WHERE direction = 'CREDIT'), 0)
        ORDER BY currency
        LIMIT 1;
       IF FOUND THEN
-        RAISE EXCEPTION 'ledger entry % is unbalanced in %: debits % <> credits %', NEW.entry_id,
+        RAISE EXCEPTION 'ledger entry % is unbalanced in %: debits % <> credits %', NEW.id,
           unbalanced.currency, unbalanced.debits, unbalanced.credits
           USING ERRCODE = 'check_violation';
       END IF;

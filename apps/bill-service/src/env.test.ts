@@ -1,0 +1,31 @@
+import { CURRENCY_CODES, DEFAULT_UNITS } from '@billing/money';
+import { EnvError } from '@billing/runtime';
+import { describe, expect, it } from 'vitest';
+import { loadEnv } from './env.ts';
+
+const REQUIRED = { DATABASE_URL: 'postgres://db/billing' };
+
+describe('bill-service environment: units and bill currencies', () => {
+  it('registers BTC, ETH and POINTS and accepts every active ISO 4217 code on bills by default', () => {
+    const env = loadEnv(REQUIRED);
+    expect([...env.LEDGER_UNITS.units.keys()]).toEqual([...DEFAULT_UNITS.units.keys()]);
+    expect(env.BILL_CURRENCIES.codes).toEqual(CURRENCY_CODES);
+  });
+
+  it('takes a BILL_CURRENCIES list', () => {
+    expect(loadEnv({ ...REQUIRED, BILL_CURRENCIES: 'USD,EUR' }).BILL_CURRENCIES.codes).toEqual(['EUR', 'USD']);
+  });
+
+  it('refuses to start on a bad LEDGER_UNITS or BILL_CURRENCIES entry, naming each variable', () => {
+    const read = () => loadEnv({ ...REQUIRED, LEDGER_UNITS: 'BTC:8,ETH:40', BILL_CURRENCIES: 'USD,ETH,XYZ' });
+    expect(read).toThrow(EnvError);
+    try {
+      read();
+    } catch (error) {
+      expect((error as EnvError).problems).toEqual([
+        'LEDGER_UNITS: unit entry 2 ("ETH:40") has the exponent "40"; it must be a whole number from 0 to 36',
+        'BILL_CURRENCIES: bill currency entry 2 ("ETH") is ETH, a non-fiat unit; bills accept only ISO 4217 currencies',
+      ]);
+    }
+  });
+});

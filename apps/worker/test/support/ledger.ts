@@ -1,0 +1,75 @@
+// bill-service's LedgerService, built in this process over the test's PostgreSQL and served over
+// real gRPC on loopback, the worker reaching it through its production port (grpcLedgerPosting).
+// `down()` and `up()` stop and restart the server on the same port, as an outage would.
+import { billErrors } from '@billing/bill-service/src/errors.ts';
+import { createLedgerService } from '@billing/bill-service/src/ledger/connect.ts';
+import { ledgerRepository } from '@billing/bill-service/src/ledger/ledger-repository.ts';
+import { amountDue } from '@billing/bill-service/src/ledger/plans.ts';
+import { LedgerService } from '@billing/contracts';
+import type { Db } from '@billing/db';
+import { connectToService, createGrpcServer, serve, type GrpcServer } from '@billing/grpc-kit';
+import { createClient, type Client } from '@connectrpc/connect';
+import { grpcLedgerPosting, type LedgerPostingPort } from '../../src/ledger-posting.ts';
+
+export interface TestLedger {
+  /** What the worker posts through. */
+  posting: LedgerPostingPort;
+  /** A reader's client, for asserting on what the ledger holds. */
+  client: Client<typeof LedgerService>;
+  /** Stops the server: calls fail with `unavailable` until `up()`. */
+  down(): Promise<void>;
+  up(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export async function startTestLedger(db: Db): Promise<TestLedger> {
+  const listen = (port: number) => createGrpcServer({
+    services: [serve(LedgerService, createLedgerService({ db }))], errorMappers: [billErrors], logger: quiet, port, host: '127.0.0.1',
+  });
+  let server: GrpcServer | undefined = await listen(0);
+  const { port } = server;
+  const url = `http://127.0.0.1:${port}`;
+  const posting = grpcLedgerPosting(url);
+  const reader = connectToService(url);
+  const client = createClient(LedgerService, reader.transport);
+  return {
+    posting,
+    client,
+    async down() {
+      await server?.close();
+      server = undefined;
+    },
+    async up() {
+      server ??= await listen(port);
+    },
+    async stop() {
+      posting.close();
+      reader.close();
+      await server?.close();
+    },
+  };
+}
+
+export interface EntryRow {
+  id: string;
+  type: string;
+  bill_id: string | null;
+  amount_minor: string;
+  currency: string;
+  reference: string | null;
+  idempotency_key: string;
+}
+
+/** A customer's entries as stored, oldest first, with what the service's views leave out (bill_id). */
+export async function entriesOf(db: Db, customerId: string): Promise<EntryRow[]> {
+  return db('ledger_entries').where({ customer_id: customerId }).orderBy(['created_at', 'id'])
+    .select('id', 'type', 'bill_id', 'amount_minor', 'currency', 'reference', 'idempotency_key') as Promise<EntryRow[]>;
+}
+
+/** What bill-service shows as a closed bill's `amountDue`, in minor units: the same sums and rule. */
+export async function amountDueMinor(db: Db, billId: string): Promise<bigint> {
+  const sums = (await ledgerRepository(db).billSums([billId])).get(billId);
+  return sums ? amountDue(sums) : 0n;
+}

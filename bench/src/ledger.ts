@@ -1,0 +1,198 @@
+// Ledger benchmark: balanced entries per second and their latency, straight to LedgerService over
+// gRPC and through the gateway, in two shapes: transfers between random pairs of 10,000 funded
+// wallets (spread), and platform credits that all touch one hot revenue account (hot). A
+// baseline measures what one hot row manages with one transaction per update, the naive design.
+// Starts the stack on free ports, checks the books to the minor unit afterwards (trial balance
+// zero, every balance equal to its postings, no wallet negative) and saves the raw result.
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { AccountKind, Direction, LedgerService } from '@billing/contracts';
+import { startStack, type Stack } from '@billing/devstack';
+import { createGrpcClient } from '@billing/grpc-kit';
+import { describeFailures, percentile, runLoad, throughput, type LoadResult, type Outcome } from './bills/load.ts';
+import { cpuShares, sampleCpu } from './bills/process-cpu.ts';
+import { beginRun, saveResult } from './results.ts';
+import { formatRatio, printTable } from './table.ts';
+
+const WALLETS = 10_000;
+const GRPC_ENTRIES = 20_000;
+const GATEWAY_ENTRIES = 6_000;
+const BASELINE_UPDATES = 3_000;
+const CLIENTS = 64;
+const LOAD_DEADLINE_MS = 120_000;
+const GOALS = { spreadPerSecond: 3_000, hotPerSecond: 1_000 } as const;
+
+interface Measured {
+  name: string;
+  path: 'grpc' | 'gateway' | 'sql';
+  result: LoadResult;
+  cpu: string;
+}
+
+type Ledger = ReturnType<typeof createGrpcClient<typeof LedgerService>>;
+
+function grpcOutcome(call: Promise<unknown>): Promise<Outcome> {
+  return call.then(() => ({ ok: true as const }), (error: unknown) => ({
+    ok: false as const, reason: (error as { code?: number }).code === undefined ? 'thrown' : `grpc ${(error as { code: number }).code}`,
+  }));
+}
+
+async function post(gatewayUrl: string, path: string, body: unknown, key: string): Promise<Outcome> {
+  try {
+    const response = await fetch(`${gatewayUrl}${path}`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body: JSON.stringify(body),
+    });
+    await response.arrayBuffer();
+    return response.status === 201 ? { ok: true } : { ok: false, reason: `http ${response.status}` };
+  } catch (error) {
+    return { ok: false, reason: error instanceof Error ? error.name : 'thrown' };
+  }
+}
+
+/** Deterministic pseudo-random pairs, so every run moves the same money. */
+function pairs(count: number, salt: number): Array<[number, number]> {
+  let state = salt >>> 0;
+  const next = () => {
+    state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0;
+    return state % WALLETS;
+  };
+  return Array.from({ length: count }, () => {
+    const from = next();
+    let to = next();
+    if (to === from) to = (to + 1) % WALLETS;
+    return [from, to];
+  });
+}
+
+export async function runLedgerBenchmark(): Promise<void> {
+  const runContext = beginRun();
+  const logPath = join(tmpdir(), `bench-ledger-${Date.now()}.log`);
+  const log = createWriteStream(logPath);
+  console.log(`load average before: ${loadavg().map((load) => load.toFixed(2)).join(' ')} on ${availableParallelism()} cores`);
+  const stack = await startStack({ apps: ['rates-service', 'bill-service', 'gateway'], env: { LOG_LEVEL: 'warn' }, print: (line) => log.write(`${line}\n`) });
+  const stopOnSignal = () => void stack.stop().finally(() => process.exit(130));
+  process.once('SIGINT', stopOnSignal);
+  let figures: Awaited<ReturnType<typeof measureAll>>;
+  try {
+    figures = await measureAll(stack);
+  } finally {
+    process.off('SIGINT', stopOnSignal);
+    await stack.stop();
+    log.end();
+    console.log(`load average after: ${loadavg().map((load) => load.toFixed(2)).join(' ')}; app logs in ${logPath}`);
+  }
+  const path = await saveResult('ledger', runContext, figures);
+  console.log(`raw result: ${path}`);
+}
+
+async function measureAll(stack: Stack) {
+  const ledger: Ledger = createGrpcClient(LedgerService, stack.billServiceUrl, { timeoutMs: 60_000 });
+  const run = `l${Date.now().toString(36)}`;
+  const customer = (index: number) => `${run}-w${index}`;
+  const measured: Measured[] = [];
+  const timed = async <T>(name: string, path: Measured['path'], tasks: readonly T[], send: (task: T) => Promise<Outcome>) => {
+    const before = await sampleCpu();
+    const result = await runLoad(tasks, CLIENTS, send, LOAD_DEADLINE_MS);
+    measured.push({ name, path, result, cpu: cpuShares(before, await sampleCpu(), result.elapsedSeconds) });
+    console.log(`${name}: ${throughput(result).toFixed(0)}/s, p99 ${percentile(result.latenciesMs, 99).toFixed(1)} ms, failures ${describeFailures(result.failures)}`);
+  };
+  const usd = (amount: string) => ({ amount, currency: 'USD' });
+
+  // Funding: one top-up per wallet. Every top-up debits the platform's one USD cash account, so
+  // this is a hot-account load too (not a goal row; it is what opening 10,000 wallets costs).
+  await timed('fund 10,000 wallets (top-ups, hot cash account)', 'grpc', Array.from({ length: WALLETS }, (_, index) => index),
+    (index) => grpcOutcome(ledger.topUp({ customerId: customer(index), amount: usd('1000.00'), idempotencyKey: `${run}-fund-${index}` })));
+
+  await timed('spread: transfers among 10,000 wallets', 'grpc', pairs(GRPC_ENTRIES, 1), ([from, to]) => grpcOutcome(ledger.transfer({
+    fromCustomerId: customer(from), toCustomerId: customer(to), amount: usd('0.01'), idempotencyKey: `${run}-t-${from}-${to}-${Math.random()}`,
+  })));
+  await timed('hot: credits against one revenue account', 'grpc', pairs(GRPC_ENTRIES, 2), ([index]) => grpcOutcome(ledger.adjust({
+    customerId: customer(index), accountKind: AccountKind.WALLET, direction: Direction.CREDIT, amount: usd('0.01'),
+    reason: 'bench', idempotencyKey: `${run}-a-${index}-${Math.random()}`,
+  })));
+
+  let serial = 0;
+  await timed('spread: transfers among 10,000 wallets', 'gateway', pairs(GATEWAY_ENTRIES, 3), ([from, to]) => post(stack.gatewayUrl, '/v1/transfers', {
+    fromCustomerId: customer(from), toCustomerId: customer(to), amount: '0.01', currency: 'USD',
+  }, `${run}-gt-${serial++}`));
+  await timed('hot: credits against one revenue account', 'gateway', pairs(GATEWAY_ENTRIES, 4), ([index]) => post(stack.gatewayUrl, '/v1/ledger/adjustments', {
+    customerId: customer(index), account: 'wallet', direction: 'credit', amount: '0.01', currency: 'USD', reason: 'bench',
+  }, `${run}-ga-${serial++}`));
+
+  await timed('baseline: one hot row, one transaction per update (plain SQL)', 'sql', Array.from({ length: BASELINE_UPDATES }, (_, index) => index),
+    await naiveHotRow(stack.databaseUrl));
+
+  const books = await checkBooks(stack.databaseUrl);
+  printTable(
+    ['load', 'path', 'entries/s', 'p50 ms', 'p99 ms', 'failures', 'goal', 'CPU (cores)'],
+    measured.map((entry) => {
+      const goal = entry.path !== 'grpc' ? '' : entry.name.startsWith('spread') ? `≥${GOALS.spreadPerSecond}` : entry.name.startsWith('hot') ? `≥${GOALS.hotPerSecond}` : '';
+      return [entry.name, entry.path, throughput(entry.result).toFixed(0), percentile(entry.result.latenciesMs, 50).toFixed(1),
+        percentile(entry.result.latenciesMs, 99).toFixed(1), describeFailures(entry.result.failures), goal, entry.cpu];
+    }),
+  );
+  const rate = (name: string, path: Measured['path']) => throughput(measured.find((entry) => entry.name.startsWith(name) && entry.path === path)!.result);
+  console.log(`gateway share of direct: spread ${formatRatio(rate('spread', 'gateway') / rate('spread', 'grpc'))}, hot ${formatRatio(rate('hot', 'gateway') / rate('hot', 'grpc'))}`);
+  console.log(`books: ${JSON.stringify(books)}`);
+  return {
+    wallets: WALLETS,
+    clients: CLIENTS,
+    goals: GOALS,
+    books,
+    loads: measured.map((entry) => ({
+      name: entry.name, path: entry.path, sent: entry.result.sent, succeeded: entry.result.succeeded,
+      seconds: Number(entry.result.elapsedSeconds.toFixed(2)), perSecond: Number(throughput(entry.result).toFixed(1)),
+      p50Ms: Number(percentile(entry.result.latenciesMs, 50).toFixed(2)), p99Ms: Number(percentile(entry.result.latenciesMs, 99).toFixed(2)),
+      failures: Object.fromEntries(entry.result.failures), cpu: entry.cpu,
+    })),
+  };
+}
+
+/** One counter row updated by one short transaction each, by many clients: the naive hot account. */
+async function naiveHotRow(databaseUrl: string): Promise<(index: number) => Promise<Outcome>> {
+  const clients = await Promise.all(Array.from({ length: CLIENTS }, async () => {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    return client;
+  }));
+  await clients[0]!.query('CREATE TABLE IF NOT EXISTS bench_hot_row (id int PRIMARY KEY, balance numeric NOT NULL)');
+  await clients[0]!.query('INSERT INTO bench_hot_row VALUES (1, 0) ON CONFLICT (id) DO NOTHING');
+  const idle = [...clients];
+  let done = 0;
+  return async () => {
+    const client = idle.pop()!;
+    try {
+      await client.query('BEGIN');
+      await client.query('UPDATE bench_hot_row SET balance = balance + 1 WHERE id = 1');
+      await client.query('COMMIT');
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, reason: error instanceof Error ? error.message.slice(0, 40) : 'thrown' };
+    } finally {
+      idle.push(client);
+      done += 1;
+      if (done === BASELINE_UPDATES) await Promise.all(clients.map((each) => each.end()));
+    }
+  };
+}
+
+async function checkBooks(databaseUrl: string) {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const unbalanced = await client.query(`SELECT currency FROM ledger_postings GROUP BY currency
+      HAVING sum(CASE WHEN direction = 'DEBIT' THEN amount_minor ELSE -amount_minor END) <> 0`);
+    const drifted = await client.query(`SELECT a.id FROM ledger_accounts a LEFT JOIN ledger_postings p ON p.account_id = a.id
+      GROUP BY a.id HAVING a.balance_minor <> coalesce(sum(CASE WHEN p.direction = a.normal_side THEN p.amount_minor ELSE -p.amount_minor END), 0)`);
+    const negative = await client.query(`SELECT count(*)::int AS n FROM ledger_accounts WHERE kind = 'wallet' AND balance_minor < 0`);
+    const counts = await client.query(`SELECT (SELECT count(*) FROM ledger_entries)::int AS entries, (SELECT count(*) FROM ledger_postings)::int AS postings`);
+    return {
+      unbalancedCurrencies: unbalanced.rows.length, driftedAccounts: drifted.rows.length,
+      negativeWallets: (negative.rows[0] as { n: number }).n, ...(counts.rows[0] as { entries: number; postings: number }),
+    };
+  } finally {
+    await client.end();
+  }
+}

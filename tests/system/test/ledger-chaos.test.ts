@@ -1,0 +1,94 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LedgerService } from '@billing/contracts';
+import { startStack, type Stack } from '@billing/devstack';
+import { createGrpcClient } from '@billing/grpc-kit';
+import { ledgerWorkload, pool, readBooks, sendOp, type LedgerOp, type OpResult } from './ledger-workload.ts';
+
+// The randomized ledger workload while bill-service (which owns the ledger) is killed with SIGKILL
+// and restarted, twice. Clients do what a careful client does: on an outage they retry the same
+// operation with the same key, with backoff, until it is answered. Afterwards the books must be as
+// sound as without the kills, and no key may have taken effect twice.
+//
+// This suite runs its own stack, so the kills cannot disturb the other suites' shared one.
+
+const OPERATIONS = 3_000;
+const CUSTOMERS = 40;
+const CONCURRENCY = 32;
+const SEED = 4_242;
+const KILLS_AT_MS = [1_500, 5_000];
+const GIVE_UP_AFTER_MS = 90_000;
+
+let stack: Stack;
+const output: string[] = [];
+
+beforeAll(async () => {
+  stack = await startStack({ apps: ['rates-service', 'bill-service'], env: { LOG_LEVEL: 'warn' }, print: (line) => output.push(line) });
+}, 180_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+/** Outages a client retries: the service was unreachable, went away mid-call, or did not answer in time. */
+const RETRIED = new Set([Code.Unavailable, Code.DeadlineExceeded]);
+
+describe('the ledger under SIGKILL of bill-service', () => {
+  it('keeps the books balanced and applies every key at most once', async () => {
+    const ledger = createGrpcClient(LedgerService, stack.billServiceUrl, { timeoutMs: 10_000 });
+    const prefix = `ch${Date.now().toString(36)}`;
+    const ops = ledgerWorkload(SEED, OPERATIONS, CUSTOMERS, prefix);
+    const deadline = Date.now() + GIVE_UP_AFTER_MS;
+    let failedAttempts = 0;
+    const untilAnswered = async (op: LedgerOp): Promise<OpResult | undefined | 'gave up'> => {
+      for (let delay = 50; Date.now() < deadline; delay = Math.min(delay * 2, 1_000)) {
+        try {
+          return await sendOp(ledger, op);
+        } catch (error) {
+          if (!RETRIED.has(ConnectError.from(error).code)) throw error;
+          failedAttempts += 1;
+          await sleep(delay);
+        }
+      }
+      return 'gave up';
+    };
+
+    const started = Date.now();
+    const chaos = (async () => {
+      for (const at of KILLS_AT_MS) {
+        await sleep(Math.max(0, started + at - Date.now()));
+        await stack.killApp('bill-service');
+        await stack.startApp('bill-service');
+      }
+    })();
+    // Paced so the run spans both kills: a few hundred operations per second.
+    const [results] = await Promise.all([
+      pool(ops, CONCURRENCY, async (op) => {
+        await sleep(2);
+        return untilAnswered(op);
+      }),
+      chaos,
+    ]);
+
+    expect(results.filter((result) => result === 'gave up')).toEqual([]);
+    expect(failedAttempts).toBeGreaterThan(0);
+    const applied = new Map<string, string>();
+    for (const [index, result] of results.entries()) {
+      if (result && result !== 'gave up') applied.set(ops[index]!.key, result.entryId);
+    }
+    const books = await readBooks(stack.databaseUrl, prefix);
+    for (const [currency, net] of Object.entries(books.netByCurrency)) expect(net, `trial balance of ${currency}`).toBe('0');
+    expect(books.drifted).toEqual([]);
+    expect(books.negativeWallets).toEqual([]);
+    // Exactly one entry per key that was answered with an entry; none for a refused one.
+    expect(books.entries).toBe(applied.size);
+
+    // Every answered key replays its entry, now that the service is up.
+    const replays = await pool([...applied], CONCURRENCY, async ([key]) => sendOp(ledger, ops.find((op) => op.key === key)!));
+    expect(replays.every((replay, index) => replay?.replayed === true && replay.entryId === [...applied.values()][index])).toBe(true);
+    expect((await readBooks(stack.databaseUrl, prefix)).balances).toEqual(books.balances);
+    process.stdout.write(`ledger chaos: ${OPERATIONS} operations, ${applied.size} applied, ${failedAttempts} failed attempts, ` +
+      `${Math.round((Date.now() - started) / 1000)} s\n`);
+  }, 240_000);
+});
