@@ -195,7 +195,15 @@ def mandate_change(case):
         return
     earliest = datetime.datetime.now(datetime.timezone.utc).date() + datetime.timedelta(days=2)
     if isinstance(body.get("endDate"), str):
-        body["endDate"] = (upcoming_date(body["endDate"], earliest) + datetime.timedelta(days=800)).isoformat()
+        end = upcoming_date(body["endDate"], earliest) + datetime.timedelta(days=800)
+        # A mandate the fuzzer created may start later than that (its first collection is drawn
+        # too), so the end date is taken past the first collection the mandate actually has.
+        params = case.path_parameters or {}
+        answer = requests.get(f"{GATEWAY}/v1/customers/{params.get('customerId')}/mandates/{params.get('mandateId')}", timeout=10)
+        first = local_date(answer.json().get("firstCollectionDate")) if answer.status_code == 200 else None
+        if first is not None and end < first:
+            end = first
+        body["endDate"] = end.isoformat()
     if isinstance(body.get("amount"), str):
         body["amount"] = "1"
         iso_currency(body)
