@@ -109,6 +109,25 @@ describe('ledger entries', () => {
     expect(await balance(wallet)).toBe('0');
   });
 
+  it('are refused at commit even when the posting trigger is switched off', async () => {
+    const cash = await openAccount('cash', 'USD', null);
+    const wallet = await openAccount('wallet', 'USD');
+    const entry = unique('ent');
+    // An operator with the rights to disable triggers still cannot commit an unbalanced entry:
+    // the deferred constraint trigger has the last word (and the DDL rolls back with it).
+    await expect(db.transaction(async (trx) => {
+      await trx.raw('ALTER TABLE ledger_postings DISABLE TRIGGER ledger_postings_apply');
+      await trx('ledger_entries').insert({ id: entry, type: 'TOPUP', idempotency_key: entry });
+      await trx('ledger_postings').insert([
+        { entry_id: entry, account_id: cash, direction: 'DEBIT', amount_minor: '1000', currency: 'USD' },
+        { entry_id: entry, account_id: wallet, direction: 'CREDIT', amount_minor: '998', currency: 'USD' },
+      ]);
+    })).rejects.toThrow(`COMMIT; - ledger entry ${entry} is unbalanced in USD: debits 1000 <> credits 998`);
+    expect(await db('ledger_entries').where({ id: entry })).toEqual([]);
+    const { rows } = await db.raw(`SELECT tgenabled FROM pg_trigger WHERE tgname = 'ledger_postings_apply'`);
+    expect(rows[0].tgenabled).toBe('O');
+  });
+
   it('are refused when balanced in total but not per currency', async () => {
     const usd = await openAccount('cash', 'USD', null);
     const eur = await openAccount('wallet', 'EUR');

@@ -91,28 +91,25 @@ export async function up(db: Knex): Promise<void> {
     DROP TRIGGER ledger_postings_balanced ON ledger_postings;
     CREATE OR REPLACE FUNCTION ledger_entry_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
     DECLARE
-      posting_count bigint;
-      unbalanced record;
+      summary record;
     BEGIN
-      SELECT count(*) INTO posting_count FROM ledger_postings WHERE entry_id = NEW.id;
-      IF posting_count < 2 THEN
-        RAISE EXCEPTION 'ledger entry % has % posting(s); an entry needs at least two', NEW.id, posting_count
+      -- One pass over the entry's postings: how many, and its first unbalanced currency if any.
+      SELECT coalesce(sum(postings), 0) AS postings,
+             (array_agg(currency ORDER BY currency) FILTER (WHERE debits <> credits))[1] AS currency,
+             (array_agg(debits ORDER BY currency) FILTER (WHERE debits <> credits))[1] AS debits,
+             (array_agg(credits ORDER BY currency) FILTER (WHERE debits <> credits))[1] AS credits
+        INTO summary
+        FROM (SELECT currency, count(*) AS postings,
+                     coalesce(sum(amount_minor) FILTER (WHERE direction = 'DEBIT'), 0) AS debits,
+                     coalesce(sum(amount_minor) FILTER (WHERE direction = 'CREDIT'), 0) AS credits
+                FROM ledger_postings WHERE entry_id = NEW.id GROUP BY currency) per_currency;
+      IF summary.postings < 2 THEN
+        RAISE EXCEPTION 'ledger entry % has % posting(s); an entry needs at least two', NEW.id, summary.postings
           USING ERRCODE = 'check_violation';
       END IF;
-      SELECT currency,
-             coalesce(sum(amount_minor) FILTER (WHERE direction = 'DEBIT'), 0) AS debits,
-             coalesce(sum(amount_minor) FILTER (WHERE direction = 'CREDIT'), 0) AS credits
-        INTO unbalanced
-        FROM ledger_postings WHERE entry_id = NEW.id
-       GROUP BY currency
-      HAVING coalesce(sum(amount_minor) FILTER (WHERE direction = 'DEBIT'), 0)
-          <> coalesce(sum(amount_minor) FILTER (WHERE direction = 'CREDIT'), 0)
-       ORDER BY currency
-       LIMIT 1;
-      IF FOUND THEN
+      IF summary.currency IS NOT NULL THEN
         RAISE EXCEPTION 'ledger entry % is unbalanced in %: debits % <> credits %', NEW.id,
-          unbalanced.currency, unbalanced.debits, unbalanced.credits
-          USING ERRCODE = 'check_violation';
+          summary.currency, summary.debits, summary.credits USING ERRCODE = 'check_violation';
       END IF;
       RETURN NULL;
     END $$;
