@@ -8,8 +8,9 @@ keeping everything else the fuzzer drew. Negative cases are never touched, and e
 is covered by the services' own tests.
 
 Set by the runner: CONTRACT_FUZZ_URL (the gateway), CONTRACT_FUZZ_AUTHORIZATION (the admin key's
-Authorization header value), CONTRACT_FUZZ_PUBLISHED (currencies the rates
-provider publishes, comma-separated), CONTRACT_FUZZ_EXPONENTS (JSON: currency -> minor-unit digits).
+Authorization header value), CONTRACT_FUZZ_PUBLISHED (currencies the rates provider publishes,
+comma-separated), CONTRACT_FUZZ_EXPONENTS (JSON: currency -> minor-unit digits),
+CONTRACT_FUZZ_UNITS (JSON: registered non-fiat unit -> its digits).
 """
 
 import datetime
@@ -27,6 +28,9 @@ GATEWAY = os.environ["CONTRACT_FUZZ_URL"]
 AUTHORIZATION = {"Authorization": os.environ["CONTRACT_FUZZ_AUTHORIZATION"]}
 PUBLISHED = sorted(os.environ["CONTRACT_FUZZ_PUBLISHED"].split(","))
 EXPONENTS = json.loads(os.environ["CONTRACT_FUZZ_EXPONENTS"])
+# What wallets and the ledger hold: the currencies and the registered units.
+LEDGER_EXPONENTS = {**EXPONENTS, **json.loads(os.environ["CONTRACT_FUZZ_UNITS"])}
+LEDGER_CODES = sorted(LEDGER_EXPONENTS)
 # Zones every IANA database has, some with odd offsets or DST rules.
 TIME_ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Pacific/Kiritimati", "Australia/Lord_Howe"]
 KEY_SERIAL = itertools.count(1)
@@ -193,7 +197,15 @@ def mandate_change(case):
         return
     earliest = datetime.datetime.now(datetime.timezone.utc).date() + datetime.timedelta(days=2)
     if isinstance(body.get("endDate"), str):
-        body["endDate"] = (upcoming_date(body["endDate"], earliest) + datetime.timedelta(days=800)).isoformat()
+        end = upcoming_date(body["endDate"], earliest) + datetime.timedelta(days=800)
+        # A mandate the fuzzer created may start later than that (its first collection is drawn
+        # too), so the end date is taken past the first collection the mandate actually has.
+        params = case.path_parameters or {}
+        answer = requests.get(f"{GATEWAY}/v1/customers/{params.get('customerId')}/mandates/{params.get('mandateId')}", timeout=10)
+        first = local_date(answer.json().get("firstCollectionDate")) if answer.status_code == 200 else None
+        if first is not None and end < first:
+            end = first
+        body["endDate"] = end.isoformat()
     if isinstance(body.get("amount"), str):
         body["amount"] = "1"
         iso_currency(body)
@@ -210,6 +222,45 @@ def future_resume(case):
         body["resumeOn"] = upcoming_date(body["resumeOn"], earliest).isoformat()
 
 
+def ledger_amount(case):
+    # The schema admits any code shaped like a currency or unit and up to 36 decimals; the ledger
+    # knows only the configured codes, and an amount may have no more decimals than its code has.
+    body = case.body
+    if not isinstance(body, dict):
+        return
+    currency = body.get("currency")
+    if isinstance(currency, str) and currency not in LEDGER_EXPONENTS:
+        body["currency"] = currency = pick(LEDGER_CODES, currency)
+    if isinstance(body.get("amount"), str) and isinstance(currency, str):
+        unit = Decimal(1).scaleb(-LEDGER_EXPONENTS[currency])
+        amount = Decimal(body["amount"]).quantize(unit, rounding=ROUND_DOWN)
+        body["amount"] = format(amount, "f") if amount > 0 else "1"
+
+
+def transfer_between_two(case):
+    # A transfer moves money between two wallets: from a customer to itself is refused.
+    ledger_amount(case)
+    body = case.body
+    if isinstance(body, dict) and isinstance(body.get("fromCustomerId"), str) and body.get("toCustomerId") == body["fromCustomerId"]:
+        source = body["fromCustomerId"]
+        body["toCustomerId"] = source[:-1] + ("a" if source[-1] != "a" else "b")
+
+
+def refund_amount(case):
+    # An amount must fit its currency's decimals and a stated currency must be one the ledger
+    # knows. A currency comes only with an amount (dependentRequired), which the generator does not
+    # honour, so a lone one is dropped. An amount without a currency is in the payment's; the
+    # ledger service still refuses it before looking the payment up, so one is stated here.
+    body = case.body
+    if not isinstance(body, dict):
+        return
+    if "amount" not in body:
+        body.pop("currency", None)
+        return
+    body.setdefault("currency", "USD")
+    ledger_amount(case)
+
+
 ADJUSTMENTS = {
     "createMandate": mandate_terms,
     "updateMandate": mandate_change,
@@ -223,4 +274,10 @@ ADJUSTMENTS = {
     "listRates": published_currencies,
     "getRate": published_currencies,
     "addLineItem": priced_for_the_bill,
+    "topUpWallet": ledger_amount,
+    "withdrawFromWallet": ledger_amount,
+    "createTransfer": transfer_between_two,
+    "createAdjustment": ledger_amount,
+    "refundPayment": refund_amount,
+    "listEntries": server_issued_cursor,
 }

@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startStack } from '../../packages/devstack/src/index.ts';
-import { CURRENCY_CODES, currency } from '../../packages/money/src/index.ts';
+import { CURRENCY_CODES, DEFAULT_UNITS, currency } from '../../packages/money/src/index.ts';
 
 // --- configuration: the only place that reads the environment --------------------------------
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -82,6 +82,8 @@ async function main(): Promise<number> {
   try {
     const rates = (await (await fetch(`${stack.gatewayUrl}/v1/rates`, { headers: { authorization } })).json()) as { base: string; rates: Record<string, string> };
     const exponents = Object.fromEntries(CURRENCY_CODES.map((code) => [code, currency(code).exponent]));
+    // The stack runs with the default unit registry.
+    const units = Object.fromEntries([...DEFAULT_UNITS.units].map(([code, unit]) => [code, unit.exponent]));
     const reportPath = join(work, 'report.json');
     const args = [
       'run', `${stack.gatewayUrl}/openapi.json`,
@@ -110,6 +112,7 @@ async function main(): Promise<number> {
           CONTRACT_FUZZ_AUTHORIZATION: authorization,
           CONTRACT_FUZZ_PUBLISHED: [rates.base, ...Object.keys(rates.rates)].join(','),
           CONTRACT_FUZZ_EXPONENTS: JSON.stringify(exponents),
+          CONTRACT_FUZZ_UNITS: JSON.stringify(units),
         },
       });
       child.once('error', reject);

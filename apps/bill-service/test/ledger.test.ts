@@ -181,3 +181,18 @@ describe('the books', () => {
     for (const account of await balancesAgainstPostings(service.db)) expect(account.balance).toBe(account.fromPostings);
   });
 });
+
+describe('refunds in the payment currency', () => {
+  it('read an amount without a currency in the payment’s currency, with its exactness rules', async () => {
+    const customerId = newCustomer('implicit');
+    await closedBill(customerId, '20.00', '2031-07');
+    await service.ledger.topUp({ customerId, amount: usd('20.00'), idempotencyKey: 'in' });
+    const { entry } = await service.ledger.payBill({ customerId, billingPeriod: '2031-07', source: PaymentSource.WALLET, idempotencyKey: 'p' });
+    const paymentEntryId = entry?.id ?? '';
+    const refund = await service.ledger.refund({ customerId, paymentEntryId, amount: { amount: '2.50', currency: '' }, idempotencyKey: 'r' });
+    expect(refund.entry?.postings[0]?.amount).toMatchObject(usd('2.50'));
+    const tooFine = await failureOf(service.ledger.refund({ customerId, paymentEntryId, amount: { amount: '0.001', currency: '' }, idempotencyKey: 'r2' }));
+    expect(tooFine.code).toBe(Code.InvalidArgument);
+    expect(tooFine.rawMessage).toMatch(/^amount: .*USD allows 2/);
+  });
+});

@@ -17,12 +17,15 @@ import { idempotencyStore } from './idempotency/store.ts';
 import { apiKeysRoutes } from './routes/api-keys.ts';
 import { billsRoutes } from './routes/bills.ts';
 import { healthRoutes } from './routes/health.ts';
+import { ledgerRoutes } from './routes/ledger.ts';
 import { mandatesRoutes } from './routes/mandates.ts';
 import { paymentSimulatorRoutes } from './routes/payment-simulator.ts';
 import { ratesRoutes } from './routes/rates.ts';
 import { ApiKey } from './schemas/api-key.ts';
+import { walletsRoutes } from './routes/wallets.ts';
 import { Bill, BillSummary, LineItem } from './schemas/bill.ts';
 import { Money } from './schemas/common.ts';
+import { Account, Entry, LedgerMoney } from './schemas/ledger.ts';
 import { Collection, Mandate } from './schemas/mandate.ts';
 
 export interface GatewayDeps {
@@ -87,7 +90,7 @@ export async function buildGateway(deps: GatewayDeps) {
   });
   if (deps.access.db) await installRateLimit(app, tokenBuckets(deps.access.db));
   installMethodNotAllowed(app);
-  for (const schema of [Money, LineItem, Bill, BillSummary, Collection, Mandate, ApiKey]) app.addSchema(schema);
+  for (const schema of [Money, LineItem, Bill, BillSummary, Collection, Mandate, ApiKey, LedgerMoney, Account, Entry]) app.addSchema(schema);
   documentAccess(app);
   await registerOpenApi(app);
 
@@ -106,6 +109,8 @@ export async function buildGateway(deps: GatewayDeps) {
   await app.register(mandatesRoutes, { clients, callTimeoutMs });
   await app.register(paymentSimulatorRoutes, { clients, callTimeoutMs });
   await app.register(apiKeysRoutes, { keys, defaultRateLimitPerMinute: deps.access.defaultRateLimitPerMinute });
+  await app.register(walletsRoutes, { clients, callTimeoutMs });
+  await app.register(ledgerRoutes, { clients, callTimeoutMs });
   return app;
 }
 

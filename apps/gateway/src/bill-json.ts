@@ -51,6 +51,7 @@ export function billSummaryJson(bill: Bill) {
     periodEnd: requiredTimestamp(bill.periodEnd, 'periodEnd'),
     itemCount: bill.itemCount,
     total: money(bill.total, 'total'),
+    amountDue: money(bill.amountDue, 'amountDue'),
     subtotalsByCurrency: bill.subtotalsByCurrency.map((subtotal) => money(subtotal, 'subtotal')),
     invoiceNumber: bill.invoiceNumber ?? null,
     failureReason: bill.failureReason ?? null,

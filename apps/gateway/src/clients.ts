@@ -1,5 +1,5 @@
 import { createClient, type CallOptions, type Client, type Transport } from '@connectrpc/connect';
-import { BillService, MandateService, PaymentSimulatorService, RatesService, health } from '@billing/contracts';
+import { BillService, LedgerService, MandateService, PaymentSimulatorService, RatesService, health } from '@billing/contracts';
 import { connectToService, principalHeaders } from '@billing/grpc-kit';
 import { REQUEST_ID_HEADER } from '@billing/runtime';
 import type { Caller } from './access/authentication.ts';
@@ -16,6 +16,7 @@ export interface ServiceClients {
   /** Served by bill-service, over its transport. */
   mandates: Client<typeof MandateService>;
   paymentSimulator: Client<typeof PaymentSimulatorService>;
+  ledger: Client<typeof LedgerService>;
   ratesHealth: Client<typeof health.Health>;
   billsHealth: Client<typeof health.Health>;
 }
@@ -49,6 +50,7 @@ export function createServiceClients(transports: ServiceTransports): ServiceClie
     bills: createClient(BillService, transports.bills),
     mandates: createClient(MandateService, transports.bills),
     paymentSimulator: createClient(PaymentSimulatorService, transports.bills),
+    ledger: createClient(LedgerService, transports.bills),
     ratesHealth: createClient(health.Health, transports.rates),
     billsHealth: createClient(health.Health, transports.bills),
   };

@@ -100,6 +100,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       tags: [
         { name: 'bills', description: 'Monthly bills: open, add line items, close into an invoice' },
         { name: 'mandates', description: 'Recurring payment mandates: collect a fixed amount on a schedule' },
+        { name: 'ledger', description: 'Wallets, bill payments, refunds and the double-entry ledger behind them' },
         { name: 'payment simulator', description: 'Steer the built-in payment simulator that collects mandates' },
         { name: 'rates', description: 'Exchange rates' },
         { name: 'api keys', description: 'Platform and customer API keys (platform keys only)' },

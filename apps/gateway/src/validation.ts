@@ -83,6 +83,10 @@ function readable(error: RawError, root: TSchema): FastifySchemaValidationError[
     const missing = (error.params.requiredProperties as string[] | undefined) ?? [];
     return missing.map((property) => ({ ...error, instancePath: at(property), message: 'is required' }));
   }
+  if (error.keyword === 'dependentRequired') {
+    const needed = (error.params.dependencies as string[] | undefined) ?? [];
+    return needed.map((property) => ({ ...error, instancePath: at(property), message: `is required with ${String(error.params.property)}` }));
+  }
   if (error.keyword === 'additionalProperties') {
     const extra = (error.params.additionalProperties as string[] | undefined) ?? [];
     return extra.map((property) => ({ ...error, instancePath: at(property), message: 'is not an accepted field' }));

@@ -43,6 +43,7 @@ describe('POST /v1/customers/{customerId}/bills', () => {
       items: [],
       itemCount: 0,
       total: { amount: '0.00', currency: 'USD' },
+      amountDue: { amount: '0.00', currency: 'USD' },
       subtotalsByCurrency: [],
       invoiceNumber: null,
       failureReason: null,

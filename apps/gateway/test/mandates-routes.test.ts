@@ -189,6 +189,7 @@ describe('POST /v1/payment-simulator/outcomes', () => {
     ['101 outcomes', { customerId: 'cus_1', outcomes: Array.from({ length: 101 }, () => ({ outcome: 'SUCCEED' })) }, 'outcomes'],
     ['an unknown outcome', { customerId: 'cus_1', outcomes: [{ outcome: 'MAYBE' }] }, 'outcomes[0].outcome'],
     ['a reason of 201 characters', { customerId: 'cus_1', outcomes: [{ outcome: 'DECLINE', reason: 'r'.repeat(201) }] }, 'outcomes[0].reason'],
+    ['a reason with a NUL character', { customerId: 'cus_1', outcomes: [{ outcome: 'DECLINE', reason: 'no\u0000pe' }] }, 'outcomes[0].reason'],
   ])('refuses %s with a 400 naming the field', async (_label, body, field) => {
     const response = await send('POST', '/v1/payment-simulator/outcomes', body);
     expect(response.statusCode).toBe(400);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseBillingPeriod, validateLineItem } from '@billing/bills';
-import { CURRENCY_CODES, DEFAULT_UNITS, parseMoney, parseQuantity, parseUnitPrice, parseUnitRegistry } from '@billing/money';
+import { CURRENCY_CODES, DEFAULT_UNITS, MAX_UNIT_EXPONENT, parseMoney, parseQuantity, parseUnitPrice, parseUnitRegistry } from '@billing/money';
 import { buildTestGateway } from './support/in-memory-services.ts';
 
 // The OpenAPI document must say exactly what the server accepts: each documented rule is checked
@@ -119,6 +119,31 @@ describe('the OpenAPI document states the constraints the server enforces', () =
       expect(matches(item?.amount, value), `amount ${value}`).toBe(accepted(() => parseMoney(value, 'CLF', { positive: true })));
       expect(matches(item?.quantity, value), `quantity ${value}`).toBe(accepted(() => parseQuantity(value, { positive: true })));
       expect(matches(item?.unitPrice, value), `unitPrice ${value}`).toBe(accepted(() => parseUnitPrice(value, 'USD', { positive: true })));
+    }
+  });
+
+  it('describes ledger amounts as the decimals the money package parses as positive in the widest unit a deployment can register', () => {
+    const widest = parseUnitRegistry(`WIDE:${MAX_UNIT_EXPONENT}`).units.get('WIDE');
+    if (widest === undefined) throw new Error('no WIDE unit');
+    const samples = [
+      '1', '10.50', '0.000000000000000001', `0.${'0'.repeat(MAX_UNIT_EXPONENT - 1)}1`, `0.${'0'.repeat(MAX_UNIT_EXPONENT)}1`,
+      `1.${'1'.repeat(MAX_UNIT_EXPONENT + 1)}`, '0', '0.0', '-1', '-0', '01', '1.', '.5', '1e3', 'NaN', '99999999999999', '999999999999999',
+    ];
+    for (const id of ['topUpWallet', 'withdrawFromWallet', 'createTransfer', 'createAdjustment', 'refundPayment']) {
+      for (const value of samples) {
+        expect(matches(body(id)?.properties?.amount, value), `${id} ${value}`).toBe(accepted(() => parseMoney(value, widest, { positive: true })));
+      }
+    }
+  });
+
+  it('admits every ISO 4217 code and every code a unit registry accepts as a ledger currency, and nothing else', () => {
+    const currency = body('topUpWallet')?.properties?.currency;
+    for (const code of [...CURRENCY_CODES, ...DEFAULT_UNITS.units.keys(), 'USDC', 'A1', 'GOLD999999999']) {
+      expect(matches(currency, code), code).toBe(CURRENCY_CODES.includes(code) || accepted(() => parseUnitRegistry(`${code}:2`)));
+    }
+    for (const code of ['usd', 'U', '1BTC', 'ABCDEFGHIJKLM', 'US D', '']) {
+      expect(matches(currency, code), code).toBe(false);
+      expect(accepted(() => parseUnitRegistry(`${code}:2`)), code).toBe(false);
     }
   });
 

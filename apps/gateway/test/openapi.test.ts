@@ -27,6 +27,10 @@ const PUBLIC_ROUTES = [
   'GET /v1/customers/{customerId}/mandates/{mandateId}/collections',
   'POST /v1/payment-simulator/outcomes',
   'POST /v1/api-keys', 'GET /v1/api-keys', 'GET /v1/api-keys/{id}', 'DELETE /v1/api-keys/{id}',
+  'GET /v1/customers/{customerId}/accounts', 'POST /v1/customers/{customerId}/wallet/top-ups',
+  'POST /v1/customers/{customerId}/wallet/withdrawals', 'POST /v1/transfers',
+  'POST /v1/customers/{customerId}/bills/{billingPeriod}/payments', 'POST /v1/customers/{customerId}/payments/{entryId}/refunds',
+  'POST /v1/ledger/adjustments', 'GET /v1/customers/{customerId}/entries', 'GET /v1/ledger/trial-balance',
 ];
 
 interface Schema {
@@ -117,6 +121,15 @@ describe('GET /openapi.json', () => {
       listApiKeys: ['200', '400', ...store].sort(),
       getApiKey: ['200', '400', '404', ...store].sort(),
       revokeApiKey: ['200', '400', '404', ...store].sort(),
+      listAccounts: ['200', '400', ...service],
+      topUpWallet: ['201', '400', '409', '413', '415', '422', ...service].sort(),
+      withdrawFromWallet: ['201', '400', '409', '413', '415', '422', ...service].sort(),
+      createTransfer: ['201', '400', '409', '413', '415', '422', ...service].sort(),
+      payBill: ['201', '400', '404', '409', '413', '415', '422', ...service].sort(),
+      refundPayment: ['201', '400', '404', '409', '413', '415', '422', ...service].sort(),
+      createAdjustment: ['201', '400', '409', '413', '415', '422', ...service].sort(),
+      listEntries: ['200', '400', ...service],
+      getTrialBalance: ['200', ...service],
     }));
     for (const methods of Object.values(document.paths)) {
       for (const operation of Object.values(methods)) {
@@ -136,6 +149,9 @@ describe('GET /openapi.json', () => {
       ['/v1/customers/{customerId}/bills/{billingPeriod}/close', 'post'], ['/v1/customers/{customerId}/mandates', 'post'],
       [mandate, 'patch'], [`${mandate}/pause`, 'post'], [`${mandate}/resume`, 'post'], [`${mandate}/cancel`, 'post'],
       [`${mandate}/collections/{cycle}/approve`, 'post'], ['/v1/payment-simulator/outcomes', 'post'],
+      ['/v1/customers/{customerId}/wallet/top-ups', 'post'], ['/v1/customers/{customerId}/wallet/withdrawals', 'post'],
+      ['/v1/transfers', 'post'], ['/v1/customers/{customerId}/bills/{billingPeriod}/payments', 'post'],
+      ['/v1/customers/{customerId}/payments/{entryId}/refunds', 'post'], ['/v1/ledger/adjustments', 'post'],
     ] as const) {
       const conflict = document.paths[path]?.[method]?.responses['409'];
       expect(conflict?.headers?.['retry-after']?.schema, path).toMatchObject({ type: 'string', pattern: '^[0-9]+$' });
@@ -160,13 +176,14 @@ describe('GET /openapi.json', () => {
     expect(seen).toBeGreaterThan(5);
   });
 
-  it('marks the body of a pause optional, as the route accepts none, and every other body required', async () => {
+  it('marks the body of a pause and of a refund optional, as those routes accept none, and every other body required', async () => {
     const document = await openApiDocument();
     const bodies = Object.values(document.paths).flatMap((item) => Object.values(item ?? {}))
       .map((operation) => operation as { operationId?: string; requestBody?: { required?: boolean; content?: Record<string, { schema?: object }> } })
       .filter((operation) => operation.requestBody !== undefined);
-    expect(bodies.find((operation) => operation.operationId === 'pauseMandate')?.requestBody?.required).toBe(false);
-    expect(bodies.filter((operation) => operation.operationId !== 'pauseMandate').every((operation) => operation.requestBody?.required === true)).toBe(true);
+    const optional = ['pauseMandate', 'refundPayment'];
+    for (const id of optional) expect(bodies.find((operation) => operation.operationId === id)?.requestBody?.required, id).toBe(false);
+    expect(bodies.filter((operation) => !optional.includes(operation.operationId ?? '')).every((operation) => operation.requestBody?.required === true)).toBe(true);
     expect(JSON.stringify(document)).not.toContain('x-optional-body');
   });
 
@@ -184,7 +201,7 @@ describe('GET /openapi.json', () => {
     const document = await openApiDocument();
     const posts = Object.values(document.paths).flatMap((methods) => [methods.post, methods.patch].filter((operation) => operation !== undefined))
       .filter((operation) => operation.operationId !== 'createApiKey');
-    expect(posts).toHaveLength(10);
+    expect(posts).toHaveLength(16);
     const createKey = document.paths['/v1/api-keys']?.post;
     expect(createKey?.parameters?.find((parameter) => parameter.name === 'idempotency-key')).toBeUndefined();
     for (const operation of posts) {
@@ -216,6 +233,23 @@ describe('GET /openapi.json', () => {
       properties: { amount: { type: 'string' }, currency: { type: 'string', enum: CURRENCY_CODES } },
     });
     expect(Object.keys(document.components.schemas)).toEqual(expect.arrayContaining(['Bill', 'BillSummary', 'LineItem', 'Mandate', 'Collection']));
+    expect((document.components.schemas.Bill as { required?: string[] }).required).toContain('amountDue');
+  });
+
+  it('describes ledger money with a currency that admits registered units, and every ledger body with an example', async () => {
+    const document = await openApiDocument();
+    expect(document.components.schemas.LedgerMoney).toMatchObject({
+      properties: { amount: { type: 'string' }, currency: { type: 'string', pattern: '^[A-Z][A-Z0-9]{1,11}$' } },
+    });
+    expect(Object.keys(document.components.schemas)).toEqual(expect.arrayContaining(['Account', 'Entry']));
+    const ledger = Object.values(document.paths).flatMap((methods) => Object.values(methods))
+      .filter((operation) => (operation as { tags?: string[] }).tags?.includes('ledger'));
+    expect(ledger).toHaveLength(9);
+    // @fastify/swagger moves a body schema's examples onto its media type.
+    for (const operation of ledger.filter((candidate) => candidate.requestBody !== undefined)) {
+      const media = operation.requestBody?.content['application/json'] as { example?: unknown; examples?: object } | undefined;
+      expect(media?.example ?? media?.examples, operation.operationId).toBeDefined();
+    }
   });
 });
 

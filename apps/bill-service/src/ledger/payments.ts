@@ -6,7 +6,7 @@
 // request answers the entry the first one posted.
 import type { Knex } from 'knex';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { currencyOrUnit, Money, toDecimalString, type UnitRegistry } from '@billing/money';
+import { currencyOrUnit, isMoneyError, Money, parseMoney, toDecimalString, type Currency, type UnitRegistry } from '@billing/money';
 import { billsRepository } from '../bills/bills-repository.ts';
 import type { AccountRef } from './accounts.ts';
 import type { AccountRow, LedgerRepository, PostOutcome } from './ledger-repository.ts';
@@ -84,7 +84,8 @@ export function ledgerPayments(db: Knex, ledger: LedgerRepository, units: UnitRe
       }));
     },
 
-    async refund(customerId: string, paymentId: string, amount: Money | undefined, callerKey: string): Promise<PostOutcome> {
+    /** `amount`: parsed already, or the decimal text of an amount in the payment's currency. */
+    async refund(customerId: string, paymentId: string, amount: Money | string | undefined, callerKey: string): Promise<PostOutcome> {
       const key = ledgerKey('refund', customerId, callerKey);
       return withReplayOnRace(key, () => postOnce(key, async (trx) => {
         const payment = await ledger.lockPayment(trx, paymentId);
@@ -94,7 +95,7 @@ export function ledgerPayments(db: Knex, ledger: LedgerRepository, units: UnitRe
         await raced(trx, key);
         const currency = currencyOrUnit(payment.currency ?? '', units);
         const left = BigInt(payment.amountMinor ?? '0') - await ledger.refundedMinor(trx, payment.id);
-        const wanted = amount ?? Money.fromMinor(left, currency);
+        const wanted = typeof amount === 'string' ? paymentAmount(amount, currency) : amount ?? Money.fromMinor(left, currency);
         if (wanted.currency.code !== currency.code) {
           throw new ConnectError(`amount: payment ${paymentId} was made in ${currency.code}, not ${wanted.currency.code}`, Code.InvalidArgument);
         }
@@ -120,3 +121,13 @@ export function ledgerPayments(db: Knex, ledger: LedgerRepository, units: UnitRe
 }
 
 class RacedReplay extends Error {}
+
+/** An amount given without its currency, read in the payment's: positive and exact, or a 400. */
+function paymentAmount(text: string, currency: Currency): Money {
+  try {
+    return parseMoney(text, currency, { positive: true });
+  } catch (error) {
+    if (!isMoneyError(error)) throw error;
+    throw new ConnectError(`amount: ${error.message}`, Code.InvalidArgument, undefined, undefined, error);
+  }
+}

@@ -102,7 +102,11 @@ export function checkRefund(request: RefundRequest, units: UnitRegistry) {
   const problems = new Problems();
   problems.customer('customerId', request.customerId);
   if (!/^ent_[A-Za-z0-9]{1,64}$/.test(request.paymentEntryId)) problems.add('paymentEntryId', 'must be an entry id (ent_...)');
-  const amount = request.amount === undefined ? undefined : problems.money('amount', request.amount, units);
+  // An amount without a currency is in the payment's currency, known only once the payment is
+  // read: it is parsed then (see payments.ts), with the same rules.
+  const amount = request.amount === undefined || request.amount.currency === ''
+    ? request.amount?.amount
+    : problems.money('amount', request.amount, units);
   problems.key('idempotencyKey', request.idempotencyKey);
   problems.done();
   return { customerId: request.customerId, paymentId: request.paymentEntryId, amount, key: request.idempotencyKey };
@@ -121,8 +125,8 @@ export function checkAdjust(request: AdjustRequest, units: UnitRegistry) {
   const direction = SIDES.get(request.direction);
   if (direction === undefined) problems.add('direction', 'must be DEBIT or CREDIT');
   const amount = problems.money('amount', request.amount, units);
-  if (request.reason.trim().length === 0 || request.reason.length > MAX_REASON_LENGTH) {
-    problems.add('reason', `must be 1–${MAX_REASON_LENGTH} characters, not only spaces`);
+  if (request.reason.trim().length === 0 || [...request.reason].length > MAX_REASON_LENGTH || request.reason.includes('\u0000')) {
+    problems.add('reason', `must be 1–${MAX_REASON_LENGTH} characters, not only spaces, and no NUL`);
   }
   problems.key('idempotencyKey', request.idempotencyKey);
   problems.done();

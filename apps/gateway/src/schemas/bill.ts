@@ -63,6 +63,10 @@ const billFields = {
   periodEnd: Rfc3339('First instant after the period'),
   itemCount: Type.Integer({ minimum: 0 }),
   total: { ...MoneyRef, description: 'Sum of the rounded item amounts, in the bill currency' },
+  amountDue: {
+    ...MoneyRef,
+    description: 'What is still owed, from the ledger: the invoiced total minus payments plus refunds; zero before the bill closes',
+  },
   subtotalsByCurrency: Type.Array(MoneyRef, { description: 'One subtotal per original item currency' }),
   invoiceNumber: Type.Union([Type.String({ examples: ['INV-2025-000123'] }), Type.Null()]),
   failureReason: Type.Union([Type.String(), Type.Null()]),

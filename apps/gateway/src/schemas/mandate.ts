@@ -183,7 +183,10 @@ export const ScriptOutcomesBody = Type.Object(
           }),
           reason: Type.Optional(Type.String({
             maxLength: SCRIPTED_REASON_MAX_CHARS,
-            description: `Shown as the collection failureReason of a decline; at most ${SCRIPTED_REASON_MAX_CHARS} characters`,
+            // PostgreSQL text cannot hold a NUL character.
+            pattern: '^[^\\u0000]*$',
+            description: `Shown as the collection failureReason of a decline; at most ${SCRIPTED_REASON_MAX_CHARS} characters, no NUL`,
+            errorMessage: `must be at most ${SCRIPTED_REASON_MAX_CHARS} characters without NUL characters`,
           })),
         },
         { additionalProperties: false },

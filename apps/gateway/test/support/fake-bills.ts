@@ -43,6 +43,7 @@ export function fakeBillService() {
         periodStart: timestampFromDate(new Date(Date.UTC(year, month - 1, 1))),
         periodEnd: timestampFromDate(new Date(Date.UTC(year, month, 1))),
         total: create(MoneySchema, { amount: '0.00', currency: request.currency }),
+        amountDue: create(MoneySchema, { amount: '0.00', currency: request.currency }),
         createdAt: timestampFromDate(CREATED_AT),
         updatedAt: timestampFromDate(CREATED_AT),
       });
