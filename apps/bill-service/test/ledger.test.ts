@@ -196,3 +196,44 @@ describe('refunds in the payment currency', () => {
     expect(tooFine.rawMessage).toMatch(/^amount: .*USD allows 2/);
   });
 });
+
+describe('PostEntries', () => {
+  it('answers each operation as its single call would, in order, one refusal failing nothing else', async () => {
+    const a = newCustomer('batch-a');
+    const b = newCustomer('batch-b');
+    const { results } = await service.ledger.postEntries({
+      operations: [
+        { operation: { case: 'topUp', value: { customerId: a, amount: usd('50.00'), idempotencyKey: 'in' } } },
+        { operation: { case: 'transfer', value: { fromCustomerId: a, toCustomerId: b, amount: usd('20.00'), idempotencyKey: 't1' } } },
+        { operation: { case: 'withdrawal', value: { customerId: b, amount: usd('99.00'), idempotencyKey: 'w1' } } },
+        { operation: { case: 'topUp', value: { customerId: a, amount: usd('1.001'), idempotencyKey: 'bad' } } },
+        { operation: { case: 'adjustment', value: {
+          customerId: b, accountKind: AccountKind.WALLET, direction: Direction.CREDIT, amount: usd('5.00'), reason: 'goodwill', idempotencyKey: 'g',
+        } } },
+        { operation: { case: 'topUp', value: { customerId: a, amount: usd('50.00'), idempotencyKey: 'in' } } },
+      ],
+    });
+    expect(results.map((result) => result.result.case === 'entry' ? EntryType[result.result.value.type] : result.result.value?.code)).toEqual([
+      'TOPUP', 'TRANSFER', 'failed_precondition', 'invalid_argument', 'ADJUSTMENT', 'TOPUP',
+    ]);
+    // The same key twice in one call is one entry.
+    const first = results[0]?.result.value;
+    expect(results[5]?.result.value).toEqual(first);
+    expect(await balances(a)).toEqual({ 'WALLET USD': '30.00' });
+    expect(await balances(b)).toEqual({ 'WALLET USD': '25.00' });
+    // Sent again, every accepted operation answers its first entry and nothing moves.
+    const again = await service.ledger.postEntries({
+      operations: [{ operation: { case: 'transfer', value: { fromCustomerId: a, toCustomerId: b, amount: usd('20.00'), idempotencyKey: 't1' } } }],
+    });
+    expect(again.results[0]).toMatchObject({ replayed: true, result: { case: 'entry', value: results[1]?.result.value } });
+    expect(await balances(a)).toEqual({ 'WALLET USD': '30.00' });
+  });
+
+  it('takes 1 to 1,000 operations', async () => {
+    expect((await failureOf(service.ledger.postEntries({ operations: [] }))).code).toBe(Code.InvalidArgument);
+    const tooMany = Array.from({ length: 1_001 }, (_, index) => ({
+      operation: { case: 'topUp' as const, value: { customerId: 'x', amount: usd('1.00'), idempotencyKey: `k${index}` } },
+    }));
+    expect((await failureOf(service.ledger.postEntries({ operations: tooMany }))).code).toBe(Code.InvalidArgument);
+  });
+});

@@ -77,13 +77,13 @@ describe('grpcurl against the real servers', () => {
     const methods = await grpcurl([address, 'list', 'billing.v1.LedgerService']);
     expect(methods).toContain('billing.v1.LedgerService.TopUp');
     const customerId = `grpcurl-${Date.now().toString(36)}`;
-    const topUp = JSON.parse(await grpcurl(['-d', JSON.stringify({
+    const topUp = JSON.parse(await grpcurl([...withServiceToken(inject('serviceToken')), '-d', JSON.stringify({
       customerId, amount: { amount: '12.50', currency: 'EUR' }, idempotencyKey: 'grpcurl-1',
     }), address, 'billing.v1.LedgerService/TopUp'])) as { entry: { type: string; postings: Array<{ accountId: string; direction: string }> } };
     expect(topUp.entry.type).toBe('ENTRY_TYPE_TOPUP');
     expect(topUp.entry.postings.map((posting) => `${posting.direction} ${posting.accountId}`))
       .toEqual(['DIRECTION_DEBIT acc_cash_EUR', `DIRECTION_CREDIT acc_wallet_EUR_${customerId}`]);
-    const trial = JSON.parse(await grpcurl([address, 'billing.v1.LedgerService/GetTrialBalance'])) as {
+    const trial = JSON.parse(await grpcurl([...withServiceToken(inject('serviceToken')), address, 'billing.v1.LedgerService/GetTrialBalance'])) as {
       lines: Array<{ currency: string; debits: { amount: string }; credits: { amount: string } }>;
     };
     const eur = trial.lines.find((line) => line.currency === 'EUR');

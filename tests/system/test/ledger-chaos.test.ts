@@ -36,7 +36,7 @@ const RETRIED = new Set([Code.Unavailable, Code.DeadlineExceeded]);
 
 describe('the ledger under SIGKILL of bill-service', () => {
   it('keeps the books balanced and applies every key at most once', async () => {
-    const ledger = createGrpcClient(LedgerService, stack.billServiceUrl, { timeoutMs: 10_000 });
+    const ledger = createGrpcClient(LedgerService, stack.billServiceUrl, { timeoutMs: 10_000, serviceCredential: stack.serviceToken });
     const prefix = `ch${Date.now().toString(36)}`;
     const ops = ledgerWorkload(SEED, OPERATIONS, CUSTOMERS, prefix);
     const deadline = Date.now() + GIVE_UP_AFTER_MS;

@@ -15,7 +15,7 @@ const SEED = 20_261_129;
 
 describe('a randomized concurrent ledger workload', () => {
   it('leaves the books balanced, every balance equal to its postings, no wallet negative, and replays idempotent', async () => {
-    const ledger = createGrpcClient(LedgerService, `http://${inject('billServiceAddress')}`, { timeoutMs: 30_000 });
+    const ledger = createGrpcClient(LedgerService, `http://${inject('billServiceAddress')}`, { timeoutMs: 30_000, serviceCredential: inject('serviceToken') });
     const prefix = `wl${Date.now().toString(36)}`;
     const ops = ledgerWorkload(SEED, OPERATIONS, CUSTOMERS, prefix);
     // Some keys are sent twice while the first is still in flight, as an impatient client would.

@@ -2,9 +2,10 @@ import { create } from '@bufbuild/protobuf';
 import type { ServiceImpl } from '@connectrpc/connect';
 import { Code, ConnectError } from '@connectrpc/connect';
 import {
-  AdjustResponseSchema, GetTrialBalanceResponseSchema, ListAccountsResponseSchema, ListEntriesResponseSchema,
+  AdjustResponseSchema, GetTrialBalanceResponseSchema, OperationResultSchema, PostEntriesResponseSchema, ListAccountsResponseSchema, ListEntriesResponseSchema,
   PayBillResponseSchema, PostInvoiceResponseSchema, RecordCollectionResponseSchema, RefundResponseSchema,
-  TopUpResponseSchema, TransferResponseSchema, WithdrawResponseSchema, type LedgerService,
+  TopUpResponseSchema, TransferResponseSchema, WithdrawResponseSchema, type AdjustRequest, type EntryOperation,
+  type LedgerService, type OperationResult, type TopUpRequest, type TransferRequest, type WithdrawRequest,
 } from '@billing/contracts';
 import type { Db } from '@billing/db';
 import { DEFAULT_UNITS, type UnitRegistry } from '@billing/money';
@@ -42,6 +43,50 @@ export function createLedgerService(deps: LedgerServiceDeps): ServiceImpl<typeof
     entry: entryMessage(outcome.entry, units), replayed: outcome.replayed,
   });
 
+  // The operations whose postings follow from the request alone, one checked plan each: the
+  // single calls and PostEntries share them, so a batched operation is exactly its single call.
+  const plan = {
+    topUp(request: TopUpRequest) {
+      const { customerId, amount, key } = checkWalletMovement(request, units);
+      return topUpPlan(customerId, amount, key);
+    },
+    withdrawal(request: WithdrawRequest) {
+      const { customerId, amount, key } = checkWalletMovement(request, units);
+      return withdrawalPlan(customerId, amount, key);
+    },
+    transfer(request: TransferRequest) {
+      const { from, to, amount, key } = checkTransfer(request, units);
+      return transferPlan(from, to, amount, key);
+    },
+    adjustment(request: AdjustRequest) {
+      const { customerId, kind, direction, amount, reason, key } = checkAdjust(request, units);
+      return adjustmentPlan(customerId, kind, direction, amount, reason, key);
+    },
+  };
+
+  function planOf(operation: EntryOperation) {
+    switch (operation.operation.case) {
+      case 'topUp': return plan.topUp(operation.operation.value);
+      case 'withdrawal': return plan.withdrawal(operation.operation.value);
+      case 'transfer': return plan.transfer(operation.operation.value);
+      case 'adjustment': return plan.adjustment(operation.operation.value);
+      default: throw new ConnectError('operation: one of topUp, withdrawal, transfer or adjustment is required', Code.InvalidArgument);
+    }
+  }
+
+  /** One operation of a batch, answered as its single call would be: an entry or its refusal. */
+  async function postOperation(operation: EntryOperation): Promise<OperationResult> {
+    try {
+      const outcome = await writer.post(planOf(operation));
+      return create(OperationResultSchema, { result: { case: 'entry', value: entryMessage(outcome.entry, units) }, replayed: outcome.replayed });
+    } catch (error) {
+      // A refusal of this operation is its answer; anything else (the database is down) fails
+      // the call, which the caller retries whole: every operation in it is idempotent by its key.
+      if (!(error instanceof ConnectError) || !OPERATION_REFUSALS.has(error.code)) throw error;
+      return create(OperationResultSchema, { result: { case: 'failure', value: { code: codeName(error.code), message: error.rawMessage } } });
+    }
+  }
+
   return {
     listAccounts: async (request) => {
       const customerId = checkCustomerRequest(request);
@@ -49,24 +94,16 @@ export function createLedgerService(deps: LedgerServiceDeps): ServiceImpl<typeof
       return create(ListAccountsResponseSchema, { accounts: rows.map((row) => accountMessage(row, units)) });
     },
 
-    topUp: async (request) => {
-      const { customerId, amount, key } = checkWalletMovement(request, units);
-      return create(TopUpResponseSchema, answer(await writer.post(topUpPlan(customerId, amount, key))));
-    },
+    topUp: async (request) => create(TopUpResponseSchema, answer(await writer.post(plan.topUp(request)))),
+    withdraw: async (request) => create(WithdrawResponseSchema, answer(await writer.post(plan.withdrawal(request)))),
+    transfer: async (request) => create(TransferResponseSchema, answer(await writer.post(plan.transfer(request)))),
+    adjust: async (request) => create(AdjustResponseSchema, answer(await writer.post(plan.adjustment(request)))),
 
-    withdraw: async (request) => {
-      const { customerId, amount, key } = checkWalletMovement(request, units);
-      return create(WithdrawResponseSchema, answer(await writer.post(withdrawalPlan(customerId, amount, key))));
-    },
-
-    transfer: async (request) => {
-      const { from, to, amount, key } = checkTransfer(request, units);
-      return create(TransferResponseSchema, answer(await writer.post(transferPlan(from, to, amount, key))));
-    },
-
-    adjust: async (request) => {
-      const { customerId, kind, direction, amount, reason, key } = checkAdjust(request, units);
-      return create(AdjustResponseSchema, answer(await writer.post(adjustmentPlan(customerId, kind, direction, amount, reason, key))));
+    postEntries: async (request) => {
+      if (request.operations.length === 0 || request.operations.length > MAX_OPERATIONS) {
+        throw new ConnectError(`operations: must hold 1–${MAX_OPERATIONS} operations, got ${request.operations.length}`, Code.InvalidArgument);
+      }
+      return create(PostEntriesResponseSchema, { results: await Promise.all(request.operations.map(postOperation)) });
     },
 
     payBill: async (request) => {
@@ -109,6 +146,16 @@ export function createLedgerService(deps: LedgerServiceDeps): ServiceImpl<typeof
       return create(GetTrialBalanceResponseSchema, { lines: lines.map((line) => trialBalanceLine(line, units)) });
     },
   };
+}
+
+const MAX_OPERATIONS = 1_000;
+
+/** The refusals a batched operation answers with; any other failure fails the whole call. */
+const OPERATION_REFUSALS: ReadonlySet<Code> = new Set([Code.InvalidArgument, Code.FailedPrecondition, Code.NotFound]);
+
+/** Connect's wire name of a code: Code.FailedPrecondition is "failed_precondition". */
+function codeName(code: Code): string {
+  return Code[code].replace(/[A-Z]/g, (letter, offset: number) => `${offset === 0 ? '' : '_'}${letter.toLowerCase()}`);
 }
 
 function entryCursor(position: string | undefined): { createdAt: Date; id: string } | undefined {

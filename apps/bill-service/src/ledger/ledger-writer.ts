@@ -38,7 +38,7 @@ export function insufficientFunds(plan: EntryPlan, cause: unknown): ConnectError
   );
 }
 
-export function ledgerWriter(repository: LedgerRepository, { maxBatch = 128, maxInFlight = 4 }: LedgerWriterOptions = {}) {
+export function ledgerWriter(repository: LedgerRepository, { maxBatch = 128, maxInFlight = 2 }: LedgerWriterOptions = {}) {
   async function postAlone(plan: EntryPlan): Promise<Settled> {
     try {
       const [outcome] = await repository.postMany([plan]);
