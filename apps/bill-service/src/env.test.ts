@@ -3,7 +3,7 @@ import { EnvError } from '@billing/runtime';
 import { describe, expect, it } from 'vitest';
 import { loadEnv } from './env.ts';
 
-const REQUIRED = { DATABASE_URL: 'postgres://db/billing' };
+const REQUIRED = { DATABASE_URL: 'postgres://db/billing', BILLING_SERVICE_TOKEN: 'a-service-credential-of-32-characters' };
 
 describe('bill-service environment: units and bill currencies', () => {
   it('registers BTC, ETH and POINTS and accepts every active ISO 4217 code on bills by default', () => {

@@ -61,7 +61,7 @@ describe('rates-service over real gRPC', () => {
   });
 
   it('answers grpcurl with InvalidArgument saying a registered unit is not fiat', async () => {
-    const result = await grpcurl(address, ['rates.v1.RatesService/GetRate'], { data: { base: 'USD', quote: 'POINTS' } });
+    const result = await grpcurl(address, ['rates.v1.RatesService/GetRate'], { data: { base: 'USD', quote: 'POINTS' }, headers: WITH_CREDENTIAL });
     expect(result.exitCode).not.toBe(0);
     expect(result.stderr).toContain('Code: InvalidArgument');
     expect(result.stderr).toContain('POINTS in quote is a registered non-fiat unit; rates take ISO 4217 currencies only');

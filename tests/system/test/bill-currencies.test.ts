@@ -90,7 +90,11 @@ describe('with BILL_CURRENCIES=USD,EUR', () => {
       databaseUrl: inject('databaseUrl'),
       temporalAddress: inject('temporalAddress'),
       apps: ['bill-service', 'gateway'],
-      env: { BILL_CURRENCIES: 'USD,EUR', RATES_SERVICE_URL: `http://${inject('ratesServiceAddress')}`, LOG_LEVEL: 'warn' },
+      // The suite's rates-service takes the suite's service credential.
+      env: {
+        BILL_CURRENCIES: 'USD,EUR', RATES_SERVICE_URL: `http://${inject('ratesServiceAddress')}`, LOG_LEVEL: 'warn',
+        BILLING_SERVICE_TOKEN: inject('serviceToken'),
+      },
     });
     gateway = stack.gatewayUrl;
   }, 120_000);
@@ -101,7 +105,7 @@ describe('with BILL_CURRENCIES=USD,EUR', () => {
   async function post(path: string, body: Record<string, unknown>, key?: string) {
     const response = await fetch(`${gateway}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+      headers: { authorization: `Bearer ${stack.adminApiKey}`, 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
       body: JSON.stringify(body),
     });
     return { status: response.status, json: (await response.json()) as ErrorBody & Record<string, unknown> };

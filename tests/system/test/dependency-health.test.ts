@@ -12,7 +12,7 @@ async function startBillService(env: Record<string, string>): Promise<string> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--conditions=source', 'apps/bill-service/src/server.ts'], {
     cwd: repoRoot,
-    env: { ...process.env, BILL_SERVICE_PORT: String(port), LOG_LEVEL: 'error', ...env },
+    env: { ...process.env, BILL_SERVICE_PORT: String(port), LOG_LEVEL: 'error', BILLING_SERVICE_TOKEN: inject('serviceToken'), ...env },
     stdio: 'ignore',
   });
   children.push(child);

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, inject, it } from 'vitest';
 import { billPath, call, futurePeriod, newCustomer, type Bill, type Money } from './bills-api.ts';
-import { grpcurl } from './grpcurl.ts';
+import { grpcurl, withServiceToken } from './grpcurl.ts';
 import { mandatesPath, todayUtc, type Mandate } from './mandates-api.ts';
 
 // What the platform books in the ledger by itself: a bill closed through the real gateway posts
@@ -19,7 +19,7 @@ interface LedgerEntry {
 }
 
 async function grpc<T>(method: string, body: unknown): Promise<T> {
-  return JSON.parse(await grpcurl(['-d', JSON.stringify(body), billService, method])) as T;
+  return JSON.parse(await grpcurl([...withServiceToken(inject('serviceToken')), '-d', JSON.stringify(body), billService, method])) as T;
 }
 
 async function entriesOf(customerId: string): Promise<LedgerEntry[]> {
