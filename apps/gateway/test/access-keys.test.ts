@@ -232,17 +232,17 @@ describe('secrets in logs', () => {
 describe('a route whose body names the customer', () => {
   it('lets a customer key move money only out of its own wallet (fromCustomerId)', async () => {
     const built = await gateway();
-    // Stands in for the transfers route: the access rule is the table's, not the route's.
-    built.app.post('/v1/transfers', async (request) => ({ accepted: (request.body as { fromCustomerId: string }).fromCustomerId }));
     const key = await built.issueKey({ customerId: 'cus_payer' });
     const transfer = (fromCustomerId: unknown) => built.app.inject({
       method: 'POST', url: '/v1/transfers', payload: { fromCustomerId, toCustomerId: 'cus_payee', amount: '1.00', currency: 'USD' },
       headers: { authorization: key.authorization },
     });
-    expect((await transfer('cus_payer')).statusCode).toBe(200);
+    expect((await transfer('cus_payer')).statusCode).toBe(201);
     expect((await transfer('cus_payee')).statusCode).toBe(403);
     expect((await transfer(undefined)).statusCode).toBe(403);
-    const asPlatform = await built.app.inject({ method: 'POST', url: '/v1/transfers', payload: { fromCustomerId: 'cus_payee' } });
-    expect(asPlatform.statusCode).toBe(200);
+    const asPlatform = await built.app.inject({
+      method: 'POST', url: '/v1/transfers', payload: { fromCustomerId: 'cus_payee', toCustomerId: 'cus_payer', amount: '1.00', currency: 'USD' },
+    });
+    expect(asPlatform.statusCode).toBe(201);
   });
 });

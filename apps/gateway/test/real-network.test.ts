@@ -96,7 +96,7 @@ describe('rates through the real gateway and rates-service', () => {
     ['/v1/rates/USD/POINTS', 'POINTS in quote'],
     ['/v1/rates?base=BTC', 'BTC in base'],
   ])('answers %s with 400 saying the unit is not fiat', async (path, what) => {
-    const response = await fetch(`${baseUrl}${path}`);
+    const response = await fetch(`${baseUrl}${path}`, AS_ADMIN);
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({
       code: 'invalid_argument',
@@ -106,7 +106,7 @@ describe('rates through the real gateway and rates-service', () => {
   });
 
   it('answers a well-shaped code that is neither a currency nor a unit as unknown', async () => {
-    const response = await fetch(`${baseUrl}/v1/rates/USD/XYZ`);
+    const response = await fetch(`${baseUrl}/v1/rates/USD/XYZ`, AS_ADMIN);
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ code: 'invalid_argument', message: 'unknown currency "XYZ" in quote' });
   });

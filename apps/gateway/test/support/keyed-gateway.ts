@@ -5,6 +5,7 @@ import type { DescService } from '@bufbuild/protobuf';
 import { createDb, migrateLatest, type Db } from '@billing/db';
 import { startPostgres, type PostgresHandle } from '@billing/devstack';
 import { fakeBillService } from './fake-bills.ts';
+import { fakeLedgerService } from './fake-ledger.ts';
 import { fakeMandateService } from './fake-mandates.ts';
 import { ADMIN_AUTHORIZATION, buildTestGateway } from './in-memory-services.ts';
 
@@ -54,6 +55,7 @@ export async function keyedGateway(db: Db, options: KeyedGatewayOptions = {}): P
     bills: counted(bills.service, calls),
     mandates: counted(fakeMandateService().service, calls),
     paymentSimulator: counted({ scriptOutcomes: async (request) => ({ queued: request.outcomes.length }) }, calls),
+    ledger: counted(fakeLedgerService().service, calls),
     onRatesCall: (context) => {
       calls.count += 1;
       options.onRatesCall?.(context);
