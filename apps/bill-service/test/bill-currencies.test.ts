@@ -1,9 +1,10 @@
-import { Code, ConnectError } from '@connectrpc/connect';
+import { Code } from '@connectrpc/connect';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Frequency, type CreateMandateRequestSchema } from '@billing/contracts';
 import { futurePeriod, newCustomer, startTestBillService, type TestBillService } from './support/bill-service.ts';
 import { startTestMandateService, type TestMandateService } from './support/mandate-service.ts';
+import { failureOf } from './support/failure.ts';
 
 // Bills, their items and mandates are ISO 4217 money: a registered non-fiat unit (LEDGER_UNITS) is
 // refused as one, and a deployment's BILL_CURRENCIES list is enforced, each a 400 naming the field.
@@ -30,15 +31,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([bills, restrictedBills, goldBills, mandates, restrictedMandates].map((service) => service?.close()));
 });
-
-async function failureOf(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (error) {
-    return ConnectError.from(error);
-  }
-  throw new Error('the call succeeded');
-}
 
 async function billRows(service: TestBillService, customerId: string) {
   return service.db('bills').where('customer_id', customerId);

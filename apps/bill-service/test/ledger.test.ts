@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccountKind, Direction, EntryType, PaymentSource } from '@billing/contracts';
 import { newCustomer } from './support/bill-service.ts';
 import { balancesAgainstPostings, startTestLedgerService, type TestLedgerService } from './support/ledger-service.ts';
+import { failureOf } from './support/failure.ts';
 
 let service: TestLedgerService;
 beforeAll(() => {
@@ -11,15 +12,6 @@ beforeAll(() => {
 afterAll(async () => {
   await service?.close();
 });
-
-async function failureOf(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (error) {
-    return ConnectError.from(error);
-  }
-  throw new Error('the call succeeded');
-}
 
 const usd = (amount: string) => ({ amount, currency: 'USD' });
 

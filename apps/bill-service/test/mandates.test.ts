@@ -1,4 +1,4 @@
-import { Code, ConnectError } from '@connectrpc/connect';
+import { Code } from '@connectrpc/connect';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CollectionStatus, Frequency, MandateStatus, SimulatedOutcome, type CreateMandateRequestSchema } from '@billing/contracts';
@@ -8,6 +8,7 @@ import { mandateWorkflowId } from '@billing/mandates';
 import { newCustomer } from './support/bill-service.ts';
 import { startTestMandateService, type TestMandateService } from './support/mandate-service.ts';
 import { STAND_IN_MARK } from './support/workflows/stand-in-mandate.ts';
+import { failureOf } from './support/failure.ts';
 
 let service: TestMandateService;
 beforeAll(async () => {
@@ -23,15 +24,6 @@ function request(customerId: string, overrides: CreateMandateRequest = {}): Crea
     firstCollectionDate: '2031-01-31', timeZone: 'Europe/Berlin', collectionTime: '09:30', autoExecution: true, reminderDaysBefore: 0,
     ...overrides,
   };
-}
-
-async function failureOf(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (error) {
-    return ConnectError.from(error);
-  }
-  throw new Error('the call succeeded');
 }
 
 async function rowsOf(customerId: string) {
