@@ -305,3 +305,40 @@ describe('postings inserted as one statement', () => {
     expect(await balance(wallet)).toBe('0');
   });
 });
+
+describe('a statement of several entries', () => {
+  async function postEntries(entries: ReadonlyArray<readonly Posting[]>): Promise<void> {
+    await db.transaction(async (trx) => {
+      const ids = entries.map(() => unique('ent'));
+      await trx('ledger_entries').insert(ids.map((id) => ({ id, type: 'TRANSFER', idempotency_key: `key-${id}` })));
+      await trx('ledger_postings').insert(entries.flatMap((postings, index) => postings.map(([account, direction, amount, currency]) => ({
+        entry_id: ids[index], account_id: account, direction, amount_minor: amount, currency,
+      }))));
+    });
+  }
+
+  it('is refused when its entries only balance each other out: no wallet is funded by a later entry', async () => {
+    const a = await openAccount('wallet', 'USD');
+    const b = await openAccount('wallet', 'USD');
+    // Each empty wallet pays the other: net zero for both, but whichever runs first overdraws.
+    await expect(postEntries([
+      [[a, 'DEBIT', '1000', 'USD'], [b, 'CREDIT', '1000', 'USD']],
+      [[b, 'DEBIT', '1000', 'USD'], [a, 'CREDIT', '1000', 'USD']],
+    ])).rejects.toThrow(/wallet .* would go below zero part-way through this statement/);
+    expect([await balance(a), await balance(b)]).toEqual(['0', '0']);
+  });
+
+  it('takes entries in the order given: a top-up then a spend of it commits, the reverse does not', async () => {
+    const cash = await openAccount('cash', 'USD', null);
+    const wallet = await openAccount('wallet', 'USD');
+    await postEntries([
+      [[cash, 'DEBIT', '500', 'USD'], [wallet, 'CREDIT', '500', 'USD']],
+      [[wallet, 'DEBIT', '500', 'USD'], [cash, 'CREDIT', '500', 'USD']],
+    ]);
+    await expect(postEntries([
+      [[wallet, 'DEBIT', '500', 'USD'], [cash, 'CREDIT', '500', 'USD']],
+      [[cash, 'DEBIT', '500', 'USD'], [wallet, 'CREDIT', '500', 'USD']],
+    ])).rejects.toThrow(/ledger_accounts_wallet_not_negative|would go below zero/);
+    expect(await balance(wallet)).toBe('0');
+  });
+});

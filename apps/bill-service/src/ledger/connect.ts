@@ -15,7 +15,7 @@ import { accountMessage, entryMessage, trialBalanceLine } from './ledger-view.ts
 import { ledgerWriter, type LedgerWriterOptions } from './ledger-writer.ts';
 import { ledgerPayments } from './payments.ts';
 import {
-  adjustmentPlan, collectionPlan, invoicePlan, topUpPlan, transferPlan, withdrawalPlan,
+  adjustmentPlan, collectionPlan, invoicePlan, topUpPlan, transferPlan, withdrawalPlan, type EntryPlan,
 } from './plans.ts';
 import {
   checkAdjust, checkCustomerRequest, checkPayBill, checkPostInvoice, checkRecordCollection, checkRefund, checkTransfer,
@@ -74,17 +74,35 @@ export function createLedgerService(deps: LedgerServiceDeps): ServiceImpl<typeof
     }
   }
 
-  /** One operation of a batch, answered as its single call would be: an entry or its refusal. */
-  async function postOperation(operation: EntryOperation): Promise<OperationResult> {
-    try {
-      const outcome = await writer.post(planOf(operation));
-      return create(OperationResultSchema, { result: { case: 'entry', value: entryMessage(outcome.entry, units) }, replayed: outcome.replayed });
-    } catch (error) {
-      // A refusal of this operation is its answer; anything else (the database is down) fails
-      // the call, which the caller retries whole: every operation in it is idempotent by its key.
-      if (!(error instanceof ConnectError) || !OPERATION_REFUSALS.has(error.code)) throw error;
-      return create(OperationResultSchema, { result: { case: 'failure', value: { code: codeName(error.code), message: error.rawMessage } } });
-    }
+  /** A refusal is an operation's answer; anything else (the database is down) fails the call. */
+  function refusalOf(error: unknown): OperationResult {
+    // The caller retries the whole call: every operation in it is idempotent by its key.
+    if (!(error instanceof ConnectError) || !OPERATION_REFUSALS.has(error.code)) throw error;
+    return create(OperationResultSchema, { result: { case: 'failure', value: { code: codeName(error.code), message: error.rawMessage } } });
+  }
+
+  /** A caller's batch: checked one by one, then posted in its order; one answer per operation. */
+  async function postOperations(operations: readonly EntryOperation[]): Promise<OperationResult[]> {
+    type Checked = { ok: true; plan: EntryPlan } | { ok: false; refused: OperationResult };
+    const checked = operations.map((operation): Checked => {
+      try {
+        return { ok: true, plan: planOf(operation) };
+      } catch (error) {
+        return { ok: false, refused: refusalOf(error) };
+      }
+    });
+    const plans = checked.flatMap((each) => (each.ok ? [each.plan] : []));
+    const settled = await writer.postInOrder(plans);
+    let next = 0;
+    return checked.map((each) => {
+      if (!each.ok) return each.refused;
+      const result = settled[next++];
+      if (!result) throw new Error('the ledger answered fewer results than operations sent');
+      if ('error' in result) return refusalOf(result.error);
+      return create(OperationResultSchema, {
+        result: { case: 'entry', value: entryMessage(result.outcome.entry, units) }, replayed: result.outcome.replayed,
+      });
+    });
   }
 
   return {
@@ -103,7 +121,7 @@ export function createLedgerService(deps: LedgerServiceDeps): ServiceImpl<typeof
       if (request.operations.length === 0 || request.operations.length > MAX_OPERATIONS) {
         throw new ConnectError(`operations: must hold 1–${MAX_OPERATIONS} operations, got ${request.operations.length}`, Code.InvalidArgument);
       }
-      return create(PostEntriesResponseSchema, { results: await Promise.all(request.operations.map(postOperation)) });
+      return create(PostEntriesResponseSchema, { results: await postOperations(request.operations) });
     },
 
     payBill: async (request) => {

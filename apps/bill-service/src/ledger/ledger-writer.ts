@@ -16,7 +16,7 @@ export interface LedgerWriterOptions {
   maxInFlight?: number;
 }
 
-type Settled = { outcome: PostOutcome } | { error: unknown };
+export type Settled = { outcome: PostOutcome } | { error: unknown };
 
 const WALLET_NOT_NEGATIVE = 'ledger_accounts_wallet_not_negative';
 
@@ -48,18 +48,37 @@ export function ledgerWriter(repository: LedgerRepository, { maxBatch = 128, max
     }
   }
 
-  async function postBatch(plans: EntryPlan[]): Promise<Settled[]> {
+  /**
+   * One transaction for all of `plans`, in their order. If one of them would take a wallet below
+   * zero (the database judges each wallet after every posting in turn, so entries never fund each
+   * other within a batch), nothing is written and the plans are posted again one by one, in
+   * order: each is then accepted or refused exactly as it would be alone.
+   */
+  async function postBatch(plans: readonly EntryPlan[]): Promise<Settled[]> {
     try {
       return (await repository.postMany(plans)).map((outcome) => ({ outcome }));
     } catch (error) {
       if (!isOverdraft(error)) throw error;
-      return Promise.all(plans.map(postAlone));
+      const settled: Settled[] = [];
+      for (const plan of plans) settled.push(await postAlone(plan));
+      return settled;
     }
   }
 
   const group = createGroupCommit((_target: 'ledger') => 'ledger', (_target, plans: EntryPlan[]) => postBatch(plans), { maxBatch, maxInFlight });
 
   return {
+    /**
+     * Posts a caller's own batch in its order: transactions of at most `maxBatch` plans, one after
+     * the other, apart from other callers' group commits. Answers one result per plan; a refusal
+     * (a short wallet) is that plan's answer, any other failure rejects the whole call.
+     */
+    async postInOrder(plans: readonly EntryPlan[]): Promise<Settled[]> {
+      const settled: Settled[] = [];
+      for (let start = 0; start < plans.length; start += maxBatch) settled.push(...await postBatch(plans.slice(start, start + maxBatch)));
+      return settled;
+    },
+
     /** Posts one plan (or answers the entry its key posted before). */
     async post(plan: EntryPlan): Promise<PostOutcome> {
       const settled = await group.add('ledger', plan);

@@ -44,6 +44,7 @@ export async function up(db: Knex): Promise<void> {
     DECLARE
       offending record;
       account record;
+      updated record;
     BEGIN
       -- The postings an entry gets in one statement balance per currency. Whatever an entry
       -- receives is therefore balanced by itself, so no later statement can unbalance an entry
@@ -70,14 +71,28 @@ export async function up(db: Knex): Promise<void> {
         RAISE EXCEPTION 'ledger entry % was committed earlier; a committed entry cannot gain postings', offending.entry_id
           USING ERRCODE = 'restrict_violation';
       END IF;
-      -- One update per account, in id order: the row locks are taken in that order.
+      -- One update per account, in id order: the row locks are taken in that order. A wallet
+      -- must also stay at or above zero after each of the statement's postings in turn (posting
+      -- id order, which is the order the entries were given in), not only at the end: a batch
+      -- whose entries fund each other (a transfer A -> B beside B -> A, both wallets empty) is
+      -- refused, as running those entries one after another would be.
       FOR account IN
-        SELECT account_id, sum(CASE WHEN direction = 'DEBIT' THEN amount_minor ELSE -amount_minor END) AS net_debit
-          FROM new_postings GROUP BY account_id ORDER BY account_id
+        SELECT account_id, sum(delta) AS net_credit, min(running) AS lowest
+          FROM (SELECT account_id,
+                       CASE WHEN direction = 'CREDIT' THEN amount_minor ELSE -amount_minor END AS delta,
+                       sum(CASE WHEN direction = 'CREDIT' THEN amount_minor ELSE -amount_minor END)
+                         OVER (PARTITION BY account_id ORDER BY id) AS running
+                  FROM new_postings) d
+         GROUP BY account_id ORDER BY account_id
       LOOP
         UPDATE ledger_accounts
-           SET balance_minor = balance_minor + CASE WHEN normal_side = 'DEBIT' THEN account.net_debit ELSE -account.net_debit END
-         WHERE id = account.account_id;
+           SET balance_minor = balance_minor + CASE WHEN normal_side = 'CREDIT' THEN account.net_credit ELSE -account.net_credit END
+         WHERE id = account.account_id
+        RETURNING kind, balance_minor INTO updated;
+        IF updated.kind = 'wallet' AND updated.balance_minor - account.net_credit + account.lowest < 0 THEN
+          RAISE EXCEPTION 'wallet % would go below zero part-way through this statement', account.account_id
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_accounts_wallet_not_negative';
+        END IF;
       END LOOP;
       RETURN NULL;
     END $$;
