@@ -50,6 +50,17 @@ async function post(postings: readonly Posting[], type = 'TRANSFER', conn: Db = 
   return id;
 }
 
+/** One transaction, one INSERT for all postings of several entries, in order: how the service batches. */
+async function postBatch(entries: ReadonlyArray<readonly Posting[]>): Promise<void> {
+  await db.transaction(async (trx) => {
+    const ids = entries.map(() => unique('ent'));
+    await trx('ledger_entries').insert(ids.map((id) => ({ id, type: 'TRANSFER', idempotency_key: `key-${id}` })));
+    await trx('ledger_postings').insert(entries.flatMap((postings, index) => postings.map(([account, direction, amount, currency]) => ({
+      entry_id: ids[index], account_id: account, direction, amount_minor: amount, currency,
+    }))));
+  });
+}
+
 async function balance(account: string): Promise<string> {
   const row = await db('ledger_accounts').where({ id: account }).first('balance_minor');
   return row.balance_minor as string;
@@ -231,17 +242,6 @@ describe('wallet balance under concurrency', () => {
 });
 
 describe('postings inserted as one statement', () => {
-  /** One transaction, one INSERT for all postings of several entries: how the service batches. */
-  async function postBatch(entries: ReadonlyArray<readonly Posting[]>): Promise<void> {
-    await db.transaction(async (trx) => {
-      const ids = entries.map(() => unique('ent'));
-      await trx('ledger_entries').insert(ids.map((id) => ({ id, type: 'TRANSFER', idempotency_key: `key-${id}` })));
-      await trx('ledger_postings').insert(entries.flatMap((postings, index) => postings.map(([account, direction, amount, currency]) => ({
-        entry_id: ids[index], account_id: account, direction, amount_minor: amount, currency,
-      }))));
-    });
-  }
-
   it('move each account once by the net of its postings, and an overdraft anywhere refuses the whole statement', async () => {
     const cash = await openAccount('cash', 'USD', null);
     const a = await openAccount('wallet', 'USD');
@@ -307,21 +307,11 @@ describe('postings inserted as one statement', () => {
 });
 
 describe('a statement of several entries', () => {
-  async function postEntries(entries: ReadonlyArray<readonly Posting[]>): Promise<void> {
-    await db.transaction(async (trx) => {
-      const ids = entries.map(() => unique('ent'));
-      await trx('ledger_entries').insert(ids.map((id) => ({ id, type: 'TRANSFER', idempotency_key: `key-${id}` })));
-      await trx('ledger_postings').insert(entries.flatMap((postings, index) => postings.map(([account, direction, amount, currency]) => ({
-        entry_id: ids[index], account_id: account, direction, amount_minor: amount, currency,
-      }))));
-    });
-  }
-
   it('is refused when its entries only balance each other out: no wallet is funded by a later entry', async () => {
     const a = await openAccount('wallet', 'USD');
     const b = await openAccount('wallet', 'USD');
     // Each empty wallet pays the other: net zero for both, but whichever runs first overdraws.
-    await expect(postEntries([
+    await expect(postBatch([
       [[a, 'DEBIT', '1000', 'USD'], [b, 'CREDIT', '1000', 'USD']],
       [[b, 'DEBIT', '1000', 'USD'], [a, 'CREDIT', '1000', 'USD']],
     ])).rejects.toThrow(/wallet .* would go below zero part-way through this statement/);
@@ -331,11 +321,11 @@ describe('a statement of several entries', () => {
   it('takes entries in the order given: a top-up then a spend of it commits, the reverse does not', async () => {
     const cash = await openAccount('cash', 'USD', null);
     const wallet = await openAccount('wallet', 'USD');
-    await postEntries([
+    await postBatch([
       [[cash, 'DEBIT', '500', 'USD'], [wallet, 'CREDIT', '500', 'USD']],
       [[wallet, 'DEBIT', '500', 'USD'], [cash, 'CREDIT', '500', 'USD']],
     ]);
-    await expect(postEntries([
+    await expect(postBatch([
       [[wallet, 'DEBIT', '500', 'USD'], [cash, 'CREDIT', '500', 'USD']],
       [[cash, 'DEBIT', '500', 'USD'], [wallet, 'CREDIT', '500', 'USD']],
     ])).rejects.toThrow(/ledger_accounts_wallet_not_negative|would go below zero/);
