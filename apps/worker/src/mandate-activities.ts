@@ -5,6 +5,7 @@
 import type { Db } from '@billing/db';
 import { MANDATE_FAILURE_TYPES } from '@billing/mandates';
 import { parseMoney } from '@billing/money';
+import { billingMetrics } from '@billing/runtime';
 import { ApplicationFailure } from '@temporalio/common';
 import type { MoneyView } from '@billing/bills';
 import type { BillPostingPort, CollectionPosting, PostedCollection } from './bill-posting.ts';
@@ -59,7 +60,9 @@ export function createMandateActivities({ db, payments, notifications, bills, le
       } catch (error) {
         throw ApplicationFailure.create({ type: MANDATE_FAILURE_TYPES.invalidArgument, nonRetryable: true, message: String(error) });
       }
-      return payments.charge({ ...rest, amountMinor });
+      const result = await payments.charge({ ...rest, amountMinor });
+      (result.outcome === 'SUCCEEDED' ? billingMetrics.collectionsSucceeded : billingMetrics.collectionsFailed).inc();
+      return result;
     },
 
     /** Puts a successful collection on the customer's bill and records which bill took it. */

@@ -5,6 +5,7 @@
 // fail with it, so the batch is posted again plan by plan and each caller gets its own answer.
 import { Code, ConnectError } from '@connectrpc/connect';
 import { toDecimalString } from '@billing/money';
+import { billingMetrics } from '@billing/runtime';
 import { createGroupCommit } from '../group-commit.ts';
 import type { LedgerRepository, PostOutcome } from './ledger-repository.ts';
 import type { EntryPlan } from './plans.ts';
@@ -23,6 +24,15 @@ const WALLET_NOT_NEGATIVE = 'ledger_accounts_wallet_not_negative';
 export function isOverdraft(error: unknown): boolean {
   const pg = error as { code?: string; constraint?: string } | null;
   return pg?.code === '23514' && pg.constraint === WALLET_NOT_NEGATIVE;
+}
+
+/**
+ * Counts an entry once it is committed; a replayed key wrote nothing and is not counted. Every
+ * path that posts (the group-committed writer, and payments posted under a bill's lock) ends here.
+ */
+export function countPosted(outcome: PostOutcome): PostOutcome {
+  if (!outcome.replayed) billingMetrics.ledgerEntriesPosted.inc({ type: outcome.entry.type });
+  return outcome;
 }
 
 /** What a caller hears when their plan would take a wallet below zero. */
@@ -64,7 +74,7 @@ export function ledgerWriter(repository: LedgerRepository, { maxBatch = 128, max
     async post(plan: EntryPlan): Promise<PostOutcome> {
       const settled = await group.add('ledger', plan);
       if ('error' in settled) throw settled.error;
-      return settled.outcome;
+      return countPosted(settled.outcome);
     },
   };
 }
