@@ -10,9 +10,10 @@ export const UNMATCHED_ROUTE = 'unmatched';
  * operator alerting on errors needs those too.
  */
 export function installHttpMetrics(app: FastifyInstance): void {
+  const http = httpMetrics();
   app.addHook('onResponse', async (request, reply) => {
     const labels = { route: request.routeOptions.url ?? UNMATCHED_ROUTE, method: request.method, status: String(reply.statusCode) };
-    httpMetrics.requests.inc(labels);
-    httpMetrics.duration.observe(labels, reply.elapsedTime / 1000);
+    http.requests.inc(labels);
+    http.duration.observe(labels, reply.elapsedTime / 1000);
   });
 }

@@ -3,7 +3,7 @@
 // single activities.
 import { BILL_FAILURE_TYPES, invoiceNumber, moneyView } from '@billing/bills';
 import type { Db } from '@billing/db';
-import { billingMetrics } from '@billing/runtime';
+import { billMetrics } from '@billing/runtime';
 import { ApplicationFailure } from '@temporalio/common';
 import * as bills from './bill-repository.ts';
 import type { BillRow, BillTotals, InsertedLineItems, NewLineItem, StoredLineItem } from './bill-repository.ts';
@@ -18,17 +18,18 @@ export interface ActivityDependencies {
 const TOTAL_LOCKED = new Set(['CLOSING', 'CLOSED']);
 
 export function createActivities({ db, ledger }: ActivityDependencies) {
+  const counted = billMetrics();
   return {
     async recordBillOpened(bill: BillRow): Promise<void> {
       await bills.insertBillIfMissing(db, bill);
-      billingMetrics.billsOpened.inc();
+      counted.billsOpened.inc();
     },
 
     /** Retried until stored, except when the database refuses the batch for good (see refusedForGood). */
     async persistLineItems(args: { billId: string; items: NewLineItem[]; at: string }): Promise<InsertedLineItems> {
       try {
         const stored = await bills.insertLineItems(db, args.billId, args.items, args.at);
-        billingMetrics.itemsAdded.inc(stored.insertedKeys.length);
+        counted.itemsAdded.inc(stored.insertedKeys.length);
         return stored;
       } catch (error) {
         throw refusedForGood(error) ?? error;
@@ -47,7 +48,7 @@ export function createActivities({ db, ledger }: ActivityDependencies) {
     async assignInvoiceNumber(args: { billId: string; closedAt: string }): Promise<string> {
       const year = new Date(args.closedAt).getUTCFullYear();
       const number = await bills.assignInvoiceNumber(db, args.billId, year, invoiceNumber);
-      billingMetrics.invoicesIssued.inc();
+      counted.invoicesIssued.inc();
       return number;
     },
 
@@ -71,13 +72,13 @@ export function createActivities({ db, ledger }: ActivityDependencies) {
     /** Marks the bill CLOSED and returns the totals it was closed with. */
     async finalizeBill(args: { billId: string; closedAt: string }): Promise<BillTotals> {
       const totals = await bills.closeBill(db, args.billId, args.closedAt);
-      billingMetrics.billsClosed.inc();
+      counted.billsClosed.inc();
       return totals;
     },
 
     async recordBillFailed(args: { billId: string; reason: string; at: string }): Promise<void> {
       await bills.failBill(db, args.billId, args.reason, args.at);
-      billingMetrics.billsFailed.inc();
+      counted.billsFailed.inc();
     },
   };
 }

@@ -5,7 +5,7 @@
 import type { Db } from '@billing/db';
 import { MANDATE_FAILURE_TYPES } from '@billing/mandates';
 import { parseMoney } from '@billing/money';
-import { billingMetrics } from '@billing/runtime';
+import { collectionMetrics } from '@billing/runtime';
 import { ApplicationFailure } from '@temporalio/common';
 import type { MoneyView } from '@billing/bills';
 import type { BillPostingPort, CollectionPosting, PostedCollection } from './bill-posting.ts';
@@ -36,6 +36,7 @@ export interface CollectionPaymentRecord {
 }
 
 export function createMandateActivities({ db, payments, notifications, bills, ledger, settings }: MandateActivityDependencies) {
+  const collections = collectionMetrics();
   return {
     /** The worker's dunning schedule and approval window: read by each run at its start. */
     async mandateSettings(): Promise<MandateSettings> {
@@ -61,7 +62,7 @@ export function createMandateActivities({ db, payments, notifications, bills, le
         throw ApplicationFailure.create({ type: MANDATE_FAILURE_TYPES.invalidArgument, nonRetryable: true, message: String(error) });
       }
       const result = await payments.charge({ ...rest, amountMinor });
-      (result.outcome === 'SUCCEEDED' ? billingMetrics.collectionsSucceeded : billingMetrics.collectionsFailed).inc();
+      (result.outcome === 'SUCCEEDED' ? collections.collectionsSucceeded : collections.collectionsFailed).inc();
       return result;
     },
 

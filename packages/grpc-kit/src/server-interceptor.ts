@@ -24,6 +24,7 @@ export interface ServerInterceptorOptions {
  *   and counts it with its duration in `rpc_server_requests_total` / `rpc_server_duration_seconds`.
  */
 export function serverInterceptor({ logger, errorMappers = [] }: ServerInterceptorOptions): Interceptor {
+  const rpc = rpcMetrics();
   return (next) => async (req) => {
     const requestId = requestIdFrom(req.header.get(REQUEST_ID_HEADER));
     req.contextValues.set(requestIdKey, requestId);
@@ -33,8 +34,8 @@ export function serverInterceptor({ logger, errorMappers = [] }: ServerIntercept
     const logCall = (code: string) => {
       const seconds = (performance.now() - started) / 1000;
       const labels = { service: req.service.typeName, method: req.method.name, code };
-      rpcMetrics.requests.inc(labels);
-      rpcMetrics.duration.observe(labels, seconds);
+      rpc.requests.inc(labels);
+      rpc.duration.observe(labels, seconds);
       logger.info({
         requestId, procedure, code, keyId: req.contextValues.get(principalKey).keyId, durationMs: Math.round(seconds * 1000),
       }, 'grpc call');

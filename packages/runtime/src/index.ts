@@ -7,4 +7,4 @@ export {
 export { REQUEST_ID_HEADER, newRequestId, isAcceptableRequestId, requestIdFrom } from './request-id.ts';
 export { runApp, type AppDefinition, type AppEnv, type RunningApp } from './run-app.ts';
 export { metricsRegistry, counter, histogram, collectProcessMetrics, startMetricsServer, type MetricsServer } from './metrics.ts';
-export { LATENCY_BUCKETS, rpcMetrics, httpMetrics, billingMetrics } from './instruments.ts';
+export { LATENCY_BUCKETS, rpcMetrics, httpMetrics, billMetrics, collectionMetrics, ledgerMetrics } from './instruments.ts';

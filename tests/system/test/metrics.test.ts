@@ -25,6 +25,16 @@ describe('Prometheus metrics of the running apps', () => {
     },
   );
 
+  it('exports each business counter from the app that moves it, from zero, and from no other', async () => {
+    const exporters = (name: string) => Promise.all((['gateway', 'bill-service', 'rates-service', 'worker'] as const)
+      .map(async (app) => ((await scrapeMetrics(urls[app])).types.has(name) ? [app] : []))).then((found) => found.flat());
+    expect(await exporters('billing_bills_opened_total')).toEqual(['worker']);
+    expect(await exporters('billing_collections_failed_total')).toEqual(['worker']);
+    expect(await exporters('billing_ledger_entries_posted_total')).toEqual(['bill-service']);
+    expect(await exporters('http_server_requests_total')).toEqual(['gateway']);
+    expect(await exporters('rpc_server_requests_total')).toEqual(['bill-service', 'rates-service']);
+  });
+
   it("serves the worker's Temporal SDK metrics, prefixed temporal_, on a port of their own", async () => {
     const scrape = await eventually(urls.temporalSdk, (found) => found.samples.some((sample) => sample.name.startsWith('temporal_')));
     const names = new Set(scrape.samples.map((sample) => sample.name));

@@ -5,7 +5,7 @@
 // fail with it, so the batch is posted again plan by plan and each caller gets its own answer.
 import { Code, ConnectError } from '@connectrpc/connect';
 import { toDecimalString } from '@billing/money';
-import { billingMetrics } from '@billing/runtime';
+import { ledgerMetrics } from '@billing/runtime';
 import { createGroupCommit } from '../group-commit.ts';
 import type { LedgerRepository, PostOutcome } from './ledger-repository.ts';
 import type { EntryPlan } from './plans.ts';
@@ -31,7 +31,7 @@ export function isOverdraft(error: unknown): boolean {
  * path that posts (the group-committed writer, and payments posted under a bill's lock) ends here.
  */
 export function countPosted(outcome: PostOutcome): PostOutcome {
-  if (!outcome.replayed) billingMetrics.ledgerEntriesPosted.inc({ type: outcome.entry.type });
+  if (!outcome.replayed) ledgerMetrics().entriesPosted.inc({ type: outcome.entry.type });
   return outcome;
 }
 
@@ -49,6 +49,7 @@ export function insufficientFunds(plan: EntryPlan, cause: unknown): ConnectError
 }
 
 export function ledgerWriter(repository: LedgerRepository, { maxBatch = 128, maxInFlight = 2 }: LedgerWriterOptions = {}) {
+  ledgerMetrics(); // Registered as the ledger is built, so a scrape shows the family before the first entry.
   async function postAlone(plan: EntryPlan): Promise<Settled> {
     try {
       const [outcome] = await repository.postMany([plan]);
