@@ -32,7 +32,11 @@ const config = {
   temporalCli: process.env.TEMPORAL_CLI ?? 'temporal',
   startTimeoutMs: Number(process.env.CHECK_DEPLOY_TIMEOUT_MS ?? 90_000),
   /** What a container would inherit from its base image, nothing from this shell. */
-  baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? tmpdir(), NODE_ENV: 'production' },
+  baseEnv: {
+    PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? tmpdir(), NODE_ENV: 'production',
+    // Free metrics ports: the fixed defaults would collide with `npm start` or another check on this machine.
+    METRICS_PORT: '0', TEMPORAL_METRICS_PORT: '0',
+  },
   /** The same pnpm settings as the Dockerfiles' build stage. */
   buildEnv: { ...process.env, CI: '1', PNPM_CONFIG_PM_ON_FAIL: 'ignore', TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' },
 };

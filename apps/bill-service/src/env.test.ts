@@ -12,6 +12,12 @@ describe('bill-service environment: units and bill currencies', () => {
     expect(env.BILL_CURRENCIES.codes).toEqual(CURRENCY_CODES);
   });
 
+  it('serves metrics on 9465 unless METRICS_PORT says otherwise, and refuses a METRICS_PORT that is no port', () => {
+    expect(loadEnv(REQUIRED).METRICS_PORT).toBe(9465);
+    expect(loadEnv({ ...REQUIRED, METRICS_PORT: '19465' }).METRICS_PORT).toBe(19465);
+    expect(() => loadEnv({ ...REQUIRED, METRICS_PORT: '70000' })).toThrow('METRICS_PORT must be between 0 and 65535, got 70000');
+  });
+
   it('takes a BILL_CURRENCIES list', () => {
     expect(loadEnv({ ...REQUIRED, BILL_CURRENCIES: 'USD,EUR' }).BILL_CURRENCIES.codes).toEqual(['EUR', 'USD']);
   });

@@ -1,6 +1,6 @@
 import { BILL_TASK_QUEUE } from '@billing/bills';
 import {
-  billCurrencyVariables, databaseVariables, duration, logLevel, port, readEnv, serviceCredentialVariables, temporalVariables, text,
+  billCurrencyVariables, databaseVariables, duration, logLevel, metricsVariables, port, readEnv, serviceCredentialVariables, temporalVariables, text,
 } from '@billing/runtime';
 
 export type BillServiceEnv = ReturnType<typeof loadEnv>;
@@ -22,6 +22,8 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     /** The registered non-fiat units and the currencies bills and mandates accept. */
     ...billCurrencyVariables(),
     LOG_LEVEL: logLevel(),
+    /** `/metrics`, apart from the gRPC port. */
+    ...metricsVariables('bill-service'),
     /** Required of every caller of a business RPC, and sent to rates-service. */
     ...serviceCredentialVariables(),
   }, source);

@@ -1,6 +1,8 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccountKind, Direction, EntryType, PaymentSource } from '@billing/contracts';
+import { metricsRegistry } from '@billing/runtime';
+import { parsePrometheusText, sampleSum } from '@billing/runtime/testing';
 import { newCustomer } from './support/bill-service.ts';
 import { balancesAgainstPostings, startTestLedgerService, type TestLedgerService } from './support/ledger-service.ts';
 import { failureOf } from './support/failure.ts';
@@ -227,5 +229,29 @@ describe('PostEntries', () => {
       operation: { case: 'topUp' as const, value: { customerId: 'x', amount: usd('1.00'), idempotencyKey: `k${index}` } },
     }));
     expect((await failureOf(service.ledger.postEntries({ operations: tooMany }))).code).toBe(Code.InvalidArgument);
+  });
+});
+
+describe('ledger metrics', () => {
+  it('count each committed entry once by type: not a replayed key, not a refusal', async () => {
+    const posted = async (type: string) =>
+      sampleSum(parsePrometheusText(await metricsRegistry.metrics()), 'billing_ledger_entries_posted_total', { type });
+    const before = { TOPUP: await posted('TOPUP'), WITHDRAWAL: await posted('WITHDRAWAL'), INVOICE: await posted('INVOICE'), PAYMENT: await posted('PAYMENT') };
+    const customerId = newCustomer('counted');
+
+    await service.ledger.topUp({ customerId, amount: usd('20.00'), idempotencyKey: 'once' });
+    await service.ledger.topUp({ customerId, amount: usd('20.00'), idempotencyKey: 'once' });
+    await failureOf(service.ledger.withdraw({ customerId, amount: usd('99.00'), idempotencyKey: 'too-much' }));
+    await closedBill(customerId, '15.00', '2031-07');
+    // A wallet payment is posted under the bill's lock, apart from the batched writer: counted all the same.
+    await service.ledger.payBill({ customerId, billingPeriod: '2031-07', source: PaymentSource.WALLET, idempotencyKey: 'pay' });
+    await service.ledger.payBill({ customerId, billingPeriod: '2031-07', source: PaymentSource.WALLET, idempotencyKey: 'pay' });
+
+    expect({
+      TOPUP: await posted('TOPUP') - before.TOPUP,
+      WITHDRAWAL: await posted('WITHDRAWAL') - before.WITHDRAWAL,
+      INVOICE: await posted('INVOICE') - before.INVOICE,
+      PAYMENT: await posted('PAYMENT') - before.PAYMENT,
+    }).toEqual({ TOPUP: 1, WITHDRAWAL: 0, INVOICE: 1, PAYMENT: 1 });
   });
 });

@@ -8,6 +8,7 @@ import { documentAccess } from './access/openapi-security.ts';
 import { installRateLimit, tokenBuckets } from './access/rate-limit.ts';
 import { createServiceClients, type ServiceTransports } from './clients.ts';
 import { installErrorHandling } from './errors.ts';
+import { installHttpMetrics } from './http-metrics.ts';
 import { installMethodNotAllowed } from './method-not-allowed.ts';
 import { registerOpenApi } from './openapi.ts';
 import { requestIdFor } from './request-id.ts';
@@ -79,6 +80,7 @@ export async function buildGateway(deps: GatewayDeps) {
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
   });
+  installHttpMetrics(app);
   installErrorHandling(app);
   // Before 405 handling and the routes: every request but a public one shows a key first.
   const keys = deps.access.db && apiKeyStore(deps.access.db);

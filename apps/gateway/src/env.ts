@@ -1,4 +1,4 @@
-import { databaseVariables, duration, integer, logLevel, optionalSecret, port, readEnv, serviceCredentialVariables, text } from '@billing/runtime';
+import { databaseVariables, duration, integer, logLevel, metricsVariables, optionalSecret, port, readEnv, serviceCredentialVariables, text } from '@billing/runtime';
 
 /** The gateway's configuration, validated once at start-up; the only reader of `process.env`. */
 export function readGatewayEnv(source: Record<string, string | undefined> = process.env) {
@@ -11,6 +11,8 @@ export function readGatewayEnv(source: Record<string, string | undefined> = proc
       /** Deadline of every gRPC call the gateway makes on a client's behalf. */
       GRPC_TIMEOUT: duration('10s', '100ms', '5m'),
       LOG_LEVEL: logLevel(),
+      /** `/metrics`, apart from the REST API. */
+      ...metricsVariables('gateway'),
       /** PostgreSQL holding the Idempotency-Key records (shared by every gateway replica). */
       ...databaseVariables(),
       /** How long the first response to an Idempotency-Key is replayed. */

@@ -12,6 +12,7 @@ describe('readGatewayEnv', () => {
       RATES_SERVICE_URL: 'http://127.0.0.1:50052',
       GRPC_TIMEOUT: 10_000,
       LOG_LEVEL: 'info',
+      METRICS_PORT: 9464,
       DATABASE_URL: 'postgres://db/billing',
       DATABASE_POOL_MAX: 10,
       IDEMPOTENCY_TTL: 86_400_000,
@@ -24,12 +25,13 @@ describe('readGatewayEnv', () => {
 
   it('names every bad variable', () => {
     try {
-      readGatewayEnv({ GATEWAY_PORT: '99999', GRPC_TIMEOUT: 'soon', LOG_LEVEL: 'loud', IDEMPOTENCY_TTL: 'forever' });
+      readGatewayEnv({ GATEWAY_PORT: '99999', METRICS_PORT: '-1', GRPC_TIMEOUT: 'soon', LOG_LEVEL: 'loud', IDEMPOTENCY_TTL: 'forever' });
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(EnvError);
       const problems = (error as EnvError).problems.join('\n');
       expect(problems).toContain('GATEWAY_PORT');
+      expect(problems).toContain('METRICS_PORT must be a whole number, got "-1"');
       expect(problems).toContain('GRPC_TIMEOUT');
       expect(problems).toContain('LOG_LEVEL');
       expect(problems).toContain('IDEMPOTENCY_TTL');

@@ -22,6 +22,7 @@ describe('rates-service environment', () => {
       ECB_BASE_URL: 'https://www.ecb.europa.eu/stats/eurofxref',
       LEDGER_UNITS: DEFAULT_UNITS,
       LOG_LEVEL: 'info',
+      METRICS_PORT: 9466,
       BILLING_SERVICE_TOKEN: TOKEN.BILLING_SERVICE_TOKEN,
     });
   });

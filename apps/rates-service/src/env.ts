@@ -1,4 +1,4 @@
-import { duration, logLevel, oneOf, optionalText, port, readEnv, serviceCredentialVariables, text, unitVariables } from '@billing/runtime';
+import { duration, logLevel, metricsVariables, oneOf, optionalText, port, readEnv, serviceCredentialVariables, text, unitVariables } from '@billing/runtime';
 import { ECB_DEFAULT_BASE_URL } from './providers/ecb.ts';
 import { OPENEXCHANGERATES_DEFAULT_BASE_URL } from './providers/openexchangerates.ts';
 
@@ -25,6 +25,8 @@ export function readRatesEnv(source: Record<string, string | undefined> = proces
       /** So a registered unit asked for a rate is refused as one, not as an unknown code. */
       ...unitVariables(),
       LOG_LEVEL: logLevel(),
+      /** `/metrics`, apart from the gRPC port. */
+      ...metricsVariables('rates-service'),
       /** Required of every caller of a business RPC. */
       ...serviceCredentialVariables(),
     },

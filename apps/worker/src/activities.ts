@@ -3,6 +3,7 @@
 // single activities.
 import { BILL_FAILURE_TYPES, invoiceNumber, moneyView } from '@billing/bills';
 import type { Db } from '@billing/db';
+import { billMetrics } from '@billing/runtime';
 import { ApplicationFailure } from '@temporalio/common';
 import * as bills from './bill-repository.ts';
 import type { BillRow, BillTotals, InsertedLineItems, NewLineItem, StoredLineItem } from './bill-repository.ts';
@@ -17,15 +18,19 @@ export interface ActivityDependencies {
 const TOTAL_LOCKED = new Set(['CLOSING', 'CLOSED']);
 
 export function createActivities({ db, ledger }: ActivityDependencies) {
+  const counted = billMetrics();
   return {
     async recordBillOpened(bill: BillRow): Promise<void> {
       await bills.insertBillIfMissing(db, bill);
+      counted.billsOpened.inc();
     },
 
     /** Retried until stored, except when the database refuses the batch for good (see refusedForGood). */
     async persistLineItems(args: { billId: string; items: NewLineItem[]; at: string }): Promise<InsertedLineItems> {
       try {
-        return await bills.insertLineItems(db, args.billId, args.items, args.at);
+        const stored = await bills.insertLineItems(db, args.billId, args.items, args.at);
+        counted.itemsAdded.inc(stored.insertedKeys.length);
+        return stored;
       } catch (error) {
         throw refusedForGood(error) ?? error;
       }
@@ -42,7 +47,9 @@ export function createActivities({ db, ledger }: ActivityDependencies) {
     /** Year of `closedAt` in UTC: invoices are numbered in the year they are issued. */
     async assignInvoiceNumber(args: { billId: string; closedAt: string }): Promise<string> {
       const year = new Date(args.closedAt).getUTCFullYear();
-      return bills.assignInvoiceNumber(db, args.billId, year, invoiceNumber);
+      const number = await bills.assignInvoiceNumber(db, args.billId, year, invoiceNumber);
+      counted.invoicesIssued.inc();
+      return number;
     },
 
     /**
@@ -64,11 +71,14 @@ export function createActivities({ db, ledger }: ActivityDependencies) {
 
     /** Marks the bill CLOSED and returns the totals it was closed with. */
     async finalizeBill(args: { billId: string; closedAt: string }): Promise<BillTotals> {
-      return bills.closeBill(db, args.billId, args.closedAt);
+      const totals = await bills.closeBill(db, args.billId, args.closedAt);
+      counted.billsClosed.inc();
+      return totals;
     },
 
     async recordBillFailed(args: { billId: string; reason: string; at: string }): Promise<void> {
       await bills.failBill(db, args.billId, args.reason, args.at);
+      counted.billsFailed.inc();
     },
   };
 }

@@ -1,5 +1,5 @@
 import { BILL_TASK_QUEUE } from '@billing/bills';
-import { databaseVariables, duration, logLevel, readEnv, serviceCredentialVariables, temporalVariables, text } from '@billing/runtime';
+import { databaseVariables, duration, logLevel, METRICS_PORTS, metricsVariables, port, readEnv, serviceCredentialVariables, temporalVariables, text } from '@billing/runtime';
 
 /** A comma-separated list of durations (`1d,3d,5d`), each between `min` and `max`; taken in increasing order. */
 function durations(fallback: string, min: string, max: string) {
@@ -17,6 +17,10 @@ export function readWorkerEnv(source: Record<string, string | undefined> = proce
       ...databaseVariables(),
       ...temporalVariables(BILL_TASK_QUEUE),
       LOG_LEVEL: logLevel(),
+      /** `/metrics` of the worker's own metrics (process, business counters). */
+      ...metricsVariables('worker'),
+      /** `/metrics` of the Temporal SDK's metrics (pollers, task latencies, slots), served by the SDK's core runtime. */
+      TEMPORAL_METRICS_PORT: port(METRICS_PORTS.temporalSdk),
       /** bill-service: successful mandate collections become line items there, and its ledger takes invoices and payments. */
       BILL_SERVICE_URL: text('http://127.0.0.1:50051'),
       /** Presented to bill-service on every call. */

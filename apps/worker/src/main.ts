@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createDb } from '@billing/db';
 import { runApp, type Logger, type RunningApp } from '@billing/runtime';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { grpcBillPosting } from './bill-posting.ts';
 import { bundleBillWorkflows } from './bundle.ts';
 import { readWorkerEnv, type WorkerEnv } from './env.ts';
@@ -26,6 +26,12 @@ async function start(env: WorkerEnv, logger: Logger): Promise<RunningApp> {
   };
   let worker;
   try {
+    // The SDK's own metrics (pollers, schedule-to-start and task latencies, slots in use) come from
+    // its core runtime, which serves them itself; it must be installed before the first connection.
+    Runtime.install({
+      telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${env.TEMPORAL_METRICS_PORT}` } } },
+    });
+    logger.info({ port: env.TEMPORAL_METRICS_PORT, path: '/metrics' }, 'temporal sdk metrics listening');
     connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
     // In dev (run from src/) the bundle is built at start; `pnpm build` writes it to dist/ ahead of time.
     const workflowBundle = existsSync(prebuilt) ? { codePath: prebuilt } : await bundleBillWorkflows();

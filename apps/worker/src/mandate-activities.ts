@@ -5,6 +5,7 @@
 import type { Db } from '@billing/db';
 import { MANDATE_FAILURE_TYPES } from '@billing/mandates';
 import { parseMoney } from '@billing/money';
+import { collectionMetrics } from '@billing/runtime';
 import { ApplicationFailure } from '@temporalio/common';
 import type { MoneyView } from '@billing/bills';
 import type { BillPostingPort, CollectionPosting, PostedCollection } from './bill-posting.ts';
@@ -35,6 +36,7 @@ export interface CollectionPaymentRecord {
 }
 
 export function createMandateActivities({ db, payments, notifications, bills, ledger, settings }: MandateActivityDependencies) {
+  const collections = collectionMetrics();
   return {
     /** The worker's dunning schedule and approval window: read by each run at its start. */
     async mandateSettings(): Promise<MandateSettings> {
@@ -59,7 +61,9 @@ export function createMandateActivities({ db, payments, notifications, bills, le
       } catch (error) {
         throw ApplicationFailure.create({ type: MANDATE_FAILURE_TYPES.invalidArgument, nonRetryable: true, message: String(error) });
       }
-      return payments.charge({ ...rest, amountMinor });
+      const result = await payments.charge({ ...rest, amountMinor });
+      (result.outcome === 'SUCCEEDED' ? collections.collectionsSucceeded : collections.collectionsFailed).inc();
+      return result;
     },
 
     /** Puts a successful collection on the customer's bill and records which bill took it. */

@@ -7,6 +7,8 @@ import type { LineItemInput } from '@billing/bills';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { metricsRegistry } from '@billing/runtime';
+import { parsePrometheusText, sampleSum } from '@billing/runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BILL_PATCHES } from '../src/workflows/bill.ts';
 import { startBill } from './support/bills.ts';
@@ -233,12 +235,16 @@ describe('bill workflow: closing', () => {
   });
 
   it('leaves the bill FAILED with the reason when invoicing fails for good', async () => {
+    const counted = async (name: string) => sampleSum(parsePrometheusText(await metricsRegistry.metrics()), name);
+    const failedBefore = await counted('billing_bills_failed_total');
     const { input, handle } = await open({ billId: `bill_broken_${Date.now()}` });
     await handle.executeUpdate(addLineItemUpdate, { args: [item('x', '1.00')] });
     const summary = await handle.executeUpdate(closeBillUpdate);
     expect(summary).toMatchObject({ status: 'FAILED', failureReason: 'the ledger refused the invoice' });
     expect(await billRow(input.billId)).toMatchObject({ status: 'FAILED', failure_reason: 'the ledger refused the invoice' });
     await expect(handle.result()).resolves.toMatchObject({ status: 'FAILED' });
+    // The worker's counter says the same: one more failed bill (no other bill of this file fails).
+    expect(await counted('billing_bills_failed_total') - failedBefore).toBe(1);
   });
 
 });

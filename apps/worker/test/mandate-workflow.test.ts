@@ -10,6 +10,8 @@ import {
 } from '@billing/mandates';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
+import { metricsRegistry } from '@billing/runtime';
+import { parsePrometheusText, sampleSum } from '@billing/runtime/testing';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { createBillWorker } from '../src/worker.ts';
 import { chargedByKey, momentOf, recordingBillPosting, scriptOutcomes, startMandate } from './support/mandates.ts';
@@ -50,12 +52,22 @@ async function sleepUntil(moment: number): Promise<void> {
   if (moment > now) await env.sleep(moment - now);
 }
 
+/** The worker's collection counters, as a scrape would show them. */
+async function collectionCounts() {
+  const scrape = parsePrometheusText(await metricsRegistry.metrics());
+  return {
+    succeeded: sampleSum(scrape, 'billing_collections_succeeded_total'),
+    failed: sampleSum(scrape, 'billing_collections_failed_total'),
+  };
+}
+
 async function collections(mandateId: string) {
   return await db('mandate_collections').where({ mandate_id: mandateId }).orderBy('cycle') as Array<Record<string, unknown>>;
 }
 
 it('runs 24 monthly cycles with a decline and dunning recovery, an amount change, a pause and a resume, to its end date', async () => {
   const started = Date.now();
+  const countedBefore = await collectionCounts();
   const now = new Date(await env.currentTimeMs());
   const first = addDays(localDateAt(now, 'UTC'), 1);
   const { input, handle } = await startMandate(env.client, taskQueue, {
@@ -89,6 +101,10 @@ it('runs 24 monthly cycles with a decline and dunning recovery, an amount change
 
   const final = await handle.result();
   expect(final).toMatchObject({ status: 'COMPLETED', collectionsCompleted: 21, nextCycle: 25 });
+  // 21 charges accepted, and the one declined before its dunning retry.
+  const countedAfter = await collectionCounts();
+  expect({ succeeded: countedAfter.succeeded - countedBefore.succeeded, failed: countedAfter.failed - countedBefore.failed })
+    .toEqual({ succeeded: 21, failed: 1 });
   const rows = await collections(input.mandateId);
   expect(rows.map((row) => row.cycle)).toEqual(Array.from({ length: 24 }, (_, index) => index + 1));
   expect(rows.filter((row) => row.status === 'SKIPPED').map((row) => row.cycle)).toEqual([5, 6, 7]);

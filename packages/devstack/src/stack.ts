@@ -8,6 +8,8 @@ import { runNodeProgram, startNodeProgram, type AppProcess } from './processes.t
 import { repoRoot } from './paths.ts';
 
 export type AppName = 'rates-service' | 'bill-service' | 'worker' | 'gateway';
+/** Everything that serves Prometheus metrics: each app, and the worker's Temporal SDK runtime. */
+export type MetricsSource = AppName | 'temporalSdk';
 
 export interface StackOptions {
   /** Persistent state (PostgreSQL cluster, Temporal SQLite file); temporary when unset. */
@@ -19,6 +21,8 @@ export interface StackOptions {
   temporalNamespace?: string;
   /** 0 or unset picks a free port. */
   ports?: Partial<Record<'gateway' | 'billService' | 'ratesService' | 'temporal' | 'temporalUi' | 'postgres', number>>;
+  /** Where each app serves `/metrics` (`temporalSdk`: the worker's Temporal SDK exporter); 0 or unset picks a free port. */
+  metricsPorts?: Partial<Record<MetricsSource, number>>;
   apps?: AppName[];
   /** Extra environment for every app, e.g. a short grace period in tests. */
   env?: Record<string, string>;
@@ -35,6 +39,8 @@ export interface Stack {
   temporalAddress: string;
   temporalNamespace: string;
   temporalUiUrl: string | undefined;
+  /** Each app's `/metrics` URL, and the worker's Temporal SDK one (`temporalSdk`). */
+  metricsUrls: Record<MetricsSource, string>;
   /** A platform API key: send it as `Authorization: Bearer <key>` to the gateway. */
   adminApiKey: string;
   /** The secret the services require of every business call (`BILLING_SERVICE_TOKEN`). */
@@ -109,6 +115,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       bill: await port('billService'),
       rates: await port('ratesService'),
     };
+    // Free ports unless given, so stacks running side by side (parallel test files) never collide.
+    const metricsPorts = {} as Record<MetricsSource, number>;
+    for (const source of ['gateway', 'bill-service', 'rates-service', 'worker', 'temporalSdk'] as const) {
+      metricsPorts[source] = options.metricsPorts?.[source] || await freePort();
+    }
+    const metricsUrls = Object.fromEntries(
+      Object.entries(metricsPorts).map(([source, metricsPort]) => [source, `http://127.0.0.1:${metricsPort}/metrics`]),
+    ) as Record<MetricsSource, string>;
     const urls = {
       gateway: `http://127.0.0.1:${ports.gateway}`,
       bill: `http://127.0.0.1:${ports.bill}`,
@@ -128,12 +142,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       RATES_SERVICE_PORT: String(ports.rates),
       BILL_SERVICE_URL: urls.bill,
       RATES_SERVICE_URL: urls.rates,
+      TEMPORAL_METRICS_PORT: String(metricsPorts.temporalSdk),
       ...options.env,
     };
 
     const startApp = async (name: AppName) => {
       if (running.has(name)) return;
-      const app = startNodeProgram(name, ENTRIES[name], env, { cwd: repoRoot, print });
+      const app = startNodeProgram(name, ENTRIES[name], { ...env, METRICS_PORT: String(metricsPorts[name]) }, { cwd: repoRoot, print });
       running.set(name, app);
       let exited = false;
       app.child.once('exit', () => {
@@ -161,6 +176,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       temporalAddress,
       temporalNamespace,
       temporalUiUrl,
+      metricsUrls,
       adminApiKey,
       serviceToken,
       startApp,

@@ -1,5 +1,6 @@
 // `npm start`: the whole platform on this machine, until Ctrl-C.
 import { join } from 'node:path';
+import { METRICS_PORTS } from '@billing/runtime';
 import { adminKeyFor, serviceTokenFor } from './admin-key.ts';
 import { loadStartEnv } from './env.ts';
 import { repoRoot } from './paths.ts';
@@ -28,6 +29,7 @@ const stack = await startStack({
     temporalUi: env.TEMPORAL_UI_PORT,
     postgres: env.POSTGRES_PORT,
   },
+  metricsPorts: METRICS_PORTS,
   print,
 });
 
@@ -57,6 +59,13 @@ Billing platform is up (${Math.round((Date.now() - began) / 100) / 10}s)
   Temporal       ${stack.temporalAddress}  namespace ${stack.temporalNamespace}
   Temporal UI    ${stack.temporalUiUrl ?? '(external Temporal: see its own UI)'}
   PostgreSQL     ${stack.databaseUrl.replace(/:[^:@/]+@/, ':***@')}
+
+  Metrics (Prometheus text; see docs/operations.md)
+    gateway        ${stack.metricsUrls.gateway}
+    bill-service   ${stack.metricsUrls['bill-service']}
+    rates-service  ${stack.metricsUrls['rates-service']}
+    worker         ${stack.metricsUrls.worker}
+    Temporal SDK   ${stack.metricsUrls.temporalSdk}   (the worker's pollers, task latencies, slots)
 
 Press Ctrl-C to stop everything.
 `);

@@ -1,6 +1,6 @@
 import type { Interceptor } from '@connectrpc/connect';
 import { codeToString } from '@connectrpc/connect/protocol-connect';
-import { REQUEST_ID_HEADER, requestIdFrom } from '@billing/runtime';
+import { REQUEST_ID_HEADER, requestIdFrom, rpcMetrics } from '@billing/runtime';
 import { classifyFailure, describeError, type ErrorMapper } from './errors.ts';
 import type { GrpcLogger } from './logger.ts';
 import { requestIdKey } from './request-id.ts';
@@ -20,18 +20,26 @@ export interface ServerInterceptorOptions {
  *   anything unmapped into a bare `internal`;
  * - logs the cause of every failure that is not the caller's own mistake (`internal` as an
  *   error, `unavailable`, `deadline_exceeded` and the like as a warning) with the request id;
- * - logs one line per call with its outcome: `{"requestId","procedure","code","keyId","durationMs"}`.
+ * - logs one line per call with its outcome: `{"requestId","procedure","code","keyId","durationMs"}`,
+ *   and counts it with its duration in `rpc_server_requests_total` / `rpc_server_duration_seconds`.
  */
 export function serverInterceptor({ logger, errorMappers = [] }: ServerInterceptorOptions): Interceptor {
+  const rpc = rpcMetrics();
   return (next) => async (req) => {
     const requestId = requestIdFrom(req.header.get(REQUEST_ID_HEADER));
     req.contextValues.set(requestIdKey, requestId);
     const procedure = `${req.service.typeName}/${req.method.name}`;
     const started = performance.now();
     // The key a call was made for (set by the access interceptor inside this one): who did what.
-    const logCall = (code: string) => logger.info({
-      requestId, procedure, code, keyId: req.contextValues.get(principalKey).keyId, durationMs: Math.round(performance.now() - started),
-    }, 'grpc call');
+    const logCall = (code: string) => {
+      const seconds = (performance.now() - started) / 1000;
+      const labels = { service: req.service.typeName, method: req.method.name, code };
+      rpc.requests.inc(labels);
+      rpc.duration.observe(labels, seconds);
+      logger.info({
+        requestId, procedure, code, keyId: req.contextValues.get(principalKey).keyId, durationMs: Math.round(seconds * 1000),
+      }, 'grpc call');
+    };
     const answer = (error: unknown) => {
       const failure = classifyFailure(error, errorMappers);
       const code = codeToString(failure.error.code);

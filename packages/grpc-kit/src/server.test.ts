@@ -1,6 +1,7 @@
 import { Code } from '@connectrpc/connect';
 import { RatesService, health } from '@billing/contracts';
-import { REQUEST_ID_HEADER } from '@billing/runtime';
+import { REQUEST_ID_HEADER, metricsRegistry } from '@billing/runtime';
+import { parsePrometheusText, sampleSum } from '@billing/runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGrpcClient } from './client.ts';
 import { createGrpcServer, serve, type GrpcServer } from './server.ts';
@@ -75,6 +76,36 @@ describe('createGrpcServer on a real port', () => {
     const error = await failureOf(client.listRates({}));
     expect(error.code).toBe(Code.Internal);
     expect(error.message).not.toContain('secrets');
+  });
+
+  it('counts every call with its duration by service, method and answered code', async () => {
+    const client = createGrpcClient(RatesService, `http://${address}`);
+    const service = RatesService.typeName;
+    const scrape = async () => parsePrometheusText(await metricsRegistry.metrics());
+    const count = (text: Awaited<ReturnType<typeof scrape>>, method: string, code: string) => ({
+      requests: sampleSum(text, 'rpc_server_requests_total', { service, method, code }),
+      observed: sampleSum(text, 'rpc_server_duration_seconds_count', { service, method, code }),
+      inf: sampleSum(text, 'rpc_server_duration_seconds_bucket', { service, method, code, le: '+Inf' }),
+    });
+    const before = await scrape();
+    await client.getRate({ base: 'USD', quote: 'GEL' });
+    await client.getRate({ base: 'USD', quote: 'GEL' });
+    await failureOf(client.getRate({ base: 'USD', quote: 'XXX' }));
+    await failureOf(client.listRates({}));
+    const after = await scrape();
+
+    const moved = (method: string, code: string) => {
+      const [was, now] = [count(before, method, code), count(after, method, code)];
+      return { requests: now.requests - was.requests, observed: now.observed - was.observed, inf: now.inf - was.inf };
+    };
+    expect(moved('GetRate', 'ok')).toEqual({ requests: 2, observed: 2, inf: 2 });
+    expect(moved('GetRate', 'not_found')).toEqual({ requests: 1, observed: 1, inf: 1 });
+    expect(moved('ListRates', 'internal')).toEqual({ requests: 1, observed: 1, inf: 1 });
+    // Explicit buckets: the histogram's boundaries are the documented ones, not prom-client's defaults.
+    const bounds = after.samples
+      .filter((sample) => sample.name === 'rpc_server_duration_seconds_bucket' && sample.labels.method === 'GetRate' && sample.labels.code === 'ok')
+      .map((sample) => sample.labels.le);
+    expect(bounds).toEqual(['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '+Inf']);
   });
 
   it('lists its services to grpcurl through reflection', async () => {

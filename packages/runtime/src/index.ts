@@ -1,7 +1,10 @@
 export { createLogger, type Logger } from './logger.ts';
 export { EnvError, readEnv, port, text, optionalText, integer, oneOf, duration, parsed, secret, optionalSecret } from './env.ts';
 export {
-  LOG_LEVELS, logLevel, databaseVariables, temporalVariables, unitVariables, billCurrencyVariables, serviceCredentialVariables, type LogLevel,
+  LOG_LEVELS, logLevel, databaseVariables, temporalVariables, unitVariables, billCurrencyVariables, serviceCredentialVariables,
+  metricsVariables, METRICS_PORTS, type LogLevel,
 } from './variables.ts';
 export { REQUEST_ID_HEADER, newRequestId, isAcceptableRequestId, requestIdFrom } from './request-id.ts';
-export { runApp, type AppDefinition, type RunningApp } from './run-app.ts';
+export { runApp, type AppDefinition, type AppEnv, type RunningApp } from './run-app.ts';
+export { metricsRegistry, counter, histogram, collectProcessMetrics, startMetricsServer, type MetricsServer } from './metrics.ts';
+export { LATENCY_BUCKETS, rpcMetrics, httpMetrics, billMetrics, collectionMetrics, ledgerMetrics } from './instruments.ts';

@@ -1,5 +1,6 @@
 import { EnvError } from './env.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { collectProcessMetrics, startMetricsServer, type MetricsServer } from './metrics.ts';
 
 /** An app once started: listening, polling, or whatever it does until told to stop. */
 export interface RunningApp {
@@ -12,7 +13,10 @@ export interface RunningApp {
   finished?: Promise<unknown>;
 }
 
-export interface AppDefinition<E extends { LOG_LEVEL: string }> {
+/** What runApp itself reads of every app's configuration (see `logLevel` and `metricsVariables`). */
+export interface AppEnv { LOG_LEVEL: string; METRICS_PORT: number }
+
+export interface AppDefinition<E extends AppEnv> {
   /** The `service` field of every log line. */
   name: string;
   /** Reads and validates the environment; an `EnvError` names each bad variable. */
@@ -25,11 +29,12 @@ export interface AppDefinition<E extends { LOG_LEVEL: string }> {
 
 /**
  * The one way every app's process runs: read and validate the environment, start the app, and
- * on SIGTERM or SIGINT drain it and exit 0. Anything that goes wrong on the way (a bad variable,
+ * on SIGTERM or SIGINT drain it and exit 0. Every app serves its metrics (process defaults and
+ * whatever it records) at `/metrics` on `METRICS_PORT`, from before it starts until it has drained. Anything that goes wrong on the way (a bad variable,
  * a port in use, a crash, a drain that fails or hangs) is one `fatal` JSON line and exit 1, so an
  * orchestrator sees the same thing from every app.
  */
-export function runApp<E extends { LOG_LEVEL: string }>(app: AppDefinition<E>): void {
+export function runApp<E extends AppEnv>(app: AppDefinition<E>): void {
   // Until the environment names a level, lines go out at `info`, so a refusal is never silent.
   let logger = createLogger(app.name);
   let stopping = false;
@@ -58,7 +63,14 @@ export function runApp<E extends { LOG_LEVEL: string }>(app: AppDefinition<E>): 
   }
   logger = createLogger(app.name, env.LOG_LEVEL);
 
-  const started = app.start(env, logger);
+  // The metrics port is taken first, so one in use fails the start like the API's own port would.
+  collectProcessMetrics();
+  let metrics: MetricsServer | undefined;
+  const appLogger = logger;
+  const started = startMetricsServer({ port: env.METRICS_PORT, logger }).then((server) => {
+    metrics = server;
+    return app.start(env, appLogger);
+  });
   started.then(
     (running) => {
       logger.info(`${app.name} started`);
@@ -86,6 +98,7 @@ export function runApp<E extends { LOG_LEVEL: string }>(app: AppDefinition<E>): 
     // A signal during start-up waits for the start to finish (or fail) and then drains.
     started
       .then((running) => running.close())
+      .then(() => metrics?.close())
       .then(
         () => {
           logger.info(`${app.name} stopped`);

@@ -1,5 +1,5 @@
 import { DEFAULT_UNITS, DEFAULT_UNITS_CONFIG, parseBillCurrencies, parseUnitRegistry } from '@billing/money';
-import { integer, oneOf, parsed, secret, text } from './env.ts';
+import { integer, oneOf, parsed, port, secret, text } from './env.ts';
 
 /**
  * Variables more than one app reads, defined once so their names, defaults and bounds cannot
@@ -67,4 +67,22 @@ export function billCurrencyVariables() {
  */
 export function serviceCredentialVariables() {
   return { BILLING_SERVICE_TOKEN: secret(32) };
+}
+
+/**
+ * Where each app serves `/metrics` by default, one port each so all of them run on one machine
+ * without configuration; `temporalSdk` is the worker's Temporal SDK exporter. Defined once here
+ * because `npm start` prints them and the apps listen on them.
+ */
+export const METRICS_PORTS = {
+  gateway: 9464,
+  'bill-service': 9465,
+  'rates-service': 9466,
+  worker: 9467,
+  temporalSdk: 9468,
+} as const;
+
+/** `METRICS_PORT`: where the app serves `/metrics`, apart from its API; 0 picks a free port. */
+export function metricsVariables(app: keyof typeof METRICS_PORTS) {
+  return { METRICS_PORT: port(METRICS_PORTS[app]) };
 }

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { sampleSum, scrapeMetrics } from '../src/testing/index.ts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/app.ts', import.meta.url));
 
@@ -140,5 +141,39 @@ describe('runApp', () => {
     const fatal = app.lines.at(-1);
     expect(fatal).toMatchObject({ level: FATAL, msg: 'fixture crashed' });
     expect(JSON.stringify(fatal?.err)).toContain('boom outside any request');
+  });
+
+  it('serves /metrics on METRICS_PORT with the process defaults while it runs, and closes it when drained', async () => {
+    const app = run({});
+    const { port } = await app.waitFor('metrics listening') as LogLine & { port: number };
+    await app.waitFor('fixture started');
+    const scrape = await scrapeMetrics(`http://127.0.0.1:${port}/metrics`);
+    expect(scrape.types.get('process_cpu_user_seconds_total')).toBe('counter');
+    expect(sampleSum(scrape, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(scrape.types.get('nodejs_eventloop_lag_seconds')).toBe('gauge');
+    app.child.kill('SIGTERM');
+    expect(await app.exitCode).toBe(0);
+    await expect(fetch(`http://127.0.0.1:${port}/metrics`)).rejects.toThrow();
+  });
+
+  it('fails to start, fatal and exit 1, when the metrics port is taken', async () => {
+    const taken: Server = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '0.0.0.0', resolve));
+    try {
+      const app = run({ METRICS_PORT: String((taken.address() as { port: number }).port) });
+      expect(await app.exitCode).toBe(1);
+      const fatal = app.lines.find((line) => line.level === FATAL);
+      expect(fatal?.msg).toBe('fixture failed to start');
+      expect(JSON.stringify(fatal?.err)).toContain('EADDRINUSE');
+      expect(app.lines.some((line) => line.msg === 'fixture listening')).toBe(false);
+    } finally {
+      taken.close();
+    }
+  });
+
+  it('refuses a METRICS_PORT that is no port by name', async () => {
+    const app = run({ METRICS_PORT: 'metrics' });
+    expect(await app.exitCode).toBe(1);
+    expect(app.lines[0]?.msg).toContain('METRICS_PORT must be a whole number, got "metrics"');
   });
 });

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startStack, type Stack } from '@billing/devstack';
+import { startStack, type MetricsSource, type Stack } from '@billing/devstack';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -10,6 +10,8 @@ declare module 'vitest' {
     temporalAddress: string;
     adminApiKey: string;
     serviceToken: string;
+    /** Each app's `/metrics` URL and the worker's Temporal SDK one. */
+    metricsUrls: Record<MetricsSource, string>;
   }
 }
 
@@ -31,6 +33,7 @@ export async function setup(project: TestProject) {
   project.provide('temporalAddress', stack.temporalAddress);
   project.provide('adminApiKey', stack.adminApiKey);
   project.provide('serviceToken', stack.serviceToken);
+  project.provide('metricsUrls', stack.metricsUrls);
 }
 
 /** Where a secret shows in the apps' output: an API key of any test, the admin key or the service credential. */

@@ -5,6 +5,7 @@
 // fail with it, so the batch is posted again plan by plan and each caller gets its own answer.
 import { Code, ConnectError } from '@connectrpc/connect';
 import { toDecimalString } from '@billing/money';
+import { ledgerMetrics } from '@billing/runtime';
 import { createGroupCommit } from '../group-commit.ts';
 import type { LedgerRepository, PostOutcome } from './ledger-repository.ts';
 import type { EntryPlan } from './plans.ts';
@@ -25,6 +26,15 @@ export function isOverdraft(error: unknown): boolean {
   return pg?.code === '23514' && pg.constraint === WALLET_NOT_NEGATIVE;
 }
 
+/**
+ * Counts an entry once it is committed; a replayed key wrote nothing and is not counted. Every
+ * path that posts (the group-committed writer, and payments posted under a bill's lock) ends here.
+ */
+export function countPosted(outcome: PostOutcome): PostOutcome {
+  if (!outcome.replayed) ledgerMetrics().entriesPosted.inc({ type: outcome.entry.type });
+  return outcome;
+}
+
 /** What a caller hears when their plan would take a wallet below zero. */
 export function insufficientFunds(plan: EntryPlan, cause: unknown): ConnectError {
   const debited = plan.postings.find((posting) => posting.direction === 'DEBIT' && posting.account.kind === 'wallet');
@@ -39,6 +49,7 @@ export function insufficientFunds(plan: EntryPlan, cause: unknown): ConnectError
 }
 
 export function ledgerWriter(repository: LedgerRepository, { maxBatch = 128, maxInFlight = 2 }: LedgerWriterOptions = {}) {
+  ledgerMetrics(); // Registered as the ledger is built, so a scrape shows the family before the first entry.
   async function postAlone(plan: EntryPlan): Promise<Settled> {
     try {
       const [outcome] = await repository.postMany([plan]);
@@ -83,7 +94,7 @@ export function ledgerWriter(repository: LedgerRepository, { maxBatch = 128, max
     async post(plan: EntryPlan): Promise<PostOutcome> {
       const settled = await group.add('ledger', plan);
       if ('error' in settled) throw settled.error;
-      return settled.outcome;
+      return countPosted(settled.outcome);
     },
   };
 }

@@ -10,7 +10,7 @@ import { currencyOrUnit, isMoneyError, Money, parseMoney, toDecimalString, type 
 import { billsRepository } from '../bills/bills-repository.ts';
 import type { AccountRef } from './accounts.ts';
 import type { AccountRow, LedgerRepository, PostOutcome } from './ledger-repository.ts';
-import { insufficientFunds, isOverdraft } from './ledger-writer.ts';
+import { countPosted, insufficientFunds, isOverdraft } from './ledger-writer.ts';
 import { amountDue, ledgerKey, refundPlan, walletPaymentPlan, type EntryPlan } from './plans.ts';
 
 function accountRef(row: AccountRow): AccountRef {
@@ -34,14 +34,15 @@ export function ledgerPayments(db: Knex, ledger: LedgerRepository, units: UnitRe
     if (earlier) return { entry: earlier, replayed: true };
     let plan: EntryPlan | undefined;
     try {
-      return await db.transaction(async (trx) => {
+      // Counted after the transaction commits: a rolled-back entry was never posted.
+      return countPosted(await db.transaction(async (trx) => {
         plan = await decide(trx);
         const posted = await ledger.postIn(trx, plan);
         if (posted) return { entry: posted, replayed: false };
         const first = (await ledger.findByKeys([key], trx)).get(key);
         if (!first) throw new Error(`ledger entry with key ${key} neither inserted nor found`);
         return { entry: first, replayed: true };
-      });
+      }));
     } catch (error) {
       if (plan && isOverdraft(error)) throw insufficientFunds(plan, error);
       throw error;

@@ -1,0 +1,1 @@
+export { parsePrometheusText, sampleSum, scrapeMetrics, type Sample, type Scrape } from './prometheus-text.ts';
