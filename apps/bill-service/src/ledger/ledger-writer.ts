@@ -28,7 +28,7 @@ export function isOverdraft(error: unknown): boolean {
 
 /**
  * Counts an entry once it is committed; a replayed key wrote nothing and is not counted. Every
- * path that posts (the group-committed writer, and payments posted under a bill's lock) ends here.
+ * path that posts (the writer's batches, single or a caller's own, and payments posted under a lock) ends here.
  */
 export function countPosted(outcome: PostOutcome): PostOutcome {
   if (!outcome.replayed) ledgerMetrics().entriesPosted.inc({ type: outcome.entry.type });
@@ -53,7 +53,7 @@ export function ledgerWriter(repository: LedgerRepository, { maxBatch = 128, max
   async function postAlone(plan: EntryPlan): Promise<Settled> {
     try {
       const [outcome] = await repository.postMany([plan]);
-      return { outcome: outcome! };
+      return { outcome: countPosted(outcome!) };
     } catch (error) {
       return { error: isOverdraft(error) ? insufficientFunds(plan, error) : error };
     }
@@ -67,7 +67,7 @@ export function ledgerWriter(repository: LedgerRepository, { maxBatch = 128, max
    */
   async function postBatch(plans: readonly EntryPlan[]): Promise<Settled[]> {
     try {
-      return (await repository.postMany(plans)).map((outcome) => ({ outcome }));
+      return (await repository.postMany(plans)).map((outcome) => ({ outcome: countPosted(outcome) }));
     } catch (error) {
       if (!isOverdraft(error)) throw error;
       const settled: Settled[] = [];
@@ -94,7 +94,7 @@ export function ledgerWriter(repository: LedgerRepository, { maxBatch = 128, max
     async post(plan: EntryPlan): Promise<PostOutcome> {
       const settled = await group.add('ledger', plan);
       if ('error' in settled) throw settled.error;
-      return countPosted(settled.outcome);
+      return settled.outcome;
     },
   };
 }
