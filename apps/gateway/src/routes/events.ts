@@ -66,6 +66,10 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
     const hangUp = new AbortController();
     reply.sse.onClose(() => hangUp.abort());
     const options = { ...callOptionsFor(request, streamMaxMs), signal: hangUp.signal };
+    // Headers go out now, not with the first event, so a client waiting for a rare type sees its
+    // 200 (and the heartbeats) at once.
+    reply.sse.sendHeaders();
+    reply.raw.flushHeaders();
     const stream = events.subscribe({ customerId, types: types?.split(',') ?? [], afterEventId: after }, options);
     await reply.sse.send((async function* sseMessages() {
       try {
