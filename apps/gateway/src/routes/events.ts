@@ -54,7 +54,10 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
         'reconnecting with the last id received continues it without loss.',
       querystring: StreamQuery,
       response: {
-        200: Type.String({ description: 'The event stream (text/event-stream)' }),
+        200: {
+          description: 'The event stream',
+          content: { 'text/event-stream': { schema: Type.String({ description: 'id:, event: and data: lines per event; comment lines as heartbeats' }) } },
+        },
         ...errorResponses({ 400: BAD_INPUT, 404: '`not_found`: the Last-Event-ID is not an event of this customer (or is past its retention)', ...SERVICE_FAILURES }),
       },
     },
