@@ -1,7 +1,7 @@
 // The `mandate.*` events of one read-model write, decided by comparing the stored row with the
 // state the write brings (inside the write's transaction, so they commit together). A write the
 // read model ignores (an older revision) brings no event, so a retried activity says nothing twice.
-import type { CollectionView, MandateView } from '@billing/mandates';
+import { UPCOMING_DEFAULT, upcomingCollections, type CollectionView, type MandateView } from '@billing/mandates';
 import type { DbTransaction, EventType, NewEvent } from '@billing/db';
 
 type MandateEventType = Extract<EventType, `mandate.${string}`>;
@@ -65,8 +65,11 @@ export function mandateEvents(before: StoredMandateState | undefined, view: Mand
   return events;
 }
 
-/** The mandate without the read model's bookkeeping (its revision). */
+/**
+ * The mandate with the fields the REST API shows (its next due dates as a list read shows them)
+ * and without the read model's bookkeeping (revision, schedule, next cycle).
+ */
 function publicView(view: MandateView) {
-  const { revision: _revision, ...shown } = view;
-  return shown;
+  const { revision: _revision, schedule: _schedule, nextCycle: _nextCycle, ...shown } = view;
+  return { ...shown, nextCollections: upcomingCollections(view, UPCOMING_DEFAULT) };
 }
