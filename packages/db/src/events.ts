@@ -65,33 +65,34 @@ export function storedEvent(row: EventRow): StoredEvent {
 const newEventId = () => `evt_${randomUUID().replaceAll('-', '')}`;
 
 /**
- * Writes events inside the caller's transaction. Each customer's sequence row is taken in
- * customer-id order, so two transactions writing for the same customers cannot deadlock, and the
- * row stays locked until commit: events of one customer commit in sequence order.
+ * Writes events inside the caller's transaction, in three statements whatever their number: one
+ * takes every customer's next sequence numbers, one inserts the events, one announces them. The
+ * sequence rows are taken in customer-id order, so two transactions writing for the same
+ * customers cannot deadlock, and each stays locked until commit: events of one customer commit in
+ * sequence order.
  */
 export async function recordEvents(trx: Knex.Transaction, events: readonly NewEvent[]): Promise<StoredEvent[]> {
   if (events.length === 0) return [];
   const byCustomer = Map.groupBy(events, (event) => event.customerId);
-  const rows: Array<Record<string, unknown>> = [];
-  for (const customerId of [...byCustomer.keys()].sort()) {
-    const own = byCustomer.get(customerId)!;
-    const taken = await trx.raw(`
-      INSERT INTO event_sequences (customer_id, last_seq) VALUES (?, ?)
-      ON CONFLICT (customer_id) DO UPDATE SET last_seq = event_sequences.last_seq + excluded.last_seq
-      RETURNING last_seq::text`, [customerId, own.length]) as { rows: Array<{ last_seq: string }> };
-    const last = BigInt(taken.rows[0]!.last_seq);
-    const first = last - BigInt(own.length) + 1n;
-    own.forEach((event, index) => rows.push({
-      id: newEventId(),
-      type: event.type,
-      customer_id: customerId,
-      seq: (first + BigInt(index)).toString(),
-      data: JSON.stringify(event.data),
-    }));
-  }
-  const inserted = await trx('events').insert(rows).returning([...EVENT_COLUMNS]) as EventRow[];
+  const customers = [...byCustomer.keys()].sort();
+  const taken = await trx.raw(`
+    INSERT INTO event_sequences (customer_id, last_seq)
+    SELECT customer_id, count FROM unnest(?::text[], ?::bigint[]) AS wanted (customer_id, count) ORDER BY customer_id
+    ON CONFLICT (customer_id) DO UPDATE SET last_seq = event_sequences.last_seq + excluded.last_seq
+    RETURNING customer_id, last_seq::text`,
+  [customers, customers.map((customerId) => byCustomer.get(customerId)!.length)]) as { rows: Array<{ customer_id: string; last_seq: string }> };
+  const lastSeq = new Map(taken.rows.map((row) => [row.customer_id, BigInt(row.last_seq)]));
+  const rows = events.map((event) => ({ id: newEventId(), type: event.type, customer_id: event.customerId, data: JSON.stringify(event.data) }));
+  // Within a customer, events take their numbers in the order the caller gave them.
+  const next = new Map(customers.map((customerId) => [customerId, lastSeq.get(customerId)! - BigInt(byCustomer.get(customerId)!.length) + 1n]));
+  const numbered = rows.map((row) => {
+    const seq = next.get(row.customer_id)!;
+    next.set(row.customer_id, seq + 1n);
+    return { ...row, seq: seq.toString() };
+  });
+  const inserted = await trx('events').insert(numbered).returning([...EVENT_COLUMNS]) as EventRow[];
   await trx.raw('SELECT pg_notify(?, id) FROM unnest(?::text[]) AS id', [EVENTS_CHANNEL, inserted.map((row) => row.id)]);
-  const order = new Map(rows.map((row, index) => [row.id as string, index]));
+  const order = new Map(numbered.map((row, index) => [row.id, index]));
   return inserted.map(storedEvent).sort((a, b) => order.get(a.id)! - order.get(b.id)!);
 }
 
