@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { billPath, call, createBill, futurePeriod, newCustomer } from './bills-api.ts';
 import { topUp, walletPath, type Entry } from './ledger-api.ts';
+import { grpcurl, withServiceToken } from './grpcurl.ts';
 import { openStream, type SseEvent } from './sse-client.ts';
 
 // The event outbox through the real gateway, bill-service (EventService), the worker and
@@ -119,6 +120,21 @@ describe('the event stream', () => {
     expect(foreign.status).toBe(404);
     const malformed = await call('GET', `/v1/events/stream?customerId=${customer}&lastEventId=evt_nope`);
     expect(malformed.status).toBe(400);
+  });
+});
+
+describe('billing.v1.EventService/Subscribe', () => {
+  it('tails a customer\'s events with grpcurl until the caller\'s deadline', async () => {
+    const customer = newCustomer('evt-grpc');
+    const entry = await topUp(customer, '3.00');
+    const args = [...withServiceToken(inject('serviceToken')), '-max-time', '2', '-d', JSON.stringify({ customerId: customer }),
+      inject('billServiceAddress'), 'billing.v1.EventService/Subscribe'];
+    // The stream never ends by itself: grpcurl stops at its deadline, having printed what arrived.
+    const ended = await grpcurl(args).then(() => undefined, (error: { stdout: string; stderr: string }) => error);
+    expect(ended?.stderr).toMatch(/DeadlineExceeded/);
+    expect(JSON.parse(ended?.stdout ?? '')).toMatchObject({
+      event: { type: 'ledger.entry_posted', customerId: customer, sequence: '1', data: { id: entry.id } },
+    });
   });
 });
 
