@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Code, ConnectError } from '@connectrpc/connect';
 import { Type } from 'typebox';
 import { callOptionsFor, type ServiceClients } from '../clients.ts';
 import { eventJson, eventPageJson } from '../event-json.ts';
 import { errorResponses, SERVICE_FAILURES } from '../schemas/error-responses.ts';
-import { EventPage, EventParams, ListEventsQuery, StreamQuery } from '../schemas/event.ts';
+import { EVENT_ID_PATTERN, EventPage, EventParams, ListEventsQuery, StreamQuery } from '../schemas/event.ts';
 
 export interface EventsRoutesOptions {
   clients: ServiceClients;
@@ -65,6 +66,9 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
     const { customerId, types, lastEventId } = request.query;
     const after = reply.sse.lastEventId ?? lastEventId ?? '';
     // The resume point is checked before the stream starts, so a bad one is an HTTP error, not a closed stream.
+    if (after !== '' && !EVENT_ID_PATTERN.test(after)) {
+      throw new ConnectError('Last-Event-ID: must be an event id (evt_ and 32 hex digits)', Code.InvalidArgument);
+    }
     if (after !== '') await events.getEvent({ id: after, customerId }, callOptionsFor(request, callTimeoutMs));
     const hangUp = new AbortController();
     reply.sse.onClose(() => hangUp.abort());

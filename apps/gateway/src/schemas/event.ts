@@ -8,10 +8,10 @@ export const EventType = Type.Union(EVENT_TYPES.map((type) => Type.Literal(type)
   errorMessage: `must be one of ${EVENT_TYPES.join(', ')}`,
 });
 
-const EVENT_ID_PATTERN = '^evt_[0-9a-f]{32}$';
+export const EVENT_ID_PATTERN = /^evt_[0-9a-f]{32}$/;
 
 export const EventId = Type.String({
-  pattern: EVENT_ID_PATTERN,
+  pattern: EVENT_ID_PATTERN.source,
   description: 'An event id: evt_ and 32 hex digits',
   examples: ['evt_0f8e4d2c6b1a49e3a7c5d9b8e2f1a3c4'],
   errorMessage: 'must be an event id: evt_ and 32 hex digits',
