@@ -280,4 +280,5 @@ ADJUSTMENTS = {
     "createAdjustment": ledger_amount,
     "refundPayment": refund_amount,
     "listEntries": server_issued_cursor,
+    "listEvents": server_issued_cursor,
 }

@@ -1,4 +1,4 @@
-import { BillService, LedgerService, MandateService, PaymentSimulatorService, RatesService } from '@billing/contracts';
+import { BillService, EventService, LedgerService, MandateService, PaymentSimulatorService, RatesService } from '@billing/contracts';
 import { createGrpcClient, createGrpcServer, serve, type GrpcServer } from '@billing/grpc-kit';
 import type { Logger } from '@billing/runtime';
 import type { BillServiceEnv } from './env.ts';
@@ -6,6 +6,10 @@ import { dependencyChecks, openDependencies } from './dependencies.ts';
 import { billCurrencyPolicy } from './bill-currencies.ts';
 import { createBillService } from './bills/connect.ts';
 import { billErrors } from './errors.ts';
+import { createEventService } from './events/connect.ts';
+import { eventFeed } from './events/event-feed.ts';
+import { eventsRepository } from './events/events-repository.ts';
+import { startEventRetention } from './events/retention.ts';
 import { createLedgerService } from './ledger/connect.ts';
 import { createMandateService } from './mandates/connect.ts';
 import { createPaymentSimulatorService } from './mandates/payment-simulator.ts';
@@ -16,6 +20,8 @@ export async function startBillService(env: BillServiceEnv, logger: Logger): Pro
   const ratesClient = createGrpcClient(RatesService, env.RATES_SERVICE_URL, {
     timeoutMs: env.RATES_TIMEOUT, serviceCredential: env.BILLING_SERVICE_TOKEN,
   });
+  const events = eventsRepository(deps.db);
+  const feed = eventFeed(events, { url: env.DATABASE_URL, logger });
   let server: GrpcServer;
   try {
     server = await createGrpcServer({
@@ -26,6 +32,7 @@ export async function startBillService(env: BillServiceEnv, logger: Logger): Pro
         })),
         serve(PaymentSimulatorService, createPaymentSimulatorService(deps.db)),
         serve(LedgerService, createLedgerService({ db: deps.db, units: env.LEDGER_UNITS })),
+        serve(EventService, createEventService({ events, feed })),
       ],
       errorMappers: [billErrors],
       healthChecks: dependencyChecks(deps, env.TEMPORAL_NAMESPACE),
@@ -39,10 +46,15 @@ export async function startBillService(env: BillServiceEnv, logger: Logger): Pro
     await deps.close();
     throw error;
   }
+  const stopRetention = startEventRetention(deps.db, {
+    retentionMs: env.EVENT_RETENTION, intervalMs: env.EVENT_RETENTION_SWEEP, logger,
+  });
   return {
     port: server.port,
     host: server.host,
     async close() {
+      stopRetention();
+      await feed.close();
       await server.close();
       await deps.close();
     },

@@ -21,6 +21,10 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     BILL_CLOSE_WAIT: duration('10s', '0s', '5m'),
     /** The registered non-fiat units and the currencies bills and mandates accept. */
     ...billCurrencyVariables(),
+    /** How long events are kept before the periodic delete removes them. */
+    EVENT_RETENTION: duration('30d', '1h', '3650d'),
+    /** How often each process deletes events past their retention. */
+    EVENT_RETENTION_SWEEP: duration('1h', '1s', '1d'),
     LOG_LEVEL: logLevel(),
     /** `/metrics`, apart from the gRPC port. */
     ...metricsVariables('bill-service'),

@@ -1,3 +1,4 @@
+import { fastifySSE as fastifySse } from '@fastify/sse';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Db } from '@billing/db';
@@ -17,6 +18,7 @@ import { installIdempotency } from './idempotency/plugin.ts';
 import { idempotencyStore } from './idempotency/store.ts';
 import { apiKeysRoutes } from './routes/api-keys.ts';
 import { billsRoutes } from './routes/bills.ts';
+import { eventsRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
 import { mandatesRoutes } from './routes/mandates.ts';
@@ -26,6 +28,7 @@ import { ApiKey } from './schemas/api-key.ts';
 import { walletsRoutes } from './routes/wallets.ts';
 import { Bill, BillSummary, LineItem } from './schemas/bill.ts';
 import { Money } from './schemas/common.ts';
+import { Event } from './schemas/event.ts';
 import { Account, Entry, LedgerMoney } from './schemas/ledger.ts';
 import { Collection, Mandate } from './schemas/mandate.ts';
 
@@ -49,6 +52,8 @@ export interface GatewayDeps {
     leaseMs?: number;
     sweepEveryMs?: number;
   };
+  /** Event streams: tests shorten the heartbeat (default 15 s) and the longest a stream stays open (default 1 h). */
+  events?: { heartbeatMs?: number; streamMaxMs?: number };
   /** Who may call: API keys (PostgreSQL, migrated) and the admin key. Every route but the public ones needs a key. */
   access: {
     /** Issued keys and rate-limit buckets; without it only `adminApiKey` is accepted and nothing is rate-limited. */
@@ -92,7 +97,7 @@ export async function buildGateway(deps: GatewayDeps) {
   });
   if (deps.access.db) await installRateLimit(app, tokenBuckets(deps.access.db));
   installMethodNotAllowed(app);
-  for (const schema of [Money, LineItem, Bill, BillSummary, Collection, Mandate, ApiKey, LedgerMoney, Account, Entry]) app.addSchema(schema);
+  for (const schema of [Money, LineItem, Bill, BillSummary, Collection, Mandate, ApiKey, LedgerMoney, Account, Entry, Event]) app.addSchema(schema);
   documentAccess(app);
   await registerOpenApi(app);
 
@@ -113,6 +118,8 @@ export async function buildGateway(deps: GatewayDeps) {
   await app.register(apiKeysRoutes, { keys, defaultRateLimitPerMinute: deps.access.defaultRateLimitPerMinute });
   await app.register(walletsRoutes, { clients, callTimeoutMs });
   await app.register(ledgerRoutes, { clients, callTimeoutMs });
+  await app.register(fastifySse, { heartbeatInterval: deps.events?.heartbeatMs ?? 15_000 });
+  await app.register(eventsRoutes, { clients, callTimeoutMs, streamMaxMs: deps.events?.streamMaxMs ?? 60 * 60_000 });
   return app;
 }
 

@@ -1,5 +1,5 @@
 import { createClient, type CallOptions, type Client, type Transport } from '@connectrpc/connect';
-import { BillService, LedgerService, MandateService, PaymentSimulatorService, RatesService, health } from '@billing/contracts';
+import { BillService, EventService, LedgerService, MandateService, PaymentSimulatorService, RatesService, health } from '@billing/contracts';
 import { connectToService, principalHeaders } from '@billing/grpc-kit';
 import { REQUEST_ID_HEADER } from '@billing/runtime';
 import type { Caller } from './access/authentication.ts';
@@ -17,6 +17,7 @@ export interface ServiceClients {
   mandates: Client<typeof MandateService>;
   paymentSimulator: Client<typeof PaymentSimulatorService>;
   ledger: Client<typeof LedgerService>;
+  events: Client<typeof EventService>;
   ratesHealth: Client<typeof health.Health>;
   billsHealth: Client<typeof health.Health>;
 }
@@ -51,6 +52,7 @@ export function createServiceClients(transports: ServiceTransports): ServiceClie
     mandates: createClient(MandateService, transports.bills),
     paymentSimulator: createClient(PaymentSimulatorService, transports.bills),
     ledger: createClient(LedgerService, transports.bills),
+    events: createClient(EventService, transports.bills),
     ratesHealth: createClient(health.Health, transports.rates),
     billsHealth: createClient(health.Health, transports.bills),
   };

@@ -31,6 +31,7 @@ const PUBLIC_ROUTES = [
   'POST /v1/customers/{customerId}/wallet/withdrawals', 'POST /v1/transfers',
   'POST /v1/customers/{customerId}/bills/{billingPeriod}/payments', 'POST /v1/customers/{customerId}/payments/{entryId}/refunds',
   'POST /v1/ledger/adjustments', 'GET /v1/customers/{customerId}/entries', 'GET /v1/ledger/trial-balance',
+  'GET /v1/events', 'GET /v1/events/stream', 'GET /v1/events/{eventId}',
 ];
 
 interface Schema {
@@ -130,6 +131,10 @@ describe('GET /openapi.json', () => {
       createAdjustment: ['201', '400', '409', '413', '415', '422', ...service].sort(),
       listEntries: ['200', '400', ...service],
       getTrialBalance: ['200', ...service],
+      listEvents: ['200', '400', ...service],
+      // Any key may ask; another customer's event is a 404 for a customer key, never a 403.
+      getEvent: ['200', '400', '404', ...service.filter((status) => status !== '403')],
+      streamEvents: ['200', '400', '404', ...service],
     }));
     for (const methods of Object.values(document.paths)) {
       for (const operation of Object.values(methods)) {

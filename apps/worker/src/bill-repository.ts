@@ -2,6 +2,7 @@
 // inserts do nothing on conflict, and totals are written as absolute values computed by the
 // workflow (the source of truth), never as increments a retry would apply twice.
 import type { Db } from '@billing/db';
+import { recordBillEvent, recordItemsAdded } from './bill-events.ts';
 
 export interface BillRow {
   billId: string;
@@ -42,13 +43,17 @@ export interface BillTotals {
 
 /** Inserts the bill unless it exists (bill-service inserts the same row before answering 201). */
 export async function insertBillIfMissing(db: Db, bill: BillRow): Promise<void> {
-  await db.raw(`
-    INSERT INTO bills (id, customer_id, billing_period, currency, time_zone, status, period_start, period_end,
-                       workflow_id, created_at, updated_at)
-    VALUES (?, ?, ?, ?, ?, 'OPEN', ?, ?, ?, ?, ?)
-    ON CONFLICT DO NOTHING`,
-  [bill.billId, bill.customerId, bill.billingPeriod, bill.currency, bill.timeZone, bill.periodStart, bill.periodEnd,
-    bill.workflowId, bill.createdAt, bill.createdAt]);
+  await db.transaction(async (trx) => {
+    const inserted = await trx.raw(`
+      INSERT INTO bills (id, customer_id, billing_period, currency, time_zone, status, period_start, period_end,
+                         workflow_id, created_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, 'OPEN', ?, ?, ?, ?, ?)
+      ON CONFLICT DO NOTHING`,
+    [bill.billId, bill.customerId, bill.billingPeriod, bill.currency, bill.timeZone, bill.periodStart, bill.periodEnd,
+      bill.workflowId, bill.createdAt, bill.createdAt]) as { rowCount: number };
+    // Whoever inserts the row first (this activity or bill-service) records the bill's creation.
+    if (inserted.rowCount > 0) await recordBillEvent(trx, 'bill.created', bill.billId);
+  });
 }
 
 export type NewLineItem = Omit<StoredLineItem, 'seq'>;
@@ -81,7 +86,7 @@ export interface InsertedLineItems {
 export async function insertLineItems(db: Db, billId: string, items: readonly NewLineItem[], updatedAt: string): Promise<InsertedLineItems> {
   return db.transaction(async (trx) => {
     const bill = await trx('bills').where({ id: billId }).forUpdate()
-      .first('status', 'item_count', 'total_minor', 'subtotals') as Record<string, unknown> | undefined;
+      .first('status', 'customer_id', 'currency', 'item_count', 'total_minor', 'subtotals') as Record<string, unknown> | undefined;
     if (!bill) throw new Error(`bill ${billId} is not in the database`);
     if (bill.status !== 'OPEN') throw new BillNotOpenError(billId, String(bill.status));
     const last = await trx('line_items').where({ bill_id: billId }).max('seq as seq').first() as { seq: number | null };
@@ -133,6 +138,9 @@ export async function insertLineItems(db: Db, billId: string, items: readonly Ne
     const keys = items.map((item) => item.idempotencyKey);
     const rows = await trx('line_items').where({ bill_id: billId }).whereIn('idempotency_key', keys) as Array<Record<string, unknown>>;
     const byKey = new Map(rows.map((row) => [String(row.idempotency_key), toStoredLineItem(row)]));
+    const insertedKeys = new Set(inserted.map((row) => row.idempotency_key as string));
+    await recordItemsAdded(trx, { id: billId, customerId: String(bill.customer_id), currency: String(bill.currency) },
+      [...byKey.values()].filter((item) => insertedKeys.has(item.idempotencyKey)));
     return {
       items: keys.map((key) => byKey.get(key) as StoredLineItem),
       insertedKeys: inserted.map((row) => row.idempotency_key as string),
@@ -169,7 +177,11 @@ function toStoredLineItem(row: Record<string, unknown>): StoredLineItem {
 }
 
 export async function setBillStatus(db: Db, billId: string, status: 'CLOSING', updatedAt: string): Promise<void> {
-  await db('bills').where({ id: billId }).whereIn('status', ['OPEN', 'CLOSING']).update({ status, updated_at: updatedAt });
+  await db.transaction(async (trx) => {
+    // Only a bill that becomes CLOSING here records it: a retried call changes nothing and says nothing.
+    const changed = await trx('bills').where({ id: billId }).where({ status: 'OPEN' }).update({ status, updated_at: updatedAt });
+    if (changed > 0) await recordBillEvent(trx, 'bill.closing', billId);
+  });
 }
 
 /**
@@ -206,6 +218,7 @@ export async function closeBill(db: Db, billId: string, closedAt: string): Promi
     if (!bill) throw new Error(`bill ${billId} is not in the database`);
     if (bill.status !== 'CLOSED') {
       await trx('bills').where({ id: billId }).update({ status: 'CLOSED', updated_at: closedAt, closed_at: closedAt });
+      await recordBillEvent(trx, 'bill.closed', billId);
     }
     return {
       itemCount: Number(bill.item_count),
@@ -234,7 +247,10 @@ export async function lockedTotal(db: Db, billId: string): Promise<LockedTotal> 
 }
 
 export async function failBill(db: Db, billId: string, reason: string, updatedAt: string): Promise<void> {
-  await db('bills').where({ id: billId }).whereNot({ status: 'CLOSED' }).update({
-    status: 'FAILED', failure_reason: reason, updated_at: updatedAt,
+  await db.transaction(async (trx) => {
+    const changed = await trx('bills').where({ id: billId }).whereNotIn('status', ['CLOSED', 'FAILED']).update({
+      status: 'FAILED', failure_reason: reason, updated_at: updatedAt,
+    });
+    if (changed > 0) await recordBillEvent(trx, 'bill.failed', billId);
   });
 }

@@ -1,10 +1,12 @@
 // SQL for the mandate read model. Every write is idempotent and ordered by revision: the workflow
 // numbers each state of the mandate, a row only ever moves to a higher revision, so a retried or
 // late activity can never put an older state back.
-import type { Db } from '@billing/db';
+import { recordEvents, type Db } from '@billing/db';
 import { dueDateOfCycle, scheduleOf, type CollectionView, type MandateView } from '@billing/mandates';
 import { formatLocalDate } from '@billing/calendar';
 import { parseMoney } from '@billing/money';
+import type { MandateNotification } from './notifications.ts';
+import { mandateEvents, mandateTerms, storedMandateState } from './mandate-events.ts';
 
 export interface SkippedCycles {
   fromCycle: number;
@@ -25,6 +27,12 @@ function minor(money: { amount: string; currency: string }): string {
 export async function writeMandate(db: Db, write: MandateWrite): Promise<void> {
   const { view } = write;
   await db.transaction(async (trx) => {
+    const before = await storedMandateState(trx, view.id, write.collections.map((collection) => collection.cycle));
+    const terms = mandateTerms({
+      description: view.description, amountMinor: minor(view.amount), currency: view.amount.currency, frequency: view.frequency,
+      endDate: view.endDate, pausedUntil: view.pausedUntil, collectionTime: view.collectionTime, autoExecution: view.autoExecution,
+      reminderDaysBefore: view.reminderDaysBefore,
+    });
     await trx.raw(`
       INSERT INTO mandates (id, customer_id, status, description, amount_minor, currency, frequency, first_collection_date,
         end_date, time_zone, collection_time, auto_execution, reminder_days_before, paused_until, schedule, next_cycle,
@@ -73,6 +81,7 @@ export async function writeMandate(db: Db, write: MandateWrite): Promise<void> {
         await trx('mandate_collections').insert(rows.slice(start, start + 1_000)).onConflict(['mandate_id', 'cycle']).ignore();
       }
     }
+    await recordEvents(trx, mandateEvents(before, view, terms, write.collections));
   });
 }
 
@@ -81,9 +90,17 @@ export async function setCollectionBill(db: Db, mandateId: string, cycle: number
   await db('mandate_collections').where({ mandate_id: mandateId, cycle }).whereNull('bill_id').update({ bill_id: billId });
 }
 
-/** True when this notification is new (a retried send finds it recorded and sends nothing). */
-export async function recordNotification(db: Db, mandateId: string, cycle: number, kind: string, sentAt: string): Promise<boolean> {
-  const inserted = await db('mandate_notifications').insert({ mandate_id: mandateId, cycle, kind, sent_at: sentAt })
-    .onConflict(['mandate_id', 'cycle', 'kind']).ignore().returning('cycle') as unknown[];
-  return inserted.length > 0;
+/**
+ * True when this notification is new (a retried send finds it recorded and sends nothing). A new
+ * reminder writes its `mandate.reminder` event in the same transaction.
+ */
+export async function recordNotification(db: Db, notification: MandateNotification): Promise<boolean> {
+  return db.transaction(async (trx) => {
+    const inserted = await trx('mandate_notifications')
+      .insert({ mandate_id: notification.mandateId, cycle: notification.cycle, kind: notification.kind, sent_at: notification.sentAt })
+      .onConflict(['mandate_id', 'cycle', 'kind']).ignore().returning('cycle') as unknown[];
+    if (inserted.length === 0) return false;
+    await recordEvents(trx, [{ type: 'mandate.reminder', customerId: notification.customerId, data: notification }]);
+    return true;
+  });
 }

@@ -1,6 +1,6 @@
 // The notification port: how a mandate tells its customer something (today, the reminder before a
 // manual collection). This implementation logs it and records it in mandate_notifications, once
-// per mandate, cycle and kind; webhooks can implement the same port later.
+// per mandate, cycle and kind, with its `mandate.reminder` event in the same transaction.
 import type { Db } from '@billing/db';
 import { log } from '@temporalio/activity';
 import { recordNotification } from './mandate-repository.ts';
@@ -22,7 +22,7 @@ export interface NotificationPort {
 export function loggedNotifications(db: Db): NotificationPort {
   return {
     async send(notification) {
-      const isNew = await recordNotification(db, notification.mandateId, notification.cycle, notification.kind, notification.sentAt);
+      const isNew = await recordNotification(db, notification);
       if (isNew) log.info('mandate notification', { ...notification });
     },
   };

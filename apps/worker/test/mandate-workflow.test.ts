@@ -61,6 +61,10 @@ async function collectionCounts() {
   };
 }
 
+async function mandateEventsOf(customerId: string): Promise<Array<{ type: string; data: Record<string, unknown> }>> {
+  return await db('events').where({ customer_id: customerId }).whereLike('type', 'mandate.%').orderBy('seq').select('type', 'data');
+}
+
 async function collections(mandateId: string) {
   return await db('mandate_collections').where({ mandate_id: mandateId }).orderBy('cycle') as Array<Record<string, unknown>>;
 }
@@ -122,6 +126,17 @@ it('runs 24 monthly cycles with a decline and dunning recovery, an amount change
       .map((row) => [collectionKey(input.mandateId, Number(row.cycle)), [row.bill_id, row.amount_minor]])));
   const stored = await db('mandates').where({ id: input.mandateId }).first() as Record<string, unknown>;
   expect(stored).toMatchObject({ status: 'COMPLETED', collections_completed: 21, revision: String(final.revision) });
+
+  // Its events, in the customer's order: created, one per successful collection, one per control
+  // (amount change, pause, resume), completed; the declined attempt that a retry recovered is not a failure.
+  const events = await mandateEventsOf(input.customerId);
+  expect(events[0]?.type).toBe('mandate.created');
+  expect(events.at(-1)).toMatchObject({ type: 'mandate.completed', data: { id: input.mandateId, status: 'COMPLETED', nextCollections: [] } });
+  expect(events.filter((event) => event.type === 'mandate.collection_succeeded').map((event) => event.data.cycle))
+    .toEqual(rows.filter((row) => row.status === 'SUCCEEDED').map((row) => row.cycle));
+  expect(events.filter((event) => event.type === 'mandate.updated').map((event) => [event.data.status, event.data.amount]))
+    .toEqual([['ACTIVE', { amount: '12.50', currency: 'USD' }], ['PAUSED', { amount: '12.50', currency: 'USD' }], ['ACTIVE', { amount: '12.50', currency: 'USD' }]]);
+  expect(events.filter((event) => ['mandate.collection_failed', 'mandate.past_due'].includes(event.type))).toEqual([]);
 
   // Each run is one cycle: history stays a few dozen events, far from any size warning.
   const history = await env.client.workflow.getHandle(handle.workflowId).fetchHistory();
@@ -190,5 +205,10 @@ it('reminds a manual mandate, collects it when approved, and misses another that
   expect((await missed.handle.query(mandateQuery)).lastCollection).toMatchObject({ cycle: 1, status: 'MISSED', attempts: 0 });
   expect((await collections(missed.input.mandateId))[0]).toMatchObject({ cycle: 1, status: 'MISSED' });
   expect((await chargedByKey(db, `mandate:${missed.input.mandateId}:`)).size).toBe(0);
+  // The notification port's reminder is an event, written with the reminder's record.
+  const approvedEvents = await mandateEventsOf(approved.input.customerId);
+  expect(approvedEvents.filter((event) => event.type === 'mandate.reminder').map((event) => event.data))
+    .toEqual([expect.objectContaining({ mandateId: approved.input.mandateId, cycle: 1, kind: 'COLLECTION_REMINDER', dueDate: due })]);
+  expect(approvedEvents.map((event) => event.type)).toEqual(expect.arrayContaining(['mandate.created', 'mandate.reminder', 'mandate.collection_succeeded']));
   await Promise.all([approved.handle.terminate('test over'), missed.handle.terminate('test over')]);
 }, 60_000);

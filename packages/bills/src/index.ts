@@ -25,3 +25,4 @@ export { minorToDecimal, moneyView } from './money-view.ts';
 export { lineItemView } from './line-item-view.ts';
 export type { StoredLineItemFields } from './line-item-view.ts';
 export { invoiceNumber, INVOICE_NUMBER_PATTERN } from './invoice-number.ts';
+export { billSummaryOfRow, type BillRow } from './bill-row.ts';

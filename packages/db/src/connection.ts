@@ -1,6 +1,7 @@
 import knex, { type Knex } from 'knex';
 
 export type Db = Knex;
+export type DbTransaction = Knex.Transaction;
 
 export interface DbOptions {
   /** postgres://user:password@host:port/database */

@@ -6,6 +6,7 @@ import * as m0004 from './migrations/0004_mandates.ts';
 import * as m0005 from './migrations/0005_ledger.ts';
 import * as m0006 from './migrations/0006_ledger_operations.ts';
 import * as m0007 from './migrations/0007_api_keys.ts';
+import * as m0008 from './migrations/0008_events.ts';
 import { createDb } from './connection.ts';
 
 interface Migration {
@@ -23,6 +24,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['0005_ledger', m0005],
   ['0006_ledger_operations', m0006],
   ['0007_api_keys', m0007],
+  ['0008_events', m0008],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

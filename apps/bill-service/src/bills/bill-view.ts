@@ -9,7 +9,7 @@ import {
   BillSchema, BillStatus, ExchangeRateSchema, LineItemSchema, MoneySchema, type Bill, type LineItem, type Money,
 } from '@billing/contracts';
 import {
-  lineItemView, moneyView, type BillStatus as BillStatusName, type BillSummary, type LineItemView, type MoneyView,
+  billSummaryOfRow, lineItemView, moneyView, type BillStatus as BillStatusName, type BillSummary, type LineItemView, type MoneyView,
 } from '@billing/bills';
 import type { BillRow, LineItemRow } from './bills-repository.ts';
 
@@ -71,30 +71,6 @@ export function billMessage(bill: BillSummary, items: readonly LineItemView[] = 
     closedAt: bill.closedAt === null ? undefined : timestamp(bill.closedAt),
     amountDue: money(moneyView(bill.status === 'CLOSED' ? amountDueMinor.toString() : '0', bill.currency)),
   });
-}
-
-/** A stored bill as the workflow would describe it; subtotals in currency-code order, as it sorts them. */
-export function billSummaryOfRow(row: BillRow): BillSummary {
-  return {
-    id: row.id,
-    customerId: row.customer_id,
-    billingPeriod: row.billing_period,
-    currency: row.currency,
-    timeZone: row.time_zone,
-    status: row.status,
-    periodStart: row.period_start.toISOString(),
-    periodEnd: row.period_end.toISOString(),
-    itemCount: row.item_count,
-    total: moneyView(row.total_minor, row.currency),
-    subtotalsByCurrency: Object.entries(row.subtotals)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([code, minor]) => moneyView(minor, code)),
-    invoiceNumber: row.invoice_number,
-    failureReason: row.failure_reason,
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
-    closedAt: row.closed_at?.toISOString() ?? null,
-  };
 }
 
 /** A stored item of a bill in `billCurrency`. */

@@ -1,26 +1,8 @@
 import type { Knex } from 'knex';
-import type { BillStatus, StoredLineItemFields } from '@billing/bills';
+import { billSummaryOfRow, type BillRow, type StoredLineItemFields } from '@billing/bills';
+import { recordEvent } from '@billing/db';
 
-/** A `bills` row as PostgreSQL returns it (numeric columns come back as strings). */
-export interface BillRow {
-  id: string;
-  customer_id: string;
-  billing_period: string;
-  currency: string;
-  time_zone: string;
-  status: BillStatus;
-  period_start: Date;
-  period_end: Date;
-  item_count: number;
-  total_minor: string;
-  subtotals: Record<string, string>;
-  invoice_number: string | null;
-  failure_reason: string | null;
-  workflow_id: string;
-  created_at: Date;
-  updated_at: Date;
-  closed_at: Date | null;
-}
+export type { BillRow } from '@billing/bills';
 
 /** A stored line item, its columns named as @billing/bills names them, with its position in the bill. */
 export interface LineItemRow extends StoredLineItemFields {
@@ -63,9 +45,15 @@ export function billsRepository(db: Knex) {
       return trx<BillRow>('bills').where({ customer_id: customerId, billing_period: billingPeriod }).first();
     },
 
-    /** Inserts the OPEN bill unless it is there already (the workflow upserts the same row). */
+    /**
+     * Inserts the OPEN bill unless it is there already (the workflow upserts the same row); whichever
+     * inserts it writes `bill.created` in the same transaction.
+     */
     async insertOpen(row: Omit<BillRow, 'created_at' | 'updated_at' | 'closed_at' | 'item_count' | 'total_minor' | 'subtotals' | 'invoice_number' | 'failure_reason'> & { created_at: Date }): Promise<void> {
-      await db('bills').insert({ ...row, updated_at: row.created_at }).onConflict('id').ignore();
+      await db.transaction(async (trx) => {
+        const [inserted] = await trx('bills').insert({ ...row, updated_at: row.created_at }).onConflict('id').ignore().returning('*') as BillRow[];
+        if (inserted) await recordEvent(trx, { type: 'bill.created', customerId: inserted.customer_id, data: billSummaryOfRow(inserted) });
+      });
     },
 
     async items(billId: string, afterSeq: number, limit: number): Promise<LineItemRow[]> {

@@ -36,7 +36,7 @@ export interface LedgerServiceDeps {
  */
 export function createLedgerService(deps: LedgerServiceDeps): ServiceImpl<typeof LedgerService> {
   const units = deps.units ?? DEFAULT_UNITS;
-  const ledger = ledgerRepository(deps.db);
+  const ledger = ledgerRepository(deps.db, units);
   const writer = ledgerWriter(ledger, deps.writer);
   const payments = ledgerPayments(deps.db, ledger, units);
   const answer = (outcome: { entry: Parameters<typeof entryMessage>[0]; replayed: boolean }) => ({

@@ -2,7 +2,10 @@
 // 0005 and 0006): this module only chooses what to insert and reads back what is there.
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
+import { recordEvents } from '@billing/db';
+import { DEFAULT_UNITS, type UnitRegistry } from '@billing/money';
 import { accountRow, type AccountKind, type AccountRef, type Side } from './accounts.ts';
+import { entryEventData } from './ledger-view.ts';
 import type { EntryPlan, EntryType } from './plans.ts';
 
 export interface StoredPosting {
@@ -115,7 +118,14 @@ export interface BillSums {
   refunded: bigint;
 }
 
-export function ledgerRepository(db: Knex) {
+/** `ledger.entry_posted` for each new entry that names a customer, written in the entry's transaction. */
+async function recordPosted(trx: Knex.Transaction, entries: readonly StoredEntry[], units: UnitRegistry): Promise<void> {
+  await recordEvents(trx, entries.flatMap((entry) => (entry.customerId === null
+    ? []
+    : [{ type: 'ledger.entry_posted' as const, customerId: entry.customerId, data: entryEventData(entry, units) }])));
+}
+
+export function ledgerRepository(db: Knex, units: UnitRegistry = DEFAULT_UNITS) {
   // Accounts are never deleted, so one known to exist stays known: after warm-up, posting to an
   // account costs no statement of its own.
   const opened = new Set<string>();
@@ -166,6 +176,10 @@ export function ledgerRepository(db: Knex) {
       const createdAt = new Map(returned.map((row) => [row.id, row.created_at]));
       const postings = rows.flatMap((row, index) => (createdAt.has(row.id) ? postingRows(plans[index]!, row.id) : []));
       if (postings.length > 0) await trx('ledger_postings').insert(postings);
+      await recordPosted(trx, rows.flatMap((row, index) => {
+        const at = createdAt.get(row.id);
+        return at === undefined ? [] : [storedEntry({ ...row, created_at: at }, postingRows(plans[index]!, row.id))];
+      }), units);
       return createdAt;
     });
     const replays = await findByKeys(rows.filter((row) => !inserted.has(row.id)).map((row) => row.idempotency_key));
@@ -193,7 +207,9 @@ export function ledgerRepository(db: Knex) {
         .insert(row).onConflict('idempotency_key').ignore().returning(['created_at']);
       if (returned.length === 0) return undefined;
       await trx('ledger_postings').insert(postingRows(plan, row.id));
-      return storedEntry({ ...row, created_at: returned[0]!.created_at }, postingRows(plan, row.id));
+      const entry = storedEntry({ ...row, created_at: returned[0]!.created_at }, postingRows(plan, row.id));
+      await recordPosted(trx, [entry], units);
+      return entry;
     },
 
     /** Locks a bill's INVOICE entry until the transaction ends: payments of one bill take turns. */

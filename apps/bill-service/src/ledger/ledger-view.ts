@@ -35,6 +35,27 @@ export function entryMessage(entry: StoredEntry, units: UnitRegistry): Entry {
   });
 }
 
+/**
+ * An entry as the REST API shows it (the gateway's entry JSON), for the `ledger.entry_posted`
+ * event: events are stored in that shape so every reader sees the resource the same way.
+ */
+export function entryEventData(entry: StoredEntry, units: UnitRegistry) {
+  const money = (minor: string, code: string) => {
+    const message = moneyMessage(minor, code, units);
+    return { amount: message.amount, currency: message.currency };
+  };
+  return {
+    id: entry.id,
+    type: entry.type,
+    idempotencyKey: entry.idempotencyKey,
+    postings: entry.postings.map((posting) => ({
+      accountId: posting.accountId, direction: posting.direction, amount: money(posting.amountMinor, posting.currency),
+    })),
+    createdAt: entry.createdAt.toISOString(),
+    reference: entry.reference,
+  };
+}
+
 export function accountMessage(row: AccountRow, units: UnitRegistry): Account {
   return create(AccountSchema, {
     id: row.id,

@@ -107,6 +107,12 @@ export function installAuthentication(app: FastifyInstance, options: Authenticat
       const named = (request.params as Record<string, unknown> | undefined)?.[access.param];
       if (named !== caller.customerId) return refuse(reply, Code.PermissionDenied, 'this key may only act for its own customer');
     }
+    if (access.kind === 'customer-query') {
+      const named = (request.query as Record<string, unknown> | undefined)?.[access.param];
+      if (named !== caller.customerId) {
+        return refuse(reply, Code.PermissionDenied, `this key may only act for its own customer: ${access.param} must be it`);
+      }
+    }
   });
 
   // A body is parsed only after onRequest; it is checked before validation, so a customer key

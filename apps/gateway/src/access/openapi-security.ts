@@ -17,6 +17,7 @@ const DENIED: Record<Access['kind'], string | undefined> = {
   'any-key': undefined,
   'customer-path': '`permission_denied`: a customer key on a path naming another customer (whether or not that customer exists)',
   'customer-body': '`permission_denied`: a customer key whose request names another customer',
+  'customer-query': '`permission_denied`: a customer key whose `customerId` query parameter is missing or names another customer',
   platform: '`permission_denied`: a customer key; this route needs a platform key',
 };
 

@@ -8,6 +8,8 @@ export type Access =
   | { kind: 'any-key' }
   /** A customer key only when the path parameter `param` is its own customer. */
   | { kind: 'customer-path'; param: string }
+  /** A customer key only when the query parameter `param` is its own customer. */
+  | { kind: 'customer-query'; param: string }
   /** A customer key only when the body field `field` is its own customer. */
   | { kind: 'customer-body'; field: string }
   /** Platform keys only. */
@@ -17,6 +19,7 @@ const PUBLIC: Access = { kind: 'public' };
 const ANY_KEY: Access = { kind: 'any-key' };
 const PLATFORM: Access = { kind: 'platform' };
 const CUSTOMER_PATH: Access = { kind: 'customer-path', param: 'customerId' };
+const CUSTOMER_QUERY: Access = { kind: 'customer-query', param: 'customerId' };
 
 /**
  * Route patterns as Fastify spells them (`:param` is one segment, a trailing `/*` any rest of the
@@ -34,6 +37,11 @@ export const ACCESS_RULES: ReadonlyArray<readonly [pattern: string, access: Acce
   ['/v1/rates/*', ANY_KEY],
   // Money leaves the wallet of `fromCustomerId`: a customer key may only move its own.
   ['/v1/transfers', { kind: 'customer-body', field: 'fromCustomerId' }],
+  // Events: a customer key lists and streams only its own customer's (it must name it), and gets
+  // one event by id only if it is its own (bill-service answers not_found otherwise).
+  ['/v1/events', CUSTOMER_QUERY],
+  ['/v1/events/stream', CUSTOMER_QUERY],
+  ['/v1/events/:eventId', ANY_KEY],
   ['/v1/api-keys', PLATFORM],
   ['/v1/api-keys/*', PLATFORM],
   ['/v1/ledger/*', PLATFORM],

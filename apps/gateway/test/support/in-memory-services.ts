@@ -3,7 +3,7 @@ import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, createRouterTransport, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
 import type { InjectOptions } from 'fastify';
 import { pino } from 'pino';
-import { BillService, LedgerService, MandateService, PaymentSimulatorService, RateSchema, RatesService, health } from '@billing/contracts';
+import { BillService, EventService, LedgerService, MandateService, PaymentSimulatorService, RateSchema, RatesService, health } from '@billing/contracts';
 import { buildGateway, type GatewayDeps } from '../../src/app.ts';
 
 export const { HealthCheckResponse_ServingStatus: ServingStatus } = health;
@@ -59,6 +59,7 @@ export interface TestGatewayOptions {
   mandates?: Partial<ServiceImpl<typeof MandateService>>;
   paymentSimulator?: Partial<ServiceImpl<typeof PaymentSimulatorService>>;
   ledger?: Partial<ServiceImpl<typeof LedgerService>>;
+  events?: Partial<ServiceImpl<typeof EventService>>;
   /** Sees the context of every rates call (its metadata). */
   onRatesCall?: (context: HandlerContext) => void;
   deps?: Partial<GatewayDeps>;
@@ -99,6 +100,7 @@ export async function buildTestGateway(options: TestGatewayOptions = {}) {
         if (options.mandates) service(MandateService, options.mandates);
         if (options.paymentSimulator) service(PaymentSimulatorService, options.paymentSimulator);
         if (options.ledger) service(LedgerService, options.ledger);
+        if (options.events) service(EventService, options.events);
       }),
     },
     logger,

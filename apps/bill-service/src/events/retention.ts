@@ -1,0 +1,27 @@
+// Events are kept for a configured time (EVENT_RETENTION) and then deleted, a batch at a time, by
+// each bill-service process every so often; concurrent deletes by replicas are harmless.
+import { deleteEventsBefore, type Db } from '@billing/db';
+import type { Logger } from '@billing/runtime';
+
+export interface EventRetentionOptions {
+  retentionMs: number;
+  intervalMs: number;
+  logger: Logger;
+  now?: () => Date;
+}
+
+/** Starts the periodic delete; the returned function stops it. */
+export function startEventRetention(db: Db, { retentionMs, intervalMs, logger, now = () => new Date() }: EventRetentionOptions): () => void {
+  const sweep = async () => {
+    try {
+      const deleted = await deleteEventsBefore(db, new Date(now().getTime() - retentionMs));
+      if (deleted > 0) logger.info({ deleted }, 'deleted events past their retention');
+    } catch (error) {
+      logger.warn({ err: error }, 'could not delete old events; will try again');
+    }
+  };
+  void sweep();
+  const timer = setInterval(() => void sweep(), intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,25 @@
+// The `bill.*` events, written inside the transaction of the read-model change they describe. Their
+// data is the bill as stored after the change (the summary the REST API shows, without items), or
+// for `bill.item_added` the item as the REST API shows it, with its bill's id.
+import { billSummaryOfRow, lineItemView, type BillRow } from '@billing/bills';
+import { recordEvent, recordEvents, type DbTransaction, type EventType } from '@billing/db';
+import type { StoredLineItem } from './bill-repository.ts';
+
+type BillEventType = Extract<EventType, `bill.${string}`>;
+
+/** Records `type` with the bill's row as this transaction sees it. */
+export async function recordBillEvent(trx: DbTransaction, type: BillEventType, billId: string): Promise<void> {
+  const row = await trx('bills').where({ id: billId }).first() as BillRow | undefined;
+  if (!row) throw new Error(`bill ${billId} is not in the database`);
+  await recordEvent(trx, { type, customerId: row.customer_id, data: billSummaryOfRow(row) });
+}
+
+/** One `bill.item_added` per item this transaction inserted, in the order they were added. */
+export async function recordItemsAdded(trx: DbTransaction, bill: { id: string; customerId: string; currency: string },
+  items: readonly StoredLineItem[]): Promise<void> {
+  await recordEvents(trx, [...items].sort((a, b) => a.seq - b.seq).map((item) => ({
+    type: 'bill.item_added' as const,
+    customerId: bill.customerId,
+    data: { billId: bill.id, ...lineItemView(item, bill.currency) },
+  })));
+}
