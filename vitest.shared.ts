@@ -9,5 +9,7 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
+    // The JSON report is what `npm test` adds up into its closing summary (scripts/test-summary.mjs).
+    reporters: ['default', ['json', { outputFile: '.test-results/vitest.json' }]],
   },
 });

@@ -127,6 +127,25 @@ function main() {
   if (command === 'install') return;
   if (!steps) throw new Error(`unknown command ${command}: use start, test, bench or check-deploy`);
 
+  if (command === 'test') {
+    // Every suite runs even when an earlier one failed, and the run ends with one line that adds
+    // them all up: `tests: N passed, N failed, N skipped`.
+    const summary = join(root, 'scripts', 'test-summary.mjs');
+    run(nodeBin, [summary, '--clear'], { cwd: root, env });
+    let failed = false;
+    for (const step of steps) {
+      try {
+        if (Array.isArray(step)) pnpmRun(step);
+        else run(nodeBin, step.node, { cwd: root, env });
+      } catch (error) {
+        log(error instanceof Error ? error.message : String(error));
+        failed = true;
+      }
+    }
+    const counted = spawnSync(nodeBin, [summary], { cwd: root, env, stdio: 'inherit' });
+    process.exit(failed || counted.status !== 0 ? 1 : 0);
+  }
+
   for (const step of steps.slice(0, -1)) {
     if (Array.isArray(step)) pnpmRun(step);
     else run(nodeBin, step.node, { cwd: root, env });

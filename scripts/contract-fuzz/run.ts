@@ -66,7 +66,7 @@ function ensureSchemathesis(): string {
 interface Report {
   running_time: number;
   operations: { selected: number; tested: number };
-  test_cases: { generated: number; unique_failures: number };
+  test_cases: { generated: number; with_failures: number; unique_failures: number; without_checks: number; errored: number };
   errors: unknown[];
 }
 
@@ -134,6 +134,16 @@ async function main(): Promise<number> {
       `(schemathesis ${pins.schemathesis}, seed ${config.seed}, ${config.maxExamples} examples; ${seconds} s, ` +
       `${stackSeconds} s of it starting the stack)`,
     );
+    // Added up with the vitest suites into the closing line of `npm test` (scripts/test-summary.mjs).
+    mkdirSync(join(ROOT, '.test-results'), { recursive: true });
+    writeFileSync(join(ROOT, '.test-results', 'contract-fuzz.json'), `${JSON.stringify({
+      exitCode,
+      operations: report.operations.tested,
+      passed: report.test_cases.generated - report.test_cases.with_failures - report.test_cases.errored,
+      failures: report.test_cases.with_failures,
+      errors: report.test_cases.errored + report.errors.length,
+      skipped: report.test_cases.without_checks,
+    })}\n`);
     return exitCode;
   } finally {
     rmSync(work, { recursive: true, force: true });
