@@ -30,7 +30,7 @@ describe('migrations', () => {
     } finally {
       await db.destroy();
     }
-    expect(await migrateLatest(pg.url)).toEqual(['0003_currency_codes_as_text', '0004_mandates', '0005_ledger', '0006_ledger_operations', '0007_api_keys', '0008_events']);
+    expect(await migrateLatest(pg.url)).toEqual(['0003_currency_codes_as_text', '0004_mandates', '0005_ledger', '0006_ledger_operations', '0007_api_keys', '0008_events', '0009_webhooks']);
     expect(await migrateLatest(pg.url)).toEqual([]);
 
     const after = createDb({ url: pg.url });

@@ -7,6 +7,7 @@ import * as m0005 from './migrations/0005_ledger.ts';
 import * as m0006 from './migrations/0006_ledger_operations.ts';
 import * as m0007 from './migrations/0007_api_keys.ts';
 import * as m0008 from './migrations/0008_events.ts';
+import * as m0009 from './migrations/0009_webhooks.ts';
 import { createDb } from './connection.ts';
 
 interface Migration {
@@ -25,6 +26,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['0006_ledger_operations', m0006],
   ['0007_api_keys', m0007],
   ['0008_events', m0008],
+  ['0009_webhooks', m0009],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
