@@ -2,6 +2,7 @@
 // argument. Each benchmark registers here; they are never part of `npm test`. `--cpu-prof` asks a
 // benchmark that runs the apps to profile them (V8 CPU profiles) and report where their time went.
 import { runBillsBenchmark } from './bills.ts';
+import { runEventsBenchmark } from './events.ts';
 import { runLedgerBenchmark } from './ledger.ts';
 import { runMandatesBenchmark } from './mandates.ts';
 import { runMoneyBenchmark } from './money.ts';
@@ -19,6 +20,7 @@ const benchmarks: Record<string, (options: BenchOptions) => Promise<void>> = {
   mandates: runMandatesBenchmark,
   ledger: runLedgerBenchmark,
   'rate-limit': runRateLimitBenchmark,
+  events: runEventsBenchmark,
 };
 
 const args = process.argv.slice(2).filter((arg) => arg !== '--');
