@@ -56,6 +56,11 @@ export function readWorkerEnv(source: Record<string, string | undefined> = proce
       WEBHOOK_RETRY_SCHEDULE: retrySchedule(DEFAULT_RETRY_SCHEDULE_MS),
       /** Webhook attempts this process has in flight at once. */
       WEBHOOK_CONCURRENCY: integer(64, 1, 1_000),
+      /**
+       * The longest the dispatcher sleeps when nothing wakes it: how soon, after its lease runs out,
+       * a delivery held by a crashed worker is sent by another.
+       */
+      WEBHOOK_POLL_INTERVAL: duration('30s', '100ms', '10m'),
     },
     source,
   );

@@ -54,7 +54,7 @@ async function start(env: WorkerEnv, logger: Logger): Promise<RunningApp> {
     'worker polling');
   const dispatcher = startWebhookDispatcher({
     db, databaseUrl: env.DATABASE_URL, logger, sender, timeoutMs: env.WEBHOOK_TIMEOUT, retryScheduleMs: env.WEBHOOK_RETRY_SCHEDULE,
-    concurrency: env.WEBHOOK_CONCURRENCY,
+    concurrency: env.WEBHOOK_CONCURRENCY, pollIntervalMs: env.WEBHOOK_POLL_INTERVAL,
   });
   logger.info({ concurrency: env.WEBHOOK_CONCURRENCY, allowPrivateUrls: env.WEBHOOK_ALLOW_PRIVATE_URLS }, 'webhook dispatcher running');
   return {

@@ -19,7 +19,7 @@ export interface WebhookDispatcherOptions {
   databaseUrl: string;
   logger: Logger;
   sender: WebhookSender;
-  /** The sender's deadline: a lease outlives it by `LEASE_MARGIN_MS`. */
+  /** The sender's deadline, from which the lease is derived (`leaseMsFor`). */
   timeoutMs: number;
   retryScheduleMs: readonly number[];
   /** Attempts in flight at once, at most. */
@@ -37,11 +37,13 @@ export interface WebhookDispatcher {
 }
 
 /**
- * Time a lease adds to the send deadline: loading the event and keys before the request and
- * recording the attempt after it happen inside the lease too, and a peer must not claim a delivery
- * whose attempt is still being recorded.
+ * How long a claim holds a delivery: twice the send deadline plus 5 s. Loading the event before
+ * the request and recording the attempt after it happen inside the lease too, and a peer must not
+ * claim a delivery whose attempt is still being recorded; a lease that runs out anyway costs a
+ * duplicate send (which at-least-once allows), never a lost one. It is also how long a crashed
+ * dispatcher's deliveries wait before another one sends them.
  */
-export const LEASE_MARGIN_MS = 20_000;
+export const leaseMsFor = (timeoutMs: number) => 2 * timeoutMs + 5_000;
 
 const BACKLOG_REFRESH_MS = 5_000;
 const CLAIM_ERROR_BACKOFF_MS = 1_000;
@@ -50,7 +52,7 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
   const { db, logger, sender, timeoutMs, retryScheduleMs, concurrency = 64, pollIntervalMs = 30_000, random = Math.random } = options;
   const repository = deliveryRepository(db);
   const metrics = webhookMetrics();
-  const leaseMs = timeoutMs + LEASE_MARGIN_MS;
+  const leaseMs = leaseMsFor(timeoutMs);
   // Once a batch is out, claim again when a part of the slots is free rather than for each one,
   // so a busy dispatcher makes few, larger claims.
   const refill = Math.max(1, Math.floor(concurrency / 8));
