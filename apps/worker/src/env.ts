@@ -19,7 +19,8 @@ function retrySchedule(fallback: readonly number[]) {
   const one = duration('1s', '1ms', '1d');
   return (name: string, raw: string | undefined): number[] => {
     if (raw === undefined || raw === '') return [...fallback];
-    return raw.split(',').map((part) => one(name, part.trim()));
+    // An empty entry (`5s,,1m`) is a mistake, not the reader's fallback: it is refused by name.
+    return raw.split(',').map((part) => one(name, part.trim() || '(empty)'));
   };
 }
 
