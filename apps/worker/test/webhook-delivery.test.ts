@@ -156,4 +156,37 @@ describe('webhook delivery', () => {
     await vi.waitFor(async () => expect(await deliveriesOf(db, endpoint.id)).toMatchObject([{ status: 'succeeded', attempt_count: 2 }]));
     expect(await attemptsOf(db, claimed!.id)).toMatchObject([{ attempt: 2, status_code: 204 }]);
   });
+
+  it('lets an attempt in flight finish and be recorded when it stops, and claims nothing after', async () => {
+    const { db, receiver } = stack;
+    const customerId = newCustomer();
+    const endpoint = await insertEndpoint(db, { url: receiver.url('/slow'), customerId });
+    receiver.answer('/slow', (_request, _attempt, response) => setTimeout(() => response.writeHead(200).end(), 500));
+    const dispatcher = stack.dispatcher();
+    await writeEvents(db, customerId, 1);
+    await vi.waitFor(() => expect(receiver.received.filter((r) => r.path === '/slow')).toHaveLength(1), { timeout: 5_000 });
+
+    await dispatcher.stop();
+    expect(await deliveriesOf(db, endpoint.id)).toMatchObject([{ status: 'succeeded', attempt_count: 1 }]);
+    await writeEvents(db, customerId, 1);
+    await sleep(300);
+    expect(receiver.received.filter((r) => r.path === '/slow')).toHaveLength(1);
+    expect((await deliveriesOf(db, endpoint.id))[1]).toMatchObject({ status: 'pending', attempt_count: 0 });
+  });
+
+  it('reports the pending deliveries of the whole database as the backlog', async () => {
+    const { db } = stack;
+    const pending = async () => Number((await db('webhook_deliveries').where({ status: 'pending' }).count('* as n').first())!.n);
+    const backlog = async () => (await metricsRegistry.getSingleMetric('billing_webhook_backlog')?.get())?.values[0]?.value;
+    const customerId = newCustomer();
+    await insertEndpoint(db, { url: 'http://127.0.0.1:9/unreachable', customerId, ordered: false });
+    await writeEvents(db, customerId, 4);
+    // Nothing is sent during the test (every pending attempt is an hour away), so the count holds still.
+    await db('webhook_deliveries').where({ status: 'pending' }).update({ next_attempt_at: db.raw("now() + interval '1 hour'") });
+    const expected = await pending();
+    expect(expected).toBeGreaterThanOrEqual(4);
+
+    stack.dispatcher();
+    await vi.waitFor(async () => expect(await backlog()).toBe(expected), { timeout: 10_000 });
+  });
 });

@@ -134,6 +134,8 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
     sleepUntil = Date.now() + pollIntervalMs;
     while (!stopping) {
       const free = concurrency - inFlight.size;
+      // A wake-up that came while the last claim ran (an attempt just recorded) is acted on here,
+      // before sleeping: it is the only word that a customer's next event may be due.
       if (dueMaybe && free >= (inFlight.size === 0 ? 1 : refill)) {
         dueMaybe = false;
         try {
@@ -141,19 +143,19 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
           if (claimed === free) {
             // A full batch: more may be due at once.
             dueMaybe = true;
-            continue;
+          } else {
+            const nextRetry = await repository.msUntilNextRetry();
+            sleepUntil = Date.now() + Math.min(pollIntervalMs, nextRetry ?? pollIntervalMs);
           }
-          const nextRetry = await repository.msUntilNextRetry();
-          sleepUntil = Date.now() + Math.min(pollIntervalMs, nextRetry ?? pollIntervalMs);
         } catch (error) {
           logger.warn({ err: error }, 'could not claim webhook deliveries; trying again shortly');
           dueMaybe = true;
           sleepUntil = Date.now() + CLAIM_ERROR_BACKOFF_MS;
         }
+        continue;
       }
-      if (stopping) break;
       if (Date.now() >= sleepUntil) {
-        // The timer is what woke us (or it is due anyway): the fallback poll restarts from here.
+        // The timer's moment has come: claim, and the fallback poll restarts from here.
         dueMaybe = true;
         sleepUntil = Date.now() + pollIntervalMs;
         continue;
