@@ -1,5 +1,9 @@
 import { BILL_TASK_QUEUE } from '@billing/bills';
-import { databaseVariables, duration, logLevel, METRICS_PORTS, metricsVariables, port, readEnv, serviceCredentialVariables, temporalVariables, text } from '@billing/runtime';
+import {
+  databaseVariables, duration, integer, logLevel, METRICS_PORTS, metricsVariables, parsed, port, readEnv, serviceCredentialVariables,
+  temporalVariables, text,
+} from '@billing/runtime';
+import { DEFAULT_RETRY_SCHEDULE_MS } from '@billing/webhooks';
 
 /** A comma-separated list of durations (`1d,3d,5d`), each between `min` and `max`; taken in increasing order. */
 function durations(fallback: string, min: string, max: string) {
@@ -8,6 +12,22 @@ function durations(fallback: string, min: string, max: string) {
     const value = raw === undefined || raw === '' ? fallback : raw;
     return [...new Set(value.split(',').map((part) => one(name, part.trim())))].sort((a, b) => a - b);
   };
+}
+
+/** Waits in order (`5s,5m,30m`), repeats allowed; the last one repeats until the delivery gives up. */
+function retrySchedule(fallback: readonly number[]) {
+  const one = duration('1s', '1ms', '1d');
+  return (name: string, raw: string | undefined): number[] => {
+    if (raw === undefined || raw === '') return [...fallback];
+    // An empty entry (`5s,,1m`) is a mistake, not the reader's fallback: it is refused by name.
+    return raw.split(',').map((part) => one(name, part.trim() || '(empty)'));
+  };
+}
+
+function flag(value: string): boolean {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new Error(`must be true or false, got "${value}"`);
 }
 
 /** Everything the worker reads from its environment, validated once at start-up. */
@@ -29,6 +49,19 @@ export function readWorkerEnv(source: Record<string, string | undefined> = proce
       MANDATE_DUNNING_SCHEDULE: durations('1d,3d,5d', '1m', '60d'),
       /** How long a manual mandate's collection awaits approval after its due moment. */
       MANDATE_APPROVAL_WINDOW: duration('3d', '1m', '60d'),
+      /** `true`: webhooks may go to http URLs and private or loopback addresses (local development only). */
+      WEBHOOK_ALLOW_PRIVATE_URLS: parsed('false', flag),
+      /** The deadline of one webhook attempt, from connecting to the answer; a 2xx within it is success. */
+      WEBHOOK_TIMEOUT: duration('10s', '100ms', '60s'),
+      /** The waits between a webhook's attempts; docs/events.md gives the default. */
+      WEBHOOK_RETRY_SCHEDULE: retrySchedule(DEFAULT_RETRY_SCHEDULE_MS),
+      /** Webhook attempts this process has in flight at once. */
+      WEBHOOK_CONCURRENCY: integer(64, 1, 1_000),
+      /**
+       * The longest the dispatcher sleeps when nothing wakes it: how soon, after its lease runs out,
+       * a delivery held by a crashed worker is sent by another.
+       */
+      WEBHOOK_POLL_INTERVAL: duration('30s', '100ms', '10m'),
     },
     source,
   );

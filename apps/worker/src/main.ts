@@ -1,14 +1,17 @@
-// The worker process: connects to Temporal and PostgreSQL, runs bill workflows and their
-// activities until SIGINT/SIGTERM, then lets running tasks finish before it exits.
+// The worker process, where background work runs: it connects to Temporal and PostgreSQL, runs
+// bill and mandate workflows and their activities, and delivers webhooks, until SIGINT/SIGTERM;
+// then it lets running tasks and webhook attempts finish before it exits.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createDb } from '@billing/db';
 import { runApp, type Logger, type RunningApp } from '@billing/runtime';
 import { NativeConnection, Runtime } from '@temporalio/worker';
+import { createWebhookSender } from '@billing/webhooks';
 import { grpcBillPosting } from './bill-posting.ts';
 import { bundleBillWorkflows } from './bundle.ts';
 import { readWorkerEnv, type WorkerEnv } from './env.ts';
 import { grpcLedgerPosting } from './ledger-posting.ts';
+import { startWebhookDispatcher } from './webhooks/dispatcher.ts';
 import { createBillWorker } from './worker.ts';
 
 const prebuilt = fileURLToPath(new URL('./workflow-bundle.js', import.meta.url));
@@ -18,9 +21,11 @@ async function start(env: WorkerEnv, logger: Logger): Promise<RunningApp> {
   let connection: NativeConnection | undefined;
   const billPosting = grpcBillPosting(env.BILL_SERVICE_URL, env.BILLING_SERVICE_TOKEN);
   const ledger = grpcLedgerPosting(env.BILL_SERVICE_URL, env.BILLING_SERVICE_TOKEN);
+  const sender = createWebhookSender({ policy: { allowPrivate: env.WEBHOOK_ALLOW_PRIVATE_URLS }, timeoutMs: env.WEBHOOK_TIMEOUT });
   const release = async () => {
     billPosting.close();
     ledger.close();
+    await sender.close();
     await connection?.close();
     await db.destroy();
   };
@@ -47,13 +52,18 @@ async function start(env: WorkerEnv, logger: Logger): Promise<RunningApp> {
   const running = worker.run();
   logger.info({ address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE },
     'worker polling');
+  const dispatcher = startWebhookDispatcher({
+    db, databaseUrl: env.DATABASE_URL, logger, sender, timeoutMs: env.WEBHOOK_TIMEOUT, retryScheduleMs: env.WEBHOOK_RETRY_SCHEDULE,
+    concurrency: env.WEBHOOK_CONCURRENCY, pollIntervalMs: env.WEBHOOK_POLL_INTERVAL,
+  });
+  logger.info({ concurrency: env.WEBHOOK_CONCURRENCY, allowPrivateUrls: env.WEBHOOK_ALLOW_PRIVATE_URLS }, 'webhook dispatcher running');
   return {
     // Polling that fails for good ends run(); runApp treats that as fatal.
-    finished: running,
+    finished: Promise.race([running, dispatcher.finished]),
     async close() {
-      // Stop polling, let running workflow and activity tasks finish, then close connections.
+      // Stop polling and claiming, let running tasks and webhook attempts finish, then close connections.
       if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
+      await Promise.all([running, dispatcher.stop()]);
       await release();
     },
   };

@@ -1,6 +1,6 @@
 export { createDb, type Db, type DbOptions, type DbTransaction } from './connection.ts';
 export { migrateLatest, migrationSource } from './migrate-runner.ts';
 export {
-  deleteEventsBefore, EVENT_COLUMNS, EVENT_TYPES, EVENTS_CHANNEL, isEventType, recordEvent, recordEvents, storedEvent,
+  deleteEventsBefore, eventJson, EVENT_COLUMNS, EVENT_TYPES, EVENTS_CHANNEL, isEventType, recordEvent, recordEvents, storedEvent,
   type EventRow, type EventType, type NewEvent, type StoredEvent,
 } from './events.ts';

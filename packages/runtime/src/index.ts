@@ -6,5 +6,5 @@ export {
 } from './variables.ts';
 export { REQUEST_ID_HEADER, newRequestId, isAcceptableRequestId, requestIdFrom } from './request-id.ts';
 export { runApp, type AppDefinition, type AppEnv, type RunningApp } from './run-app.ts';
-export { metricsRegistry, counter, histogram, collectProcessMetrics, startMetricsServer, type MetricsServer } from './metrics.ts';
-export { LATENCY_BUCKETS, rpcMetrics, httpMetrics, billMetrics, collectionMetrics, ledgerMetrics } from './instruments.ts';
+export { metricsRegistry, counter, gauge, histogram, collectProcessMetrics, startMetricsServer, type MetricsServer } from './metrics.ts';
+export { LATENCY_BUCKETS, rpcMetrics, httpMetrics, billMetrics, collectionMetrics, ledgerMetrics, webhookMetrics } from './instruments.ts';

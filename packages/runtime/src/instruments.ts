@@ -1,4 +1,4 @@
-import { counter, histogram } from './metrics.ts';
+import { counter, gauge, histogram } from './metrics.ts';
 
 /**
  * The metrics every app shares, defined in one place so names, labels and buckets cannot drift
@@ -50,4 +50,15 @@ export const collectionMetrics = () => ({
 export const ledgerMetrics = () => ({
   entriesPosted: counter('billing_ledger_entries_posted_total',
     'Ledger entries written, by entry type (a replayed idempotency key is not counted).', ['type']),
+});
+
+/**
+ * Webhook delivery, recorded by the worker's dispatcher. Each attempt counts once, by what came of
+ * it: `succeeded`, `retrying` (failed, another attempt is scheduled) or `failed` (failed for good).
+ * The backlog is the number of pending deliveries in the whole database, refreshed by each
+ * dispatcher every few seconds: every replica reports the same figure (query it with max, not sum).
+ */
+export const webhookMetrics = () => ({
+  deliveries: counter('billing_webhook_deliveries_total', 'Webhook delivery attempts, by outcome (succeeded, retrying, failed).', ['outcome']),
+  backlog: gauge('billing_webhook_backlog', 'Webhook deliveries waiting to be sent or retried (the whole database, not this process).'),
 });

@@ -31,6 +31,8 @@ describe('Prometheus metrics of the running apps', () => {
     expect(await exporters('billing_bills_opened_total')).toEqual(['worker']);
     expect(await exporters('billing_collections_failed_total')).toEqual(['worker']);
     expect(await exporters('billing_ledger_entries_posted_total')).toEqual(['bill-service']);
+    expect(await exporters('billing_webhook_deliveries_total')).toEqual(['worker']);
+    expect(await exporters('billing_webhook_backlog')).toEqual(['worker']);
     expect(await exporters('http_server_requests_total')).toEqual(['gateway']);
     expect(await exporters('rpc_server_requests_total')).toEqual(['bill-service', 'rates-service']);
   });
