@@ -1,6 +1,5 @@
 import type { Event } from '@billing/contracts';
-import { serviceBug } from './proto-json.ts';
-import { requiredTimestamp } from './schemas/timestamp.ts';
+import { requiredTimestamp, serviceBug } from '@billing/resources';
 
 // billing.v1 events → the JSON of the public REST contract, in this one module. `data` is stored
 // already in the shape this API shows the resource in, so it passes through unchanged.
