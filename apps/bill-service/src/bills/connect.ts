@@ -6,7 +6,7 @@ import {
   AddLineItemResponseSchema, CloseBillResponseSchema, CreateBillResponseSchema, GetBillResponseSchema,
   ListBillsResponseSchema, ListLineItemsResponseSchema, type BillService,
 } from '@billing/contracts';
-import type { Db } from '@billing/db';
+import { amountDue, type Db } from '@billing/db';
 import type { Logger } from '@billing/runtime';
 import { requestIdOf } from '@billing/grpc-kit';
 import type { Client as ConnectClient } from '@connectrpc/connect';
@@ -18,7 +18,6 @@ import { billMessageOfRows, billStatusName, lineItemMessageOfRow } from './bill-
 import { billsRepository, type BillRow } from './bills-repository.ts';
 import { decodeCursor, encodeCursor, pageLimit } from '../cursor.ts';
 import { ledgerRepository } from '../ledger/ledger-repository.ts';
-import { amountDue } from '../ledger/plans.ts';
 import type { BillServiceEnv } from '../env.ts';
 import { billWorkflows } from './bill-workflows.ts';
 import { billCurrencyPolicy } from '../bill-currencies.ts';
