@@ -1,19 +1,13 @@
 import type { Event } from '@billing/contracts';
-import { serviceBug } from './proto-json.ts';
-import { requiredTimestamp } from './schemas/timestamp.ts';
+import { timestampDate } from '@bufbuild/protobuf/wkt';
+import { eventJson as eventResourceJson, serviceBug } from '@billing/resources';
 
-// billing.v1 events → the JSON of the public REST contract, in this one module. `data` is stored
-// already in the shape this API shows the resource in, so it passes through unchanged.
+// billing.v1 events → the JSON of the public REST contract: the same shape a webhook delivers.
 
 export function eventJson(event: Event) {
   if (event.data === undefined) throw serviceBug('event data');
-  return {
-    id: event.id,
-    type: event.type,
-    customerId: event.customerId,
-    createdAt: requiredTimestamp(event.createdAt, 'createdAt'),
-    data: event.data,
-  };
+  if (event.createdAt === undefined) throw serviceBug('createdAt');
+  return eventResourceJson({ id: event.id, type: event.type, customerId: event.customerId, createdAt: timestampDate(event.createdAt), data: event.data });
 }
 
 export function eventPageJson(page: { events: Event[]; nextCursor: string }) {

@@ -1,8 +1,8 @@
 import {
   AccountKind, Direction, EntryType, type Account, type Entry, type GetTrialBalanceResponse, type ListEntriesResponse,
 } from '@billing/contracts';
-import { enumName, enumValue, moneyJson, serviceBug } from './proto-json.ts';
-import { requiredTimestamp } from './schemas/timestamp.ts';
+import { enumName, moneyJson, requiredTimestamp, serviceBug } from '@billing/resources';
+import { enumValue } from './proto-json.ts';
 
 // billing.v1 ledger messages → the JSON of the public REST contract, in this one module. Account
 // kinds are lower-case words (as clients name them in an adjustment); entry types and posting

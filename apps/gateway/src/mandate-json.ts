@@ -1,9 +1,10 @@
-import { CollectionStatus, Frequency, MandateStatus, type Collection, type Mandate } from '@billing/contracts';
-import { enumName, enumValue, moneyJson, optionalTimeJson, serviceBug } from './proto-json.ts';
-import { requiredTimestamp } from './schemas/timestamp.ts';
+import { Frequency, MandateStatus, type Collection, type Mandate } from '@billing/contracts';
+import { collectionJson, mandateJson, serviceBug } from '@billing/resources';
+import { enumValue } from './proto-json.ts';
 
-// billing.v1 mandates and collections → the JSON of the public REST contract, in this one module.
-// Absent optional fields become null, never a missing key.
+// billing.v1 mandates and collections → the JSON of the public REST contract. A mandate and a
+// collection are mapped in @billing/resources, the same mapping the data of `mandate.*` events is
+// built with; the pages and filters of the mandate routes are here.
 
 export type MandateStatusName = Exclude<keyof typeof MandateStatus, 'UNSPECIFIED'>;
 export type FrequencyName = Exclude<keyof typeof Frequency, 'UNSPECIFIED'>;
@@ -16,42 +17,6 @@ export function mandateStatusValue(name: string | undefined): MandateStatus {
 /** A frequency the schema has already checked is one of FrequencyName. */
 export function frequencyValue(name: string | undefined): Frequency {
   return enumValue(Frequency, name);
-}
-
-export function collectionJson(collection: Collection) {
-  return {
-    cycle: collection.cycle,
-    dueDate: collection.dueDate,
-    status: enumName(CollectionStatus, collection.status, 'collection status'),
-    attempts: collection.attempts,
-    amount: moneyJson(collection.amount, 'collection amount'),
-    paymentReference: collection.paymentReference ?? null,
-    failureReason: collection.failureReason ?? null,
-    collectedAt: optionalTimeJson(collection.collectedAt),
-  };
-}
-
-export function mandateJson(mandate: Mandate) {
-  return {
-    id: mandate.id,
-    customerId: mandate.customerId,
-    status: enumName(MandateStatus, mandate.status, 'mandate status'),
-    description: mandate.description,
-    amount: moneyJson(mandate.amount, 'amount'),
-    frequency: enumName(Frequency, mandate.frequency, 'frequency'),
-    firstCollectionDate: mandate.firstCollectionDate,
-    endDate: mandate.endDate ?? null,
-    timeZone: mandate.timeZone,
-    collectionTime: mandate.collectionTime,
-    autoExecution: mandate.autoExecution,
-    reminderDaysBefore: mandate.reminderDaysBefore,
-    pausedUntil: mandate.pausedUntil ?? null,
-    nextCollections: [...mandate.nextCollections],
-    collectionsCompleted: mandate.collectionsCompleted,
-    lastCollection: mandate.lastCollection === undefined ? null : collectionJson(mandate.lastCollection),
-    createdAt: requiredTimestamp(mandate.createdAt, 'createdAt'),
-    updatedAt: requiredTimestamp(mandate.updatedAt, 'updatedAt'),
-  };
 }
 
 export function mandatePageJson(page: { mandates: Mandate[]; nextCursor?: string }) {

@@ -1,17 +1,32 @@
 // The `bill.*` events, written inside the transaction of the read-model change they describe. Their
-// data is the bill as stored after the change (the summary the REST API shows, without items), or
-// for `bill.item_added` the item as the REST API shows it, with its bill's id.
+// data is the bill as the REST API shows it in a list of bills right after the change (built by the
+// same mapping, @billing/resources), or for `bill.item_added` the item as the REST API shows it,
+// with its bill's id.
 import { billSummaryOfRow, lineItemView, type BillRow } from '@billing/bills';
-import { recordEvent, recordEvents, type DbTransaction, type EventType } from '@billing/db';
+import { amountDue, billSums, recordEvent, recordEvents, type DbTransaction, type EventType } from '@billing/db';
+import { billResource, lineItemResource } from '@billing/resources';
 import type { StoredLineItem } from './bill-repository.ts';
 
 type BillEventType = Extract<EventType, `bill.${string}`>;
+
+/**
+ * What a bill owes at the moment of an event, by the rule and query bill-service shows it with. Only
+ * a CLOSED bill owes anything. The workflow posts its invoice before it marks the bill CLOSED, so at
+ * `bill.closed` it owes its total less what was already paid on it (the mandate collections booked
+ * against it). Payments and refunds after that change what a read shows, not the event written.
+ */
+async function amountDueMinor(trx: DbTransaction, row: BillRow): Promise<bigint> {
+  if (row.status !== 'CLOSED') return 0n;
+  const sums = (await billSums(trx, [row.id])).get(row.id);
+  return sums ? amountDue(sums) : 0n;
+}
 
 /** Records `type` with the bill's row as this transaction sees it. */
 export async function recordBillEvent(trx: DbTransaction, type: BillEventType, billId: string): Promise<void> {
   const row = await trx('bills').where({ id: billId }).first() as BillRow | undefined;
   if (!row) throw new Error(`bill ${billId} is not in the database`);
-  await recordEvent(trx, { type, customerId: row.customer_id, data: billSummaryOfRow(row) });
+  const data = billResource(billSummaryOfRow(row), await amountDueMinor(trx, row));
+  await recordEvent(trx, { type, customerId: row.customer_id, data });
 }
 
 /** One `bill.item_added` per item this transaction inserted, in the order they were added. */
@@ -20,6 +35,6 @@ export async function recordItemsAdded(trx: DbTransaction, bill: { id: string; c
   await recordEvents(trx, [...items].sort((a, b) => a.seq - b.seq).map((item) => ({
     type: 'bill.item_added' as const,
     customerId: bill.customerId,
-    data: { billId: bill.id, ...lineItemView(item, bill.currency) },
+    data: { billId: bill.id, ...lineItemResource(lineItemView(item, bill.currency)) },
   })));
 }

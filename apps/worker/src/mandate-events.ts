@@ -1,8 +1,9 @@
 // The `mandate.*` events of one read-model write, decided by comparing the stored row with the
 // state the write brings (inside the write's transaction, so they commit together). A write the
 // read model ignores (an older revision) brings no event, so a retried activity says nothing twice.
-import { UPCOMING_DEFAULT, upcomingCollections, type CollectionView, type MandateView } from '@billing/mandates';
+import type { CollectionView, MandateView } from '@billing/mandates';
 import type { DbTransaction, EventType, NewEvent } from '@billing/db';
+import { collectionResource, mandateResource } from '@billing/resources';
 
 type MandateEventType = Extract<EventType, `mandate.${string}`>;
 
@@ -47,7 +48,8 @@ export async function storedMandateState(trx: DbTransaction, mandateId: string, 
 export function mandateEvents(before: StoredMandateState | undefined, view: MandateView, terms: string,
   collections: readonly CollectionView[]): NewEvent[] {
   const event = (type: MandateEventType, data: unknown): NewEvent => ({ type, customerId: view.customerId, data });
-  const mandate = publicView(view);
+  // The mandate and its collections as the REST API shows them, by the same mapping (@billing/resources).
+  const mandate = mandateResource(view);
   // bill-service inserts a new mandate at revision 0 so that it reads back at once; the workflow's
   // first write (revision 1) is the mandate's creation either way.
   if (before === undefined || before.revision === 0) return [event('mandate.created', mandate)];
@@ -55,8 +57,8 @@ export function mandateEvents(before: StoredMandateState | undefined, view: Mand
   const events: NewEvent[] = [];
   for (const collection of collections) {
     if (before.collections.get(collection.cycle) === collection.status) continue;
-    if (collection.status === 'SUCCEEDED') events.push(event('mandate.collection_succeeded', { mandateId: view.id, ...collection }));
-    if (collection.status === 'FAILED') events.push(event('mandate.collection_failed', { mandateId: view.id, ...collection }));
+    if (collection.status === 'SUCCEEDED') events.push(event('mandate.collection_succeeded', { mandateId: view.id, ...collectionResource(collection) }));
+    if (collection.status === 'FAILED') events.push(event('mandate.collection_failed', { mandateId: view.id, ...collectionResource(collection) }));
   }
   const statusChanged = before.status !== view.status;
   if (statusChanged && view.status === 'PAST_DUE') events.push(event('mandate.past_due', mandate));
@@ -65,11 +67,3 @@ export function mandateEvents(before: StoredMandateState | undefined, view: Mand
   return events;
 }
 
-/**
- * The mandate with the fields the REST API shows (its next due dates as a list read shows them)
- * and without the read model's bookkeeping (revision, schedule, next cycle).
- */
-function publicView(view: MandateView) {
-  const { revision: _revision, schedule: _schedule, nextCycle: _nextCycle, ...shown } = view;
-  return { ...shown, nextCollections: upcomingCollections(view, UPCOMING_DEFAULT) };
-}

@@ -245,6 +245,13 @@ describe('bill workflow: closing', () => {
     await expect(handle.result()).resolves.toMatchObject({ status: 'FAILED' });
     // The worker's counter says the same: one more failed bill (no other bill of this file fails).
     expect(await counted('billing_bills_failed_total') - failedBefore).toBe(1);
+    // Its events, in order, end with bill.failed carrying the bill as a read shows it: numbered, owing nothing.
+    // (This bill breaks after its invoice was posted, so the ledger's event comes before the failure.)
+    const events = await stack.db('events').where({ customer_id: input.customerId }).orderBy('seq').select('type', 'data');
+    expect(events.map((event: { type: string }) => event.type))
+      .toEqual(['bill.created', 'bill.item_added', 'bill.closing', 'ledger.entry_posted', 'bill.failed']);
+    expect(events.at(-1).data).toEqual({ ...summary, amountDue: { amount: '0.00', currency: 'USD' } });
+    expect(summary.invoiceNumber).toMatch(/^INV-/);
   });
 
 });

@@ -62,6 +62,13 @@ afterAll(async () => {
 
 const item = (key: string, amount: string): LineItemInput => ({ idempotencyKey: key, description: `fee ${key}`, amount });
 
+/** The `amountDue` of the customer's one `bill.closed` event. */
+async function owedAtClose(customerId: string): Promise<unknown> {
+  const events = await stack.db('events').where({ customer_id: customerId, type: 'bill.closed' }).select('data') as Array<{ data: { amountDue: unknown } }>;
+  expect(events).toHaveLength(1);
+  return events[0]!.data.amountDue;
+}
+
 async function closedBill(billId: string, items: LineItemInput[]) {
   const { input, handle } = await startBill(stack.client, stack.taskQueue, { billId });
   for (const one of items) await handle.executeUpdate(addLineItemUpdate, { args: [one] });
@@ -87,6 +94,7 @@ describe('closing a bill', () => {
         [`acc_receivable_USD_${input.customerId}`, Direction.DEBIT, '13.02'], ['acc_revenue_USD', Direction.CREDIT, '13.02'],
       ])]]);
     expect(await amountDueMinor(stack.db, input.billId)).toBe(1302n);
+    expect(await owedAtClose(input.customerId)).toEqual({ amount: '13.02', currency: 'USD' });
   });
 
   it('books the invoice once when the activity is retried after the ledger already took it', async () => {
@@ -177,6 +185,9 @@ describe('a mandate collection', () => {
     // Invoiced 25.00, paid 25.00: nothing owed. Invoiced 30.00 with the fee: the fee is owed.
     expect(await amountDueMinor(stack.db, bills[0]?.input.billId ?? '')).toBe(0n);
     expect(await amountDueMinor(stack.db, bills[1]?.input.billId ?? '')).toBe(500n);
+    // bill.closed says the same: what each owed once its invoice netted against the collection.
+    expect(await owedAtClose(onlyCollection)).toEqual({ amount: '0.00', currency: 'USD' });
+    expect(await owedAtClose(withFee)).toEqual({ amount: '5.00', currency: 'USD' });
     expect((await entriesOf(stack.db, withFee)).map((entry) => [entry.type, entry.amount_minor]).sort())
       .toEqual([['INVOICE', '3000'], ['PAYMENT', '2500']]);
   }, 60_000);

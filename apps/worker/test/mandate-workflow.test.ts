@@ -212,3 +212,35 @@ it('reminds a manual mandate, collects it when approved, and misses another that
   expect(approvedEvents.map((event) => event.type)).toEqual(expect.arrayContaining(['mandate.created', 'mandate.reminder', 'mandate.collection_succeeded']));
   await Promise.all([approved.handle.terminate('test over'), missed.handle.terminate('test over')]);
 }, 60_000);
+
+it('fails a cycle whose dunning retries are all declined, making the mandate past due, and says so in order', async () => {
+  const now = new Date(await env.currentTimeMs());
+  const first = addDays(localDateAt(now, 'UTC'), 1);
+  const second = addMonthsClamped(first, 1);
+  const { input, handle } = await startMandate(env.client, taskQueue, {
+    firstCollectionDate: formatLocalDate(first), endDate: formatLocalDate(second), collectionTime: '12:00', createdAt: now.toISOString(),
+  });
+  // The first charge and its three dunning retries (1, 3 and 5 days after the due date) are declined.
+  await scriptOutcomes(db, input.customerId, 'DECLINE', 'DECLINE', 'DECLINE', 'DECLINE');
+  await sleepUntil(momentOf(input, 1) + 5 * DAY + HOUR);
+  const pastDue = await handle.query(mandateQuery);
+  expect(pastDue).toMatchObject({ status: 'PAST_DUE', lastCollection: { cycle: 1, status: 'FAILED', attempts: 4 } });
+  // The second and last cycle is collected.
+  expect(await handle.result()).toMatchObject({ status: 'COMPLETED', collectionsCompleted: 1 });
+
+  const events = await mandateEventsOf(input.customerId);
+  // Collecting the next cycle makes it ACTIVE again (an update), then its end date completes it.
+  expect(events.map((event) => event.type)).toEqual([
+    'mandate.created', 'mandate.collection_failed', 'mandate.past_due', 'mandate.collection_succeeded', 'mandate.updated', 'mandate.completed',
+  ]);
+  expect(events.slice(3).map((event) => [event.data.cycle ?? event.data.status])).toEqual([[2], ['ACTIVE'], ['COMPLETED']]);
+  const [failedRow] = await collections(input.mandateId);
+  expect(events[1]!.data).toEqual({
+    mandateId: input.mandateId, cycle: 1, dueDate: formatLocalDate(first), status: 'FAILED', attempts: 4,
+    amount: { amount: '10.00', currency: 'USD' }, paymentReference: failedRow!.payment_reference, failureReason: 'insufficient funds',
+    collectedAt: null,
+  });
+  // The mandate as the REST API shows it: no read-model bookkeeping, and the one due date left.
+  const { revision: _revision, schedule: _schedule, nextCycle: _nextCycle, ...shown } = pastDue;
+  expect(events[2]!.data).toEqual({ ...shown, nextCollections: [formatLocalDate(second)] });
+}, 60_000);

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { eventJson } from '@billing/db';
+import { eventJson } from '@billing/resources';
 import { metricsRegistry } from '@billing/runtime';
 import { WEBHOOK_DELIVERIES_CHANNEL } from '@billing/webhooks';
 import { Webhook } from 'standardwebhooks';

@@ -62,14 +62,6 @@ export function storedEvent(row: EventRow): StoredEvent {
   };
 }
 
-/**
- * An event as the public API shows it (`GET /v1/events/{id}`) and as a webhook delivers it: the one
- * JSON shape of an event, whoever serves it.
- */
-export function eventJson(event: Pick<StoredEvent, 'id' | 'type' | 'customerId' | 'createdAt' | 'data'>) {
-  return { id: event.id, type: event.type, customerId: event.customerId, createdAt: event.createdAt.toISOString(), data: event.data };
-}
-
 const newEventId = () => `evt_${randomUUID().replaceAll('-', '')}`;
 
 /**

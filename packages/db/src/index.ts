@@ -1,6 +1,7 @@
 export { createDb, type Db, type DbOptions, type DbTransaction } from './connection.ts';
 export { migrateLatest, migrationSource } from './migrate-runner.ts';
 export {
-  deleteEventsBefore, eventJson, EVENT_COLUMNS, EVENT_TYPES, EVENTS_CHANNEL, isEventType, recordEvent, recordEvents, storedEvent,
+  deleteEventsBefore, EVENT_COLUMNS, EVENT_TYPES, EVENTS_CHANNEL, isEventType, recordEvent, recordEvents, storedEvent,
   type EventRow, type EventType, type NewEvent, type StoredEvent,
 } from './events.ts';
+export { amountDue, billSums, type BillSums } from './bill-sums.ts';

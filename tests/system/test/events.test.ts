@@ -3,29 +3,15 @@ import { billPath, call, createBill, futurePeriod, newCustomer } from './bills-a
 import { topUp, walletPath, type Entry } from './ledger-api.ts';
 import { grpcurl, withServiceToken } from './grpcurl.ts';
 import { openStream, type SseEvent } from './sse-client.ts';
+import { eventsOf, type Event } from './events-api.ts';
 
 // The event outbox through the real gateway, bill-service (EventService), the worker and
 // PostgreSQL: every change writes its event with it, reads and the live stream show them in each
 // customer's order, and a customer key sees only its own customer's.
 
-interface Event {
-  id: string;
-  type: string;
-  customerId: string;
-  createdAt: string;
-  data: Record<string, unknown>;
-}
-
 /** The resource an SSE message's event carries (its `data:` line is the whole event). */
 function resourceOf(message: SseEvent): { id: string } {
   return (message.data as Event).data as { id: string };
-}
-
-async function eventsOf(customerId: string, type?: string): Promise<Event[]> {
-  const answer = await call<{ items: Event[]; nextCursor: string | null }>(
-    'GET', `/v1/events?customerId=${customerId}&limit=200${type ? `&type=${type}` : ''}`);
-  expect(answer.status, answer.text).toBe(200);
-  return answer.json.items.reverse();
 }
 
 async function customerKey(customerId: string): Promise<string> {

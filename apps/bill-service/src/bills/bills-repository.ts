@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { billSummaryOfRow, type BillRow, type StoredLineItemFields } from '@billing/bills';
 import { recordEvent } from '@billing/db';
+import { billResource } from '@billing/resources';
 
 export type { BillRow } from '@billing/bills';
 
@@ -52,7 +53,11 @@ export function billsRepository(db: Knex) {
     async insertOpen(row: Omit<BillRow, 'created_at' | 'updated_at' | 'closed_at' | 'item_count' | 'total_minor' | 'subtotals' | 'invoice_number' | 'failure_reason'> & { created_at: Date }): Promise<void> {
       await db.transaction(async (trx) => {
         const [inserted] = await trx('bills').insert({ ...row, updated_at: row.created_at }).onConflict('id').ignore().returning('*') as BillRow[];
-        if (inserted) await recordEvent(trx, { type: 'bill.created', customerId: inserted.customer_id, data: billSummaryOfRow(inserted) });
+        // The data is the bill as the REST API shows it (the worker's `bill.created` is built the same
+        // way); an OPEN bill owes nothing yet.
+        if (inserted) {
+          await recordEvent(trx, { type: 'bill.created', customerId: inserted.customer_id, data: billResource(billSummaryOfRow(inserted), 0n) });
+        }
       });
     },
 

@@ -6,18 +6,18 @@ import {
   AddLineItemResponseSchema, CloseBillResponseSchema, CreateBillResponseSchema, GetBillResponseSchema,
   ListBillsResponseSchema, ListLineItemsResponseSchema, type BillService,
 } from '@billing/contracts';
-import type { Db } from '@billing/db';
+import { amountDue, type Db } from '@billing/db';
 import type { Logger } from '@billing/runtime';
 import { requestIdOf } from '@billing/grpc-kit';
 import type { Client as ConnectClient } from '@connectrpc/connect';
 import type { RatesService } from '@billing/contracts';
 import { exchangeRates } from './exchange-rates.ts';
 import { priceLineItem } from '@billing/bills';
-import { billMessage, billMessageOfRows, billStatusName, lineItemMessage, lineItemMessageOfRow } from './bill-view.ts';
+import { billMessage, lineItemMessage } from '@billing/resources';
+import { billMessageOfRows, billStatusName, lineItemMessageOfRow } from './bill-view.ts';
 import { billsRepository, type BillRow } from './bills-repository.ts';
 import { decodeCursor, encodeCursor, pageLimit } from '../cursor.ts';
 import { ledgerRepository } from '../ledger/ledger-repository.ts';
-import { amountDue } from '../ledger/plans.ts';
 import type { BillServiceEnv } from '../env.ts';
 import { billWorkflows } from './bill-workflows.ts';
 import { billCurrencyPolicy } from '../bill-currencies.ts';

@@ -2,7 +2,7 @@
 // 0005 and 0006): this module only chooses what to insert and reads back what is there.
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { recordEvents } from '@billing/db';
+import { billSums, recordEvents, type BillSums } from '@billing/db';
 import { DEFAULT_UNITS, type UnitRegistry } from '@billing/money';
 import { accountRow, type AccountKind, type AccountRef, type Side } from './accounts.ts';
 import { entryEventData } from './ledger-view.ts';
@@ -109,13 +109,6 @@ function storedEntry(row: EntryRow, postings: readonly PostingRow[]): StoredEntr
       accountId: posting.account_id, direction: posting.direction, amountMinor: posting.amount_minor, currency: posting.currency,
     })),
   };
-}
-
-/** Sums of a bill's entries, in minor units of the bill's currency. */
-export interface BillSums {
-  invoiced: bigint;
-  paid: bigint;
-  refunded: bigint;
 }
 
 /** `ledger.entry_posted` for each new entry that names a customer, written in the entry's transaction. */
@@ -231,17 +224,7 @@ export function ledgerRepository(db: Knex, units: UnitRegistry = DEFAULT_UNITS) 
 
     /** Invoiced, paid and refunded per bill, for the bills named. */
     async billSums(billIds: readonly string[], trx: Knex = db): Promise<Map<string, BillSums>> {
-      if (billIds.length === 0) return new Map();
-      const rows: Array<{ bill_id: string; invoiced: string; paid: string; refunded: string }> = await trx('ledger_entries')
-        .select('bill_id')
-        .select(trx.raw(`coalesce(sum(amount_minor) FILTER (WHERE type = 'INVOICE'), 0)::text AS invoiced`))
-        .select(trx.raw(`coalesce(sum(amount_minor) FILTER (WHERE type = 'PAYMENT'), 0)::text AS paid`))
-        .select(trx.raw(`coalesce(sum(amount_minor) FILTER (WHERE type = 'REFUND'), 0)::text AS refunded`))
-        .whereIn('bill_id', [...billIds])
-        .groupBy('bill_id');
-      return new Map(rows.map((row) => [row.bill_id, {
-        invoiced: BigInt(row.invoiced), paid: BigInt(row.paid), refunded: BigInt(row.refunded),
-      }]));
+      return billSums(trx, billIds);
     },
 
     async accountsOf(customerId: string): Promise<AccountRow[]> {

@@ -6,12 +6,13 @@
 // request answers the entry the first one posted.
 import type { Knex } from 'knex';
 import { Code, ConnectError } from '@connectrpc/connect';
+import { amountDue } from '@billing/db';
 import { currencyOrUnit, isMoneyError, Money, parseMoney, toDecimalString, type Currency, type UnitRegistry } from '@billing/money';
 import { billsRepository } from '../bills/bills-repository.ts';
 import type { AccountRef } from './accounts.ts';
 import type { AccountRow, LedgerRepository, PostOutcome } from './ledger-repository.ts';
 import { countPosted, insufficientFunds, isOverdraft } from './ledger-writer.ts';
-import { amountDue, ledgerKey, refundPlan, walletPaymentPlan, type EntryPlan } from './plans.ts';
+import { ledgerKey, refundPlan, walletPaymentPlan, type EntryPlan } from './plans.ts';
 
 function accountRef(row: AccountRow): AccountRef {
   switch (row.kind) {

@@ -141,8 +141,3 @@ export function refundPlan(payment: PaymentToRefund, amount: Money, callerKey: s
     postings: move(payment.target, payment.source, amount),
   };
 }
-
-/** What a bill still owes: its invoice, less what was paid on it, plus what was refunded. */
-export function amountDue(sums: { invoiced: bigint; paid: bigint; refunded: bigint }): bigint {
-  return sums.invoiced - sums.paid + sums.refunded;
-}

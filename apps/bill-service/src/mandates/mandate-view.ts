@@ -1,16 +1,14 @@
-// The one mapping of a mandate and its collections to billing.v1 messages. A mandate reaches
-// bill-service in two shapes, a read-model row (reads) and the workflow's view (the answer to a
-// control); rows are first turned into the workflow's view shapes (MandateView, CollectionView of
-// @billing/mandates), so status, money, dates and times reach the protobuf messages in one place each.
-import { create } from '@bufbuild/protobuf';
-import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import {
-  CollectionSchema, CollectionStatus, Frequency, MandateSchema, MandateStatus, MoneySchema, type Collection, type Mandate,
-} from '@billing/contracts';
+// Mandates and collections to billing.v1 messages. A mandate reaches bill-service in two shapes, a
+// read-model row (reads) and the workflow's view (the answer to a control); rows are first turned
+// into the workflow's view shapes (MandateView, CollectionView of @billing/mandates), and the views
+// become messages in @billing/resources, the one mapping the worker also uses for the data of
+// `mandate.*` events.
+import { Frequency, MandateStatus, type Collection, type Mandate } from '@billing/contracts';
 import { moneyView } from '@billing/bills';
 import {
-  isFrequency, upcomingCollections, type CollectionView, type MandateStatus as MandateStatusName, type MandateView, type MoneyView,
+  isFrequency, type CollectionView, type MandateStatus as MandateStatusName, type MandateView,
 } from '@billing/mandates';
+import { collectionMessage, mandateMessage } from '@billing/resources';
 import type { CollectionRow, MandateRow } from './mandates-repository.ts';
 
 /** The status a list filter asks for; undefined for "any". */
@@ -23,51 +21,6 @@ export function mandateStatusName(status: MandateStatus): MandateStatusName | un
 export function frequencyName(frequency: Frequency): string {
   const name = Frequency[frequency] as string | undefined;
   return name === undefined || name === 'UNSPECIFIED' ? '' : name;
-}
-
-function money(view: MoneyView) {
-  return create(MoneySchema, { amount: view.amount, currency: view.currency });
-}
-
-function timestamp(iso: string) {
-  return timestampFromDate(new Date(iso));
-}
-
-export function collectionMessage(collection: CollectionView): Collection {
-  return create(CollectionSchema, {
-    cycle: collection.cycle,
-    dueDate: collection.dueDate,
-    status: CollectionStatus[collection.status],
-    attempts: collection.attempts,
-    amount: money(collection.amount),
-    paymentReference: collection.paymentReference ?? undefined,
-    failureReason: collection.failureReason ?? undefined,
-    collectedAt: collection.collectedAt === null ? undefined : timestamp(collection.collectedAt),
-  });
-}
-
-/** A mandate with its next `upcoming` due dates (none past the end date). */
-export function mandateMessage(mandate: MandateView, upcoming: number): Mandate {
-  return create(MandateSchema, {
-    id: mandate.id,
-    customerId: mandate.customerId,
-    status: MandateStatus[mandate.status],
-    description: mandate.description,
-    amount: money(mandate.amount),
-    frequency: Frequency[mandate.frequency],
-    firstCollectionDate: mandate.firstCollectionDate,
-    endDate: mandate.endDate ?? undefined,
-    timeZone: mandate.timeZone,
-    collectionTime: mandate.collectionTime,
-    autoExecution: mandate.autoExecution,
-    reminderDaysBefore: mandate.reminderDaysBefore,
-    pausedUntil: mandate.pausedUntil ?? undefined,
-    nextCollections: upcomingCollections(mandate, upcoming),
-    collectionsCompleted: mandate.collectionsCompleted,
-    lastCollection: mandate.lastCollection === null ? undefined : collectionMessage(mandate.lastCollection),
-    createdAt: timestamp(mandate.createdAt),
-    updatedAt: timestamp(mandate.updatedAt),
-  });
 }
 
 export function collectionViewOfRow(row: CollectionRow): CollectionView {

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { BillStatus } from '@billing/contracts';
-import { billJson, billPageJson, billStatusValue, lineItemPageJson, requiredBill } from '../bill-json.ts';
+import { billJson } from '@billing/resources';
+import { billPageJson, billStatusValue, lineItemPageJson, requiredBill } from '../bill-json.ts';
 import { callOptionsFor, type CallingRequest, type ServiceClients } from '../clients.ts';
 import { IdempotencyHeaders, IDEMPOTENCY_HEADER } from '../idempotency/header.ts';
 import {

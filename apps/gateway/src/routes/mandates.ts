@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { callOptionsFor, type CallingRequest, type ServiceClients } from '../clients.ts';
 import { IDEMPOTENCY_HEADER, IdempotencyHeaders } from '../idempotency/header.ts';
+import { collectionJson, mandateJson } from '@billing/resources';
 import {
-  collectionJson, collectionPageJson, frequencyValue, mandateJson, mandatePageJson, mandateStatusValue, required,
+  collectionPageJson, frequencyValue, mandatePageJson, mandateStatusValue, required,
 } from '../mandate-json.ts';
 import { CustomerParams, PageQuery } from '../schemas/common.ts';
 import { BODY_FAILURES, RETRY_AFTER, SERVICE_FAILURES, errorResponses, idempotencyFailures } from '../schemas/error-responses.ts';

@@ -5,7 +5,8 @@ import { callOptionsFor, type ServiceClients } from '../clients.ts';
 import { invalidArgument } from '../errors.ts';
 import { CurrencyCode, RequestedCurrencyCode } from '../schemas/currency-code.ts';
 import { SERVICE_FAILURES, errorResponses } from '../schemas/error-responses.ts';
-import { Rfc3339, Rfc3339Input, requiredTimestamp } from '../schemas/timestamp.ts';
+import { requiredTimestamp } from '@billing/resources';
+import { Rfc3339, Rfc3339Input } from '../schemas/timestamp.ts';
 
 export interface RatesRoutesOptions {
   clients: ServiceClients;

@@ -1,5 +1,3 @@
-import { timestampDate, type Timestamp } from '@bufbuild/protobuf/wkt';
-import { Code, ConnectError } from '@connectrpc/connect';
 import { Type } from 'typebox';
 
 /** Times the gateway returns: RFC 3339 in UTC. */
@@ -14,10 +12,4 @@ export function Rfc3339Input(description: string) {
     description: `${description} (RFC 3339 with offset, e.g. 2025-09-30T12:00:00Z)`,
     errorMessage: 'must be an RFC 3339 date-time with offset, e.g. 2025-09-30T12:00:00Z',
   });
-}
-
-/** A timestamp a service must always send; its absence is the service's bug, not the client's. */
-export function requiredTimestamp(timestamp: Timestamp | undefined, what: string): string {
-  if (timestamp === undefined) throw new ConnectError(`service response lacks ${what}`, Code.Internal);
-  return timestampDate(timestamp).toISOString();
 }

@@ -7,7 +7,8 @@
 // At least once: a delivery is marked done only after its receiver answered 2xx, in a transaction
 // of its own; a dispatcher that dies mid-send leaves a lease that expires, and the delivery is
 // claimed and sent again (with the same webhook-id, for receivers to drop the duplicate).
-import { eventJson, type Db, type StoredEvent } from '@billing/db';
+import type { Db, StoredEvent } from '@billing/db';
+import { eventJson } from '@billing/resources';
 import { webhookMetrics, type Logger } from '@billing/runtime';
 import { signedHeaders, type AttemptResult, type WebhookSender } from '@billing/webhooks';
 import { deliveryRepository, type AttemptOutcome, type ClaimedDelivery, type RecordedAttempt } from './delivery-repository.ts';

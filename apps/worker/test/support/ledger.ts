@@ -4,9 +4,8 @@
 import { billErrors } from '@billing/bill-service/src/errors.ts';
 import { createLedgerService } from '@billing/bill-service/src/ledger/connect.ts';
 import { ledgerRepository } from '@billing/bill-service/src/ledger/ledger-repository.ts';
-import { amountDue } from '@billing/bill-service/src/ledger/plans.ts';
 import { LedgerService } from '@billing/contracts';
-import type { Db } from '@billing/db';
+import { amountDue, type Db } from '@billing/db';
 import { connectToService, createGrpcServer, serve, type GrpcServer } from '@billing/grpc-kit';
 import { createClient, type Client } from '@connectrpc/connect';
 import { grpcLedgerPosting, type LedgerPostingPort } from '../../src/ledger-posting.ts';
