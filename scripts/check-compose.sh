@@ -9,8 +9,8 @@
 #   4. the observability stack: Prometheus's config and alert rules with promtool (`check config`,
 #      `check rules`, and the alerts' unit tests with `test rules`); the collector's config with
 #      the collector's own `validate`, from a collector built of the same components at the same
-#      release as the compose image (infra/otel-collector/check); the Grafana dashboards and the
-#      scrape targets with scripts/check-observability.mjs.
+#      release as the compose image (infra/otel-collector/check); the Grafana dashboards, the
+#      scrape targets and the alerts in docs/operations.md with scripts/check-observability.mjs.
 # Installs what it needs itself: docker-compose with apt-get, hadolint into the tools cache,
 # promtool out of Debian's prometheus package (extracted, not installed: no service is set up),
 # the collector check built with Go into the tools cache, once per go.sum.
@@ -155,7 +155,7 @@ else
   fail "infra/otel-collector/config.yaml does not validate"
 fi
 
-node scripts/check-observability.mjs || fail "dashboards or scrape targets"
+node scripts/check-observability.mjs || fail "dashboards, scrape targets or documented alerts"
 
 if [ "$failures" -ne 0 ]; then
   echo "$failures check(s) failed" >&2

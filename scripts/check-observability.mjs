@@ -6,7 +6,9 @@
 //     every panel other than a row has a data source provisioned in
 //     infra/grafana/provisioning/datasources and at least one query;
 //   - infra/prometheus/prometheus.yml scrapes every app on its default metrics port
-//     (METRICS_PORTS in packages/runtime), so a changed default cannot leave a target behind.
+//     (METRICS_PORTS in packages/runtime), so a changed default cannot leave a target behind;
+//   - docs/operations.md shows each alert of infra/prometheus/alerts.yml by name with the same
+//     query, and no query of an alert the file does not have.
 // Plain Node (no dependencies, any version CI has): exits 1 listing every finding.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -96,8 +98,38 @@ for (const [, key, port] of ports ? ports[1].matchAll(/'?([\w-]+)'?:\s*(\d+)/g) 
   if (!block.test(prometheus)) findings.push(`infra/prometheus/prometheus.yml: no job ${job} scraping ${host}:${port}`);
 }
 
+// Alerts: alerts.yml is the source; the docs' "What to alert on" must say the same.
+const squash = (text) => text.replace(/\s+/g, ' ').trim();
+const alerts = [];
+const ruleLines = read('infra/prometheus/alerts.yml').split('\n');
+for (let at = 0; at < ruleLines.length; at += 1) {
+  const named = /^\s*- alert:\s*(\S+)/.exec(ruleLines[at]);
+  if (named) alerts.push({ name: named[1], expr: undefined });
+  const expr = /^(\s*)expr:\s*(.*)$/.exec(ruleLines[at]);
+  if (!expr || alerts.length === 0) continue;
+  let text = expr[2];
+  if (text === '|' || text === '>') {
+    const block = [];
+    while (at + 1 < ruleLines.length && (ruleLines[at + 1].trim() === '' || ruleLines[at + 1].search(/\S/) > expr[1].length)) block.push(ruleLines[(at += 1)]);
+    text = block.join('\n');
+  }
+  alerts[alerts.length - 1].expr = squash(text);
+}
+const docs = read('docs/operations.md');
+const section = /## What to alert on\n([\s\S]*?)\n## /.exec(docs)?.[1] ?? '';
+const documented = [...section.matchAll(/```promql\n([\s\S]*?)```/g)].map((match) => squash(match[1]));
+if (alerts.length === 0) findings.push('infra/prometheus/alerts.yml: no alert read');
+for (const alert of alerts) {
+  if (!alert.expr) findings.push(`alerts.yml: ${alert.name} has no expr`);
+  if (!section.includes(`\`${alert.name}\``)) findings.push(`docs/operations.md "What to alert on" does not name ${alert.name}`);
+  if (alert.expr && !documented.includes(alert.expr)) findings.push(`docs/operations.md does not show ${alert.name}'s query as alerts.yml has it: ${alert.expr}`);
+}
+for (const query of documented) {
+  if (!alerts.some((alert) => alert.expr === query)) findings.push(`docs/operations.md shows an alert query alerts.yml does not have: ${query}`);
+}
+
 if (findings.length > 0) {
   for (const finding of findings) console.error(`FAIL: ${finding}`);
   process.exit(1);
 }
-console.log(`ok   ${files.length} dashboards, ${panelCount} panels (data source and query each); Prometheus scrapes every app's default port`);
+console.log(`ok   ${files.length} dashboards, ${panelCount} panels (data source and query each); Prometheus scrapes every app's default port; ${alerts.length} alerts documented as alerts.yml has them`);
