@@ -74,7 +74,7 @@ ensure_otelcol_check() {
   [ -x "$otelcol_check" ] && return
   command -v go >/dev/null 2>&1 || { fail "go is needed to build $source"; otelcol_check=""; return; }
   echo "building the collector config check ($source) into $otelcol_check"
-  go -C "$source" build -trimpath -o "$otelcol_check" .
+  go -C "$source" build -trimpath -buildvcs=false -o "$otelcol_check" .
 }
 
 # --- 1. compose file ---------------------------------------------------------------------------
