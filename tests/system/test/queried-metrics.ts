@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readAlertRules } from '../../../scripts/alert-rules.mjs';
 
 /**
  * The metric names the shipped Grafana dashboards (infra/grafana/dashboards) and the Prometheus
@@ -61,40 +62,7 @@ export function dashboardQueries(): Query[] {
   });
 }
 
-/**
- * Every alert's `expr` in alerts.yml. The file keeps one shape (`- alert: Name`, then `expr:` on
- * one line or as a `|` block), which this reads without a YAML library; promtool, run by
- * scripts/check-compose.sh, checks the file as Prometheus reads it. A rule read without its
- * expression throws rather than being skipped.
- */
+/** Every alert's expression in alerts.yml. */
 export function alertQueries(): Query[] {
-  const lines = readFileSync(join(infra, 'prometheus', 'alerts.yml'), 'utf8').split('\n');
-  const queries: Query[] = [];
-  let alert: string | undefined;
-  for (let at = 0; at < lines.length; at += 1) {
-    const line = lines[at] as string;
-    const named = /^\s*- alert:\s*(\S+)/.exec(line);
-    if (named) {
-      if (alert) throw new Error(`alert ${alert} has no expr`);
-      alert = named[1];
-      continue;
-    }
-    const expr = /^(\s*)expr:\s*(.*)$/.exec(line);
-    if (!expr || !alert) continue;
-    const [, indent, rest] = expr as unknown as [string, string, string];
-    let text = rest;
-    if (rest === '|' || rest === '>') {
-      const block: string[] = [];
-      while (at + 1 < lines.length && (/^\s*$/.test(lines[at + 1] as string) || (lines[at + 1] as string).search(/\S/) > indent.length)) {
-        at += 1;
-        block.push(lines[at] as string);
-      }
-      text = block.join('\n');
-    }
-    if (text.trim() === '') throw new Error(`alert ${alert} has an empty expr`);
-    queries.push({ source: `alert ${alert}`, origin: 'alerts', expr: text.trim() });
-    alert = undefined;
-  }
-  if (alert) throw new Error(`alert ${alert} has no expr`);
-  return queries;
+  return readAlertRules().map((alert) => ({ source: `alert ${alert.name}`, origin: 'alerts', expr: alert.expr }));
 }
