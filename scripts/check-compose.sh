@@ -72,6 +72,8 @@ ensure_otelcol_check() {
   key="$(cat "$source/go.mod" "$source/go.sum" "$source"/*.go | sha256sum | cut -c1-16)"
   otelcol_check="$tools_dir/otelcol-check-$key"
   [ -x "$otelcol_check" ] && return
+  # The machine's Go; /usr/local/go is where its official archive installs, not always on PATH.
+  command -v go >/dev/null 2>&1 || PATH="$PATH:/usr/local/go/bin"
   command -v go >/dev/null 2>&1 || { fail "go is needed to build $source"; otelcol_check=""; return; }
   echo "building the collector config check ($source) into $otelcol_check"
   go -C "$source" build -trimpath -buildvcs=false -o "$otelcol_check" .
