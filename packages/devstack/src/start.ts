@@ -66,6 +66,7 @@ Billing platform is up (${Math.round((Date.now() - began) / 100) / 10}s)
     rates-service  ${stack.metricsUrls['rates-service']}
     worker         ${stack.metricsUrls.worker}
     Temporal SDK   ${stack.metricsUrls.temporalSdk}   (the worker's pollers, task latencies, slots)
+    Temporal       ${stack.temporalServerMetricsUrl ?? '(external Temporal: see its own metrics)'}   (the server's requests, persistence)
 
 Press Ctrl-C to stop everything.
 `);

@@ -30,6 +30,8 @@ export interface TemporalOptions {
   /** The Web UI's port; no UI when unset. */
   uiPort?: number;
   namespace?: string;
+  /** Where the server serves its own Prometheus metrics; a free port when unset. */
+  metricsPort?: number;
   log?: (line: string) => void;
 }
 
@@ -37,6 +39,8 @@ export interface TemporalHandle {
   address: string;
   namespace: string;
   uiUrl: string | undefined;
+  /** The server's own metrics (frontend, persistence, ...), as the compose Prometheus scrapes them from Temporal. */
+  metricsUrl: string;
   stop(): Promise<void>;
 }
 
@@ -44,6 +48,7 @@ export interface TemporalHandle {
 export async function startTemporal(options: TemporalOptions = {}): Promise<TemporalHandle> {
   const port = options.port ?? await freePort();
   const namespace = options.namespace ?? 'default';
+  const metricsPort = options.metricsPort ?? await freePort();
   const args = [
     'server', 'start-dev',
     '--ip', '127.0.0.1',
@@ -54,6 +59,7 @@ export async function startTemporal(options: TemporalOptions = {}): Promise<Temp
     ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
     '--log-level', 'error',
     ...(options.uiPort ? ['--ui-port', String(options.uiPort)] : ['--headless']),
+    '--metrics-port', String(metricsPort),
     // Eager activities: the activity a workflow task schedules (a bill's item write) comes back
     // with that task's completion instead of a second trip through matching. The same setting
     // is in infra/temporal/dynamicconfig/billing.yaml for the compose cluster.
@@ -95,6 +101,7 @@ export async function startTemporal(options: TemporalOptions = {}): Promise<Temp
     address,
     namespace,
     uiUrl: options.uiPort ? `http://127.0.0.1:${options.uiPort}` : undefined,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     async stop() {
       await stopProcess(child);
     },

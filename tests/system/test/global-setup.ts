@@ -12,6 +12,8 @@ declare module 'vitest' {
     serviceToken: string;
     /** Each app's `/metrics` URL and the worker's Temporal SDK one. */
     metricsUrls: Record<MetricsSource, string>;
+    /** The Temporal dev server's own metrics. */
+    temporalServerMetricsUrl: string;
   }
 }
 
@@ -34,6 +36,9 @@ export async function setup(project: TestProject) {
   project.provide('adminApiKey', stack.adminApiKey);
   project.provide('serviceToken', stack.serviceToken);
   project.provide('metricsUrls', stack.metricsUrls);
+  // The suite always starts its own Temporal, so the dev server's metrics are always there.
+  if (!stack.temporalServerMetricsUrl) throw new Error('the stack started no Temporal dev server');
+  project.provide('temporalServerMetricsUrl', stack.temporalServerMetricsUrl);
 }
 
 /** Where a secret shows in the apps' output: an API key of any test, the admin key or the service credential. */
