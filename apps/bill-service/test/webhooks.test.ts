@@ -10,7 +10,7 @@ import { failureOf } from '@billing/grpc-kit/testing';
 import { createLogger } from '@billing/runtime';
 import { startBillService } from '../src/app.ts';
 import { createWebhookService } from '../src/webhooks/connect.ts';
-import { WEBHOOK_DELIVERIES_CHANNEL, webhooksRepository } from '../src/webhooks/webhooks-repository.ts';
+import { WEBHOOK_DELIVERIES_CHANNEL, deleteFinishedDeliveriesBefore, webhooksRepository } from '../src/webhooks/webhooks-repository.ts';
 import { newCustomer, testEnv } from './support/bill-service.ts';
 
 // WebhookService over real gRPC on loopback (bill-service as it starts in production, private URLs
@@ -254,5 +254,26 @@ describe('WebhookService: deliveries', () => {
     await webhooks.deleteWebhookEndpoint({ id: endpoint.id });
     await webhooks.deleteWebhookEndpoint({ id: other.id });
     expect(await db('webhook_deliveries').where('endpoint_id', endpoint.id)).toEqual([]);
+  });
+
+  it('deletes finished deliveries past the event retention with their attempts, keeping pending and recent ones', async () => {
+    const customer = newCustomer('wh-retention');
+    const local = createClient(WebhookService, createRouterTransport(({ service }) =>
+      service(WebhookService, createWebhookService({ webhooks: webhooksRepository(db), addressPolicy: { allowPrivate: true } }))));
+    const endpoint = (await local.createWebhookEndpoint({ url: 'http://127.0.0.1:9/hook', events: ['*'], customerId: customer })).endpoint!;
+    await db.transaction((trx) => recordEvents(trx, [1, 2, 3, 4].map((n) => ({ type: 'ledger.entry_posted' as const, customerId: customer, data: { n } }))));
+    const ids = (await db('webhook_deliveries').where('endpoint_id', endpoint.id).orderBy('event_seq').select('id') as Array<{ id: string }>).map((row) => row.id);
+    const old = new Date('2020-01-01T00:00:00Z');
+    await db('webhook_deliveries').where('id', ids[0]).update({ status: 'succeeded', created_at: old, completed_at: old });
+    await db('webhook_deliveries').where('id', ids[1]).update({ status: 'failed', created_at: old, completed_at: old });
+    await db('webhook_deliveries').where('id', ids[2]).update({ created_at: old });
+    await db('webhook_deliveries').where('id', ids[3]).update({ status: 'succeeded', completed_at: db.fn.now() });
+    await db('webhook_attempts').insert({ delivery_id: ids[0], attempt: 1, started_at: old, duration_ms: 5, status_code: 204 });
+
+    expect(await deleteFinishedDeliveriesBefore(db, new Date('2021-01-01T00:00:00Z'), 1)).toBe(2);
+    const left = (await db('webhook_deliveries').where('endpoint_id', endpoint.id).orderBy('event_seq').select('id') as Array<{ id: string }>).map((row) => row.id);
+    expect(left).toEqual([ids[2], ids[3]]);
+    expect(await db('webhook_attempts').where('delivery_id', ids[0])).toEqual([]);
+    await local.deleteWebhookEndpoint({ id: endpoint.id });
   });
 });

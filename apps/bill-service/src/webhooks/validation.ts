@@ -16,6 +16,7 @@ export const DEFAULT_OVERLAP_SECONDS = 86_400;
 export const ALL_EVENTS = '*';
 
 // Control characters but tab and line feed, as line-item descriptions forbid them.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f]/;
 
 export function idProblems(field: string, value: string, pattern: RegExp, what: string): FieldProblem[] {
