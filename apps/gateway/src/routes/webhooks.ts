@@ -1,15 +1,15 @@
+import { timestampDate } from '@bufbuild/protobuf/wkt';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { callOptionsFor, type CallingRequest, type ServiceClients } from '../clients.ts';
 import { IdempotencyHeaders } from '../idempotency/header.ts';
+import { serviceBug } from '../proto-json.ts';
+import { PageQuery } from '../schemas/common.ts';
 import { BODY_FAILURES, RETRY_AFTER, SERVICE_FAILURES, errorResponses, idempotencyFailures } from '../schemas/error-responses.ts';
 import {
   CreateWebhookEndpointBody, CreatedWebhookEndpoint, ListWebhookEndpointsQuery, RotateSecretBody, RotatedWebhookSecret,
   UpdateWebhookEndpointBody, WebhookDeliveryPage, WebhookDeliveryParams, WebhookEndpointPage, WebhookEndpointParams,
 } from '../schemas/webhook.ts';
-import { PageQuery } from '../schemas/common.ts';
-import { timestampDate } from '@bufbuild/protobuf/wkt';
-import { serviceBug } from '../proto-json.ts';
 import { webhookDeliveryJson, webhookDeliveryPageJson, webhookEndpointJson, webhookEndpointPageJson } from '../webhook-json.ts';
 
 export interface WebhooksRoutesOptions {
