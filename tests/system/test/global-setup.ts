@@ -37,9 +37,12 @@ export async function setup(project: TestProject) {
   project.provide('metricsUrls', stack.metricsUrls);
 }
 
-/** Where a secret shows in the apps' output: an API key of any test, the admin key or the service credential. */
+/**
+ * Where a secret shows in the apps' output: an API key of any test, a webhook signing secret, the
+ * admin key or the service credential.
+ */
 function leakedSecrets(secrets: string[]): string[] {
-  return lines.filter((line) => /bsk_[A-Za-z0-9_-]{43}/.test(line) || secrets.some((secret) => line.includes(secret)));
+  return lines.filter((line) => /bsk_[A-Za-z0-9_-]{43}|whsec_[A-Za-z0-9+/]{20}/.test(line) || secrets.some((secret) => line.includes(secret)));
 }
 
 export async function teardown() {
