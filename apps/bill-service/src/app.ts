@@ -16,7 +16,8 @@ import { createLedgerService } from './ledger/connect.ts';
 import { createMandateService } from './mandates/connect.ts';
 import { createPaymentSimulatorService } from './mandates/payment-simulator.ts';
 import { createWebhookService } from './webhooks/connect.ts';
-import { webhooksRepository } from './webhooks/webhooks-repository.ts';
+import { deliveriesRepository } from './webhooks/deliveries-repository.ts';
+import { endpointsRepository } from './webhooks/endpoints-repository.ts';
 
 /** Builds and starts the gRPC server; the caller owns the process (see server.ts). */
 export async function startBillService(env: BillServiceEnv, logger: Logger): Promise<GrpcServer> {
@@ -38,7 +39,8 @@ export async function startBillService(env: BillServiceEnv, logger: Logger): Pro
         serve(LedgerService, createLedgerService({ db: deps.db, units: env.LEDGER_UNITS })),
         serve(EventService, createEventService({ events, feed })),
         serve(WebhookService, createWebhookService({
-          webhooks: webhooksRepository(deps.db), addressPolicy: { allowPrivate: env.WEBHOOK_ALLOW_PRIVATE_URLS },
+          endpoints: endpointsRepository(deps.db), deliveries: deliveriesRepository(deps.db),
+          addressPolicy: { allowPrivate: env.WEBHOOK_ALLOW_PRIVATE_URLS },
         })),
       ],
       errorMappers: [billErrors],

@@ -10,7 +10,8 @@ import { failureOf } from '@billing/grpc-kit/testing';
 import { createLogger } from '@billing/runtime';
 import { startBillService } from '../src/app.ts';
 import { createWebhookService } from '../src/webhooks/connect.ts';
-import { WEBHOOK_DELIVERIES_CHANNEL, deleteFinishedDeliveriesBefore, webhooksRepository } from '../src/webhooks/webhooks-repository.ts';
+import { WEBHOOK_DELIVERIES_CHANNEL, deleteFinishedDeliveriesBefore, deliveriesRepository } from '../src/webhooks/deliveries-repository.ts';
+import { endpointsRepository } from '../src/webhooks/endpoints-repository.ts';
 import { newCustomer, testEnv } from './support/bill-service.ts';
 
 // WebhookService over real gRPC on loopback (bill-service as it starts in production, private URLs
@@ -34,6 +35,11 @@ afterAll(async () => {
   await server?.close();
   await db?.destroy();
 });
+
+/** WebhookService in this process, allowing private URLs as under `npm start`. */
+function localService(database: Db) {
+  return createWebhookService({ endpoints: endpointsRepository(database), deliveries: deliveriesRepository(database), addressPolicy: { allowPrivate: true } });
+}
 
 const asCustomer = (customerId: string) => withPrincipal({ keyId: 'key_test', customerId });
 
@@ -157,7 +163,7 @@ describe('WebhookService: customer scope', () => {
 describe('WebhookService: secrets', () => {
   it('keeps the previous secret signing through the overlap, then only the newest one', async () => {
     const customer = newCustomer('wh-rotate');
-    const repository = webhooksRepository(db);
+    const repository = endpointsRepository(db);
     const created = await webhooks.createWebhookEndpoint({ url: PUBLIC_URL, events: ['*'], customerId: customer });
     const id = created.endpoint!.id;
     const key = (secret: string) => secret.slice('whsec_'.length);
@@ -189,7 +195,7 @@ describe('WebhookService: deliveries', () => {
     const customer = newCustomer('wh-retry');
     // Loopback is allowed here, as under `npm start`; the discard port refuses whatever is sent.
     const local = createClient(WebhookService, createRouterTransport(({ service }) =>
-      service(WebhookService, createWebhookService({ webhooks: webhooksRepository(db), addressPolicy: { allowPrivate: true } }))));
+      service(WebhookService, localService(db))));
     const endpoint = (await local.createWebhookEndpoint({ url: 'http://127.0.0.1:9/hook', events: ['ledger.entry_posted'], customerId: customer })).endpoint!;
     await db.transaction((trx) => recordEvents(trx, [
       { type: 'ledger.entry_posted', customerId: customer, data: { n: 1 } },
@@ -259,7 +265,7 @@ describe('WebhookService: deliveries', () => {
   it('deletes finished deliveries past the event retention with their attempts, keeping pending and recent ones', async () => {
     const customer = newCustomer('wh-retention');
     const local = createClient(WebhookService, createRouterTransport(({ service }) =>
-      service(WebhookService, createWebhookService({ webhooks: webhooksRepository(db), addressPolicy: { allowPrivate: true } }))));
+      service(WebhookService, localService(db))));
     const endpoint = (await local.createWebhookEndpoint({ url: 'http://127.0.0.1:9/hook', events: ['*'], customerId: customer })).endpoint!;
     await db.transaction((trx) => recordEvents(trx, [1, 2, 3, 4].map((n) => ({ type: 'ledger.entry_posted' as const, customerId: customer, data: { n } }))));
     const ids = (await db('webhook_deliveries').where('endpoint_id', endpoint.id).orderBy('event_seq').select('id') as Array<{ id: string }>).map((row) => row.id);

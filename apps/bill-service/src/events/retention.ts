@@ -3,7 +3,7 @@
 // webhook deliveries (and their attempts) are kept as long as the events they carried.
 import { deleteEventsBefore, type Db } from '@billing/db';
 import type { Logger } from '@billing/runtime';
-import { deleteFinishedDeliveriesBefore } from '../webhooks/webhooks-repository.ts';
+import { deleteFinishedDeliveriesBefore } from '../webhooks/deliveries-repository.ts';
 
 export interface EventRetentionOptions {
   retentionMs: number;

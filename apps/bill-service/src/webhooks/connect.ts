@@ -16,10 +16,13 @@ import {
   DELIVERY_ID, ENDPOINT_ID, checkDescription, checkEventTypes, checkOverlap, checkUrl, endpointIdProblems, idProblems, scopeProblems,
 } from './validation.ts';
 import { deliveryMessage, endpointMessage } from './webhook-view.ts';
-import type { PagePosition, Scope, StoredEndpoint, WebhooksRepository } from './webhooks-repository.ts';
+import type { DeliveriesRepository } from './deliveries-repository.ts';
+import type { Scope, StoredEndpoint, EndpointsRepository } from './endpoints-repository.ts';
+import type { PagePosition } from './keyset.ts';
 
 export interface WebhookServiceDeps {
-  webhooks: WebhooksRepository;
+  endpoints: EndpointsRepository;
+  deliveries: DeliveriesRepository;
   /** WEBHOOK_ALLOW_PRIVATE_URLS: whether http and private or loopback addresses may be registered. */
   addressPolicy: AddressPolicy;
 }
@@ -56,11 +59,11 @@ function pageAfter(cursor: string, idPattern: RegExp): PagePosition | undefined 
   return { position, id };
 }
 
-export function createWebhookService({ webhooks, addressPolicy }: WebhookServiceDeps): ServiceImpl<typeof WebhookService> {
+export function createWebhookService({ endpoints, deliveries, addressPolicy }: WebhookServiceDeps): ServiceImpl<typeof WebhookService> {
   /** The endpoint `id` names within the caller's scope, after checking both fields. */
   async function endpointInScope(id: string, customerId: string, idField = 'id'): Promise<StoredEndpoint> {
     check([...endpointIdProblems(idField, id), ...scopeProblems(customerId)]);
-    return found(await webhooks.find(id, scopeOf(customerId)), id);
+    return found(await endpoints.find(id, scopeOf(customerId)), id);
   }
 
   return {
@@ -71,7 +74,7 @@ export function createWebhookService({ webhooks, addressPolicy }: WebhookService
       const url = await checkUrl(request.url, addressPolicy, problems);
       check(problems);
       const secret = generateSecret();
-      const endpoint = await webhooks.create({
+      const endpoint = await endpoints.create({
         url, eventTypes: events, customerId: scopeOf(request.customerId) ?? null, description, ordered: request.ordered ?? true,
       }, secret.key);
       return create(CreateWebhookEndpointResponseSchema, { endpoint: endpointMessage(endpoint), secret: secret.display });
@@ -80,7 +83,7 @@ export function createWebhookService({ webhooks, addressPolicy }: WebhookService
     listWebhookEndpoints: async (request) => {
       check(scopeProblems(request.customerId));
       const limit = pageLimit(request.limit);
-      const rows = await webhooks.list(scopeOf(request.customerId), pageAfter(request.cursor, ENDPOINT_ID), limit + 1);
+      const rows = await endpoints.list(scopeOf(request.customerId), pageAfter(request.cursor, ENDPOINT_ID), limit + 1);
       const page = rows.slice(0, limit);
       return create(ListWebhookEndpointsResponseSchema, {
         endpoints: page.map(endpointMessage), nextCursor: cursorFor(page.at(-1), rows.length > limit),
@@ -98,7 +101,7 @@ export function createWebhookService({ webhooks, addressPolicy }: WebhookService
       const description = request.description === undefined ? undefined : checkDescription(request.description, problems);
       const url = request.url === undefined ? undefined : await checkUrl(request.url, addressPolicy, problems);
       check(problems);
-      const endpoint = await webhooks.update(request.id, scopeOf(request.customerId), {
+      const endpoint = await endpoints.update(request.id, scopeOf(request.customerId), {
         url, eventTypes: events, description, ordered: request.ordered, disabled: request.disabled,
       });
       return create(UpdateWebhookEndpointResponseSchema, { endpoint: endpointMessage(found(endpoint, request.id)) });
@@ -106,7 +109,7 @@ export function createWebhookService({ webhooks, addressPolicy }: WebhookService
 
     deleteWebhookEndpoint: async (request) => {
       check([...endpointIdProblems('id', request.id), ...scopeProblems(request.customerId)]);
-      if (!await webhooks.delete(request.id, scopeOf(request.customerId))) throw notFound(request.id);
+      if (!await endpoints.delete(request.id, scopeOf(request.customerId))) throw notFound(request.id);
       return create(DeleteWebhookEndpointResponseSchema, {});
     },
 
@@ -115,7 +118,7 @@ export function createWebhookService({ webhooks, addressPolicy }: WebhookService
       const overlap = checkOverlap(request.overlapSeconds, problems);
       check(problems);
       const secret = generateSecret();
-      const rotated = await webhooks.rotateSecret(request.id, scopeOf(request.customerId), secret.key, overlap);
+      const rotated = await endpoints.rotateSecret(request.id, scopeOf(request.customerId), secret.key, overlap);
       if (rotated === undefined) throw notFound(request.id);
       return create(RotateWebhookSecretResponseSchema, {
         endpoint: endpointMessage(rotated.endpoint),
@@ -127,7 +130,7 @@ export function createWebhookService({ webhooks, addressPolicy }: WebhookService
     listWebhookDeliveries: async (request) => {
       const endpoint = await endpointInScope(request.endpointId, request.customerId, 'endpointId');
       const limit = pageLimit(request.limit);
-      const rows = await webhooks.listDeliveries(endpoint.id, pageAfter(request.cursor, DELIVERY_ID), limit + 1);
+      const rows = await deliveries.list(endpoint.id, pageAfter(request.cursor, DELIVERY_ID), limit + 1);
       const page = rows.slice(0, limit);
       return create(ListWebhookDeliveriesResponseSchema, {
         deliveries: page.map(deliveryMessage), nextCursor: cursorFor(page.at(-1), rows.length > limit),
@@ -140,7 +143,7 @@ export function createWebhookService({ webhooks, addressPolicy }: WebhookService
       if (endpoint.disabled) {
         throw new ConnectError(`webhook endpoint ${endpoint.id} is disabled; enable it before sending a delivery again`, Code.FailedPrecondition);
       }
-      const delivery = await webhooks.retryDelivery(endpoint.id, request.deliveryId);
+      const delivery = await deliveries.retry(endpoint.id, request.deliveryId);
       if (delivery === undefined) throw new ConnectError(`webhook endpoint ${endpoint.id} has no delivery ${request.deliveryId}`, Code.NotFound);
       return create(RetryWebhookDeliveryResponseSchema, { delivery: deliveryMessage(delivery) });
     },

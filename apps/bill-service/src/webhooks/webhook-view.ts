@@ -5,7 +5,8 @@ import {
   WebhookAttemptSchema, WebhookDeliverySchema, WebhookDeliveryStatus, WebhookDisabledReason, WebhookEndpointSchema,
   type WebhookDelivery, type WebhookEndpoint,
 } from '@billing/contracts';
-import type { DeliveryStatus, DisabledReason, StoredDelivery, StoredEndpoint } from './webhooks-repository.ts';
+import type { DeliveryStatus, StoredDelivery } from './deliveries-repository.ts';
+import type { DisabledReason, StoredEndpoint } from './endpoints-repository.ts';
 
 const DISABLED_REASONS: Record<DisabledReason, WebhookDisabledReason> = {
   manual: WebhookDisabledReason.MANUAL,

@@ -7,7 +7,8 @@ import type { DescService } from '@bufbuild/protobuf';
 import { createDb, migrateLatest, type Db } from '@billing/db';
 import { startPostgres, type PostgresHandle } from '@billing/devstack';
 import { createWebhookService } from '@billing/bill-service/src/webhooks/connect.ts';
-import { webhooksRepository } from '@billing/bill-service/src/webhooks/webhooks-repository.ts';
+import { deliveriesRepository } from '@billing/bill-service/src/webhooks/deliveries-repository.ts';
+import { endpointsRepository } from '@billing/bill-service/src/webhooks/endpoints-repository.ts';
 import { fakeBillService } from './fake-bills.ts';
 import { fakeLedgerService } from './fake-ledger.ts';
 import { fakeMandateService } from './fake-mandates.ts';
@@ -60,7 +61,9 @@ export async function keyedGateway(db: Db, options: KeyedGatewayOptions = {}): P
     mandates: counted(fakeMandateService().service, calls),
     paymentSimulator: counted({ scriptOutcomes: async (request) => ({ queued: request.outcomes.length }) }, calls),
     ledger: counted(fakeLedgerService().service, calls),
-    webhooks: counted(createWebhookService({ webhooks: webhooksRepository(db), addressPolicy: { allowPrivate: false } }), calls),
+    webhooks: counted(createWebhookService({
+      endpoints: endpointsRepository(db), deliveries: deliveriesRepository(db), addressPolicy: { allowPrivate: false },
+    }), calls),
     onRatesCall: (context) => {
       calls.count += 1;
       options.onRatesCall?.(context);

@@ -1,17 +1,9 @@
-// Webhook endpoints, their signing secrets and the record of their deliveries. Deliveries are
-// created by the database (the fan-out trigger on `events`) and sent by the worker; this side only
-// reads them and puts one back in line when a user asks for it to be sent again.
+// Webhook endpoints and their signing secrets.
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-
-/**
- * The PostgreSQL channel the worker's dispatcher listens on: a delivery id sent there is due now.
- * The dispatcher defines the same name on its side; the two must stay equal.
- */
-export const WEBHOOK_DELIVERIES_CHANNEL = 'billing_webhook_deliveries';
+import { afterPosition, positionOf, type PagePosition } from './keyset.ts';
 
 export type DisabledReason = 'manual' | 'failing';
-export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
 
 export interface StoredEndpoint {
   id: string;
@@ -28,30 +20,6 @@ export interface StoredEndpoint {
   updatedAt: Date;
   /** The keyset position of `createdAt`, in microseconds since the epoch (a Date keeps only milliseconds). */
   position: string;
-}
-
-export interface StoredAttempt {
-  attempt: number;
-  startedAt: Date;
-  durationMs: number;
-  statusCode: number | null;
-  error: string | null;
-  responseBody: string | null;
-  nextRetryAt: Date | null;
-}
-
-export interface StoredDelivery {
-  id: string;
-  endpointId: string;
-  eventId: string;
-  eventType: string;
-  status: DeliveryStatus;
-  attemptCount: number;
-  nextAttemptAt: Date;
-  createdAt: Date;
-  completedAt: Date | null;
-  position: string;
-  attempts: StoredAttempt[];
 }
 
 export interface NewEndpoint {
@@ -74,23 +42,8 @@ export interface EndpointChanges {
 /** Whose endpoints a call may see: one customer's only, or (undefined) every endpoint. */
 export type Scope = string | undefined;
 
-/** A keyset position: rows strictly after it in newest-first order. */
-export interface PagePosition {
-  position: string;
-  id: string;
-}
-
 const ENDPOINT_COLUMNS = `id, url, event_types, customer_id, description, ordered, disabled, disabled_reason, failing_since,
   created_at, updated_at, ${positionOf('created_at')} AS position`;
-const DELIVERY_COLUMNS = `id, endpoint_id, event_id, event_type, status, attempt_count, next_attempt_at, created_at, completed_at,
-  ${positionOf('created_at')} AS position`;
-
-function positionOf(column: string): string {
-  return `(extract(epoch FROM ${column}) * 1000000)::bigint::text`;
-}
-
-/** The timestamp a position stands for, exactly (bound as text, so no float is involved). */
-const AT_POSITION = `(timestamptz 'epoch' + ?::bigint * interval '1 microsecond')`;
 
 interface EndpointRow {
   id: string;
@@ -105,30 +58,6 @@ interface EndpointRow {
   created_at: Date;
   updated_at: Date;
   position: string;
-}
-
-interface DeliveryRow {
-  id: string;
-  endpoint_id: string;
-  event_id: string;
-  event_type: string;
-  status: DeliveryStatus;
-  attempt_count: number;
-  next_attempt_at: Date;
-  created_at: Date;
-  completed_at: Date | null;
-  position: string;
-}
-
-interface AttemptRow {
-  delivery_id: string;
-  attempt: number;
-  started_at: Date;
-  duration_ms: number;
-  status_code: number | null;
-  error: string | null;
-  response_body: string | null;
-  next_retry_at: Date | null;
 }
 
 function storedEndpoint(row: EndpointRow): StoredEndpoint {
@@ -148,44 +77,16 @@ function storedEndpoint(row: EndpointRow): StoredEndpoint {
   };
 }
 
-function storedDelivery(row: DeliveryRow, attempts: StoredAttempt[]): StoredDelivery {
-  return {
-    id: row.id,
-    endpointId: row.endpoint_id,
-    eventId: row.event_id,
-    eventType: row.event_type,
-    status: row.status,
-    attemptCount: row.attempt_count,
-    nextAttemptAt: row.next_attempt_at,
-    createdAt: row.created_at,
-    completedAt: row.completed_at,
-    position: row.position,
-    attempts,
-  };
-}
-
-function storedAttempt(row: AttemptRow): StoredAttempt {
-  return {
-    attempt: row.attempt,
-    startedAt: row.started_at,
-    durationMs: row.duration_ms,
-    statusCode: row.status_code,
-    error: row.error,
-    responseBody: row.response_body,
-    nextRetryAt: row.next_retry_at,
-  };
-}
-
 /** `AND customer_id = ?` for a customer's scope, nothing for the platform's. */
-function scoped(scope: Scope, alias = ''): { sql: string; bindings: string[] } {
-  return scope === undefined ? { sql: '', bindings: [] } : { sql: ` AND ${alias}customer_id = ?`, bindings: [scope] };
+function scoped(scope: Scope): { sql: string; bindings: string[] } {
+  return scope === undefined ? { sql: '', bindings: [] } : { sql: ' AND customer_id = ?', bindings: [scope] };
 }
 
 export function newEndpointId(): string {
   return `we_${randomUUID().replaceAll('-', '')}`;
 }
 
-export function webhooksRepository(db: Knex) {
+export function endpointsRepository(db: Knex) {
   async function findEndpoint(runner: Knex, id: string, scope: Scope, lock = false): Promise<StoredEndpoint | undefined> {
     const filter = scoped(scope);
     const { rows } = await runner.raw(
@@ -193,14 +94,6 @@ export function webhooksRepository(db: Knex) {
       [id, ...filter.bindings],
     ) as { rows: EndpointRow[] };
     return rows[0] && storedEndpoint(rows[0]);
-  }
-
-  async function attemptsOf(deliveryIds: string[]): Promise<Map<string, StoredAttempt[]>> {
-    const byDelivery = new Map<string, StoredAttempt[]>(deliveryIds.map((id) => [id, []]));
-    if (deliveryIds.length === 0) return byDelivery;
-    const rows = await db<AttemptRow>('webhook_attempts').whereIn('delivery_id', deliveryIds).orderBy(['delivery_id', 'attempt']);
-    for (const row of rows) byDelivery.get(row.delivery_id)?.push(storedAttempt(row));
-    return byDelivery;
   }
 
   return {
@@ -221,9 +114,7 @@ export function webhooksRepository(db: Knex) {
     /** Newest first, after `after` when given. */
     async list(scope: Scope, after: PagePosition | undefined, limit: number): Promise<StoredEndpoint[]> {
       const filter = scoped(scope);
-      const page = after === undefined
-        ? { sql: '', bindings: [] as string[] }
-        : { sql: ` AND (created_at, id) < (${AT_POSITION}, ?)`, bindings: [after.position, after.id] };
+      const page = afterPosition(after);
       const { rows } = await db.raw(
         `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE true${filter.sql}${page.sql}
          ORDER BY created_at DESC, id DESC LIMIT ?`,
@@ -299,57 +190,7 @@ export function webhooksRepository(db: Knex) {
         .orderBy('created_at', 'desc') as Array<{ secret: string; expires_at: Date | null }>;
       return rows.map((row) => ({ key: row.secret, expiresAt: row.expires_at }));
     },
-
-    /** An endpoint's deliveries newest first, with their attempts. */
-    async listDeliveries(endpointId: string, after: PagePosition | undefined, limit: number): Promise<StoredDelivery[]> {
-      const page = after === undefined
-        ? { sql: '', bindings: [] as string[] }
-        : { sql: ` AND (created_at, id) < (${AT_POSITION}, ?)`, bindings: [after.position, after.id] };
-      const { rows } = await db.raw(
-        `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries WHERE endpoint_id = ?${page.sql}
-         ORDER BY created_at DESC, id DESC LIMIT ?`,
-        [endpointId, ...page.bindings, limit],
-      ) as { rows: DeliveryRow[] };
-      const attempts = await attemptsOf(rows.map((row) => row.id));
-      return rows.map((row) => storedDelivery(row, attempts.get(row.id) ?? []));
-    },
-
-    /**
-     * Puts a delivery back in line, due now, and wakes the dispatcher. One that had finished gets
-     * exactly one more attempt (it gives up after it); a pending one keeps its own deadline.
-     * Undefined when the endpoint has no such delivery.
-     */
-    async retryDelivery(endpointId: string, deliveryId: string): Promise<StoredDelivery | undefined> {
-      const row = await db.transaction(async (trx) => {
-        const { rows } = await trx.raw(
-          `UPDATE webhook_deliveries
-              SET status = 'pending', next_attempt_at = now(), completed_at = NULL,
-                  give_up_at = CASE WHEN status = 'pending' THEN give_up_at ELSE now() END
-            WHERE id = ? AND endpoint_id = ?
-        RETURNING ${DELIVERY_COLUMNS}`,
-          [deliveryId, endpointId],
-        ) as { rows: DeliveryRow[] };
-        // Delivered at commit, so the dispatcher never looks before the row is due.
-        if (rows[0]) await trx.raw('SELECT pg_notify(?, ?)', [WEBHOOK_DELIVERIES_CHANNEL, deliveryId]);
-        return rows[0];
-      });
-      if (row === undefined) return undefined;
-      const attempts = await attemptsOf([row.id]);
-      return storedDelivery(row, attempts.get(row.id) ?? []);
-    },
   };
 }
 
-export type WebhooksRepository = ReturnType<typeof webhooksRepository>;
-
-/** Deletes finished deliveries created before `cutoff` (with their attempts), a batch at a time; returns how many went. */
-export async function deleteFinishedDeliveriesBefore(db: Knex, cutoff: Date, batch = 5_000): Promise<number> {
-  let total = 0;
-  for (;;) {
-    const deleted = await db.raw(`
-      DELETE FROM webhook_deliveries WHERE id IN (
-        SELECT id FROM webhook_deliveries WHERE status <> 'pending' AND created_at < ? LIMIT ?)`, [cutoff, batch]) as { rowCount: number };
-    total += deleted.rowCount;
-    if (deleted.rowCount < batch) return total;
-  }
-}
+export type EndpointsRepository = ReturnType<typeof endpointsRepository>;
