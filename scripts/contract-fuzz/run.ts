@@ -75,7 +75,11 @@ async function main(): Promise<number> {
   const schemathesis = ensureSchemathesis();
   const stackLog: string[] = [];
   // The fuzz sends every request with the admin key, far more than a minute's default allowance.
-  const stack = await startStack({ env: { LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '1000000' }, print: (line) => stackLog.push(line) });
+  // Webhook URLs are drawn onto loopback (hooks.py), which only a stack allowing private URLs takes.
+  const stack = await startStack({
+    env: { LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '1000000', WEBHOOK_ALLOW_PRIVATE_URLS: 'true' },
+    print: (line) => stackLog.push(line),
+  });
   const authorization = `Bearer ${stack.adminApiKey}`;
   const stackSeconds = Math.round((Date.now() - began) / 1000);
   const work = mkdtempSync(join(tmpdir(), 'contract-fuzz-'));

@@ -1,4 +1,6 @@
-import { BillService, EventService, LedgerService, MandateService, PaymentSimulatorService, RatesService } from '@billing/contracts';
+import {
+  BillService, EventService, LedgerService, MandateService, PaymentSimulatorService, RatesService, WebhookService,
+} from '@billing/contracts';
 import { createGrpcClient, createGrpcServer, serve, type GrpcServer } from '@billing/grpc-kit';
 import type { Logger } from '@billing/runtime';
 import type { BillServiceEnv } from './env.ts';
@@ -13,6 +15,9 @@ import { startEventRetention } from './events/retention.ts';
 import { createLedgerService } from './ledger/connect.ts';
 import { createMandateService } from './mandates/connect.ts';
 import { createPaymentSimulatorService } from './mandates/payment-simulator.ts';
+import { createWebhookService } from './webhooks/connect.ts';
+import { deliveriesRepository } from './webhooks/deliveries-repository.ts';
+import { endpointsRepository } from './webhooks/endpoints-repository.ts';
 
 /** Builds and starts the gRPC server; the caller owns the process (see server.ts). */
 export async function startBillService(env: BillServiceEnv, logger: Logger): Promise<GrpcServer> {
@@ -33,6 +38,10 @@ export async function startBillService(env: BillServiceEnv, logger: Logger): Pro
         serve(PaymentSimulatorService, createPaymentSimulatorService(deps.db)),
         serve(LedgerService, createLedgerService({ db: deps.db, units: env.LEDGER_UNITS })),
         serve(EventService, createEventService({ events, feed })),
+        serve(WebhookService, createWebhookService({
+          endpoints: endpointsRepository(deps.db), deliveries: deliveriesRepository(deps.db),
+          addressPolicy: { allowPrivate: env.WEBHOOK_ALLOW_PRIVATE_URLS },
+        })),
       ],
       errorMappers: [billErrors],
       healthChecks: dependencyChecks(deps, env.TEMPORAL_NAMESPACE),

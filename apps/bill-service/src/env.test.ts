@@ -34,4 +34,11 @@ describe('bill-service environment: units and bill currencies', () => {
       ]);
     }
   });
+
+  it('refuses private webhook URLs unless WEBHOOK_ALLOW_PRIVATE_URLS is true, and takes nothing but true or false', () => {
+    expect(loadEnv(REQUIRED).WEBHOOK_ALLOW_PRIVATE_URLS).toBe(false);
+    expect(loadEnv({ ...REQUIRED, WEBHOOK_ALLOW_PRIVATE_URLS: 'true' }).WEBHOOK_ALLOW_PRIVATE_URLS).toBe(true);
+    expect(loadEnv({ ...REQUIRED, WEBHOOK_ALLOW_PRIVATE_URLS: 'false' }).WEBHOOK_ALLOW_PRIVATE_URLS).toBe(false);
+    expect(() => loadEnv({ ...REQUIRED, WEBHOOK_ALLOW_PRIVATE_URLS: 'yes' })).toThrow('WEBHOOK_ALLOW_PRIVATE_URLS: must be true or false, got "yes"');
+  });
 });

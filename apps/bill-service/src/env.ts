@@ -1,6 +1,6 @@
 import { BILL_TASK_QUEUE } from '@billing/bills';
 import {
-  billCurrencyVariables, databaseVariables, duration, logLevel, metricsVariables, port, readEnv, serviceCredentialVariables, temporalVariables, text,
+  billCurrencyVariables, databaseVariables, duration, logLevel, metricsVariables, parsed, port, readEnv, serviceCredentialVariables, temporalVariables, text,
 } from '@billing/runtime';
 
 export type BillServiceEnv = ReturnType<typeof loadEnv>;
@@ -25,10 +25,20 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     EVENT_RETENTION: duration('30d', '1h', '3650d'),
     /** How often each process deletes events past their retention. */
     EVENT_RETENTION_SWEEP: duration('1h', '1s', '1d'),
+    /**
+     * `true` lets webhook endpoints use http and private or loopback addresses (local development);
+     * by default only https URLs resolving to public addresses are registered.
+     */
+    WEBHOOK_ALLOW_PRIVATE_URLS: parsed('false', trueOrFalse),
     LOG_LEVEL: logLevel(),
     /** `/metrics`, apart from the gRPC port. */
     ...metricsVariables('bill-service'),
     /** Required of every caller of a business RPC, and sent to rates-service. */
     ...serviceCredentialVariables(),
   }, source);
+}
+
+function trueOrFalse(value: string): boolean {
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw new Error(`must be true or false, got "${value.slice(0, 20)}"`);
 }

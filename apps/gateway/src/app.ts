@@ -26,11 +26,13 @@ import { paymentSimulatorRoutes } from './routes/payment-simulator.ts';
 import { ratesRoutes } from './routes/rates.ts';
 import { ApiKey } from './schemas/api-key.ts';
 import { walletsRoutes } from './routes/wallets.ts';
+import { webhooksRoutes } from './routes/webhooks.ts';
 import { Bill, BillSummary, LineItem } from './schemas/bill.ts';
 import { Money } from './schemas/common.ts';
 import { Event } from './schemas/event.ts';
 import { Account, Entry, LedgerMoney } from './schemas/ledger.ts';
 import { Collection, Mandate } from './schemas/mandate.ts';
+import { WebhookDelivery, WebhookEndpoint } from './schemas/webhook.ts';
 
 export interface GatewayDeps {
   /** How to reach each service: gRPC over HTTP/2 in production, in-memory routers in tests. */
@@ -97,7 +99,9 @@ export async function buildGateway(deps: GatewayDeps) {
   });
   if (deps.access.db) await installRateLimit(app, tokenBuckets(deps.access.db));
   installMethodNotAllowed(app);
-  for (const schema of [Money, LineItem, Bill, BillSummary, Collection, Mandate, ApiKey, LedgerMoney, Account, Entry, Event]) app.addSchema(schema);
+  for (const schema of [Money, LineItem, Bill, BillSummary, Collection, Mandate, ApiKey, LedgerMoney, Account, Entry, Event, WebhookEndpoint, WebhookDelivery]) {
+    app.addSchema(schema);
+  }
   documentAccess(app);
   await registerOpenApi(app);
 
@@ -120,6 +124,7 @@ export async function buildGateway(deps: GatewayDeps) {
   await app.register(ledgerRoutes, { clients, callTimeoutMs });
   await app.register(fastifySse, { heartbeatInterval: deps.events?.heartbeatMs ?? 15_000 });
   await app.register(eventsRoutes, { clients, callTimeoutMs, streamMaxMs: deps.events?.streamMaxMs ?? 60 * 60_000 });
+  await app.register(webhooksRoutes, { clients, callTimeoutMs });
   return app;
 }
 

@@ -1,5 +1,7 @@
 import { createClient, type CallOptions, type Client, type Transport } from '@connectrpc/connect';
-import { BillService, EventService, LedgerService, MandateService, PaymentSimulatorService, RatesService, health } from '@billing/contracts';
+import {
+  BillService, EventService, LedgerService, MandateService, PaymentSimulatorService, RatesService, WebhookService, health,
+} from '@billing/contracts';
 import { connectToService, principalHeaders } from '@billing/grpc-kit';
 import { REQUEST_ID_HEADER } from '@billing/runtime';
 import type { Caller } from './access/authentication.ts';
@@ -18,6 +20,7 @@ export interface ServiceClients {
   paymentSimulator: Client<typeof PaymentSimulatorService>;
   ledger: Client<typeof LedgerService>;
   events: Client<typeof EventService>;
+  webhooks: Client<typeof WebhookService>;
   ratesHealth: Client<typeof health.Health>;
   billsHealth: Client<typeof health.Health>;
 }
@@ -53,6 +56,7 @@ export function createServiceClients(transports: ServiceTransports): ServiceClie
     paymentSimulator: createClient(PaymentSimulatorService, transports.bills),
     ledger: createClient(LedgerService, transports.bills),
     events: createClient(EventService, transports.bills),
+    webhooks: createClient(WebhookService, transports.bills),
     ratesHealth: createClient(health.Health, transports.rates),
     billsHealth: createClient(health.Health, transports.bills),
   };

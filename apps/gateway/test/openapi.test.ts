@@ -32,6 +32,10 @@ const PUBLIC_ROUTES = [
   'POST /v1/customers/{customerId}/bills/{billingPeriod}/payments', 'POST /v1/customers/{customerId}/payments/{entryId}/refunds',
   'POST /v1/ledger/adjustments', 'GET /v1/customers/{customerId}/entries', 'GET /v1/ledger/trial-balance',
   'GET /v1/events', 'GET /v1/events/stream', 'GET /v1/events/{eventId}',
+  'POST /v1/webhook-endpoints', 'GET /v1/webhook-endpoints', 'GET /v1/webhook-endpoints/{endpointId}',
+  'PATCH /v1/webhook-endpoints/{endpointId}', 'DELETE /v1/webhook-endpoints/{endpointId}',
+  'POST /v1/webhook-endpoints/{endpointId}/rotate-secret', 'GET /v1/webhook-endpoints/{endpointId}/deliveries',
+  'POST /v1/webhook-endpoints/{endpointId}/deliveries/{deliveryId}/retry',
 ];
 
 interface Schema {
@@ -135,6 +139,16 @@ describe('GET /openapi.json', () => {
       // Any key may ask; another customer's event is a 404 for a customer key, never a 403.
       getEvent: ['200', '400', '404', ...service.filter((status) => status !== '403')],
       streamEvents: ['200', '400', '404', ...service],
+      // Creation and rotation answer a secret, so they take no Idempotency-Key (no 409 or 422 of their own).
+      createWebhookEndpoint: ['201', '400', '413', '415', ...service].sort(),
+      listWebhookEndpoints: ['200', '400', ...service],
+      // Any key may ask for one endpoint; another customer's is a 404 for a customer key, never a 403.
+      getWebhookEndpoint: ['200', '400', '404', ...service.filter((status) => status !== '403')],
+      updateWebhookEndpoint: ['200', '400', '404', ...post, ...service.filter((status) => status !== '403')].sort(),
+      deleteWebhookEndpoint: ['204', '400', '404', ...service.filter((status) => status !== '403')],
+      rotateWebhookSecret: ['200', '400', '404', '413', '415', ...service.filter((status) => status !== '403')].sort(),
+      listWebhookDeliveries: ['200', '400', '404', ...service.filter((status) => status !== '403')],
+      retryWebhookDelivery: ['202', '400', '404', ...post, ...service.filter((status) => status !== '403')].sort(),
     }));
     for (const methods of Object.values(document.paths)) {
       for (const operation of Object.values(methods)) {
@@ -181,12 +195,12 @@ describe('GET /openapi.json', () => {
     expect(seen).toBeGreaterThan(5);
   });
 
-  it('marks the body of a pause and of a refund optional, as those routes accept none, and every other body required', async () => {
+  it('marks the body of a pause, a refund and a secret rotation optional, as those routes accept none, and every other body required', async () => {
     const document = await openApiDocument();
     const bodies = Object.values(document.paths).flatMap((item) => Object.values(item ?? {}))
       .map((operation) => operation as { operationId?: string; requestBody?: { required?: boolean; content?: Record<string, { schema?: object }> } })
       .filter((operation) => operation.requestBody !== undefined);
-    const optional = ['pauseMandate', 'refundPayment'];
+    const optional = ['pauseMandate', 'refundPayment', 'rotateWebhookSecret'];
     for (const id of optional) expect(bodies.find((operation) => operation.operationId === id)?.requestBody?.required, id).toBe(false);
     expect(bodies.filter((operation) => !optional.includes(operation.operationId ?? '')).every((operation) => operation.requestBody?.required === true)).toBe(true);
     expect(JSON.stringify(document)).not.toContain('x-optional-body');
@@ -202,13 +216,15 @@ describe('GET /openapi.json', () => {
     expect(parameter('at')?.required).not.toBe(true);
   });
 
-  it('documents the Idempotency-Key header on every POST and PATCH but key creation, whose answer holds a secret', async () => {
+  it('documents the Idempotency-Key header on every POST and PATCH but those whose answer holds a secret', async () => {
     const document = await openApiDocument();
-    const posts = Object.values(document.paths).flatMap((methods) => [methods.post, methods.patch].filter((operation) => operation !== undefined))
-      .filter((operation) => operation.operationId !== 'createApiKey');
-    expect(posts).toHaveLength(16);
-    const createKey = document.paths['/v1/api-keys']?.post;
-    expect(createKey?.parameters?.find((parameter) => parameter.name === 'idempotency-key')).toBeUndefined();
+    const secretAnswers = ['createApiKey', 'createWebhookEndpoint', 'rotateWebhookSecret'];
+    const all = Object.values(document.paths).flatMap((methods) => [methods.post, methods.patch].filter((operation) => operation !== undefined));
+    const posts = all.filter((operation) => !secretAnswers.includes(operation.operationId ?? ''));
+    expect(posts).toHaveLength(18);
+    for (const operation of all.filter((candidate) => secretAnswers.includes(candidate.operationId ?? ''))) {
+      expect(operation.parameters?.find((parameter) => parameter.name === 'idempotency-key'), operation.operationId).toBeUndefined();
+    }
     for (const operation of posts) {
       expect(operation.parameters?.find((parameter) => parameter.name === 'idempotency-key')).toMatchObject({ in: 'header' });
     }

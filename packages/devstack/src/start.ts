@@ -17,7 +17,9 @@ const serviceToken = await serviceTokenFor(dataDir, env.BILLING_SERVICE_TOKEN);
 const stack = await startStack({
   dataDir,
   adminApiKey: admin.key,
-  env: { BILLING_SERVICE_TOKEN: serviceToken.key },
+  // Local development: webhooks may point at http and loopback receivers (bill-service checks
+  // the URL when it is registered, the worker again when it connects).
+  env: { BILLING_SERVICE_TOKEN: serviceToken.key, WEBHOOK_ALLOW_PRIVATE_URLS: 'true' },
   databaseUrl: env.DATABASE_URL,
   temporalAddress: env.TEMPORAL_ADDRESS,
   temporalNamespace: env.TEMPORAL_NAMESPACE,

@@ -23,7 +23,8 @@ const lines: string[] = [];
 export async function setup(project: TestProject) {
   try {
     // The suite makes thousands of calls with the admin key: the default limit would throttle it.
-    stack = await startStack({ env: { RATE_LIMIT_PER_MINUTE: '1000000' }, print: (line) => lines.push(line) });
+    // Its webhook receivers listen on loopback, as under `npm start`.
+    stack = await startStack({ env: { RATE_LIMIT_PER_MINUTE: '1000000', WEBHOOK_ALLOW_PRIVATE_URLS: 'true' }, print: (line) => lines.push(line) });
   } catch (error) {
     process.stderr.write(`${lines.slice(-50).join('\n')}\n`);
     throw error;
@@ -41,9 +42,12 @@ export async function setup(project: TestProject) {
   project.provide('temporalServerMetricsUrl', stack.temporalServerMetricsUrl);
 }
 
-/** Where a secret shows in the apps' output: an API key of any test, the admin key or the service credential. */
+/**
+ * Where a secret shows in the apps' output: an API key of any test, a webhook signing secret, the
+ * admin key or the service credential.
+ */
 function leakedSecrets(secrets: string[]): string[] {
-  return lines.filter((line) => /bsk_[A-Za-z0-9_-]{43}/.test(line) || secrets.some((secret) => line.includes(secret)));
+  return lines.filter((line) => /bsk_[A-Za-z0-9_-]{43}|whsec_[A-Za-z0-9+/]{20}/.test(line) || secrets.some((secret) => line.includes(secret)));
 }
 
 export async function teardown() {

@@ -109,6 +109,7 @@ export function installAuthentication(app: FastifyInstance, options: Authenticat
     }
     if (access.kind === 'customer-query') {
       const named = (request.query as Record<string, unknown> | undefined)?.[access.param];
+      if (named === undefined && access.ownWhenAbsent === true) return;
       if (named !== caller.customerId) {
         return refuse(reply, Code.PermissionDenied, `this key may only act for its own customer: ${access.param} must be it`);
       }
@@ -123,6 +124,7 @@ export function installAuthentication(app: FastifyInstance, options: Authenticat
     const access = accessOf(request);
     if (access.kind !== 'customer-body') return;
     const named = (request.body as Record<string, unknown> | null | undefined)?.[access.field];
+    if (named === undefined && access.ownWhenAbsent === true) return;
     if (named !== caller.customerId) {
       return refuse(reply, Code.PermissionDenied, `this key may only act for its own customer: ${access.field} must be it`);
     }

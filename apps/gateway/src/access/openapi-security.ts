@@ -21,6 +21,13 @@ const DENIED: Record<Access['kind'], string | undefined> = {
   platform: '`permission_denied`: a customer key; this route needs a platform key',
 };
 
+function deniedFor(access: Access): string | undefined {
+  if (access.kind === 'customer-query' && access.ownWhenAbsent === true) {
+    return `\`permission_denied\`: a customer key whose \`${access.param}\` query parameter names another customer`;
+  }
+  return DENIED[access.kind];
+}
+
 interface RouteSchema {
   response?: Record<string, unknown>;
   security?: unknown;
@@ -41,7 +48,7 @@ export function documentAccess(app: FastifyInstance): void {
       route.schema = { ...schema, security: [] };
       return;
     }
-    const denied = DENIED[access.kind];
+    const denied = deniedFor(access);
     const added = errorResponses(
       {
         401: '`unauthenticated`: no API key, or one that is malformed, unknown or revoked; comes with `WWW-Authenticate: Bearer`',

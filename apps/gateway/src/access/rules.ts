@@ -8,10 +8,13 @@ export type Access =
   | { kind: 'any-key' }
   /** A customer key only when the path parameter `param` is its own customer. */
   | { kind: 'customer-path'; param: string }
-  /** A customer key only when the query parameter `param` is its own customer. */
-  | { kind: 'customer-query'; param: string }
-  /** A customer key only when the body field `field` is its own customer. */
-  | { kind: 'customer-body'; field: string }
+  /**
+   * A customer key only when the query parameter `param` is its own customer; with `ownWhenAbsent`
+   * it may also leave it out, and the route then acts for the key's own customer.
+   */
+  | { kind: 'customer-query'; param: string; ownWhenAbsent?: true }
+  /** A customer key only when the body field `field` is its own customer (`ownWhenAbsent`: or absent, as above). */
+  | { kind: 'customer-body'; field: string; ownWhenAbsent?: true }
   /** Platform keys only. */
   | { kind: 'platform' };
 
@@ -42,6 +45,11 @@ export const ACCESS_RULES: ReadonlyArray<readonly [pattern: string, access: Acce
   ['/v1/events', CUSTOMER_QUERY],
   ['/v1/events/stream', CUSTOMER_QUERY],
   ['/v1/events/:eventId', ANY_KEY],
+  // Webhook endpoints: a customer key lists (and, by its route's own rule, creates) only its own
+  // customer's, which is the default when it names none; one endpoint by id is reachable only if
+  // it is its customer's (bill-service answers not_found otherwise).
+  ['/v1/webhook-endpoints', { kind: 'customer-query', param: 'customerId', ownWhenAbsent: true }],
+  ['/v1/webhook-endpoints/*', ANY_KEY],
   ['/v1/api-keys', PLATFORM],
   ['/v1/api-keys/*', PLATFORM],
   ['/v1/ledger/*', PLATFORM],

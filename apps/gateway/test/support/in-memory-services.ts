@@ -3,7 +3,9 @@ import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, createRouterTransport, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
 import type { InjectOptions } from 'fastify';
 import { pino } from 'pino';
-import { BillService, EventService, LedgerService, MandateService, PaymentSimulatorService, RateSchema, RatesService, health } from '@billing/contracts';
+import {
+  BillService, EventService, LedgerService, MandateService, PaymentSimulatorService, RateSchema, RatesService, WebhookService, health,
+} from '@billing/contracts';
 import { buildGateway, type GatewayDeps } from '../../src/app.ts';
 
 export const { HealthCheckResponse_ServingStatus: ServingStatus } = health;
@@ -60,6 +62,7 @@ export interface TestGatewayOptions {
   paymentSimulator?: Partial<ServiceImpl<typeof PaymentSimulatorService>>;
   ledger?: Partial<ServiceImpl<typeof LedgerService>>;
   events?: Partial<ServiceImpl<typeof EventService>>;
+  webhooks?: Partial<ServiceImpl<typeof WebhookService>>;
   /** Sees the context of every rates call (its metadata). */
   onRatesCall?: (context: HandlerContext) => void;
   deps?: Partial<GatewayDeps>;
@@ -101,6 +104,7 @@ export async function buildTestGateway(options: TestGatewayOptions = {}) {
         if (options.paymentSimulator) service(PaymentSimulatorService, options.paymentSimulator);
         if (options.ledger) service(LedgerService, options.ledger);
         if (options.events) service(EventService, options.events);
+        if (options.webhooks) service(WebhookService, options.webhooks);
       }),
     },
     logger,

@@ -1,9 +1,14 @@
 // A gateway with real API keys: issued keys, rate-limit buckets and idempotency records in an
-// embedded PostgreSQL, over in-memory services that count every call they get.
+// embedded PostgreSQL, over in-memory services that count every call they get. Webhook endpoints
+// are bill-service's own WebhookService on that same database, with private URLs refused as by
+// default.
 import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
 import type { DescService } from '@bufbuild/protobuf';
 import { createDb, migrateLatest, type Db } from '@billing/db';
 import { startPostgres, type PostgresHandle } from '@billing/devstack';
+import { createWebhookService } from '@billing/bill-service/src/webhooks/connect.ts';
+import { deliveriesRepository } from '@billing/bill-service/src/webhooks/deliveries-repository.ts';
+import { endpointsRepository } from '@billing/bill-service/src/webhooks/endpoints-repository.ts';
 import { fakeBillService } from './fake-bills.ts';
 import { fakeLedgerService } from './fake-ledger.ts';
 import { fakeMandateService } from './fake-mandates.ts';
@@ -56,6 +61,9 @@ export async function keyedGateway(db: Db, options: KeyedGatewayOptions = {}): P
     mandates: counted(fakeMandateService().service, calls),
     paymentSimulator: counted({ scriptOutcomes: async (request) => ({ queued: request.outcomes.length }) }, calls),
     ledger: counted(fakeLedgerService().service, calls),
+    webhooks: counted(createWebhookService({
+      endpoints: endpointsRepository(db), deliveries: deliveriesRepository(db), addressPolicy: { allowPrivate: false },
+    }), calls),
     onRatesCall: (context) => {
       calls.count += 1;
       options.onRatesCall?.(context);
