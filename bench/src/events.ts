@@ -139,7 +139,7 @@ export async function runEventsBenchmark(): Promise<void> {
   const log = createWriteStream(logPath);
   console.log(`load average before: ${loadavg().map((load) => load.toFixed(2)).join(' ')} on ${availableParallelism()} cores`);
   const stack = await startStack({
-    env: { LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '100000000', WEBHOOK_ALLOW_PRIVATE_URLS: 'true' },
+    env: { LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '1000000', WEBHOOK_ALLOW_PRIVATE_URLS: 'true' },
     print: (line) => log.write(`${line}\n`),
   });
   const stopOnSignal = () => void stack.stop().finally(() => process.exit(130));

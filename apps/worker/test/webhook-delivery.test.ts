@@ -146,7 +146,7 @@ describe('webhook delivery', () => {
     const endpoint = await insertEndpoint(db, { url: receiver.url('/orphan'), customerId });
     await writeEvents(db, customerId, 1);
     // A dispatcher claims it and dies before sending: its lease (here 300 ms) holds it until then.
-    const [claimed] = (await deliveryRepository(db).claim(100, 300)).filter((delivery) => delivery.endpointId === endpoint.id);
+    const [claimed] = (await deliveryRepository(db).claim(100, 300)).deliveries.filter((delivery) => delivery.endpointId === endpoint.id);
     expect(claimed?.attempt).toBe(1);
     stack.dispatcher({ pollIntervalMs: 100 });
     await sleep(150);

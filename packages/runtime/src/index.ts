@@ -8,3 +8,4 @@ export { REQUEST_ID_HEADER, newRequestId, isAcceptableRequestId, requestIdFrom }
 export { runApp, type AppDefinition, type AppEnv, type RunningApp } from './run-app.ts';
 export { metricsRegistry, counter, gauge, histogram, collectProcessMetrics, startMetricsServer, type MetricsServer } from './metrics.ts';
 export { LATENCY_BUCKETS, rpcMetrics, httpMetrics, billMetrics, collectionMetrics, ledgerMetrics, webhookMetrics } from './instruments.ts';
+export { createGroupCommit, type GroupCommitOptions } from './group-commit.ts';

@@ -7,7 +7,7 @@ import {
   type AddLineItemResult, type BillWorkflowInput, type LineItemInput,
 } from '@billing/bills';
 import { describeError, type GrpcLogger } from '@billing/grpc-kit';
-import { createGroupCommit } from '../group-commit.ts';
+import { createGroupCommit } from '@billing/runtime';
 import { waitAtMost } from './wait-at-most.ts';
 import type { BillServiceEnv } from '../env.ts';
 

@@ -1,12 +1,11 @@
 // Posting entries with group commit: concurrent plans leave together as one transaction (see
-// ../group-commit.ts), so a hot account's row is locked and updated once per batch and one
+// @billing/runtime createGroupCommit), so a hot account's row is locked and updated once per batch and one
 // commit's fsync serves many callers. A batch is all or nothing in the database; when one plan
 // in it breaks a rule that is that plan's own (a wallet would go below zero), the others must not
 // fail with it, so the batch is posted again plan by plan and each caller gets its own answer.
 import { Code, ConnectError } from '@connectrpc/connect';
 import { toDecimalString } from '@billing/money';
-import { ledgerMetrics } from '@billing/runtime';
-import { createGroupCommit } from '../group-commit.ts';
+import { createGroupCommit, ledgerMetrics } from '@billing/runtime';
 import type { LedgerRepository, PostOutcome } from './ledger-repository.ts';
 import type { EntryPlan } from './plans.ts';
 

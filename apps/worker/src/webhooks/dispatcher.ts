@@ -9,9 +9,9 @@
 // claimed and sent again (with the same webhook-id, for receivers to drop the duplicate).
 import type { Db, StoredEvent } from '@billing/db';
 import { eventJson } from '@billing/resources';
-import { webhookMetrics, type Logger } from '@billing/runtime';
+import { createGroupCommit, webhookMetrics, type Logger } from '@billing/runtime';
 import { signedHeaders, type AttemptResult, type WebhookSender } from '@billing/webhooks';
-import { deliveryRepository, type AttemptOutcome, type ClaimedDelivery, type RecordedAttempt } from './delivery-repository.ts';
+import { deliveryRepository, type AttemptOutcome, type Claim, type ClaimedDelivery, type RecordedAttempt } from './delivery-repository.ts';
 import { listenForWork } from './wake-listener.ts';
 
 export interface WebhookDispatcherOptions {
@@ -57,6 +57,12 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
   // Once a batch is out, claim again when a part of the slots is free rather than for each one,
   // so a busy dispatcher makes few, larger claims.
   const refill = Math.max(1, Math.floor(concurrency / 8));
+  // Attempts finishing together are recorded together: one transaction for a batch of them.
+  const recorder = createGroupCommit(
+    () => 'attempts',
+    (_key: string, batch: RecordedAttempt[]) => repository.recordAll(batch, { scheduleMs: retryScheduleMs, random }),
+    { maxBatch: Math.max(concurrency, 1), maxInFlight: 2 },
+  );
   const inFlight = new Set<Promise<void>>();
   let stopping = false;
   // Something may be due: set by every wake-up, cleared by a claim that found less than it asked.
@@ -95,7 +101,7 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
     }
     let outcome: AttemptOutcome | null;
     try {
-      outcome = await repository.record(recorded, { scheduleMs: retryScheduleMs, random });
+      outcome = await recorder.add('attempts', recorded);
     } catch (error) {
       // Sent but not recorded: the lease runs out and the delivery is sent again (at least once).
       logger.warn({ err: error, deliveryId: delivery.id }, 'webhook attempt could not be recorded; it will be sent again');
@@ -120,15 +126,16 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
     inFlight.add(running);
   }
 
-  async function claimAndSend(free: number): Promise<number> {
-    const claimed = await repository.claim(free, leaseMs);
-    if (claimed.length === 0) return 0;
-    const [events, keys] = await Promise.all([
-      repository.events(claimed.map((delivery) => delivery.eventId)),
-      repository.signingKeys(claimed.map((delivery) => delivery.endpointId)),
-    ]);
-    for (const delivery of claimed) start(delivery, events.get(delivery.eventId), keys.get(delivery.endpointId));
-    return claimed.length;
+  async function claimAndSend(free: number): Promise<Omit<Claim, 'deliveries'> & { claimed: number }> {
+    const { deliveries, msUntilNextRetry } = await repository.claim(free, leaseMs);
+    if (deliveries.length > 0) {
+      const [events, keys] = await Promise.all([
+        repository.events(deliveries.map((delivery) => delivery.eventId)),
+        repository.signingKeys(deliveries.map((delivery) => delivery.endpointId)),
+      ]);
+      for (const delivery of deliveries) start(delivery, events.get(delivery.eventId), keys.get(delivery.endpointId));
+    }
+    return { claimed: deliveries.length, msUntilNextRetry };
   }
 
   async function loop(): Promise<void> {
@@ -140,13 +147,12 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
       if (dueMaybe && free >= (inFlight.size === 0 ? 1 : refill)) {
         dueMaybe = false;
         try {
-          const claimed = await claimAndSend(free);
+          const { claimed, msUntilNextRetry } = await claimAndSend(free);
           if (claimed === free) {
             // A full batch: more may be due at once.
             dueMaybe = true;
           } else {
-            const nextRetry = await repository.msUntilNextRetry();
-            sleepUntil = Date.now() + Math.min(pollIntervalMs, nextRetry ?? pollIntervalMs);
+            sleepUntil = Date.now() + Math.min(pollIntervalMs, msUntilNextRetry ?? pollIntervalMs);
           }
         } catch (error) {
           logger.warn({ err: error }, 'could not claim webhook deliveries; trying again shortly');

@@ -9,8 +9,9 @@
  * for each item (retrying them one by one, say) is the sender's business.
  *
  * Used by bills (Temporal serialises every message to one workflow and allows only ten Updates in
- * flight per execution, so one Update per item would cap a hot bill near 50 items/s) and by the
- * ledger (one transaction per entry would cap a hot account at one commit per fsync).
+ * flight per execution, so one Update per item would cap a hot bill near 50 items/s), by the
+ * ledger (one transaction per entry would cap a hot account at one commit per fsync) and by the
+ * webhook dispatcher (one transaction records many attempts).
  */
 export interface GroupCommitOptions {
   maxBatch?: number;
