@@ -56,7 +56,7 @@ export function readWorkerEnv(source: Record<string, string | undefined> = proce
       /** The waits between a webhook's attempts; docs/events.md gives the default. */
       WEBHOOK_RETRY_SCHEDULE: retrySchedule(DEFAULT_RETRY_SCHEDULE_MS),
       /** Webhook attempts this process has in flight at once. */
-      WEBHOOK_CONCURRENCY: integer(64, 1, 1_000),
+      WEBHOOK_CONCURRENCY: integer(256, 1, 1_000),
       /**
        * The longest the dispatcher sleeps when nothing wakes it: how soon, after its lease runs out,
        * a delivery held by a crashed worker is sent by another.

@@ -50,7 +50,7 @@ const BACKLOG_REFRESH_MS = 5_000;
 const CLAIM_ERROR_BACKOFF_MS = 1_000;
 
 export function startWebhookDispatcher(options: WebhookDispatcherOptions): WebhookDispatcher {
-  const { db, logger, sender, timeoutMs, retryScheduleMs, concurrency = 64, pollIntervalMs = 30_000, random = Math.random } = options;
+  const { db, logger, sender, timeoutMs, retryScheduleMs, concurrency = 256, pollIntervalMs = 30_000, random = Math.random } = options;
   const repository = deliveryRepository(db);
   const metrics = webhookMetrics();
   const leaseMs = leaseMsFor(timeoutMs);
