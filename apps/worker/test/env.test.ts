@@ -18,7 +18,7 @@ function problems(source: Record<string, string>): string[] {
 describe('worker environment: webhooks', () => {
   it('delivers only to public https addresses, within 10 s, on the documented schedule, unless told otherwise', () => {
     const env = readWorkerEnv(required);
-    expect(env).toMatchObject({ WEBHOOK_ALLOW_PRIVATE_URLS: false, WEBHOOK_TIMEOUT: 10_000, WEBHOOK_CONCURRENCY: 64, WEBHOOK_POLL_INTERVAL: 30_000 });
+    expect(env).toMatchObject({ WEBHOOK_ALLOW_PRIVATE_URLS: false, WEBHOOK_TIMEOUT: 10_000, WEBHOOK_CONCURRENCY: 256, WEBHOOK_POLL_INTERVAL: 30_000 });
     expect(env.WEBHOOK_RETRY_SCHEDULE).toEqual(DEFAULT_RETRY_SCHEDULE_MS);
   });
 
