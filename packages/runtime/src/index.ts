@@ -8,3 +8,9 @@ export { REQUEST_ID_HEADER, newRequestId, isAcceptableRequestId, requestIdFrom }
 export { runApp, type AppDefinition, type AppEnv, type RunningApp } from './run-app.ts';
 export { metricsRegistry, counter, histogram, collectProcessMetrics, startMetricsServer, type MetricsServer } from './metrics.ts';
 export { LATENCY_BUCKETS, rpcMetrics, httpMetrics, billMetrics, collectionMetrics, ledgerMetrics } from './instruments.ts';
+export {
+  spanProcessor, tracingResource, stopTracing, activeTraceFields, type ReadableSpan, type Resource, type SpanProcessor,
+} from './telemetry/tracing.ts';
+export {
+  readTelemetryConfig, telemetryVariables, OTLP_PROTOCOLS, TRACE_SAMPLERS, type TelemetryConfig, type OtlpProtocol, type TraceSamplerName,
+} from './telemetry/variables.ts';
