@@ -101,6 +101,7 @@ describe('one trace from a REST call to its SQL', () => {
       at = found + 1;
     }
     expect(ancestry[0]).toBe('gateway request');
+    expect(root?.attributes['billing.request_id']).toBe(requestId);
 
     // The RPC pair carries the OpenTelemetry RPC attributes on both sides.
     const rpcSpans = spans.filter((span) => /BillService\/AddLineItem$/.test(span.name));

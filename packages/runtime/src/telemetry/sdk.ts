@@ -65,6 +65,8 @@ export async function startTelemetry(config: TelemetryConfig): Promise<void> {
       new FastifyOtelInstrumentation({
         registerOnInitialization: true,
         ignorePaths: ({ url }) => UNTRACED_PATHS.has(url),
+        // The request id every log line of every hop carries: search a trace by it.
+        requestHook: (span, request) => span.setAttribute('billing.request_id', String(request.id)),
       }),
     ],
   });
