@@ -78,6 +78,16 @@ describe('the register module', () => {
     expect(received.map((request) => [request.path, request.contentType])).toEqual([['/custom/traces', 'application/x-protobuf']]);
   });
 
+  it('warns when the collector cannot be reached, and still exits cleanly', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const { lines, stderr, code } = await runTraced({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` });
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(lines.filter((line) => line.msg.startsWith('tracing:')).length).toBeGreaterThan(0);
+  });
+
   it('with no endpoint set starts nothing, exports nothing and says nothing about it', async () => {
     const { lines, stderr, code } = await runTraced({ OTEL_SERVICE_NAME: 'traced-fixture', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });

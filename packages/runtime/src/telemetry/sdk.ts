@@ -1,4 +1,5 @@
 import { register } from 'node:module';
+import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
@@ -8,6 +9,7 @@ import {
   type Sampler, type SpanExporter,
 } from '@opentelemetry/sdk-trace-node';
 import { createAddHookMessageChannel } from 'import-in-the-middle';
+import { createLogger } from '../logger.ts';
 import { setTracing } from './tracing.ts';
 import type { OtlpProtocol, TelemetryConfig, TraceSamplerName } from './variables.ts';
 
@@ -34,6 +36,8 @@ function createSampler(name: TraceSamplerName, ratio: number): Sampler {
   }
 }
 
+const LAST_EXPORT_MS = 3_000;
+
 // Probes poll these every few seconds; a trace of each would bury the requests worth reading.
 const UNTRACED_PATHS = new Set(['/healthz', '/readyz']);
 
@@ -47,6 +51,14 @@ export async function startTelemetry(config: TelemetryConfig): Promise<void> {
   // ESM imports are patched through import-in-the-middle's loader, told about exactly the modules
   // the instrumentations hook and nothing else, so every other import (our TypeScript sources
   // included) loads untouched.
+  // An export that fails (a collector that is down) is worth a warning; the SDK is silent otherwise.
+  const logger = createLogger(config.serviceName ?? 'telemetry', 'warn');
+  diag.setLogger({
+    error: (message) => logger.error(`tracing: ${message}`),
+    warn: (message) => logger.warn(`tracing: ${message}`),
+    info: () => {}, debug: () => {}, verbose: () => {},
+  }, DiagLogLevel.WARN);
+
   const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
   register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
 
@@ -71,5 +83,20 @@ export async function startTelemetry(config: TelemetryConfig): Promise<void> {
     ],
   });
   await waitForAllMessagesAcknowledged();
-  setTracing({ processor, resource, shutdown: () => provider.shutdown() });
+  // A collector that is down costs the spans still batched and a warning, never the app's exit,
+  // and holds the exit up no longer than a few seconds (the exporter itself retries for ten).
+  const shutdown = async () => {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`not sent within ${LAST_EXPORT_MS} ms`)), LAST_EXPORT_MS);
+    });
+    try {
+      await Promise.race([provider.shutdown(), deadline]);
+    } catch (error) {
+      logger.warn({ err: { message: error instanceof Error ? error.message : String(error) } }, 'tracing: the last spans could not be sent');
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  setTracing({ processor, resource, shutdown });
 }
