@@ -48,9 +48,6 @@ const UNTRACED_PATHS = new Set(['/healthz', '/readyz']);
  * values). Must run before the instrumented modules are first imported, hence `--import`.
  */
 export async function startTelemetry(config: TelemetryConfig): Promise<void> {
-  // ESM imports are patched through import-in-the-middle's loader, told about exactly the modules
-  // the instrumentations hook and nothing else, so every other import (our TypeScript sources
-  // included) loads untouched.
   // An export that fails (a collector that is down) is worth a warning; the SDK is silent otherwise.
   const logger = createLogger(config.serviceName ?? 'telemetry', 'warn');
   diag.setLogger({
@@ -59,6 +56,9 @@ export async function startTelemetry(config: TelemetryConfig): Promise<void> {
     info: () => {}, debug: () => {}, verbose: () => {},
   }, DiagLogLevel.WARN);
 
+  // ESM imports are patched through import-in-the-middle's loader, told about exactly the modules
+  // the instrumentations hook and nothing else, so every other import (our TypeScript sources
+  // included) loads untouched.
   const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
   register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
 
