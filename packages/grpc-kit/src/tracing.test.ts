@@ -1,6 +1,6 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Code } from '@connectrpc/connect';
-import { RatesService } from '@billing/contracts';
+import { RatesService, health } from '@billing/contracts';
 import { recordSpans, type SpanRecorder } from '@billing/runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGrpcClient } from './client.ts';
@@ -108,5 +108,24 @@ describe('the client and server interceptor pair over real gRPC', () => {
       ['CLIENT', Code.Internal, SpanStatusCode.ERROR],
       ['SERVER', Code.Internal, SpanStatusCode.ERROR],
     ]);
+  });
+
+  it('ends a streamed call\'s spans when the caller cancels it, the server\'s a child of the client\'s', async () => {
+    const client = createGrpcClient(health.Health, `http://127.0.0.1:${back.port}`);
+    const watching = new AbortController();
+    for await (const answer of client.watch({ service: '' }, { signal: watching.signal })) {
+      expect(answer.status).toBe(health.HealthCheckResponse_ServingStatus.SERVING);
+      expect(named('grpc.health.v1.Health/Watch')).toEqual([]);
+      break;
+    }
+    watching.abort();
+    const deadline = Date.now() + 5_000;
+    while (named('grpc.health.v1.Health/Watch').length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    const clientSpan = named('grpc.health.v1.Health/Watch').find((span) => span.kind === SpanKind.CLIENT);
+    const serverSpan = named('grpc.health.v1.Health/Watch').find((span) => span.kind === SpanKind.SERVER);
+    expect(serverSpan?.parentSpanContext?.spanId).toBe(clientSpan?.spanContext().spanId);
+    // The caller hung up: its span says so, and the server, which ended the stream, did no wrong.
+    expect(clientSpan?.attributes['rpc.grpc.status_code']).toBe(Code.Canceled);
+    expect(serverSpan?.status.code).toBe(SpanStatusCode.UNSET);
   });
 });

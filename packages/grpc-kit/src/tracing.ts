@@ -39,14 +39,24 @@ function endSpan(span: Span, kind: SpanKind, system: string, code: number): void
   span.end();
 }
 
-/** Each message of a stream is produced inside `active`, so what is done for it belongs to the call's trace. */
-async function* inContext<T>(messages: AsyncIterable<T>, active: Context): AsyncGenerator<T> {
-  const iterator = messages[Symbol.asyncIterator]();
-  for (;;) {
-    const next = await context.with(active, () => iterator.next());
-    if (next.done) return;
-    yield next.value;
-  }
+/**
+ * Each message of a stream is produced inside `active`, so what is done for it belongs to the
+ * call's trace. A stream given up early is closed at once, as it would be without this wrapper.
+ */
+function inContext<T>(messages: AsyncIterable<T>, active: Context): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator]() {
+      const iterator = messages[Symbol.asyncIterator]();
+      return {
+        next: () => context.with(active, () => iterator.next()),
+        return: (value?: unknown) => context.with(active, async (): Promise<IteratorResult<T>> => (await iterator.return?.(value)) ?? { done: true, value }),
+        throw: (error?: unknown) => context.with(active, async () => {
+          if (iterator.throw) return iterator.throw(error);
+          throw error;
+        }),
+      };
+    },
+  };
 }
 
 /**
@@ -61,7 +71,12 @@ export function traceClientCalls(): Interceptor {
     });
     const active = trace.setSpan(context.active(), span);
     propagation.inject(active, req.header, headerSetter);
-    const end = (error?: unknown) => endSpan(span, SpanKind.CLIENT, 'grpc', error === undefined ? 0 : ConnectError.from(error).code);
+    let ended = false;
+    const end = (error?: unknown) => {
+      if (ended) return;
+      ended = true;
+      endSpan(span, SpanKind.CLIENT, 'grpc', error === undefined ? 0 : ConnectError.from(error).code);
+    };
     return context.with(active, async () => {
       let res;
       try {
@@ -74,7 +89,10 @@ export function traceClientCalls(): Interceptor {
         end();
         return res;
       }
-      // A streamed answer's span lasts until its last message is read, or the stream fails.
+      // A streamed answer's span lasts until its last message is read, the stream fails, or the
+      // caller cancels it: Connect's clients stop reading a cancelled stream without closing it,
+      // so its end would never be seen otherwise.
+      req.signal.addEventListener('abort', () => end(new ConnectError('the caller cancelled the stream', Code.Canceled)), { once: true });
       const messages = res.message;
       return {
         ...res,
