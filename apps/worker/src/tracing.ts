@@ -1,7 +1,7 @@
 // Temporal's part of a trace: the activity interceptors, the workflow interceptors bundled with
 // the workflows, and the sink their spans leave the sandbox through. Always installed: while
 // tracing is off, the activity spans are the API's no-ops and the workflow spans are dropped.
-import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import {
   OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor, makeWorkflowExporter,
 } from '@temporalio/interceptors-opentelemetry';
@@ -9,7 +9,9 @@ import type { WorkerOptions } from '@temporalio/worker';
 import { spanProcessor, tracingResource, type ReadableSpan, type SpanProcessor } from '@billing/runtime';
 
 /** The workflow interceptors, bundled with the workflows (bundle.ts): Updates and activities get spans. */
-export const WORKFLOW_TRACING_MODULE = createRequire(import.meta.url).resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
+export const WORKFLOW_TRACING_MODULE = fileURLToPath(new URL(
+  import.meta.url.endsWith('.ts') ? './workflows/trace-interceptors.ts' : './workflows/trace-interceptors.js', import.meta.url,
+));
 
 // Temporal's interceptors are built on the 1.x SDK, and so is the span the sandbox hands out:
 // it names its parent by id and its tracer `instrumentationLibrary`. The 2.x exporters read
