@@ -295,7 +295,8 @@ async function main(): Promise<number> {
       const out = join(workDir, app.name);
       const port = await freePort();
       ports[app.name] = port;
-      const child = spawn(process.execPath, [app.entry], {
+      // As the Dockerfiles' CMD runs it: the tracing register module first, from the deploy folder.
+      const child = spawn(process.execPath, ['--import', '@billing/runtime/telemetry/register', app.entry], {
         cwd: out, env: { ...config.baseEnv, ...app.env(port, ports, stack, taskQueue) }, stdio: ['ignore', 'pipe', 'pipe'],
       });
       logs.set(app.name, '');

@@ -1,4 +1,5 @@
 import { Connection, Client } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { createDb, type Db } from '@billing/db';
 import type { BillServiceEnv } from './env.ts';
 
@@ -16,7 +17,12 @@ export interface Dependencies {
 export function openDependencies(env: BillServiceEnv): Dependencies {
   const db = createDb({ url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX, applicationName: 'bill-service' });
   const connection = Connection.lazy({ address: env.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+  // Starts, updates and queries carry the active trace in their Temporal headers, so the
+  // workflow's spans continue the RPC's trace (a pass-through while tracing is off).
+  const temporal = new Client({
+    connection, namespace: env.TEMPORAL_NAMESPACE,
+    interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] },
+  });
   return {
     db,
     temporal,

@@ -4,6 +4,7 @@
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { WORKFLOW_TRACING_MODULE } from './tracing.ts';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './workflows/index.ts' : './workflows/index.js', import.meta.url));
 
@@ -11,6 +12,7 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL(import.meta.url.endsWith('.t
 export async function bundleBillWorkflows(workflowsPath = WORKFLOWS_PATH): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
     workflowsPath,
+    workflowInterceptorModules: [WORKFLOW_TRACING_MODULE],
     webpackConfigHook: (config) => ({
       ...config,
       resolve: { ...config.resolve, conditionNames: ['source', '...'] },

@@ -11,6 +11,7 @@ import type { LedgerPostingPort } from './ledger-posting.ts';
 import { createMandateActivities, type MandateActivities } from './mandate-activities.ts';
 import { loggedNotifications } from './notifications.ts';
 import { simulatedPayments } from './payments.ts';
+import { tracingWorkerOptions } from './tracing.ts';
 import type { MandateSettings } from './workflows/mandate-plan.ts';
 
 export const DEFAULT_MANDATE_SETTINGS: MandateSettings = {
@@ -65,6 +66,7 @@ export async function createBillWorker(options: BillWorkerOptions): Promise<Work
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? BILL_TASK_QUEUE,
     ...source,
+    ...tracingWorkerOptions(),
     activities: {
       ...createActivities({ db: options.db, ledger }), ...options.activities, ...mandateActivities, ...options.mandateActivities,
     },

@@ -5,6 +5,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { expect, it } from 'vitest';
+import { tracingWorkerOptions } from '../src/tracing.ts';
 import { quietTemporalRuntime, workflowBundle } from './support/stack.ts';
 
 const folder = join(import.meta.dirname, 'histories');
@@ -43,7 +44,7 @@ it('replays every recorded bill and mandate history, of every version, without n
   expect(histories.map((history) => history.workflowId)).toEqual(expect.arrayContaining(kept));
   const failures: string[] = [];
   const replayed: string[] = [];
-  for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {
+  for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle(), sinks: tracingWorkerOptions().sinks }, histories)) {
     replayed.push(result.workflowId);
     if (result.error) failures.push(`${result.workflowId}: ${String(result.error)}`);
   }

@@ -33,3 +33,11 @@ export function toolEnv() {
 export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...process.env, ...extra };
 }
+
+/**
+ * The service name the operator gave every process (`OTEL_SERVICE_NAME`), if any; unset, each
+ * app is named after itself, so its spans can be told apart from the others'.
+ */
+export function inheritedServiceName(): string | undefined {
+  return process.env.OTEL_SERVICE_NAME || undefined;
+}

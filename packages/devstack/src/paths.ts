@@ -1,9 +1,13 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { toolEnv } from './env.ts';
 
 export const repoRoot = resolve(import.meta.dirname, '../../..');
+
+/** The module every app is started with (`--import`): it starts tracing when OTEL_* asks for it. */
+export const telemetryRegister = pathToFileURL(join(repoRoot, 'packages/runtime/src/telemetry/register.ts')).href;
 
 /**
  * Finds a tool the bootstrap installed (temporal, grpcurl): the explicit variable first, then

@@ -34,15 +34,17 @@ export function killProcess(child: ChildProcess): Promise<void> {
 
 /**
  * Runs one of the project's Node programs from source (`--conditions=source` resolves the
- * workspace packages to their TypeScript), prefixing its output with its name.
+ * workspace packages to their TypeScript), prefixing its output with its name. `preload`
+ * modules run first (`--import`), as the tracing register module must.
  */
 export function startNodeProgram(
   name: string,
   entry: string,
   env: Record<string, string>,
-  options: { cwd: string; print?: (line: string) => void },
+  options: { cwd: string; print?: (line: string) => void; preload?: readonly string[] },
 ): AppProcess {
-  const child = spawn(process.execPath, ['--conditions=source', '--disable-warning=ExperimentalWarning', entry], {
+  const imports = (options.preload ?? []).map((module) => `--import=${module}`);
+  const child = spawn(process.execPath, ['--conditions=source', '--disable-warning=ExperimentalWarning', ...imports, entry], {
     cwd: options.cwd,
     env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,7 +5,8 @@ import { startPostgres, type PostgresHandle } from './postgres.ts';
 import { startTemporal, type TemporalHandle } from './temporal.ts';
 import { freePort, isListening, waitFor } from './ports.ts';
 import { runNodeProgram, startNodeProgram, type AppProcess } from './processes.ts';
-import { repoRoot } from './paths.ts';
+import { inheritedServiceName } from './env.ts';
+import { repoRoot, telemetryRegister } from './paths.ts';
 
 export type AppName = 'rates-service' | 'bill-service' | 'worker' | 'gateway';
 /** Everything that serves Prometheus metrics: each app, and the worker's Temporal SDK runtime. */
@@ -152,7 +153,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
     const startApp = async (name: AppName) => {
       if (running.has(name)) return;
-      const app = startNodeProgram(name, ENTRIES[name], { ...env, METRICS_PORT: String(metricsPorts[name]) }, { cwd: repoRoot, print });
+      // OTEL_* pass through from this process's environment (or `options.env`) to every app.
+      const serviceName = options.env?.OTEL_SERVICE_NAME ?? inheritedServiceName() ?? name;
+      const app = startNodeProgram(name, ENTRIES[name], {
+        ...env, METRICS_PORT: String(metricsPorts[name]), OTEL_SERVICE_NAME: serviceName,
+      }, { cwd: repoRoot, print, preload: [telemetryRegister] });
       running.set(name, app);
       let exited = false;
       app.child.once('exit', () => {

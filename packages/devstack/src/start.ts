@@ -1,12 +1,14 @@
 // `npm start`: the whole platform on this machine, until Ctrl-C.
 import { join } from 'node:path';
-import { METRICS_PORTS } from '@billing/runtime';
+import { METRICS_PORTS, readTelemetryConfig } from '@billing/runtime';
 import { adminKeyFor, serviceTokenFor } from './admin-key.ts';
 import { loadStartEnv } from './env.ts';
 import { repoRoot } from './paths.ts';
 import { startStack } from './stack.ts';
 
 const env = loadStartEnv();
+// Read here only to say where traces go; each app reads the same OTEL_* variables itself.
+const tracing = readTelemetryConfig();
 const began = Date.now();
 const print = (line: string) => process.stdout.write(`${line}\n`);
 print('starting PostgreSQL, Temporal and the four apps...');
@@ -69,6 +71,8 @@ Billing platform is up (${Math.round((Date.now() - began) / 100) / 10}s)
     worker         ${stack.metricsUrls.worker}
     Temporal SDK   ${stack.metricsUrls.temporalSdk}   (the worker's pollers, task latencies, slots)
     Temporal       ${stack.temporalServerMetricsUrl ?? '(external Temporal: see its own metrics)'}   (the server's requests, persistence)
+
+  Traces         ${tracing ? `OTLP ${tracing.protocol} to ${tracing.tracesUrl}` : 'off (set OTEL_EXPORTER_OTLP_ENDPOINT to send them; see docs/operations.md)'}
 
 Press Ctrl-C to stop everything.
 `);

@@ -3,6 +3,7 @@ import { createClient, type CallOptions, type Client, type Interceptor, type Tra
 import { Http2SessionManager, createGrpcTransport } from '@connectrpc/connect-node';
 import { REQUEST_ID_HEADER } from '@billing/runtime';
 import { forwardRequestId } from './request-id.ts';
+import { traceClientCalls } from './tracing.ts';
 import { attachServiceCredential, principalHeaders, type Principal } from './service-access.ts';
 import { upstreamFailureInterceptor } from './upstream-failure.ts';
 
@@ -42,9 +43,11 @@ export function connectToService(baseUrl: string, options: ServiceConnectionOpti
     baseUrl,
     sessionManager: session,
     defaultTimeoutMs: options.timeoutMs ?? 5_000,
-    // The classifier is outermost, so it judges every failure the other interceptors let through.
+    // The classifier is outermost, so it judges every failure the other interceptors let through,
+    // and the client span records the code the caller sees.
     interceptors: [
       upstreamFailureInterceptor(name),
+      traceClientCalls(),
       ...(options.requestId ? [forwardRequestId(options.requestId)] : []),
       ...(options.serviceCredential === undefined ? [] : [attachServiceCredential(options.serviceCredential)]),
       ...(options.interceptors ?? []),

@@ -3,6 +3,7 @@ export { healthService, type HealthCheck, type HealthOptions, type HealthService
 export { reflectionServices, createReflectionAnswerer } from './reflection.ts';
 export { requestIdKey, requestIdOf, forwardRequestId } from './request-id.ts';
 export { serverInterceptor, type ServerInterceptorOptions } from './server-interceptor.ts';
+export { traceClientCalls } from './tracing.ts';
 export {
   connectToService, createGrpcClient, withRequestId, withPrincipal, type GrpcClientOptions, type ServiceConnection, type ServiceConnectionOptions,
 } from './client.ts';

@@ -9,3 +9,9 @@ export { runApp, type AppDefinition, type AppEnv, type RunningApp } from './run-
 export { metricsRegistry, counter, gauge, histogram, collectProcessMetrics, startMetricsServer, type MetricsServer } from './metrics.ts';
 export { LATENCY_BUCKETS, rpcMetrics, httpMetrics, billMetrics, collectionMetrics, ledgerMetrics, webhookMetrics } from './instruments.ts';
 export { createGroupCommit, type GroupCommitOptions } from './group-commit.ts';
+export {
+  spanProcessor, tracingResource, stopTracing, activeTraceFields, type ReadableSpan, type Resource, type SpanProcessor,
+} from './telemetry/tracing.ts';
+export {
+  readTelemetryConfig, telemetryVariables, OTLP_PROTOCOLS, TRACE_SAMPLERS, type TelemetryConfig, type OtlpProtocol, type TraceSamplerName,
+} from './telemetry/variables.ts';

@@ -1,6 +1,7 @@
 import { EnvError } from './env.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { collectProcessMetrics, startMetricsServer, type MetricsServer } from './metrics.ts';
+import { stopTracing } from './telemetry/tracing.ts';
 
 /** An app once started: listening, polling, or whatever it does until told to stop. */
 export interface RunningApp {
@@ -99,6 +100,8 @@ export function runApp<E extends AppEnv>(app: AppDefinition<E>): void {
     started
       .then((running) => running.close())
       .then(() => metrics?.close())
+      // Last, so the spans of the work that drained are sent too.
+      .then(() => stopTracing())
       .then(
         () => {
           logger.info(`${app.name} stopped`);

@@ -6,6 +6,7 @@ import { periodBounds } from '@billing/bills';
 import type { BillStatus, BillSummary, BillWorkflowInput, CarriedBillState, PricedLineItem } from '@billing/bills';
 import type { BillTotals, InsertedLineItems, StoredLineItem } from '../bill-repository.ts';
 import { toBillSummary } from './bill-views.ts';
+import type { TraceOrigin } from './trace-origin.ts';
 
 /** An accepted item once stored: `inserted` is false when PostgreSQL already had its key. */
 export interface StoredOutcome {
@@ -16,6 +17,8 @@ export interface StoredOutcome {
 /** An accepted item waiting for the next write, with its caller's answer. */
 export interface PendingItem {
   readonly item: PricedLineItem;
+  /** The trace of the message that brought it, which its write continues. */
+  readonly origin?: TraceOrigin;
   resolve(outcome: StoredOutcome): void;
   reject(error: unknown): void;
 }
@@ -141,11 +144,11 @@ export class BillState {
   }
 
   /** Queues an accepted item for the next write; resolves once it is stored. */
-  accept(item: PricedLineItem): Promise<StoredOutcome> {
+  accept(item: PricedLineItem, origin?: TraceOrigin): Promise<StoredOutcome> {
     this.#itemKeys.add(item.idempotencyKey);
     this.#acceptedThisRun += 1;
     const stored = new Promise<StoredOutcome>((resolve, reject) => {
-      this.#pending.push({ item, resolve, reject });
+      this.#pending.push({ item, origin, resolve, reject });
     });
     this.#inFlight.set(item.idempotencyKey, stored);
     return stored;

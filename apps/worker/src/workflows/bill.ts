@@ -15,6 +15,7 @@ import type { BillActivities } from '../activities.ts';
 import { BillState } from './bill-state.ts';
 import type { PendingItem } from './bill-state.ts';
 import { toNewItem } from './bill-views.ts';
+import { currentTraceOrigin, inTraceOf } from './trace-origin.ts';
 
 /** Well under Temporal's 2,000 updates per run, and keeps the carried key list small per run. */
 export const DEFAULT_CONTINUE_AS_NEW_AFTER_ITEMS = 1_000;
@@ -83,7 +84,7 @@ export async function runBill(input: BillWorkflowInput, settings: BillWorkflowSe
     const items = batch.map(({ item }) => toNewItem(item, `li_${uuid4().replaceAll('-', '')}`, at));
     let result;
     try {
-      result = await store.persistLineItems({ billId: input.billId, items, at });
+      result = await inTraceOf(batch[0]?.origin, () => store.persistLineItems({ billId: input.billId, items, at }));
     } catch (error) {
       const refusal = permanentRefusal(error);
       // Anything else is a defect: failing the workflow task keeps the items queued for a fixed worker.
@@ -149,7 +150,7 @@ export async function runBill(input: BillWorkflowInput, settings: BillWorkflowSe
       }
       return { bill: bill.summary(), item: lineItemView(earlier, input.currency), duplicate: true };
     }
-    const { stored, inserted } = await bill.accept(item);
+    const { stored, inserted } = await bill.accept(item, currentTraceOrigin());
     // Not inserted: PostgreSQL already had the key from a write whose workflow task was lost.
     return { bill: bill.summary(), item: lineItemView(stored, input.currency), duplicate: !inserted };
   }
@@ -210,7 +211,7 @@ export async function runBill(input: BillWorkflowInput, settings: BillWorkflowSe
     } else if (bill.hasSeen(result.item.idempotencyKey)) {
       log.info('ignored a repeated line item signal', { billId: input.billId, idempotencyKey: result.item.idempotencyKey });
     } else {
-      bill.accept(result.item).catch((error: unknown) => {
+      bill.accept(result.item, currentTraceOrigin()).catch((error: unknown) => {
         log.error('a signalled line item could not be stored', { billId: input.billId, error: String(error) });
       });
     }
