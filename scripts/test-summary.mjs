@@ -53,7 +53,7 @@ function summarize() {
     totals.passed += passed;
     totals.failed += failed;
     totals.skipped += skipped;
-    lines.push(`${name}: ${passed} passed, ${failed} failed, ${skipped} skipped in ${report.numTotalTestSuites ?? '?'} files`);
+    lines.push(`${name}: ${passed} passed, ${failed} failed, ${skipped} skipped in ${report.numTotalTestSuites ?? "?"} suites`);
   }
   const fuzzFile = join(root, RESULTS, 'contract-fuzz.json');
   if (existsSync(fuzzFile)) {
