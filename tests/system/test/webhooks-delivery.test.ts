@@ -84,14 +84,13 @@ describe('webhook delivery through the whole stack', () => {
     });
     expect(mandate.status, mandate.text).toBe(201);
 
-    // The customer's events once the collection has gone through, and their deliveries once all arrived.
-    const events = await waitUntil('the collection', async () => {
+    // The customer's events once the collection has gone through and every one of them has been
+    // delivered (the collection's own entries keep coming for a moment: read both until they agree).
+    const { events, deliveries } = await waitUntil('the collection, every event delivered', async () => {
       const all = await eventsOf(customer);
-      return all.some((event) => event.type === 'mandate.collection_succeeded') ? all : undefined;
-    });
-    const deliveries = await waitUntil('every event delivered', async () => {
-      const got = received.get('/life') ?? [];
-      return got.length >= events.length ? got : undefined;
+      const got = [...(received.get('/life') ?? [])];
+      const settled = all.some((event) => event.type === 'mandate.collection_succeeded') && got.length === all.length;
+      return settled ? { events: all, deliveries: got } : undefined;
     });
 
     // Exactly the customer's events, in its order (an ordered endpoint sends one at a time).
