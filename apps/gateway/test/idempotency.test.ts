@@ -5,7 +5,7 @@ import { Code, ConnectError, createRouterTransport } from '@connectrpc/connect';
 import { connectToService } from '@billing/grpc-kit';
 import { createDb, migrateLatest, type Db } from '@billing/db';
 import { startPostgres, type PostgresHandle } from '@billing/devstack';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { GatewayDeps } from '../src/app.ts';
 import { idempotencyStore } from '../src/idempotency/store.ts';
 import { fakeBillService } from './support/fake-bills.ts';
@@ -130,10 +130,14 @@ describe('Idempotency-Key', () => {
   });
 
   it('lets a key be reused for another request once its record has expired', async () => {
-    const app = await gatewayWith({ ttlMs: 300 });
+    const app = await gatewayWith({ ttlMs: 300_000 });
     await openBill(app);
     await post(app, ITEMS, ITEM, 'ttl-1');
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    const lifetime = await db('idempotency_records').where({ key: 'ttl-1' })
+      .first(db.raw('extract(epoch from expires_at - created_at)::float8 as seconds'));
+    expect(Number(lifetime.seconds)).toBeCloseTo(300, 0);
+    // Time passes, without waiting for it: the record's expiry moves into the past.
+    await db('idempotency_records').where({ key: 'ttl-1' }).update({ expires_at: db.raw("now() - interval '1 second'") });
     const reused = await post(app, BILLS, { currency: 'EUR', billingPeriod: '2031-03' }, 'ttl-1');
     expect(reused.statusCode).toBe(201);
     expect(reused.headers['idempotent-replayed']).toBeUndefined();
@@ -144,7 +148,7 @@ describe('Idempotency-Key', () => {
     let release!: () => void;
     const stuck = new Promise<void>((resolve) => (release = resolve));
     let calls = 0;
-    const app = await gatewayWith({ leaseMs: 200 }, {
+    const app = await gatewayWith({ leaseMs: 60_000 }, {
       ...fake.service,
       addLineItem: async (request, context) => {
         calls += 1;
@@ -154,7 +158,10 @@ describe('Idempotency-Key', () => {
     });
     await openBill(app);
     const abandoned = post(app, ITEMS, ITEM, 'crash-1');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await vi.waitFor(async () => expect(await db('idempotency_records').where({ key: 'crash-1', state: 'IN_FLIGHT' }).first()).toBeDefined());
+    // While its lease lasts, the key is in progress; then the lease runs out, without waiting for it.
+    expect((await post(app, ITEMS, ITEM, 'crash-1')).statusCode).toBe(409);
+    await db('idempotency_records').where({ key: 'crash-1' }).update({ locked_until: db.raw("now() - interval '1 second'") });
     const retry = await post(app, ITEMS, ITEM, 'crash-1');
     expect(retry.statusCode).toBe(201);
     expect(calls).toBe(2);
