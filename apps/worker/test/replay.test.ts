@@ -24,6 +24,11 @@ const KEPT = {
     'batched-items', 'continue-as-new', 'continued-run', 'lifecycle', 'refused-item', 'signal-item',
     'mandate-after-continue-as-new', 'mandate-awaiting-approval', 'mandate-continue-as-new', 'mandate-in-dunning', 'mandate-paused',
   ],
+  // Line item ids derived from the bill and the item's idempotency key, not drawn at random.
+  v6: [
+    'batched-items', 'continue-as-new', 'continued-run', 'lifecycle', 'refused-item', 'signal-item',
+    'mandate-after-continue-as-new', 'mandate-awaiting-approval', 'mandate-continue-as-new', 'mandate-in-dunning', 'mandate-paused',
+  ],
 };
 
 async function recordedHistories(): Promise<Array<{ workflowId: string; history: unknown }>> {

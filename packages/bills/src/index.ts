@@ -22,6 +22,7 @@ export type { CheckedLineItem, LineItemProblem, LineItemShapeCheck } from './lin
 export { priceLineItem, validateLineItem } from './line-item-pricing.ts';
 export type { LineItemPricing, PricedLineItem } from './line-item-pricing.ts';
 export { minorToDecimal, moneyView } from './money-view.ts';
+export { lineItemId } from './line-item-id.ts';
 export { lineItemView } from './line-item-view.ts';
 export type { StoredLineItemFields } from './line-item-view.ts';
 export { invoiceNumber, INVOICE_NUMBER_PATTERN } from './invoice-number.ts';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type PostgresHandle } from '@billing/devstack';
-import { createDb, migrateLatest, migrationSource } from './index.ts';
+import { createDb, migrateLatest, migrationSource, readMigrations } from './index.ts';
 
 let pg: PostgresHandle;
 
@@ -16,8 +16,9 @@ describe('migrations', () => {
     const db = createDb({ url: pg.url });
     try {
       // The state before currency codes became text: a bill, an item and a rate in char(3) columns.
-      await db.migrate.up({ migrationSource });
-      await db.migrate.up({ migrationSource });
+      const source = migrationSource(await readMigrations());
+      await db.migrate.up({ migrationSource: source });
+      await db.migrate.up({ migrationSource: source });
       await db('bills').insert({
         id: 'bill_old', customer_id: 'c0', billing_period: '2030-01', currency: 'GEL', time_zone: 'UTC',
         status: 'OPEN', period_start: '2030-01-01T00:00:00Z', period_end: '2030-02-01T00:00:00Z', workflow_id: 'w0',
@@ -30,8 +31,8 @@ describe('migrations', () => {
     } finally {
       await db.destroy();
     }
-    expect(await migrateLatest(pg.url)).toEqual(['0003_currency_codes_as_text', '0004_mandates', '0005_ledger', '0006_ledger_operations', '0007_api_keys', '0008_events', '0009_webhooks']);
-    expect(await migrateLatest(pg.url)).toEqual([]);
+    expect((await migrateLatest(pg.url)).applied).toEqual(['0003_currency_codes_as_text', '0004_mandates', '0005_ledger', '0006_ledger_operations', '0007_api_keys', '0008_events', '0009_webhooks']);
+    expect((await migrateLatest(pg.url)).applied).toEqual([]);
 
     const after = createDb({ url: pg.url });
     try {

@@ -1,5 +1,8 @@
 export { createDb, type Db, type DbOptions, type DbTransaction } from './connection.ts';
-export { migrateLatest, migrationSource } from './migrate-runner.ts';
+export {
+  MigrationChangedError, migrateLatest, migrationSource, type MigrateOptions, type MigrateResult,
+} from './migrate-runner.ts';
+export { migrationChecksum, MIGRATIONS_FOLDER, readMigrations, type Migration, type MigrationFile } from './migration-files.ts';
 export {
   deleteEventsBefore, EVENT_COLUMNS, EVENT_TYPES, EVENTS_CHANNEL, isEventType, recordEvent, recordEvents, storedEvent,
   type EventRow, type EventType, type NewEvent, type StoredEvent,

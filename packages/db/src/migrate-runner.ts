@@ -1,52 +1,132 @@
+// Applies the numbered, forward-only migrations with knex, and holds every migration already applied
+// to the checksum of its file: a migration edited after it ran is refused before anything runs
+// (docs/migrations.md says why and what to do).
+import { fileURLToPath } from 'node:url';
 import type { Knex } from 'knex';
-import * as m0001 from './migrations/0001_bills.ts';
-import * as m0002 from './migrations/0002_exchange_rates.ts';
-import * as m0003 from './migrations/0003_currency_codes_as_text.ts';
-import * as m0004 from './migrations/0004_mandates.ts';
-import * as m0005 from './migrations/0005_ledger.ts';
-import * as m0006 from './migrations/0006_ledger_operations.ts';
-import * as m0007 from './migrations/0007_api_keys.ts';
-import * as m0008 from './migrations/0008_events.ts';
-import * as m0009 from './migrations/0009_webhooks.ts';
 import { createDb } from './connection.ts';
+import { readMigrations, type MigrationFile } from './migration-files.ts';
 
-interface Migration {
-  up(db: Knex): Promise<void>;
-  down?(db: Knex): Promise<void>;
+/** Our own table beside knex's `knex_migrations`: one row per applied migration, with its file's checksum. */
+const CHECKSUMS_TABLE = 'migration_checksums';
+
+const CREATE_CHECKSUMS_TABLE = `
+  CREATE TABLE IF NOT EXISTS ${CHECKSUMS_TABLE} (
+    name         text PRIMARY KEY,
+    sha256       text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+    -- true: taken from the file on the first run after checksums were introduced, not when it ran.
+    adopted      boolean NOT NULL DEFAULT false,
+    recorded_at  timestamptz NOT NULL DEFAULT now()
+  )`;
+
+/** An applied migration whose file no longer matches what ran, or is gone. */
+export class MigrationChangedError extends Error {
+  /** The files refused: full paths of edited ones, bare names of missing ones. */
+  readonly files: readonly string[];
+
+  constructor(files: readonly string[], message: string) {
+    super(message);
+    this.name = 'MigrationChangedError';
+    this.files = files;
+  }
 }
 
-// Migrations are listed here rather than read from a folder, so they work the same from source
-// (tests, `npm start`) and from the compiled `dist/` inside a container. Numbered, forward-only.
-const migrations: ReadonlyArray<readonly [string, Migration]> = [
-  ['0001_bills', m0001],
-  ['0002_exchange_rates', m0002],
-  ['0003_currency_codes_as_text', m0003],
-  ['0004_mandates', m0004],
-  ['0005_ledger', m0005],
-  ['0006_ledger_operations', m0006],
-  ['0007_api_keys', m0007],
-  ['0008_events', m0008],
-  ['0009_webhooks', m0009],
-];
+/**
+ * A knex source over these migrations. Each one records its file's checksum in the transaction
+ * that applies it, so a migration is never applied without its checksum.
+ */
+export function migrationSource(migrations: readonly MigrationFile[]): Knex.MigrationSource<MigrationFile> {
+  return {
+    getMigrations: async () => [...migrations],
+    getMigrationName: (migration) => migration.name,
+    getMigration: async (migration) => {
+      const code = await migration.load();
+      return {
+        up: async (trx: Knex) => {
+          await code.up(trx);
+          await trx.raw(CREATE_CHECKSUMS_TABLE);
+          await trx.raw(
+            `INSERT INTO ${CHECKSUMS_TABLE} (name, sha256) VALUES (?, ?)
+             ON CONFLICT (name) DO UPDATE SET sha256 = excluded.sha256, adopted = false, recorded_at = now()`,
+            [migration.name, migration.checksum],
+          );
+        },
+        down: async () => {
+          throw new Error('migrations are forward-only');
+        },
+      };
+    },
+  };
+}
 
-export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
-  getMigrations: async () => [...migrations],
-  getMigrationName: ([name]) => name,
-  getMigration: async ([, migration]) => ({
-    up: migration.up,
-    down: migration.down ?? (async () => {
-      throw new Error('migrations are forward-only');
-    }),
-  }),
-};
+export interface MigrateOptions {
+  /** A folder of `NNNN_name.ts` migrations; by default this package's own. */
+  folder?: URL;
+}
 
-/** Applies every pending migration; returns the names applied. */
-export async function migrateLatest(url: string): Promise<string[]> {
+export interface MigrateResult {
+  /** Migrations applied by this run, in order. */
+  applied: string[];
+  /**
+   * Migrations applied before checksums were kept, whose checksum this run took from their file
+   * as it is now (a database migrated by older code, on its first run after the upgrade).
+   */
+  adopted: string[];
+}
+
+/**
+ * Refuses, naming the files, when a migration already applied differs from its file or its file is
+ * gone; then applies every pending migration.
+ */
+export async function migrateLatest(url: string, options: MigrateOptions = {}): Promise<MigrateResult> {
+  const migrations = await readMigrations(options.folder);
   const db = createDb({ url, poolMax: 1, applicationName: 'billing-migrate' });
   try {
-    const [, applied] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
-    return applied;
+    const adopted = await verifyApplied(db, migrations);
+    const [, applied] = (await db.migrate.latest({ migrationSource: migrationSource(migrations) })) as [number, string[]];
+    return { applied, adopted };
   } finally {
     await db.destroy();
   }
+}
+
+/** Checks every applied migration against its file; adopts the checksums of those applied before checksums were kept. */
+async function verifyApplied(db: Knex, migrations: readonly MigrationFile[]): Promise<string[]> {
+  const { rows: [knexTable] } = await db.raw<{ rows: Array<{ exists: boolean }> }>(
+    `SELECT to_regclass('knex_migrations') IS NOT NULL AS exists`);
+  if (!knexTable?.exists) return [];
+  await db.raw(CREATE_CHECKSUMS_TABLE);
+  const applied = (await db('knex_migrations').orderBy('id').pluck('name')) as string[];
+  const recorded = new Map((await db(CHECKSUMS_TABLE).select('name', 'sha256') as Array<{ name: string; sha256: string }>)
+    .map(({ name, sha256 }) => [name, sha256]));
+  const files = new Map(migrations.map((migration) => [migration.name, migration]));
+
+  const problems: Array<{ file: string; problem: string }> = [];
+  const unrecorded: MigrationFile[] = [];
+  for (const name of applied) {
+    const migration = files.get(name);
+    const checksum = recorded.get(name);
+    if (!migration) {
+      problems.push({ file: `${name}.ts`, problem: 'was applied to this database but its file is missing' });
+    } else if (checksum === undefined) {
+      unrecorded.push(migration);
+    } else if (checksum !== migration.checksum) {
+      problems.push({
+        file: fileURLToPath(migration.file),
+        problem: `was applied with checksum ${checksum} but the file now has ${migration.checksum}`,
+      });
+    }
+  }
+  if (problems.length > 0) {
+    throw new MigrationChangedError(problems.map(({ file }) => file), [
+      'refusing to migrate: migrations already applied to this database differ from their files:',
+      ...problems.map(({ file, problem }) => `  ${file} ${problem}`),
+      'An applied migration is never edited: restore the file as it was applied and put the change in a new migration (docs/migrations.md).',
+    ].join('\n'));
+  }
+  if (unrecorded.length > 0) {
+    await db(CHECKSUMS_TABLE)
+      .insert(unrecorded.map(({ name, checksum }) => ({ name, sha256: checksum, adopted: true })))
+      .onConflict('name').ignore();
+  }
+  return unrecorded.map(({ name }) => name);
 }

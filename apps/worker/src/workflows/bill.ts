@@ -4,7 +4,7 @@
 // commands it emits ships behind a patch (docs/workflow-versioning.md).
 import {
   addLineItemSignal, addLineItemsUpdate, addLineItemUpdate, BILL_FAILURE_TYPES, billSearchAttributes, billSummaryQuery,
-  closeBillUpdate, lineItemView, openingSearchAttributes, statusSearchAttributes, totalsSearchAttributes, validateLineItem,
+  closeBillUpdate, lineItemId, lineItemView, openingSearchAttributes, statusSearchAttributes, totalsSearchAttributes, validateLineItem,
 } from '@billing/bills';
 import type { AddLineItemResult, BillSummary, BillWorkflowInput, LineItemInput, PricedLineItem } from '@billing/bills';
 import {
@@ -37,6 +37,12 @@ export const BILL_PATCHES = {
    * starts: a bill that was already open when it shipped must post its invoice too.
    */
   invoiceInLedger: 'bill-invoice-in-ledger',
+  /**
+   * A line item's id is derived from the bill id and the item's idempotency key (`lineItemId`),
+   * no longer drawn with `uuid4()` from the run's seeded random numbers, which anything else in
+   * the workflow (a tracing span) also draws from. Runs that started before keep their random ids.
+   */
+  lineItemIdsFromKeys: 'bill-line-item-ids-from-keys',
 } as const;
 
 // An accepted item must never be lost: writes retry until PostgreSQL takes them, unless the
@@ -74,14 +80,18 @@ export async function runBill(input: BillWorkflowInput, settings: BillWorkflowSe
   const continueAsNewAfter = patched(BILL_PATCHES.continueAsNewThresholdInCode)
     ? settings.continueAsNewAfterItems
     : (input as BillWorkflowInput & RetiredInputFields).continueAsNewAfterItems ?? settings.continueAsNewAfterItems;
+  const idsFromKeys = patched(BILL_PATCHES.lineItemIdsFromKeys);
   const bill = new BillState(input);
+  const newItemId = (item: PricedLineItem) => idsFromKeys
+    ? lineItemId(input.billId, item.idempotencyKey)
+    : `li_${uuid4().replaceAll('-', '')}`;
 
   // --- the work: storing accepted items, opening and closing the bill ------------------------
 
   /** Writes one batch in one activity call and answers its callers. */
   async function storeBatch(batch: PendingItem[]): Promise<void> {
     const at = new Date().toISOString();
-    const items = batch.map(({ item }) => toNewItem(item, `li_${uuid4().replaceAll('-', '')}`, at));
+    const items = batch.map(({ item }) => toNewItem(item, newItemId(item), at));
     let result;
     try {
       result = await inTraceOf(batch[0]?.origin, () => store.persistLineItems({ billId: input.billId, items, at }));

@@ -27,9 +27,9 @@ export function billInput(overrides: Partial<BillWorkflowInput> = {}): BillWorkf
 
 /**
  * The workflow types a test can start: production's `billWorkflow`, or a wrapper from the test
- * bundle (test/workflows/index.ts) that runs it with other worker settings.
+ * bundle (test/workflows/index.ts) that runs it with other worker settings or a test-only query.
  */
-export type BillWorkflowType = 'billWorkflow' | 'billWorkflowContinuingEarly';
+export type BillWorkflowType = 'billWorkflow' | 'billWorkflowContinuingEarly' | 'billWorkflowDrawingRandomNumbers';
 
 export async function startBill(client: Client, taskQueue = BILL_TASK_QUEUE, overrides: Partial<BillWorkflowInput> = {},
   workflowType: BillWorkflowType = 'billWorkflow')

@@ -2,7 +2,8 @@
 // run them with other worker settings. Registered only in tests (test/support/stack.ts), so no
 // production input carries a switch for them.
 import type { BillSummary, BillWorkflowInput } from '@billing/bills';
-import { runBill } from '../../src/workflows/bill.ts';
+import { defineQuery, setHandler } from '@temporalio/workflow';
+import { billWorkflow, runBill } from '../../src/workflows/bill.ts';
 
 export * from '../../src/workflows/index.ts';
 
@@ -12,4 +13,17 @@ const EARLY_CONTINUE_AS_NEW_AFTER_ITEMS = 3;
 /** billWorkflow continuing as new after a few items, so a test crosses several runs quickly. */
 export async function billWorkflowContinuingEarly(input: BillWorkflowInput): Promise<BillSummary> {
   return runBill(input, { continueAsNewAfterItems: EARLY_CONTINUE_AS_NEW_AFTER_ITEMS });
+}
+
+/**
+ * Draws a number from the workflow's seeded random numbers and returns it. A query runs only in the
+ * execution a worker holds in its cache, never on replay: a draw here is one the bill's replay
+ * after a worker restart does not make, as a span made in a query or an Update validator once was.
+ */
+export const drawRandomNumberQuery = defineQuery<number>('drawRandomNumber');
+
+/** billWorkflow answering drawRandomNumberQuery. */
+export async function billWorkflowDrawingRandomNumbers(input: BillWorkflowInput): Promise<BillSummary> {
+  setHandler(drawRandomNumberQuery, () => Math.random());
+  return billWorkflow(input);
 }
