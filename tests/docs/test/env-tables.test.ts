@@ -1,10 +1,11 @@
-import { EnvError } from '@billing/runtime';
+import { EnvError, readEnv } from '@billing/runtime';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadEnv as billServiceEnv } from '../../../apps/bill-service/src/env.ts';
 import { readGatewayEnv } from '../../../apps/gateway/src/env.ts';
 import { readRatesEnv } from '../../../apps/rates-service/src/env.ts';
 import { readWorkerEnv } from '../../../apps/worker/src/env.ts';
 import { loadStartEnv } from '../../../packages/devstack/src/env.ts';
+import { telemetryVariables } from '../../../packages/runtime/src/telemetry/variables.ts';
 import { codeSpans, readDoc, tableRows, variableNames, type Row } from './markdown.ts';
 
 // Every variables table against the env module it describes: the README's table (which app reads
@@ -170,5 +171,18 @@ describe.each(Object.entries(APPS))('the %s README variables table', (app, { rea
     const names = rows.flatMap((row) => variableNames(row[0] ?? ''));
     expect(names.length, `${app}: ${names.join(', ')}`).toBe(new Set(names).size);
     expect(codeSpans(rows.map((row) => row[0]).join(' ')).length).toBeGreaterThan(0);
+  });
+});
+
+describe('the tracing variables table of docs/operations.md', () => {
+  const rows = tableRows(readDoc('docs/operations.md'), 'variable', '### Turning it on');
+  const read: Reader = (source) => readEnv(telemetryVariables(), source);
+
+  it('lists exactly the OTEL_* variables every app reads', () => {
+    expect(drift(rows.flatMap((row) => variableNames(row[0] ?? '')), namesRead(read))).toEqual({ undocumented: [], notRead: [] });
+  });
+
+  it('states the defaults the apps apply', () => {
+    for (const row of rows) for (const [name, what] of perVariable(row[0] ?? '', row[1] ?? '')) checkStated(read, name, what, 'docs/operations.md');
   });
 });
