@@ -93,15 +93,15 @@ function main() {
   const nodeBin = ensureNode();
   const pnpm = ensurePnpm(nodeBin);
   const temporal = ensureGoTool('temporal', `github.com/temporalio/cli/cmd/temporal@${pins.temporalCli}`, 'TEMPORAL_CLI');
-  const grpcurl = command === 'start' ? undefined
-    : ensureGoTool('grpcurl', `github.com/fullstorydev/grpcurl/cmd/grpcurl@${pins.grpcurl}`, 'GRPCURL');
+  // `npm start` needs grpcurl too: the README's grpcurl examples run right after it.
+  const grpcurl = ensureGoTool('grpcurl', `github.com/fullstorydev/grpcurl/cmd/grpcurl@${pins.grpcurl}`, 'GRPCURL');
 
   const env = {
     ...process.env,
     PATH: [dirname(nodeBin), binDir, join(root, 'node_modules', '.bin'), process.env.PATH].join(delimiter),
     BILLING_TOOLS_DIR: toolsDir,
     TEMPORAL_CLI: temporal,
-    ...(grpcurl ? { GRPCURL: grpcurl } : {}),
+    GRPCURL: grpcurl,
     TURBO_TELEMETRY_DISABLED: '1',
     DO_NOT_TRACK: '1',
   };

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startPostgres, type PostgresHandle } from './postgres.ts';
-import { startTemporal, type TemporalHandle } from './temporal.ts';
+import { BILL_TASK_QUEUE } from '@billing/bills';
+import { hasWorkflowPoller, startTemporal, type TemporalHandle } from './temporal.ts';
 import { freePort, isListening, waitFor } from './ports.ts';
 import { runNodeProgram, startNodeProgram, type AppProcess } from './processes.ts';
 import { inheritedServiceName } from './env.ts';
@@ -167,12 +168,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         'rates-service': () => isListening(ports.rates),
         'bill-service': () => isListening(ports.bill),
         gateway: async () => (await fetch(`${urls.gateway}/healthz`)).ok,
-        worker: async () => true,
+        // Ready once it polls for workflow tasks: `npm start` says it is up, and a first request
+        // is answered, only after the worker has bundled its workflows.
+        worker: () => hasWorkflowPoller(env.TEMPORAL_ADDRESS as string, temporalNamespace, env.TEMPORAL_TASK_QUEUE ?? BILL_TASK_QUEUE),
       }[name];
       await waitFor(name, async () => {
         if (exited) throw new Error(`${name} exited during start-up`);
         return ready();
-      }, 60_000);
+      }, name === 'worker' ? 180_000 : 60_000);
     };
 
     for (const name of apps) await startApp(name);

@@ -1,9 +1,9 @@
 // `npm start`: the whole platform on this machine, until Ctrl-C.
-import { join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { METRICS_PORTS, readTelemetryConfig } from '@billing/runtime';
 import { adminKeyFor, serviceTokenFor } from './admin-key.ts';
 import { loadStartEnv } from './env.ts';
-import { repoRoot } from './paths.ts';
+import { repoRoot, toolPath } from './paths.ts';
 import { startStack } from './stack.ts';
 
 const env = loadStartEnv();
@@ -36,6 +36,10 @@ const stack = await startStack({
   metricsPorts: METRICS_PORTS,
   print,
 });
+
+// The tools the README's walk-through uses, found where the bootstrap put them; one line puts them on PATH.
+const toolDirs = [...new Set((['temporal', 'grpcurl'] as const).map((tool) => toolPath(tool)).filter((path) => isAbsolute(path)).map((path) => dirname(path)))];
+const toolsLine = toolDirs.length > 0 ? `export PATH="${toolDirs.join(':')}:$PATH"` : '(temporal and grpcurl are on your PATH)';
 
 let stopping = false;
 const shutdown = async (signal: string) => {
@@ -71,6 +75,8 @@ Billing platform is up (${Math.round((Date.now() - began) / 100) / 10}s)
     worker         ${stack.metricsUrls.worker}
     Temporal SDK   ${stack.metricsUrls.temporalSdk}   (the worker's pollers, task latencies, slots)
     Temporal       ${stack.temporalServerMetricsUrl ?? '(external Temporal: see its own metrics)'}   (the server's requests, persistence)
+
+  Tools          ${toolsLine}   (temporal, grpcurl: the README's walk-through uses them)
 
   Traces         ${tracing ? `OTLP ${tracing.protocol} to ${tracing.tracesUrl}` : 'off (set OTEL_EXPORTER_OTLP_ENDPOINT to send them; see docs/operations.md)'}
 

@@ -107,3 +107,18 @@ export async function startTemporal(options: TemporalOptions = {}): Promise<Temp
     },
   };
 }
+
+/**
+ * Whether some worker polls `taskQueue` for workflow tasks, i.e. workflows started now will run.
+ * A worker bundles its workflows before it polls, which takes a while on a busy machine.
+ */
+export async function hasWorkflowPoller(address: string, namespace: string, taskQueue: string): Promise<boolean> {
+  const connection = await Connection.connect({ address, connectTimeout: 1000 });
+  try {
+    // TASK_QUEUE_TYPE_WORKFLOW
+    const { pollers } = await connection.workflowService.describeTaskQueue({ namespace, taskQueue: { name: taskQueue }, taskQueueType: 1 });
+    return pollers.length > 0;
+  } finally {
+    await connection.close();
+  }
+}
