@@ -1,5 +1,30 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TestProject } from 'vitest/node';
+import { bundleBillWorkflows } from '../src/bundle.ts';
 import { installTestServer } from '../test-server/install.ts';
 
-export default async function setup(): Promise<void> {
-  await installTestServer();
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** A folder with the test worker's workflow bundle (bundle.js, bundle.js.map), made once per run. */
+    workflowBundleDir: string;
+  }
+}
+
+/**
+ * Installs Temporal's Java time-skipping test server into the tools cache once, and bundles the
+ * test worker's workflows once for every test file (a bundle per file cost seconds each).
+ */
+export default async function setup(project: TestProject): Promise<() => void> {
+  const dir = mkdtempSync(join(tmpdir(), 'worker-test-bundle-'));
+  const [bundle] = await Promise.all([
+    bundleBillWorkflows(fileURLToPath(new URL('./workflows/index.ts', import.meta.url))),
+    installTestServer(),
+  ]);
+  writeFileSync(join(dir, 'bundle.js'), bundle.code);
+  writeFileSync(join(dir, 'bundle.js.map'), bundle.sourceMap);
+  project.provide('workflowBundleDir', dir);
+  return () => rmSync(dir, { recursive: true, force: true });
 }

@@ -125,8 +125,12 @@ describe('closing a bill', () => {
         expect(await stack.db('bills').where({ id: input.billId }).first('status', 'invoice_number'))
           .toMatchObject({ status: 'CLOSING', invoice_number: expect.any(String) });
       }, { timeout: 10_000 });
-      // Several failed attempts at the invoice (1s, 2s apart) and still nothing closed or booked.
-      await new Promise((resolve) => setTimeout(resolve, 3_500));
+      // Several failed attempts at the invoice, and still nothing closed or booked.
+      await vi.waitFor(async () => {
+        const { raw } = await handle.describe();
+        const posting = raw.pendingActivities?.find((activity) => activity.activityType?.name === 'postInvoice');
+        expect(posting?.attempt).toBeGreaterThanOrEqual(3);
+      }, { timeout: 15_000, interval: 100 });
       expect(await stack.db('bills').where({ id: input.billId }).first('status')).toEqual({ status: 'CLOSING' });
       expect(await entriesOf(stack.db, input.customerId)).toEqual([]);
       await stack.ledger.up();

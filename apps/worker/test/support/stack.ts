@@ -2,7 +2,9 @@
 // in-process on its own task queue and posting to a real LedgerService on loopback: what the
 // workflow tests run against.
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { inject } from 'vitest';
 import { createDb, migrateLatest } from '@billing/db';
 import type { Db } from '@billing/db';
 import { startPostgres, startTemporal } from '@billing/devstack';
@@ -11,7 +13,6 @@ import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { BillActivities } from '../../src/activities.ts';
 import type { BillPostingPort } from '../../src/bill-posting.ts';
-import { bundleBillWorkflows } from '../../src/bundle.ts';
 import { createBillWorker } from '../../src/worker.ts';
 import { startTestLedger, type TestLedger } from './ledger.ts';
 
@@ -25,12 +26,11 @@ export interface BillTestStack {
   stop(): Promise<void>;
 }
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-
-/** Bundles the test worker's workflows (production's plus test wrappers) once per test process. */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleBillWorkflows(fileURLToPath(new URL('../workflows/index.ts', import.meta.url)));
-  return bundle;
+/** The test worker's workflows (production's plus test wrappers), bundled once per run by global-setup.ts. */
+export async function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  const dir = inject('workflowBundleDir');
+  const [code, sourceMap] = await Promise.all([readFile(join(dir, 'bundle.js'), 'utf8'), readFile(join(dir, 'bundle.js.map'), 'utf8')]);
+  return { code, sourceMap };
 }
 
 let runtimeInstalled = false;
