@@ -54,13 +54,6 @@ describe('bill-service error mapping, through the server interceptor', () => {
     expect(answer).toMatchObject({ code: Code.FailedPrecondition, message: 'the bill is no longer open' });
   });
 
-  it('answers unavailable, safe to retry, when an Update was lost as the run continued as new', async () => {
-    const answer = await answerTo(new WorkflowNotFoundError('update 4f2 not found', 'bill/c/2030-01', undefined));
-    expect(answer.code).toBe(Code.Unavailable);
-    expect(answer.message).toContain('same idempotency key');
-    expect(answer.logged?.fields.requestId).toBe('req_bill_test');
-  });
-
   it.each([
     [BILL_FAILURE_TYPES.invalidArgument, 'amount: must be positive', Code.InvalidArgument],
     [BILL_FAILURE_TYPES.failedPrecondition, 'bill bill_1 is CLOSED and accepts no line items', Code.FailedPrecondition],

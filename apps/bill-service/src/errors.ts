@@ -5,7 +5,7 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { MANDATE_FAILURE_TYPES } from '@billing/mandates';
-import { BILL_FAILURE_TYPES, isUpdateLostAtRunBoundary } from '@billing/bills';
+import { BILL_FAILURE_TYPES } from '@billing/bills';
 import type { ErrorMapper, MappedError } from '@billing/grpc-kit';
 
 /** A field-level problem, carried to the gateway so a 400 can name the field. */
@@ -48,10 +48,6 @@ const TEMPORAL_STATUS: Readonly<Record<number, MappedError>> = {
 export const billErrors: ErrorMapper = (error) => {
   if (error instanceof WorkflowExecutionAlreadyStartedError) {
     return { code: Code.AlreadyExists, message: 'a bill for this customer and period already exists' };
-  }
-  // Before the generic "not found": the bill is open, its run just continued as new mid-Update.
-  if (isUpdateLostAtRunBoundary(error)) {
-    return { code: Code.Unavailable, message: 'the bill did not answer in time; send the item again with the same idempotency key' };
   }
   if (error instanceof WorkflowNotFoundError) return { code: Code.FailedPrecondition, message: 'the bill is no longer open' };
   if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return TEMPORAL_STATUS[GRPC_DEADLINE_EXCEEDED];

@@ -141,6 +141,18 @@ describe('addLineItem', () => {
       .toBe(Code.FailedPrecondition);
     expect((await service.client.getBill(key)).bill?.itemCount).toBe(0);
   });
+
+  it('answers a retry of an item the bill took before it closed with that item, not a refusal', async () => {
+    const key = await openBill('USD');
+    const first = await service.client.addLineItem({ ...key, idempotencyKey: 'taken', description: 'Taken', amount: '3.00', metadata: {} });
+    await service.client.closeBill(key);
+    // The first answer was lost; the client sends the same item again after the bill closed.
+    const retry = await service.client.addLineItem({ ...key, idempotencyKey: 'taken', description: 'Taken', amount: '3.00', metadata: {} });
+    expect(itemJson(retry.item)).toEqual(itemJson(first.item));
+    expect(billJson(retry.bill)).toMatchObject({ status: 'BILL_STATUS_CLOSED', itemCount: 1, total: { amount: '3.00', currency: 'USD' } });
+    expect(await codeOf(service.client.addLineItem({ ...key, idempotencyKey: 'other', description: 'Late', amount: '1.00', metadata: {} })))
+      .toBe(Code.FailedPrecondition);
+  });
 });
 
 describe('bill-service over real gRPC', () => {

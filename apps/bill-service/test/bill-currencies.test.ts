@@ -25,7 +25,7 @@ beforeAll(async () => {
     startTestBillService(RESTRICTED),
     startTestBillService({ LEDGER_UNITS: 'GOLD:3' }),
     startTestMandateService(),
-    startTestMandateService(undefined, RESTRICTED),
+    startTestMandateService(undefined, { extra: RESTRICTED }),
   ]);
 });
 afterAll(async () => {

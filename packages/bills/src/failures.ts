@@ -1,5 +1,5 @@
 // How a bill workflow's refusals reach its callers: the ApplicationFailure types it throws
-// (bill-service maps each to a Connect code), and the one client-side error that is safe to retry.
+// (bill-service maps each to a Connect code).
 
 /** ApplicationFailure types the bill workflow fails an Update with. */
 export const BILL_FAILURE_TYPES = {
@@ -11,11 +11,3 @@ export const BILL_FAILURE_TYPES = {
   internal: 'Internal',
 } as const;
 
-/**
- * True for the error a client gets when the run it sent an Update to continued as new before
- * the outcome was read ("update … not found"): the item may or may not be stored, and sending it
- * again with the same idempotency key is safe (a stored one comes back as a duplicate).
- */
-export function isUpdateLostAtRunBoundary(error: unknown): boolean {
-  return error instanceof Error && error.name === 'WorkflowNotFoundError' && /update .* not found/i.test(error.message);
-}

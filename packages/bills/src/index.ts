@@ -10,7 +10,7 @@ export {
   billPeriodNumber, billSearchAttributes, openingSearchAttributes, searchableMinor, statusSearchAttributes,
   totalsSearchAttributes,
 } from './search-attributes.ts';
-export { BILL_FAILURE_TYPES, isUpdateLostAtRunBoundary } from './failures.ts';
+export { BILL_FAILURE_TYPES } from './failures.ts';
 export { parseBillingPeriod, periodBounds, periodHasEnded } from './period.ts';
 export { isValidTimeZone } from '@billing/calendar';
 export type { BillingPeriod, PeriodBounds } from './period.ts';

@@ -1,20 +1,13 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import {
-  WorkflowIdReusePolicy, WorkflowUpdateStage, isGrpcServiceError, type Client,
-} from '@temporalio/client';
-import {
-  addLineItemsUpdate, billWorkflowId, closeBillUpdate, isUpdateLostAtRunBoundary,
-  type AddLineItemResult, type BillWorkflowInput, type LineItemInput,
+  addLineItemsUpdate, billWorkflowId, closeBillUpdate, type AddLineItemResult, type BillWorkflowInput, type LineItemInput,
 } from '@billing/bills';
 import { describeError, type GrpcLogger } from '@billing/grpc-kit';
 import { createGroupCommit } from '@billing/runtime';
 import { waitAtMost } from './wait-at-most.ts';
+import { workflowUpdates } from '../workflow-updates.ts';
 import type { BillServiceEnv } from '../env.ts';
-
-const GRPC_RESOURCE_EXHAUSTED = 8;
-// Temporal allows ten Updates in flight per workflow; a burst beyond that is retried briefly
-// here before the caller sees 429, since the workflow drains them in milliseconds.
-const BUSY_RETRIES = [25, 50, 100, 200, 400, 800, 1_600];
 
 interface BillKey {
   customerId: string;
@@ -24,21 +17,16 @@ interface BillKey {
 /** The bill workflows as bill-service drives them: start, add an item, close. */
 export function billWorkflows(temporal: Client, env: BillServiceEnv, logger: GrpcLogger) {
   const taskQueue = env.TEMPORAL_TASK_QUEUE;
-  const handle = (key: BillKey) => temporal.workflow.getHandle(billWorkflowId(key.customerId, key.billingPeriod));
+  const updates = workflowUpdates(temporal);
+  // Items carry their idempotency keys, which the workflow deduplicates across runs: a batch sent
+  // again after a run boundary stores nothing twice.
+  const target = (key: BillKey) => ({
+    workflowId: billWorkflowId(key.customerId, key.billingPeriod),
+    finished: () => new ConnectError('the bill is no longer open', Code.FailedPrecondition),
+  });
 
-  async function sendItems(key: BillKey, items: LineItemInput[]): Promise<AddLineItemResult[]> {
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        return await handle(key).executeUpdate(addLineItemsUpdate, { args: [items] });
-      } catch (error) {
-        const delay = BUSY_RETRIES[attempt];
-        const retryable = isUpdateLostAtRunBoundary(error)
-          || (isGrpcServiceError(error) && error.code === GRPC_RESOURCE_EXHAUSTED);
-        if (!retryable || delay === undefined) throw error;
-        await sleep(delay);
-      }
-    }
-  }
+  const sendItems = (key: BillKey, items: LineItemInput[]): Promise<AddLineItemResult[]> =>
+    updates.execute(target(key), addLineItemsUpdate, items);
   const batcher = createGroupCommit((key: BillKey) => billWorkflowId(key.customerId, key.billingPeriod), sendItems);
 
   return {
@@ -63,10 +51,7 @@ export function billWorkflows(temporal: Client, env: BillServiceEnv, logger: Grp
 
     /** Asks the bill to close and waits up to BILL_CLOSE_WAIT; returns whether it finished. */
     async close(key: BillKey): Promise<boolean> {
-      const update = await handle(key).startUpdate(closeBillUpdate, {
-        args: [],
-        waitForStage: WorkflowUpdateStage.ACCEPTED,
-      });
+      const update = await updates.start(target(key), closeBillUpdate);
       // The caller is told CLOSING once the wait is over; a failure after that is logged, not lost.
       return waitAtMost(update.result(), env.BILL_CLOSE_WAIT, (error) => logger.error(
         { workflowId: update.workflowId, err: describeError(error, true) }, 'bill close failed after the caller was answered'));

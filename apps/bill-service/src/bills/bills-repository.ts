@@ -61,6 +61,11 @@ export function billsRepository(db: Knex) {
       });
     },
 
+    /** The bill's item stored under an idempotency key, if any. */
+    async itemByKey(billId: string, idempotencyKey: string): Promise<LineItemRow | undefined> {
+      return db('line_items').select(LINE_ITEM_COLUMNS).where({ bill_id: billId, idempotency_key: idempotencyKey }).first() as Promise<LineItemRow | undefined>;
+    },
+
     async items(billId: string, afterSeq: number, limit: number): Promise<LineItemRow[]> {
       return db('line_items').select(LINE_ITEM_COLUMNS).where('bill_id', billId).andWhere('seq', '>', afterSeq)
         .orderBy('seq', 'asc').limit(limit) as Promise<LineItemRow[]>;

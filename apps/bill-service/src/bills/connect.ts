@@ -95,6 +95,15 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
       // validator still has the last word on OPEN.
       const row = await requireBill(key.customerId, key.billingPeriod);
       if (row.status !== 'OPEN') {
+        // A retry of an add that landed before the bill closed (its answer lost) gets that item,
+        // as on an open bill: the refusal is only for an item the bill does not have.
+        const stored = request.idempotencyKey === '' ? undefined : await bills.itemByKey(row.id, request.idempotencyKey);
+        if (stored) {
+          return create(AddLineItemResponseSchema, {
+            bill: billMessageOfRows(row, [stored], (await amountsDue([row])).get(row.id)),
+            item: lineItemMessageOfRow(stored, row.currency),
+          });
+        }
         throw new ConnectError(`the bill is ${row.status} and accepts no more items`, Code.FailedPrecondition);
       }
       const { input, item } = checkLineItem(request, row.currency, currencies);

@@ -145,7 +145,16 @@ export function createMandateService(deps: MandateServiceDeps): ServiceImpl<type
       // Cancelling a cancelled mandate answers it as it is: nothing changes, so a retry is harmless.
       if (row.status === 'CANCELLED') return create(CancelMandateResponseSchema, { mandate: await stored(key) });
       await liveMandate(key);
-      return create(CancelMandateResponseSchema, { mandate: answer(await workflows.cancel(row.id)) });
+      try {
+        return create(CancelMandateResponseSchema, { mandate: answer(await workflows.cancel(row.id)) });
+      } catch (error) {
+        // The workflow finished under this cancel (its answer lost at the end of the run, or a
+        // retry after it): a mandate that ended CANCELLED answers as above, not as "ended".
+        if (error instanceof ConnectError && error.code === Code.FailedPrecondition && (await requireMandate(key)).status === 'CANCELLED') {
+          return create(CancelMandateResponseSchema, { mandate: await stored(key) });
+        }
+        throw error;
+      }
     },
 
     approveCollection: async (request) => {

@@ -1,5 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Code, ConnectError } from '@connectrpc/connect';
+import { workflowUpdates } from '../workflow-updates.ts';
 import {
   MANDATE_WORKFLOW_TYPE, approveCollectionUpdate, cancelUpdate, changeTermsUpdate, mandateQuery, mandateWorkflowId, pauseUpdate,
   resumeUpdate, type CollectionView, type MandateView, type MandateWorkflowInput, type TermsChange,
@@ -9,20 +10,13 @@ import {
 export function mandateWorkflows(temporal: Client, taskQueue: string) {
   const handle = (mandateId: string) => temporal.workflow.getHandle(mandateWorkflowId(mandateId));
 
-  /**
-   * A control whose workflow has finished (a cancelled or completed mandate) is refused as the
-   * mandate's state, not as a missing bill: the generic mapping knows no mandates.
-   */
-  async function control<T>(mandateId: string, send: () => Promise<T>): Promise<T> {
-    try {
-      return await send();
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) {
-        throw new ConnectError(`mandate ${mandateId} has ended and accepts no more changes`, Code.FailedPrecondition, undefined, undefined, error);
-      }
-      throw error;
-    }
-  }
+  const updates = workflowUpdates(temporal);
+  /** A control goes to the mandate's workflow; once that has finished, the mandate has ended. */
+  const target = (mandateId: string, updateId: string | undefined) => ({
+    workflowId: mandateWorkflowId(mandateId),
+    updateId,
+    finished: () => new ConnectError(`mandate ${mandateId} has ended and accepts no more changes`, Code.FailedPrecondition),
+  });
 
   return {
     /**
@@ -45,18 +39,26 @@ export function mandateWorkflows(temporal: Client, taskQueue: string) {
       }
     },
 
-    changeTerms: (mandateId: string, change: TermsChange): Promise<MandateView> =>
-      control(mandateId, () => handle(mandateId).executeUpdate(changeTermsUpdate, { args: [change] })),
-    pause: (mandateId: string, resumeOn: string | null): Promise<MandateView> =>
-      control(mandateId, () => handle(mandateId).executeUpdate(pauseUpdate, { args: [{ resumeOn }] })),
-    resume: (mandateId: string): Promise<MandateView> =>
-      control(mandateId, () => handle(mandateId).executeUpdate(resumeUpdate, { args: [] })),
-    cancel: (mandateId: string): Promise<MandateView> =>
-      control(mandateId, () => handle(mandateId).executeUpdate(cancelUpdate, { args: [] })),
-    approve: (mandateId: string, cycle: number): Promise<CollectionView> =>
-      control(mandateId, () => handle(mandateId).executeUpdate(approveCollectionUpdate, { args: [{ cycle }] })),
+    changeTerms: (mandateId: string, change: TermsChange, updateId?: string): Promise<MandateView> =>
+      updates.execute(target(mandateId, updateId), changeTermsUpdate, change),
+    pause: (mandateId: string, resumeOn: string | null, updateId?: string): Promise<MandateView> =>
+      updates.execute(target(mandateId, updateId), pauseUpdate, { resumeOn }),
+    resume: (mandateId: string, updateId?: string): Promise<MandateView> =>
+      updates.execute(target(mandateId, updateId), resumeUpdate),
+    cancel: (mandateId: string, updateId?: string): Promise<MandateView> =>
+      updates.execute(target(mandateId, updateId), cancelUpdate),
+    approve: (mandateId: string, cycle: number, updateId?: string): Promise<CollectionView> =>
+      updates.execute(target(mandateId, updateId), approveCollectionUpdate, { cycle }),
     /** The mandate as its workflow holds it. */
-    describe: (mandateId: string): Promise<MandateView> => control(mandateId, () => handle(mandateId).query(mandateQuery)),
+    describe: async (mandateId: string): Promise<MandateView> => {
+      try {
+        return await handle(mandateId).query(mandateQuery);
+      } catch (error) {
+        // A query reaches a finished workflow too: not found means there is no workflow at all.
+        if (error instanceof WorkflowNotFoundError) throw new ConnectError(`mandate ${mandateId} has no workflow`, Code.NotFound, undefined, undefined, error);
+        throw error;
+      }
+    },
   };
 }
 

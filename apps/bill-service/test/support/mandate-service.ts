@@ -1,10 +1,11 @@
 // MandateService and PaymentSimulatorService built in this process over the suite's real
 // PostgreSQL and Temporal, called in memory through Connect's router transport. Their workflows
-// run on a task queue of their own, served by a worker here running the stand-in workflow.
+// run on a task queue of their own, served by a worker here running the stand-in workflow, or
+// (with `taskQueue`) on the suite's real worker.
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createClient, createRouterTransport, type Client } from '@connectrpc/connect';
-import { Client as TemporalClient, Connection } from '@temporalio/client';
+import { Client as TemporalClient, Connection, type WorkflowClientInterceptor } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { MandateService, PaymentSimulatorService } from '@billing/contracts';
 import { createDb, type Db } from '@billing/db';
@@ -27,22 +28,34 @@ export interface TestMandateService {
 
 let runtimeInstalled = false;
 
-/** `extra` adds to or overrides the suite's environment, e.g. a BILL_CURRENCIES list. */
-export async function startTestMandateService(now?: () => Date, extra: Record<string, string> = {}): Promise<TestMandateService> {
-  const env = testEnv(extra);
+export interface TestMandateServiceOptions {
+  /** Adds to or overrides the suite's environment, e.g. a BILL_CURRENCIES list. */
+  extra?: Record<string, string>;
+  /** The suite's real worker's task queue: mandates run the real workflow, and no stand-in worker starts. */
+  taskQueue?: string;
+  /** On the service's Temporal client, e.g. to deliver an Update to a run that has just ended. */
+  interceptors?: WorkflowClientInterceptor[];
+}
+
+export async function startTestMandateService(now?: () => Date, options: TestMandateServiceOptions = {}): Promise<TestMandateService> {
+  const env = testEnv(options.extra ?? {});
   const db = createDb({ url: env.DATABASE_URL, poolMax: 5 });
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
-  const temporal = new TemporalClient({ connection, namespace: env.TEMPORAL_NAMESPACE });
-  const taskQueue = `mandates-${randomUUID()}`;
+  const temporal = new TemporalClient({
+    connection, namespace: env.TEMPORAL_NAMESPACE, interceptors: { workflow: options.interceptors ?? [] },
+  });
+  const taskQueue = options.taskQueue ?? `mandates-${randomUUID()}`;
   // The runtime is one per process; a file may start more than one service.
   if (!runtimeInstalled) Runtime.install({ logger: new DefaultLogger('WARN') });
   runtimeInstalled = true;
   const nativeConnection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
-  const worker = await Worker.create({
-    connection: nativeConnection, namespace: env.TEMPORAL_NAMESPACE, taskQueue,
-    workflowsPath: fileURLToPath(new URL('./workflows/stand-in-mandate.ts', import.meta.url)),
-  });
-  const running = worker.run();
+  const worker = options.taskQueue === undefined
+    ? await Worker.create({
+      connection: nativeConnection, namespace: env.TEMPORAL_NAMESPACE, taskQueue,
+      workflowsPath: fileURLToPath(new URL('./workflows/stand-in-mandate.ts', import.meta.url)),
+    })
+    : undefined;
+  const running = worker?.run();
   const logger = createLogger('bill-service', 'silent');
   // The same interceptor and mapper the real server applies, so codes are what callers get.
   const transport = createRouterTransport(({ service }) => {
@@ -54,7 +67,7 @@ export async function startTestMandateService(now?: () => Date, extra: Record<st
     simulator: createClient(PaymentSimulatorService, transport),
     db, temporal, taskQueue,
     async close() {
-      worker.shutdown();
+      worker?.shutdown();
       await running;
       await Promise.all([connection.close(), nativeConnection.close(), db.destroy()]);
     },
