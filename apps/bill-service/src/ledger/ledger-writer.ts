@@ -3,11 +3,9 @@
 // commit's fsync serves many callers. A batch is all or nothing in the database; when one plan
 // in it breaks a rule that is that plan's own (a wallet would go below zero), the others must not
 // fail with it, so the batch is posted again plan by plan and each caller gets its own answer.
-import { Code, ConnectError } from '@connectrpc/connect';
-import { toDecimalString } from '@billing/money';
+import { insufficientFunds, type EntryPlan } from '@billing/ledger';
 import { createGroupCommit, ledgerMetrics } from '@billing/runtime';
 import type { LedgerRepository, PostOutcome } from './ledger-repository.ts';
-import type { EntryPlan } from './plans.ts';
 
 export interface LedgerWriterOptions {
   /** Plans per transaction at most. */
@@ -32,19 +30,6 @@ export function isOverdraft(error: unknown): boolean {
 export function countPosted(outcome: PostOutcome): PostOutcome {
   if (!outcome.replayed) ledgerMetrics().entriesPosted.inc({ type: outcome.entry.type });
   return outcome;
-}
-
-/** What a caller hears when their plan would take a wallet below zero. */
-export function insufficientFunds(plan: EntryPlan, cause: unknown): ConnectError {
-  const debited = plan.postings.find((posting) => posting.direction === 'DEBIT' && posting.account.kind === 'wallet');
-  const owner = debited && 'customerId' in debited.account ? debited.account.customerId : plan.customerId;
-  return new ConnectError(
-    `insufficient funds: the ${plan.amount.currency.code} wallet of customer ${owner} holds less than ${toDecimalString(plan.amount)}`,
-    Code.FailedPrecondition,
-    undefined,
-    undefined,
-    cause,
-  );
 }
 
 export function ledgerWriter(repository: LedgerRepository, { maxBatch = 128, maxInFlight = 2 }: LedgerWriterOptions = {}) {
