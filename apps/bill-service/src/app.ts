@@ -4,7 +4,7 @@ import {
 import { createGrpcClient, createGrpcServer, serve, type GrpcServer } from '@billing/grpc-kit';
 import type { Logger } from '@billing/runtime';
 import type { BillServiceEnv } from './env.ts';
-import { dependencyChecks, openDependencies } from './dependencies.ts';
+import { dependencyChecks, openDependencies, type Dependencies } from './dependencies.ts';
 import { billCurrencyPolicy } from './bill-currencies.ts';
 import { BILL_SERVICE_ERRORS } from './bills/bill-errors.ts';
 import { createBillService } from './bills/connect.ts';
@@ -22,9 +22,11 @@ import { createWebhookService } from './webhooks/connect.ts';
 import { deliveriesRepository } from './webhooks/deliveries-repository.ts';
 import { endpointsRepository } from './webhooks/endpoints-repository.ts';
 
-/** Builds and starts the gRPC server; the caller owns the process (see server.ts). */
-export async function startBillService(env: BillServiceEnv, logger: Logger): Promise<GrpcServer> {
-  const deps = openDependencies(env);
+/**
+ * Builds and starts the gRPC server; the caller owns the process (see server.ts). `deps`: the
+ * pool and Temporal client to use (opened from `env` unless given); closed with the server.
+ */
+export async function startBillService(env: BillServiceEnv, logger: Logger, deps: Dependencies = openDependencies(env)): Promise<GrpcServer> {
   const ratesClient = createGrpcClient(RatesService, env.RATES_SERVICE_URL, {
     timeoutMs: env.RATES_TIMEOUT, serviceCredential: env.BILLING_SERVICE_TOKEN,
   });
