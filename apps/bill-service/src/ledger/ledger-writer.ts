@@ -1,10 +1,11 @@
-// Posting entries with group commit: concurrent plans leave together as one transaction (see
-// @billing/runtime createGroupCommit), so a hot account's row is locked and updated once per batch and one
+// Posting entries with group commit: concurrent plans leave together as one transaction (a
+// @billing/runtime batcher whose unit is a transaction), so a hot account's row is locked and updated once per batch and one
 // commit's fsync serves many callers. A batch is all or nothing in the database; when one plan
 // in it breaks a rule that is that plan's own (a wallet would go below zero), the others must not
 // fail with it, so the batch is posted again plan by plan and each caller gets its own answer.
 import { insufficientFunds, type EntryPlan } from '@billing/ledger';
-import { createGroupCommit, ledgerMetrics } from '@billing/runtime';
+import { createBatcher } from '@billing/runtime';
+import { ledgerMetrics } from './ledger-metrics.ts';
 import type { LedgerRepository, PostOutcome } from './ledger-repository.ts';
 
 export interface LedgerWriterOptions {
@@ -60,7 +61,7 @@ export function ledgerWriter(repository: LedgerRepository, { maxBatch = 128, max
     }
   }
 
-  const group = createGroupCommit((_target: 'ledger') => 'ledger', (_target, plans: EntryPlan[]) => postBatch(plans), { maxBatch, maxInFlight });
+  const group = createBatcher((_target: 'ledger') => 'ledger', (_target, plans: EntryPlan[]) => postBatch(plans), { maxBatch, maxInFlight });
 
   return {
     /**
