@@ -3,8 +3,8 @@
 // single activities.
 import { BILL_FAILURE_TYPES, invoiceNumber, moneyView } from '@billing/bills';
 import type { Db } from '@billing/db';
-import { billMetrics } from '@billing/runtime';
 import { ApplicationFailure } from '@temporalio/common';
+import { billMetrics } from './bill-metrics.ts';
 import * as bills from './bill-repository.ts';
 import type { BillRow, BillTotals, InsertedLineItems, NewLineItem, StoredLineItem } from './bill-repository.ts';
 import type { LedgerPostingPort } from './ledger-posting.ts';

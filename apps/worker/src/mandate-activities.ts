@@ -5,11 +5,11 @@
 import type { Db } from '@billing/db';
 import { MANDATE_FAILURE_TYPES } from '@billing/mandates';
 import { parseMoney } from '@billing/money';
-import { collectionMetrics } from '@billing/runtime';
 import { ApplicationFailure } from '@temporalio/common';
 import type { MoneyView } from '@billing/bills';
 import type { BillPostingPort, CollectionPosting, PostedCollection } from './bill-posting.ts';
 import type { LedgerPostingPort } from './ledger-posting.ts';
+import { collectionMetrics } from './mandate-metrics.ts';
 import { setCollectionBill, writeMandate, type MandateWrite } from './mandate-repository.ts';
 import type { MandateNotification, NotificationPort } from './notifications.ts';
 import type { ChargeRequest, ChargeResult, PaymentProvider } from './payments.ts';

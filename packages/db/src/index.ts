@@ -7,4 +7,4 @@ export {
   deleteEventsBefore, EVENT_COLUMNS, EVENT_TYPES, EVENTS_CHANNEL, isEventType, recordEvent, recordEvents, storedEvent,
   type EventRow, type EventType, type NewEvent, type StoredEvent,
 } from './events.ts';
-export { amountDue, billSums, type BillSums } from './bill-sums.ts';
+export { billSums } from './bill-sums.ts';

@@ -6,7 +6,8 @@ import {
   AddLineItemResponseSchema, CloseBillResponseSchema, CreateBillResponseSchema, GetBillResponseSchema,
   ListBillsResponseSchema, ListLineItemsResponseSchema, type BillService,
 } from '@billing/contracts';
-import { amountDue, type Db } from '@billing/db';
+import type { Db } from '@billing/db';
+import { amountDue } from '@billing/ledger';
 import type { Logger } from '@billing/runtime';
 import { requestIdOf } from '@billing/grpc-kit';
 import type { Client as ConnectClient } from '@connectrpc/connect';

@@ -8,15 +8,16 @@ import {
   type LedgerService, type OperationResult, type TopUpRequest, type TransferRequest, type WithdrawRequest,
 } from '@billing/contracts';
 import type { Db } from '@billing/db';
+import {
+  adjustmentPlan, collectionPlan, invoicePlan, topUpPlan, transferPlan, withdrawalPlan, type EntryPlan,
+} from '@billing/ledger';
 import { DEFAULT_UNITS, type UnitRegistry } from '@billing/money';
 import { decodeCursor, encodeCursor, pageLimit } from '../cursor.ts';
+import { ledgerErrors } from './ledger-errors.ts';
 import { ledgerRepository } from './ledger-repository.ts';
 import { accountMessage, entryMessage, trialBalanceLine } from './ledger-view.ts';
 import { ledgerWriter, type LedgerWriterOptions } from './ledger-writer.ts';
 import { ledgerPayments } from './payments.ts';
-import {
-  adjustmentPlan, collectionPlan, invoicePlan, topUpPlan, transferPlan, withdrawalPlan, type EntryPlan,
-} from './plans.ts';
 import {
   checkAdjust, checkCustomerRequest, checkPayBill, checkPostInvoice, checkRecordCollection, checkRefund, checkTransfer,
   checkWalletMovement,
@@ -74,11 +75,15 @@ export function createLedgerService(deps: LedgerServiceDeps): ServiceImpl<typeof
     }
   }
 
-  /** A refusal is an operation's answer; anything else (the database is down) fails the call. */
+  /**
+   * A refusal (a request that does not check, a ledger rule) is an operation's answer, said as the
+   * single call would say it; anything else (the database is down) fails the call.
+   */
   function refusalOf(error: unknown): OperationResult {
+    const refusal = error instanceof ConnectError ? { code: error.code, message: error.rawMessage } : ledgerErrors(error);
     // The caller retries the whole call: every operation in it is idempotent by its key.
-    if (!(error instanceof ConnectError) || !OPERATION_REFUSALS.has(error.code)) throw error;
-    return create(OperationResultSchema, { result: { case: 'failure', value: { code: codeName(error.code), message: error.rawMessage } } });
+    if (!refusal || !OPERATION_REFUSALS.has(refusal.code)) throw error;
+    return create(OperationResultSchema, { result: { case: 'failure', value: { code: codeName(refusal.code), message: refusal.message } } });
   }
 
   /** A caller's batch: checked one by one, then posted in its order; one answer per operation. */

@@ -10,8 +10,7 @@ import { parseBillingPeriod } from '@billing/bills';
 import { currencyOrUnit, isMoneyError, parseMoney, requireFiat, type Money, type UnitRegistry } from '@billing/money';
 import { customerIdProblems } from '../customer-id.ts';
 import { invalidArgument, type FieldProblem } from '../errors.ts';
-import type { Side } from './accounts.ts';
-import type { AdjustableKind } from './plans.ts';
+import type { AdjustableKind, Side } from '@billing/ledger';
 
 const PROVIDER = /^[a-z0-9][a-z0-9-]{0,31}$/;
 const MAX_KEY_LENGTH = 255;

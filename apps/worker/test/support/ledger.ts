@@ -1,11 +1,13 @@
 // bill-service's LedgerService, built in this process over the test's PostgreSQL and served over
 // real gRPC on loopback, the worker reaching it through its production port (grpcLedgerPosting).
 // `down()` and `up()` stop and restart the server on the same port, as an outage would.
-import { billErrors } from '@billing/bill-service/src/errors.ts';
+import { databaseErrors } from '@billing/bill-service/src/database-errors.ts';
 import { createLedgerService } from '@billing/bill-service/src/ledger/connect.ts';
+import { ledgerErrors } from '@billing/bill-service/src/ledger/ledger-errors.ts';
 import { ledgerRepository } from '@billing/bill-service/src/ledger/ledger-repository.ts';
 import { LedgerService } from '@billing/contracts';
-import { amountDue, type Db } from '@billing/db';
+import type { Db } from '@billing/db';
+import { amountDue } from '@billing/ledger';
 import { connectToService, createGrpcServer, serve, type GrpcServer } from '@billing/grpc-kit';
 import { createClient, type Client } from '@connectrpc/connect';
 import { grpcLedgerPosting, type LedgerPostingPort } from '../../src/ledger-posting.ts';
@@ -28,7 +30,7 @@ const quiet = { info: () => undefined, warn: () => undefined, error: () => undef
 
 export async function startTestLedger(db: Db): Promise<TestLedger> {
   const listen = (port: number) => createGrpcServer({
-    services: [serve(LedgerService, createLedgerService({ db }))], errorMappers: [billErrors], logger: quiet, port, host: '127.0.0.1',
+    services: [serve(LedgerService, createLedgerService({ db }), { errorMappers: [ledgerErrors] })], errorMappers: [databaseErrors], logger: quiet, port, host: '127.0.0.1',
     serviceCredential: SERVICE_TOKEN,
   });
   let server: GrpcServer | undefined = await listen(0);
