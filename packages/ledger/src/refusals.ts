@@ -9,6 +9,11 @@ export type LedgerRefusalReason =
   | 'unknown-bill'
   /** Only a CLOSED bill can be paid. */
   | 'bill-not-closed'
+  /**
+   * The bill is CLOSING: it will be CLOSED (and payable) once its invoice is booked, in a moment
+   * or once the ledger is back. A matter of timing, not a decision about the payment.
+   */
+  | 'bill-closing'
   /** The bill owes nothing (paid already, or closed at zero). */
   | 'nothing-owed'
   /** The customer has no payment with that id. */

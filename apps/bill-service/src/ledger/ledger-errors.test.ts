@@ -12,6 +12,7 @@ describe('ledger refusals, through the server interceptor', () => {
     ['invalid-amount', 'amount: must be positive', Code.InvalidArgument],
     ['refund-currency-mismatch', 'amount: payment ent_1 was made in USD, not EUR', Code.InvalidArgument],
     ['bill-not-closed', 'the bill for 2030-01 is OPEN; only a CLOSED bill can be paid', Code.FailedPrecondition],
+    ['bill-closing', 'the bill for 2030-01 is CLOSING; it can be paid once CLOSED, retry shortly', Code.Unavailable],
     ['nothing-owed', 'nothing is owed on the bill for 2030-01', Code.FailedPrecondition],
     ['refunded-in-full', 'payment ent_1 is already refunded in full', Code.FailedPrecondition],
     ['refund-exceeds-payment', 'a refund of 5.00 USD is more than the 1.00 USD left to refund on payment ent_1', Code.FailedPrecondition],
@@ -28,9 +29,10 @@ describe('ledger refusals, through the server interceptor', () => {
     expect(answered.logged).toBeUndefined();
   });
 
-  it('gives every refusal a caller\'s code, never a fault\'s', () => {
+  it('gives every refusal a caller\'s code, never a fault\'s; only a bill still closing is retryable', () => {
     const callerCodes = new Set([Code.NotFound, Code.InvalidArgument, Code.FailedPrecondition]);
-    expect(Object.values(LEDGER_REFUSAL_CODES).every((code) => callerCodes.has(code))).toBe(true);
+    const retryable = Object.entries(LEDGER_REFUSAL_CODES).filter(([, code]) => !callerCodes.has(code));
+    expect(retryable).toEqual([['bill-closing', Code.Unavailable]]);
   });
 
   it('knows nothing of other errors', () => {

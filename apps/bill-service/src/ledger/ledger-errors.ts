@@ -9,6 +9,8 @@ export const LEDGER_REFUSAL_CODES: Readonly<Record<LedgerRefusalReason, Code>> =
   'invalid-amount': Code.InvalidArgument,
   'refund-currency-mismatch': Code.InvalidArgument,
   'bill-not-closed': Code.FailedPrecondition,
+  // Unavailable, not a refusal: no Idempotency-Key keeps it, and a retry pays once the bill is CLOSED.
+  'bill-closing': Code.Unavailable,
   'nothing-owed': Code.FailedPrecondition,
   'refunded-in-full': Code.FailedPrecondition,
   'refund-exceeds-payment': Code.FailedPrecondition,

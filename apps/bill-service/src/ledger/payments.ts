@@ -71,6 +71,9 @@ export function ledgerPayments(db: Knex, ledger: LedgerRepository, units: UnitRe
       return withReplayOnRace(key, () => postOnce(key, async (trx) => {
         const bill = await bills.find(customerId, billingPeriod, trx);
         if (!bill) throw new LedgerRefusal('unknown-bill', `customer ${customerId} has no bill for ${billingPeriod}`);
+        if (bill.status === 'CLOSING') {
+          throw new LedgerRefusal('bill-closing', `the bill for ${billingPeriod} is CLOSING; it can be paid once CLOSED, retry shortly`);
+        }
         if (bill.status !== 'CLOSED') {
           throw new LedgerRefusal('bill-not-closed', `the bill for ${billingPeriod} is ${bill.status}; only a CLOSED bill can be paid`);
         }

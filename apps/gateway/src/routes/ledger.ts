@@ -37,7 +37,8 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<LedgerRoutesOptions> = asyn
         201: { ...ENTRY, description: 'The PAYMENT entry' },
         ...postingFailures({
           404: '`not_found`: the customer has no bill for that period',
-          409: '`failed_precondition`: the bill is not CLOSED, owes nothing, or the wallet holds less than it owes',
+          409: '`failed_precondition`: the bill is OPEN or FAILED, owes nothing, or the wallet holds less than it owes. ' +
+            'A bill still CLOSING is answered 503 `unavailable`: it is payable in a moment, so send the same request again',
         }, '`invalid_argument`: a field is malformed or not allowed; the message and details name it'),
       },
     },
