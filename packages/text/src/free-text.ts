@@ -2,21 +2,22 @@
 // metadata values. The gateway states it in its JSON Schemas (the patterns below, so the OpenAPI
 // document says exactly what is accepted) and every service and workflow validator runs the
 // functions below, so a request that bypasses the gateway (gRPC, a Temporal Update) meets the
-// same rule. docs/api-text.md says what is refused and why.
+// same rule. docs/architecture.md ("Free text: one rule") says what is refused and why.
 
 /** Every description on the platform (line items, mandates, webhook endpoints, ledger adjustment reasons). */
 export const DESCRIPTION_MAX_CHARS = 500;
 
 // What String.prototype.trim() removes: text is trimmed before it is judged and stored.
 const TRIMMED = '\\u0009-\\u000d\\u0020\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
-// Refused anywhere in the (trimmed) text: C0 controls but tab and line feed, DEL, C1 controls,
-// and UTF-16 surrogates. With the `u` flag a surrogate range matches an unpaired surrogate only,
-// never half of a pair, so emoji and other astral characters pass.
-const REFUSED = '\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f\\ud800-\\udfff';
+// Refused anywhere in the (trimmed) text: C0 controls but tab and line feed, DEL, C1 controls.
+// Unpaired surrogates are refused too (characterProblem), but not by these patterns: a surrogate
+// range is valid ECMAScript with the `u` flag, yet test generators such as schemathesis cannot use
+// it, so the gateway refuses an unpaired surrogate in any JSON body string before its schemas run.
+const REFUSED = '\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f';
 const VISIBLE = `[^${TRIMMED}${REFUSED}]`;
 
 /**
- * JSON Schema `pattern` (ECMAScript, `u` flag) of trimmed free text: edges that trim() removes
+ * JSON Schema `pattern` of trimmed free text (unpaired surrogates aside, see above): edges that trim() removes
  * around a core that starts and ends with a visible character and holds no refused character.
  */
 export const FREE_TEXT_PATTERN = `^[${TRIMMED}]*${VISIBLE}([^${REFUSED}]*${VISIBLE})?[${TRIMMED}]*$`;

@@ -40,7 +40,7 @@ export const MoneyRef = Type.Ref('Money');
 
 /**
  * Text a person writes (a description, a name, a reason), under the platform's one free-text rule
- * (@billing/text, docs/api-text.md): stored trimmed, then 1–maxChars characters, not blank, with
+ * (@billing/text, docs/architecture.md): stored trimmed, then 1–maxChars characters, not blank, with
  * no control characters but tab and line feed and no unpaired surrogates.
  */
 export function FreeText(what: string, maxChars: number, extra: { examples?: string[] } = {}) {
