@@ -285,7 +285,7 @@ def mandate_change(case):
         # A mandate the fuzzer created may start later than that (its first collection is drawn
         # too), so the end date is taken past the first collection the mandate actually has.
         params = case.path_parameters or {}
-        answer = requests.get(f"{GATEWAY}/v1/customers/{params.get('customerId')}/mandates/{params.get('mandateId')}", timeout=10)
+        answer = requests.get(f"{GATEWAY}/v1/customers/{params.get('customerId')}/mandates/{params.get('mandateId')}", headers=AUTHORIZATION, timeout=10)
         first = local_date(answer.json().get("firstCollectionDate")) if answer.status_code == 200 else None
         if first is not None and end < first:
             end = first
