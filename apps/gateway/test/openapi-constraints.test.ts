@@ -159,7 +159,8 @@ describe('the OpenAPI document states the constraints the server enforces', () =
     for (const text of samples) {
       const verdict = validateLineItem({ idempotencyKey: 'k', description: text, amount: '1' }, 'USD');
       const serverAccepts = verdict.ok || !verdict.problems.some((problem) => problem.field === 'description');
-      expect(matches(description, text) && text.length >= 1, JSON.stringify(text)).toBe(serverAccepts);
+      // An unpaired surrogate is refused by the gateway's check of every body string, not by the pattern.
+      expect(matches(description, text) && text.length >= 1 && text.isWellFormed(), JSON.stringify(text)).toBe(serverAccepts);
     }
   });
 
