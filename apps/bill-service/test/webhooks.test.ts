@@ -93,6 +93,9 @@ describe('WebhookService: endpoints', () => {
       [{ events: ['*', 'bill.closed'] }, 'events: "*" (every type) must be the only entry'],
       [{ events: [] }, 'events: must name at least one event type'],
       [{ description: '\u0007' }, 'description: must not contain control characters'],
+      [{ description: 'a\u0007b' }, 'description: must not contain control characters other than tab and line feed (found U+0007)'],
+      [{ description: 'a\u0085b' }, 'description: must not contain control characters'],
+      [{ url: `${PUBLIC_URL}/a\u0000b` }, 'url: must not contain control characters'],
     ];
     for (const [change, message] of refusals) {
       const failure = await failureOf(webhooks.createWebhookEndpoint({ url: PUBLIC_URL, events: ['bill.closed'], customerId: customer, ...change }));

@@ -1,6 +1,7 @@
 // What a webhook request may say. Each check names the field it refuses; the URL is checked
 // against the address policy (https and public addresses unless private URLs are allowed).
 import { isEventType } from '@billing/db';
+import { DESCRIPTION_MAX_CHARS, characterProblem, checkFreeText } from '@billing/text';
 import { checkWebhookUrl, WebhookUrlError, type AddressPolicy } from '@billing/webhooks';
 import { customerIdProblems } from '../customer-id.ts';
 import type { FieldProblem } from '../errors.ts';
@@ -8,16 +9,11 @@ import type { FieldProblem } from '../errors.ts';
 export const ENDPOINT_ID = /^we_[0-9a-f]{32}$/;
 export const DELIVERY_ID = /^wd_[0-9a-f]{32}$/;
 export const URL_MAX_CHARS = 2_048;
-export const DESCRIPTION_MAX_CHARS = 500;
 /** Longest overlap a rotation may give the previous secret: 7 days. */
 export const MAX_OVERLAP_SECONDS = 7 * 86_400;
 export const DEFAULT_OVERLAP_SECONDS = 86_400;
 /** Every event type. */
 export const ALL_EVENTS = '*';
-
-// Control characters but tab and line feed, as line-item descriptions forbid them.
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f]/;
 
 export function idProblems(field: string, value: string, pattern: RegExp, what: string): FieldProblem[] {
   return pattern.test(value) ? [] : [{ field, message: `must be ${what}` }];
@@ -50,17 +46,21 @@ export function checkEventTypes(events: readonly string[], problems: FieldProble
 
 /** A description trimmed, or null for none (an empty one). */
 export function checkDescription(value: string, problems: FieldProblem[]): string | null {
-  const description = value.trim();
-  if (value !== '' && description === '') problems.push({ field: 'description', message: 'must not be blank' });
-  else if ([...description].length > DESCRIPTION_MAX_CHARS) problems.push({ field: 'description', message: `must be at most ${DESCRIPTION_MAX_CHARS} characters` });
-  else if (CONTROL_CHARACTERS.test(description)) problems.push({ field: 'description', message: 'must not contain control characters' });
-  return description === '' ? null : description;
+  const check = checkFreeText(value, { maxChars: DESCRIPTION_MAX_CHARS, optional: true });
+  if (!check.ok) problems.push({ field: 'description', message: check.message });
+  return check.ok && check.text !== '' ? check.text : null;
 }
 
 /** The URL as stored (its normalised form), or a problem naming `url` with the policy's reason. */
 export async function checkUrl(raw: string, policy: AddressPolicy, problems: FieldProblem[]): Promise<string> {
   if (raw.length > URL_MAX_CHARS) {
     problems.push({ field: 'url', message: `must be at most ${URL_MAX_CHARS} characters` });
+    return raw;
+  }
+  // The URL parser would percent-encode or drop such characters: the endpoint would not be the one named.
+  const characters = characterProblem(raw);
+  if (characters !== undefined) {
+    problems.push({ field: 'url', message: characters });
     return raw;
   }
   try {

@@ -1,8 +1,9 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { checkFreeText } from '@billing/text';
 import { BadCursor, type ApiKeyRecord, type ApiKeyStore } from '../access/key-store.ts';
 import { invalidArgument } from '../errors.ts';
-import { ApiKeyPage, ApiKeyParams, CreateApiKeyBody, CreatedApiKey } from '../schemas/api-key.ts';
+import { API_KEY_NAME_MAX_CHARS, ApiKeyPage, ApiKeyParams, CreateApiKeyBody, CreatedApiKey } from '../schemas/api-key.ts';
 import { PageQuery } from '../schemas/common.ts';
 import { BODY_FAILURES, errorResponses } from '../schemas/error-responses.ts';
 
@@ -57,8 +58,14 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<ApiKeysRoutesOptions> = as
       },
     },
   }, async (request, reply) => {
+    // The schema states this rule; the check makes the name as stored (trimmed).
+    const name = checkFreeText(request.body.name, { maxChars: API_KEY_NAME_MAX_CHARS });
+    if (!name.ok) {
+      const { body } = invalidArgument([{ field: 'name', message: name.message }]);
+      return reply.code(400).send(body);
+    }
     const { record, key } = await store().create({
-      name: request.body.name,
+      name: name.text,
       customerId: request.body.customerId ?? null,
       rateLimitPerMinute: request.body.rateLimitPerMinute ?? null,
     });

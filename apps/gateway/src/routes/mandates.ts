@@ -5,11 +5,12 @@ import { collectionJson, mandateJson } from '@billing/resources';
 import {
   collectionPageJson, frequencyValue, mandatePageJson, mandateStatusValue, required,
 } from '../mandate-json.ts';
+import { UPCOMING_DEFAULT } from '@billing/mandates';
 import { CustomerParams, PageQuery } from '../schemas/common.ts';
 import { BODY_FAILURES, RETRY_AFTER, SERVICE_FAILURES, errorResponses, idempotencyFailures } from '../schemas/error-responses.ts';
 import {
   CollectionPage, CollectionParams, CreateMandateBody, GetMandateQuery, ListMandatesQuery, MandatePage, MandateParams,
-  PauseMandateBody, UPCOMING_DEFAULT, UpdateMandateBody,
+  PauseMandateBody, UpdateMandateBody,
 } from '../schemas/mandate.ts';
 
 export interface MandatesRoutesOptions {

@@ -7,7 +7,9 @@ import {
   approveCollectionUpdate, cancelUpdate, changeTermsUpdate, checkTermsChange, collectionKey, MANDATE_FAILURE_TYPES,
   mandateQuery, mandateSearchAttributePairs, pauseUpdate, resumeUpdate,
 } from '@billing/mandates';
-import type { ApproveRequest, CollectionView, MandateView, MandateWorkflowInput, PauseRequest, TermsChange } from '@billing/mandates';
+import type {
+  ApproveRequest, CollectionView, MandateView, MandateWorkflowInput, PauseRequest, TermsChange, TermsCheckOptions,
+} from '@billing/mandates';
 import { parseLocalDate } from '@billing/calendar';
 import {
   allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, patched, proxyActivities, setHandler,
@@ -29,6 +31,12 @@ export const MANDATE_PATCHES = {
    * be booked too.
    */
   collectionPaymentInLedger: 'mandate-collection-payment-in-ledger',
+  /**
+   * A changed description meets the platform's free-text rule in the change's handler too, not
+   * only in its validator, which never runs on replay. Decided at the start of a run: a run
+   * recorded before it keeps the previous rule (trimmed, length only), so it replays as it ran.
+   */
+  freeTextRule: 'mandate-free-text-rule',
 } as const;
 
 /** Well under Temporal's 2,000 Updates per run, for a mandate that gets controls and no cycles. */
@@ -57,6 +65,7 @@ function refuse(type: string, message: string, details?: unknown[]): never {
 
 export async function mandateWorkflow(input: MandateWorkflowInput): Promise<MandateView> {
   const mandate = new MandateState(input);
+  const textRule = { previousTextRule: !patched(MANDATE_PATCHES.freeTextRule) };
   const { workflowId } = workflowInfo();
   /** Grows with every control: the main loop's wait ends when it moves, to ask again what is next. */
   let controls = 0;
@@ -84,9 +93,10 @@ export async function mandateWorkflow(input: MandateWorkflowInput): Promise<Mand
     if (mandate.isOver()) refuse(MANDATE_FAILURE_TYPES.failedPrecondition, `mandate ${input.mandateId} is ${mandate.status}`);
   }
 
-  function checkedTerms(change: TermsChange): TermsChange {
+  // Validators judge by the current rule (they never run on replay); the handler by the run's.
+  function checkedTerms(change: TermsChange, options: TermsCheckOptions = {}): TermsChange {
     const view = mandate.view();
-    const result = checkTermsChange(change, new Date(), view);
+    const result = checkTermsChange(change, new Date(), view, options);
     if (!result.ok) {
       refuse(MANDATE_FAILURE_TYPES.invalidArgument, result.problems.map((p) => `${p.field}: ${p.message}`).join('; '), [result.problems]);
     }
@@ -123,7 +133,7 @@ export async function mandateWorkflow(input: MandateWorkflowInput): Promise<Mand
 
   setHandler(mandateQuery, () => mandate.view());
 
-  setHandler(changeTermsUpdate, (change: TermsChange) => control(() => mandate.changeTerms(checkedTerms(change), new Date())), {
+  setHandler(changeTermsUpdate, (change: TermsChange) => control(() => mandate.changeTerms(checkedTerms(change, textRule), new Date())), {
     validator: (change: TermsChange) => {
       refuseUnlessLive();
       checkedTerms(change);
