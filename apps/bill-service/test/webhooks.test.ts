@@ -92,6 +92,7 @@ describe('WebhookService: endpoints', () => {
       [{ events: ['bill.closed', 'bill.exploded'] }, 'events[1]: "bill.exploded" is not an event type'],
       [{ events: ['*', 'bill.closed'] }, 'events: "*" (every type) must be the only entry'],
       [{ events: [] }, 'events: must name at least one event type'],
+      [{ events: Array.from({ length: 51 }, () => 'bill.closed') }, 'events: must name at most 50 event types'],
       [{ description: '\u0007' }, 'description: must not contain control characters'],
       [{ description: 'a\u0007b' }, 'description: must not contain control characters other than tab and line feed (found U+0007)'],
       [{ description: 'a\u0085b' }, 'description: must not contain control characters'],

@@ -2,16 +2,15 @@
 // against the address policy (https and public addresses unless private URLs are allowed).
 import { isEventType } from '@billing/db';
 import { DESCRIPTION_MAX_CHARS, characterProblem, checkFreeText } from '@billing/text';
-import { checkWebhookUrl, WebhookUrlError, type AddressPolicy } from '@billing/webhooks';
+import {
+  checkWebhookUrl, DEFAULT_OVERLAP_SECONDS, EVENT_TYPES_MAX, MAX_OVERLAP_SECONDS, URL_MAX_CHARS, WebhookUrlError, type AddressPolicy,
+} from '@billing/webhooks';
 import { customerIdProblems } from '../customer-id.ts';
 import type { FieldProblem } from '../errors.ts';
 
 export const ENDPOINT_ID = /^we_[0-9a-f]{32}$/;
 export const DELIVERY_ID = /^wd_[0-9a-f]{32}$/;
-export const URL_MAX_CHARS = 2_048;
-/** Longest overlap a rotation may give the previous secret: 7 days. */
-export const MAX_OVERLAP_SECONDS = 7 * 86_400;
-export const DEFAULT_OVERLAP_SECONDS = 86_400;
+export { DEFAULT_OVERLAP_SECONDS, MAX_OVERLAP_SECONDS, URL_MAX_CHARS } from '@billing/webhooks';
 /** Every event type. */
 export const ALL_EVENTS = '*';
 
@@ -32,6 +31,10 @@ export function scopeProblems(customerId: string): FieldProblem[] {
 export function checkEventTypes(events: readonly string[], problems: FieldProblem[]): string[] {
   if (events.length === 0) {
     problems.push({ field: 'events', message: 'must name at least one event type, or "*" for all' });
+    return [];
+  }
+  if (events.length > EVENT_TYPES_MAX) {
+    problems.push({ field: 'events', message: `must name at most ${EVENT_TYPES_MAX} event types` });
     return [];
   }
   if (events.includes(ALL_EVENTS)) {

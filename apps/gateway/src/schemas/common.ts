@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { CHARACTER_RULE, DESCRIPTION_MAX_CHARS, FREE_TEXT_PATTERN, TEXT_VALUE_PATTERN } from '@billing/text';
+import { CHARACTER_RULE, CUSTOMER_ID_PATTERN, CUSTOMER_ID_RULE, DESCRIPTION_MAX_CHARS, FREE_TEXT_PATTERN, TEXT_VALUE_PATTERN } from '@billing/text';
 import { CURRENCY_CODES, MAX_INTEGER_DIGITS, currency } from '@billing/money';
 import { CurrencyCode } from './currency-code.ts';
 import { positiveDecimalPattern } from './decimal-pattern.ts';
@@ -7,10 +7,10 @@ import { positiveDecimalPattern } from './decimal-pattern.ts';
 // Shapes every resource of the REST API shares: the customer id, money, descriptions, pages.
 
 export const CustomerId = Type.String({
-  pattern: '^[A-Za-z0-9._-]{1,64}$',
+  pattern: CUSTOMER_ID_PATTERN,
   description: 'Your id for the customer: 1–64 letters, digits, ".", "_" or "-"',
   examples: ['cus_42'],
-  errorMessage: 'must be 1–64 characters of letters, digits, ".", "_" or "-"',
+  errorMessage: CUSTOMER_ID_RULE,
 });
 
 export const MAX_CURRENCY_DECIMALS = Math.max(...CURRENCY_CODES.map((code) => currency(code).exponent));
