@@ -5,3 +5,5 @@ export {
   type EventRow, type EventType, type NewEvent, type StoredEvent,
 } from './events.ts';
 export { amountDue, billSums, type BillSums } from './bill-sums.ts';
+export { keysetAfter, keysetPositionOf, type KeysetPosition } from './keyset.ts';
+export { listenToChannels, type ChannelListener, type ChannelListenerOptions } from './listener.ts';
