@@ -125,7 +125,7 @@ describe('WebhookService: endpoints', () => {
     do {
       const page = await webhooks.listWebhookEndpoints({ customerId: customer, limit: 2, cursor });
       seen.push(...page.endpoints.map((endpoint) => endpoint.id));
-      cursor = page.nextCursor;
+      cursor = page.nextCursor ?? '';
     } while (cursor !== '');
     expect(seen).toEqual([...ids].reverse());
     expect((await failureOf(webhooks.listWebhookEndpoints({ customerId: customer, cursor: 'bm90LWEtY3Vyc29y' }))).code).toBe(Code.InvalidArgument);
@@ -209,9 +209,9 @@ describe('WebhookService: deliveries', () => {
     ]));
     const listed = await webhooks.listWebhookDeliveries({ endpointId: endpoint.id, limit: 1 });
     expect(listed.deliveries).toHaveLength(1);
-    expect(listed.nextCursor).not.toBe('');
+    expect(listed.nextCursor).toEqual(expect.any(String));
     const rest = await webhooks.listWebhookDeliveries({ endpointId: endpoint.id, cursor: listed.nextCursor });
-    expect(rest.nextCursor).toBe('');
+    expect(rest.nextCursor).toBeUndefined();
     const all = [...listed.deliveries, ...rest.deliveries];
     expect(all.map((delivery) => delivery.eventType)).toEqual(['ledger.entry_posted', 'ledger.entry_posted']);
 

@@ -8,3 +8,5 @@ export {
   type EventRow, type EventType, type NewEvent, type StoredEvent,
 } from './events.ts';
 export { billSums } from './bill-sums.ts';
+export { keysetAfter, keysetPositionOf, type KeysetPosition } from './keyset.ts';
+export { listenToChannels, type ChannelListener, type ChannelListenerOptions } from './listener.ts';

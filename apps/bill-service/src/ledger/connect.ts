@@ -12,7 +12,7 @@ import {
   adjustmentPlan, collectionPlan, invoicePlan, topUpPlan, transferPlan, withdrawalPlan, type EntryPlan,
 } from '@billing/ledger';
 import { DEFAULT_UNITS, type UnitRegistry } from '@billing/money';
-import { decodeCursor, encodeCursor, pageLimit } from '../cursor.ts';
+import { decodeCursor, keysetPosition, pageLimit, pageOf } from '@billing/grpc-kit';
 import { ledgerErrors } from './ledger-errors.ts';
 import { ledgerRepository } from './ledger-repository.ts';
 import { accountMessage, entryMessage, trialBalanceLine } from './ledger-view.ts';
@@ -155,13 +155,9 @@ export function createLedgerService(deps: LedgerServiceDeps): ServiceImpl<typeof
     listEntries: async (request) => {
       const customerId = checkCustomerRequest(request);
       const limit = pageLimit(request.limit);
-      const rows = await ledger.entriesOf(customerId, entryCursor(decodeCursor(request.cursor)), limit + 1);
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      return create(ListEntriesResponseSchema, {
-        entries: page.map((entry) => entryMessage(entry, units)),
-        nextCursor: rows.length > limit && last ? encodeCursor(`${last.createdAt.toISOString()}|${last.id}`) : undefined,
-      });
+      const after = decodeCursor(ENTRIES_LIST, request.cursor, keysetPosition());
+      const page = pageOf(ENTRIES_LIST, await ledger.entriesOf(customerId, after, limit + 1), limit, (last) => [last.position, last.id]);
+      return create(ListEntriesResponseSchema, { entries: page.rows.map((entry) => entryMessage(entry, units)), nextCursor: page.nextCursor });
     },
 
     getTrialBalance: async () => {
@@ -172,6 +168,7 @@ export function createLedgerService(deps: LedgerServiceDeps): ServiceImpl<typeof
 }
 
 const MAX_OPERATIONS = 1_000;
+const ENTRIES_LIST = 'entries';
 
 /** The refusals a batched operation answers with; any other failure fails the whole call. */
 const OPERATION_REFUSALS: ReadonlySet<Code> = new Set([Code.InvalidArgument, Code.FailedPrecondition, Code.NotFound]);
@@ -179,12 +176,4 @@ const OPERATION_REFUSALS: ReadonlySet<Code> = new Set([Code.InvalidArgument, Cod
 /** Connect's wire name of a code: Code.FailedPrecondition is "failed_precondition". */
 function codeName(code: Code): string {
   return Code[code].replace(/[A-Z]/g, (letter, offset: number) => `${offset === 0 ? '' : '_'}${letter.toLowerCase()}`);
-}
-
-function entryCursor(position: string | undefined): { createdAt: Date; id: string } | undefined {
-  if (position === undefined) return undefined;
-  const [time, id] = position.split('|');
-  const createdAt = new Date(time ?? '');
-  if (id === undefined || Number.isNaN(createdAt.getTime())) throw new ConnectError('cursor: malformed', Code.InvalidArgument);
-  return { createdAt, id };
 }

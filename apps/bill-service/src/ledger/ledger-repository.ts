@@ -2,7 +2,7 @@
 // 0005 and 0006): this module only chooses what to insert and reads back what is there.
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { billSums, recordEvents } from '@billing/db';
+import { billSums, keysetAfter, keysetPositionOf, recordEvents, type KeysetPosition } from '@billing/db';
 import {
   NORMAL_SIDE, accountId, type AccountKind, type AccountRef, type BillSums, type EntryPlan, type EntryType, type Side,
 } from '@billing/ledger';
@@ -253,12 +253,14 @@ export function ledgerRepository(db: Knex, units: UnitRegistry = DEFAULT_UNITS) 
     },
 
     /** A customer's entries (their own and transfers to them), newest first, after a keyset position. */
-    async entriesOf(customerId: string, after: { createdAt: Date; id: string } | undefined, limit: number): Promise<StoredEntry[]> {
-      const query = db('ledger_entries').select(ENTRY_COLUMNS)
-        .where((where) => where.where('customer_id', customerId).orWhere('counterparty_id', customerId));
-      if (after) query.andWhereRaw('(created_at, id) < (?, ?)', [after.createdAt, after.id]);
-      const rows = (await query.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit)) as EntryRow[];
-      return loadEntries(rows);
+    async entriesOf(customerId: string, after: KeysetPosition | undefined, limit: number): Promise<Array<StoredEntry & { position: string }>> {
+      const page = keysetAfter(after, 'desc');
+      const rows = (await db('ledger_entries').select([...ENTRY_COLUMNS, db.raw(`${keysetPositionOf('created_at')} AS position`)])
+        .where((where) => where.where('customer_id', customerId).orWhere('counterparty_id', customerId))
+        .andWhereRaw(page.sql, page.bindings)
+        .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit)) as Array<EntryRow & { position: string }>;
+      const entries = await loadEntries(rows);
+      return entries.map((entry, index) => ({ ...entry, position: rows[index]!.position }));
     },
 
     /**

@@ -1,3 +1,4 @@
+import { DEFAULT_PAGE_LIMIT } from '@billing/grpc-kit';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { create } from '@bufbuild/protobuf';
 import { MoneySchema, PaymentSource } from '@billing/contracts';
@@ -130,7 +131,7 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<LedgerRoutesOptions> = asyn
     },
   }, async (request) => {
     const response = await ledger.listEntries(
-      { customerId: request.params.customerId, limit: request.query.limit ?? 50, cursor: request.query.cursor ?? '' },
+      { customerId: request.params.customerId, limit: request.query.limit ?? DEFAULT_PAGE_LIMIT, cursor: request.query.cursor ?? '' },
       options(request),
     );
     return entryPageJson(response);

@@ -1,3 +1,4 @@
+import { DEFAULT_PAGE_LIMIT } from '@billing/grpc-kit';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { callOptionsFor, type CallingRequest, type ServiceClients } from '../clients.ts';
 import { IDEMPOTENCY_HEADER, IdempotencyHeaders } from '../idempotency/header.ts';
@@ -104,7 +105,7 @@ export const mandatesRoutes: FastifyPluginAsyncTypebox<MandatesRoutesOptions> = 
     const response = await mandates.listMandates({
       customerId: request.params.customerId,
       status: mandateStatusValue(status),
-      limit: limit ?? 50,
+      limit: limit ?? DEFAULT_PAGE_LIMIT,
       cursor: cursor ?? '',
     }, options(request));
     return mandatePageJson(response);
@@ -236,7 +237,7 @@ export const mandatesRoutes: FastifyPluginAsyncTypebox<MandatesRoutesOptions> = 
     },
   }, async (request) => {
     const response = await mandates.listCollections(
-      { ...request.params, limit: request.query.limit ?? 50, cursor: request.query.cursor ?? '' },
+      { ...request.params, limit: request.query.limit ?? DEFAULT_PAGE_LIMIT, cursor: request.query.cursor ?? '' },
       options(request),
     );
     return collectionPageJson(response);

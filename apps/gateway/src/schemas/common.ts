@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { CHARACTER_RULE, CUSTOMER_ID_PATTERN, CUSTOMER_ID_RULE, DESCRIPTION_MAX_CHARS, FREE_TEXT_PATTERN, TEXT_VALUE_PATTERN } from '@billing/text';
+import { DEFAULT_PAGE_LIMIT, MAX_CURSOR_LENGTH, MAX_PAGE_LIMIT } from '@billing/grpc-kit';
 import { CURRENCY_CODES, MAX_INTEGER_DIGITS, currency } from '@billing/money';
 import { CurrencyCode } from './currency-code.ts';
 import { positiveDecimalPattern } from './decimal-pattern.ts';
@@ -69,15 +70,17 @@ export function TextValue(what: string, maxChars: number) {
   });
 }
 
-export const Limit = Type.Integer({ minimum: 1, maximum: 200, default: 50, description: 'Page size, 1–200' });
+export const Limit = Type.Integer({
+  minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT, description: `Page size, 1–${MAX_PAGE_LIMIT}`,
+});
 export const Cursor = Type.String({
-  maxLength: 512,
+  maxLength: MAX_CURSOR_LENGTH,
   description: 'Opaque: the nextCursor of the previous page, passed back unchanged. Its content is not part of the API; any other value is a 400',
 });
 
 export const PageQuery = Type.Object({ limit: Type.Optional(Limit), cursor: Type.Optional(Cursor) });
 
-export const NextCursor = Type.Union([Type.String({ maxLength: 512 }), Type.Null()], {
+export const NextCursor = Type.Union([Type.String({ maxLength: MAX_CURSOR_LENGTH }), Type.Null()], {
   description: 'Opaque; pass it as cursor for the next page, unchanged. null on the last page',
 });
 
