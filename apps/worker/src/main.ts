@@ -7,10 +7,10 @@ import { createDb } from '@billing/db';
 import { runApp, type Logger, type RunningApp } from '@billing/runtime';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createWebhookSender } from '@billing/webhooks';
-import { grpcBillPosting } from './bill-posting.ts';
+import { grpcBillPosting } from './mandates/bill-posting.ts';
 import { bundleBillWorkflows } from './bundle.ts';
 import { readWorkerEnv, type WorkerEnv } from './env.ts';
-import { grpcLedgerPosting } from './ledger-posting.ts';
+import { grpcLedgerPosting } from './ledger/ledger-posting.ts';
 import { startWebhookDispatcher } from './webhooks/dispatcher.ts';
 import { createBillWorker } from './worker.ts';
 

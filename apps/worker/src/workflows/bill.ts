@@ -11,7 +11,7 @@ import {
   ActivityFailure, allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, patched, proxyActivities,
   setHandler, sleep, upsertSearchAttributes, uuid4, workflowInfo,
 } from '@temporalio/workflow';
-import type { BillActivities } from '../activities.ts';
+import type { BillActivities } from '../bills/bill-activities.ts';
 import { BillState } from './bill-state.ts';
 import type { PendingItem } from './bill-state.ts';
 import { toNewItem } from './bill-views.ts';

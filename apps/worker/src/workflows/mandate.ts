@@ -13,7 +13,7 @@ import {
   allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, patched, proxyActivities, setHandler,
   upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
-import type { MandateActivities } from '../mandate-activities.ts';
+import type { MandateActivities } from '../mandates/mandate-activities.ts';
 import type { MandateSettings, MandateStep } from './mandate-plan.ts';
 import { MandateState } from './mandate-state.ts';
 

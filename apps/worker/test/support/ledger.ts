@@ -10,7 +10,7 @@ import type { Db } from '@billing/db';
 import { amountDue } from '@billing/ledger';
 import { connectToService, createGrpcServer, serve, type GrpcServer } from '@billing/grpc-kit';
 import { createClient, type Client } from '@connectrpc/connect';
-import { grpcLedgerPosting, type LedgerPostingPort } from '../../src/ledger-posting.ts';
+import { grpcLedgerPosting, type LedgerPostingPort } from '../../src/ledger/ledger-posting.ts';
 
 export interface TestLedger {
   /** What the worker posts through. */
