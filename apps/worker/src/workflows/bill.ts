@@ -13,7 +13,8 @@ import {
   ActivityFailure, allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, patched, proxyActivities,
   setHandler, sleep, upsertSearchAttributes, uuid4, workflowInfo,
 } from '@temporalio/workflow';
-import type { BillActivities } from '../activities.ts';
+import type { BillActivities } from '../bills/bill-activities.ts';
+import { BILL_ACTIVITIES } from '../deadlines.ts';
 import { BillState } from './bill-state.ts';
 import type { PendingItem } from './bill-state.ts';
 import { toNewItem } from './bill-views.ts';
@@ -54,20 +55,11 @@ export const BILL_PATCHES = {
   freeTextRule: 'bill-free-text-rule',
 } as const;
 
-// An accepted item must never be lost: writes retry until PostgreSQL takes them, unless the
-// activity says the database refuses them for good. (Local activities would answer an update in
-// one workflow task instead of two, but with concurrent updates SDK 1.24 lost update messages
-// around them in our tests: see docs/bills.md.)
-const store = proxyActivities<BillActivities>({
-  startToCloseTimeout: '10s',
-  retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '30s' },
-});
-// Invoicing (the ledger included) gives up after an hour of failures and leaves the bill FAILED with the reason.
-const invoicing = proxyActivities<BillActivities>({
-  startToCloseTimeout: '30s',
-  scheduleToCloseTimeout: '1h',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
-});
+// Deadlines and retries: src/deadlines.ts. (Local activities would answer an update in one
+// workflow task instead of two, but with concurrent updates SDK 1.24 lost update messages around
+// them in our tests: see docs/bills.md.)
+const store = proxyActivities<BillActivities>(BILL_ACTIVITIES.store);
+const invoicing = proxyActivities<BillActivities>(BILL_ACTIVITIES.invoicing);
 
 /** What the worker decides for every bill it runs (tests run the same workflow with other settings). */
 export interface BillWorkflowSettings {

@@ -15,7 +15,8 @@ import {
   allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, patched, proxyActivities, setHandler,
   upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
-import type { MandateActivities } from '../mandate-activities.ts';
+import { MANDATE_ACTIVITIES } from '../deadlines.ts';
+import type { MandateActivities } from '../mandates/mandate-activities.ts';
 import type { MandateSettings, MandateStep } from './mandate-plan.ts';
 import { MandateState } from './mandate-state.ts';
 
@@ -42,22 +43,10 @@ export const MANDATE_PATCHES = {
 /** Well under Temporal's 2,000 Updates per run, for a mandate that gets controls and no cycles. */
 const CONTINUE_AS_NEW_AFTER_CONTROLS = 500;
 
-// The read model must take every state: writes retry until PostgreSQL takes them.
-const store = proxyActivities<MandateActivities>({
-  startToCloseTimeout: '10s',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '30s' },
-});
-// A charge is idempotent on its key, so a transient failure is retried until the provider answers;
-// only a decline (an answer) goes to dunning.
-const payments = proxyActivities<MandateActivities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
-});
-// The bill line item and the ledger's payment are idempotent on the same key: retried until bill-service takes them.
-const billing = proxyActivities<MandateActivities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
-});
+// Deadlines and retries: src/deadlines.ts.
+const store = proxyActivities<MandateActivities>(MANDATE_ACTIVITIES.store);
+const payments = proxyActivities<MandateActivities>(MANDATE_ACTIVITIES.payments);
+const billing = proxyActivities<MandateActivities>(MANDATE_ACTIVITIES.billing);
 
 function refuse(type: string, message: string, details?: unknown[]): never {
   throw ApplicationFailure.create({ type, message, nonRetryable: true, details });

@@ -11,8 +11,8 @@ import { startPostgres, startTemporal } from '@billing/devstack';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import type { BillActivities } from '../../src/activities.ts';
-import type { BillPostingPort } from '../../src/bill-posting.ts';
+import type { BillActivities } from '../../src/bills/bill-activities.ts';
+import type { BillPostingPort } from '../../src/mandates/bill-posting.ts';
 import { createBillWorker } from '../../src/worker.ts';
 import { startTestLedger, type TestLedger } from './ledger.ts';
 
