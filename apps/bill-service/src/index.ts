@@ -6,6 +6,7 @@ export { databaseErrors } from './database-errors.ts';
 export { billWorkflows } from './bills/bill-workflows.ts';
 export { createLedgerService, type LedgerServiceDeps } from './ledger/connect.ts';
 export { ledgerErrors } from './ledger/ledger-errors.ts';
+export { ledgerMetrics } from './ledger/ledger-metrics.ts';
 export { createWebhookService, type WebhookServiceDeps } from './webhooks/connect.ts';
 export { deliveriesRepository } from './webhooks/deliveries-repository.ts';
 export { endpointsRepository } from './webhooks/endpoints-repository.ts';
