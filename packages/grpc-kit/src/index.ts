@@ -16,5 +16,5 @@ export {
   type Principal, type ServiceAccessOptions,
 } from './service-access.ts';
 export {
-  DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, MAX_CURSOR_LENGTH, badCursor, decodeCursor, encodeCursor, keysetPosition, pageLimit, pageOf, positionParts,
+  DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, MAX_CURSOR_LENGTH, badCursor, countPosition, decodeCursor, encodeCursor, keysetPosition, pageLimit, pageOf, positionParts,
 } from './pages.ts';

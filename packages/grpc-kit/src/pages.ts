@@ -85,6 +85,16 @@ export function keysetPosition(idPattern?: RegExp): (position: string[]) => { mi
   };
 }
 
+/**
+ * The position of a list ordered by a number that starts at 1 (a line item's sequence, a
+ * collection's cycle): one counter, as a safe integer; undefined for anything a list never issues.
+ */
+export function countPosition([text, ...rest]: string[]): number | undefined {
+  const counter = rest.length === 0 ? positionParts.counter(text) : undefined;
+  const value = counter === undefined ? undefined : Number(counter);
+  return value !== undefined && Number.isSafeInteger(value) && value >= 1 ? value : undefined;
+}
+
 /** Readers of common position parts; each returns undefined for text a list never issues. */
 export const positionParts = {
   /** A non-negative whole number of at most 19 digits (a bigint column or a sequence). */

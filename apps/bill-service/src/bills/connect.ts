@@ -9,7 +9,7 @@ import {
 import type { Db } from '@billing/db';
 import { amountDue } from '@billing/ledger';
 import type { Logger } from '@billing/runtime';
-import { decodeCursor, pageLimit, pageOf, positionParts, requestIdOf } from '@billing/grpc-kit';
+import { countPosition, decodeCursor, pageLimit, pageOf, requestIdOf } from '@billing/grpc-kit';
 import type { Client as ConnectClient } from '@connectrpc/connect';
 import type { RatesService } from '@billing/contracts';
 import { exchangeRates } from './exchange-rates.ts';
@@ -170,11 +170,7 @@ const LINE_ITEMS_LIST = 'line-items';
 const BILLS_LIST = 'bills';
 
 /** A line items page's position: the sequence number of its last item (items start at 1). */
-function seqPosition([seq, ...rest]: string[]): number | undefined {
-  const counter = rest.length === 0 ? positionParts.counter(seq) : undefined;
-  const value = counter === undefined ? undefined : Number(counter);
-  return value !== undefined && Number.isSafeInteger(value) && value >= 1 ? value : undefined;
-}
+const seqPosition = countPosition;
 
 /** A bills page's position: the billing period of its last bill. */
 function periodPosition([period, ...rest]: string[]): string | undefined {

@@ -10,7 +10,7 @@ import {
 import type { Db } from '@billing/db';
 import { UPCOMING_DEFAULT, mandateWorkflowId, type MandateView, type MandateWorkflowInput } from '@billing/mandates';
 import type { BillCurrencyPolicy } from '../bill-currencies.ts';
-import { decodeCursor, keysetPosition, pageLimit, pageOf, positionParts } from '@billing/grpc-kit';
+import { countPosition, decodeCursor, keysetPosition, pageLimit, pageOf } from '@billing/grpc-kit';
 import { collectionMessage, mandateMessage } from '@billing/resources';
 import { collectionMessageOfRow, mandateMessageOfRow, mandateStatusName, mandateViewOfRow } from './mandate-view.ts';
 import { mandateWorkflows } from './mandate-workflows.ts';
@@ -177,8 +177,4 @@ const MANDATES_LIST = 'mandates';
 const COLLECTIONS_LIST = 'mandate-collections';
 
 /** A collections page's position: the cycle of its last collection (cycles start at 1). */
-function cyclePosition([cycle, ...rest]: string[]): number | undefined {
-  const counter = rest.length === 0 ? positionParts.counter(cycle) : undefined;
-  const value = counter === undefined ? undefined : Number(counter);
-  return value !== undefined && Number.isSafeInteger(value) && value >= 1 ? value : undefined;
-}
+const cyclePosition = countPosition;
