@@ -147,7 +147,7 @@ describe('POST .../items', () => {
     ['a missing description', { amount: '1.00' }, 'description: is required'],
     ['an empty description', { description: '', amount: '1.00' }, 'description: must be 1–500 characters, not blank'],
     ['a blank description', { description: ' \u3000\t', amount: '1.00' }, 'description: must be 1–500 characters, not blank'],
-    ['a description with a control character', { description: 'a\u0007b', amount: '1.00' }, 'description: must be 1–500 characters, not blank, without control'],
+    ['a description with a control character', { description: 'a\u0007b', amount: '1.00' }, 'description: must be 1–500 characters, not blank, with no control characters other than tab and line feed'],
     ['a 501-character description', { description: 'd'.repeat(501), amount: '1.00' }, 'description: must be 1–500 characters'],
     ['a huge amount string', { description: 'x', amount: '1'.repeat(10_000) }, 'amount: must be a decimal string greater than zero with at most 14 digits'],
     ['a zero amount', { description: 'x', amount: '0.00' }, 'amount: must be a decimal string greater than zero'],
