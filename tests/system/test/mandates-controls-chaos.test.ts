@@ -27,7 +27,12 @@ import { mandatesPath, todayUtc, type Mandate } from './mandates-api.ts';
 const MANDATES = 12;
 const CREATE_SPREAD_MS = 3_000;
 /** Clients changing each mandate's terms at once, besides the one pausing and resuming it. */
-const TERMS_CLIENTS = 2;
+const TERMS_CLIENTS = 3;
+/**
+ * A client's pause between two controls, at most: a run only continues as new once every control
+ * it took has answered, so clients that never paused would hold it off until their bursts ended.
+ */
+const THINK_MS = 150;
 /** How long the bursts go on after a mandate's collection shows, and at most in all. */
 const BURST_AFTER_COLLECTION_MS = 1_000;
 const BURST_AT_MOST_MS = 15_000;
@@ -44,6 +49,8 @@ interface Control {
   /** The client's last answer: a 2xx, or a refusal it must not retry. */
   status: number;
   text: string;
+  /** The answers before the last one, retried. */
+  retried: number[];
 }
 
 const retryable = (status: number, text: string) =>
@@ -58,7 +65,8 @@ afterAll(async () => {
 });
 
 /** Sends one control, retrying its key with backoff until a 2xx or a refusal to keep. */
-async function send(control: Omit<Control, 'status' | 'text'>): Promise<Control> {
+async function send(control: Omit<Control, 'status' | 'text' | 'retried'>): Promise<Control> {
+  const retried: number[] = [];
   for (let delay = 25; ; delay = Math.min(delay * 2, 1_000)) {
     let answer: { status: number; text: string };
     try {
@@ -66,7 +74,8 @@ async function send(control: Omit<Control, 'status' | 'text'>): Promise<Control>
     } catch {
       answer = { status: 503, text: '{}' };
     }
-    if (!retryable(answer.status, answer.text)) return { ...control, status: answer.status, text: answer.text };
+    if (!retryable(answer.status, answer.text)) return { ...control, status: answer.status, text: answer.text, retried };
+    retried.push(answer.status);
     await sleep(delay);
   }
 }
@@ -94,6 +103,7 @@ async function burst(mandate: Awaited<ReturnType<typeof createMandate>>): Promis
   })();
   const termsClient = async (client: number) => {
     for (let n = 1; Date.now() < stopAt; n += 1) {
+      await sleep(Math.random() * THINK_MS);
       controls.push(await send({
         mandate: key, key: `${mandate.mandateId}-terms-${client}-${n}`, method: 'PATCH', path: mandate.path,
         body: { description: `Daily plan, version ${client}.${n}` },
@@ -104,6 +114,7 @@ async function burst(mandate: Awaited<ReturnType<typeof createMandate>>): Promis
   const stateClient = async () => {
     for (let n = 1; Date.now() < stopAt || n % 2 === 0; n += 1) {
       const action = n % 2 === 1 ? 'pause' : 'resume';
+      await sleep(Math.random() * THINK_MS);
       controls.push(await send({
         mandate: key, key: `${mandate.mandateId}-${action}-${n}`, method: 'POST', path: `${mandate.path}/${action}`, body: {},
       }));
@@ -196,6 +207,8 @@ describe('mandate controls in bursts around each collection and continue-as-new'
       [keys])).rows as Array<{ idempotency_key: string; n: string }>;
     expect(items.map((row) => [row.idempotency_key, Number(row.n)]).sort()).toEqual(keys.map((key) => [key, 1]).sort());
 
-    console.log(`controls: ${controls.length} to ${MANDATES} mandates in ${burstsTook} ms of bursts`);
+    const retries = controls.flatMap((control) => control.retried);
+    console.info(`${controls.length} controls to ${MANDATES} mandates in ${burstsTook} ms of bursts; ${retries.length} retried answers `
+      + `(${[...new Set(retries)].map((status) => `${status}: ${retries.filter((other) => other === status).length}`).join(', ')})`);
   }, 60_000);
 });
