@@ -22,7 +22,9 @@ import { mandatesPath, todayUtc, type Mandate } from './mandates-api.ts';
 // by one: the revision is that of a mandate that got no control, plus the controls); and every
 // mandate collected its cycle once (one charge, one bill item, one SUCCEEDED collection).
 //
-// On the shared stack: nothing is killed here.
+// On the shared stack: nothing is killed here. What these bursts cannot reach is an Update
+// answered WorkflowNotFoundError at a run boundary (the Temporal server hands such Updates to the
+// next run itself); bill-service's mandate-run-boundary.test.ts delivers them there on purpose.
 
 const MANDATES = 12;
 const CREATE_SPREAD_MS = 3_000;

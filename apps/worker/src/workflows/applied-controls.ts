@@ -35,10 +35,10 @@ export class AppliedControls {
     this.#ids.set(id, at.toISOString());
   }
 
-  /** What the next run is handed: those applied within the kept window before `now`, the newest at most. */
+  /** What the next run is handed: those applied less than the kept window before `now`, the newest at most. */
   carry(now: Date): AppliedControl[] {
     const since = now.getTime() - APPLIED_CONTROLS_KEPT_MS;
-    const kept = [...this.#ids].filter(([, at]) => new Date(at).getTime() >= since).map(([id, at]) => ({ id, at }));
+    const kept = [...this.#ids].filter(([, at]) => new Date(at).getTime() > since).map(([id, at]) => ({ id, at }));
     return kept.slice(-APPLIED_CONTROLS_KEPT_MAX);
   }
 }
