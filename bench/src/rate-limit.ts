@@ -9,7 +9,7 @@ import { RatesService, health } from '@billing/contracts';
 import { createDb, migrateLatest } from '@billing/db';
 import { startPostgres } from '@billing/devstack';
 import { pino } from 'pino';
-import { buildGateway } from '@billing/gateway/src/app.ts';
+import { buildGateway } from '@billing/gateway';
 import { beginRun, saveResult } from './results.ts';
 
 const REQUESTS = 3_000;

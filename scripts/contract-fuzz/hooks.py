@@ -65,6 +65,90 @@ def before_add_examples(context, examples):
     # The schema's own examples are valid by definition; they skip map_case.
     for case in examples:
         admit(case)
+    examples.extend(free_text_cases(examples))
+
+
+# Control characters in every string of every JSON body: schemathesis's generators draw them only
+# by chance (the coverage phase tries lengths, types and pattern violations, never a NUL), and a
+# NUL that reaches PostgreSQL is a 500. Each case changes one field of the operation's example; it
+# carries no generation mode, so the checks that judge by the schema (positive or negative data)
+# pass it by and the others (above all not_a_server_error) judge it. Unpaired surrogates are left
+# to tests/system/test/free-text.test.ts: they cannot be encoded as the UTF-8 this client sends.
+HOSTILE = ["a\x00b", "a\x07b", "a\x1bb", "a\x7fb", "a\x85b"]
+
+
+def resolve(schema, root):
+    while isinstance(schema, dict) and "$ref" in schema:
+        node = root
+        for part in schema["$ref"].lstrip("#/").split("/"):
+            node = node[part]
+        schema = node
+    return schema if isinstance(schema, dict) else {}
+
+
+def string_slots(schema, root, depth=0):
+    """(path, value maker) for every string a body can hold, a hostile text in place of each."""
+    schema = resolve(schema, root)
+    if depth > 4:
+        return
+    for branch in schema.get("anyOf", []) + schema.get("oneOf", []) + schema.get("allOf", []):
+        yield from string_slots(branch, root, depth + 1)
+    kind = schema.get("type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    if "string" in kinds and "enum" not in schema and "const" not in schema:
+        yield ((), None)
+    for name, sub in schema.get("properties", {}).items():
+        for path, _ in string_slots(sub, root, depth + 1):
+            yield ((name, *path), None)
+    extra = schema.get("additionalProperties")
+    if isinstance(extra, dict):
+        for path, _ in string_slots(extra, root, depth + 1):
+            yield (("k", *path), None)
+    if "items" in schema:
+        for path, _ in string_slots(schema["items"], root, depth + 1):
+            yield ((0, *path), None)
+
+
+def with_value(body, path, value):
+    if not path:
+        return value
+    head, rest = path[0], path[1:]
+    if isinstance(head, int):
+        items = list(body) if isinstance(body, list) and body else [{}]
+        items[0] = with_value(items[0], rest, value)
+        return items
+    node = dict(body) if isinstance(body, dict) else {}
+    node[head] = with_value(node.get(head), rest, value)
+    return node
+
+
+def free_text_cases(examples):
+    cases = []
+    for base in examples:
+        if not isinstance(base.body, dict):
+            continue
+        raw = base.operation.definition.raw
+        root = base.operation.schema.raw_schema
+        schema = resolve(raw.get("requestBody", {}), root).get("content", {}).get("application/json", {}).get("schema")
+        if schema is None:
+            continue
+        seen = set()
+        for path, _ in string_slots(schema, root):
+            if path in seen or not path:
+                continue
+            seen.add(path)
+            for text in HOSTILE:
+                case = base.operation.Case(
+                    path_parameters=dict(base.path_parameters or {}),
+                    query=dict(base.query or {}) if base.query is not None else None,
+                    headers=dict(base.headers or {}) if base.headers is not None else None,
+                    body=with_value(base.body, path, text),
+                    media_type=base.media_type,
+                )
+                unique_idempotency_key(case)
+                cases.append(case)
+        break
+    return cases
 
 
 def admit(case):
@@ -201,7 +285,7 @@ def mandate_change(case):
         # A mandate the fuzzer created may start later than that (its first collection is drawn
         # too), so the end date is taken past the first collection the mandate actually has.
         params = case.path_parameters or {}
-        answer = requests.get(f"{GATEWAY}/v1/customers/{params.get('customerId')}/mandates/{params.get('mandateId')}", timeout=10)
+        answer = requests.get(f"{GATEWAY}/v1/customers/{params.get('customerId')}/mandates/{params.get('mandateId')}", headers=AUTHORIZATION, timeout=10)
         first = local_date(answer.json().get("firstCollectionDate")) if answer.status_code == 200 else None
         if first is not None and end < first:
             end = first

@@ -93,6 +93,8 @@ async function main(): Promise<number> {
     const units = Object.fromEntries([...DEFAULT_UNITS.units].map(([code, unit]) => [code, unit.exponent]));
     const reportPath = join(work, 'report.json');
     const args = [
+      // Fills the examples phase for every operation, so hooks.py derives its control-character cases from it.
+      '--config-file', join(ROOT, 'scripts', 'contract-fuzz', 'schemathesis.toml'),
       'run', `${stack.gatewayUrl}/openapi.json`,
       '--url', stack.gatewayUrl,
       // Every operation runs as a platform key; who may call what is tested from the same document by the gateway's own tests.

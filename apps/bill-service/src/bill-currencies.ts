@@ -2,8 +2,26 @@
 // registered non-fiat units (BTC, POINTS...), but what a customer is billed or collected is ISO
 // 4217 money: a unit is refused as the unit it is, not as an unknown code, so the caller learns
 // why. A deployment may further restrict the accepted currencies (BILL_CURRENCIES).
-import { codeKind, type BillCurrencies, type UnitRegistry } from '@billing/money';
+import {
+  DEFAULT_UNITS, DEFAULT_UNITS_CONFIG, codeKind, parseBillCurrencies, parseUnitRegistry, type BillCurrencies, type UnitRegistry,
+} from '@billing/money';
+import { parsed } from '@billing/runtime';
 import type { FieldProblem } from './errors.ts';
+
+/**
+ * `LEDGER_UNITS` (the non-fiat units wallets and the ledger hold, as `CODE:EXPONENT` pairs, default
+ * `BTC:8,ETH:18,POINTS:0`) and `BILL_CURRENCIES` (the ISO 4217 codes bills, their items and
+ * mandates may be in; unset: every active code). A registered unit listed in `BILL_CURRENCIES` is
+ * refused as the unit it is, so the list is judged against the units `LEDGER_UNITS` registers:
+ * the two are read together, units first (`readEnv` reads a spec in its key order).
+ */
+export function billCurrencyVariables() {
+  let units = DEFAULT_UNITS;
+  return {
+    LEDGER_UNITS: parsed(DEFAULT_UNITS_CONFIG, (value) => (units = parseUnitRegistry(value))),
+    BILL_CURRENCIES: parsed('', (value) => parseBillCurrencies(value, units)),
+  };
+}
 
 export interface BillCurrencyPolicy {
   /** The registered non-fiat units (LEDGER_UNITS). */

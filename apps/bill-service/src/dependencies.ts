@@ -1,6 +1,7 @@
 import { Connection, Client } from '@temporalio/client';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { createDb, type Db } from '@billing/db';
+import { TEMPORAL_PROBE_TIMEOUT_MS } from './deadlines.ts';
 import type { BillServiceEnv } from './env.ts';
 
 export interface Dependencies {
@@ -40,7 +41,7 @@ export function dependencyChecks(deps: Dependencies, namespace: string) {
       await deps.db.raw('select 1');
     },
     temporal: async () => {
-      await deps.temporal.connection.withDeadline(Date.now() + 1_500, () =>
+      await deps.temporal.connection.withDeadline(Date.now() + TEMPORAL_PROBE_TIMEOUT_MS, () =>
         deps.temporal.workflowService.describeNamespace({ namespace }));
     },
   };

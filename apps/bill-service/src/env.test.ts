@@ -35,6 +35,19 @@ describe('bill-service environment: units and bill currencies', () => {
     }
   });
 
+  it.each([
+    ['USD,XYZ', 'BILL_CURRENCIES: bill currency entry 2 ("XYZ") is not an active ISO 4217 currency code'],
+    ['USD,USD', 'BILL_CURRENCIES: bill currency entry 2 ("USD") lists USD a second time'],
+    ['USD,POINTS', 'BILL_CURRENCIES: bill currency entry 2 ("POINTS") is POINTS, a non-fiat unit'],
+  ])('refuses BILL_CURRENCIES=%s naming the variable and the entry', (value, problem) => {
+    expect(() => loadEnv({ ...REQUIRED, BILL_CURRENCIES: value })).toThrow(problem);
+  });
+
+  it('judges BILL_CURRENCIES against the units LEDGER_UNITS registers', () => {
+    expect(() => loadEnv({ ...REQUIRED, LEDGER_UNITS: 'GOLD:3', BILL_CURRENCIES: 'USD,GOLD' }))
+      .toThrow('BILL_CURRENCIES: bill currency entry 2 ("GOLD") is GOLD, a non-fiat unit');
+  });
+
   it('refuses private webhook URLs unless WEBHOOK_ALLOW_PRIVATE_URLS is true, and takes nothing but true or false', () => {
     expect(loadEnv(REQUIRED).WEBHOOK_ALLOW_PRIVATE_URLS).toBe(false);
     expect(loadEnv({ ...REQUIRED, WEBHOOK_ALLOW_PRIVATE_URLS: 'true' }).WEBHOOK_ALLOW_PRIVATE_URLS).toBe(true);

@@ -1,7 +1,8 @@
 import { BILL_TASK_QUEUE } from '@billing/bills';
 import {
-  billCurrencyVariables, databaseVariables, duration, logLevel, metricsVariables, parsed, port, readEnv, serviceCredentialVariables, temporalVariables, text,
+  databaseVariables, duration, logLevel, metricsVariables, parsed, port, readEnv, serviceCredentialVariables, temporalVariables, text,
 } from '@billing/runtime';
+import { billCurrencyVariables } from './bill-currencies.ts';
 
 export type BillServiceEnv = ReturnType<typeof loadEnv>;
 

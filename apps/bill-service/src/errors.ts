@@ -1,12 +1,14 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import {
-  WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError,
-  WorkflowUpdateRPCTimeoutOrCancelledError, isGrpcServiceError,
+  WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, isGrpcServiceError,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { MANDATE_FAILURE_TYPES } from '@billing/mandates';
-import { BILL_FAILURE_TYPES } from '@billing/bills';
 import type { ErrorMapper, MappedError } from '@billing/grpc-kit';
+
+// What bill-service's failures mean to its callers is said once per domain: each service is
+// served with its own mappers (bills/bill-errors.ts, mandates/mandate-errors.ts,
+// ledger/ledger-errors.ts), and the shared conditions are mapped here (Temporal) and in
+// database-errors.ts. The gRPC server's interceptor applies them; handlers hold no try/catch.
 
 /** A field-level problem, carried to the gateway so a 400 can name the field. */
 export interface FieldProblem {
@@ -19,48 +21,53 @@ export function invalidArgument(problems: FieldProblem[]): ConnectError {
   return new ConnectError(message, Code.InvalidArgument);
 }
 
-/** Every ApplicationFailure type the bill workflow throws, and the code its caller gets. */
-export const WORKFLOW_FAILURE_CODES: Readonly<Record<string, Code>> = {
-  [BILL_FAILURE_TYPES.invalidArgument]: Code.InvalidArgument,
-  [BILL_FAILURE_TYPES.failedPrecondition]: Code.FailedPrecondition,
-  // A mandate control naming a collection cycle the mandate does not have.
-  [MANDATE_FAILURE_TYPES.notFound]: Code.NotFound,
-  // The workflow found its own records inconsistent: a bug, whose words stay in the log.
-  [BILL_FAILURE_TYPES.internal]: Code.Internal,
-};
+/**
+ * The code of an Update's business failure, by the ApplicationFailure type its workflow threw
+ * (each workflow names its types in its package); its message is the workflow's own and is kept.
+ */
+export function workflowFailureMapper(codes: Readonly<Record<string, Code>>): ErrorMapper {
+  return (error) => {
+    const failure = error instanceof WorkflowUpdateFailedError ? error.cause : error;
+    if (!(failure instanceof ApplicationFailure) || !failure.type) return undefined;
+    const code = codes[failure.type];
+    return code === undefined ? undefined : { code, message: failure.message };
+  };
+}
+
+/** The entity a workflow is, in the words Temporal's conditions are answered with. */
+export interface WorkflowEntity {
+  /** `bill`, `mandate`: "too many concurrent changes to this bill". */
+  noun: string;
+}
 
 // gRPC status codes Temporal answers with (numbers per the gRPC spec).
 const GRPC_DEADLINE_EXCEEDED = 4;
 const GRPC_RESOURCE_EXHAUSTED = 8;
 const GRPC_UNAVAILABLE = 14;
 
-const TEMPORAL_STATUS: Readonly<Record<number, MappedError>> = {
-  [GRPC_RESOURCE_EXHAUSTED]: { code: Code.ResourceExhausted, message: 'too many concurrent changes to this bill; retry shortly' },
-  [GRPC_UNAVAILABLE]: { code: Code.Unavailable, message: 'Temporal is unavailable' },
-  [GRPC_DEADLINE_EXCEEDED]: { code: Code.DeadlineExceeded, message: 'Temporal did not answer in time' },
-};
-
 /**
- * What bill-service's failures mean to its callers; the gRPC server's interceptor applies it to
- * every call (and logs the cause of each `unavailable`). Business failures keep their message;
- * what this does not know becomes a logged, generic `internal`.
+ * Temporal's own conditions on the way to one entity's workflow: too busy, down, slow, or a
+ * workflow Temporal did not find (not known to be finished). The entity's mapper (its workflow failures, an id
+ * already taken, a finished workflow) comes after this one.
  */
-export const billErrors: ErrorMapper = (error) => {
-  if (error instanceof WorkflowExecutionAlreadyStartedError) {
-    return { code: Code.AlreadyExists, message: 'a bill for this customer and period already exists' };
-  }
-  if (error instanceof WorkflowNotFoundError) return { code: Code.FailedPrecondition, message: 'the bill is no longer open' };
-  if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return TEMPORAL_STATUS[GRPC_DEADLINE_EXCEEDED];
-  const failure = error instanceof WorkflowUpdateFailedError ? error.cause : error;
-  if (failure instanceof ApplicationFailure && failure.type) {
-    const code = WORKFLOW_FAILURE_CODES[failure.type];
-    if (code !== undefined) return { code, message: failure.message };
-  }
-  const status = grpcStatusOf(error);
-  if (status !== undefined && TEMPORAL_STATUS[status]) return TEMPORAL_STATUS[status];
-  if (isDatabaseUnavailable(error)) return { code: Code.Unavailable, message: 'the database is unavailable' };
-  return undefined;
-};
+export function temporalErrors(entity: WorkflowEntity): ErrorMapper {
+  const statuses: Readonly<Record<number, MappedError>> = {
+    [GRPC_RESOURCE_EXHAUSTED]: { code: Code.ResourceExhausted, message: `too many concurrent changes to this ${entity.noun}; retry shortly` },
+    [GRPC_UNAVAILABLE]: { code: Code.Unavailable, message: 'Temporal is unavailable' },
+    [GRPC_DEADLINE_EXCEEDED]: { code: Code.DeadlineExceeded, message: 'Temporal did not answer in time' },
+  };
+  return (error) => {
+    // A workflow that has really finished is refused by the Update sender (workflow-updates.ts),
+    // which describes it first. A bare "not found" that reaches here was not checked: it may be a
+    // run boundary, so it is never answered as a refusal an idempotency key would keep.
+    if (error instanceof WorkflowNotFoundError) {
+      return { code: Code.Unavailable, message: `the ${entity.noun} did not answer in time; send the request again` };
+    }
+    if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return statuses[GRPC_DEADLINE_EXCEEDED];
+    const status = grpcStatusOf(error);
+    return status === undefined ? undefined : statuses[status];
+  };
+}
 
 /** The gRPC status behind a Temporal client error, which wraps it (ServiceError) more often than not. */
 function grpcStatusOf(error: unknown): number | undefined {
@@ -70,16 +77,4 @@ function grpcStatusOf(error: unknown): number | undefined {
     current = current.cause;
   }
   return undefined;
-}
-
-// Node's socket errors, PostgreSQL's "connection exception" class (08xxx) and its shutdown and
-// start-up states (57P01-57P03); knex's pool timeout and pg's dropped connection carry no code.
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
-const POSTGRES_DOWN = /^(08...|57P0[123])$/;
-
-function isDatabaseUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && (NETWORK_CODES.has(code) || POSTGRES_DOWN.test(code))) return true;
-  return error.name === 'KnexTimeoutError' || /^Connection terminated/.test(error.message);
 }

@@ -22,13 +22,16 @@ async function balances(customerId: string): Promise<Record<string, string>> {
   return Object.fromEntries(accounts.map((account) => [`${AccountKind[account.kind]} ${account.currency}`, account.balance?.amount ?? '']));
 }
 
-/** A CLOSED bill as the bill workflow leaves it in the read model, with its invoice posted. */
-async function closedBill(customerId: string, total: string, period = '2031-05'): Promise<string> {
+/**
+ * A CLOSED bill as the bill workflow leaves it in the read model, with its invoice posted; or, with
+ * `status` CLOSING, one whose invoice is posted and which is not yet marked CLOSED.
+ */
+async function closedBill(customerId: string, total: string, period = '2031-05', status: 'CLOSED' | 'CLOSING' = 'CLOSED'): Promise<string> {
   const id = `bill_${customerId}`;
   await service.db('bills').insert({
-    id, customer_id: customerId, billing_period: period, currency: 'USD', time_zone: 'UTC', status: 'CLOSED',
+    id, customer_id: customerId, billing_period: period, currency: 'USD', time_zone: 'UTC', status,
     period_start: new Date('2031-05-01T00:00:00Z'), period_end: new Date('2031-06-01T00:00:00Z'), workflow_id: `wf-${id}`,
-    closed_at: new Date(),
+    closed_at: status === 'CLOSED' ? new Date() : null,
   });
   await service.ledger.postInvoice({ customerId, billId: id, total: usd(total) });
   return id;
@@ -140,6 +143,21 @@ describe('bills in the ledger', () => {
     expect(await balances(customerId)).toEqual({ 'RECEIVABLE USD': '42.50', 'WALLET USD': '50.00' });
     const other = await failureOf(service.ledger.refund({ customerId: newCustomer('thief'), paymentEntryId: paymentId, idempotencyKey: 'r4' }));
     expect(other.code).toBe(Code.NotFound);
+  });
+
+  it('answers a payment on a CLOSING bill unavailable, posting nothing, and pays it under the same key once it is CLOSED', async () => {
+    const customerId = newCustomer('early');
+    const billId = await closedBill(customerId, '12.00', '2031-05', 'CLOSING');
+    await service.ledger.topUp({ customerId, amount: usd('20.00'), idempotencyKey: 'in' });
+    const early = await failureOf(service.ledger.payBill({ customerId, billingPeriod: '2031-05', source: PaymentSource.WALLET, idempotencyKey: 'p1' }));
+    expect(early.code).toBe(Code.Unavailable);
+    expect(early.rawMessage).toBe('the bill for 2031-05 is CLOSING; it can be paid once CLOSED, retry shortly');
+    expect(await balances(customerId)).toEqual({ 'RECEIVABLE USD': '12.00', 'WALLET USD': '20.00' });
+
+    await service.db('bills').where({ id: billId }).update({ status: 'CLOSED', closed_at: new Date() });
+    const paid = await service.ledger.payBill({ customerId, billingPeriod: '2031-05', source: PaymentSource.WALLET, idempotencyKey: 'p1' });
+    expect(paid).toMatchObject({ replayed: false, entry: { type: EntryType.PAYMENT, reference: billId } });
+    expect(await balances(customerId)).toEqual({ 'RECEIVABLE USD': '0.00', 'WALLET USD': '8.00' });
   });
 
   it('pays a bill once when many payments race with different keys', async () => {

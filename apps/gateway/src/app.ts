@@ -8,6 +8,7 @@ import { apiKeyStore } from './access/key-store.ts';
 import { documentAccess } from './access/openapi-security.ts';
 import { installRateLimit, tokenBuckets } from './access/rate-limit.ts';
 import { createServiceClients, type ServiceTransports } from './clients.ts';
+import { CALL_TIMEOUT_MS, READINESS_TIMEOUT_MS } from './deadlines.ts';
 import { installErrorHandling } from './errors.ts';
 import { installHttpMetrics } from './http-metrics.ts';
 import { installMethodNotAllowed } from './method-not-allowed.ts';
@@ -38,9 +39,9 @@ export interface GatewayDeps {
   /** How to reach each service: gRPC over HTTP/2 in production, in-memory routers in tests. */
   transports: ServiceTransports;
   logger: Logger;
-  /** Deadline of each service call made for a client request. */
+  /** Deadline of each service call made for a client request (default: deadlines.ts). */
   callTimeoutMs?: number;
-  /** Deadline of each readiness probe. */
+  /** Deadline of each readiness probe (default: deadlines.ts). */
   readinessTimeoutMs?: number;
   /**
    * Idempotency-Key records in PostgreSQL (migrated). Production always passes it; without it the
@@ -105,7 +106,7 @@ export async function buildGateway(deps: GatewayDeps) {
   documentAccess(app);
   await registerOpenApi(app);
 
-  const callTimeoutMs = deps.callTimeoutMs ?? 10_000;
+  const callTimeoutMs = deps.callTimeoutMs ?? CALL_TIMEOUT_MS;
   const store = deps.idempotency && idempotencyStore(deps.idempotency.db, {
     ttlMs: deps.idempotency.ttlMs,
     // Longer than any request can run, so only a crashed gateway's claim is ever taken over.
@@ -114,7 +115,7 @@ export async function buildGateway(deps: GatewayDeps) {
   if (store) installIdempotency(app, { store, sweepEveryMs: deps.idempotency?.sweepEveryMs });
 
   const clients = createServiceClients(deps.transports);
-  await app.register(healthRoutes, { clients, checkTimeoutMs: deps.readinessTimeoutMs ?? 2_000, pingDatabase: store?.ping });
+  await app.register(healthRoutes, { clients, checkTimeoutMs: deps.readinessTimeoutMs ?? READINESS_TIMEOUT_MS, pingDatabase: store?.ping });
   await app.register(ratesRoutes, { clients, callTimeoutMs });
   await app.register(billsRoutes, { clients, callTimeoutMs });
   await app.register(mandatesRoutes, { clients, callTimeoutMs });

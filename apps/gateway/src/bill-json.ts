@@ -1,6 +1,7 @@
 import { BillStatus, type Bill, type LineItem } from '@billing/contracts';
 import { billSummaryJson, lineItemJson, serviceBug } from '@billing/resources';
 import { enumValue } from './proto-json.ts';
+import { pageJson } from './page-json.ts';
 
 // billing.v1 bills → the JSON of the public REST contract (served as /openapi.json). A bill and
 // a line item are mapped in @billing/resources, the same mapping the data of `bill.*` events is
@@ -15,12 +16,12 @@ export function billStatusValue(name: BillStatusName | undefined): BillStatus {
 
 /** A page of a bill's items. */
 export function lineItemPageJson(page: { items: LineItem[]; nextCursor?: string }) {
-  return { items: page.items.map(lineItemJson), nextCursor: page.nextCursor ?? null };
+  return pageJson(page.items.map(lineItemJson), page.nextCursor);
 }
 
 /** A page of a customer's bills, without their items. */
 export function billPageJson(page: { bills: Bill[]; nextCursor?: string }) {
-  return { items: page.bills.map(billSummaryJson), nextCursor: page.nextCursor ?? null };
+  return pageJson(page.bills.map(billSummaryJson), page.nextCursor);
 }
 
 /** A bill a service must always send; its absence is the service's bug, not the client's. */

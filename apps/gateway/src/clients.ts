@@ -5,6 +5,7 @@ import {
 import { connectToService, principalHeaders } from '@billing/grpc-kit';
 import { REQUEST_ID_HEADER } from '@billing/runtime';
 import type { Caller } from './access/authentication.ts';
+import { CALL_TIMEOUT_MS } from './deadlines.ts';
 
 /** One transport per backend service; tests pass in-memory router transports instead. */
 export interface ServiceTransports {
@@ -37,8 +38,8 @@ export interface GrpcConnections {
  * and the next call dials again, so the gateway recovers by itself once the service is back.
  */
 export function connectToServices(urls: { rates: string; bills: string }, serviceCredential: string): GrpcConnections {
-  const rates = connectToService(urls.rates, { name: 'rates-service', timeoutMs: 10_000, serviceCredential });
-  const bills = connectToService(urls.bills, { name: 'bill-service', timeoutMs: 10_000, serviceCredential });
+  const rates = connectToService(urls.rates, { name: 'rates-service', timeoutMs: CALL_TIMEOUT_MS, serviceCredential });
+  const bills = connectToService(urls.bills, { name: 'bill-service', timeoutMs: CALL_TIMEOUT_MS, serviceCredential });
   return {
     transports: { rates: rates.transport, bills: bills.transport },
     close() {

@@ -1,4 +1,5 @@
 import { databaseVariables, duration, integer, logLevel, metricsVariables, optionalSecret, port, readEnv, serviceCredentialVariables, text } from '@billing/runtime';
+import { CALL_TIMEOUT_MS } from './deadlines.ts';
 
 /** The gateway's configuration, validated once at start-up; the only reader of `process.env`. */
 export function readGatewayEnv(source: Record<string, string | undefined> = process.env) {
@@ -8,8 +9,8 @@ export function readGatewayEnv(source: Record<string, string | undefined> = proc
       GATEWAY_HOST: text('0.0.0.0'),
       BILL_SERVICE_URL: text('http://127.0.0.1:50051'),
       RATES_SERVICE_URL: text('http://127.0.0.1:50052'),
-      /** Deadline of every gRPC call the gateway makes on a client's behalf. */
-      GRPC_TIMEOUT: duration('10s', '100ms', '5m'),
+      /** Deadline of every gRPC call the gateway makes on a client's behalf (default: deadlines.ts). */
+      GRPC_TIMEOUT: duration(`${CALL_TIMEOUT_MS}ms`, '100ms', '5m'),
       LOG_LEVEL: logLevel(),
       /** `/metrics`, apart from the REST API. */
       ...metricsVariables('gateway'),

@@ -3,6 +3,7 @@ import {
 } from '@billing/contracts';
 import { enumName, moneyJson, requiredTimestamp, serviceBug } from '@billing/resources';
 import { enumValue } from './proto-json.ts';
+import { pageJson } from './page-json.ts';
 
 // billing.v1 ledger messages → the JSON of the public REST contract, in this one module. Account
 // kinds are lower-case words (as clients name them in an adjustment); entry types and posting
@@ -49,7 +50,7 @@ export function entryJson(entry: Entry) {
 }
 
 export function entryPageJson(page: ListEntriesResponse) {
-  return { items: page.entries.map(entryJson), nextCursor: page.nextCursor === '' ? null : page.nextCursor };
+  return pageJson(page.entries.map(entryJson), page.nextCursor);
 }
 
 /** Debits and credits as bare decimal strings: the line's currency says what they are in. */

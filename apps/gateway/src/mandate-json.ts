@@ -1,6 +1,7 @@
 import { Frequency, MandateStatus, type Collection, type Mandate } from '@billing/contracts';
 import { collectionJson, mandateJson, serviceBug } from '@billing/resources';
 import { enumValue } from './proto-json.ts';
+import { pageJson } from './page-json.ts';
 
 // billing.v1 mandates and collections → the JSON of the public REST contract. A mandate and a
 // collection are mapped in @billing/resources, the same mapping the data of `mandate.*` events is
@@ -20,11 +21,11 @@ export function frequencyValue(name: string | undefined): Frequency {
 }
 
 export function mandatePageJson(page: { mandates: Mandate[]; nextCursor?: string }) {
-  return { items: page.mandates.map(mandateJson), nextCursor: page.nextCursor ?? null };
+  return pageJson(page.mandates.map(mandateJson), page.nextCursor);
 }
 
 export function collectionPageJson(page: { collections: Collection[]; nextCursor?: string }) {
-  return { items: page.collections.map(collectionJson), nextCursor: page.nextCursor ?? null };
+  return pageJson(page.collections.map(collectionJson), page.nextCursor);
 }
 
 /** A mandate (or collection) a service must always send; its absence is the service's bug. */

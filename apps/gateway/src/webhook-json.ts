@@ -2,6 +2,7 @@ import {
   WebhookDeliveryStatus, WebhookDisabledReason, type WebhookDelivery, type WebhookEndpoint,
 } from '@billing/contracts';
 import { optionalTimeJson, requiredTimestamp, serviceBug } from '@billing/resources';
+import { pageJson } from './page-json.ts';
 
 // billing.v1 webhook endpoints and deliveries → the JSON of the public REST contract, in this one module.
 
@@ -33,8 +34,8 @@ export function webhookEndpointJson(endpoint: WebhookEndpoint | undefined) {
   };
 }
 
-export function webhookEndpointPageJson(page: { endpoints: WebhookEndpoint[]; nextCursor: string }) {
-  return { items: page.endpoints.map(webhookEndpointJson), nextCursor: page.nextCursor === '' ? null : page.nextCursor };
+export function webhookEndpointPageJson(page: { endpoints: WebhookEndpoint[]; nextCursor?: string }) {
+  return pageJson(page.endpoints.map(webhookEndpointJson), page.nextCursor);
 }
 
 export function webhookDeliveryJson(delivery: WebhookDelivery | undefined) {
@@ -62,6 +63,6 @@ export function webhookDeliveryJson(delivery: WebhookDelivery | undefined) {
   };
 }
 
-export function webhookDeliveryPageJson(page: { deliveries: WebhookDelivery[]; nextCursor: string }) {
-  return { items: page.deliveries.map(webhookDeliveryJson), nextCursor: page.nextCursor === '' ? null : page.nextCursor };
+export function webhookDeliveryPageJson(page: { deliveries: WebhookDelivery[]; nextCursor?: string }) {
+  return pageJson(page.deliveries.map(webhookDeliveryJson), page.nextCursor);
 }

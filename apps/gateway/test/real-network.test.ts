@@ -2,8 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRatesServer } from '@billing/rates-service/src/app.ts';
-import { createRateProvider } from '@billing/rates-service/src/providers/create-provider.ts';
+import { createRateProvider, startRatesServer } from '@billing/rates-service';
 import { buildGateway, type Gateway } from '../src/app.ts';
 import { connectToServices, type GrpcConnections } from '../src/clients.ts';
 

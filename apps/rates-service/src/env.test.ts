@@ -33,6 +33,14 @@ describe('rates-service environment', () => {
       .toThrow('LEDGER_UNITS: unit entry 2 ("EUR:2") reuses EUR, which is an ISO 4217 currency; pick another code');
   });
 
+  it.each([
+    ['BTC:99', 'LEDGER_UNITS: unit entry 1 ("BTC:99") has the exponent "99"'],
+    ['BTC', 'LEDGER_UNITS: unit entry 1 ("BTC") must look like CODE:EXPONENT'],
+    ['btc:8', 'LEDGER_UNITS: unit entry 1 ("btc:8") has the code "btc"'],
+  ])('refuses LEDGER_UNITS=%s naming the variable and the entry', (value, problem) => {
+    expect(() => readRatesEnv({ ...TOKEN, LEDGER_UNITS: value })).toThrow(problem);
+  });
+
   it('requires a service credential of at least 32 characters, without echoing it', () => {
     expect(() => readRatesEnv({})).toThrow('BILLING_SERVICE_TOKEN is required');
     expect(() => readRatesEnv({ BILLING_SERVICE_TOKEN: 'short-secret' })).toThrow('BILLING_SERVICE_TOKEN must be at least 32 characters long');

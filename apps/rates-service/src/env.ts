@@ -1,4 +1,5 @@
-import { duration, logLevel, metricsVariables, oneOf, optionalText, port, readEnv, serviceCredentialVariables, text, unitVariables } from '@billing/runtime';
+import { DEFAULT_UNITS_CONFIG, parseUnitRegistry } from '@billing/money';
+import { duration, logLevel, metricsVariables, oneOf, optionalText, parsed, port, readEnv, serviceCredentialVariables, text } from '@billing/runtime';
 import { ECB_DEFAULT_BASE_URL } from './providers/ecb.ts';
 import { OPENEXCHANGERATES_DEFAULT_BASE_URL } from './providers/openexchangerates.ts';
 
@@ -22,8 +23,11 @@ export function readRatesEnv(source: Record<string, string | undefined> = proces
       OPENEXCHANGERATES_APP_ID: optionalText(),
       OPENEXCHANGERATES_BASE_URL: text(OPENEXCHANGERATES_DEFAULT_BASE_URL),
       ECB_BASE_URL: text(ECB_DEFAULT_BASE_URL),
-      /** So a registered unit asked for a rate is refused as one, not as an unknown code. */
-      ...unitVariables(),
+      /**
+       * The registered non-fiat units (`CODE:EXPONENT` pairs, default `BTC:8,ETH:18,POINTS:0`), so
+       * a unit asked for a rate is refused as one, not as an unknown code.
+       */
+      LEDGER_UNITS: parsed(DEFAULT_UNITS_CONFIG, parseUnitRegistry),
       LOG_LEVEL: logLevel(),
       /** `/metrics`, apart from the gRPC port. */
       ...metricsVariables('rates-service'),

@@ -1,6 +1,7 @@
 import { health } from '@billing/contracts';
 import { createGrpcClient, type GrpcServer } from '@billing/grpc-kit';
-import { grpcurl, recordingLogger } from '@billing/grpc-kit/testing';
+import { grpcurl } from '@billing/devstack';
+import { recordingLogger } from '@billing/grpc-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRatesServer } from './app.ts';
 import type { RateProvider } from './providers/port.ts';

@@ -4,13 +4,15 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createDb } from '@billing/db';
+import { connectToService } from '@billing/grpc-kit';
 import { runApp, type Logger, type RunningApp } from '@billing/runtime';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createWebhookSender } from '@billing/webhooks';
-import { grpcBillPosting } from './bill-posting.ts';
+import { grpcBillPosting } from './mandates/bill-posting.ts';
 import { bundleBillWorkflows } from './bundle.ts';
+import { BILL_SERVICE_CALL_TIMEOUT_MS } from './deadlines.ts';
 import { readWorkerEnv, type WorkerEnv } from './env.ts';
-import { grpcLedgerPosting } from './ledger-posting.ts';
+import { grpcLedgerPosting } from './ledger/ledger-posting.ts';
 import { startWebhookDispatcher } from './webhooks/dispatcher.ts';
 import { createBillWorker } from './worker.ts';
 
@@ -19,12 +21,15 @@ const prebuilt = fileURLToPath(new URL('./workflow-bundle.js', import.meta.url))
 async function start(env: WorkerEnv, logger: Logger): Promise<RunningApp> {
   const db = createDb({ url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX, applicationName: 'billing-worker' });
   let connection: NativeConnection | undefined;
-  const billPosting = grpcBillPosting(env.BILL_SERVICE_URL, env.BILLING_SERVICE_TOKEN);
-  const ledger = grpcLedgerPosting(env.BILL_SERVICE_URL, env.BILLING_SERVICE_TOKEN);
+  // One HTTP/2 connection per upstream service, shared by every port to it.
+  const billService = connectToService(env.BILL_SERVICE_URL, {
+    name: 'bill-service', timeoutMs: BILL_SERVICE_CALL_TIMEOUT_MS, serviceCredential: env.BILLING_SERVICE_TOKEN,
+  });
+  const billPosting = grpcBillPosting(billService.transport);
+  const ledger = grpcLedgerPosting(billService.transport);
   const sender = createWebhookSender({ policy: { allowPrivate: env.WEBHOOK_ALLOW_PRIVATE_URLS }, timeoutMs: env.WEBHOOK_TIMEOUT });
   const release = async () => {
-    billPosting.close();
-    ledger.close();
+    billService.close();
     await sender.close();
     await connection?.close();
     await db.destroy();

@@ -1,7 +1,7 @@
 // Where a collection's line item may go, and what it says: pure parts of the bill-posting port
 // (the gRPC calls themselves run against a real bill-service in tests/system's mandates chaos test).
 import { expect, it } from 'vitest';
-import { candidatePeriods, itemDescription } from '../src/bill-posting.ts';
+import { candidatePeriods, itemDescription } from '../src/mandates/bill-posting.ts';
 
 it('tries the due date\'s period, then the current and next period in the mandate\'s time zone', () => {
   // 23:30 UTC on Jan 31 is already February in Tbilisi.

@@ -18,7 +18,7 @@ import type { BillTestStack } from './support/stack.ts';
 let stack: BillTestStack;
 
 beforeAll(async () => {
-  const real = () => import('../src/activities.ts').then(({ createActivities }) => createActivities({ db: stack.db, ledger: stack.ledger.posting }));
+  const real = () => import('../src/bills/bill-activities.ts').then(({ createActivities }) => createActivities({ db: stack.db, ledger: stack.ledger.posting }));
   stack = await startBillTestStack({
     activities: {
       // A slow bill stays CLOSING for a second, long enough to send it an item.

@@ -5,8 +5,8 @@ import { addLineItemUpdate, closeBillUpdate, type LineItemInput } from '@billing
 import { Direction, EntryType } from '@billing/contracts';
 import { Context } from '@temporalio/activity';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { BillActivities } from '../src/activities.ts';
-import { itemDescription, type BillPostingPort } from '../src/bill-posting.ts';
+import type { BillActivities } from '../src/bills/bill-activities.ts';
+import { itemDescription, type BillPostingPort } from '../src/mandates/bill-posting.ts';
 import { startBill } from './support/bills.ts';
 import { amountDueMinor, entriesOf, type EntryRow } from './support/ledger.ts';
 import { startMandate } from './support/mandates.ts';
@@ -33,7 +33,7 @@ const billPosting: BillPostingPort = {
 
 beforeAll(async () => {
   const real = async (): Promise<BillActivities> => {
-    const { createActivities } = await import('../src/activities.ts');
+    const { createActivities } = await import('../src/bills/bill-activities.ts');
     return createActivities({ db: stack.db, ledger: stack.ledger.posting });
   };
   stack = await startBillTestStack({

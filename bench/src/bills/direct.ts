@@ -7,8 +7,7 @@
 //   kept as a separately labelled line to show what group commit buys.
 import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
 import { addLineItemUpdate, BILL_TASK_QUEUE, billWorkflowId } from '@billing/bills';
-import { billWorkflows } from '@billing/bill-service/src/bills/bill-workflows.ts';
-import { loadEnv } from '@billing/bill-service/src/env.ts';
+import { billWorkflows, loadEnv } from '@billing/bill-service';
 import type { BenchItem } from './gateway.ts';
 import type { Outcome } from './load.ts';
 

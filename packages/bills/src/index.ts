@@ -18,7 +18,7 @@ export {
   checkLineItemShape, DESCRIPTION_MAX_CHARS, IDEMPOTENCY_KEY_MAX_CHARS, METADATA_KEY_MAX_CHARS, METADATA_MAX_KEYS,
   METADATA_VALUE_MAX_CHARS,
 } from './line-item-shape.ts';
-export type { CheckedLineItem, LineItemProblem, LineItemShapeCheck } from './line-item-shape.ts';
+export type { CheckedLineItem, LineItemCheckOptions, LineItemProblem, LineItemShapeCheck } from './line-item-shape.ts';
 export { priceLineItem, validateLineItem } from './line-item-pricing.ts';
 export type { LineItemPricing, PricedLineItem } from './line-item-pricing.ts';
 export { minorToDecimal, moneyView } from './money-view.ts';

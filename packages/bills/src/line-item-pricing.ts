@@ -1,7 +1,7 @@
 // Pricing a well-formed line item into its bill's currency: the one step that needs the exchange
 // rate, so it runs after the shape check and after the rate is known, never with a stand-in.
 import { convert, isMoneyError, Money, parseRate } from '@billing/money';
-import { checkLineItemShape, type CheckedLineItem, type LineItemProblem } from './line-item-shape.ts';
+import { checkLineItemShape, type CheckedLineItem, type LineItemCheckOptions, type LineItemProblem } from './line-item-shape.ts';
 // Type-only, through the entry point, so this file does not depend on how the message
 // definitions are laid out inside the package.
 import type { ExchangeRateView, LineItemInput } from './index.ts';
@@ -59,8 +59,8 @@ function rateProblems(from: string, to: string, rate: ExchangeRateView | undefin
  * The check the bill workflow runs on an item message, which carries its own rate (bill-service
  * attached it): the same shape check bill-service ran, then pricing at that rate.
  */
-export function validateLineItem(input: LineItemInput, billCurrency: string): LineItemPricing {
-  const shape = checkLineItemShape(input, billCurrency);
+export function validateLineItem(input: LineItemInput, billCurrency: string, options: LineItemCheckOptions = {}): LineItemPricing {
+  const shape = checkLineItemShape(input, billCurrency, options);
   if (!shape.ok) return shape;
   const rate = (input as { exchangeRate?: ExchangeRateView }).exchangeRate;
   return priceLineItem(shape.item, billCurrency, rate);

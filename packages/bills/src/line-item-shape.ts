@@ -4,8 +4,9 @@
 import {
   isCurrency, isMoneyError, type Money, multiply, parseMoney, parseQuantity, parseUnitPrice,
 } from '@billing/money';
+import { DESCRIPTION_MAX_CHARS, charCount, checkFreeText, checkTextValue, type FreeTextCheck } from '@billing/text';
 
-export const DESCRIPTION_MAX_CHARS = 500;
+export { DESCRIPTION_MAX_CHARS };
 export const IDEMPOTENCY_KEY_MAX_CHARS = 255;
 export const METADATA_MAX_KEYS = 20;
 export const METADATA_KEY_MAX_CHARS = 40;
@@ -41,8 +42,18 @@ export type LineItemShapeCheck =
 // cause trouble.
 const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]+$/;
 const METADATA_KEY_PATTERN = /^[A-Za-z0-9_.:-]+$/;
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f]/;
+
+/**
+ * `previousTextRule`: judge the text as items were judged before the platform's free-text rule
+ * (descriptions refused C0 controls but tab and line feed, and DEL; metadata values any
+ * character). Only for a bill workflow replaying history recorded before that rule, so that its
+ * handlers decide as they did then (see BILL_PATCHES in the worker).
+ */
+export interface LineItemCheckOptions {
+  readonly previousTextRule?: boolean;
+}
+// eslint-disable-next-line no-control-regex -- the characters the previous rule refused
+const PREVIOUS_DESCRIPTION_REFUSED = /[\u0000-\u0008\u000b-\u001f\u007f]/;
 /** Longer values are cut in messages: a megabyte of garbage is not echoed back. */
 const SHOWN_CHARS = 40;
 
@@ -52,10 +63,6 @@ type Report = (field: string, message: string) => void;
 function reason(error: unknown): string {
   if (isMoneyError(error)) return error.message;
   throw error;
-}
-
-function charCount(text: string): number {
-  return [...text].length;
 }
 
 function shown(text: string): string {
@@ -69,16 +76,16 @@ function shown(text: string): string {
  * part of its shape: quantity × unitPrice that rounds to nothing is refused whatever the rate.
  * Every problem found is reported, not only the first, so a client can fix its request in one go.
  */
-export function checkLineItemShape(input: unknown, billCurrency: string): LineItemShapeCheck {
+export function checkLineItemShape(input: unknown, billCurrency: string, options: LineItemCheckOptions = {}): LineItemShapeCheck {
   const problems: LineItemProblem[] = [];
   const report: Report = (field, message) => problems.push({ field, message });
   const raw = (input !== null && typeof input === 'object' ? input : {}) as Record<string, unknown>;
 
   const idempotencyKey = checkIdempotencyKey(raw.idempotencyKey, report);
-  const description = checkDescription(raw.description, report);
+  const description = checkDescription(raw.description, report, options);
   const currency = checkCurrency(raw.currency === undefined ? billCurrency : raw.currency, report);
   const price = checkPrice(raw, currency, report);
-  const metadata = checkMetadata(raw.metadata, report);
+  const metadata = checkMetadata(raw.metadata, report, options);
 
   if (problems.length > 0 || idempotencyKey === undefined || description === undefined || currency === undefined || !price) {
     return { ok: false, problems: problems.length > 0 ? problems : [{ field: 'amount', message: 'is invalid' }] };
@@ -100,12 +107,11 @@ function checkIdempotencyKey(value: unknown, report: Report): string | undefined
   return undefined;
 }
 
-function checkDescription(value: unknown, report: Report): string | undefined {
-  const description = typeof value === 'string' ? value.trim() : undefined;
-  if (description === undefined || description.length === 0) report('description', 'is required and must not be blank');
-  else if (charCount(description) > DESCRIPTION_MAX_CHARS) report('description', `must be at most ${DESCRIPTION_MAX_CHARS} characters`);
-  else if (CONTROL_CHARACTERS.test(description)) report('description', 'must not contain control characters');
-  else return description;
+function checkDescription(value: unknown, report: Report, options: LineItemCheckOptions): string | undefined {
+  if (typeof value !== 'string') return report('description', 'is required'), undefined;
+  const check = options.previousTextRule === true ? previousDescriptionRule(value) : checkFreeText(value, { maxChars: DESCRIPTION_MAX_CHARS });
+  if (check.ok) return check.text;
+  report('description', check.message);
   return undefined;
 }
 
@@ -174,7 +180,14 @@ function checkPrice(raw: Record<string, unknown>, currency: string | undefined, 
   return { quantity: raw.quantity as string, unitPrice: raw.unitPrice as string, amount };
 }
 
-function checkMetadata(value: unknown, report: Report): Record<string, string> {
+function previousDescriptionRule(value: string): FreeTextCheck {
+  const text = value.trim();
+  if (text === '') return { ok: false, message: 'is required and must not be blank' };
+  if (charCount(text) > DESCRIPTION_MAX_CHARS) return { ok: false, message: `must be at most ${DESCRIPTION_MAX_CHARS} characters` };
+  return PREVIOUS_DESCRIPTION_REFUSED.test(text) ? { ok: false, message: 'must not contain control characters' } : { ok: true, text };
+}
+
+function checkMetadata(value: unknown, report: Report, options: LineItemCheckOptions): Record<string, string> {
   if (value === undefined || value === null) return {};
   if (typeof value !== 'object' || Array.isArray(value)) {
     report('metadata', 'must be an object of string values');
@@ -189,10 +202,12 @@ function checkMetadata(value: unknown, report: Report): Record<string, string> {
         `keys must be 1–${METADATA_KEY_MAX_CHARS} characters of letters, digits, "_", ".", ":" or "-"`);
     } else if (typeof entry !== 'string') {
       report(`metadata.${key}`, 'must be a string');
-    } else if (charCount(entry) > METADATA_VALUE_MAX_CHARS) {
-      report(`metadata.${key}`, `must be at most ${METADATA_VALUE_MAX_CHARS} characters`);
-    } else {
+    } else if (options.previousTextRule === true && charCount(entry) <= METADATA_VALUE_MAX_CHARS) {
       metadata[key] = entry;
+    } else {
+      const check = checkTextValue(entry, METADATA_VALUE_MAX_CHARS);
+      if (check.ok) metadata[key] = entry;
+      else report(`metadata.${key}`, check.message);
     }
   }
   return metadata;

@@ -1,14 +1,8 @@
-// What the ledger says a bill still owes, from the bill's entries. bill-service shows it on every
-// CLOSED bill and the worker writes it into the data of `bill.closed`, each reading in its own
-// transaction, so the two agree on one rule and one query.
+// A bill's ledger sums, read in the caller's transaction. bill-service shows what a CLOSED bill
+// still owes and the worker writes it into the data of `bill.closed`, so the two share one query
+// (and @billing/ledger's `amountDue`, one rule).
 import type { Knex } from 'knex';
-
-/** Sums of a bill's entries, in minor units of the bill's currency. */
-export interface BillSums {
-  invoiced: bigint;
-  paid: bigint;
-  refunded: bigint;
-}
+import type { BillSums } from '@billing/ledger';
 
 /** Invoiced, paid and refunded per bill, for the bills named; a bill with no entries is absent. */
 export async function billSums(trx: Knex, billIds: readonly string[]): Promise<Map<string, BillSums>> {
@@ -23,9 +17,4 @@ export async function billSums(trx: Knex, billIds: readonly string[]): Promise<M
   return new Map(rows.map((row) => [row.bill_id, {
     invoiced: BigInt(row.invoiced), paid: BigInt(row.paid), refunded: BigInt(row.refunded),
   }]));
-}
-
-/** What a bill still owes: its invoice, less what was paid on it, plus what was refunded. */
-export function amountDue(sums: BillSums): bigint {
-  return sums.invoiced - sums.paid + sums.refunded;
 }

@@ -3,3 +3,4 @@ export { startTemporal, type TemporalHandle, type TemporalOptions, SEARCH_ATTRIB
 export { startStack, newAdminApiKey, type AppName, type MetricsSource, type Stack, type StackOptions } from './stack.ts';
 export { freePort } from './ports.ts';
 export { repoRoot, toolPath } from './paths.ts';
+export { grpcurl, type GrpcurlOptions, type GrpcurlResult } from './grpcurl.ts';

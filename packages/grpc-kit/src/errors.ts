@@ -11,8 +11,9 @@ export interface MappedError {
 
 /**
  * A service's domain mapping: a pure function from whatever a handler threw to what the caller
- * is told, or `undefined` for an error it does not know. Services pass theirs to
- * `createGrpcServer({ errorMappers })`; the server interceptor applies them to every call.
+ * is told, or `undefined` for an error it does not know. A service passes its own with
+ * `serve(Service, impl, { errorMappers })` and the server's shared ones with
+ * `createGrpcServer({ errorMappers })`; the server interceptor asks them in that order.
  */
 export type ErrorMapper = (error: unknown) => MappedError | undefined;
 

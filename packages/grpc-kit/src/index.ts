@@ -15,3 +15,6 @@ export {
   principalKey, principalOf, principalHeaders, serviceAccessInterceptor, attachServiceCredential,
   type Principal, type ServiceAccessOptions,
 } from './service-access.ts';
+export {
+  DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, MAX_CURSOR_LENGTH, badCursor, countPosition, decodeCursor, encodeCursor, keysetPosition, pageLimit, pageOf, positionParts,
+} from './pages.ts';

@@ -167,3 +167,31 @@ describe('errors on the server', () => {
     expect(JSON.stringify(logger.lines.find((line) => line.level === 'warn')?.fields)).toContain('stream source went away');
   });
 });
+
+describe('mappers of one service', () => {
+  class Busy extends Error {}
+  const busyAs = (what: string): ErrorMapper => (error) => (error instanceof Busy ? { code: Code.ResourceExhausted, message: `${what} is busy` } : undefined);
+
+  it('words a failure by the service called, before the server\'s mappers, and leaves other services to theirs', async () => {
+    const logger = recordingLogger();
+    const transport = createRouterTransport(
+      (router) => {
+        router.service(RatesService, { getRate: failing(new Busy()), listRates: failing(new VendorDown()) });
+        router.service(health.Health, { check: failing(new Busy()) });
+      },
+      {
+        router: {
+          interceptors: [serverInterceptor({
+            logger, errorMappers: [busyAs('the server'), shopErrors], serviceErrorMappers: new Map([[RatesService.typeName, [busyAs('the rate')]]]),
+          })],
+        },
+      },
+    );
+    const rates = createClient(RatesService, transport);
+    expect((await failureOf(rates.getRate({}))).rawMessage).toBe('the rate is busy');
+    // Not known to the service's own mapper: the server's still decide.
+    expect((await failureOf(rates.listRates({}))).rawMessage).toBe('the vendor is unavailable');
+    expect((await failureOf(createClient(health.Health, transport).check({}))).rawMessage).toBe('the server is busy');
+  });
+});
+

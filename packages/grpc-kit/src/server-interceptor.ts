@@ -10,15 +10,21 @@ import { startServerSpan } from './tracing.ts';
 
 export interface ServerInterceptorOptions {
   logger: GrpcLogger;
-  /** The service's domain mappings, asked in order; see `ErrorMapper`. */
+  /** Domain mappings for every call, asked in order; see `ErrorMapper`. */
   errorMappers?: readonly ErrorMapper[];
+  /**
+   * Mappings of one service's calls only, by its type name (`billing.v1.MandateService`), asked
+   * before `errorMappers`: a server hosting several domains words each one's failures its own way.
+   */
+  serviceErrorMappers?: ReadonlyMap<string, readonly ErrorMapper[]>;
 }
 
 /**
  * The one error path of every Connect server, wrapped around every call:
  * - adopts the caller's `x-request-id` (or makes one), gives it to handlers (`requestIdOf`) and
  *   echoes it in the response header;
- * - turns whatever a handler threw into the Connect code its service's mappers give it, and
+ * - turns whatever a handler threw into the Connect code its service's mappers (then the
+ *   server's) give it, and
  *   anything unmapped into a bare `internal`;
  * - logs the cause of every failure that is not the caller's own mistake (`internal` as an
  *   error, `unavailable`, `deadline_exceeded` and the like as a warning) with the request id;
@@ -28,8 +34,9 @@ export interface ServerInterceptorOptions {
  *   in which the handler runs, so its own calls, workflow updates and queries are its children
  *   and its log lines carry the trace id (see tracing.ts).
  */
-export function serverInterceptor({ logger, errorMappers = [] }: ServerInterceptorOptions): Interceptor {
+export function serverInterceptor({ logger, errorMappers = [], serviceErrorMappers }: ServerInterceptorOptions): Interceptor {
   const rpc = rpcMetrics();
+  const mappersOf = new Map([...serviceErrorMappers ?? []].map(([service, own]) => [service, [...own, ...errorMappers]]));
   return (next) => (req) => {
     const span = startServerSpan(req);
     return context.with(span.context, async () => {
@@ -49,7 +56,7 @@ export function serverInterceptor({ logger, errorMappers = [] }: ServerIntercept
         span.end(numericCode);
       };
       const answer = (error: unknown) => {
-        const failure = classifyFailure(error, errorMappers);
+        const failure = classifyFailure(error, mappersOf.get(req.service.typeName) ?? errorMappers);
         const code = codeToString(failure.error.code);
         if (failure.level) {
           const fields = { requestId, procedure, code, err: describeError(failure.cause, failure.level === 'error') };

@@ -5,7 +5,7 @@ import { parsePrometheusText, sampleSum } from '@billing/runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGrpcClient } from './client.ts';
 import { createGrpcServer, serve, type GrpcServer } from './server.ts';
-import { grpcurl } from './testing/grpcurl.ts';
+import { grpcurl } from '@billing/devstack';
 import { failureOf } from './testing/connect-error.ts';
 import { recordingLogger } from './testing/recording-logger.ts';
 

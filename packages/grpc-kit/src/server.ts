@@ -16,6 +16,8 @@ export interface ServedService {
   readonly register: (router: ConnectRouter) => void;
   /** Methods (by name) whose requests name no customer; `true`: all of them. See service-access.ts. */
   readonly customerFree?: true | readonly string[];
+  /** How this service's own failures become Connect codes, asked before the server's mappers. */
+  readonly errorMappers?: readonly ErrorMapper[];
 }
 
 export interface ServeOptions {
@@ -24,11 +26,19 @@ export interface ServeOptions {
    * customer-scoped key may use them. Any other method must name the caller's customer.
    */
   customerFree?: true | readonly string[];
+  /**
+   * The service's own domain mappings, for its calls only, asked before the server's
+   * `errorMappers`: on a server hosting several domains, each words its failures its own way
+   * (a mandate's Temporal trouble names the mandate, not a bill).
+   */
+  errorMappers?: readonly ErrorMapper[];
 }
 
 /** Pairs a service with its implementation, checked against that service's own descriptor. */
 export function serve<S extends DescService>(service: S, impl: ServiceImpl<S>, options: ServeOptions = {}): ServedService {
-  return { service, register: (router) => router.service(service, impl), customerFree: options.customerFree };
+  return {
+    service, register: (router) => router.service(service, impl), customerFree: options.customerFree, errorMappers: options.errorMappers,
+  };
 }
 
 /** The `customerFree` declarations of the served services, as the access interceptor reads them. */
@@ -47,8 +57,9 @@ export interface GrpcServerOptions {
   healthChecks?: Readonly<Record<string, HealthCheck>>;
   logger: GrpcLogger;
   /**
-   * How this server's domain and workflow failures become Connect codes (asked in order). What
-   * none of them knows is logged and answered with a bare `internal`.
+   * How this server's failures become Connect codes (asked in order, after the called service's
+   * own `serve(..., { errorMappers })`). What none of them knows is logged and answered with a
+   * bare `internal`.
    */
   errorMappers?: readonly ErrorMapper[];
   /** 0 picks a free port; the real one is on the returned server. */
@@ -99,7 +110,11 @@ export async function createGrpcServer(options: GrpcServerOptions): Promise<Grpc
   })];
   const handler = connectNodeAdapter({
     routes,
-    interceptors: [serverInterceptor({ logger: options.logger, errorMappers: options.errorMappers }), ...access],
+    interceptors: [serverInterceptor({
+      logger: options.logger,
+      errorMappers: options.errorMappers,
+      serviceErrorMappers: new Map(options.services.flatMap((served) => (served.errorMappers ? [[served.service.typeName, served.errorMappers]] : []))),
+    }), ...access],
     shutdownSignal: shutdown.signal,
   });
 

@@ -5,7 +5,7 @@ import { createGrpcClient, withPrincipal } from './client.ts';
 import { createGrpcServer, serve, type GrpcServer } from './server.ts';
 import { principalOf, type Principal } from './service-access.ts';
 import { failureOf } from './testing/connect-error.ts';
-import { grpcurl } from './testing/grpcurl.ts';
+import { grpcurl } from '@billing/devstack';
 import { recordingLogger } from './testing/recording-logger.ts';
 
 const CREDENTIAL = 'test-service-credential-0123456789abcdef';

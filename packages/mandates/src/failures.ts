@@ -1,5 +1,6 @@
-// ApplicationFailure types the mandate workflow fails an Update with. They are the same names the
-// bill workflow uses, so bill-service maps both with one table.
+// ApplicationFailure types the mandate workflow fails an Update with. bill-service maps each to a
+// Connect code in its mandate error mapper; the names match the bill workflow's for readability,
+// not because the two share a table.
 export const MANDATE_FAILURE_TYPES = {
   /** The change is malformed (a bad amount, an end date before today). */
   invalidArgument: 'InvalidArgument',

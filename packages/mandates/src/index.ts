@@ -16,5 +16,6 @@ export type { AppliedControl, CarriedMandateState, CycleInProgress } from './car
 export { mandateSearchAttributePairs, mandateSearchAttributes } from './search-attributes.ts';
 export {
   DESCRIPTION_MAX_CHARS, REMINDER_DAYS_MAX, checkNewMandate, checkTermsChange,
-  type CheckedNewMandate, type MandateTermsContext, type NewMandateInput, type TermsCheck, type TermsProblem,
+  type CheckedNewMandate, type MandateTermsContext, type NewMandateInput, type TermsCheck, type TermsCheckOptions, type TermsProblem,
 } from './terms.ts';
+export { SCRIPTED_OUTCOMES_MAX, SCRIPTED_REASON_MAX_CHARS } from './payment-simulator.ts';

@@ -6,11 +6,12 @@ import {
   compareLocalDates, formatLocalDate, isValidTimeZone, localDateAt, parseLocalDate, parseLocalTime, type LocalDate,
 } from '@billing/calendar';
 import { isCurrency, isMoneyError, parseMoney } from '@billing/money';
+import { DESCRIPTION_MAX_CHARS, charCount, checkFreeText } from '@billing/text';
 import { FREQUENCIES, isFrequency, type Frequency } from './schedule.ts';
 import type { TermsChange } from './messages.ts';
 import type { CollectionTerms } from './views.ts';
 
-export const DESCRIPTION_MAX_CHARS = 500;
+export { DESCRIPTION_MAX_CHARS };
 export const REMINDER_DAYS_MAX = 30;
 const DEFAULT_TIME_ZONE = 'UTC';
 const DEFAULT_COLLECTION_TIME = '00:00';
@@ -69,13 +70,26 @@ class Problems {
   }
 }
 
-function checkDescription(problems: Problems, value: unknown): string | undefined {
+/**
+ * `previousTextRule`: judge a description as it was judged before the platform's free-text rule
+ * (trimmed and its length only). Only for a mandate workflow replaying history recorded before
+ * that rule, so that its handlers decide as they did then (see MANDATE_PATCHES in the worker).
+ */
+export interface TermsCheckOptions {
+  readonly previousTextRule?: boolean;
+}
+
+function checkDescription(problems: Problems, value: unknown, options: TermsCheckOptions = {}): string | undefined {
   if (typeof value !== 'string') return problems.add('description', 'must be a string'), undefined;
-  const trimmed = value.trim();
-  const chars = [...trimmed].length;
-  if (chars === 0) problems.add('description', 'must not be empty');
-  else if (chars > DESCRIPTION_MAX_CHARS) problems.add('description', `must be at most ${DESCRIPTION_MAX_CHARS} characters`);
-  else return trimmed;
+  if (options.previousTextRule === true) {
+    const chars = charCount(value.trim());
+    if (chars > 0 && chars <= DESCRIPTION_MAX_CHARS) return value.trim();
+    problems.add('description', chars === 0 ? 'must not be empty' : `must be at most ${DESCRIPTION_MAX_CHARS} characters`);
+    return undefined;
+  }
+  const check = checkFreeText(value, { maxChars: DESCRIPTION_MAX_CHARS });
+  if (check.ok) return check.text;
+  problems.add('description', check.message);
   return undefined;
 }
 
@@ -166,7 +180,9 @@ export function checkNewMandate(input: NewMandateInput, today: Date): TermsCheck
  * date in the mandate's time zone) nor before the first collection date. The value is the change
  * normalised (trimmed description, canonical amount).
  */
-export function checkTermsChange(change: TermsChange, today: Date, mandate: MandateTermsContext): TermsCheck<TermsChange> {
+export function checkTermsChange(
+  change: TermsChange, today: Date, mandate: MandateTermsContext, options: TermsCheckOptions = {},
+): TermsCheck<TermsChange> {
   const problems = new Problems();
   if (typeof change !== 'object' || change === null) return { ok: false, problems: [{ field: 'change', message: 'must be an object' }] };
   const value: TermsChange = {};
@@ -175,7 +191,7 @@ export function checkTermsChange(change: TermsChange, today: Date, mandate: Mand
     problems.add('change', 'must change at least one of amount, currency, description, frequency, endDate');
   }
   if (has('description')) {
-    const description = checkDescription(problems, change.description);
+    const description = checkDescription(problems, change.description, options);
     if (description) value.description = description;
   }
   const currency = has('currency') ? checkCurrency(problems, change.currency) : mandate.amount.currency;

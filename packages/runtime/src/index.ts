@@ -1,14 +1,16 @@
 export { createLogger, type Logger } from './logger.ts';
 export { EnvError, readEnv, port, text, optionalText, integer, oneOf, duration, parsed, secret, optionalSecret } from './env.ts';
 export {
-  LOG_LEVELS, logLevel, databaseVariables, temporalVariables, unitVariables, billCurrencyVariables, serviceCredentialVariables,
+  LOG_LEVELS, logLevel, databaseVariables, temporalVariables, serviceCredentialVariables,
   metricsVariables, METRICS_PORTS, type LogLevel,
 } from './variables.ts';
 export { REQUEST_ID_HEADER, newRequestId, isAcceptableRequestId, requestIdFrom } from './request-id.ts';
 export { runApp, type AppDefinition, type AppEnv, type RunningApp } from './run-app.ts';
-export { metricsRegistry, counter, gauge, histogram, collectProcessMetrics, startMetricsServer, type MetricsServer } from './metrics.ts';
-export { LATENCY_BUCKETS, rpcMetrics, httpMetrics, billMetrics, collectionMetrics, ledgerMetrics, webhookMetrics } from './instruments.ts';
-export { createGroupCommit, type GroupCommitOptions } from './group-commit.ts';
+export {
+  metricsRegistry, counter, gauge, histogram, collectProcessMetrics, startMetricsServer, type Counter, type Gauge, type Histogram, type MetricsServer,
+} from './metrics.ts';
+export { LATENCY_BUCKETS, rpcMetrics, httpMetrics } from './instruments.ts';
+export { createBatcher, type BatcherOptions } from './batcher.ts';
 export {
   spanProcessor, tracingResource, stopTracing, activeTraceFields, type ReadableSpan, type Resource, type SpanProcessor,
 } from './telemetry/tracing.ts';

@@ -11,6 +11,8 @@ import type { Logger } from './logger.ts';
  */
 export const metricsRegistry = register;
 
+export type { Counter, Gauge, Histogram };
+
 export function counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
   const existing = metricsRegistry.getSingleMetric(name);
   if (existing) return existing as Counter<L>;

@@ -1,5 +1,4 @@
-import { DEFAULT_UNITS, DEFAULT_UNITS_CONFIG, parseBillCurrencies, parseUnitRegistry } from '@billing/money';
-import { integer, oneOf, parsed, port, secret, text } from './env.ts';
+import { integer, oneOf, port, secret, text } from './env.ts';
 
 /**
  * Variables more than one app reads, defined once so their names, defaults and bounds cannot
@@ -35,28 +34,6 @@ export function temporalVariables(defaultTaskQueue: string) {
     TEMPORAL_ADDRESS: text('127.0.0.1:7233'),
     TEMPORAL_NAMESPACE: text('default'),
     TEMPORAL_TASK_QUEUE: text(defaultTaskQueue),
-  };
-}
-
-/**
- * `LEDGER_UNITS`: the non-fiat units wallets and the ledger hold, as `CODE:EXPONENT` pairs (default
- * `BTC:8,ETH:18,POINTS:0`). Read by every app that must tell a registered unit from an unknown code.
- */
-export function unitVariables() {
-  return { LEDGER_UNITS: parsed(DEFAULT_UNITS_CONFIG, parseUnitRegistry) };
-}
-
-/**
- * `LEDGER_UNITS` and `BILL_CURRENCIES`: the ISO 4217 codes bills, their items and mandates may
- * be in (unset: every active code). A registered unit listed in `BILL_CURRENCIES` is refused as
- * the unit it is, so the list is judged against the units `LEDGER_UNITS` registers: the two are
- * read together, units first (`readEnv` reads a spec in its key order).
- */
-export function billCurrencyVariables() {
-  let units = DEFAULT_UNITS;
-  return {
-    LEDGER_UNITS: parsed(DEFAULT_UNITS_CONFIG, (value) => (units = parseUnitRegistry(value))),
-    BILL_CURRENCIES: parsed('', (value) => parseBillCurrencies(value, units)),
   };
 }
 

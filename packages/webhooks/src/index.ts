@@ -12,3 +12,4 @@ export {
   checkedLookup, createWebhookSender, RESPONSE_BODY_LIMIT, WEBHOOK_USER_AGENT,
   type AttemptResult, type WebhookRequest, type WebhookSender, type WebhookSenderOptions,
 } from './sender.ts';
+export { DEFAULT_OVERLAP_SECONDS, EVENT_TYPES_MAX, MAX_OVERLAP_SECONDS, URL_MAX_CHARS } from './limits.ts';

@@ -1,10 +1,10 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readGatewayEnv } from '../../../apps/gateway/src/env.ts';
-import { loadEnv as billServiceEnv } from '../../../apps/bill-service/src/env.ts';
-import { RATE_PROVIDERS, readRatesEnv } from '../../../apps/rates-service/src/env.ts';
-import * as workflows from '../../../apps/worker/src/workflows/index.ts';
+import { readGatewayEnv } from '@billing/gateway';
+import { loadEnv as billServiceEnv } from '@billing/bill-service';
+import { RATE_PROVIDERS, readRatesEnv } from '@billing/rates-service';
+import * as workflows from '@billing/worker/workflows';
 import { codeSpans, readDoc, repoRoot, tableRows } from './markdown.ts';
 
 // The README's architecture picture and packages table, and docs/architecture.md, against what

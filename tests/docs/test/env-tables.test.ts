@@ -1,9 +1,9 @@
 import { EnvError, readEnv } from '@billing/runtime';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { loadEnv as billServiceEnv } from '../../../apps/bill-service/src/env.ts';
-import { readGatewayEnv } from '../../../apps/gateway/src/env.ts';
-import { readRatesEnv } from '../../../apps/rates-service/src/env.ts';
-import { readWorkerEnv } from '../../../apps/worker/src/env.ts';
+import { loadEnv as billServiceEnv } from '@billing/bill-service';
+import { readGatewayEnv } from '@billing/gateway';
+import { readRatesEnv } from '@billing/rates-service';
+import { readWorkerEnv } from '@billing/worker/env';
 import { loadStartEnv } from '../../../packages/devstack/src/env.ts';
 import { telemetryVariables } from '../../../packages/runtime/src/telemetry/variables.ts';
 import { codeSpans, readDoc, tableRows, variableNames, type Row } from './markdown.ts';

@@ -1,11 +1,14 @@
 import { EVENT_TYPES } from '@billing/db';
 import * as runtime from '@billing/runtime';
 import { metricsRegistry } from '@billing/runtime';
+import { ledgerMetrics } from '@billing/bill-service';
+import * as workerMetrics from '@billing/worker/metrics';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { codeSpans, readDoc, tableRows } from './markdown.ts';
 
 // docs/events.md's event types against the events package, and docs/operations.md's metrics and
-// ports against the metric definitions every app shares (`packages/runtime/src/instruments.ts`).
+// ports against the metric definitions: the request metrics every app shares (`packages/runtime`)
+// and each domain's business counters (the worker's `./metrics` entry, bill-service's ledger).
 
 describe('docs/events.md', () => {
   it('lists exactly the event types the events package writes, in its order', () => {
@@ -30,10 +33,12 @@ describe('docs/operations.md', () => {
   let registered: Registered[];
 
   beforeAll(async () => {
-    // Every metric group the runtime defines (`httpMetrics`, `billMetrics`, ...), each registered
-    // by its first call; a group added there is read here without a change to this test.
-    const groups = Object.entries(runtime).filter(([name, value]) => /^[a-z]+Metrics$/.test(name) && name !== 'collectProcessMetrics' && typeof value === 'function');
-    expect(groups.length).toBeGreaterThan(3);
+    // Every metric group: the request metrics the runtime defines for all apps (`httpMetrics`,
+    // `rpcMetrics`) and each domain's business counters, each registered by its first call; a
+    // group added to the runtime or the worker's metrics entry is read here without a change.
+    const runtimeGroups = Object.entries(runtime).filter(([name, value]) => /^[a-z]+Metrics$/.test(name) && name !== 'collectProcessMetrics' && typeof value === 'function');
+    expect(runtimeGroups.map(([name]) => name).sort()).toEqual(['httpMetrics', 'rpcMetrics']);
+    const groups = [...runtimeGroups, ...Object.entries(workerMetrics), ['ledgerMetrics', ledgerMetrics] as const];
     for (const [, define] of groups) (define as () => unknown)();
     const json = await metricsRegistry.getMetricsAsJSON();
     registered = json

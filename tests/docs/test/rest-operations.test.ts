@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { createRouterTransport } from '@connectrpc/connect';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildGateway } from '../../../apps/gateway/src/app.ts';
+import { buildGateway } from '@billing/gateway';
 import { readDoc } from './markdown.ts';
 
 // The REST operations the docs name against the OpenAPI document the gateway serves (built here

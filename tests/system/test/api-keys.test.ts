@@ -1,6 +1,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import { call, futurePeriod, newCustomer, type Bill } from './bills-api.ts';
-import { grpcurl, withServiceToken } from './grpcurl.ts';
+import { grpcurl } from '@billing/devstack';
+import { withServiceToken } from './grpcurl.ts';
 
 // API keys end to end: the real gateway, bill-service, rates-service and worker.
 
@@ -57,28 +58,24 @@ describe('a customer key through the real gateway', () => {
 
 describe('the services behind the gateway', () => {
   const token = inject('serviceToken');
-  const grpcFailure = async (args: string[]) => {
-    try {
-      await grpcurl(args);
-      return 'OK';
-    } catch (error) {
-      return String((error as { stderr?: string }).stderr ?? error);
-    }
+  /** 'OK', or grpcurl's account of the refusal. */
+  const grpcFailure = async (address: string, method: string, data: unknown, headers: Record<string, string> = {}) => {
+    const result = await grpcurl(address, [method], { data, headers });
+    return result.exitCode === 0 ? 'OK' : result.stderr;
   };
 
   it('refuse a business call without the service credential with Unauthenticated', async () => {
-    const bills = await grpcFailure(['-d', JSON.stringify({ customerId: 'c1', billingPeriod: futurePeriod() }), inject('billServiceAddress'), 'billing.v1.BillService/GetBill']);
+    const bills = await grpcFailure(inject('billServiceAddress'), 'billing.v1.BillService/GetBill', { customerId: 'c1', billingPeriod: futurePeriod() });
     expect(bills).toContain('Unauthenticated');
-    const rates = await grpcFailure(['-d', '{"base":"USD","quote":"GEL"}', inject('ratesServiceAddress'), 'rates.v1.RatesService/GetRate']);
+    const rates = await grpcFailure(inject('ratesServiceAddress'), 'rates.v1.RatesService/GetRate', { base: 'USD', quote: 'GEL' });
     expect(rates).toContain('Unauthenticated');
   });
 
   it('refuse a call with the credential but another customer\'s scope with PermissionDenied', async () => {
-    const scoped = [...withServiceToken(token), '-H', 'x-billing-key-id: key_system', '-H', 'x-billing-customer-id: cus-a'];
-    const answer = await grpcFailure([...scoped, '-d', JSON.stringify({ customerId: 'cus-b', billingPeriod: futurePeriod() }),
-      inject('billServiceAddress'), 'billing.v1.BillService/GetBill']);
+    const scoped = { ...withServiceToken(token), 'x-billing-key-id': 'key_system', 'x-billing-customer-id': 'cus-a' };
+    const answer = await grpcFailure(inject('billServiceAddress'), 'billing.v1.BillService/GetBill', { customerId: 'cus-b', billingPeriod: futurePeriod() }, scoped);
     expect(answer).toContain('PermissionDenied');
     // Rates name no customer: any key's scope may read them.
-    expect(await grpcFailure([...scoped, '-d', '{"base":"USD","quote":"GEL"}', inject('ratesServiceAddress'), 'rates.v1.RatesService/GetRate'])).toBe('OK');
+    expect(await grpcFailure(inject('ratesServiceAddress'), 'rates.v1.RatesService/GetRate', { base: 'USD', quote: 'GEL' }, scoped)).toBe('OK');
   });
 });

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { freePort, repoRoot } from '@billing/devstack';
-import { grpcurl } from './grpcurl.ts';
+import { grpcurl } from '@billing/devstack';
+import { answered } from './grpcurl.ts';
 
 const children: Array<ReturnType<typeof spawn>> = [];
 afterEach(() => {
@@ -22,7 +23,7 @@ async function startBillService(env: Record<string, string>): Promise<string> {
 async function healthOf(address: string): Promise<string> {
   for (let attempt = 0; attempt < 50; attempt += 1) {
     try {
-      return (JSON.parse(await grpcurl([address, 'grpc.health.v1.Health/Check'])) as { status: string }).status;
+      return (JSON.parse(answered(await grpcurl(address, ['grpc.health.v1.Health/Check']))) as { status: string }).status;
     } catch {
       await new Promise((r) => setTimeout(r, 200));
     }

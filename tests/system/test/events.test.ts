@@ -1,7 +1,8 @@
 import { describe, expect, inject, it } from 'vitest';
 import { billPath, call, createBill, futurePeriod, newCustomer } from './bills-api.ts';
 import { topUp, walletPath, type Entry } from './ledger-api.ts';
-import { grpcurl, withServiceToken } from './grpcurl.ts';
+import { grpcurl } from '@billing/devstack';
+import { withServiceToken } from './grpcurl.ts';
 import { openStream, type SseEvent } from './sse-client.ts';
 import { eventsOf, type Event } from './events-api.ts';
 
@@ -113,12 +114,13 @@ describe('billing.v1.EventService/Subscribe', () => {
   it('tails a customer\'s events with grpcurl until the caller\'s deadline', async () => {
     const customer = newCustomer('evt-grpc');
     const entry = await topUp(customer, '3.00');
-    const args = [...withServiceToken(inject('serviceToken')), '-max-time', '2', '-d', JSON.stringify({ customerId: customer }),
-      inject('billServiceAddress'), 'billing.v1.EventService/Subscribe'];
     // The stream never ends by itself: grpcurl stops at its deadline, having printed what arrived.
-    const ended = await grpcurl(args).then(() => undefined, (error: { stdout: string; stderr: string }) => error);
-    expect(ended?.stderr).toMatch(/DeadlineExceeded/);
-    expect(JSON.parse(ended?.stdout ?? '')).toMatchObject({
+    const ended = await grpcurl(inject('billServiceAddress'), ['billing.v1.EventService/Subscribe'], {
+      data: { customerId: customer }, headers: withServiceToken(inject('serviceToken')), maxTimeSeconds: 2,
+    });
+    expect(ended.exitCode).not.toBe(0);
+    expect(ended.stderr).toMatch(/DeadlineExceeded/);
+    expect(JSON.parse(ended.stdout)).toMatchObject({
       event: { type: 'ledger.entry_posted', customerId: customer, sequence: '1', data: { id: entry.id } },
     });
   });

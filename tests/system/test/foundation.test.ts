@@ -1,5 +1,6 @@
 import { describe, expect, inject, it } from 'vitest';
-import { grpcurl, withServiceToken } from './grpcurl.ts';
+import { grpcurl } from '@billing/devstack';
+import { answered, withServiceToken } from './grpcurl.ts';
 
 const gateway = inject('gatewayUrl');
 const AS_ADMIN = { authorization: `Bearer ${inject('adminApiKey')}` };
@@ -55,8 +56,10 @@ describe('the running platform', () => {
 describe('grpcurl against the real servers', () => {
   it('lists the rates service by reflection and calls GetRate', async () => {
     const address = inject('ratesServiceAddress');
-    expect(await grpcurl([address, 'list'])).toContain('rates.v1.RatesService');
-    const answer = JSON.parse(await grpcurl([...withServiceToken(inject('serviceToken')), '-d', '{"base":"USD","quote":"GEL"}', address, 'rates.v1.RatesService/GetRate'])) as {
+    expect(answered(await grpcurl(address, ['list']))).toContain('rates.v1.RatesService');
+    const answer = JSON.parse(answered(await grpcurl(address, ['rates.v1.RatesService/GetRate'], {
+      data: { base: 'USD', quote: 'GEL' }, headers: withServiceToken(inject('serviceToken')),
+    }))) as {
       rate: { rate: string };
     };
     expect(answer.rate.rate).toMatch(/^\d+\.\d+$/);
@@ -64,26 +67,27 @@ describe('grpcurl against the real servers', () => {
 
   it('lists the bill service and reports it SERVING while PostgreSQL and Temporal answer', async () => {
     const address = inject('billServiceAddress');
-    const services = await grpcurl([address, 'list']);
+    const services = answered(await grpcurl(address, ['list']));
     expect(services).toContain('billing.v1.BillService');
     expect(services).toContain('grpc.health.v1.Health');
-    const health = JSON.parse(await grpcurl([address, 'grpc.health.v1.Health/Check'])) as { status: string };
+    const health = JSON.parse(answered(await grpcurl(address, ['grpc.health.v1.Health/Check']))) as { status: string };
     expect(health.status).toBe('SERVING');
   });
 
   it('serves the ledger by reflection: a top-up and the trial balance through grpcurl, no proto files', async () => {
     const address = inject('billServiceAddress');
-    expect(await grpcurl([address, 'list'])).toContain('billing.v1.LedgerService');
-    const methods = await grpcurl([address, 'list', 'billing.v1.LedgerService']);
+    expect(answered(await grpcurl(address, ['list']))).toContain('billing.v1.LedgerService');
+    const methods = answered(await grpcurl(address, ['list', 'billing.v1.LedgerService']));
     expect(methods).toContain('billing.v1.LedgerService.TopUp');
     const customerId = `grpcurl-${Date.now().toString(36)}`;
-    const topUp = JSON.parse(await grpcurl([...withServiceToken(inject('serviceToken')), '-d', JSON.stringify({
-      customerId, amount: { amount: '12.50', currency: 'EUR' }, idempotencyKey: 'grpcurl-1',
-    }), address, 'billing.v1.LedgerService/TopUp'])) as { entry: { type: string; postings: Array<{ accountId: string; direction: string }> } };
+    const headers = withServiceToken(inject('serviceToken'));
+    const topUp = JSON.parse(answered(await grpcurl(address, ['billing.v1.LedgerService/TopUp'], {
+      data: { customerId, amount: { amount: '12.50', currency: 'EUR' }, idempotencyKey: 'grpcurl-1' }, headers,
+    }))) as { entry: { type: string; postings: Array<{ accountId: string; direction: string }> } };
     expect(topUp.entry.type).toBe('ENTRY_TYPE_TOPUP');
     expect(topUp.entry.postings.map((posting) => `${posting.direction} ${posting.accountId}`))
       .toEqual(['DIRECTION_DEBIT acc_cash_EUR', `DIRECTION_CREDIT acc_wallet_EUR_${customerId}`]);
-    const trial = JSON.parse(await grpcurl([...withServiceToken(inject('serviceToken')), address, 'billing.v1.LedgerService/GetTrialBalance'])) as {
+    const trial = JSON.parse(answered(await grpcurl(address, ['billing.v1.LedgerService/GetTrialBalance'], { headers }))) as {
       lines: Array<{ currency: string; debits: { amount: string }; credits: { amount: string } }>;
     };
     const eur = trial.lines.find((line) => line.currency === 'EUR');

@@ -1,16 +1,14 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { toolPath } from '@billing/devstack';
+import type { GrpcurlResult } from '@billing/devstack';
 
-const run = promisify(execFile);
+// Runs no grpcurl itself: every test runs it through @billing/devstack's `grpcurl`.
 
-/** Runs the real grpcurl binary (plaintext) and returns its stdout. */
-export async function grpcurl(args: string[]): Promise<string> {
-  const { stdout } = await run(toolPath('grpcurl'), ['-plaintext', ...args], { timeout: 15_000 });
-  return stdout;
+/** The service credential as grpcurl metadata, as the README shows. */
+export function withServiceToken(token: string): Record<string, string> {
+  return { 'x-billing-service-token': token };
 }
 
-/** grpcurl's flags for a business call: the service credential as metadata, as the README shows. */
-export function withServiceToken(token: string): string[] {
-  return ['-H', `x-billing-service-token: ${token}`];
+/** The output of a grpcurl call that must succeed. */
+export function answered(result: GrpcurlResult): string {
+  if (result.exitCode !== 0) throw new Error(`grpcurl exited with ${result.exitCode}: ${result.stderr}`);
+  return result.stdout;
 }

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, inject, it } from 'vitest';
 import { billPath, call, futurePeriod, newCustomer, type Bill, type Money } from './bills-api.ts';
-import { grpcurl, withServiceToken } from './grpcurl.ts';
+import { grpcurl } from '@billing/devstack';
+import { answered, withServiceToken } from './grpcurl.ts';
 import { mandatesPath, todayUtc, type Mandate } from './mandates-api.ts';
 
 // What the platform books in the ledger by itself: a bill closed through the real gateway posts
@@ -19,7 +20,7 @@ interface LedgerEntry {
 }
 
 async function grpc<T>(method: string, body: unknown): Promise<T> {
-  return JSON.parse(await grpcurl([...withServiceToken(inject('serviceToken')), '-d', JSON.stringify(body), billService, method])) as T;
+  return JSON.parse(answered(await grpcurl(billService, [method], { data: body, headers: withServiceToken(inject('serviceToken')) }))) as T;
 }
 
 async function entriesOf(customerId: string): Promise<LedgerEntry[]> {

@@ -1,6 +1,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import { call, newCustomer } from './bills-api.ts';
-import { grpcurl, withServiceToken } from './grpcurl.ts';
+import { grpcurl } from '@billing/devstack';
+import { answered, withServiceToken } from './grpcurl.ts';
 import { daysAhead, mandatesPath, rowsFor, type Collection, type Mandate } from './mandates-api.ts';
 
 // The mandate routes through the real gateway, bill-service, Temporal and PostgreSQL: what a
@@ -134,7 +135,7 @@ describe('POST /v1/payment-simulator/outcomes', () => {
 describe('grpcurl against the real bill-service', () => {
   it('lists MandateService and PaymentSimulatorService by reflection and creates and reads a mandate', async () => {
     const address = inject('billServiceAddress');
-    const services = await grpcurl([address, 'list']);
+    const services = answered(await grpcurl(address, ['list']));
     expect(services).toContain('billing.v1.MandateService');
     expect(services).toContain('billing.v1.PaymentSimulatorService');
     const customer = newCustomer('grpcurl');
@@ -142,11 +143,12 @@ describe('grpcurl against the real bill-service', () => {
       customerId: customer, description: 'Newsletter', amount: '5.00', currency: 'USD', frequency: 'FREQUENCY_WEEKLY',
       firstCollectionDate: daysAhead(10), autoExecution: true,
     };
-    const created = JSON.parse(await grpcurl([...withServiceToken(inject('serviceToken')), '-d', JSON.stringify(request), address, 'billing.v1.MandateService/CreateMandate'])) as { mandate: Mandate };
+    const headers = withServiceToken(inject('serviceToken'));
+    const created = JSON.parse(answered(await grpcurl(address, ['billing.v1.MandateService/CreateMandate'], { data: request, headers }))) as { mandate: Mandate };
     expect(created.mandate).toMatchObject({ customerId: customer, status: 'MANDATE_STATUS_ACTIVE', frequency: 'FREQUENCY_WEEKLY' });
-    const fetched = JSON.parse(await grpcurl([
-      ...withServiceToken(inject('serviceToken')), '-d', JSON.stringify({ customerId: customer, mandateId: created.mandate.id, upcoming: 2 }), address, 'billing.v1.MandateService/GetMandate',
-    ])) as { mandate: { nextCollections: string[]; lastCollection?: Collection } };
+    const fetched = JSON.parse(answered(await grpcurl(address, ['billing.v1.MandateService/GetMandate'], {
+      data: { customerId: customer, mandateId: created.mandate.id, upcoming: 2 }, headers,
+    }))) as { mandate: { nextCollections: string[]; lastCollection?: Collection } };
     expect(fetched.mandate.nextCollections).toEqual([daysAhead(10), daysAhead(17)]);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import { call, newCustomer } from './bills-api.ts';
-import { grpcurl, withServiceToken } from './grpcurl.ts';
+import { grpcurl } from '@billing/devstack';
+import { answered, withServiceToken } from './grpcurl.ts';
 
 // Webhook endpoint management through the real gateway and bill-service (WebhookService) on
 // PostgreSQL. The stack allows private URLs, as `npm start` does, so a loopback receiver may be
@@ -62,10 +63,9 @@ describe('webhook endpoints through the gateway', () => {
     expect(deliveries.json).toEqual({ items: [], nextCursor: null });
 
     // The same endpoint over gRPC, as grpcurl shows it.
-    const viaGrpc = JSON.parse(await grpcurl([
-      ...withServiceToken(inject('serviceToken')), '-d', JSON.stringify({ id: endpoint.id }),
-      inject('billServiceAddress'), 'billing.v1.WebhookService/GetWebhookEndpoint',
-    ])) as { endpoint: { id: string; customerId: string } };
+    const viaGrpc = JSON.parse(answered(await grpcurl(inject('billServiceAddress'), ['billing.v1.WebhookService/GetWebhookEndpoint'], {
+      data: { id: endpoint.id }, headers: withServiceToken(inject('serviceToken')),
+    }))) as { endpoint: { id: string; customerId: string } };
     expect(viaGrpc.endpoint).toMatchObject({ id: endpoint.id, customerId: customer });
 
     expect((await call('DELETE', `/v1/webhook-endpoints/${endpoint.id}`)).status).toBe(204);

@@ -4,7 +4,7 @@ import {
   addLineItemsUpdate, billWorkflowId, closeBillUpdate, type AddLineItemResult, type BillWorkflowInput, type LineItemInput,
 } from '@billing/bills';
 import { describeError, type GrpcLogger } from '@billing/grpc-kit';
-import { createGroupCommit } from '@billing/runtime';
+import { createBatcher } from '@billing/runtime';
 import { waitAtMost } from './wait-at-most.ts';
 import { workflowUpdates } from '../workflow-updates.ts';
 import type { BillServiceEnv } from '../env.ts';
@@ -27,7 +27,7 @@ export function billWorkflows(temporal: Client, env: BillServiceEnv, logger: Grp
 
   const sendItems = (key: BillKey, items: LineItemInput[]): Promise<AddLineItemResult[]> =>
     updates.execute(target(key), addLineItemsUpdate, items);
-  const batcher = createGroupCommit((key: BillKey) => billWorkflowId(key.customerId, key.billingPeriod), sendItems);
+  const batcher = createBatcher((key: BillKey) => billWorkflowId(key.customerId, key.billingPeriod), sendItems);
 
   return {
     async start(input: Omit<BillWorkflowInput, 'closeGraceMs'>): Promise<string> {
@@ -44,7 +44,7 @@ export function billWorkflows(temporal: Client, env: BillServiceEnv, logger: Grp
       return workflowId;
     },
 
-    /** Adds one item; concurrent adds to the same bill travel together (see group-commit.ts). */
+    /** Adds one item; concurrent adds to the same bill travel together (see @billing/runtime's batcher). */
     addLineItem(key: BillKey, item: LineItemInput): Promise<AddLineItemResult> {
       return batcher.add(key, item);
     },

@@ -5,18 +5,18 @@ import {
   AddLineItemResponseSchema, CloseBillResponseSchema, CreateBillResponseSchema, GetBillResponseSchema,
   ListBillsResponseSchema, ListLineItemsResponseSchema, type BillService,
 } from '@billing/contracts';
-import { amountDue, type Db } from '@billing/db';
+import type { Db } from '@billing/db';
+import { amountDue } from '@billing/ledger';
 import type { Logger } from '@billing/runtime';
-import { requestIdOf } from '@billing/grpc-kit';
+import { countPosition, decodeCursor, pageLimit, pageOf, requestIdOf } from '@billing/grpc-kit';
 import type { Client as ConnectClient } from '@connectrpc/connect';
 import type { RatesService } from '@billing/contracts';
 import { exchangeRates } from './exchange-rates.ts';
-import { priceLineItem } from '@billing/bills';
+import { parseBillingPeriod, priceLineItem } from '@billing/bills';
 import { billMessage, lineItemMessage } from '@billing/resources';
 import { billMessageOfRows, billStatusName, lineItemMessageOfRow } from './bill-view.ts';
 import { billIdFor, isRetryOf, type CreateRequest } from './bill-creation.ts';
 import { billsRepository, type BillRow, type StoredBillRow } from './bills-repository.ts';
-import { decodeCursor, encodeCursor, pageLimit } from '../cursor.ts';
 import { ledgerRepository } from '../ledger/ledger-repository.ts';
 import type { BillServiceEnv } from '../env.ts';
 import { billWorkflows } from './bill-workflows.ts';
@@ -153,16 +153,12 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
     listLineItems: async (request) => {
       const key = checkBillKey(request);
       const limit = pageLimit(request.limit);
-      const after = decodeCursor(request.cursor);
-      const afterSeq = after === undefined ? 0 : Number.parseInt(after, 10);
-      if (!Number.isSafeInteger(afterSeq)) throw new ConnectError('cursor: malformed', Code.InvalidArgument);
+      const afterSeq = decodeCursor(LINE_ITEMS_LIST, request.cursor, seqPosition) ?? 0;
       const row = await requireBill(key.customerId, key.billingPeriod);
-      const items = await bills.items(row.id, afterSeq, limit + 1);
-      const page = items.slice(0, limit);
-      const last = page.at(-1);
+      const page = pageOf(LINE_ITEMS_LIST, await bills.items(row.id, afterSeq, limit + 1), limit, (last) => [String(last.seq)]);
       return create(ListLineItemsResponseSchema, {
-        items: page.map((item) => lineItemMessageOfRow(item, row.currency)),
-        nextCursor: items.length > limit && last ? encodeCursor(String(last.seq)) : undefined,
+        items: page.rows.map((item) => lineItemMessageOfRow(item, row.currency)),
+        nextCursor: page.nextCursor,
       });
     },
 
@@ -182,16 +178,26 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
         status: billStatusName(request.status),
         from: filter.from,
         to: filter.to,
-        beforePeriod: decodeCursor(request.cursor),
+        beforePeriod: decodeCursor(BILLS_LIST, request.cursor, periodPosition),
         limit: limit + 1,
       });
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      const due = await amountsDue(page);
+      const page = pageOf(BILLS_LIST, rows, limit, (last) => [last.billing_period]);
+      const due = await amountsDue(page.rows);
       return create(ListBillsResponseSchema, {
-        bills: page.map((row) => billMessageOfRows(row, [], due.get(row.id))),
-        nextCursor: rows.length > limit && last ? encodeCursor(last.billing_period) : undefined,
+        bills: page.rows.map((row) => billMessageOfRows(row, [], due.get(row.id))),
+        nextCursor: page.nextCursor,
       });
     },
   };
+}
+
+const LINE_ITEMS_LIST = 'line-items';
+const BILLS_LIST = 'bills';
+
+/** A line items page's position: the sequence number of its last item (items start at 1). */
+const seqPosition = countPosition;
+
+/** A bills page's position: the billing period of its last bill. */
+function periodPosition([period, ...rest]: string[]): string | undefined {
+  return rest.length === 0 && period !== undefined && parseBillingPeriod(period) !== undefined ? period : undefined;
 }

@@ -5,7 +5,8 @@ import { requestIdOf, serverInterceptor } from '@billing/grpc-kit';
 import { failureOf, recordingLogger } from '@billing/grpc-kit/testing';
 import { REQUEST_ID_HEADER } from '@billing/runtime';
 import { afterAll, describe, expect, it } from 'vitest';
-import { billErrors } from '../errors.ts';
+import { databaseErrors } from '../database-errors.ts';
+import { BILL_SERVICE_ERRORS } from './bill-errors.ts';
 import { exchangeRates } from './exchange-rates.ts';
 
 // A rates failure is answered before anything is written, so this pool is never used: knex
@@ -31,7 +32,7 @@ function billServiceWithRates(failure: ConnectError) {
         return {};
       },
     }),
-    { router: { interceptors: [serverInterceptor({ logger, errorMappers: [billErrors] })] } },
+    { router: { interceptors: [serverInterceptor({ logger, errorMappers: [...BILL_SERVICE_ERRORS, databaseErrors] })] } },
   );
   const addItem = () => createClient(BillService, transport).addLineItem({}, { headers: { [REQUEST_ID_HEADER]: 'req_fx_1' } });
   return { addItem, logger, forwardedIds };

@@ -7,7 +7,7 @@ import {
   GetEventResponseSchema, ListEventsResponseSchema, SubscribeResponseSchema, type EventService,
 } from '@billing/contracts';
 import { isEventType, type StoredEvent } from '@billing/db';
-import { decodeCursor, encodeCursor, pageLimit } from '../cursor.ts';
+import { decodeCursor, pageLimit, pageOf, positionParts } from '@billing/grpc-kit';
 import { customerIdProblems } from '../customer-id.ts';
 import { invalidArgument, type FieldProblem } from '../errors.ts';
 import type { EventFeed } from './event-feed.ts';
@@ -30,11 +30,12 @@ function check(problems: FieldProblem[]): void {
   if (problems.length > 0) throw invalidArgument(problems);
 }
 
-function positionOf(cursor: string): bigint | undefined {
-  const position = decodeCursor(cursor);
-  if (position === undefined) return undefined;
-  if (!/^[0-9]{1,19}$/.test(position)) throw new ConnectError('cursor: malformed', Code.InvalidArgument);
-  return BigInt(position);
+const EVENTS_LIST = 'events';
+
+/** An events page's position: the outbox position of its last event. */
+function eventsPosition([position, ...rest]: string[]): bigint | undefined {
+  const counter = rest.length === 0 ? positionParts.counter(position) : undefined;
+  return counter === undefined ? undefined : BigInt(counter);
 }
 
 export function createEventService({ events, feed }: EventServiceDeps): ServiceImpl<typeof EventService> {
@@ -59,15 +60,11 @@ export function createEventService({ events, feed }: EventServiceDeps): ServiceI
       const rows = await events.list({
         customerId: request.customerId === '' ? undefined : request.customerId,
         type: request.type === '' ? undefined : request.type,
-        beforePosition: positionOf(request.cursor),
+        beforePosition: decodeCursor(EVENTS_LIST, request.cursor, eventsPosition),
         limit: limit + 1,
       });
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      return create(ListEventsResponseSchema, {
-        events: page.map(eventMessage),
-        nextCursor: rows.length > limit && last ? encodeCursor(last.position.toString()) : undefined,
-      });
+      const page = pageOf(EVENTS_LIST, rows, limit, (last) => [last.position.toString()]);
+      return create(ListEventsResponseSchema, { events: page.rows.map(eventMessage), nextCursor: page.nextCursor });
     },
 
     getEvent: async (request) => {

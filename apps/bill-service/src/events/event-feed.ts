@@ -3,8 +3,7 @@
 // each event is handed to the subscribers of its customer. Nothing here is the record of an event:
 // the table is. A subscriber's buffer is bounded; one that overflows is told to read from the table
 // again, from its last event, so a slow reader costs bounded memory and still misses nothing.
-import pg from 'pg';
-import { EVENTS_CHANNEL, type StoredEvent } from '@billing/db';
+import { EVENTS_CHANNEL, listenToChannels, type ChannelListener, type StoredEvent } from '@billing/db';
 import type { Logger } from '@billing/runtime';
 import type { EventsRepository } from './events-repository.ts';
 
@@ -70,8 +69,7 @@ class Subscriber implements FeedSubscriber {
 export function eventFeed(repository: EventsRepository, options: EventFeedOptions) {
   const { url, logger, bufferLimit = 1_000, reconnectDelayMs = 1_000 } = options;
   const subscribers = new Map<string, Set<Subscriber>>();
-  let listening: Promise<pg.Client> | undefined;
-  let closed = false;
+  let listener: ChannelListener | undefined;
   let pending: string[] = [];
   let delivering = Promise.resolve();
 
@@ -101,32 +99,16 @@ export function eventFeed(repository: EventsRepository, options: EventFeedOption
     });
   }
 
-  async function listen(): Promise<pg.Client> {
-    const client = new pg.Client({ connectionString: url, application_name: 'bill-service-events' });
-    client.on('notification', (message) => notified(message.payload ?? ''));
-    client.on('error', (error) => {
-      logger.warn({ err: error }, 'event listener connection lost');
-      listening = undefined;
-      client.end().catch(() => {});
+  function ensureListening(): Promise<void> {
+    listener ??= listenToChannels({
+      url, channels: [EVENTS_CHANNEL], name: 'bill-service-events', logger, reconnectDelayMs,
+      onNotification: (_channel, id) => notified(id),
       // Notifications sent while nobody listened are lost: everyone reads the table again.
-      if (!closed) setTimeout(() => void ensureListening().then(() => everyone().forEach((s) => s.push('resync')), () => {}), reconnectDelayMs);
+      onListening: ({ reconnected }) => {
+        if (reconnected) for (const subscriber of everyone()) subscriber.push('resync');
+      },
     });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${EVENTS_CHANNEL}`);
-    } catch (error) {
-      await client.end().catch(() => {});
-      throw error;
-    }
-    return client;
-  }
-
-  function ensureListening(): Promise<pg.Client> {
-    listening ??= listen().catch((error: unknown) => {
-      listening = undefined;
-      throw error;
-    });
-    return listening;
+    return listener.ready();
   }
 
   return {
@@ -145,10 +127,7 @@ export function eventFeed(repository: EventsRepository, options: EventFeedOption
     },
 
     async close(): Promise<void> {
-      closed = true;
-      const client = await listening?.catch(() => undefined);
-      listening = undefined;
-      await client?.end().catch(() => {});
+      await listener?.close();
     },
   };
 }

@@ -8,15 +8,16 @@ import {
   type LedgerService, type OperationResult, type TopUpRequest, type TransferRequest, type WithdrawRequest,
 } from '@billing/contracts';
 import type { Db } from '@billing/db';
+import {
+  adjustmentPlan, collectionPlan, invoicePlan, topUpPlan, transferPlan, withdrawalPlan, type EntryPlan,
+} from '@billing/ledger';
 import { DEFAULT_UNITS, type UnitRegistry } from '@billing/money';
-import { decodeCursor, encodeCursor, pageLimit } from '../cursor.ts';
+import { decodeCursor, keysetPosition, pageLimit, pageOf } from '@billing/grpc-kit';
+import { ledgerErrors } from './ledger-errors.ts';
 import { ledgerRepository } from './ledger-repository.ts';
 import { accountMessage, entryMessage, trialBalanceLine } from './ledger-view.ts';
 import { ledgerWriter, type LedgerWriterOptions } from './ledger-writer.ts';
 import { ledgerPayments } from './payments.ts';
-import {
-  adjustmentPlan, collectionPlan, invoicePlan, topUpPlan, transferPlan, withdrawalPlan, type EntryPlan,
-} from './plans.ts';
 import {
   checkAdjust, checkCustomerRequest, checkPayBill, checkPostInvoice, checkRecordCollection, checkRefund, checkTransfer,
   checkWalletMovement,
@@ -74,11 +75,15 @@ export function createLedgerService(deps: LedgerServiceDeps): ServiceImpl<typeof
     }
   }
 
-  /** A refusal is an operation's answer; anything else (the database is down) fails the call. */
+  /**
+   * A refusal (a request that does not check, a ledger rule) is an operation's answer, said as the
+   * single call would say it; anything else (the database is down) fails the call.
+   */
   function refusalOf(error: unknown): OperationResult {
+    const refusal = error instanceof ConnectError ? { code: error.code, message: error.rawMessage } : ledgerErrors(error);
     // The caller retries the whole call: every operation in it is idempotent by its key.
-    if (!(error instanceof ConnectError) || !OPERATION_REFUSALS.has(error.code)) throw error;
-    return create(OperationResultSchema, { result: { case: 'failure', value: { code: codeName(error.code), message: error.rawMessage } } });
+    if (!refusal || !OPERATION_REFUSALS.has(refusal.code)) throw error;
+    return create(OperationResultSchema, { result: { case: 'failure', value: { code: codeName(refusal.code), message: refusal.message } } });
   }
 
   /** A caller's batch: checked one by one, then posted in its order; one answer per operation. */
@@ -150,13 +155,9 @@ export function createLedgerService(deps: LedgerServiceDeps): ServiceImpl<typeof
     listEntries: async (request) => {
       const customerId = checkCustomerRequest(request);
       const limit = pageLimit(request.limit);
-      const rows = await ledger.entriesOf(customerId, entryCursor(decodeCursor(request.cursor)), limit + 1);
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      return create(ListEntriesResponseSchema, {
-        entries: page.map((entry) => entryMessage(entry, units)),
-        nextCursor: rows.length > limit && last ? encodeCursor(`${last.createdAt.toISOString()}|${last.id}`) : undefined,
-      });
+      const after = decodeCursor(ENTRIES_LIST, request.cursor, keysetPosition());
+      const page = pageOf(ENTRIES_LIST, await ledger.entriesOf(customerId, after, limit + 1), limit, (last) => [last.position, last.id]);
+      return create(ListEntriesResponseSchema, { entries: page.rows.map((entry) => entryMessage(entry, units)), nextCursor: page.nextCursor });
     },
 
     getTrialBalance: async () => {
@@ -167,6 +168,7 @@ export function createLedgerService(deps: LedgerServiceDeps): ServiceImpl<typeof
 }
 
 const MAX_OPERATIONS = 1_000;
+const ENTRIES_LIST = 'entries';
 
 /** The refusals a batched operation answers with; any other failure fails the whole call. */
 const OPERATION_REFUSALS: ReadonlySet<Code> = new Set([Code.InvalidArgument, Code.FailedPrecondition, Code.NotFound]);
@@ -174,12 +176,4 @@ const OPERATION_REFUSALS: ReadonlySet<Code> = new Set([Code.InvalidArgument, Cod
 /** Connect's wire name of a code: Code.FailedPrecondition is "failed_precondition". */
 function codeName(code: Code): string {
   return Code[code].replace(/[A-Z]/g, (letter, offset: number) => `${offset === 0 ? '' : '_'}${letter.toLowerCase()}`);
-}
-
-function entryCursor(position: string | undefined): { createdAt: Date; id: string } | undefined {
-  if (position === undefined) return undefined;
-  const [time, id] = position.split('|');
-  const createdAt = new Date(time ?? '');
-  if (id === undefined || Number.isNaN(createdAt.getTime())) throw new ConnectError('cursor: malformed', Code.InvalidArgument);
-  return { createdAt, id };
 }

@@ -2,11 +2,12 @@
 // 0005 and 0006): this module only chooses what to insert and reads back what is there.
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { billSums, recordEvents, type BillSums } from '@billing/db';
+import { billSums, keysetAfter, keysetPositionOf, recordEvents, type KeysetPosition } from '@billing/db';
+import {
+  NORMAL_SIDE, accountId, type AccountKind, type AccountRef, type BillSums, type EntryPlan, type EntryType, type Side,
+} from '@billing/ledger';
 import { DEFAULT_UNITS, type UnitRegistry } from '@billing/money';
-import { accountRow, type AccountKind, type AccountRef, type Side } from './accounts.ts';
 import { entryEventData } from './ledger-view.ts';
-import type { EntryPlan, EntryType } from './plans.ts';
 
 export interface StoredPosting {
   accountId: string;
@@ -86,7 +87,7 @@ function entryRow(plan: EntryPlan, id: string) {
 function postingRows(plan: EntryPlan, entryId: string): PostingRow[] {
   return plan.postings.map((posting) => ({
     entry_id: entryId,
-    account_id: accountRow(posting.account).id,
+    account_id: accountId(posting.account),
     direction: posting.direction,
     amount_minor: posting.amount.minor.toString(),
     currency: posting.amount.currency.code,
@@ -111,6 +112,18 @@ function storedEntry(row: EntryRow, postings: readonly PostingRow[]): StoredEntr
   };
 }
 
+/** The row that opens an account (at a zero balance; see migration 0005). */
+function accountRow(ref: AccountRef) {
+  return {
+    id: accountId(ref),
+    customer_id: 'customerId' in ref ? ref.customerId : null,
+    kind: ref.kind,
+    currency: ref.currency,
+    provider: 'provider' in ref ? ref.provider : null,
+    normal_side: NORMAL_SIDE[ref.kind],
+  };
+}
+
 /** `ledger.entry_posted` for each new entry that names a customer, written in the entry's transaction. */
 async function recordPosted(trx: Knex.Transaction, entries: readonly StoredEntry[], units: UnitRegistry): Promise<void> {
   await recordEvents(trx, entries.flatMap((entry) => (entry.customerId === null
@@ -128,7 +141,7 @@ export function ledgerRepository(db: Knex, units: UnitRegistry = DEFAULT_UNITS) 
    * but not remembered, since that transaction may still roll back and take them with it.
    */
   async function openAccounts(refs: readonly AccountRef[], trx?: Knex.Transaction): Promise<void> {
-    const rows = new Map(refs.map((ref) => [accountRow(ref).id, accountRow(ref)]));
+    const rows = new Map(refs.map((ref) => [accountId(ref), accountRow(ref)]));
     for (const id of opened) rows.delete(id);
     if (rows.size === 0) return;
     const missing = [...rows.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
@@ -240,12 +253,14 @@ export function ledgerRepository(db: Knex, units: UnitRegistry = DEFAULT_UNITS) 
     },
 
     /** A customer's entries (their own and transfers to them), newest first, after a keyset position. */
-    async entriesOf(customerId: string, after: { createdAt: Date; id: string } | undefined, limit: number): Promise<StoredEntry[]> {
-      const query = db('ledger_entries').select(ENTRY_COLUMNS)
-        .where((where) => where.where('customer_id', customerId).orWhere('counterparty_id', customerId));
-      if (after) query.andWhereRaw('(created_at, id) < (?, ?)', [after.createdAt, after.id]);
-      const rows = (await query.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit)) as EntryRow[];
-      return loadEntries(rows);
+    async entriesOf(customerId: string, after: KeysetPosition | undefined, limit: number): Promise<Array<StoredEntry & { position: string }>> {
+      const page = keysetAfter(after, 'desc');
+      const rows = (await db('ledger_entries').select([...ENTRY_COLUMNS, db.raw(`${keysetPositionOf('created_at')} AS position`)])
+        .where((where) => where.where('customer_id', customerId).orWhere('counterparty_id', customerId))
+        .andWhereRaw(page.sql, page.bindings)
+        .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit)) as Array<EntryRow & { position: string }>;
+      const entries = await loadEntries(rows);
+      return entries.map((entry, index) => ({ ...entry, position: rows[index]!.position }));
     },
 
     /**

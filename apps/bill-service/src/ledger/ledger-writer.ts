@@ -1,13 +1,12 @@
-// Posting entries with group commit: concurrent plans leave together as one transaction (see
-// @billing/runtime createGroupCommit), so a hot account's row is locked and updated once per batch and one
+// Posting entries with group commit: concurrent plans leave together as one transaction (a
+// @billing/runtime batcher whose unit is a transaction), so a hot account's row is locked and updated once per batch and one
 // commit's fsync serves many callers. A batch is all or nothing in the database; when one plan
 // in it breaks a rule that is that plan's own (a wallet would go below zero), the others must not
 // fail with it, so the batch is posted again plan by plan and each caller gets its own answer.
-import { Code, ConnectError } from '@connectrpc/connect';
-import { toDecimalString } from '@billing/money';
-import { createGroupCommit, ledgerMetrics } from '@billing/runtime';
+import { insufficientFunds, type EntryPlan } from '@billing/ledger';
+import { createBatcher } from '@billing/runtime';
+import { ledgerMetrics } from './ledger-metrics.ts';
 import type { LedgerRepository, PostOutcome } from './ledger-repository.ts';
-import type { EntryPlan } from './plans.ts';
 
 export interface LedgerWriterOptions {
   /** Plans per transaction at most. */
@@ -32,19 +31,6 @@ export function isOverdraft(error: unknown): boolean {
 export function countPosted(outcome: PostOutcome): PostOutcome {
   if (!outcome.replayed) ledgerMetrics().entriesPosted.inc({ type: outcome.entry.type });
   return outcome;
-}
-
-/** What a caller hears when their plan would take a wallet below zero. */
-export function insufficientFunds(plan: EntryPlan, cause: unknown): ConnectError {
-  const debited = plan.postings.find((posting) => posting.direction === 'DEBIT' && posting.account.kind === 'wallet');
-  const owner = debited && 'customerId' in debited.account ? debited.account.customerId : plan.customerId;
-  return new ConnectError(
-    `insufficient funds: the ${plan.amount.currency.code} wallet of customer ${owner} holds less than ${toDecimalString(plan.amount)}`,
-    Code.FailedPrecondition,
-    undefined,
-    undefined,
-    cause,
-  );
 }
 
 export function ledgerWriter(repository: LedgerRepository, { maxBatch = 128, maxInFlight = 2 }: LedgerWriterOptions = {}) {
@@ -75,7 +61,7 @@ export function ledgerWriter(repository: LedgerRepository, { maxBatch = 128, max
     }
   }
 
-  const group = createGroupCommit((_target: 'ledger') => 'ledger', (_target, plans: EntryPlan[]) => postBatch(plans), { maxBatch, maxInFlight });
+  const group = createBatcher((_target: 'ledger') => 'ledger', (_target, plans: EntryPlan[]) => postBatch(plans), { maxBatch, maxInFlight });
 
   return {
     /**

@@ -5,14 +5,13 @@
 // previous one did. The key is looked up again under the lock: a concurrent retry of the same
 // request answers the entry the first one posted.
 import type { Knex } from 'knex';
-import { Code, ConnectError } from '@connectrpc/connect';
-import { amountDue } from '@billing/db';
+import {
+  LedgerRefusal, amountDue, insufficientFunds, ledgerKey, refundPlan, walletPaymentPlan, type AccountRef, type EntryPlan,
+} from '@billing/ledger';
 import { currencyOrUnit, isMoneyError, Money, parseMoney, toDecimalString, type Currency, type UnitRegistry } from '@billing/money';
 import { billsRepository } from '../bills/bills-repository.ts';
-import type { AccountRef } from './accounts.ts';
 import type { AccountRow, LedgerRepository, PostOutcome } from './ledger-repository.ts';
-import { countPosted, insufficientFunds, isOverdraft } from './ledger-writer.ts';
-import { ledgerKey, refundPlan, walletPaymentPlan, type EntryPlan } from './plans.ts';
+import { countPosted, isOverdraft } from './ledger-writer.ts';
 
 function accountRef(row: AccountRow): AccountRef {
   switch (row.kind) {
@@ -71,16 +70,19 @@ export function ledgerPayments(db: Knex, ledger: LedgerRepository, units: UnitRe
       const key = ledgerKey('payment', customerId, callerKey);
       return withReplayOnRace(key, () => postOnce(key, async (trx) => {
         const bill = await bills.find(customerId, billingPeriod, trx);
-        if (!bill) throw new ConnectError(`customer ${customerId} has no bill for ${billingPeriod}`, Code.NotFound);
+        if (!bill) throw new LedgerRefusal('unknown-bill', `customer ${customerId} has no bill for ${billingPeriod}`);
+        if (bill.status === 'CLOSING') {
+          throw new LedgerRefusal('bill-closing', `the bill for ${billingPeriod} is CLOSING; it can be paid once CLOSED, retry shortly`);
+        }
         if (bill.status !== 'CLOSED') {
-          throw new ConnectError(`the bill for ${billingPeriod} is ${bill.status}; only a CLOSED bill can be paid`, Code.FailedPrecondition);
+          throw new LedgerRefusal('bill-not-closed', `the bill for ${billingPeriod} is ${bill.status}; only a CLOSED bill can be paid`);
         }
         await ledger.lockInvoice(trx, bill.id);
         await raced(trx, key);
         const sums = (await ledger.billSums([bill.id], trx)).get(bill.id);
         const due = Money.fromMinor(sums ? amountDue(sums) : 0n, currencyOrUnit(bill.currency, units));
         if (due.minor <= 0n) {
-          throw new ConnectError(`nothing is owed on the bill for ${billingPeriod}`, Code.FailedPrecondition);
+          throw new LedgerRefusal('nothing-owed', `nothing is owed on the bill for ${billingPeriod}`);
         }
         return walletPaymentPlan(customerId, bill.id, due, callerKey);
       }));
@@ -92,20 +94,20 @@ export function ledgerPayments(db: Knex, ledger: LedgerRepository, units: UnitRe
       return withReplayOnRace(key, () => postOnce(key, async (trx) => {
         const payment = await ledger.lockPayment(trx, paymentId);
         if (!payment || payment.customerId !== customerId) {
-          throw new ConnectError(`customer ${customerId} has no payment ${paymentId}`, Code.NotFound);
+          throw new LedgerRefusal('unknown-payment', `customer ${customerId} has no payment ${paymentId}`);
         }
         await raced(trx, key);
         const currency = currencyOrUnit(payment.currency ?? '', units);
         const left = BigInt(payment.amountMinor ?? '0') - await ledger.refundedMinor(trx, payment.id);
         const wanted = typeof amount === 'string' ? paymentAmount(amount, currency) : amount ?? Money.fromMinor(left, currency);
         if (wanted.currency.code !== currency.code) {
-          throw new ConnectError(`amount: payment ${paymentId} was made in ${currency.code}, not ${wanted.currency.code}`, Code.InvalidArgument);
+          throw new LedgerRefusal('refund-currency-mismatch', `amount: payment ${paymentId} was made in ${currency.code}, not ${wanted.currency.code}`);
         }
-        if (left <= 0n) throw new ConnectError(`payment ${paymentId} is already refunded in full`, Code.FailedPrecondition);
+        if (left <= 0n) throw new LedgerRefusal('refunded-in-full', `payment ${paymentId} is already refunded in full`);
         if (wanted.minor > left) {
-          throw new ConnectError(
+          throw new LedgerRefusal(
+            'refund-exceeds-payment',
             `a refund of ${toDecimalString(wanted)} ${currency.code} is more than the ${toDecimalString(Money.fromMinor(left, currency))} ${currency.code} left to refund on payment ${paymentId}`,
-            Code.FailedPrecondition,
           );
         }
         const debited = payment.postings.find((posting) => posting.direction === 'DEBIT');
@@ -124,12 +126,12 @@ export function ledgerPayments(db: Knex, ledger: LedgerRepository, units: UnitRe
 
 class RacedReplay extends Error {}
 
-/** An amount given without its currency, read in the payment's: positive and exact, or a 400. */
+/** An amount given without its currency, read in the payment's: positive and exact, or refused. */
 function paymentAmount(text: string, currency: Currency): Money {
   try {
     return parseMoney(text, currency, { positive: true });
   } catch (error) {
     if (!isMoneyError(error)) throw error;
-    throw new ConnectError(`amount: ${error.message}`, Code.InvalidArgument, undefined, undefined, error);
+    throw new LedgerRefusal('invalid-amount', `amount: ${error.message}`, { cause: error });
   }
 }

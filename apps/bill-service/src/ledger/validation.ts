@@ -8,14 +8,13 @@ import {
 } from '@billing/contracts';
 import { parseBillingPeriod } from '@billing/bills';
 import { currencyOrUnit, isMoneyError, parseMoney, requireFiat, type Money, type UnitRegistry } from '@billing/money';
+import { DESCRIPTION_MAX_CHARS, checkFreeText } from '@billing/text';
 import { customerIdProblems } from '../customer-id.ts';
 import { invalidArgument, type FieldProblem } from '../errors.ts';
-import type { Side } from './accounts.ts';
-import type { AdjustableKind } from './plans.ts';
+import type { AdjustableKind, Side } from '@billing/ledger';
 
 const PROVIDER = /^[a-z0-9][a-z0-9-]{0,31}$/;
 const MAX_KEY_LENGTH = 255;
-const MAX_REASON_LENGTH = 500;
 
 class Problems {
   readonly list: FieldProblem[] = [];
@@ -125,14 +124,14 @@ export function checkAdjust(request: AdjustRequest, units: UnitRegistry) {
   const direction = SIDES.get(request.direction);
   if (direction === undefined) problems.add('direction', 'must be DEBIT or CREDIT');
   const amount = problems.money('amount', request.amount, units);
-  if (request.reason.trim().length === 0 || [...request.reason].length > MAX_REASON_LENGTH || request.reason.includes('\u0000')) {
-    problems.add('reason', `must be 1–${MAX_REASON_LENGTH} characters, not only spaces, and no NUL`);
-  }
+  // A reason is a description of the adjustment, kept as its entry's reference: trimmed, like every description.
+  const reason = checkFreeText(request.reason, { maxChars: DESCRIPTION_MAX_CHARS });
+  if (!reason.ok) problems.add('reason', reason.message);
   problems.key('idempotencyKey', request.idempotencyKey);
   problems.done();
   return {
     customerId: request.customerId, kind: present(kind), direction: present(direction), amount: present(amount),
-    reason: request.reason, key: request.idempotencyKey,
+    reason: reason.ok ? reason.text : request.reason, key: request.idempotencyKey,
   };
 }
 

@@ -11,7 +11,7 @@ import {
 import type { Db } from '@billing/db';
 import { UPCOMING_DEFAULT, mandateWorkflowId, type MandateView, type MandateWorkflowInput } from '@billing/mandates';
 import type { BillCurrencyPolicy } from '../bill-currencies.ts';
-import { decodeCursor, encodeCursor, pageLimit } from '../cursor.ts';
+import { countPosition, decodeCursor, keysetPosition, pageLimit, pageOf } from '@billing/grpc-kit';
 import { collectionMessage, mandateMessage } from '@billing/resources';
 import { collectionMessageOfRow, mandateMessageOfRow, mandateStatusName, mandateViewOfRow } from './mandate-view.ts';
 import { controlUpdateId } from './control-ids.ts';
@@ -114,14 +114,13 @@ export function createMandateService(deps: MandateServiceDeps): ServiceImpl<type
       const customerId = checkCustomer(request.customerId);
       const limit = pageLimit(request.limit);
       const rows = await mandates.list({
-        customerId, status: mandateStatusName(request.status), after: mandateCursor(decodeCursor(request.cursor)), limit: limit + 1,
+        customerId, status: mandateStatusName(request.status), after: decodeCursor(MANDATES_LIST, request.cursor, keysetPosition()), limit: limit + 1,
       });
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      const lastCollections = await mandates.lastCollections(page);
+      const page = pageOf(MANDATES_LIST, rows, limit, (last) => [last.position, last.id]);
+      const lastCollections = await mandates.lastCollections(page.rows);
       return create(ListMandatesResponseSchema, {
-        mandates: page.map((row) => mandateMessageOfRow(row, lastCollections.get(row.id), UPCOMING_DEFAULT)),
-        nextCursor: rows.length > limit && last ? encodeCursor(`${last.created_at.toISOString()}|${last.id}`) : undefined,
+        mandates: page.rows.map((row) => mandateMessageOfRow(row, lastCollections.get(row.id), UPCOMING_DEFAULT)),
+        nextCursor: page.nextCursor,
       });
     },
 
@@ -180,28 +179,16 @@ export function createMandateService(deps: MandateServiceDeps): ServiceImpl<type
     listCollections: async (request) => {
       const key = checkMandateKey(request);
       const limit = pageLimit(request.limit);
-      const after = decodeCursor(request.cursor);
-      const beforeCycle = after === undefined ? undefined : Number(after);
-      if (beforeCycle !== undefined && !(Number.isSafeInteger(beforeCycle) && beforeCycle >= 1)) {
-        throw new ConnectError('cursor: malformed', Code.InvalidArgument);
-      }
+      const beforeCycle = decodeCursor(COLLECTIONS_LIST, request.cursor, cyclePosition);
       const row = await requireMandate(key);
-      const rows = await mandates.collections(row.id, beforeCycle, limit + 1);
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      return create(ListCollectionsResponseSchema, {
-        collections: page.map(collectionMessageOfRow),
-        nextCursor: rows.length > limit && last ? encodeCursor(String(last.cycle)) : undefined,
-      });
+      const page = pageOf(COLLECTIONS_LIST, await mandates.collections(row.id, beforeCycle, limit + 1), limit, (last) => [String(last.cycle)]);
+      return create(ListCollectionsResponseSchema, { collections: page.rows.map(collectionMessageOfRow), nextCursor: page.nextCursor });
     },
   };
 }
 
-/** A list cursor's position: the last row's creation time and id. */
-function mandateCursor(position: string | undefined): { createdAt: Date; id: string } | undefined {
-  if (position === undefined) return undefined;
-  const [time, id] = position.split('|');
-  const createdAt = new Date(time ?? '');
-  if (id === undefined || Number.isNaN(createdAt.getTime())) throw new ConnectError('cursor: malformed', Code.InvalidArgument);
-  return { createdAt, id };
-}
+const MANDATES_LIST = 'mandates';
+const COLLECTIONS_LIST = 'mandate-collections';
+
+/** A collections page's position: the cycle of its last collection (cycles start at 1). */
+const cyclePosition = countPosition;

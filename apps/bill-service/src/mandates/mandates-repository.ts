@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { CollectionStatus, MandateStatus, ScheduleView } from '@billing/mandates';
+import { keysetAfter, keysetPositionOf, type KeysetPosition } from '@billing/db';
 
 /** A `mandates` row as read here: dates as `YYYY-MM-DD` text, numeric and bigint columns as strings. */
 export interface MandateRow {
@@ -61,7 +62,7 @@ export interface MandateFilter {
   customerId: string;
   status?: MandateStatus;
   /** Keyset cursor: rows strictly after this one in the list's order (newest first). */
-  after?: { createdAt: Date; id: string };
+  after?: KeysetPosition;
   limit: number;
 }
 
@@ -87,14 +88,14 @@ export function mandatesRepository(db: Knex) {
         .onConflict('id').ignore();
     },
 
-    async list(filter: MandateFilter): Promise<MandateRow[]> {
-      const query = mandates().where('customer_id', filter.customerId);
+    /** Newest first; each row with its keyset position. */
+    async list(filter: MandateFilter): Promise<Array<MandateRow & { position: string }>> {
+      const page = keysetAfter(filter.after, 'desc');
+      const query = mandates().select(db.raw(`${keysetPositionOf('created_at')} AS position`))
+        .where('customer_id', filter.customerId).andWhereRaw(page.sql, page.bindings);
       if (filter.status) query.andWhere('status', filter.status);
-      if (filter.after) {
-        const { createdAt, id } = filter.after;
-        query.andWhere((older) => older.where('created_at', '<', createdAt).orWhere((same) => same.where('created_at', createdAt).andWhere('id', '<', id)));
-      }
-      const rows: MandateRow[] = await query.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(filter.limit);
+      const rows: Array<MandateRow & { position: string }> = await query
+        .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(filter.limit);
       return rows;
     },
 

@@ -2,11 +2,11 @@ import { create } from '@bufbuild/protobuf';
 import type { ServiceImpl } from '@connectrpc/connect';
 import { ScriptOutcomesResponseSchema, SimulatedOutcome, type PaymentSimulatorService, type ScriptOutcomesRequest } from '@billing/contracts';
 import type { Db } from '@billing/db';
+import { SCRIPTED_OUTCOMES_MAX, SCRIPTED_REASON_MAX_CHARS } from '@billing/mandates';
+import { checkTextValue } from '@billing/text';
 import { customerIdProblems } from '../customer-id.ts';
 import { invalidArgument, type FieldProblem } from '../errors.ts';
 
-export const MAX_SCRIPTED_OUTCOMES = 100;
-export const MAX_REASON_CHARS = 200;
 
 type OutcomeName = Exclude<keyof typeof SimulatedOutcome, 'UNSPECIFIED'>;
 
@@ -18,17 +18,16 @@ interface ScriptRow {
 
 function checkScript(request: ScriptOutcomesRequest): ScriptRow[] {
   const problems: FieldProblem[] = customerIdProblems(request.customerId);
-  if (request.outcomes.length < 1 || request.outcomes.length > MAX_SCRIPTED_OUTCOMES) {
-    problems.push({ field: 'outcomes', message: `must hold 1 to ${MAX_SCRIPTED_OUTCOMES} outcomes` });
+  if (request.outcomes.length < 1 || request.outcomes.length > SCRIPTED_OUTCOMES_MAX) {
+    problems.push({ field: 'outcomes', message: `must hold 1 to ${SCRIPTED_OUTCOMES_MAX} outcomes` });
   }
   const rows = request.outcomes.map((scripted, index): ScriptRow => {
     const name = SimulatedOutcome[scripted.outcome] as keyof typeof SimulatedOutcome | undefined;
     if (name === undefined || name === 'UNSPECIFIED') {
       problems.push({ field: `outcomes[${index}].outcome`, message: 'must be one of SUCCEED, DECLINE, TRANSIENT_FAILURE' });
     }
-    if (scripted.reason !== undefined && [...scripted.reason].length > MAX_REASON_CHARS) {
-      problems.push({ field: `outcomes[${index}].reason`, message: `must be at most ${MAX_REASON_CHARS} characters` });
-    }
+    const reason = scripted.reason === undefined ? undefined : checkTextValue(scripted.reason, SCRIPTED_REASON_MAX_CHARS);
+    if (reason?.ok === false) problems.push({ field: `outcomes[${index}].reason`, message: reason.message });
     return { customer_id: request.customerId, outcome: name as OutcomeName, reason: scripted.reason ?? null };
   });
   if (problems.length > 0) throw invalidArgument(problems);

@@ -10,7 +10,7 @@ import {
   RotateWebhookSecretResponseSchema, UpdateWebhookEndpointResponseSchema, type WebhookService,
 } from '@billing/contracts';
 import { generateSecret, type AddressPolicy } from '@billing/webhooks';
-import { decodeCursor, encodeCursor, pageLimit } from '../cursor.ts';
+import { decodeCursor, keysetPosition, pageLimit, pageOf } from '@billing/grpc-kit';
 import { invalidArgument, type FieldProblem } from '../errors.ts';
 import {
   DELIVERY_ID, ENDPOINT_ID, checkDescription, checkEventTypes, checkOverlap, checkUrl, endpointIdProblems, idProblems, scopeProblems,
@@ -18,7 +18,6 @@ import {
 import { deliveryMessage, endpointMessage } from './webhook-view.ts';
 import type { DeliveriesRepository } from './deliveries-repository.ts';
 import type { Scope, StoredEndpoint, EndpointsRepository } from './endpoints-repository.ts';
-import type { PagePosition } from './keyset.ts';
 
 export interface WebhookServiceDeps {
   endpoints: EndpointsRepository;
@@ -44,20 +43,9 @@ function found(endpoint: StoredEndpoint | undefined, id: string): StoredEndpoint
   return endpoint;
 }
 
-/** A page's cursor: the position and id of its last row, so the next page starts strictly after it. */
-function cursorFor(last: { position: string; id: string } | undefined, more: boolean): string {
-  return more && last ? encodeCursor(`${last.position}:${last.id}`) : '';
-}
-
-function pageAfter(cursor: string, idPattern: RegExp): PagePosition | undefined {
-  const text = decodeCursor(cursor);
-  if (text === undefined) return undefined;
-  const [position, id] = text.split(':');
-  if (position === undefined || id === undefined || !/^-?[0-9]{1,19}$/.test(position) || !idPattern.test(id)) {
-    throw new ConnectError('cursor: malformed', Code.InvalidArgument);
-  }
-  return { position, id };
-}
+const ENDPOINTS_LIST = 'webhook-endpoints';
+const DELIVERIES_LIST = 'webhook-deliveries';
+const keysetOf = (row: { position: string; id: string }) => [row.position, row.id];
 
 export function createWebhookService({ endpoints, deliveries, addressPolicy }: WebhookServiceDeps): ServiceImpl<typeof WebhookService> {
   /** The endpoint `id` names within the caller's scope, after checking both fields. */
@@ -83,11 +71,9 @@ export function createWebhookService({ endpoints, deliveries, addressPolicy }: W
     listWebhookEndpoints: async (request) => {
       check(scopeProblems(request.customerId));
       const limit = pageLimit(request.limit);
-      const rows = await endpoints.list(scopeOf(request.customerId), pageAfter(request.cursor, ENDPOINT_ID), limit + 1);
-      const page = rows.slice(0, limit);
-      return create(ListWebhookEndpointsResponseSchema, {
-        endpoints: page.map(endpointMessage), nextCursor: cursorFor(page.at(-1), rows.length > limit),
-      });
+      const after = decodeCursor(ENDPOINTS_LIST, request.cursor, keysetPosition(ENDPOINT_ID));
+      const page = pageOf(ENDPOINTS_LIST, await endpoints.list(scopeOf(request.customerId), after, limit + 1), limit, keysetOf);
+      return create(ListWebhookEndpointsResponseSchema, { endpoints: page.rows.map(endpointMessage), nextCursor: page.nextCursor });
     },
 
     getWebhookEndpoint: async (request) => {
@@ -130,11 +116,9 @@ export function createWebhookService({ endpoints, deliveries, addressPolicy }: W
     listWebhookDeliveries: async (request) => {
       const endpoint = await endpointInScope(request.endpointId, request.customerId, 'endpointId');
       const limit = pageLimit(request.limit);
-      const rows = await deliveries.list(endpoint.id, pageAfter(request.cursor, DELIVERY_ID), limit + 1);
-      const page = rows.slice(0, limit);
-      return create(ListWebhookDeliveriesResponseSchema, {
-        deliveries: page.map(deliveryMessage), nextCursor: cursorFor(page.at(-1), rows.length > limit),
-      });
+      const after = decodeCursor(DELIVERIES_LIST, request.cursor, keysetPosition(DELIVERY_ID));
+      const page = pageOf(DELIVERIES_LIST, await deliveries.list(endpoint.id, after, limit + 1), limit, keysetOf);
+      return create(ListWebhookDeliveriesResponseSchema, { deliveries: page.rows.map(deliveryMessage), nextCursor: page.nextCursor });
     },
 
     retryWebhookDelivery: async (request) => {

@@ -3,7 +3,7 @@
 // asks for it to be sent again.
 import type { Knex } from 'knex';
 import { WEBHOOK_DELIVERIES_CHANNEL } from '@billing/webhooks';
-import { afterPosition, positionOf, type PagePosition } from './keyset.ts';
+import { keysetAfter, keysetPositionOf, type KeysetPosition } from '@billing/db';
 
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
 
@@ -32,7 +32,7 @@ export interface StoredDelivery {
 }
 
 const DELIVERY_COLUMNS = `id, endpoint_id, event_id, event_type, status, attempt_count, next_attempt_at, created_at, completed_at,
-  ${positionOf('created_at')} AS position`;
+  ${keysetPositionOf('created_at')} AS position`;
 
 interface DeliveryRow {
   id: string;
@@ -97,10 +97,10 @@ export function deliveriesRepository(db: Knex) {
 
   return {
     /** An endpoint's deliveries newest first, with their attempts. */
-    async list(endpointId: string, after: PagePosition | undefined, limit: number): Promise<StoredDelivery[]> {
-      const page = afterPosition(after);
+    async list(endpointId: string, after: KeysetPosition | undefined, limit: number): Promise<StoredDelivery[]> {
+      const page = keysetAfter(after, 'desc');
       const { rows } = await db.raw(
-        `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries WHERE endpoint_id = ?${page.sql}
+        `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries WHERE endpoint_id = ? AND ${page.sql}
          ORDER BY created_at DESC, id DESC LIMIT ?`,
         [endpointId, ...page.bindings, limit],
       ) as { rows: DeliveryRow[] };

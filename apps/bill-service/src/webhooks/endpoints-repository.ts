@@ -1,7 +1,7 @@
 // Webhook endpoints and their signing secrets.
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { afterPosition, positionOf, type PagePosition } from './keyset.ts';
+import { keysetAfter, keysetPositionOf, type KeysetPosition } from '@billing/db';
 
 export type DisabledReason = 'manual' | 'failing';
 
@@ -43,7 +43,7 @@ export interface EndpointChanges {
 export type Scope = string | undefined;
 
 const ENDPOINT_COLUMNS = `id, url, event_types, customer_id, description, ordered, disabled, disabled_reason, failing_since,
-  created_at, updated_at, ${positionOf('created_at')} AS position`;
+  created_at, updated_at, ${keysetPositionOf('created_at')} AS position`;
 
 interface EndpointRow {
   id: string;
@@ -112,11 +112,11 @@ export function endpointsRepository(db: Knex) {
     },
 
     /** Newest first, after `after` when given. */
-    async list(scope: Scope, after: PagePosition | undefined, limit: number): Promise<StoredEndpoint[]> {
+    async list(scope: Scope, after: KeysetPosition | undefined, limit: number): Promise<StoredEndpoint[]> {
       const filter = scoped(scope);
-      const page = afterPosition(after);
+      const page = keysetAfter(after, 'desc');
       const { rows } = await db.raw(
-        `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE true${filter.sql}${page.sql}
+        `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE true${filter.sql} AND ${page.sql}
          ORDER BY created_at DESC, id DESC LIMIT ?`,
         [...filter.bindings, ...page.bindings, limit],
       ) as { rows: EndpointRow[] };

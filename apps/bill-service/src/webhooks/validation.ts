@@ -1,23 +1,18 @@
 // What a webhook request may say. Each check names the field it refuses; the URL is checked
 // against the address policy (https and public addresses unless private URLs are allowed).
 import { isEventType } from '@billing/db';
-import { checkWebhookUrl, WebhookUrlError, type AddressPolicy } from '@billing/webhooks';
+import { DESCRIPTION_MAX_CHARS, characterProblem, checkFreeText } from '@billing/text';
+import {
+  checkWebhookUrl, DEFAULT_OVERLAP_SECONDS, EVENT_TYPES_MAX, MAX_OVERLAP_SECONDS, URL_MAX_CHARS, WebhookUrlError, type AddressPolicy,
+} from '@billing/webhooks';
 import { customerIdProblems } from '../customer-id.ts';
 import type { FieldProblem } from '../errors.ts';
 
 export const ENDPOINT_ID = /^we_[0-9a-f]{32}$/;
 export const DELIVERY_ID = /^wd_[0-9a-f]{32}$/;
-export const URL_MAX_CHARS = 2_048;
-export const DESCRIPTION_MAX_CHARS = 500;
-/** Longest overlap a rotation may give the previous secret: 7 days. */
-export const MAX_OVERLAP_SECONDS = 7 * 86_400;
-export const DEFAULT_OVERLAP_SECONDS = 86_400;
+export { DEFAULT_OVERLAP_SECONDS, MAX_OVERLAP_SECONDS, URL_MAX_CHARS } from '@billing/webhooks';
 /** Every event type. */
 export const ALL_EVENTS = '*';
-
-// Control characters but tab and line feed, as line-item descriptions forbid them.
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f]/;
 
 export function idProblems(field: string, value: string, pattern: RegExp, what: string): FieldProblem[] {
   return pattern.test(value) ? [] : [{ field, message: `must be ${what}` }];
@@ -38,6 +33,10 @@ export function checkEventTypes(events: readonly string[], problems: FieldProble
     problems.push({ field: 'events', message: 'must name at least one event type, or "*" for all' });
     return [];
   }
+  if (events.length > EVENT_TYPES_MAX) {
+    problems.push({ field: 'events', message: `must name at most ${EVENT_TYPES_MAX} event types` });
+    return [];
+  }
   if (events.includes(ALL_EVENTS)) {
     if (events.some((event) => event !== ALL_EVENTS)) problems.push({ field: 'events', message: '"*" (every type) must be the only entry' });
     return [ALL_EVENTS];
@@ -50,17 +49,21 @@ export function checkEventTypes(events: readonly string[], problems: FieldProble
 
 /** A description trimmed, or null for none (an empty one). */
 export function checkDescription(value: string, problems: FieldProblem[]): string | null {
-  const description = value.trim();
-  if (value !== '' && description === '') problems.push({ field: 'description', message: 'must not be blank' });
-  else if ([...description].length > DESCRIPTION_MAX_CHARS) problems.push({ field: 'description', message: `must be at most ${DESCRIPTION_MAX_CHARS} characters` });
-  else if (CONTROL_CHARACTERS.test(description)) problems.push({ field: 'description', message: 'must not contain control characters' });
-  return description === '' ? null : description;
+  const check = checkFreeText(value, { maxChars: DESCRIPTION_MAX_CHARS, optional: true });
+  if (!check.ok) problems.push({ field: 'description', message: check.message });
+  return check.ok && check.text !== '' ? check.text : null;
 }
 
 /** The URL as stored (its normalised form), or a problem naming `url` with the policy's reason. */
 export async function checkUrl(raw: string, policy: AddressPolicy, problems: FieldProblem[]): Promise<string> {
   if (raw.length > URL_MAX_CHARS) {
     problems.push({ field: 'url', message: `must be at most ${URL_MAX_CHARS} characters` });
+    return raw;
+  }
+  // The URL parser would percent-encode or drop such characters: the endpoint would not be the one named.
+  const characters = characterProblem(raw);
+  if (characters !== undefined) {
+    problems.push({ field: 'url', message: characters });
     return raw;
   }
   try {

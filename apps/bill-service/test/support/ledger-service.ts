@@ -1,10 +1,15 @@
 // LedgerService built in this process over the suite's real PostgreSQL, called in memory through
-// Connect's router transport (the same handlers a gRPC client reaches).
+// Connect's router transport (the same handlers a gRPC client reaches) behind the interceptor
+// and mappers the real server applies, so codes and messages are what callers get.
 import { createClient, createRouterTransport, type Client } from '@connectrpc/connect';
 import { inject } from 'vitest';
 import { LedgerService } from '@billing/contracts';
 import { createDb, type Db } from '@billing/db';
+import { serverInterceptor } from '@billing/grpc-kit';
+import { createLogger } from '@billing/runtime';
+import { databaseErrors } from '../../src/database-errors.ts';
 import { createLedgerService } from '../../src/ledger/connect.ts';
+import { ledgerErrors } from '../../src/ledger/ledger-errors.ts';
 
 export interface TestLedgerService {
   ledger: Client<typeof LedgerService>;
@@ -15,7 +20,10 @@ export interface TestLedgerService {
 export function startTestLedgerService({ poolMax = 10 } = {}): TestLedgerService {
   const db = createDb({ url: inject('databaseUrl'), poolMax });
   const service = createLedgerService({ db });
-  const ledger = createClient(LedgerService, createRouterTransport(({ service: serve }) => serve(LedgerService, service)));
+  const interceptor = serverInterceptor({ logger: createLogger('bill-service', 'silent'), errorMappers: [ledgerErrors, databaseErrors] });
+  const ledger = createClient(LedgerService, createRouterTransport(({ service: serve }) => serve(LedgerService, service), {
+    router: { interceptors: [interceptor] },
+  }));
   return { ledger, db, close: () => db.destroy() };
 }
 

@@ -12,8 +12,9 @@ import { createDb, type Db } from '@billing/db';
 import { serverInterceptor } from '@billing/grpc-kit';
 import { createLogger } from '@billing/runtime';
 import { billCurrencyPolicy } from '../../src/bill-currencies.ts';
-import { billErrors } from '../../src/errors.ts';
+import { databaseErrors } from '../../src/database-errors.ts';
 import { createMandateService } from '../../src/mandates/connect.ts';
+import { MANDATE_SERVICE_ERRORS } from '../../src/mandates/mandate-errors.ts';
 import { createPaymentSimulatorService } from '../../src/mandates/payment-simulator.ts';
 import { testEnv } from './bill-service.ts';
 
@@ -57,11 +58,17 @@ export async function startTestMandateService(now?: () => Date, options: TestMan
     : undefined;
   const running = worker?.run();
   const logger = createLogger('bill-service', 'silent');
-  // The same interceptor and mapper the real server applies, so codes are what callers get.
+  // The same interceptor and mappers the real server applies, so codes are what callers get.
   const transport = createRouterTransport(({ service }) => {
     service(MandateService, createMandateService({ db, temporal, taskQueue, currencies: billCurrencyPolicy(env), now }));
     service(PaymentSimulatorService, createPaymentSimulatorService(db));
-  }, { router: { interceptors: [serverInterceptor({ logger, errorMappers: [billErrors] })] } });
+  }, {
+    router: {
+      interceptors: [serverInterceptor({
+        logger, errorMappers: [databaseErrors], serviceErrorMappers: new Map([[MandateService.typeName, MANDATE_SERVICE_ERRORS]]),
+      })],
+    },
+  });
   return {
     mandates: createClient(MandateService, transport),
     simulator: createClient(PaymentSimulatorService, transport),

@@ -1,4 +1,5 @@
-import type { Db } from '@billing/db';
+import { keysetAfter, keysetPositionOf, type Db } from '@billing/db';
+import { decodeCursor, keysetPosition, pageOf } from '@billing/grpc-kit';
 import { keyHash, newApiKey, newKeyId, shownPrefix } from './key-format.ts';
 
 /** An API key as stored: everything but the secret, of which only a hash is kept. */
@@ -22,8 +23,6 @@ export interface NewApiKey {
 }
 
 interface Row {
-  /** created_at to the microsecond, as text: a Date would cut it to the millisecond. */
-  cursor_at?: string;
   id: string;
   name: string;
   customer_id: string | null;
@@ -52,25 +51,7 @@ function recordOf(row: Row): ApiKeyRecord {
   };
 }
 
-/** A cursor names the last key of a page by its creation time and id (the list's order). */
-export class BadCursor extends Error {}
-
-function encodeCursor(row: Row): string {
-  return Buffer.from(JSON.stringify([row.cursor_at, row.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(parsed) && parsed.length === 2 && parsed.every((part) => typeof part === 'string')
-      && !Number.isNaN(Date.parse(parsed[0] as string))) {
-      return parsed as [string, string];
-    }
-  } catch {
-    // Falls through to the refusal below.
-  }
-  throw new BadCursor('cursor: not one this API issued');
-}
+const KEYS_LIST = 'api-keys';
 
 /** The `api_keys` table. */
 export function apiKeyStore(db: Db) {
@@ -96,17 +77,14 @@ export function apiKeyStore(db: Db) {
       return row && recordOf(row);
     },
 
-    /** Oldest first; `cursor` is a page's `nextCursor`. */
-    async list(limit: number, cursor: string | undefined): Promise<{ items: ApiKeyRecord[]; nextCursor: string | null }> {
-      const query = db(TABLE).select([...COLUMNS, db.raw(`to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at`)]).orderBy([{ column: 'created_at' }, { column: 'id' }]).limit(limit + 1);
-      if (cursor !== undefined) {
-        const [createdAt, id] = decodeCursor(cursor);
-        query.whereRaw('(created_at, id) > (?::timestamptz, ?)', [createdAt, id]);
-      }
-      const rows = await query as Row[];
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      return { items: page.map(recordOf), nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+    /** Oldest first; `cursor` is a page's `nextCursor` (see @billing/grpc-kit's pages). */
+    async list(limit: number, cursor: string | undefined): Promise<{ items: ApiKeyRecord[]; nextCursor: string | undefined }> {
+      const page = keysetAfter(decodeCursor(KEYS_LIST, cursor, keysetPosition()), 'asc');
+      const rows = await db(TABLE).select([...COLUMNS, db.raw(`${keysetPositionOf('created_at')} AS position`)])
+        .whereRaw(page.sql, page.bindings)
+        .orderBy([{ column: 'created_at' }, { column: 'id' }]).limit(limit + 1) as Array<Row & { position: string }>;
+      const { rows: keys, nextCursor } = pageOf(KEYS_LIST, rows, limit, (last) => [last.position, last.id]);
+      return { items: keys.map(recordOf), nextCursor };
     },
 
     /** Revokes a key; revoking it again changes nothing and answers the first revocation. */

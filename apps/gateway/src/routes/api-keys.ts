@@ -1,8 +1,11 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { BadCursor, type ApiKeyRecord, type ApiKeyStore } from '../access/key-store.ts';
+import { pageLimit } from '@billing/grpc-kit';
+import { checkFreeText } from '@billing/text';
+import type { ApiKeyRecord, ApiKeyStore } from '../access/key-store.ts';
 import { invalidArgument } from '../errors.ts';
-import { ApiKeyPage, ApiKeyParams, CreateApiKeyBody, CreatedApiKey } from '../schemas/api-key.ts';
+import { pageJson } from '../page-json.ts';
+import { API_KEY_NAME_MAX_CHARS, ApiKeyPage, ApiKeyParams, CreateApiKeyBody, CreatedApiKey } from '../schemas/api-key.ts';
 import { PageQuery } from '../schemas/common.ts';
 import { BODY_FAILURES, errorResponses } from '../schemas/error-responses.ts';
 
@@ -57,8 +60,14 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<ApiKeysRoutesOptions> = as
       },
     },
   }, async (request, reply) => {
+    // The schema states this rule; the check makes the name as stored (trimmed).
+    const name = checkFreeText(request.body.name, { maxChars: API_KEY_NAME_MAX_CHARS });
+    if (!name.ok) {
+      const { body } = invalidArgument([{ field: 'name', message: name.message }]);
+      return reply.code(400).send(body);
+    }
     const { record, key } = await store().create({
-      name: request.body.name,
+      name: name.text,
       customerId: request.body.customerId ?? null,
       rateLimitPerMinute: request.body.rateLimitPerMinute ?? null,
     });
@@ -77,15 +86,9 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<ApiKeysRoutesOptions> = as
         ...errorResponses({ 400: '`invalid_argument`: a malformed limit, or a cursor this API did not issue', ...STORE_FAILURES }),
       },
     },
-  }, async (request, reply) => {
-    try {
-      const page = await store().list(request.query.limit ?? 50, request.query.cursor);
-      return { items: page.items.map(json), nextCursor: page.nextCursor };
-    } catch (error) {
-      if (!(error instanceof BadCursor)) throw error;
-      const { body } = invalidArgument([{ field: 'cursor', message: 'not a cursor this API issued' }]);
-      return reply.code(400).send(body);
-    }
+  }, async (request) => {
+    const page = await store().list(pageLimit(request.query.limit), request.query.cursor);
+    return pageJson(page.items.map(json), page.nextCursor);
   });
 
   app.get('/v1/api-keys/:id', {

@@ -1,3 +1,4 @@
+import { DEFAULT_PAGE_LIMIT } from '@billing/grpc-kit';
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
@@ -150,7 +151,7 @@ export const billsRoutes: FastifyPluginAsyncTypebox<BillsRoutesOptions> = async 
     },
     async (request) => {
       const response = await clients.bills.listLineItems(
-        { ...request.params, limit: request.query.limit ?? 50, cursor: request.query.cursor ?? '' },
+        { ...request.params, limit: request.query.limit ?? DEFAULT_PAGE_LIMIT, cursor: request.query.cursor ?? '' },
         options(request),
       );
       return lineItemPageJson(response);
@@ -217,7 +218,7 @@ export const billsRoutes: FastifyPluginAsyncTypebox<BillsRoutesOptions> = async 
           status: billStatusValue(status),
           from: from ?? '',
           to: to ?? '',
-          limit: limit ?? 50,
+          limit: limit ?? DEFAULT_PAGE_LIMIT,
           cursor: cursor ?? '',
         },
         options(request),

@@ -1,3 +1,4 @@
+import { DEFAULT_PAGE_LIMIT } from '@billing/grpc-kit';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { Type } from 'typebox';
@@ -36,7 +37,7 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
   }, async (request) => {
     const { customerId, type, limit, cursor } = request.query;
     const page = await events.listEvents({
-      customerId: customerId ?? '', type: type ?? '', limit: limit ?? 50, cursor: cursor ?? '',
+      customerId: customerId ?? '', type: type ?? '', limit: limit ?? DEFAULT_PAGE_LIMIT, cursor: cursor ?? '',
     }, callOptionsFor(request, callTimeoutMs));
     return eventPageJson(page);
   });

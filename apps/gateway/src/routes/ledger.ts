@@ -1,3 +1,4 @@
+import { DEFAULT_PAGE_LIMIT } from '@billing/grpc-kit';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { create } from '@bufbuild/protobuf';
 import { MoneySchema, PaymentSource } from '@billing/contracts';
@@ -37,7 +38,8 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<LedgerRoutesOptions> = asyn
         201: { ...ENTRY, description: 'The PAYMENT entry' },
         ...postingFailures({
           404: '`not_found`: the customer has no bill for that period',
-          409: '`failed_precondition`: the bill is not CLOSED, owes nothing, or the wallet holds less than it owes',
+          409: '`failed_precondition`: the bill is OPEN or FAILED, owes nothing, or the wallet holds less than it owes. ' +
+            'A bill still CLOSING is answered 503 `unavailable`: it is payable in a moment, so send the same request again',
         }, '`invalid_argument`: a field is malformed or not allowed; the message and details name it'),
       },
     },
@@ -129,7 +131,7 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<LedgerRoutesOptions> = asyn
     },
   }, async (request) => {
     const response = await ledger.listEntries(
-      { customerId: request.params.customerId, limit: request.query.limit ?? 50, cursor: request.query.cursor ?? '' },
+      { customerId: request.params.customerId, limit: request.query.limit ?? DEFAULT_PAGE_LIMIT, cursor: request.query.cursor ?? '' },
       options(request),
     );
     return entryPageJson(response);

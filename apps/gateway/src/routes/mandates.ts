@@ -1,3 +1,4 @@
+import { DEFAULT_PAGE_LIMIT } from '@billing/grpc-kit';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { callOptionsFor, type CallingRequest, type ServiceClients } from '../clients.ts';
 import { IDEMPOTENCY_HEADER, IdempotencyHeaders } from '../idempotency/header.ts';
@@ -5,11 +6,12 @@ import { collectionJson, mandateJson } from '@billing/resources';
 import {
   collectionPageJson, frequencyValue, mandatePageJson, mandateStatusValue, required,
 } from '../mandate-json.ts';
+import { UPCOMING_DEFAULT } from '@billing/mandates';
 import { CustomerParams, PageQuery } from '../schemas/common.ts';
 import { BODY_FAILURES, RETRY_AFTER, SERVICE_FAILURES, errorResponses, idempotencyFailures } from '../schemas/error-responses.ts';
 import {
   CollectionPage, CollectionParams, CreateMandateBody, GetMandateQuery, ListMandatesQuery, MandatePage, MandateParams,
-  PauseMandateBody, UPCOMING_DEFAULT, UpdateMandateBody,
+  PauseMandateBody, UpdateMandateBody,
 } from '../schemas/mandate.ts';
 
 export interface MandatesRoutesOptions {
@@ -110,7 +112,7 @@ export const mandatesRoutes: FastifyPluginAsyncTypebox<MandatesRoutesOptions> = 
     const response = await mandates.listMandates({
       customerId: request.params.customerId,
       status: mandateStatusValue(status),
-      limit: limit ?? 50,
+      limit: limit ?? DEFAULT_PAGE_LIMIT,
       cursor: cursor ?? '',
     }, options(request));
     return mandatePageJson(response);
@@ -245,7 +247,7 @@ export const mandatesRoutes: FastifyPluginAsyncTypebox<MandatesRoutesOptions> = 
     },
   }, async (request) => {
     const response = await mandates.listCollections(
-      { ...request.params, limit: request.query.limit ?? 50, cursor: request.query.cursor ?? '' },
+      { ...request.params, limit: request.query.limit ?? DEFAULT_PAGE_LIMIT, cursor: request.query.cursor ?? '' },
       options(request),
     );
     return collectionPageJson(response);

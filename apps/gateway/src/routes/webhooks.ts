@@ -1,3 +1,4 @@
+import { DEFAULT_PAGE_LIMIT } from '@billing/grpc-kit';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
@@ -78,7 +79,7 @@ export const webhooksRoutes: FastifyPluginAsyncTypebox<WebhooksRoutesOptions> = 
   }, async (request) => {
     const { customerId, limit, cursor } = request.query;
     const page = await webhooks.listWebhookEndpoints({
-      customerId: actingFor(request, customerId), limit: limit ?? 50, cursor: cursor ?? '',
+      customerId: actingFor(request, customerId), limit: limit ?? DEFAULT_PAGE_LIMIT, cursor: cursor ?? '',
     }, options(request));
     return webhookEndpointPageJson(page);
   });
@@ -185,7 +186,7 @@ export const webhooksRoutes: FastifyPluginAsyncTypebox<WebhooksRoutesOptions> = 
     },
   }, async (request) => {
     const page = await webhooks.listWebhookDeliveries({
-      endpointId: request.params.endpointId, customerId: scope(request), limit: request.query.limit ?? 50, cursor: request.query.cursor ?? '',
+      endpointId: request.params.endpointId, customerId: scope(request), limit: request.query.limit ?? DEFAULT_PAGE_LIMIT, cursor: request.query.cursor ?? '',
     }, options(request));
     return webhookDeliveryPageJson(page);
   });

@@ -1,8 +1,10 @@
 import { Type } from 'typebox';
-import { CustomerId, NextCursor } from './common.ts';
+import { CustomerId, FreeText, NextCursor } from './common.ts';
 import { Rfc3339 } from './timestamp.ts';
 
 export const MAX_RATE_LIMIT_PER_MINUTE = 1_000_000;
+/** A key's name, free text under the platform's rule (@billing/text). */
+export const API_KEY_NAME_MAX_CHARS = 200;
 
 export const RateLimitPerMinute = Type.Integer({
   minimum: 1,
@@ -13,10 +15,7 @@ export const RateLimitPerMinute = Type.Integer({
 
 export const CreateApiKeyBody = Type.Object(
   {
-    name: Type.String({
-      minLength: 1, maxLength: 200, pattern: '\\S', description: 'What the key is for, to recognise it later', examples: ['billing-sync job'],
-      errorMessage: 'must be 1–200 characters, not blank',
-    }),
+    name: FreeText('What the key is for, to recognise it later', API_KEY_NAME_MAX_CHARS, { examples: ['billing-sync job'] }),
     customerId: Type.Optional({ ...CustomerId, description: 'Binds the key to this one customer; without it the key is a platform key' }),
     rateLimitPerMinute: Type.Optional(RateLimitPerMinute),
   },

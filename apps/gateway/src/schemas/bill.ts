@@ -3,8 +3,9 @@ import {
   IDEMPOTENCY_KEY_MAX_CHARS, METADATA_KEY_MAX_CHARS, METADATA_MAX_KEYS, METADATA_VALUE_MAX_CHARS,
 } from '@billing/bills';
 import { QUANTITY_MAX_SCALE, UNIT_PRICE_MAX_SCALE } from '@billing/money';
+import { CHARACTER_RULE } from '@billing/text';
 import {
-  Cursor, CustomerId, Description, TimeZoneName, Limit, MAX_CURRENCY_DECIMALS, MoneyRef, NextCursor, PositiveDecimal,
+  Cursor, CustomerId, Description, TimeZoneName, Limit, MAX_CURRENCY_DECIMALS, MoneyRef, NextCursor, PositiveDecimal, TextValue,
 } from './common.ts';
 import { CurrencyCode, RequestedCurrencyCode } from './currency-code.ts';
 import { Rfc3339 } from './timestamp.ts';
@@ -114,7 +115,7 @@ export const AddLineItemBody = Type.Object(
     currency: Type.Optional(RequestedCurrencyCode('Item currency; default the bill currency. Another currency is converted at the rate of the day')),
     metadata: Type.Optional(Type.Record(
       Type.String(),
-      Type.String({ maxLength: METADATA_VALUE_MAX_CHARS, errorMessage: `must be a string of at most ${METADATA_VALUE_MAX_CHARS} characters` }),
+      TextValue('A metadata value', METADATA_VALUE_MAX_CHARS),
       {
         maxProperties: METADATA_MAX_KEYS,
         propertyNames: {
@@ -123,7 +124,7 @@ export const AddLineItemBody = Type.Object(
         },
         description:
           `Up to ${METADATA_MAX_KEYS} entries; keys 1–${METADATA_KEY_MAX_CHARS} letters, digits, "_", ".", ":" or "-", ` +
-          `values strings of at most ${METADATA_VALUE_MAX_CHARS} characters`,
+          `values strings of at most ${METADATA_VALUE_MAX_CHARS} characters, kept as sent, with ${CHARACTER_RULE}`,
         errorMessage:
           `must have at most ${METADATA_MAX_KEYS} entries whose keys are 1–${METADATA_KEY_MAX_CHARS} letters, digits, ` +
           '"_", ".", ":" or "-"',

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
-import { DESCRIPTION_MAX_CHARS } from '@billing/bills';
+import { CHARACTER_RULE, CUSTOMER_ID_PATTERN, CUSTOMER_ID_RULE, DESCRIPTION_MAX_CHARS, FREE_TEXT_PATTERN, TEXT_VALUE_PATTERN } from '@billing/text';
+import { DEFAULT_PAGE_LIMIT, MAX_CURSOR_LENGTH, MAX_PAGE_LIMIT } from '@billing/grpc-kit';
 import { CURRENCY_CODES, MAX_INTEGER_DIGITS, currency } from '@billing/money';
 import { CurrencyCode } from './currency-code.ts';
 import { positiveDecimalPattern } from './decimal-pattern.ts';
@@ -7,10 +8,10 @@ import { positiveDecimalPattern } from './decimal-pattern.ts';
 // Shapes every resource of the REST API shares: the customer id, money, descriptions, pages.
 
 export const CustomerId = Type.String({
-  pattern: '^[A-Za-z0-9._-]{1,64}$',
+  pattern: CUSTOMER_ID_PATTERN,
   description: 'Your id for the customer: 1–64 letters, digits, ".", "_" or "-"',
   examples: ['cus_42'],
-  errorMessage: 'must be 1–64 characters of letters, digits, ".", "_" or "-"',
+  errorMessage: CUSTOMER_ID_RULE,
 });
 
 export const MAX_CURRENCY_DECIMALS = Math.max(...CURRENCY_CODES.map((code) => currency(code).exponent));
@@ -38,34 +39,48 @@ export const Money = Type.Object(
 );
 export const MoneyRef = Type.Ref('Money');
 
-// What String.prototype.trim() removes (bill-service trims a description before checking it), and
-// the control characters a trimmed description may not hold (all but tab and line feed).
-const TRIMMED = '\\u0009-\\u000d\\u0020\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
-const CONTROL = '\\u0000-\\u0008\\u000b-\\u001f\\u007f';
-// Trimmable edges around a core that starts and ends with a visible character and holds no control character.
-const VISIBLE = `[^${TRIMMED}${CONTROL}]`;
-export const DESCRIPTION_PATTERN = `^[${TRIMMED}]*${VISIBLE}([^${CONTROL}]*${VISIBLE})?[${TRIMMED}]*$`;
-
-/** A description as bill-service stores it: trimmed, 1–500 characters, no control characters. */
-export function Description(what: string) {
+/**
+ * Text a person writes (a description, a name, a reason), under the platform's one free-text rule
+ * (@billing/text, docs/architecture.md): stored trimmed, then 1–maxChars characters, not blank, with
+ * no control characters but tab and line feed and no unpaired surrogates.
+ */
+export function FreeText(what: string, maxChars: number, extra: { examples?: string[] } = {}) {
   return Type.String({
     minLength: 1,
-    maxLength: DESCRIPTION_MAX_CHARS,
-    pattern: DESCRIPTION_PATTERN,
-    description: `${what}: 1–${DESCRIPTION_MAX_CHARS} characters, not blank; stored trimmed, and then holding no control character but tab and line feed`,
-    errorMessage: `must be 1–${DESCRIPTION_MAX_CHARS} characters, not blank, without control characters`,
+    maxLength: maxChars,
+    pattern: FREE_TEXT_PATTERN,
+    description: `${what}: 1–${maxChars} characters, not blank; stored trimmed, with ${CHARACTER_RULE}`,
+    errorMessage: `must be 1–${maxChars} characters, not blank, with ${CHARACTER_RULE}`,
+    ...extra,
   });
 }
 
-export const Limit = Type.Integer({ minimum: 1, maximum: 200, default: 50, description: 'Page size, 1–200' });
+/** A description: free text of at most DESCRIPTION_MAX_CHARS, the same for every description. */
+export function Description(what: string, extra: { examples?: string[] } = {}) {
+  return FreeText(what, DESCRIPTION_MAX_CHARS, extra);
+}
+
+/** A text value kept exactly as sent (a metadata value): may be empty, same characters as free text. */
+export function TextValue(what: string, maxChars: number) {
+  return Type.String({
+    maxLength: maxChars,
+    pattern: TEXT_VALUE_PATTERN,
+    description: `${what}: at most ${maxChars} characters, kept as sent, with ${CHARACTER_RULE}`,
+    errorMessage: `must be a string of at most ${maxChars} characters with ${CHARACTER_RULE}`,
+  });
+}
+
+export const Limit = Type.Integer({
+  minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT, description: `Page size, 1–${MAX_PAGE_LIMIT}`,
+});
 export const Cursor = Type.String({
-  maxLength: 512,
+  maxLength: MAX_CURSOR_LENGTH,
   description: 'Opaque: the nextCursor of the previous page, passed back unchanged. Its content is not part of the API; any other value is a 400',
 });
 
 export const PageQuery = Type.Object({ limit: Type.Optional(Limit), cursor: Type.Optional(Cursor) });
 
-export const NextCursor = Type.Union([Type.String({ maxLength: 512 }), Type.Null()], {
+export const NextCursor = Type.Union([Type.String({ maxLength: MAX_CURSOR_LENGTH }), Type.Null()], {
   description: 'Opaque; pass it as cursor for the next page, unchanged. null on the last page',
 });
 

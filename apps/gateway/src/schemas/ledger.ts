@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { MAX_UNIT_EXPONENT } from '@billing/money';
 import { OPTIONAL_BODY } from '../openapi.ts';
-import { CustomerId, DESCRIPTION_PATTERN, NextCursor, PositiveDecimal } from './common.ts';
+import { CustomerId, Description, NextCursor, PositiveDecimal } from './common.ts';
 import { CODE_SHAPE } from './currency-code.ts';
 import { Rfc3339 } from './timestamp.ts';
 
@@ -149,14 +149,7 @@ export const AdjustmentBody = Type.Object(
     }),
     amount: LedgerAmount('How much'),
     currency: UnitCode(),
-    reason: Type.String({
-      minLength: 1,
-      maxLength: 500,
-      pattern: DESCRIPTION_PATTERN,
-      description: 'Why, kept as the entry reference: 1–500 characters, not blank, no control characters but tab and line feed',
-      examples: ['Goodwill credit for the outage of 3 March'],
-      errorMessage: 'must be 1–500 characters, not blank, without control characters',
-    }),
+    reason: Description('Why, kept as the entry reference', { examples: ['Goodwill credit for the outage of 3 March'] }),
   },
   {
     additionalProperties: false,

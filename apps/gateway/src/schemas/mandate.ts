@@ -1,7 +1,10 @@
 import { OPTIONAL_BODY } from '../openapi.ts';
 import { Type } from 'typebox';
 import {
-  Cursor, CustomerId, Description, Limit, MAX_CURRENCY_DECIMALS, MoneyRef, NextCursor, PositiveDecimal, TimeZoneName,
+  REMINDER_DAYS_MAX, SCRIPTED_OUTCOMES_MAX, SCRIPTED_REASON_MAX_CHARS, UPCOMING_DEFAULT, UPCOMING_MAX,
+} from '@billing/mandates';
+import {
+  Cursor, CustomerId, Description, Limit, MAX_CURRENCY_DECIMALS, MoneyRef, NextCursor, PositiveDecimal, TextValue, TimeZoneName,
 } from './common.ts';
 import { RequestedCurrencyCode } from './currency-code.ts';
 import { Rfc3339 } from './timestamp.ts';
@@ -11,11 +14,6 @@ import { Rfc3339 } from './timestamp.ts';
 // must be a real day and not in the past in the mandate's time zone, an end date must not come
 // before the first collection) is bill-service's, whose INVALID_ARGUMENT names the field.
 
-export const REMINDER_DAYS_MAX = 30;
-export const UPCOMING_MAX = 100;
-export const UPCOMING_DEFAULT = 3;
-export const SCRIPTED_OUTCOMES_MAX = 100;
-export const SCRIPTED_REASON_MAX_CHARS = 200;
 
 export const MandateId = Type.String({
   pattern: '^mnd_[A-Za-z0-9]{1,64}$',
@@ -181,13 +179,7 @@ export const ScriptOutcomesBody = Type.Object(
               'cannot be reached, the attempt is retried at once and is not a decline',
             errorMessage: 'must be one of SUCCEED, DECLINE, TRANSIENT_FAILURE',
           }),
-          reason: Type.Optional(Type.String({
-            maxLength: SCRIPTED_REASON_MAX_CHARS,
-            // PostgreSQL text cannot hold a NUL character.
-            pattern: '^[^\\u0000]*$',
-            description: `Shown as the collection failureReason of a decline; at most ${SCRIPTED_REASON_MAX_CHARS} characters, no NUL`,
-            errorMessage: `must be at most ${SCRIPTED_REASON_MAX_CHARS} characters without NUL characters`,
-          })),
+          reason: Type.Optional(TextValue('Shown as the collection failureReason of a decline', SCRIPTED_REASON_MAX_CHARS)),
         },
         { additionalProperties: false },
       ),

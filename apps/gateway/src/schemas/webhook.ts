@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { EVENT_TYPES } from '@billing/db';
+import { DEFAULT_OVERLAP_SECONDS, EVENT_TYPES_MAX, MAX_OVERLAP_SECONDS, URL_MAX_CHARS } from '@billing/webhooks';
 import { OPTIONAL_BODY } from '../openapi.ts';
 import { Cursor, CustomerId, Description, Limit, NextCursor } from './common.ts';
 import { Rfc3339 } from './timestamp.ts';
@@ -7,7 +8,7 @@ import { Rfc3339 } from './timestamp.ts';
 // Webhook endpoints and their deliveries as the REST API shows them. Whether a URL may be called
 // (https, public addresses) is bill-service's check, which names the reason in its 400.
 
-export const MAX_OVERLAP_SECONDS = 7 * 86_400;
+export { MAX_OVERLAP_SECONDS };
 
 export const WebhookEndpointId = Type.String({
   pattern: '^we_[0-9a-f]{32}$',
@@ -25,7 +26,7 @@ export const WebhookDeliveryId = Type.String({
 
 const WebhookUrl = Type.String({
   minLength: 1,
-  maxLength: 2_048,
+  maxLength: URL_MAX_CHARS,
   description:
     'Where events are POSTed: an https URL whose host resolves to public addresses only (http and private or loopback ' +
     'addresses are accepted only where WEBHOOK_ALLOW_PRIVATE_URLS=true, as in local development). Redirects are not followed',
@@ -36,7 +37,7 @@ const WebhookEvents = Type.Array(
   Type.Union([...EVENT_TYPES, '*'].map((type) => Type.Literal(type)), { errorMessage: `must be one of ${EVENT_TYPES.join(', ')}, or *` }),
   {
     minItems: 1,
-    maxItems: 50,
+    maxItems: EVENT_TYPES_MAX,
     description: 'The event types sent to this endpoint, or `["*"]` for every type (then `*` must be the only entry)',
     examples: [['bill.closed', 'mandate.collection_failed']],
   },
@@ -79,7 +80,7 @@ export const RotateSecretBody = Type.Object(
     overlapSeconds: Type.Optional(Type.Integer({
       minimum: 0,
       maximum: MAX_OVERLAP_SECONDS,
-      description: 'How long the previous secret keeps signing beside the new one, in seconds: 0 to 604800 (7 days), default 86400',
+      description: `How long the previous secret keeps signing beside the new one, in seconds: 0 to ${MAX_OVERLAP_SECONDS} (7 days), default ${DEFAULT_OVERLAP_SECONDS}`,
       examples: [86_400],
     })),
   },

@@ -78,7 +78,7 @@ export function fakeLedgerService() {
     async listEntries(request) {
       record('listEntries', request);
       const entries = [...byKey.values()].filter((entry) => entry.customerId === request.customerId);
-      return { entries, nextCursor: request.cursor === '' ? 'page-2' : '' };
+      return { entries, nextCursor: request.cursor === '' ? 'page-2' : undefined };
     },
     async getTrialBalance(request) {
       record('getTrialBalance', request);

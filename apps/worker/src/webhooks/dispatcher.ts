@@ -9,10 +9,11 @@
 // claimed and sent again (with the same webhook-id, for receivers to drop the duplicate).
 import type { Db, StoredEvent } from '@billing/db';
 import { eventJson } from '@billing/resources';
-import { createGroupCommit, webhookMetrics, type Logger } from '@billing/runtime';
+import { createBatcher, type Logger } from '@billing/runtime';
 import { signedHeaders, type AttemptResult, type WebhookSender } from '@billing/webhooks';
 import { deliveryRepository, type AttemptOutcome, type Claim, type ClaimedDelivery, type RecordedAttempt } from './delivery-repository.ts';
 import { listenForWork } from './wake-listener.ts';
+import { webhookMetrics } from './webhook-metrics.ts';
 
 export interface WebhookDispatcherOptions {
   db: Db;
@@ -58,7 +59,7 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
   // so a busy dispatcher makes few, larger claims.
   const refill = Math.max(1, Math.floor(concurrency / 8));
   // Attempts finishing together are recorded together: one transaction for a batch of them.
-  const recorder = createGroupCommit(
+  const recorder = createBatcher(
     () => 'attempts',
     (_key: string, batch: RecordedAttempt[]) => repository.recordAll(batch, { scheduleMs: retryScheduleMs, random }),
     { maxBatch: Math.max(concurrency, 1), maxInFlight: 2 },

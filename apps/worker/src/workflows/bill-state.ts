@@ -4,7 +4,7 @@
 // does the I/O and supplies every timestamp; this class only changes through its methods.
 import { periodBounds } from '@billing/bills';
 import type { BillStatus, BillSummary, BillWorkflowInput, CarriedBillState, PricedLineItem } from '@billing/bills';
-import type { BillTotals, InsertedLineItems, StoredLineItem } from '../bill-repository.ts';
+import type { BillTotals, InsertedLineItems, StoredLineItem } from '../bills/bill-repository.ts';
 import { toBillSummary } from './bill-views.ts';
 import type { TraceOrigin } from './trace-origin.ts';
 

@@ -3,7 +3,7 @@
 // @billing/bills (`moneyView`, `lineItemView`), the same functions bill-service answers reads with.
 import { moneyView } from '@billing/bills';
 import type { BillStatus, BillSummary, BillWorkflowInput, PricedLineItem } from '@billing/bills';
-import type { BillTotals, NewLineItem } from '../bill-repository.ts';
+import type { BillTotals, NewLineItem } from '../bills/bill-repository.ts';
 
 export function toNewItem(item: PricedLineItem, id: string, addedAt: string): NewLineItem {
   return {

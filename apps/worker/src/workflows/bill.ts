@@ -6,12 +6,15 @@ import {
   addLineItemSignal, addLineItemsUpdate, addLineItemUpdate, BILL_FAILURE_TYPES, billSearchAttributes, billSummaryQuery,
   closeBillUpdate, lineItemId, lineItemView, openingSearchAttributes, statusSearchAttributes, totalsSearchAttributes, validateLineItem,
 } from '@billing/bills';
-import type { AddLineItemResult, BillSummary, BillWorkflowInput, LineItemInput, PricedLineItem } from '@billing/bills';
+import type {
+  AddLineItemResult, BillSummary, BillWorkflowInput, LineItemCheckOptions, LineItemInput, PricedLineItem,
+} from '@billing/bills';
 import {
   ActivityFailure, allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, patched, proxyActivities,
   setHandler, sleep, upsertSearchAttributes, uuid4, workflowInfo,
 } from '@temporalio/workflow';
-import type { BillActivities } from '../activities.ts';
+import type { BillActivities } from '../bills/bill-activities.ts';
+import { BILL_ACTIVITIES } from '../deadlines.ts';
 import { BillState } from './bill-state.ts';
 import type { PendingItem } from './bill-state.ts';
 import { toNewItem } from './bill-views.ts';
@@ -43,22 +46,20 @@ export const BILL_PATCHES = {
    * the workflow (a tracing span) also draws from. Runs that started before keep their random ids.
    */
   lineItemIdsFromKeys: 'bill-line-item-ids-from-keys',
+  /**
+   * Item text meets the platform's free-text rule (no control characters but tab and line feed,
+   * no unpaired surrogates, in descriptions and metadata values alike) in the handlers too, not
+   * only in the validators, which never run on replay. A run recorded before it keeps judging
+   * text by the previous rule, so its signals and updates decide on replay as they did.
+   */
+  freeTextRule: 'bill-free-text-rule',
 } as const;
 
-// An accepted item must never be lost: writes retry until PostgreSQL takes them, unless the
-// activity says the database refuses them for good. (Local activities would answer an update in
-// one workflow task instead of two, but with concurrent updates SDK 1.24 lost update messages
-// around them in our tests: see docs/bills.md.)
-const store = proxyActivities<BillActivities>({
-  startToCloseTimeout: '10s',
-  retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '30s' },
-});
-// Invoicing (the ledger included) gives up after an hour of failures and leaves the bill FAILED with the reason.
-const invoicing = proxyActivities<BillActivities>({
-  startToCloseTimeout: '30s',
-  scheduleToCloseTimeout: '1h',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
-});
+// Deadlines and retries: src/deadlines.ts. (Local activities would answer an update in one
+// workflow task instead of two, but with concurrent updates SDK 1.24 lost update messages around
+// them in our tests: see docs/bills.md.)
+const store = proxyActivities<BillActivities>(BILL_ACTIVITIES.store);
+const invoicing = proxyActivities<BillActivities>(BILL_ACTIVITIES.invoicing);
 
 /** What the worker decides for every bill it runs (tests run the same workflow with other settings). */
 export interface BillWorkflowSettings {
@@ -81,6 +82,7 @@ export async function runBill(input: BillWorkflowInput, settings: BillWorkflowSe
     ? settings.continueAsNewAfterItems
     : (input as BillWorkflowInput & RetiredInputFields).continueAsNewAfterItems ?? settings.continueAsNewAfterItems;
   const idsFromKeys = patched(BILL_PATCHES.lineItemIdsFromKeys);
+  const textRule = { previousTextRule: !patched(BILL_PATCHES.freeTextRule) };
   const bill = new BillState(input);
   const newItemId = (item: PricedLineItem) => idsFromKeys
     ? lineItemId(input.billId, item.idempotencyKey)
@@ -174,8 +176,9 @@ export async function runBill(input: BillWorkflowInput, settings: BillWorkflowSe
       });
     }
   }
-  function refuseInvalid(item: LineItemInput, fieldPrefix = ''): PricedLineItem {
-    const result = validateLineItem(item, input.currency);
+  // Validators judge by the current rule (they never run on replay); handlers by the run's.
+  function refuseInvalid(item: LineItemInput, fieldPrefix = '', options: LineItemCheckOptions = {}): PricedLineItem {
+    const result = validateLineItem(item, input.currency, options);
     if (!result.ok) {
       const problems = result.problems.map((problem) => ({ ...problem, field: `${fieldPrefix}${problem.field}` }));
       throw ApplicationFailure.create({
@@ -189,14 +192,14 @@ export async function runBill(input: BillWorkflowInput, settings: BillWorkflowSe
 
   setHandler(billSummaryQuery, () => bill.summary());
 
-  setHandler(addLineItemUpdate, (item: LineItemInput) => addItem(refuseInvalid(item)), {
+  setHandler(addLineItemUpdate, (item: LineItemInput) => addItem(refuseInvalid(item, '', textRule)), {
     validator: (item: LineItemInput) => {
       refuseUnlessOpen();
       refuseInvalid(item);
     },
   });
 
-  setHandler(addLineItemsUpdate, (items: LineItemInput[]) => Promise.all(items.map((item) => addItem(refuseInvalid(item)))), {
+  setHandler(addLineItemsUpdate, (items: LineItemInput[]) => Promise.all(items.map((item) => addItem(refuseInvalid(item, '', textRule)))), {
     validator: (items: LineItemInput[]) => {
       refuseUnlessOpen();
       if (!Array.isArray(items) || items.length === 0 || items.length > MAX_BATCH) {
@@ -212,7 +215,7 @@ export async function runBill(input: BillWorkflowInput, settings: BillWorkflowSe
   // Fire-and-forget producers: the same item, no answer. Invalid or late items are logged and
   // dropped (the sender gets no reply to refuse); an accepted one is stored like an update's.
   setHandler(addLineItemSignal, (item: LineItemInput) => {
-    const result = validateLineItem(item, input.currency);
+    const result = validateLineItem(item, input.currency, textRule);
     if (!result.ok) {
       log.warn('dropped an invalid line item signal', { billId: input.billId, problems: result.problems });
     } else if (!bill.acceptsItems()) {

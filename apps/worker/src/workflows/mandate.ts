@@ -7,13 +7,16 @@ import {
   approveCollectionUpdate, cancelUpdate, changeTermsUpdate, checkTermsChange, collectionKey, MANDATE_FAILURE_TYPES,
   mandateQuery, mandateSearchAttributePairs, pauseUpdate, resumeUpdate,
 } from '@billing/mandates';
-import type { ApproveRequest, CollectionView, MandateView, MandateWorkflowInput, PauseRequest, TermsChange } from '@billing/mandates';
+import type {
+  ApproveRequest, CollectionView, MandateView, MandateWorkflowInput, PauseRequest, TermsChange, TermsCheckOptions,
+} from '@billing/mandates';
 import { parseLocalDate } from '@billing/calendar';
 import {
   allHandlersFinished, ApplicationFailure, condition, continueAsNew, currentUpdateInfo, log, patched, proxyActivities, setHandler,
   upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
-import type { MandateActivities } from '../mandate-activities.ts';
+import { MANDATE_ACTIVITIES } from '../deadlines.ts';
+import type { MandateActivities } from '../mandates/mandate-activities.ts';
 import { AppliedControls } from './applied-controls.ts';
 import type { MandateSettings, MandateStep } from './mandate-plan.ts';
 import { MandateState } from './mandate-state.ts';
@@ -31,6 +34,12 @@ export const MANDATE_PATCHES = {
    */
   collectionPaymentInLedger: 'mandate-collection-payment-in-ledger',
   /**
+   * A changed description meets the platform's free-text rule in the change's handler too, not
+   * only in its validator, which never runs on replay. Decided at the start of a run: a run
+   * recorded before it keeps the previous rule (trimmed, length only), so it replays as it ran.
+   */
+  freeTextRule: 'mandate-free-text-rule',
+  /**
    * A control whose Update id this mandate applied lately (carried across continue-as-new, see
    * applied-controls.ts) is answered with the mandate as it is now (an approval: with its
    * collection), never validated or applied again. Decided at the start of the run: a run that
@@ -42,22 +51,10 @@ export const MANDATE_PATCHES = {
 /** Well under Temporal's 2,000 Updates per run, for a mandate that gets controls and no cycles. */
 const CONTINUE_AS_NEW_AFTER_CONTROLS = 500;
 
-// The read model must take every state: writes retry until PostgreSQL takes them.
-const store = proxyActivities<MandateActivities>({
-  startToCloseTimeout: '10s',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '30s' },
-});
-// A charge is idempotent on its key, so a transient failure is retried until the provider answers;
-// only a decline (an answer) goes to dunning.
-const payments = proxyActivities<MandateActivities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
-});
-// The bill line item and the ledger's payment are idempotent on the same key: retried until bill-service takes them.
-const billing = proxyActivities<MandateActivities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
-});
+// Deadlines and retries: src/deadlines.ts.
+const store = proxyActivities<MandateActivities>(MANDATE_ACTIVITIES.store);
+const payments = proxyActivities<MandateActivities>(MANDATE_ACTIVITIES.payments);
+const billing = proxyActivities<MandateActivities>(MANDATE_ACTIVITIES.billing);
 
 function refuse(type: string, message: string, details?: unknown[]): never {
   throw ApplicationFailure.create({ type, message, nonRetryable: true, details });
@@ -65,6 +62,7 @@ function refuse(type: string, message: string, details?: unknown[]): never {
 
 export async function mandateWorkflow(input: MandateWorkflowInput): Promise<MandateView> {
   const mandate = new MandateState(input);
+  const textRule = { previousTextRule: !patched(MANDATE_PATCHES.freeTextRule) };
   const { workflowId } = workflowInfo();
   // Asked before any handler is set: a control that came with this run's start is validated at once.
   const appliesOnce = patched(MANDATE_PATCHES.controlsAppliedOnce);
@@ -95,9 +93,10 @@ export async function mandateWorkflow(input: MandateWorkflowInput): Promise<Mand
     if (mandate.isOver()) refuse(MANDATE_FAILURE_TYPES.failedPrecondition, `mandate ${input.mandateId} is ${mandate.status}`);
   }
 
-  function checkedTerms(change: TermsChange): TermsChange {
+  // Validators judge by the current rule (they never run on replay); the handler by the run's.
+  function checkedTerms(change: TermsChange, options: TermsCheckOptions = {}): TermsChange {
     const view = mandate.view();
-    const result = checkTermsChange(change, new Date(), view);
+    const result = checkTermsChange(change, new Date(), view, options);
     if (!result.ok) {
       refuse(MANDATE_FAILURE_TYPES.invalidArgument, result.problems.map((p) => `${p.field}: ${p.message}`).join('; '), [result.problems]);
     }
@@ -150,7 +149,7 @@ export async function mandateWorkflow(input: MandateWorkflowInput): Promise<Mand
 
   setHandler(mandateQuery, () => mandate.view());
 
-  setHandler(changeTermsUpdate, once((change: TermsChange) => mandate.changeTerms(checkedTerms(change), new Date())), {
+  setHandler(changeTermsUpdate, once((change: TermsChange) => mandate.changeTerms(checkedTerms(change, textRule), new Date())), {
     validator: unlessRepeat((change: TermsChange) => {
       refuseUnlessLive();
       checkedTerms(change);

@@ -1,14 +1,14 @@
 // bill-service's LedgerService, built in this process over the test's PostgreSQL and served over
 // real gRPC on loopback, the worker reaching it through its production port (grpcLedgerPosting).
 // `down()` and `up()` stop and restart the server on the same port, as an outage would.
-import { billErrors } from '@billing/bill-service/src/errors.ts';
-import { createLedgerService } from '@billing/bill-service/src/ledger/connect.ts';
-import { ledgerRepository } from '@billing/bill-service/src/ledger/ledger-repository.ts';
+import { createLedgerService, databaseErrors, ledgerErrors } from '@billing/bill-service';
 import { LedgerService } from '@billing/contracts';
-import { amountDue, type Db } from '@billing/db';
+import { billSums, type Db } from '@billing/db';
+import { amountDue } from '@billing/ledger';
 import { connectToService, createGrpcServer, serve, type GrpcServer } from '@billing/grpc-kit';
 import { createClient, type Client } from '@connectrpc/connect';
-import { grpcLedgerPosting, type LedgerPostingPort } from '../../src/ledger-posting.ts';
+import { BILL_SERVICE_CALL_TIMEOUT_MS } from '../../src/deadlines.ts';
+import { grpcLedgerPosting, type LedgerPostingPort } from '../../src/ledger/ledger-posting.ts';
 
 export interface TestLedger {
   /** What the worker posts through. */
@@ -28,13 +28,15 @@ const quiet = { info: () => undefined, warn: () => undefined, error: () => undef
 
 export async function startTestLedger(db: Db): Promise<TestLedger> {
   const listen = (port: number) => createGrpcServer({
-    services: [serve(LedgerService, createLedgerService({ db }))], errorMappers: [billErrors], logger: quiet, port, host: '127.0.0.1',
+    services: [serve(LedgerService, createLedgerService({ db }), { errorMappers: [ledgerErrors] })], errorMappers: [databaseErrors], logger: quiet, port, host: '127.0.0.1',
     serviceCredential: SERVICE_TOKEN,
   });
   let server: GrpcServer | undefined = await listen(0);
   const { port } = server;
   const url = `http://127.0.0.1:${port}`;
-  const posting = grpcLedgerPosting(url, SERVICE_TOKEN);
+  // The worker's connection to bill-service, built as main.ts builds it.
+  const billService = connectToService(url, { name: 'bill-service', timeoutMs: BILL_SERVICE_CALL_TIMEOUT_MS, serviceCredential: SERVICE_TOKEN });
+  const posting = grpcLedgerPosting(billService.transport);
   const reader = connectToService(url, { serviceCredential: SERVICE_TOKEN });
   const client = createClient(LedgerService, reader.transport);
   return {
@@ -48,7 +50,7 @@ export async function startTestLedger(db: Db): Promise<TestLedger> {
       server ??= await listen(port);
     },
     async stop() {
-      posting.close();
+      billService.close();
       reader.close();
       await server?.close();
     },
@@ -73,6 +75,6 @@ export async function entriesOf(db: Db, customerId: string): Promise<EntryRow[]>
 
 /** What bill-service shows as a closed bill's `amountDue`, in minor units: the same sums and rule. */
 export async function amountDueMinor(db: Db, billId: string): Promise<bigint> {
-  const sums = (await ledgerRepository(db).billSums([billId])).get(billId);
+  const sums = (await billSums(db, [billId])).get(billId);
   return sums ? amountDue(sums) : 0n;
 }

@@ -6,7 +6,7 @@ import { formatLocalDate, localDateAt, parseLocalDate, parseLocalTime } from '@b
 import { collectionMoment, dueDate, mandateWorkflowId, type Frequency, type MandateWorkflowInput } from '@billing/mandates';
 import type { Db } from '@billing/db';
 import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import type { BillPostingPort, CollectionPosting } from '../../src/bill-posting.ts';
+import type { BillPostingPort, CollectionPosting } from '../../src/mandates/bill-posting.ts';
 import type { mandateWorkflow } from '../../src/workflows/mandate.ts';
 
 export function mandateInput(overrides: Partial<MandateWorkflowInput> = {}): MandateWorkflowInput {

@@ -22,10 +22,7 @@ export interface TimeSkipping {
 export async function startTimeSkipping(searchAttributes: ReadonlyArray<SearchAttributeKey<SearchAttributeType>>): Promise<TimeSkipping> {
   quietTemporalRuntime();
   const launcher = await installTestServer();
-  const [env, postgres] = await Promise.all([
-    TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: launcher } } }),
-    startPostgres({ temporary: true }),
-  ]);
+  const [env, postgres] = await Promise.all([startTestServer(launcher), startPostgres({ temporary: true })]);
   const namespace = env.namespace ?? 'default';
   await env.connection.operatorService.addSearchAttributes({
     namespace,
@@ -34,4 +31,18 @@ export async function startTimeSkipping(searchAttributes: ReadonlyArray<SearchAt
   await migrateLatest(postgres.url);
   const db = createDb({ url: postgres.url });
   return { env, postgres, db, namespace, ledger: await startTestLedger(db) };
+}
+
+/**
+ * The SDK gives the JVM a few seconds to listen and then gives up, which a loaded two-core machine
+ * can exceed while the JVM loads its classes: a failed start is tried again, a few times.
+ */
+async function startTestServer(launcher: string, attempts = 3): Promise<TestWorkflowEnvironment> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: launcher } } });
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+    }
+  }
 }

@@ -1,5 +1,3 @@
 // Test-only helpers, kept out of the main entry so production code cannot reach them by accident.
-export { grpcurl, type GrpcurlResult } from './grpcurl.ts';
-export { grpcurlBinary } from './env.ts';
 export { recordingLogger, type LogLine } from './recording-logger.ts';
 export { failureOf } from './connect-error.ts';

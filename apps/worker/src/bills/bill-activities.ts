@@ -3,11 +3,11 @@
 // single activities.
 import { BILL_FAILURE_TYPES, invoiceNumber, moneyView } from '@billing/bills';
 import type { Db } from '@billing/db';
-import { billMetrics } from '@billing/runtime';
 import { ApplicationFailure } from '@temporalio/common';
+import { billMetrics } from './bill-metrics.ts';
 import * as bills from './bill-repository.ts';
 import type { BillRow, BillTotals, InsertedLineItems, NewLineItem, StoredLineItem } from './bill-repository.ts';
-import type { LedgerPostingPort } from './ledger-posting.ts';
+import type { LedgerPostingPort } from '../ledger/ledger-posting.ts';
 
 export interface ActivityDependencies {
   db: Db;

@@ -1,5 +1,5 @@
-// The ledger's account model, pure: which accounts exist, what they are called and which side
-// each one grows on. docs/ledger.md explains the choices.
+// The ledger's account model: which accounts exist, what they are called and which side each one
+// grows on. docs/ledger.md explains the choices.
 
 export type AccountKind = 'receivable' | 'wallet' | 'revenue' | 'cash' | 'fx' | 'external';
 export type Side = 'DEBIT' | 'CREDIT';
@@ -30,16 +30,4 @@ export function accountId(ref: AccountRef): string {
     default:
       return `acc_${ref.kind}_${ref.currency}`;
   }
-}
-
-/** The row that opens an account (at a zero balance; see migration 0005). */
-export function accountRow(ref: AccountRef) {
-  return {
-    id: accountId(ref),
-    customer_id: 'customerId' in ref ? ref.customerId : null,
-    kind: ref.kind,
-    currency: ref.currency,
-    provider: 'provider' in ref ? ref.provider : null,
-    normal_side: NORMAL_SIDE[ref.kind],
-  };
 }

@@ -3,7 +3,8 @@
 // same mapping, @billing/resources), or for `bill.item_added` the item as the REST API shows it,
 // with its bill's id.
 import { billSummaryOfRow, lineItemView, type BillRow } from '@billing/bills';
-import { amountDue, billSums, recordEvent, recordEvents, type DbTransaction, type EventType } from '@billing/db';
+import { billSums, recordEvent, recordEvents, type DbTransaction, type EventType } from '@billing/db';
+import { amountDue } from '@billing/ledger';
 import { billResource, lineItemResource } from '@billing/resources';
 import type { StoredLineItem } from './bill-repository.ts';
 

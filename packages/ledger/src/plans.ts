@@ -1,4 +1,4 @@
-// What each ledger operation posts, pure: an operation becomes an entry plan (type, key,
+// What each ledger operation posts: an operation becomes an entry plan (type, key,
 // references and balanced postings). Everything here is decided from the request alone; the
 // operations that depend on stored state (paying a bill, refunding a payment) are given what
 // they read. All amounts are @billing/money values.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createGroupCommit } from './group-commit.ts';
+import { createBatcher } from './batcher.ts';
 
 function deferred<T>() {
   let resolve!: (value: T) => void;
@@ -11,11 +11,11 @@ function deferred<T>() {
   return { promise, resolve, reject };
 }
 
-describe('group commit', () => {
+describe('batcher', () => {
   it('sends the first item at once and coalesces the ones that arrive while it is in flight', async () => {
     const sent: number[][] = [];
     const gates: Array<ReturnType<typeof deferred<number[]>>> = [];
-    const batcher = createGroupCommit<string, number, number>((key) => key, (_key, items) => {
+    const batcher = createBatcher<string, number, number>((key) => key, (_key, items) => {
       sent.push(items);
       const gate = deferred<number[]>();
       gates.push(gate);
@@ -35,7 +35,7 @@ describe('group commit', () => {
 
   it('keeps bills apart and fails every item of a failed batch with its error', async () => {
     const sent: Array<[string, number[]]> = [];
-    const batcher = createGroupCommit<string, number, number>((key) => key, async (key, items) => {
+    const batcher = createBatcher<string, number, number>((key) => key, async (key, items) => {
       sent.push([key, items]);
       if (key === 'closed') throw new Error('bill is CLOSED');
       return items.map((n) => n * 2);
@@ -50,7 +50,7 @@ describe('group commit', () => {
   it('never puts more than maxBatch items in one batch', async () => {
     const sizes: number[] = [];
     const gate = deferred<void>();
-    const batcher = createGroupCommit<string, number, number>((key) => key, async (_key, items) => {
+    const batcher = createBatcher<string, number, number>((key) => key, async (_key, items) => {
       sizes.push(items.length);
       await gate.promise;
       return items;

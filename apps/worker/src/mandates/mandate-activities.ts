@@ -5,15 +5,15 @@
 import type { Db } from '@billing/db';
 import { MANDATE_FAILURE_TYPES } from '@billing/mandates';
 import { parseMoney } from '@billing/money';
-import { collectionMetrics } from '@billing/runtime';
 import { ApplicationFailure } from '@temporalio/common';
 import type { MoneyView } from '@billing/bills';
-import type { BillPostingPort, CollectionPosting, PostedCollection } from './bill-posting.ts';
-import type { LedgerPostingPort } from './ledger-posting.ts';
+import type { BillPostingPort, CollectionPosting, PostedCollection } from '../mandates/bill-posting.ts';
+import type { LedgerPostingPort } from '../ledger/ledger-posting.ts';
+import { collectionMetrics } from './mandate-metrics.ts';
 import { setCollectionBill, writeMandate, type MandateWrite } from './mandate-repository.ts';
 import type { MandateNotification, NotificationPort } from './notifications.ts';
 import type { ChargeRequest, ChargeResult, PaymentProvider } from './payments.ts';
-import type { MandateSettings } from './workflows/mandate-plan.ts';
+import type { MandateSettings } from '../workflows/mandate-plan.ts';
 
 export interface MandateActivityDependencies {
   db: Db;

@@ -1,19 +1,15 @@
 /**
- * Group commit: coalesces concurrent requests for the same target into batches, each sent as one
- * unit of work (one Temporal Update to a bill, one database transaction of ledger entries).
+ * A batcher: coalesces concurrent requests for the same target (named by a key) into batches,
+ * each sent as one unit of work by the caller's `send` (one message, one transaction). With a
+ * database transaction as the unit this is what databases call group commit.
  *
  * While a target has `maxInFlight` batches on their way, further items wait and leave together as
  * the next batch, so one round trip serves many callers: a lone request leaves at once, and under
- * load the batches grow by themselves. Each caller still gets its own result (or the batch's
- * error). The sender answers one result per item, in order; deciding what a failed batch means
- * for each item (retrying them one by one, say) is the sender's business.
- *
- * Used by bills (Temporal serialises every message to one workflow and allows only ten Updates in
- * flight per execution, so one Update per item would cap a hot bill near 50 items/s), by the
- * ledger (one transaction per entry would cap a hot account at one commit per fsync) and by the
- * webhook dispatcher (one transaction records many attempts).
+ * load the batches grow by themselves (up to `maxBatch`). Each caller still gets its own result
+ * (or the batch's error). The sender answers one result per item, in order; deciding what a failed
+ * batch means for each item (retrying them one by one, say) is the sender's business.
  */
-export interface GroupCommitOptions {
+export interface BatcherOptions {
   maxBatch?: number;
   maxInFlight?: number;
 }
@@ -30,10 +26,10 @@ interface Queue<K, I, R> {
   inFlight: number;
 }
 
-export function createGroupCommit<K, I, R>(
+export function createBatcher<K, I, R>(
   idOf: (key: K) => string,
   send: (key: K, items: I[]) => Promise<R[]>,
-  { maxBatch = 200, maxInFlight = 2 }: GroupCommitOptions = {},
+  { maxBatch = 200, maxInFlight = 2 }: BatcherOptions = {},
 ) {
   const queues = new Map<string, Queue<K, I, R>>();
 

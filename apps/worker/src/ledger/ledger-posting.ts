@@ -4,8 +4,7 @@
 // answer was lost gets the first entry back and books nothing twice.
 import { LedgerService } from '@billing/contracts';
 import type { MoneyView } from '@billing/bills';
-import { connectToService, type ServiceConnection } from '@billing/grpc-kit';
-import { createClient, type Client } from '@connectrpc/connect';
+import { createClient, type Client, type Transport } from '@connectrpc/connect';
 
 export interface InvoicePosting {
   customerId: string;
@@ -39,10 +38,9 @@ export interface LedgerPostingPort {
   recordCollection(payment: CollectionPayment): Promise<PostedEntry>;
 }
 
-/** One HTTP/2 connection to bill-service per worker process, shared by every activity. */
-export function grpcLedgerPosting(billServiceUrl: string, serviceCredential: string): LedgerPostingPort & { close(): void } {
-  const connection: ServiceConnection = connectToService(billServiceUrl, { name: LedgerService.typeName, timeoutMs: 10_000, serviceCredential });
-  const ledger: Client<typeof LedgerService> = createClient(LedgerService, connection.transport);
+/** Over the process's one connection to bill-service (main.ts), shared by every activity; its owner closes it. */
+export function grpcLedgerPosting(billService: Transport): LedgerPostingPort {
+  const ledger: Client<typeof LedgerService> = createClient(LedgerService, billService);
   return {
     async postInvoice(invoice) {
       const response = await ledger.postInvoice({ customerId: invoice.customerId, billId: invoice.billId, total: invoice.total });
@@ -56,6 +54,5 @@ export function grpcLedgerPosting(billServiceUrl: string, serviceCredential: str
       if (!response.entry) throw new Error(`the ledger answered collection ${payment.idempotencyKey} without its entry`);
       return { entryId: response.entry.id, replayed: response.replayed };
     },
-    close: () => connection.close(),
   };
 }

@@ -2,8 +2,7 @@
 // implementation over bill-service's billing.v1.BillService. The line item's idempotency key is
 // the collection's key, so a retried post adds it once.
 import { BillService } from '@billing/contracts';
-import { connectToService, type ServiceConnection } from '@billing/grpc-kit';
-import { Code, ConnectError, createClient, type Client } from '@connectrpc/connect';
+import { Code, ConnectError, createClient, type Client, type Transport } from '@connectrpc/connect';
 import { localDateAt } from '@billing/calendar';
 
 export interface CollectionPosting {
@@ -52,11 +51,9 @@ export function candidatePeriods(dueDate: string, now: Date, timeZone: string): 
   return [...new Set([dueDate.slice(0, 7), current, next])];
 }
 
-export function grpcBillPosting(
-  billServiceUrl: string, serviceCredential: string, now: () => Date = () => new Date(),
-): BillPostingPort & { close(): void } {
-  const connection: ServiceConnection = connectToService(billServiceUrl, { name: BillService.typeName, timeoutMs: 10_000, serviceCredential });
-  const bills: Client<typeof BillService> = createClient(BillService, connection.transport);
+/** Over the process's one connection to bill-service (main.ts), which its owner closes. */
+export function grpcBillPosting(billService: Transport, now: () => Date = () => new Date()): BillPostingPort {
+  const bills: Client<typeof BillService> = createClient(BillService, billService);
 
   /** Adds the item to the bill of `billingPeriod`; undefined when that bill takes no items. */
   async function addTo(collection: CollectionPosting, billingPeriod: string, create = true): Promise<PostedCollection | undefined> {
@@ -100,6 +97,5 @@ export function grpcBillPosting(
       }
       throw new Error(`no open bill takes ${collection.idempotencyKey} for customer ${collection.customerId}`);
     },
-    close: () => connection.close(),
   };
 }
