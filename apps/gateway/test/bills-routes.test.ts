@@ -28,6 +28,28 @@ async function openBill() {
 }
 
 describe('POST /v1/customers/{customerId}/bills', () => {
+  it('passes the Idempotency-Key on to BillService, and none as empty', async () => {
+    const keys: string[] = [];
+    const recording = await buildTestGateway({
+      bills: {
+        ...fake.service,
+        createBill: (request, context) => {
+          keys.push(request.idempotencyKey);
+          if (!fake.service.createBill) throw new Error('the fake has no createBill');
+          return fake.service.createBill(request, context);
+        },
+      },
+    });
+    try {
+      for (const [period, headers] of [['2031-02', { 'idempotency-key': 'open-feb' }], ['2031-03', {}]] as const) {
+        await recording.app.inject({ method: 'POST', url: BILLS, payload: { currency: 'USD', billingPeriod: period }, headers });
+      }
+    } finally {
+      await recording.app.close();
+    }
+    expect(keys).toEqual(['open-feb', '']);
+  });
+
   it('answers 201 with every field of the Bill shape, absent optionals as null', async () => {
     const response = await post(BILLS, { currency: 'USD', billingPeriod: '2031-02' });
     expect(response.statusCode).toBe(201);

@@ -147,6 +147,22 @@ describe('controls', () => {
     expect(nullBody.statusCode).toBe(400);
   });
 
+  it('passes each control\'s Idempotency-Key on to MandateService, and none as empty', async () => {
+    const { id } = await created();
+    const key = (n: number) => ({ 'idempotency-key': `control-${n}` });
+    await send('PATCH', `${MANDATES}/${id}`, { description: 'Renamed' }, key(1));
+    await send('POST', `${MANDATES}/${id}/pause`, {}, key(2));
+    await send('POST', `${MANDATES}/${id}/resume`, undefined, key(3));
+    await send('POST', `${MANDATES}/${id}/collections/1/approve`, undefined, key(4));
+    await send('POST', `${MANDATES}/${id}/cancel`, undefined, key(5));
+    await send('POST', `${MANDATES}/${id}/resume`);
+    const controls = fake.requests.filter((entry) => entry.method !== 'createMandate');
+    expect(controls.map((entry) => [entry.method, entry.request.idempotencyKey])).toEqual([
+      ['updateMandate', 'control-1'], ['pauseMandate', 'control-2'], ['resumeMandate', 'control-3'],
+      ['approveCollection', 'control-4'], ['cancelMandate', 'control-5'], ['resumeMandate', ''],
+    ]);
+  });
+
   it('resumes, cancels and approves, answering the mandate or the collection', async () => {
     const { id } = await created();
     expect((await send('POST', `${MANDATES}/${id}/resume`)).json().status).toBe('ACTIVE');

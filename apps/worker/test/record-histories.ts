@@ -9,7 +9,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { addLineItemSignal, addLineItemsUpdate, addLineItemUpdate, closeBillUpdate } from '@billing/bills';
 import { addDays, formatLocalDate, localDateAt } from '@billing/calendar';
-import { mandateQuery, pauseUpdate } from '@billing/mandates';
+import { approveCollectionUpdate, mandateQuery, pauseUpdate } from '@billing/mandates';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { WorkflowHandle } from '@temporalio/client';
 import { startBill } from './support/bills.ts';
@@ -117,7 +117,31 @@ try {
   });
   await waitFor('the approval request', async () => (await manual.handle.query(mandateQuery)).lastCollection?.status === 'AWAITING_APPROVAL');
   await save('mandate-awaiting-approval', manual.handle);
-  await Promise.all([collecting, paused, declined, manual].map(({ handle }) => handle.terminate('recorded')));
+
+  // A control sent again with its Update id after the run that applied it continued as new (a
+  // retry whose first answer was lost): answered with the mandate, not applied again. The pause
+  // skips the cycle awaiting approval, so the run continues as new; the approval collects it.
+  const nextRun = (mandate: Awaited<ReturnType<typeof startMandate>>) =>
+    waitFor('the next run', async () => (await mandate.handle.describe()).runId !== mandate.handle.firstExecutionRunId);
+  const repeatedPause = await startMandate(stack.client, stack.taskQueue, {
+    autoExecution: false, reminderDaysBefore: 0, firstCollectionDate: formatLocalDate(today),
+  });
+  await waitFor('the approval request', async () => (await repeatedPause.handle.query(mandateQuery)).lastCollection?.status === 'AWAITING_APPROVAL');
+  await repeatedPause.handle.executeUpdate(pauseUpdate, { args: [{ resumeOn: null }], updateId: 'ctl-pause' });
+  await nextRun(repeatedPause);
+  await repeatedPause.handle.executeUpdate(pauseUpdate, { args: [{ resumeOn: null }], updateId: 'ctl-pause' });
+  await save('mandate-control-applied', repeatedPause.handle, repeatedPause.handle.firstExecutionRunId);
+  await save('mandate-control-repeated', repeatedPause.handle);
+
+  const repeatedApproval = await startMandate(stack.client, stack.taskQueue, {
+    autoExecution: false, reminderDaysBefore: 0, firstCollectionDate: formatLocalDate(today),
+  });
+  await waitFor('the approval request', async () => (await repeatedApproval.handle.query(mandateQuery)).lastCollection?.status === 'AWAITING_APPROVAL');
+  await repeatedApproval.handle.executeUpdate(approveCollectionUpdate, { args: [{ cycle: 1 }], updateId: 'ctl-approve' });
+  await nextRun(repeatedApproval);
+  await repeatedApproval.handle.executeUpdate(approveCollectionUpdate, { args: [{ cycle: 1 }], updateId: 'ctl-approve' });
+  await save('mandate-approval-repeated', repeatedApproval.handle);
+  await Promise.all([collecting, paused, declined, manual, repeatedPause, repeatedApproval].map(({ handle }) => handle.terminate('recorded')));
 } finally {
   await stack.stop();
 }

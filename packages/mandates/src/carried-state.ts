@@ -27,4 +27,15 @@ export interface CarriedMandateState {
   remindedCycle: number;
   revision: number;
   updatedAt: string;
+  /**
+   * The Updates (controls) this mandate applied lately, so a control sent again after a run
+   * boundary is answered instead of applied twice. Absent in state carried by older runs.
+   */
+  appliedControls?: AppliedControl[];
+}
+
+/** A control the workflow applied: its Update id and when (RFC 3339 UTC). */
+export interface AppliedControl {
+  id: string;
+  at: string;
 }

@@ -12,7 +12,7 @@ export type { ApproveRequest, PauseRequest, TermsChange } from './messages.ts';
 export { MANDATE_WORKFLOW_TYPE, collectionKey, mandateWorkflowId } from './workflow-ids.ts';
 export type { MandateWorkflowInput } from './workflow-input.ts';
 export { MANDATE_FAILURE_TYPES } from './failures.ts';
-export type { CarriedMandateState, CycleInProgress } from './carried-state.ts';
+export type { AppliedControl, CarriedMandateState, CycleInProgress } from './carried-state.ts';
 export { mandateSearchAttributePairs, mandateSearchAttributes } from './search-attributes.ts';
 export {
   DESCRIPTION_MAX_CHARS, REMINDER_DAYS_MAX, checkNewMandate, checkTermsChange,

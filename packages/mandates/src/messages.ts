@@ -29,5 +29,10 @@ export const changeTermsUpdate = defineUpdate<MandateView, [TermsChange]>('chang
 export const pauseUpdate = defineUpdate<MandateView, [PauseRequest]>('pause');
 export const resumeUpdate = defineUpdate<MandateView, []>('resume');
 export const cancelUpdate = defineUpdate<MandateView, []>('cancel');
-export const approveCollectionUpdate = defineUpdate<CollectionView, [ApproveRequest]>('approveCollection');
+/**
+ * Answers the collection after the approval. A repeat of an approval the mandate applied already
+ * answers the collection as it is now, or null once the workflow no longer holds it (a later
+ * cycle has started): the read model has it.
+ */
+export const approveCollectionUpdate = defineUpdate<CollectionView | null, [ApproveRequest]>('approveCollection');
 export const mandateQuery = defineQuery<MandateView>('mandate');

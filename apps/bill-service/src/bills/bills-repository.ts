@@ -5,6 +5,9 @@ import { billResource } from '@billing/resources';
 
 export type { BillRow } from '@billing/bills';
 
+/** A `bills` row as bill-service reads it: with the Idempotency-Key its create came with, if any. */
+export type StoredBillRow = BillRow & { create_idempotency_key: string | null };
+
 /** A stored line item, its columns named as @billing/bills names them, with its position in the bill. */
 export interface LineItemRow extends StoredLineItemFields {
   seq: number;
@@ -39,26 +42,38 @@ export interface BillFilter {
   limit: number;
 }
 
+async function setCreateKey(db: Knex, billId: string, idempotencyKey: string): Promise<void> {
+  await db('bills').where({ id: billId }).whereNull('create_idempotency_key').update({ create_idempotency_key: idempotencyKey });
+}
+
 /** Reads of the bill read model. Writes belong to the workflow's activities. */
 export function billsRepository(db: Knex) {
   return {
-    async find(customerId: string, billingPeriod: string, trx: Knex = db): Promise<BillRow | undefined> {
-      return trx<BillRow>('bills').where({ customer_id: customerId, billing_period: billingPeriod }).first();
+    async find(customerId: string, billingPeriod: string, trx: Knex = db): Promise<StoredBillRow | undefined> {
+      return trx<StoredBillRow>('bills').where({ customer_id: customerId, billing_period: billingPeriod }).first();
     },
 
     /**
      * Inserts the OPEN bill unless it is there already (the workflow upserts the same row); whichever
-     * inserts it writes `bill.created` in the same transaction.
+     * inserts it writes `bill.created` in the same transaction. The create's key is set either way:
+     * the workflow's row does not carry it.
      */
-    async insertOpen(row: Omit<BillRow, 'created_at' | 'updated_at' | 'closed_at' | 'item_count' | 'total_minor' | 'subtotals' | 'invoice_number' | 'failure_reason'> & { created_at: Date }): Promise<void> {
+    async insertOpen(row: Omit<StoredBillRow, 'created_at' | 'updated_at' | 'closed_at' | 'item_count' | 'total_minor' | 'subtotals' | 'invoice_number' | 'failure_reason'> & { created_at: Date }): Promise<void> {
       await db.transaction(async (trx) => {
         const [inserted] = await trx('bills').insert({ ...row, updated_at: row.created_at }).onConflict('id').ignore().returning('*') as BillRow[];
         // The data is the bill as the REST API shows it (the worker's `bill.created` is built the same
         // way); an OPEN bill owes nothing yet.
         if (inserted) {
           await recordEvent(trx, { type: 'bill.created', customerId: inserted.customer_id, data: billResource(billSummaryOfRow(inserted), 0n) });
+        } else if (row.create_idempotency_key !== null) {
+          await setCreateKey(trx, row.id, row.create_idempotency_key);
         }
       });
+    },
+
+    /** Records the key a bill was created with, on a row written without it (by its workflow). */
+    async setCreateKey(billId: string, idempotencyKey: string): Promise<void> {
+      await setCreateKey(db, billId, idempotencyKey);
     },
 
     /** The bill's item stored under an idempotency key, if any. */

@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
-import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import {
   AddLineItemResponseSchema, CloseBillResponseSchema, CreateBillResponseSchema, GetBillResponseSchema,
   ListBillsResponseSchema, ListLineItemsResponseSchema, type BillService,
@@ -16,7 +15,8 @@ import { exchangeRates } from './exchange-rates.ts';
 import { parseBillingPeriod, priceLineItem } from '@billing/bills';
 import { billMessage, lineItemMessage } from '@billing/resources';
 import { billMessageOfRows, billStatusName, lineItemMessageOfRow } from './bill-view.ts';
-import { billsRepository, type BillRow } from './bills-repository.ts';
+import { billIdFor, isRetryOf, type CreateRequest } from './bill-creation.ts';
+import { billsRepository, type BillRow, type StoredBillRow } from './bills-repository.ts';
 import { ledgerRepository } from '../ledger/ledger-repository.ts';
 import type { BillServiceEnv } from '../env.ts';
 import { billWorkflows } from './bill-workflows.ts';
@@ -63,21 +63,46 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
     return billMessageOfRows(row, items, due.get(row.id));
   }
 
+  /**
+   * A create for a period that has a bill: a retry of the create that made it (its answer lost) is
+   * answered with the bill as it is now; any other create is refused, and nothing changes.
+   */
+  async function retriedCreate(existing: StoredBillRow, request: CreateRequest) {
+    if (!isRetryOf(request, existing)) {
+      throw new ConnectError(`a bill for ${request.customerId} in ${request.billingPeriod} already exists`, Code.AlreadyExists);
+    }
+    // Its workflow wrote the row first: the key goes beside it now.
+    if (existing.create_idempotency_key === null && request.idempotencyKey !== undefined) {
+      await bills.setCreateKey(existing.id, request.idempotencyKey);
+    }
+    return fullBill(existing);
+  }
+
   return {
     createBill: async (request) => {
-      const bill = checkNewBill(request, now(), currencies);
+      const { idempotencyKey, ...bill } = checkNewBill(request, now(), currencies);
       // A bill that ever existed keeps its key, even after its workflow has left Temporal's retention.
-      if (await bills.find(bill.customerId, bill.billingPeriod)) {
-        throw new ConnectError(`a bill for ${bill.customerId} in ${bill.billingPeriod} already exists`, Code.AlreadyExists);
-      }
-      const id = `bill_${randomUUID().replaceAll('-', '')}`;
+      const existing = await bills.find(bill.customerId, bill.billingPeriod);
+      if (existing) return create(CreateBillResponseSchema, { bill: await retriedCreate(existing, { ...bill, idempotencyKey }) });
+      const id = billIdFor(bill.customerId, bill.billingPeriod, idempotencyKey);
       const createdAt = now();
-      const workflowId = await workflows.start({ ...bill, billId: id, createdAt: createdAt.toISOString() });
+      let workflowId: string;
+      try {
+        workflowId = await workflows.start({ ...bill, billId: id, createdAt: createdAt.toISOString() });
+      } catch (error) {
+        // The period's workflow exists and its row did not a moment ago. With a key this may be a
+        // retry of the create that started it, which writes the row in its first step: answered
+        // from the row if it is there now, and otherwise `unavailable`, since it cannot be told yet.
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError) || idempotencyKey === undefined) throw error;
+        const row = await bills.find(bill.customerId, bill.billingPeriod);
+        if (row) return create(CreateBillResponseSchema, { bill: await retriedCreate(row, { ...bill, idempotencyKey }) });
+        throw new ConnectError('the bill for this period is being created; send the request again', Code.Unavailable);
+      }
       // The workflow writes the same row; inserting it here too makes a 201 mean "readable now".
       await bills.insertOpen({
         id, customer_id: bill.customerId, billing_period: bill.billingPeriod, currency: bill.currency,
         time_zone: bill.timeZone, status: 'OPEN', period_start: bill.periodStart, period_end: bill.periodEnd,
-        workflow_id: workflowId, created_at: createdAt,
+        workflow_id: workflowId, created_at: createdAt, create_idempotency_key: idempotencyKey ?? null,
       });
       return create(CreateBillResponseSchema, { bill: await fullBill(await requireBill(bill.customerId, bill.billingPeriod)) });
     },

@@ -7,6 +7,7 @@ import { isCurrency } from '@billing/money';
 import type { AddLineItemRequest, CreateBillRequest, ListBillsRequest } from '@billing/contracts';
 import { billCurrencyProblems, withPolicyProblems, type BillCurrencyPolicy } from '../bill-currencies.ts';
 import { customerIdProblems } from '../customer-id.ts';
+import { idempotencyKeyProblems } from '../idempotency-key.ts';
 import { invalidArgument, type FieldProblem } from '../errors.ts';
 
 
@@ -35,6 +36,7 @@ export function checkNewBill(request: CreateBillRequest, now: Date, currencies: 
   if (!isValidTimeZone(timeZone)) {
     problems.push({ field: 'timeZone', message: `${JSON.stringify(timeZone.slice(0, 80))} is not an IANA time zone` });
   }
+  problems.push(...idempotencyKeyProblems(request.idempotencyKey));
   fail(problems);
   if (periodHasEnded(request.billingPeriod, timeZone, now)) {
     throw new ConnectError(`billingPeriod: ${request.billingPeriod} has already ended in ${timeZone}`, Code.InvalidArgument);
@@ -47,6 +49,8 @@ export function checkNewBill(request: CreateBillRequest, now: Date, currencies: 
     timeZone,
     periodStart: bounds.start,
     periodEnd: bounds.end,
+    /** Undefined when the create came without one. */
+    idempotencyKey: request.idempotencyKey === '' ? undefined : request.idempotencyKey,
   };
 }
 

@@ -3,9 +3,10 @@ import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
 import type { Client } from '@temporalio/client';
 import {
-  ApproveCollectionResponseSchema, CancelMandateResponseSchema, CreateMandateResponseSchema, GetMandateResponseSchema,
-  ListCollectionsResponseSchema, ListMandatesResponseSchema, PauseMandateResponseSchema, ResumeMandateResponseSchema,
-  UpdateMandateResponseSchema, type MandateService,
+  ApproveCollectionRequestSchema, ApproveCollectionResponseSchema, CancelMandateRequestSchema, CancelMandateResponseSchema,
+  CreateMandateResponseSchema, GetMandateResponseSchema, ListCollectionsResponseSchema, ListMandatesResponseSchema,
+  PauseMandateRequestSchema, PauseMandateResponseSchema, ResumeMandateRequestSchema, ResumeMandateResponseSchema,
+  UpdateMandateRequestSchema, UpdateMandateResponseSchema, type MandateService,
 } from '@billing/contracts';
 import type { Db } from '@billing/db';
 import { UPCOMING_DEFAULT, mandateWorkflowId, type MandateView, type MandateWorkflowInput } from '@billing/mandates';
@@ -13,11 +14,13 @@ import type { BillCurrencyPolicy } from '../bill-currencies.ts';
 import { countPosition, decodeCursor, keysetPosition, pageLimit, pageOf } from '@billing/grpc-kit';
 import { collectionMessage, mandateMessage } from '@billing/resources';
 import { collectionMessageOfRow, mandateMessageOfRow, mandateStatusName, mandateViewOfRow } from './mandate-view.ts';
+import { controlUpdateId } from './control-ids.ts';
 import { mandateWorkflows } from './mandate-workflows.ts';
 import { newMandateRow, sameTerms } from './new-mandate.ts';
 import { mandatesRepository, type MandateRow } from './mandates-repository.ts';
 import {
-  checkCreateMandate, checkCustomer, checkCycle, checkMandateKey, checkResumeOn, checkUpcoming, checkUpdateMandate, type MandateKey,
+  checkControlKey, checkCreateMandate, checkCustomer, checkCycle, checkMandateKey, checkResumeOn, checkUpcoming, checkUpdateMandate,
+  type MandateKey,
 } from './validation.ts';
 
 export interface MandateServiceDeps {
@@ -57,9 +60,9 @@ export function createMandateService(deps: MandateServiceDeps): ServiceImpl<type
     return row;
   }
 
-  /** The key of a control, and the mandate it names if that mandate can still change. */
-  async function liveMandate(request: MandateKey): Promise<MandateRow> {
-    const row = await requireMandate(checkMandateKey(request));
+  /** The mandate a control names, if that mandate can still change. */
+  async function liveMandate(request: MandateKey & { idempotencyKey: string }): Promise<MandateRow> {
+    const row = await requireMandate(checkControlKey(request));
     if (ENDED.has(row.status)) {
       throw new ConnectError(`mandate ${row.id} is ${row.status} and accepts no more changes`, Code.FailedPrecondition);
     }
@@ -121,31 +124,37 @@ export function createMandateService(deps: MandateServiceDeps): ServiceImpl<type
       });
     },
 
+    // Each control is sent under an Update id named by its Idempotency-Key (control-ids.ts): a
+    // retry of one that was applied is answered by the workflow with the mandate as it is.
     updateMandate: async (request) => {
       const row = await liveMandate(request);
       const change = checkUpdateMandate(request, row, now(), deps.currencies);
-      return create(UpdateMandateResponseSchema, { mandate: answer(await workflows.changeTerms(row.id, change)) });
+      const updateId = controlUpdateId(UpdateMandateRequestSchema, request);
+      return create(UpdateMandateResponseSchema, { mandate: answer(await workflows.changeTerms(row.id, change, updateId)) });
     },
 
     pauseMandate: async (request) => {
       const row = await liveMandate(request);
       const resumeOn = checkResumeOn(request.resumeOn, row, now());
-      return create(PauseMandateResponseSchema, { mandate: answer(await workflows.pause(row.id, resumeOn)) });
+      const updateId = controlUpdateId(PauseMandateRequestSchema, request);
+      return create(PauseMandateResponseSchema, { mandate: answer(await workflows.pause(row.id, resumeOn, updateId)) });
     },
 
     resumeMandate: async (request) => {
       const row = await liveMandate(request);
-      return create(ResumeMandateResponseSchema, { mandate: answer(await workflows.resume(row.id)) });
+      const updateId = controlUpdateId(ResumeMandateRequestSchema, request);
+      return create(ResumeMandateResponseSchema, { mandate: answer(await workflows.resume(row.id, updateId)) });
     },
 
     cancelMandate: async (request) => {
-      const key = checkMandateKey(request);
+      const key = checkControlKey(request);
       const row = await requireMandate(key);
       // Cancelling a cancelled mandate answers it as it is: nothing changes, so a retry is harmless.
       if (row.status === 'CANCELLED') return create(CancelMandateResponseSchema, { mandate: await stored(key) });
       await liveMandate(key);
       try {
-        return create(CancelMandateResponseSchema, { mandate: answer(await workflows.cancel(row.id)) });
+        const updateId = controlUpdateId(CancelMandateRequestSchema, request);
+        return create(CancelMandateResponseSchema, { mandate: answer(await workflows.cancel(row.id, updateId)) });
       } catch (error) {
         // The workflow finished under this cancel (its answer lost at the end of the run, or a
         // retry after it): a mandate that ended CANCELLED answers as above, not as "ended".
@@ -159,7 +168,12 @@ export function createMandateService(deps: MandateServiceDeps): ServiceImpl<type
     approveCollection: async (request) => {
       const cycle = checkCycle(request.cycle);
       const row = await liveMandate(request);
-      return create(ApproveCollectionResponseSchema, { collection: collectionMessage(await workflows.approve(row.id, cycle)) });
+      const collection = await workflows.approve(row.id, cycle, controlUpdateId(ApproveCollectionRequestSchema, request));
+      if (collection !== null) return create(ApproveCollectionResponseSchema, { collection: collectionMessage(collection) });
+      // A repeat of an approval applied cycles ago: the workflow no longer holds that collection, the read model does.
+      const [stored] = await mandates.collections(row.id, cycle + 1, 1);
+      if (stored?.cycle !== cycle) throw new Error(`mandate ${row.id} approved collection ${cycle}, which the read model does not hold`);
+      return create(ApproveCollectionResponseSchema, { collection: collectionMessageOfRow(stored) });
     },
 
     listCollections: async (request) => {

@@ -47,7 +47,8 @@ export function mandateWorkflows(temporal: Client, taskQueue: string) {
       updates.execute(target(mandateId, updateId), resumeUpdate),
     cancel: (mandateId: string, updateId?: string): Promise<MandateView> =>
       updates.execute(target(mandateId, updateId), cancelUpdate),
-    approve: (mandateId: string, cycle: number, updateId?: string): Promise<CollectionView> =>
+    /** Null: a repeat of an approval applied so long ago that the workflow no longer holds its collection. */
+    approve: (mandateId: string, cycle: number, updateId?: string): Promise<CollectionView | null> =>
       updates.execute(target(mandateId, updateId), approveCollectionUpdate, { cycle }),
     /** The mandate as its workflow holds it. */
     describe: async (mandateId: string): Promise<MandateView> => {

@@ -6,14 +6,13 @@ import { UPCOMING_DEFAULT, UPCOMING_MAX, type TermsChange } from '@billing/manda
 import type { CreateMandateRequest, UpdateMandateRequest } from '@billing/contracts';
 import { billCurrencyProblems, withPolicyProblems, type BillCurrencyPolicy } from '../bill-currencies.ts';
 import { customerIdProblems } from '../customer-id.ts';
+import { idempotencyKeyProblems } from '../idempotency-key.ts';
 import { invalidArgument, type FieldProblem } from '../errors.ts';
 import { frequencyName } from './mandate-view.ts';
 import type { MandateRow } from './mandates-repository.ts';
 import { checkNewMandate, checkTermsChange, type CheckedNewMandate } from '@billing/mandates';
 
 const MANDATE_ID = /^mnd_[A-Za-z0-9]{1,64}$/;
-// Printable ASCII, as the REST API's Idempotency-Key header allows.
-const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,255}$/;
 
 function fail(problems: readonly FieldProblem[]): void {
   if (problems.length > 0) throw invalidArgument([...problems]);
@@ -29,6 +28,15 @@ export function checkMandateKey(request: MandateKey): MandateKey {
   if (!MANDATE_ID.test(request.mandateId)) problems.push({ field: 'mandateId', message: 'must be a mandate id such as mnd_5f2c…' });
   fail(problems);
   return { customerId: request.customerId, mandateId: request.mandateId };
+}
+
+/** A control's key and its Idempotency-Key ('' for none, else 1–255 printable ASCII characters). */
+export function checkControlKey(request: MandateKey & { idempotencyKey: string }): MandateKey & { idempotencyKey: string } {
+  const problems = customerIdProblems(request.customerId);
+  if (!MANDATE_ID.test(request.mandateId)) problems.push({ field: 'mandateId', message: 'must be a mandate id such as mnd_5f2c…' });
+  problems.push(...idempotencyKeyProblems(request.idempotencyKey));
+  fail(problems);
+  return { customerId: request.customerId, mandateId: request.mandateId, idempotencyKey: request.idempotencyKey };
 }
 
 export function checkCustomer(customerId: string): string {
@@ -47,9 +55,7 @@ export function checkCreateMandate(
   request: CreateMandateRequest, now: Date, currencies: BillCurrencyPolicy,
 ): { terms: CheckedNewMandate; idempotencyKey?: string } {
   const problems = customerIdProblems(request.customerId);
-  if (request.idempotencyKey !== '' && !IDEMPOTENCY_KEY.test(request.idempotencyKey)) {
-    problems.push({ field: 'idempotencyKey', message: 'must be 1–255 printable ASCII characters' });
-  }
+  problems.push(...idempotencyKeyProblems(request.idempotencyKey));
   const checked = checkNewMandate({
     customerId: request.customerId,
     description: request.description,

@@ -43,7 +43,9 @@ export const billsRoutes: FastifyPluginAsyncTypebox<BillsRoutesOptions> = async 
         operationId: 'createBill',
         tags: ['bills'],
         summary: 'Open the bill of one customer for one billing period',
-        description: 'The period must be the current one or later in the bill time zone.' + REPLAY_NOTE,
+        description: 'The period must be the current one or later in the bill time zone. The `Idempotency-Key` is kept ' +
+          'with the bill: a retry with it answers the bill (201) even after the gateway has forgotten the key, while a ' +
+          'create for the period under another key, or none, is a 409 `already_exists`.' + REPLAY_NOTE,
         params: CustomerParams,
         headers: IdempotencyHeaders,
         body: CreateBillBody,
@@ -52,7 +54,7 @@ export const billsRoutes: FastifyPluginAsyncTypebox<BillsRoutesOptions> = async 
           ...errorResponses(
             {
               400: `${BAD_INPUT}; also a period that has already ended, a time zone the server does not know, ${CURRENCY_REFUSED}`,
-              ...idempotencyFailures('`already_exists`: the period has a bill'),
+              ...idempotencyFailures('`already_exists`: the period has a bill, created under another Idempotency-Key or none'),
               ...BUSY,
               ...BODY_FAILURES,
               ...SERVICE_FAILURES,
@@ -64,7 +66,10 @@ export const billsRoutes: FastifyPluginAsyncTypebox<BillsRoutesOptions> = async 
     },
     async (request, reply) => {
       const response = await clients.bills.createBill(
-        { customerId: request.params.customerId, ...request.body, timeZone: request.body.timeZone ?? 'UTC' },
+        {
+          customerId: request.params.customerId, ...request.body, timeZone: request.body.timeZone ?? 'UTC',
+          idempotencyKey: request.headers[IDEMPOTENCY_HEADER] ?? '',
+        },
         options(request),
       );
       return reply.code(201).send(billJson(requiredBill(response.bill)));

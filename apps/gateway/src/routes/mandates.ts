@@ -29,6 +29,10 @@ const CURRENCY_REFUSED = 'or a currency that is a registered non-fiat unit (BTC,
 // Controls go through the mandate workflow, which Temporal may throttle.
 const BUSY = { 429: '`resource_exhausted`: too many concurrent changes to this mandate; retry shortly' };
 const REPLAY_NOTE = ' Send an `Idempotency-Key` header to make a retry safe (see the idempotency section of the API description).';
+// A control's key goes on to the mandate, which applies a key's control once.
+const CONTROL_REPLAY_NOTE = ' Send an `Idempotency-Key` header to make a retry safe: the mandate applies a control once per key, so a ' +
+  'retry after an answer that never arrived is answered with the mandate as it is, not applied twice or refused ' +
+  '(see the idempotency section of the API description).';
 
 /** Error responses of a POST or PATCH that changes a mandate; `conflict` is its own 409. */
 function controlFailures(badInput: string, conflict: string) {
@@ -37,6 +41,9 @@ function controlFailures(badInput: string, conflict: string) {
     { 409: RETRY_AFTER },
   );
 }
+
+/** A control's Idempotency-Key, passed on to the mandate ('' for none). */
+const controlKey = (request: { headers: { [IDEMPOTENCY_HEADER]?: string } }): string => request.headers[IDEMPOTENCY_HEADER] ?? '';
 
 /** The mandate routes of the REST API over billing.v1.MandateService. */
 export const mandatesRoutes: FastifyPluginAsyncTypebox<MandatesRoutesOptions> = async (app, { clients, callTimeoutMs }) => {
@@ -131,7 +138,7 @@ export const mandatesRoutes: FastifyPluginAsyncTypebox<MandatesRoutesOptions> = 
       tags: ['mandates'],
       summary: 'Change the amount, currency, description, frequency or end date',
       description: 'Effective from the next collection that has not started; one already running keeps the old terms. ' +
-        'A change never triggers a collection. `"endDate": null` removes the end date.' + REPLAY_NOTE,
+        'A change never triggers a collection. `"endDate": null` removes the end date.' + CONTROL_REPLAY_NOTE,
       params: MandateParams,
       headers: IdempotencyHeaders,
       body: UpdateMandateBody,
@@ -151,6 +158,7 @@ export const mandatesRoutes: FastifyPluginAsyncTypebox<MandatesRoutesOptions> = 
       frequency: frequencyValue(body.frequency),
       endDate: body.endDate ?? undefined,
       clearEndDate: body.endDate === null,
+      idempotencyKey: controlKey(request),
     }, options(request));
     return mandateJson(required(response.mandate, 'mandate'));
   });
@@ -161,7 +169,7 @@ export const mandatesRoutes: FastifyPluginAsyncTypebox<MandatesRoutesOptions> = 
       tags: ['mandates'],
       summary: 'Pause collecting, until resumed or until a date',
       description: 'Collections that fall due while paused are SKIPPED, never collected later. With `resumeOn`, the mandate ' +
-        'resumes by itself at the start of that day. The body may be left out.' + REPLAY_NOTE,
+        'resumes by itself at the start of that day. The body may be left out.' + CONTROL_REPLAY_NOTE,
       params: MandateParams,
       headers: IdempotencyHeaders,
       body: PauseMandateBody,
@@ -177,7 +185,8 @@ export const mandatesRoutes: FastifyPluginAsyncTypebox<MandatesRoutesOptions> = 
       if (request.body === undefined) request.body = {};
     },
   }, async (request) => {
-    const response = await mandates.pauseMandate({ ...request.params, resumeOn: request.body.resumeOn }, options(request));
+    const response = await mandates.pauseMandate(
+      { ...request.params, resumeOn: request.body.resumeOn, idempotencyKey: controlKey(request) }, options(request));
     return mandateJson(required(response.mandate, 'mandate'));
   });
 
@@ -192,15 +201,16 @@ export const mandatesRoutes: FastifyPluginAsyncTypebox<MandatesRoutesOptions> = 
   ] as const) {
     app.post(`${MANDATE}/${action}`, {
       schema: {
-        operationId, tags: ['mandates'], summary, description: description + REPLAY_NOTE,
+        operationId, tags: ['mandates'], summary, description: description + CONTROL_REPLAY_NOTE,
         params: MandateParams,
         headers: IdempotencyHeaders,
         response: { 200: { ...MANDATE_REF, description: 'The mandate after the change' }, ...controlFailures(BAD_INPUT, conflict) },
       },
     }, async (request) => {
+      const control = { ...request.params, idempotencyKey: controlKey(request) };
       const response = action === 'resume'
-        ? await mandates.resumeMandate(request.params, options(request))
-        : await mandates.cancelMandate(request.params, options(request));
+        ? await mandates.resumeMandate(control, options(request))
+        : await mandates.cancelMandate(control, options(request));
       return mandateJson(required(response.mandate, 'mandate'));
     });
   }
@@ -210,7 +220,7 @@ export const mandatesRoutes: FastifyPluginAsyncTypebox<MandatesRoutesOptions> = 
       operationId: 'approveCollection',
       tags: ['mandates'],
       summary: 'Approve the pending collection of a manual mandate',
-      description: 'Only a collection AWAITING_APPROVAL can be approved; it is then collected at once.' + REPLAY_NOTE,
+      description: 'Only a collection AWAITING_APPROVAL can be approved; it is then collected at once.' + CONTROL_REPLAY_NOTE,
       params: CollectionParams,
       headers: IdempotencyHeaders,
       response: {
@@ -219,7 +229,7 @@ export const mandatesRoutes: FastifyPluginAsyncTypebox<MandatesRoutesOptions> = 
       },
     },
   }, async (request) => {
-    const response = await mandates.approveCollection(request.params, options(request));
+    const response = await mandates.approveCollection({ ...request.params, idempotencyKey: controlKey(request) }, options(request));
     return collectionJson(required(response.collection, 'collection'));
   });
 

@@ -12,11 +12,12 @@ import type {
 } from '@billing/mandates';
 import { parseLocalDate } from '@billing/calendar';
 import {
-  allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, patched, proxyActivities, setHandler,
+  allHandlersFinished, ApplicationFailure, condition, continueAsNew, currentUpdateInfo, log, patched, proxyActivities, setHandler,
   upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import { MANDATE_ACTIVITIES } from '../deadlines.ts';
 import type { MandateActivities } from '../mandates/mandate-activities.ts';
+import { AppliedControls } from './applied-controls.ts';
 import type { MandateSettings, MandateStep } from './mandate-plan.ts';
 import { MandateState } from './mandate-state.ts';
 
@@ -38,6 +39,13 @@ export const MANDATE_PATCHES = {
    * recorded before it keeps the previous rule (trimmed, length only), so it replays as it ran.
    */
   freeTextRule: 'mandate-free-text-rule',
+  /**
+   * A control whose Update id this mandate applied lately (carried across continue-as-new, see
+   * applied-controls.ts) is answered with the mandate as it is now (an approval: with its
+   * collection), never validated or applied again. Decided at the start of the run: a run that
+   * started without it may have applied controls it did not remember.
+   */
+  controlsAppliedOnce: 'mandate-controls-applied-once',
 } as const;
 
 /** Well under Temporal's 2,000 Updates per run, for a mandate that gets controls and no cycles. */
@@ -56,6 +64,9 @@ export async function mandateWorkflow(input: MandateWorkflowInput): Promise<Mand
   const mandate = new MandateState(input);
   const textRule = { previousTextRule: !patched(MANDATE_PATCHES.freeTextRule) };
   const { workflowId } = workflowInfo();
+  // Asked before any handler is set: a control that came with this run's start is validated at once.
+  const appliesOnce = patched(MANDATE_PATCHES.controlsAppliedOnce);
+  const applied = new AppliedControls(input.carried?.appliedControls);
   /** Grows with every control: the main loop's wait ends when it moves, to ask again what is next. */
   let controls = 0;
   let published = '';
@@ -114,40 +125,58 @@ export async function mandateWorkflow(input: MandateWorkflowInput): Promise<Mand
     refuse(MANDATE_FAILURE_TYPES.failedPrecondition, `collection ${cycle} of mandate ${input.mandateId} is not awaiting approval`);
   }
 
+  /** True for a control this mandate has applied already: it is answered, not validated or applied again. */
+  function isRepeat(): boolean {
+    const id = currentUpdateInfo()?.id;
+    return appliesOnce && id !== undefined && applied.has(id);
+  }
+
   async function control(change: () => void): Promise<MandateView> {
     change();
+    const id = currentUpdateInfo()?.id;
+    if (appliesOnce && id !== undefined) applied.add(id, new Date());
     controls += 1;
     return persist();
   }
 
+  /** A control's handler: the mandate as it is for a repeat, the change otherwise. */
+  const once = <Args extends unknown[]>(change: (...args: Args) => void) => (...args: Args): Promise<MandateView> =>
+    isRepeat() ? Promise.resolve(mandate.view()) : control(() => change(...args));
+  /** A control's validator, skipped for a repeat (it is answered, whatever the state now). */
+  const unlessRepeat = <Args extends unknown[]>(validate: (...args: Args) => void) => (...args: Args): void => {
+    if (!isRepeat()) validate(...args);
+  };
+
   setHandler(mandateQuery, () => mandate.view());
 
-  setHandler(changeTermsUpdate, (change: TermsChange) => control(() => mandate.changeTerms(checkedTerms(change, textRule), new Date())), {
-    validator: (change: TermsChange) => {
+  setHandler(changeTermsUpdate, once((change: TermsChange) => mandate.changeTerms(checkedTerms(change, textRule), new Date())), {
+    validator: unlessRepeat((change: TermsChange) => {
       refuseUnlessLive();
       checkedTerms(change);
-    },
+    }),
   });
 
-  setHandler(pauseUpdate, (request: PauseRequest) => control(() => mandate.pause(request?.resumeOn ?? null, new Date())), {
-    validator: checkPause,
+  setHandler(pauseUpdate, once((request: PauseRequest) => mandate.pause(request?.resumeOn ?? null, new Date())), {
+    validator: unlessRepeat(checkPause),
   });
 
-  setHandler(resumeUpdate, () => control(() => mandate.resume(new Date())), {
-    validator: () => {
+  setHandler(resumeUpdate, once(() => mandate.resume(new Date())), {
+    validator: unlessRepeat(() => {
       if (mandate.status !== 'PAUSED') refuse(MANDATE_FAILURE_TYPES.failedPrecondition, `mandate ${input.mandateId} is not paused`);
-    },
+    }),
   });
 
-  setHandler(cancelUpdate, () => control(() => mandate.cancel(new Date())), { validator: refuseUnlessLive });
+  setHandler(cancelUpdate, once(() => mandate.cancel(new Date())), { validator: unlessRepeat(refuseUnlessLive) });
 
   // Approval answers once the charge it released has had its first answer (or the mandate moved on).
-  setHandler(approveCollectionUpdate, async ({ cycle }: ApproveRequest): Promise<CollectionView> => {
+  // A repeat answers the collection as it is, or null once a later cycle has replaced it here.
+  setHandler(approveCollectionUpdate, async ({ cycle }: ApproveRequest): Promise<CollectionView | null> => {
+    if (isRepeat()) return mandate.collection(cycle) ?? null;
     const approved = mandate.approve(new Date());
     await control(() => undefined);
     await condition(() => (mandate.collection(cycle)?.attempts ?? 1) > 0 || mandate.current?.collection.cycle !== cycle);
     return mandate.collection(cycle) ?? approved;
-  }, { validator: checkApproval });
+  }, { validator: unlessRepeat(checkApproval) });
 
   // --- the work -------------------------------------------------------------------------------------
 
@@ -216,6 +245,13 @@ export async function mandateWorkflow(input: MandateWorkflowInput): Promise<Mand
 
   // --- the mandate's life -----------------------------------------------------------------------------
 
+  /** The state the next run starts from; it remembers the controls applied lately only under the patch. */
+  function carried() {
+    const state = mandate.carry();
+    if (!appliesOnce) return state;
+    return { ...state, appliedControls: applied.carry(new Date()) };
+  }
+
   // Handlers are registered before the first await, so controls that arrive with the start are taken.
   if (input.carried) publishSearchAttributes();
   else await persist();
@@ -229,7 +265,7 @@ export async function mandateWorkflow(input: MandateWorkflowInput): Promise<Mand
     if (!mandate.isOver() && continueAsNewIsDue()) {
       // Every control accepted so far has answered (and written) before this run ends.
       await condition(allHandlersFinished);
-      if (!mandate.isOver()) return continueAsNew<typeof mandateWorkflow>({ ...input, carried: mandate.carry() });
+      if (!mandate.isOver()) return continueAsNew<typeof mandateWorkflow>({ ...input, carried: carried() });
     }
     const step = mandate.nextStep(settings, Date.now());
     if (step.kind === 'finished') break;

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import { createDb, migrateLatest } from '@billing/db';
 import type { Db } from '@billing/db';
@@ -13,6 +14,7 @@ import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { BillActivities } from '../../src/bills/bill-activities.ts';
 import type { BillPostingPort } from '../../src/mandates/bill-posting.ts';
+import { bundleBillWorkflows } from '../../src/bundle.ts';
 import { createBillWorker } from '../../src/worker.ts';
 import { startTestLedger, type TestLedger } from './ledger.ts';
 
@@ -26,8 +28,12 @@ export interface BillTestStack {
   stop(): Promise<void>;
 }
 
-/** The test worker's workflows (production's plus test wrappers), bundled once per run by global-setup.ts. */
+/**
+ * The test worker's workflows (production's plus test wrappers), bundled once per run by
+ * global-setup.ts; bundled here when run outside vitest (record-histories.ts has no global setup).
+ */
 export async function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  if (!process.env.VITEST) return bundleBillWorkflows(fileURLToPath(new URL('../workflows/index.ts', import.meta.url)));
   const dir = inject('workflowBundleDir');
   const [code, sourceMap] = await Promise.all([readFile(join(dir, 'bundle.js'), 'utf8'), readFile(join(dir, 'bundle.js.map'), 'utf8')]);
   return { code, sourceMap };
