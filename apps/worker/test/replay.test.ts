@@ -28,8 +28,15 @@ const KEPT = {
   v6: [
     'batched-items', 'continue-as-new', 'continued-run', 'lifecycle', 'refused-item', 'signal-item',
     'mandate-after-continue-as-new', 'mandate-awaiting-approval', 'mandate-continue-as-new', 'mandate-in-dunning', 'mandate-paused',
-  ],  // Mandates remember the controls they applied across continue-as-new and answer a repeat.
+  ],
+  // Mandates remember the controls they applied across continue-as-new and answer a repeat.
   v7: [
+    'batched-items', 'continue-as-new', 'continued-run', 'lifecycle', 'refused-item', 'signal-item',
+    'mandate-after-continue-as-new', 'mandate-awaiting-approval', 'mandate-continue-as-new', 'mandate-in-dunning', 'mandate-paused',
+    'mandate-approval-repeated', 'mandate-control-applied', 'mandate-control-repeated',
+  ],
+  // Item and mandate text judged by the platform's one free-text rule in the handlers too.
+  v8: [
     'batched-items', 'continue-as-new', 'continued-run', 'lifecycle', 'refused-item', 'signal-item',
     'mandate-after-continue-as-new', 'mandate-awaiting-approval', 'mandate-continue-as-new', 'mandate-in-dunning', 'mandate-paused',
     'mandate-approval-repeated', 'mandate-control-applied', 'mandate-control-repeated',
