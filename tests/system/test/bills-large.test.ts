@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { billPath, call, createBill, futurePeriod, newCustomer, type Bill, type LineItem } from './bills-api.ts';
 
 const ITEMS = 10_000;
-const CONCURRENCY = 20;
+const CONCURRENCY = 48;
 // Answers that had no effect or whose effect is unknown: a client retries them with the same
 // Idempotency-Key, which the bill deduplicates, so the count must still come out exact.
 const RETRYABLE = new Set([429, 503, 504]);
