@@ -141,7 +141,12 @@ async function main(): Promise<number> {
       return exitCode || 1;
     }
     const report = JSON.parse(readFileSync(reportPath, 'utf8')) as Report;
-    if (exitCode !== 0) print(`--- last lines of the stack's log ---\n${stackLog.slice(-40).join('\n')}`);
+    if (exitCode !== 0) {
+      // A 5xx is logged by the app that failed, at error level, often long before the run ends.
+      const errors = stackLog.filter((line) => /"level":(50|60)\b|\[ERROR\]/.test(line));
+      print(`--- the stack's error lines (${errors.length}) ---\n${errors.slice(-40).join('\n')}`);
+      print(`--- last lines of the stack's log ---\n${stackLog.slice(-20).join('\n')}`);
+    }
     const seconds = Math.round((Date.now() - began) / 1000);
     print(
       `contract fuzz: ${report.test_cases.generated} requests generated over ${report.operations.tested}/` +

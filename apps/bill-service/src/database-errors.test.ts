@@ -19,6 +19,12 @@ describe('the database out of reach, through the server interceptor', () => {
     }
   });
 
+  it.each([['a deadlock', '40P01'], ['a serialization failure', '40001']])(
+    'answers aborted, which no idempotency key keeps, for %s still there after the writer ran it again', async (_case, code) => {
+      const answer = await answerTo(Object.assign(new Error('deadlock detected'), { code }), { serverMappers: [databaseErrors], service: 'bills' });
+      expect(answer).toMatchObject({ code: Code.Aborted, message: 'a concurrent change conflicted with this one; send it again' });
+    });
+
   it('knows nothing of a query that failed for its own reasons', () => {
     expect(databaseErrors(Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' }))).toBeUndefined();
     expect(databaseErrors('ECONNREFUSED')).toBeUndefined();

@@ -1,4 +1,5 @@
 import { Code } from '@connectrpc/connect';
+import { isTransactionConflict } from '@billing/db';
 import type { ErrorMapper } from '@billing/grpc-kit';
 
 // Node's socket errors, PostgreSQL's "connection exception" class (08xxx) and its shutdown and
@@ -12,6 +13,8 @@ const POSTGRES_DOWN = /^(08...|57P0[123])$/;
  */
 export const databaseErrors: ErrorMapper = (error) => {
   if (!(error instanceof Error)) return undefined;
+  // Still conflicting after the writer ran it again: nothing was written, and the request may be sent again.
+  if (isTransactionConflict(error)) return { code: Code.Aborted, message: 'a concurrent change conflicted with this one; send it again' };
   const code = (error as { code?: unknown }).code;
   const down = (typeof code === 'string' && (NETWORK_CODES.has(code) || POSTGRES_DOWN.test(code)))
     || error.name === 'KnexTimeoutError' || /^Connection terminated/.test(error.message);

@@ -10,3 +10,4 @@ export {
 export { billSums } from './bill-sums.ts';
 export { keysetAfter, keysetPositionOf, type KeysetPosition } from './keyset.ts';
 export { listenToChannels, type ChannelListener, type ChannelListenerOptions } from './listener.ts';
+export { isTransactionConflict, retryOnConflict } from './conflicts.ts';

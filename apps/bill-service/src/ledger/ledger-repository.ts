@@ -2,7 +2,7 @@
 // 0005 and 0006): this module only chooses what to insert and reads back what is there.
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { billSums, keysetAfter, keysetPositionOf, recordEvents, type KeysetPosition } from '@billing/db';
+import { billSums, keysetAfter, keysetPositionOf, recordEvents, retryOnConflict, type KeysetPosition } from '@billing/db';
 import {
   NORMAL_SIDE, accountId, type AccountKind, type AccountRef, type BillSums, type EntryPlan, type EntryType, type Side,
 } from '@billing/ledger';
@@ -176,7 +176,7 @@ export function ledgerRepository(db: Knex, units: UnitRegistry = DEFAULT_UNITS) 
   async function postMany(plans: readonly EntryPlan[]): Promise<PostOutcome[]> {
     await openAccounts(plans.flatMap((plan) => plan.postings.map((posting) => posting.account)));
     const rows = plans.map((plan) => entryRow(plan, newEntryId()));
-    const inserted = await db.transaction(async (trx) => {
+    const inserted = await retryOnConflict(() => db.transaction(async (trx) => {
       const returned: Array<{ id: string; created_at: Date }> = await trx('ledger_entries')
         .insert(rows).onConflict('idempotency_key').ignore().returning(['id', 'created_at']);
       const createdAt = new Map(returned.map((row) => [row.id, row.created_at]));
@@ -187,7 +187,7 @@ export function ledgerRepository(db: Knex, units: UnitRegistry = DEFAULT_UNITS) 
         return at === undefined ? [] : [storedEntry({ ...row, created_at: at }, postingRows(plans[index]!, row.id))];
       }), units);
       return createdAt;
-    });
+    }));
     const replays = await findByKeys(rows.filter((row) => !inserted.has(row.id)).map((row) => row.idempotency_key));
     return rows.map((row, index) => {
       const createdAt = inserted.get(row.id);

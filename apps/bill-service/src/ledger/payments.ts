@@ -5,6 +5,7 @@
 // previous one did. The key is looked up again under the lock: a concurrent retry of the same
 // request answers the entry the first one posted.
 import type { Knex } from 'knex';
+import { retryOnConflict } from '@billing/db';
 import {
   LedgerRefusal, amountDue, insufficientFunds, ledgerKey, refundPlan, walletPaymentPlan, type AccountRef, type EntryPlan,
 } from '@billing/ledger';
@@ -35,14 +36,14 @@ export function ledgerPayments(db: Knex, ledger: LedgerRepository, units: UnitRe
     let plan: EntryPlan | undefined;
     try {
       // Counted after the transaction commits: a rolled-back entry was never posted.
-      return countPosted(await db.transaction(async (trx) => {
+      return countPosted(await retryOnConflict(() => db.transaction(async (trx) => {
         plan = await decide(trx);
         const posted = await ledger.postIn(trx, plan);
         if (posted) return { entry: posted, replayed: false };
         const first = (await ledger.findByKeys([key], trx)).get(key);
         if (!first) throw new Error(`ledger entry with key ${key} neither inserted nor found`);
         return { entry: first, replayed: true };
-      }));
+      })));
     } catch (error) {
       if (plan && isOverdraft(error)) throw insufficientFunds(plan, error);
       throw error;
