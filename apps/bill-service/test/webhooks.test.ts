@@ -272,14 +272,19 @@ describe('WebhookService: deliveries', () => {
     const local = createClient(WebhookService, createRouterTransport(({ service }) =>
       service(WebhookService, localService(db))));
     const endpoint = (await local.createWebhookEndpoint({ url: 'http://127.0.0.1:9/hook', events: ['*'], customerId: customer })).endpoint!;
-    await db.transaction((trx) => recordEvents(trx, [1, 2, 3, 4].map((n) => ({ type: 'ledger.entry_posted' as const, customerId: customer, data: { n } }))));
-    const ids = (await db('webhook_deliveries').where('endpoint_id', endpoint.id).orderBy('event_seq').select('id') as Array<{ id: string }>).map((row) => row.id);
+    // The suite's worker dispatches deliveries as they commit: they are made and given their
+    // states in one transaction, the pending one due only in a year, so it sees none of them due.
     const old = new Date('2020-01-01T00:00:00Z');
-    await db('webhook_deliveries').where('id', ids[0]).update({ status: 'succeeded', created_at: old, completed_at: old });
-    await db('webhook_deliveries').where('id', ids[1]).update({ status: 'failed', created_at: old, completed_at: old });
-    await db('webhook_deliveries').where('id', ids[2]).update({ created_at: old });
-    await db('webhook_deliveries').where('id', ids[3]).update({ status: 'succeeded', completed_at: db.fn.now() });
-    await db('webhook_attempts').insert({ delivery_id: ids[0], attempt: 1, started_at: old, duration_ms: 5, status_code: 204 });
+    const ids = await db.transaction(async (trx) => {
+      await recordEvents(trx, [1, 2, 3, 4].map((n) => ({ type: 'ledger.entry_posted' as const, customerId: customer, data: { n } })));
+      const made = (await trx('webhook_deliveries').where('endpoint_id', endpoint.id).orderBy('event_seq').select('id') as Array<{ id: string }>).map((row) => row.id);
+      await trx('webhook_deliveries').where('id', made[0]).update({ status: 'succeeded', created_at: old, completed_at: old });
+      await trx('webhook_deliveries').where('id', made[1]).update({ status: 'failed', created_at: old, completed_at: old });
+      await trx('webhook_deliveries').where('id', made[2]).update({ created_at: old, next_attempt_at: trx.raw("now() + interval '1 year'") });
+      await trx('webhook_deliveries').where('id', made[3]).update({ status: 'succeeded', completed_at: trx.fn.now() });
+      await trx('webhook_attempts').insert({ delivery_id: made[0], attempt: 1, started_at: old, duration_ms: 5, status_code: 204 });
+      return made;
+    });
 
     expect(await deleteFinishedDeliveriesBefore(db, new Date('2021-01-01T00:00:00Z'), 1)).toBe(2);
     const left = (await db('webhook_deliveries').where('endpoint_id', endpoint.id).orderBy('event_seq').select('id') as Array<{ id: string }>).map((row) => row.id);
