@@ -202,11 +202,16 @@ describe('WebhookService: deliveries', () => {
     const local = createClient(WebhookService, createRouterTransport(({ service }) =>
       service(WebhookService, localService(db))));
     const endpoint = (await local.createWebhookEndpoint({ url: 'http://127.0.0.1:9/hook', events: ['ledger.entry_posted'], customerId: customer })).endpoint!;
-    await db.transaction((trx) => recordEvents(trx, [
-      { type: 'ledger.entry_posted', customerId: customer, data: { n: 1 } },
-      { type: 'bill.created', customerId: customer, data: { n: 2 } },
-      { type: 'ledger.entry_posted', customerId: customer, data: { n: 3 } },
-    ]));
+    // The suite's worker dispatches deliveries as they commit: these are made due only in a year,
+    // in the same transaction, so its attempts never meet the ones this test writes.
+    await db.transaction(async (trx) => {
+      await recordEvents(trx, [
+        { type: 'ledger.entry_posted', customerId: customer, data: { n: 1 } },
+        { type: 'bill.created', customerId: customer, data: { n: 2 } },
+        { type: 'ledger.entry_posted', customerId: customer, data: { n: 3 } },
+      ]);
+      await trx('webhook_deliveries').where('endpoint_id', endpoint.id).update({ next_attempt_at: trx.raw("now() + interval '1 year'") });
+    });
     const listed = await webhooks.listWebhookDeliveries({ endpointId: endpoint.id, limit: 1 });
     expect(listed.deliveries).toHaveLength(1);
     expect(listed.nextCursor).toEqual(expect.any(String));
