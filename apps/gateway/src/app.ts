@@ -14,6 +14,7 @@ import { installHttpMetrics } from './http-metrics.ts';
 import { installMethodNotAllowed } from './method-not-allowed.ts';
 import { registerOpenApi } from './openapi.ts';
 import { requestIdFor } from './request-id.ts';
+import { cachedSerializerFactory } from './serialization.ts';
 import { validatorCompiler } from './validation.ts';
 import { installIdempotency } from './idempotency/plugin.ts';
 import { idempotencyStore } from './idempotency/store.ts';
@@ -82,6 +83,7 @@ export async function buildGateway(deps: GatewayDeps) {
     // The gateway serves exactly the operations its OpenAPI document lists; HEAD is not one of
     // them, so it is a 405 like any other method a path does not serve.
     exposeHeadRoutes: false,
+    schemaController: { compilersFactory: { buildSerializer: cachedSerializerFactory } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
 
