@@ -10,6 +10,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000,
     // The JSON report is what `npm test` adds up into its closing summary (scripts/test-summary.mjs).
-    reporters: ['default', ['json', { outputFile: '.test-results/vitest.json' }]],
+    // TEST_REPORT_FILE: where a run of one of several projects puts its report (tests/system/test/run-projects.mjs).
+    reporters: ['default', ['json', { outputFile: process.env.TEST_REPORT_FILE ?? '.test-results/vitest.json' }]],
   },
 });

@@ -88,6 +88,52 @@ function ensureGoTool(name, modulePath, envOverride) {
   return cached;
 }
 
+/** CPU seconds used so far by this process's finished children (and theirs): /proc/self/stat. */
+function childrenCpuSeconds() {
+  try {
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    // After the command name: state is field 3, cutime 16 and cstime 17 (1-based, man 5 proc).
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * `npm test`: phase after phase, the steps of a phase at the same time. Every suite runs even when
+ * an earlier one failed; each phase prints its wall and CPU time (so a slow run shows where it
+ * went), and the run ends with one line that adds every suite up: `tests: N passed, N failed, N skipped`.
+ */
+async function runTests(phases, { nodeBin, pnpm, env }) {
+  const summary = join(root, 'scripts', 'test-summary.mjs');
+  run(nodeBin, [summary, '--clear'], { cwd: root, env });
+  const started = Date.now();
+  let failed = false;
+  for (const phase of phases) {
+    const phaseStarted = Date.now();
+    const cpuBefore = childrenCpuSeconds();
+    const results = await Promise.all(phase.map((step) => {
+      const [cmd, args] = Array.isArray(step) ? [pnpm[0], [pnpm[1], ...step]] : [nodeBin, step.node];
+      const name = (Array.isArray(step) ? step : step.node).filter((arg) => !arg.startsWith('-')).slice(0, 3).join(' ');
+      return new Promise((resolveStep) => {
+        const stepStarted = Date.now();
+        const child = spawn(cmd, args, { cwd: root, env, stdio: 'inherit' });
+        child.once('error', (error) => resolveStep({ name, ok: false, detail: error.message }));
+        child.once('exit', (code, signal) => {
+          log(`${name}: ${code === 0 ? 'ok' : `exited with ${code ?? signal}`} after ${((Date.now() - stepStarted) / 1000).toFixed(0)} s`);
+          resolveStep({ name, ok: code === 0 });
+        });
+      });
+    }));
+    failed ||= results.some((result) => !result.ok);
+    log(`phase [${results.map((result) => result.name).join(' | ')}]: ${((Date.now() - phaseStarted) / 1000).toFixed(0)} s wall, ` +
+      `${(childrenCpuSeconds() - cpuBefore).toFixed(0)} s CPU`);
+  }
+  log(`all phases: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  const counted = spawnSync(nodeBin, [summary], { cwd: root, env, stdio: 'inherit' });
+  return failed || counted.status !== 0 ? 1 : 0;
+}
+
 function main() {
   const command = process.argv[2] ?? 'start';
   const nodeBin = ensureNode();
@@ -118,13 +164,19 @@ function main() {
     // Type-checking and linting run once over the whole workspace (the root tsconfig.json and
     // eslint.config.js): per package, each program would check its dependencies' sources again,
     // several times the work.
-    test: [['exec', 'turbo', 'run', 'build', '--output-logs=errors-only', '--continue'],
-      ['exec', 'tsc', '-p', 'tsconfig.json'],
-      ['exec', 'eslint', '.'],
-      ['exec', 'buf', 'lint', 'proto'],
-      ['exec', 'turbo', 'run', 'test', '--concurrency=2', '--continue'],
-      // Last: schemathesis against a stack of its own, checking every answer against /openapi.json.
-      { node: ['--conditions=source', '--disable-warning=ExperimentalWarning', 'scripts/contract-fuzz/run.ts'] }],
+    // Each inner list is a phase whose steps run at the same time; phases run in order.
+    test: [
+      // The static checks. No test needs the build (tests run from source); the deploy check after
+      // `npm test` reuses it from turbo's cache.
+      [['exec', 'turbo', 'run', 'build', '--output-logs=errors-only', '--continue'],
+        ['exec', 'tsc', '-p', 'tsconfig.json'],
+        ['exec', 'eslint', '.'],
+        ['exec', 'buf', 'lint', 'proto']],
+      // Every package's suite, beside schemathesis against a stack of its own, checking every answer
+      // against /openapi.json.
+      [['exec', 'turbo', 'run', 'test', '--concurrency=2', '--continue'],
+        { node: ['--conditions=source', '--disable-warning=ExperimentalWarning', 'scripts/contract-fuzz/run.ts'] }],
+    ],
     'check-deploy': [{ node: ['--disable-warning=ExperimentalWarning', 'scripts/check-deploy.ts', ...process.argv.slice(3)] }],
     bench: [['exec', 'turbo', 'run', 'build', '--filter=@billing/bench...', '--output-logs=errors-only'],
       ['--filter', '@billing/bench', 'run', 'bench', ...process.argv.slice(3)]],
@@ -133,22 +185,11 @@ function main() {
   if (!steps) throw new Error(`unknown command ${command}: use start, test, bench or check-deploy`);
 
   if (command === 'test') {
-    // Every suite runs even when an earlier one failed, and the run ends with one line that adds
-    // them all up: `tests: N passed, N failed, N skipped`.
-    const summary = join(root, 'scripts', 'test-summary.mjs');
-    run(nodeBin, [summary, '--clear'], { cwd: root, env });
-    let failed = false;
-    for (const step of steps) {
-      try {
-        if (Array.isArray(step)) pnpmRun(step);
-        else run(nodeBin, step.node, { cwd: root, env });
-      } catch (error) {
-        log(error instanceof Error ? error.message : String(error));
-        failed = true;
-      }
-    }
-    const counted = spawnSync(nodeBin, [summary], { cwd: root, env, stdio: 'inherit' });
-    process.exit(failed || counted.status !== 0 ? 1 : 0);
+    runTests(steps, { nodeBin, pnpm, env }).then((code) => process.exit(code), (error) => {
+      log(error instanceof Error ? error.message : String(error));
+      process.exit(1);
+    });
+    return;
   }
 
   for (const step of steps.slice(0, -1)) {

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = '.test-results';
 
-/** Workspace packages whose `test` script runs vitest. */
+/** Workspace packages whose `test` script runs vitest (directly, or through a script of theirs next to a vitest config). */
 function vitestPackages() {
   const found = [];
   for (const group of ['apps', 'packages', 'tests']) {
@@ -23,7 +23,8 @@ function vitestPackages() {
       const manifest = join(groupDir, name, 'package.json');
       if (!existsSync(manifest)) continue;
       const { name: packageName, scripts = {} } = JSON.parse(readFileSync(manifest, 'utf8'));
-      if (/\bvitest\b/.test(scripts.test ?? '')) found.push({ name: packageName, dir: join(groupDir, name) });
+      const runsVitest = /\bvitest\b/.test(scripts.test ?? '') || (scripts.test !== undefined && existsSync(join(groupDir, name, 'vitest.config.ts')));
+      if (runsVitest) found.push({ name: packageName, dir: join(groupDir, name) });
     }
   }
   return found;

@@ -10,6 +10,7 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createWebhookSender } from '@billing/webhooks';
 import { grpcBillPosting } from './mandates/bill-posting.ts';
 import { bundleBillWorkflows } from './bundle.ts';
+import { cachedWorkflowBundle } from './bundle-cache.ts';
 import { BILL_SERVICE_CALL_TIMEOUT_MS } from './deadlines.ts';
 import { readWorkerEnv, type WorkerEnv } from './env.ts';
 import { grpcLedgerPosting } from './ledger/ledger-posting.ts';
@@ -43,8 +44,9 @@ async function start(env: WorkerEnv, logger: Logger): Promise<RunningApp> {
     });
     logger.info({ port: env.TEMPORAL_METRICS_PORT, path: '/metrics' }, 'temporal sdk metrics listening');
     connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
-    // In dev (run from src/) the bundle is built at start; `pnpm build` writes it to dist/ ahead of time.
-    const workflowBundle = existsSync(prebuilt) ? { codePath: prebuilt } : await bundleBillWorkflows();
+    // `pnpm build` writes the bundle to dist/ ahead of time; run from src/ (dev, tests) the worker
+    // builds it, or reuses the one it built from the same sources (bundle-cache.ts).
+    const workflowBundle = existsSync(prebuilt) ? { codePath: prebuilt } : await cachedWorkflowBundle('bill-workflows', () => bundleBillWorkflows());
     worker = await createBillWorker({
       connection, namespace: env.TEMPORAL_NAMESPACE, db, taskQueue: env.TEMPORAL_TASK_QUEUE, workflowBundle, billPosting, ledger,
       mandateSettings: { dunningRetriesMs: env.MANDATE_DUNNING_SCHEDULE, approvalWindowMs: env.MANDATE_APPROVAL_WINDOW },
