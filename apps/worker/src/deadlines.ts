@@ -6,7 +6,7 @@
 // The workflows import this module, so it is bundled into Temporal's sandbox: it holds plain
 // values only. Changing a value changes the options of activities scheduled from then on (a
 // recorded history still replays: options are not compared on replay).
-import type { ActivityOptions, LocalActivityOptions } from '@temporalio/common';
+import type { ActivityOptions } from '@temporalio/common';
 
 /** Each call to bill-service (a collection's line item, a ledger posting); an activity retries one that times out. */
 export const BILL_SERVICE_CALL_TIMEOUT_MS = 10_000;
@@ -19,22 +19,13 @@ export const BILL_ACTIVITIES = {
     startToCloseTimeout: '10s',
     retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '30s' },
   },
-  // The same write as a local activity (bills with `bill-local-item-writes`): run by the worker
-  // inside the Update's workflow task. An attempt and the in-process retries each stay under the
-  // point (8 s of the 10 s workflow task timeout) where the SDK would have to heartbeat the task;
-  // a retry due later is scheduled by a timer in the workflow, and the task completes meanwhile.
-  localStore: {
-    startToCloseTimeout: '5s',
-    localRetryThreshold: '5s',
-    retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '30s' },
-  },
   // Invoicing (the ledger included) gives up after an hour of failures and leaves the bill FAILED with the reason.
   invoicing: {
     startToCloseTimeout: '30s',
     scheduleToCloseTimeout: '1h',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
   },
-} as const satisfies Record<string, ActivityOptions | LocalActivityOptions>;
+} as const satisfies Record<string, ActivityOptions>;
 
 /** The mandate workflow's activities (src/workflows/mandate.ts). */
 export const MANDATE_ACTIVITIES = {

@@ -73,4 +73,4 @@ it.each([
   }
   expect(failures).toEqual([]);
   expect(replayed.sort()).toEqual(histories.map((history) => history.workflowId).sort());
-});
+}, 180_000);
