@@ -11,8 +11,8 @@ import type { WorkerOptions } from '@temporalio/worker';
 import { readTelemetryConfig, spanProcessor, tracingResource, type ReadableSpan, type SpanProcessor } from '@billing/runtime';
 
 /** Whether this process traces: the same OTEL_* variables the register module (`--import`) starts tracing from. */
-export function tracingConfigured(source: Record<string, string | undefined> = process.env): boolean {
-  return readTelemetryConfig(source) !== undefined;
+export function tracingConfigured(): boolean {
+  return readTelemetryConfig() !== undefined;
 }
 
 /** The workflow interceptors, bundled with the workflows (bundle.ts): Updates and activities get spans. */
