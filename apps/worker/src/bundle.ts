@@ -1,18 +1,41 @@
 // Bundling the workflow code for Temporal's sandbox. Our workspace packages publish their
 // TypeScript sources under the `source` export condition; webpack must prefer it so the bundle
 // is built from source in dev and tests, with no build of the dependencies first.
+//
+// Two bundles of the same workflows: with Temporal's tracing interceptors (tracing on), and
+// without them (tracing off). The interceptors add no command, so a history replays the same on
+// either; but they create about twenty promises per line item in the sandbox even when every
+// span is dropped, and the SDK captures a stack for each (docs/bills.md), so a worker with
+// tracing off runs the bundle without them.
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { WORKFLOW_TRACING_MODULE } from './tracing.ts';
+import { tracingConfigured, WORKFLOW_TRACING_MODULE } from './tracing.ts';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './workflows/index.ts' : './workflows/index.js', import.meta.url));
 
-/** Bundles the bill workflows; tests pass their own entry point, which adds test-only workflows. */
-export async function bundleBillWorkflows(workflowsPath = WORKFLOWS_PATH): Promise<WorkflowBundleWithSourceMap> {
+export interface BundleOptions {
+  /** Entry point: production's workflows by default; tests pass their own, which adds test-only workflows. */
+  workflowsPath?: string;
+  /**
+   * Bundles the tracing interceptors: a worker with tracing on runs this bundle (and
+   * tracingWorkerOptions). By default, when the OTEL_* variables configure an endpoint.
+   */
+  tracing?: boolean;
+}
+
+/** The prebuilt bundle's file name in dist/ (bundle-workflows.ts writes both). */
+export function prebuiltBundleName(tracing: boolean): string {
+  return tracing ? 'workflow-bundle-traced.js' : 'workflow-bundle.js';
+}
+
+/** Bundles the bill and mandate workflows. */
+export async function bundleBillWorkflows(
+  { workflowsPath = WORKFLOWS_PATH, tracing = tracingConfigured() }: BundleOptions = {},
+): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
     workflowsPath,
-    workflowInterceptorModules: [WORKFLOW_TRACING_MODULE],
+    workflowInterceptorModules: tracing ? [WORKFLOW_TRACING_MODULE] : [],
     webpackConfigHook: (config) => ({
       ...config,
       resolve: { ...config.resolve, conditionNames: ['source', '...'] },

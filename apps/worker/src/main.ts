@@ -9,15 +9,14 @@ import { runApp, type Logger, type RunningApp } from '@billing/runtime';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createWebhookSender } from '@billing/webhooks';
 import { grpcBillPosting } from './mandates/bill-posting.ts';
-import { bundleBillWorkflows } from './bundle.ts';
+import { bundleBillWorkflows, prebuiltBundleName } from './bundle.ts';
 import { cachedWorkflowBundle } from './bundle-cache.ts';
 import { BILL_SERVICE_CALL_TIMEOUT_MS } from './deadlines.ts';
 import { readWorkerEnv, type WorkerEnv } from './env.ts';
 import { grpcLedgerPosting } from './ledger/ledger-posting.ts';
+import { tracingConfigured } from './tracing.ts';
 import { startWebhookDispatcher } from './webhooks/dispatcher.ts';
 import { createBillWorker } from './worker.ts';
-
-const prebuilt = fileURLToPath(new URL('./workflow-bundle.js', import.meta.url));
 
 async function start(env: WorkerEnv, logger: Logger): Promise<RunningApp> {
   const db = createDb({ url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX, applicationName: 'billing-worker' });
@@ -44,11 +43,17 @@ async function start(env: WorkerEnv, logger: Logger): Promise<RunningApp> {
     });
     logger.info({ port: env.TEMPORAL_METRICS_PORT, path: '/metrics' }, 'temporal sdk metrics listening');
     connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
-    // `pnpm build` writes the bundle to dist/ ahead of time; run from src/ (dev, tests) the worker
-    // builds it, or reuses the one it built from the same sources (bundle-cache.ts).
-    const workflowBundle = existsSync(prebuilt) ? { codePath: prebuilt } : await cachedWorkflowBundle('bill-workflows', () => bundleBillWorkflows());
+    // `pnpm build` writes both bundles to dist/ ahead of time; run from src/ (dev, tests) the worker
+    // builds the one it needs, or reuses the one it built from the same sources (bundle-cache.ts).
+    // With tracing off, the bundle without the tracing interceptors (bundle.ts says why).
+    const tracing = tracingConfigured();
+    const prebuilt = fileURLToPath(new URL(`./${prebuiltBundleName(tracing)}`, import.meta.url));
+    const workflowBundle = existsSync(prebuilt)
+      ? { codePath: prebuilt }
+      : await cachedWorkflowBundle(tracing ? 'workflows-traced' : 'workflows-untraced', () => bundleBillWorkflows({ tracing }));
+    logger.info({ tracing, prebuilt: existsSync(prebuilt) }, 'workflow bundle chosen');
     worker = await createBillWorker({
-      connection, namespace: env.TEMPORAL_NAMESPACE, db, taskQueue: env.TEMPORAL_TASK_QUEUE, workflowBundle, billPosting, ledger,
+      connection, namespace: env.TEMPORAL_NAMESPACE, db, taskQueue: env.TEMPORAL_TASK_QUEUE, workflowBundle, tracing, billPosting, ledger,
       mandateSettings: { dunningRetriesMs: env.MANDATE_DUNNING_SCHEDULE, approvalWindowMs: env.MANDATE_APPROVAL_WINDOW },
     });
   } catch (error) {

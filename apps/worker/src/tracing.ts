@@ -1,12 +1,19 @@
 // Temporal's part of a trace: the activity interceptors, the workflow interceptors bundled with
-// the workflows, and the sink their spans leave the sandbox through. Always installed: while
-// tracing is off, the activity spans are the API's no-ops and the workflow spans are dropped.
+// the workflows, and the sink their spans leave the sandbox through. Installed only while tracing
+// is on (an OTLP endpoint is configured): with tracing off the worker runs the workflow bundle
+// without the interceptors and installs none of this, since even spans that are dropped cost
+// promises in the sandbox and work per activity (docs/bills.md).
 import { fileURLToPath } from 'node:url';
 import {
   OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor, makeWorkflowExporter,
 } from '@temporalio/interceptors-opentelemetry';
 import type { WorkerOptions } from '@temporalio/worker';
-import { spanProcessor, tracingResource, type ReadableSpan, type SpanProcessor } from '@billing/runtime';
+import { readTelemetryConfig, spanProcessor, tracingResource, type ReadableSpan, type SpanProcessor } from '@billing/runtime';
+
+/** Whether this process traces: the same OTEL_* variables the register module (`--import`) starts tracing from. */
+export function tracingConfigured(): boolean {
+  return readTelemetryConfig() !== undefined;
+}
 
 /** The workflow interceptors, bundled with the workflows (bundle.ts): Updates and activities get spans. */
 export const WORKFLOW_TRACING_MODULE = fileURLToPath(new URL(
@@ -43,8 +50,12 @@ function sandboxSpans(target: SpanProcessor): SandboxProcessor {
 
 type ExporterResource = Parameters<typeof makeWorkflowExporter>[1];
 
-/** What every bill worker adds to its options so its spans join the traces of the calls that caused them. */
-export function tracingWorkerOptions(): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+/**
+ * What a bill worker with tracing on adds to its options so its spans join the traces of the calls
+ * that caused them; with tracing off, nothing.
+ */
+export function tracingWorkerOptions(tracing: boolean): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+  if (!tracing) return {};
   return {
     interceptors: {
       activity: [(ctx) => ({

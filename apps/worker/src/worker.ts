@@ -11,7 +11,8 @@ import type { LedgerPostingPort } from './ledger/ledger-posting.ts';
 import { createMandateActivities, type MandateActivities } from './mandates/mandate-activities.ts';
 import { loggedNotifications } from './mandates/notifications.ts';
 import { simulatedPayments } from './mandates/payments.ts';
-import { tracingWorkerOptions } from './tracing.ts';
+import { bundleBillWorkflows } from './bundle.ts';
+import { tracingConfigured, tracingWorkerOptions } from './tracing.ts';
 import type { MandateSettings } from './workflows/mandate-plan.ts';
 
 export const DEFAULT_MANDATE_SETTINGS: MandateSettings = {
@@ -24,9 +25,14 @@ export interface BillWorkerOptions {
   namespace: string;
   db: Db;
   taskQueue?: string;
-  /** Prebuilt bundle (production, tests); without it the worker bundles from `workflowsPath`. */
+  /**
+   * Prebuilt bundle (production, tests), built with the tracing interceptors exactly when `tracing`
+   * is on; without it the worker bundles from `workflowsPath` (production's workflows by default).
+   */
   workflowBundle?: WorkerOptions['workflowBundle'];
   workflowsPath?: string;
+  /** Trace workflows and activities; by default, when the OTEL_* variables configure an endpoint. */
+  tracing?: boolean;
   /** Replace single activities, e.g. to simulate a failure in a test. */
   activities?: Partial<BillActivities>;
   /** Where successful mandate collections become bill line items (production: bill-service over gRPC). */
@@ -38,6 +44,8 @@ export interface BillWorkerOptions {
   mandateActivities?: Partial<MandateActivities>;
   /** Workflows kept in the cache (the SDK's default otherwise). */
   maxCachedWorkflows?: number;
+  /** Runs workflows on the calling thread, with no deadlock detection (test/item-cost.ts counts their promises there). */
+  debugMode?: boolean;
 }
 
 /** With no bill-service configured, a successful collection's post fails and is retried until one is. */
@@ -55,7 +63,8 @@ const NO_LEDGER: LedgerPostingPort = {
 };
 
 export async function createBillWorker(options: BillWorkerOptions): Promise<Worker> {
-  const source = options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: options.workflowsPath };
+  const tracing = options.tracing ?? tracingConfigured();
+  const workflowBundle = options.workflowBundle ?? await bundleBillWorkflows({ workflowsPath: options.workflowsPath, tracing });
   const ledger = options.ledger ?? NO_LEDGER;
   const mandateActivities = createMandateActivities({
     db: options.db, payments: simulatedPayments(options.db), notifications: loggedNotifications(options.db),
@@ -65,13 +74,14 @@ export async function createBillWorker(options: BillWorkerOptions): Promise<Work
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? BILL_TASK_QUEUE,
-    ...source,
-    ...tracingWorkerOptions(),
+    workflowBundle,
+    ...tracingWorkerOptions(tracing),
     activities: {
       ...createActivities({ db: options.db, ledger }), ...options.activities, ...mandateActivities, ...options.mandateActivities,
     },
     // Many messages to one bill arrive together; let them share workflow tasks and activity slots.
     maxConcurrentActivityTaskExecutions: 100,
     ...(options.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: options.maxCachedWorkflows }),
+    ...(options.debugMode ? { debugMode: true } : {}),
   });
 }

@@ -31,10 +31,11 @@ export interface BillTestStack {
 /**
  * The test worker's workflows (production's plus test wrappers), bundled once per run by
  * global-setup.ts; bundled here when run outside vitest (record-histories.ts has no global setup).
+ * Without the tracing interceptors, as a worker with tracing off runs them, unless `tracing`.
  */
-export async function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  if (!process.env.VITEST) return bundleBillWorkflows(fileURLToPath(new URL('../workflows/index.ts', import.meta.url)));
-  const dir = inject('workflowBundleDir');
+export async function workflowBundle({ tracing = false } = {}): Promise<WorkflowBundleWithSourceMap> {
+  if (!process.env.VITEST) return bundleBillWorkflows({ workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)), tracing });
+  const dir = join(inject('workflowBundleDir'), tracing ? 'traced' : '');
   const [code, sourceMap] = await Promise.all([readFile(join(dir, 'bundle.js'), 'utf8'), readFile(join(dir, 'bundle.js.map'), 'utf8')]);
   return { code, sourceMap };
 }
@@ -59,7 +60,7 @@ export async function startBillTestStack(options: { activities?: Partial<BillAct
   const client = new Client({ connection, namespace: temporal.namespace });
   const taskQueue = `bills-${randomUUID()}`;
   const worker = await createBillWorker({
-    connection: nativeConnection, namespace: temporal.namespace, db, taskQueue, workflowBundle: code,
+    connection: nativeConnection, namespace: temporal.namespace, db, taskQueue, workflowBundle: code, tracing: false,
     activities: options.activities, billPosting: options.billPosting, ledger: ledger.posting,
   });
   const running = worker.run();
