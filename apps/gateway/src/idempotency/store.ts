@@ -49,7 +49,7 @@ export function idempotencyStore(db: Db, { ttlMs, leaseMs }: IdempotencyStoreOpt
   const CLAIM = `
     WITH claimed AS (
       INSERT INTO ${TABLE} AS r (api_key_id, key, fingerprint, state, locked_until, created_at, expires_at)
-      VALUES (:apiKeyId, :key, :fingerprint, 'IN_FLIGHT', now() + :leaseMs * interval '1 millisecond', now(), now() + :ttlMs * interval '1 millisecond')
+      VALUES (?, ?, ?, 'IN_FLIGHT', now() + ? * interval '1 millisecond', now(), now() + ? * interval '1 millisecond')
       ON CONFLICT (api_key_id, key) DO UPDATE SET
         fingerprint = excluded.fingerprint, state = 'IN_FLIGHT', response_status = NULL, response_headers = NULL,
         response_body = NULL, locked_until = excluded.locked_until, created_at = excluded.created_at, expires_at = excluded.expires_at
@@ -60,13 +60,18 @@ export function idempotencyStore(db: Db, { ttlMs, leaseMs }: IdempotencyStoreOpt
       FROM claimed
     UNION ALL
     SELECT false, fingerprint, state, response_status, response_headers, response_body FROM ${TABLE}
-      WHERE api_key_id = :apiKeyId AND key = :key AND NOT EXISTS (SELECT 1 FROM claimed)`;
+      WHERE api_key_id = ? AND key = ? AND NOT EXISTS (SELECT 1 FROM claimed)`;
+  // Written as SQL rather than built: they run once per keyed request, and building costs more
+  // CPU in the gateway than the statement does in PostgreSQL.
+  const COMPLETE = `UPDATE ${TABLE} SET state = 'DONE', response_status = ?, response_headers = ?::jsonb, response_body = ?, locked_until = now()
+    WHERE api_key_id = ? AND key = ? AND fingerprint = ? AND state = 'IN_FLIGHT'`;
+  const RELEASE = `DELETE FROM ${TABLE} WHERE api_key_id = ? AND key = ? AND fingerprint = ? AND state = 'IN_FLIGHT'`;
 
   return {
     /** Claims `key` for a request, or says why not. */
     async claim({ apiKeyId, key }: ScopedKey, fingerprint: string): Promise<ClaimOutcome> {
       for (let attempt = 0; attempt < 3; attempt += 1) {
-        const { rows } = await db.raw<{ rows: Array<RecordRow & { claimed: boolean }> }>(CLAIM, { apiKeyId, key, fingerprint, leaseMs, ttlMs });
+        const { rows } = await db.raw<{ rows: Array<RecordRow & { claimed: boolean }> }>(CLAIM, [apiKeyId, key, fingerprint, leaseMs, ttlMs, apiKeyId, key]);
         const row = rows[0];
         if (row === undefined) continue;
         if (row.claimed) return { kind: 'claimed' };
@@ -87,20 +92,12 @@ export function idempotencyStore(db: Db, { ttlMs, leaseMs }: IdempotencyStoreOpt
     /** Records the first response; it is replayed for every later request with the key until it expires. */
     async complete({ apiKeyId, key }: ScopedKey, fingerprint: string, response: StoredResponse): Promise<void> {
       const headers = response.contentType === undefined ? {} : { 'content-type': response.contentType };
-      await db(TABLE)
-        .where({ api_key_id: apiKeyId, key, fingerprint, state: 'IN_FLIGHT' })
-        .update({
-          state: 'DONE',
-          response_status: response.status,
-          response_headers: JSON.stringify(headers),
-          response_body: response.body,
-          locked_until: db.fn.now(),
-        });
+      await db.raw(COMPLETE, [response.status, JSON.stringify(headers), response.body, apiKeyId, key, fingerprint]);
     },
 
     /** Forgets a claim whose request had no effect, so a retry with the key runs afresh. */
     async release({ apiKeyId, key }: ScopedKey, fingerprint: string): Promise<void> {
-      await db(TABLE).where({ api_key_id: apiKeyId, key, fingerprint, state: 'IN_FLIGHT' }).delete();
+      await db.raw(RELEASE, [apiKeyId, key, fingerprint]);
     },
 
     /** Deletes expired records; returns how many. */
