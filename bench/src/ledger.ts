@@ -180,13 +180,16 @@ async function measureAll(stack: Stack) {
     const entry = measured.find((each) => each.name.startsWith(name) && each.path === path)!;
     return throughput(entry.result) * entry.perTask;
   };
-  console.log(`gateway share of direct: spread ${formatRatio(rate('spread', 'gateway') / rate('spread', 'grpc'))}, hot ${formatRatio(rate('hot', 'gateway') / rate('hot', 'grpc'))}`);
+  // The gateway's cost: the same single operations through it ÷ straight to the service over gRPC.
+  const gatewayShare = { spread: rate('spread', 'gateway') / rate('spread', 'grpc'), hot: rate('hot', 'gateway') / rate('hot', 'grpc') };
+  console.log(`gateway ÷ gRPC direct, one operation per call: spread ${formatRatio(gatewayShare.spread)}, hot ${formatRatio(gatewayShare.hot)}`);
   console.log(`books: ${JSON.stringify(books)}`);
   return {
     wallets: WALLETS,
     clients: CLIENTS,
     goals: GOALS,
     books,
+    gatewayShareOfDirect: { spread: Number(gatewayShare.spread.toFixed(3)), hot: Number(gatewayShare.hot.toFixed(3)) },
     batch: { operationsPerCall: BATCH, clients: BATCH_CLIENTS },
     loads: measured.map((entry) => ({
       name: entry.name, path: entry.path, entriesPerCall: entry.perTask, calls: entry.result.sent, succeededCalls: entry.result.succeeded,

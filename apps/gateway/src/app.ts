@@ -67,6 +67,13 @@ export interface GatewayDeps {
     defaultRateLimitPerMinute: number;
     /** How long a valid key is trusted without a database read (API_KEY_CACHE_TTL). */
     keyCacheMs?: number;
+    /**
+     * The URL of `db`, to LISTEN for changed (revoked) keys on: every replica drops a changed key
+     * from its cache at once. Without it a cached key is trusted for `keyCacheMs` regardless.
+     */
+    databaseUrl?: string;
+    /** Each rate-limit lease takes the tokens a key's bucket refills in this long (default 100 ms). */
+    rateLimitLeaseMs?: number;
   };
 }
 
@@ -94,13 +101,14 @@ export async function buildGateway(deps: GatewayDeps) {
   installErrorHandling(app);
   // Before 405 handling and the routes: every request but a public one shows a key first.
   const keys = deps.access.db && apiKeyStore(deps.access.db);
-  installAuthentication(app, {
+  await installAuthentication(app, {
     adminApiKey: deps.access.adminApiKey,
     keys,
     defaultRateLimitPerMinute: deps.access.defaultRateLimitPerMinute,
     cacheMs: deps.access.keyCacheMs,
+    keyChanges: deps.access.databaseUrl === undefined ? undefined : { url: deps.access.databaseUrl, logger: deps.logger },
   });
-  if (deps.access.db) await installRateLimit(app, tokenBuckets(deps.access.db));
+  if (deps.access.db) await installRateLimit(app, tokenBuckets(deps.access.db), { leaseMs: deps.access.rateLimitLeaseMs });
   installMethodNotAllowed(app);
   for (const schema of [Money, LineItem, Bill, BillSummary, Collection, Mandate, ApiKey, LedgerMoney, Account, Entry, Event, WebhookEndpoint, WebhookDelivery]) {
     app.addSchema(schema);

@@ -21,9 +21,12 @@ export function readGatewayEnv(source: Record<string, string | undefined> = proc
       /** A platform API key accepted besides the issued ones: how the first keys get made. */
       BILLING_ADMIN_API_KEY: optionalSecret(32),
       /** Requests per minute of a key that names no limit of its own (and of the admin key). */
-      RATE_LIMIT_PER_MINUTE: integer(600, 1, 1_000_000),
-      /** How long a valid key is trusted without a database read; a revocation takes at most this long everywhere. */
-      API_KEY_CACHE_TTL: duration('2s', '0ms', '5s'),
+      RATE_LIMIT_PER_MINUTE: integer(6_000, 1, 1_000_000),
+      /**
+       * How long a valid key is trusted without a database read. A revocation is announced to every
+       * replica at once; this bounds it when an announcement is lost (a listener reconnecting).
+       */
+      API_KEY_CACHE_TTL: duration('1s', '0ms', '5s'),
       /** Sent to bill-service and rates-service with every call. */
       ...serviceCredentialVariables(),
     },

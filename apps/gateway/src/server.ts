@@ -20,6 +20,7 @@ async function start(env: GatewayEnv, logger: Logger) {
     idempotency: { db, ttlMs: env.IDEMPOTENCY_TTL },
     access: {
       db,
+      databaseUrl: env.DATABASE_URL,
       adminApiKey: env.BILLING_ADMIN_API_KEY,
       defaultRateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
       keyCacheMs: env.API_KEY_CACHE_TTL,

@@ -17,8 +17,8 @@ describe('readGatewayEnv', () => {
       DATABASE_POOL_MAX: 10,
       IDEMPOTENCY_TTL: 86_400_000,
       BILLING_ADMIN_API_KEY: undefined,
-      RATE_LIMIT_PER_MINUTE: 600,
-      API_KEY_CACHE_TTL: 2_000,
+      RATE_LIMIT_PER_MINUTE: 6_000,
+      API_KEY_CACHE_TTL: 1_000,
       BILLING_SERVICE_TOKEN: TOKEN,
     });
   });

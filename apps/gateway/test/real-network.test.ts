@@ -47,7 +47,7 @@ beforeAll(async () => {
   connections = connectToServices({ rates: `http://127.0.0.1:${rates.port}`, bills: `http://127.0.0.1:${await closedPort()}` }, SERVICE_TOKEN);
   gateway = await buildGateway({
     transports: connections.transports, logger: pino({ level: 'silent' }), readinessTimeoutMs: 1_000,
-    access: { adminApiKey: ADMIN_KEY, defaultRateLimitPerMinute: 600 },
+    access: { adminApiKey: ADMIN_KEY, defaultRateLimitPerMinute: 6_000 },
   });
   await gateway.listen({ port: 0, host: '127.0.0.1' });
   baseUrl = `http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}`;

@@ -1,5 +1,7 @@
 import { Code } from '@connectrpc/connect';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { listenToChannels } from '@billing/db';
+import type { Logger } from '@billing/runtime';
 import { errorResponseFor } from '../errors.ts';
 import { bearerKey, isWellFormedKey, keyHash, sameHash } from './key-format.ts';
 import type { ApiKeyStore } from './key-store.ts';
@@ -34,13 +36,23 @@ export interface AuthenticationOptions {
   keys?: ApiKeyStore;
   defaultRateLimitPerMinute: number;
   /**
-   * How long a key found valid is trusted without asking PostgreSQL again. A revocation reaches
-   * every replica within this time; it is the price of not reading the table on every request.
+   * How long a key found valid is trusted without asking PostgreSQL again. A changed key is
+   * announced to every replica at once (`keyChanges`); this bounds how long a lost announcement
+   * can leave a revoked key working.
    */
   cacheMs?: number;
+  /**
+   * The database to LISTEN to for changed keys (the channel `api_key_changed`, sent by a trigger
+   * on `api_keys`). Without it a cached key is trusted for `cacheMs`, whatever happens to it.
+   */
+  keyChanges?: { url: string; logger: Logger };
 }
 
 const CACHE_LIMIT = 10_000;
+/** The channel a trigger on `api_keys` announces a changed key's id on. */
+export const KEY_CHANGES_CHANNEL = 'api_key_changed';
+/** How long start-up waits for the listener before going on without it (keys are then not cached until it listens). */
+const LISTEN_WAIT_MS = 2_000;
 
 function refuse(reply: FastifyReply, code: Code, message: string, challenge?: string) {
   if (challenge !== undefined) reply.header('www-authenticate', challenge);
@@ -53,10 +65,40 @@ function refuse(reply: FastifyReply, code: Code, message: string, challenge?: st
  * rule (rules.ts, or its own `config.access`) decides whether this key may use it. Install on
  * the root instance before the routes. Nothing here logs or echoes the presented key.
  */
-export function installAuthentication(app: FastifyInstance, options: AuthenticationOptions): void {
-  const cacheMs = options.cacheMs ?? 2_000;
+export async function installAuthentication(app: FastifyInstance, options: AuthenticationOptions): Promise<void> {
+  const cacheMs = options.cacheMs ?? 1_000;
   const adminHash = options.adminApiKey === undefined ? undefined : keyHash(options.adminApiKey);
   const cache = new Map<string, { caller: Caller; until: number }>();
+  // Bumped whenever cached keys are dropped: a lookup that was under way then may have read the
+  // key as it was before the change, so its answer is used but not cached.
+  let generation = 0;
+  // With a listener, keys are cached only once it listens: before, a change would go unheard.
+  let cacheable = options.keyChanges === undefined;
+  if (options.keyChanges !== undefined && options.keys !== undefined) {
+    const listener = listenToChannels({
+      url: options.keyChanges.url,
+      channels: [KEY_CHANGES_CHANNEL],
+      name: 'gateway key changes',
+      logger: options.keyChanges.logger,
+      onNotification: (_channel, keyId) => {
+        generation += 1;
+        for (const [hash, entry] of cache) if (entry.caller.keyId === keyId) cache.delete(hash);
+      },
+      // Whatever was announced while nobody listened is lost: start over.
+      onListening: () => {
+        generation += 1;
+        cache.clear();
+        cacheable = true;
+      },
+    });
+    app.addHook('onClose', async () => listener.close());
+    let waited: NodeJS.Timeout | undefined;
+    await Promise.race([
+      listener.ready().catch(() => {}),
+      new Promise((resolve) => { waited = setTimeout(resolve, LISTEN_WAIT_MS); }),
+    ]);
+    clearTimeout(waited);
+  }
   const accessOf = (request: FastifyRequest): Access =>
     request.routeOptions.config.access ?? accessFor(request.routeOptions.url ?? request.url.split('?')[0] ?? '');
 
@@ -69,6 +111,7 @@ export function installAuthentication(app: FastifyInstance, options: Authenticat
     const cacheKey = hash.toString('base64');
     const cached = cache.get(cacheKey);
     if (cached !== undefined && cached.until > Date.now()) return cached.caller;
+    const seen = generation;
     const record = await options.keys.findByHash(hash);
     if (record === undefined || record.revokedAt !== null || !sameHash(record.keyHash, hash)) {
       cache.delete(cacheKey);
@@ -77,9 +120,11 @@ export function installAuthentication(app: FastifyInstance, options: Authenticat
     const caller = {
       keyId: record.id, customerId: record.customerId, rateLimitPerMinute: record.rateLimitPerMinute ?? options.defaultRateLimitPerMinute,
     };
-    // Bounded: past the limit the cache starts over rather than grow with every key ever seen.
-    if (cache.size >= CACHE_LIMIT) cache.clear();
-    cache.set(cacheKey, { caller, until: Date.now() + cacheMs });
+    if (cacheable && seen === generation && cacheMs > 0) {
+      // Bounded: past the limit the cache starts over rather than grow with every key ever seen.
+      if (cache.size >= CACHE_LIMIT) cache.clear();
+      cache.set(cacheKey, { caller, until: Date.now() + cacheMs });
+    }
     options.keys.touch(record.id).catch((error: unknown) => app.log.warn({ err: error, keyId: record.id }, 'could not record a key use'));
     return caller;
   }

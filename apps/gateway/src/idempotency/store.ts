@@ -35,51 +35,55 @@ interface RecordRow {
 }
 
 const TABLE = 'idempotency_records';
+/**
+ * Joined into every write of a record: commits that statement's transaction asynchronously, without
+ * waiting for the write-ahead log to reach the disk. A record lost to a PostgreSQL crash in the
+ * moment after it was written only makes a retry with the key run again, which is safe because
+ * every write behind the gateway is idempotent by the same key (docs/idempotency.md); waiting for
+ * the disk twice per request was most of what the gateway added to a write.
+ */
+const ASYNC_COMMIT = `(SELECT set_config('synchronous_commit', 'off', true)) AS async_commit`;
 
 /**
  * The `idempotency_records` table. Every decision is one atomic statement judged by
- * PostgreSQL's clock, so gateway replicas sharing the database agree on who owns a key.
+ * PostgreSQL's clock, so gateway replicas sharing the database agree on who owns a key. A claim
+ * and its record are one round trip each: a request with a fresh key costs two statements.
  */
 export function idempotencyStore(db: Db, { ttlMs, leaseMs }: IdempotencyStoreOptions) {
-  const later = (ms: number) => db.raw(`now() + (? * interval '1 millisecond')`, [ms]);
-
-  async function insertClaim({ apiKeyId, key }: ScopedKey, fingerprint: string): Promise<boolean> {
-    const rows = await db(TABLE)
-      .insert({ api_key_id: apiKeyId, key, fingerprint, state: 'IN_FLIGHT', locked_until: later(leaseMs), created_at: db.fn.now(), expires_at: later(ttlMs) })
-      .onConflict(['api_key_id', 'key'])
-      .ignore()
-      .returning('key');
-    return rows.length > 0;
-  }
-
-  // An expired record is anybody's; an abandoned claim (lease over) is the same request's.
-  async function takeOver({ apiKeyId, key }: ScopedKey, fingerprint: string): Promise<boolean> {
-    const rows = await db(TABLE)
-      .where({ api_key_id: apiKeyId, key })
-      .andWhere((where) =>
-        where
-          .where('expires_at', '<=', db.fn.now())
-          .orWhere((stale) => stale.where({ state: 'IN_FLIGHT', fingerprint }).andWhere('locked_until', '<=', db.fn.now())),
-      )
-      .update({
-        fingerprint, state: 'IN_FLIGHT', response_status: null, response_headers: null, response_body: null,
-        locked_until: later(leaseMs), created_at: db.fn.now(), expires_at: later(ttlMs),
-      })
-      .returning('key');
-    return rows.length > 0;
-  }
+  // One statement claims the key (a new record, or taking over an expired record or an abandoned
+  // claim of the same request: its gateway died) or, when it cannot, reads the record that holds
+  // it. The read sees the table as the statement began, so a record made by a concurrent request
+  // that committed since is missed: the statement then returns nothing and is simply run again.
+  const CLAIM = `
+    WITH claimed AS (
+      INSERT INTO ${TABLE} AS r (api_key_id, key, fingerprint, state, locked_until, created_at, expires_at)
+      SELECT ?::text, ?::text, ?::text, 'IN_FLIGHT', now() + ?::float8 * interval '1 millisecond', now(), now() + ?::float8 * interval '1 millisecond'
+        FROM ${ASYNC_COMMIT}
+      ON CONFLICT (api_key_id, key) DO UPDATE SET
+        fingerprint = excluded.fingerprint, state = 'IN_FLIGHT', response_status = NULL, response_headers = NULL,
+        response_body = NULL, locked_until = excluded.locked_until, created_at = excluded.created_at, expires_at = excluded.expires_at
+      WHERE r.expires_at <= now() OR (r.state = 'IN_FLIGHT' AND r.fingerprint = excluded.fingerprint AND r.locked_until <= now())
+      RETURNING 1
+    )
+    SELECT true AS claimed, NULL AS fingerprint, NULL AS state, NULL AS response_status, NULL AS response_headers, NULL AS response_body
+      FROM claimed
+    UNION ALL
+    SELECT false, fingerprint, state, response_status, response_headers, response_body FROM ${TABLE}
+      WHERE api_key_id = ? AND key = ? AND NOT EXISTS (SELECT 1 FROM claimed)`;
+  // Written as SQL rather than built: they run once per keyed request, and building costs more
+  // CPU in the gateway than the statement does in PostgreSQL.
+  const COMPLETE = `UPDATE ${TABLE} SET state = 'DONE', response_status = ?, response_headers = ?::jsonb, response_body = ?, locked_until = now()
+    FROM ${ASYNC_COMMIT} WHERE api_key_id = ? AND key = ? AND fingerprint = ? AND state = 'IN_FLIGHT'`;
+  const RELEASE = `DELETE FROM ${TABLE} USING ${ASYNC_COMMIT} WHERE api_key_id = ? AND key = ? AND fingerprint = ? AND state = 'IN_FLIGHT'`;
 
   return {
     /** Claims `key` for a request, or says why not. */
-    async claim(key: ScopedKey, fingerprint: string): Promise<ClaimOutcome> {
-      // A record can vanish (released, swept) between two statements: then simply try again.
+    async claim({ apiKeyId, key }: ScopedKey, fingerprint: string): Promise<ClaimOutcome> {
       for (let attempt = 0; attempt < 3; attempt += 1) {
-        if (await insertClaim(key, fingerprint)) return { kind: 'claimed' };
-        if (await takeOver(key, fingerprint)) return { kind: 'claimed' };
-        const row = await db(TABLE)
-          .where({ api_key_id: key.apiKeyId, key: key.key })
-          .first('fingerprint', 'state', 'response_status', 'response_headers', 'response_body') as RecordRow | undefined;
+        const { rows } = await db.raw<{ rows: Array<RecordRow & { claimed: boolean }> }>(CLAIM, [apiKeyId, key, fingerprint, leaseMs, ttlMs, apiKeyId, key]);
+        const row = rows[0];
         if (row === undefined) continue;
+        if (row.claimed) return { kind: 'claimed' };
         if (row.fingerprint !== fingerprint) return { kind: 'mismatch' };
         if (row.state === 'IN_FLIGHT') return { kind: 'in_flight' };
         return {
@@ -97,20 +101,12 @@ export function idempotencyStore(db: Db, { ttlMs, leaseMs }: IdempotencyStoreOpt
     /** Records the first response; it is replayed for every later request with the key until it expires. */
     async complete({ apiKeyId, key }: ScopedKey, fingerprint: string, response: StoredResponse): Promise<void> {
       const headers = response.contentType === undefined ? {} : { 'content-type': response.contentType };
-      await db(TABLE)
-        .where({ api_key_id: apiKeyId, key, fingerprint, state: 'IN_FLIGHT' })
-        .update({
-          state: 'DONE',
-          response_status: response.status,
-          response_headers: JSON.stringify(headers),
-          response_body: response.body,
-          locked_until: db.fn.now(),
-        });
+      await db.raw(COMPLETE, [response.status, JSON.stringify(headers), response.body, apiKeyId, key, fingerprint]);
     },
 
     /** Forgets a claim whose request had no effect, so a retry with the key runs afresh. */
     async release({ apiKeyId, key }: ScopedKey, fingerprint: string): Promise<void> {
-      await db(TABLE).where({ api_key_id: apiKeyId, key, fingerprint, state: 'IN_FLIGHT' }).delete();
+      await db.raw(RELEASE, [apiKeyId, key, fingerprint]);
     },
 
     /** Deletes expired records; returns how many. */

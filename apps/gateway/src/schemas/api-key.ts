@@ -10,7 +10,7 @@ export const RateLimitPerMinute = Type.Integer({
   minimum: 1,
   maximum: MAX_RATE_LIMIT_PER_MINUTE,
   description: 'Requests per minute this key may make (a token bucket refilled continuously); default RATE_LIMIT_PER_MINUTE',
-  examples: [600],
+  examples: [6000],
 });
 
 export const CreateApiKeyBody = Type.Object(

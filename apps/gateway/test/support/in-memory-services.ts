@@ -108,7 +108,7 @@ export async function buildTestGateway(options: TestGatewayOptions = {}) {
       }),
     },
     logger,
-    access: { adminApiKey: TEST_ADMIN_KEY, defaultRateLimitPerMinute: 600 },
+    access: { adminApiKey: TEST_ADMIN_KEY, defaultRateLimitPerMinute: 6_000 },
     ...options.deps,
   });
   const inject = app.inject.bind(app) as (request: InjectOptions | string) => ReturnType<typeof app.inject>;

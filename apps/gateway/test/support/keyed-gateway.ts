@@ -14,6 +14,7 @@ import { ADMIN_AUTHORIZATION, buildTestGateway } from './in-memory-services.ts';
 
 export interface KeyedDatabase {
   db: Db;
+  url: string;
   close(): Promise<void>;
 }
 
@@ -23,6 +24,7 @@ export async function keyedDatabase(): Promise<KeyedDatabase> {
   const db = createDb({ url: postgres.url, poolMax: 5 });
   return {
     db,
+    url: postgres.url,
     async close() {
       await db.destroy();
       await postgres.stop();
@@ -46,6 +48,10 @@ export function counted<S extends DescService>(impl: Partial<ServiceImpl<S>>, ca
 
 export interface KeyedGatewayOptions {
   keyCacheMs?: number;
+  /** The database's URL: the gateway then hears of changed keys at once (LISTEN). */
+  databaseUrl?: string;
+  /** Each rate-limit lease takes the tokens a bucket refills in this long. */
+  rateLimitLeaseMs?: number;
   defaultRateLimitPerMinute?: number;
   /** Sees the context (metadata) of every rates call. */
   onRatesCall?: (context: HandlerContext) => void;
@@ -71,6 +77,7 @@ export async function keyedGateway(db: Db, options: KeyedGatewayOptions = {}): P
       access: {
         db, adminApiKey: ADMIN_AUTHORIZATION.slice('Bearer '.length),
         defaultRateLimitPerMinute: options.defaultRateLimitPerMinute ?? 100_000, keyCacheMs: options.keyCacheMs ?? 0,
+        databaseUrl: options.databaseUrl, rateLimitLeaseMs: options.rateLimitLeaseMs,
       },
     },
   });
