@@ -165,6 +165,8 @@ async function measureAll(stack: Stack, floorBundle: WorkflowBundleWithSourceMap
       // The drain belongs to the operations: a start is answered before its first workflow task runs.
       const cpuMsPerOp = cpuMsPerOperation(before, await sampleCpu(), result.succeeded);
       const entry: Measured = { name, clients, result, cpu: cpuShares(before, afterLoad, result.elapsedSeconds), cpuMsPerOp, drainSeconds };
+      console.log(`  ${perSecond(throughput(result))}/s, p99 ${ms(percentile(result.latenciesMs, 99))} ms, errors ${describeFailures(result.failures)}, ` +
+        `drain ${drainSeconds.toFixed(0)} s, load average ${loadavg()[0]?.toFixed(1) ?? '?'}`);
       measured.push(entry);
       return entry;
     };
