@@ -18,10 +18,11 @@ import { createBillWorker } from '@billing/worker/worker';
 import { Client, Connection } from '@temporalio/client';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, NativeConnection, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beginRun, saveResult } from './results.ts';
 import { printTable } from './table.ts';
+import { installQuietTemporalRuntime } from './temporal-runtime.ts';
 
 const MANDATES = 1_000;
 const START_CONCURRENCY = 50;
@@ -138,7 +139,7 @@ async function twentyFourCycles(db: Db, bundle: WorkflowBundleWithSourceMap) {
 
 export async function runMandatesBenchmark(): Promise<void> {
   const run = beginRun();
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  installQuietTemporalRuntime();
   const postgres = await startPostgres({ temporary: true });
   const db = createDb({ url: postgres.url, poolMax: 20 });
   try {

@@ -17,7 +17,7 @@ const GRPC_CODE_NAMES: Record<number, string> = {
 };
 
 /** The gRPC status when there is one (the client wraps it in a ServiceError), else the error's name. */
-function reasonOf(error: unknown): string {
+export function reasonOf(error: unknown): string {
   for (let cause = error; cause instanceof Error; cause = cause.cause) {
     if (isGrpcServiceError(cause)) return `gRPC ${GRPC_CODE_NAMES[cause.code] ?? cause.code}`;
   }
@@ -63,14 +63,16 @@ export async function directClient(address: string, namespace: string) {
         return { ok: false, reason: reasonOf(error) };
       }
     },
-    /** Tasks waiting in the bill task queue (workflow + activity): the worker's backlog. */
-    async backlog(): Promise<number> {
+    /** Tasks waiting in these task queues (workflow + activity): their workers' backlog. */
+    async backlog(taskQueues: readonly string[] = [BILL_TASK_QUEUE]): Promise<number> {
       let waiting = 0;
-      for (const taskQueueType of [TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY]) {
-        const { stats } = await connection.workflowService.describeTaskQueue({
-          namespace, taskQueue: { name: BILL_TASK_QUEUE }, taskQueueType, reportStats: true,
-        });
-        waiting += Number(stats?.approximateBacklogCount ?? 0);
+      for (const name of taskQueues) {
+        for (const taskQueueType of [TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY]) {
+          const { stats } = await connection.workflowService.describeTaskQueue({
+            namespace, taskQueue: { name }, taskQueueType, reportStats: true,
+          });
+          waiting += Number(stats?.approximateBacklogCount ?? 0);
+        }
       }
       return waiting;
     },

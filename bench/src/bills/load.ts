@@ -69,3 +69,19 @@ export function describeFailures(failures: ReadonlyMap<string, number>): string 
   if (failures.size === 0) return 'none';
   return [...failures].sort(([a], [b]) => a.localeCompare(b)).map(([reason, count]) => `${reason}×${count}`).join(' ');
 }
+
+/** Several loads of the same request read as one: their answers pooled, their times added. */
+export function pooled(results: readonly LoadResult[]): LoadResult {
+  const failures = new Map<string, number>();
+  for (const result of results) {
+    for (const [reason, count] of result.failures) failures.set(reason, (failures.get(reason) ?? 0) + count);
+  }
+  return {
+    sent: results.reduce((sum, result) => sum + result.sent, 0),
+    succeeded: results.reduce((sum, result) => sum + result.succeeded, 0),
+    elapsedSeconds: results.reduce((sum, result) => sum + result.elapsedSeconds, 0),
+    latenciesMs: results.flatMap((result) => result.latenciesMs).sort((a, b) => a - b),
+    failures,
+    succeededTasks: new Set(),
+  };
+}

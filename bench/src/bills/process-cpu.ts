@@ -68,3 +68,12 @@ export function cpuShares(before: Map<string, number>, after: Map<string, number
     .map(([label, share]) => `${label} ${Math.round(share * 100)}%`)
     .join(', ');
 }
+
+/** CPU milliseconds each label used per operation between two samples, e.g. { worker: 19.8 }. */
+export function cpuMsPerOperation(before: Map<string, number>, after: Map<string, number>, operations: number): Record<string, number> {
+  if (operations === 0) return {};
+  return Object.fromEntries([...after]
+    .map(([label, total]) => [label, ((total - (before.get(label) ?? 0)) * 1000) / operations] as const)
+    .filter(([, msPerOp]) => msPerOp > 0)
+    .sort(([, a], [, b]) => b - a));
+}
