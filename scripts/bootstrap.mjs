@@ -166,6 +166,8 @@ function main() {
     // several times the work.
     // Each inner list is a phase whose steps run at the same time; phases run in order.
     test: [
+      // The generated protobuf code, which type-checking and linting read.
+      [['exec', 'turbo', 'run', 'build', '--filter=@billing/contracts', '--output-logs=errors-only']],
       // The static checks. No test needs the build (tests run from source); the deploy check after
       // `npm test` reuses it from turbo's cache.
       [['exec', 'turbo', 'run', 'build', '--output-logs=errors-only', '--continue'],
