@@ -60,7 +60,10 @@ export function billsRepository(db: Knex) {
      */
     async insertOpen(row: Omit<StoredBillRow, 'created_at' | 'updated_at' | 'closed_at' | 'item_count' | 'total_minor' | 'subtotals' | 'invoice_number' | 'failure_reason'> & { created_at: Date }): Promise<void> {
       await db.transaction(async (trx) => {
-        const [inserted] = await trx('bills').insert({ ...row, updated_at: row.created_at }).onConflict('id').ignore().returning('*') as BillRow[];
+        // No conflict target: the workflow inserting the same row at the same moment collides on the
+        // (customer, period) key as well as on the id, and PostgreSQL resolves only a conflict on the
+        // named target, raising the other as a unique violation.
+        const [inserted] = await trx('bills').insert({ ...row, updated_at: row.created_at }).onConflict().ignore().returning('*') as BillRow[];
         // The data is the bill as the REST API shows it (the worker's `bill.created` is built the same
         // way); an OPEN bill owes nothing yet.
         if (inserted) {
