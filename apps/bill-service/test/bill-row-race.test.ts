@@ -32,7 +32,7 @@ it('stores one row when bill-service and the workflow insert the same new bill a
     const customer = newCustomer('row-race');
     return {
       id: `bill_${randomUUID().replaceAll('-', '')}`, customer_id: customer, billing_period: period, currency: 'USD', time_zone: 'UTC',
-      status: 'OPEN', period_start: new Date(Date.UTC(year, month - 1, 1)), period_end: new Date(Date.UTC(year, month, 1)),
+      status: 'OPEN' as const, period_start: new Date(Date.UTC(year, month - 1, 1)), period_end: new Date(Date.UTC(year, month, 1)),
       workflow_id: `bill/${customer}/${period}`, created_at: new Date(), create_idempotency_key: null,
     };
   });
