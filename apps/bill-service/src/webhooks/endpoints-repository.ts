@@ -1,7 +1,7 @@
 // Webhook endpoints and their signing secrets.
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { keysetAfter, keysetPositionOf, type KeysetPosition } from '@billing/db';
+import { keysetAfter, keysetPositionOf, retryOnConflict, type KeysetPosition } from '@billing/db';
 
 export type DisabledReason = 'manual' | 'failing';
 
@@ -149,10 +149,14 @@ export function endpointsRepository(db: Knex) {
       return rows[0] && storedEndpoint(rows[0]);
     },
 
-    /** True when it was there (in scope) to delete; its secrets and deliveries go with it. */
+    /**
+     * True when it was there (in scope) to delete; its secrets and deliveries go with it. The cascade
+     * can deadlock with the dispatcher recording an attempt of one of those deliveries; PostgreSQL
+     * then rolls the delete back whole, and it is simply run again.
+     */
     async delete(id: string, scope: Scope): Promise<boolean> {
       const filter = scoped(scope);
-      const result = await db.raw(`DELETE FROM webhook_endpoints WHERE id = ?${filter.sql}`, [id, ...filter.bindings]) as { rowCount: number };
+      const result = await retryOnConflict(() => db.raw(`DELETE FROM webhook_endpoints WHERE id = ?${filter.sql}`, [id, ...filter.bindings])) as { rowCount: number };
       return result.rowCount > 0;
     },
 
