@@ -4,14 +4,14 @@
 // with `<port> --enable-time-skipping`. Idempotent; cached outside the clone, so fresh clones and
 // CI runs on the same machine reuse it.
 //
-//   node apps/worker/test-server/install.ts      prints the launcher's path
+//   node --conditions=source apps/worker/test-server/install.ts      prints the launcher's path
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { freePort, isListening } from '@billing/devstack';
 import { toolsDir } from './env.ts';
 
 const run = promisify(execFile);
@@ -52,7 +52,7 @@ async function writeFastLauncher(home: string, fast: string): Promise<string> {
     const jvm = spawn('java', [...JVM_OPTIONS, `-XX:ArchiveClassesAtExit=${partialArchive}`, '-cp', classpath, 'io.temporal.testserver.TestServer', String(port)], { stdio: 'ignore' });
     const exited = new Promise((resolveExit) => jvm.once('exit', resolveExit));
     const deadline = Date.now() + 120_000;
-    while (!(await listening(port))) {
+    while (!(await isListening(port))) {
       if (Date.now() > deadline || jvm.exitCode !== null) throw new Error('the test server did not start');
       await sleep(100);
     }
@@ -70,25 +70,6 @@ async function writeFastLauncher(home: string, fast: string): Promise<string> {
   await chmod(partialLauncher, 0o755);
   await rename(partialLauncher, fast);
   return fast;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolveProbe) => {
-    const socket = createConnection({ port, host: '127.0.0.1' });
-    socket.once('connect', () => { socket.destroy(); resolveProbe(true); });
-    socket.once('error', () => resolveProbe(false));
-  });
 }
 
 /** The server's jars and the plain launcher, from Maven Central, unless already installed. */
