@@ -31,7 +31,7 @@ import { walletsRoutes } from './routes/wallets.ts';
 import { webhooksRoutes } from './routes/webhooks.ts';
 import { Bill, BillSummary, LineItem } from './schemas/bill.ts';
 import { Money } from './schemas/common.ts';
-import { Event } from './schemas/event.ts';
+import { Event, EVENT_SCHEMAS, LineItemAdded, MandateCollection, MandateReminder } from './schemas/event.ts';
 import { Account, Entry, LedgerMoney } from './schemas/ledger.ts';
 import { Collection, Mandate } from './schemas/mandate.ts';
 import { WebhookDelivery, WebhookEndpoint } from './schemas/webhook.ts';
@@ -110,7 +110,10 @@ export async function buildGateway(deps: GatewayDeps) {
   });
   if (deps.access.db) await installRateLimit(app, tokenBuckets(deps.access.db), { leaseMs: deps.access.rateLimitLeaseMs });
   installMethodNotAllowed(app);
-  for (const schema of [Money, LineItem, Bill, BillSummary, Collection, Mandate, ApiKey, LedgerMoney, Account, Entry, Event, WebhookEndpoint, WebhookDelivery]) {
+  for (const schema of [
+    Money, LineItem, Bill, BillSummary, Collection, Mandate, ApiKey, LedgerMoney, Account, Entry,
+    LineItemAdded, MandateCollection, MandateReminder, ...EVENT_SCHEMAS, Event, WebhookEndpoint, WebhookDelivery,
+  ]) {
     app.addSchema(schema);
   }
   documentAccess(app);

@@ -107,6 +107,9 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'health', description: 'Liveness and readiness probes' },
       ],
     },
+    // OpenAPI 3.1 is JSON Schema: a literal stays a `const` (an event's `type`, which a
+    // discriminator and a generated client read), not a one-value `enum` as OpenAPI 3.0 needed.
+    convertConstToEnum: false,
     transformObject: (document) =>
       'openapiObject' in document ? withLinks(document.openapiObject as Parameters<typeof withLinks>[0]) : document.swaggerObject,
     // Shared schemas added with an $id appear under components.schemas by that name.

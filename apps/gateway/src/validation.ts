@@ -25,7 +25,7 @@ export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, http
     const value = Value.Default(schema, converted);
     const unpaired = httpPart === 'body' ? unpairedSurrogates(value) : [];
     if (unpaired.length === 0 && validator.Check(value)) return { value };
-    const errors = withoutBranchErrors(validator.Check(value) ? [] : validator.Errors(value) as RawError[], schema);
+    const errors = withoutBranchErrors(validator.Check(value) ? [] : validator.Errors(value) as RawError[], schema, value);
     return { error: [...unpaired, ...errors.flatMap((error) => readable(error, schema))] };
   };
 };
@@ -70,13 +70,59 @@ function fromText(schema: TSchema, input: unknown): unknown {
 
 /**
  * A `oneOf` whose schema states an `errorMessage` (say, "give either amount, or quantity and
- * unitPrice") reports that once, instead of what each of its branches missed.
+ * unitPrice") names its alternatives by their fields. When the value's fields point to exactly one
+ * branch (it has every field that branch alone requires, and none that only other branches have),
+ * that branch's problems are reported, as for a plain object: `amount: must be a decimal string`.
+ * Otherwise the value fits no alternative and the message is reported once, instead of what each
+ * branch missed.
  */
-function withoutBranchErrors(errors: RawError[], root: TSchema): RawError[] {
-  const explained = errors
-    .filter((error) => error.keyword === 'oneOf' && typeof (schemaAt(root, error.schemaPath) as { errorMessage?: unknown } | undefined)?.errorMessage === 'string')
-    .map((error) => `${error.schemaPath}/oneOf/`);
-  return errors.filter((error) => !explained.some((prefix) => error.schemaPath.startsWith(prefix)));
+function withoutBranchErrors(errors: RawError[], root: TSchema, value: unknown): RawError[] {
+  let kept = errors;
+  for (const error of errors) {
+    if (error.keyword !== 'oneOf') continue;
+    const schema = schemaAt(root, error.schemaPath) as { errorMessage?: unknown; oneOf?: unknown } | undefined;
+    if (typeof schema?.errorMessage !== 'string' || !Array.isArray(schema.oneOf)) continue;
+    const prefix = `${error.schemaPath}/oneOf/`;
+    const chosen = branchPointedTo(schema.oneOf as BranchSchema[], valueAt(value, error.instancePath));
+    kept = kept.filter((other) => {
+      if (other === error) return chosen === undefined;
+      if (!other.schemaPath.startsWith(prefix)) return true;
+      return chosen !== undefined && (other.schemaPath === `${prefix}${chosen}` || other.schemaPath.startsWith(`${prefix}${chosen}/`));
+    });
+  }
+  return kept;
+}
+
+interface BranchSchema {
+  required?: string[];
+  properties?: Record<string, unknown>;
+}
+
+/** The index of the only branch whose own fields the value has, without another branch's own fields. */
+function branchPointedTo(branches: BranchSchema[], value: unknown): number | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const present = new Set(Object.keys(value));
+  const own = branches.map((branch, index) => {
+    const others = new Set(branches.filter((_, other) => other !== index).flatMap((other) => Object.keys(other.properties ?? {})));
+    return {
+      required: (branch.required ?? []).filter((name) => !others.has(name)),
+      only: Object.keys(branch.properties ?? {}).filter((name) => !others.has(name)),
+    };
+  });
+  const pointed = own.flatMap((fields, index) => {
+    const foreign = own.filter((_, other) => other !== index).flatMap((other) => other.only);
+    return fields.required.every((name) => present.has(name)) && !foreign.some((name) => present.has(name)) ? [index] : [];
+  });
+  return pointed.length === 1 ? pointed[0] : undefined;
+}
+
+/** The part of a value a JSON pointer such as `/items/0` names. */
+function valueAt(value: unknown, pointer: string): unknown {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'))
+    .reduce<unknown>((node, segment) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[segment] : undefined), value);
 }
 
 interface RawError {

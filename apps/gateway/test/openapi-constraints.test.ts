@@ -17,10 +17,12 @@ interface Schema {
   maxProperties?: number;
   description?: string;
   propertyNames?: { pattern: string };
-  additionalProperties?: Schema;
+  additionalProperties?: Schema | boolean;
   patternProperties?: Record<string, Schema>;
   properties?: Record<string, Schema>;
   anyOf?: Schema[];
+  oneOf?: Schema[];
+  required?: string[];
 }
 interface Parameter { name: string; in: string; description?: string; schema: Schema }
 interface Operation {
@@ -55,6 +57,21 @@ function operation(id: string) {
 }
 const parameter = (id: string, name: string) => operation(id).parameters?.find((candidate) => candidate.name === name);
 const body = (id: string) => operation(id).requestBody?.content['application/json']?.schema;
+/**
+ * The properties of a body, merged over its alternatives when it is a `oneOf`: a field two
+ * alternatives share must be stated the same way in both.
+ */
+function bodyProperties(id: string): Record<string, Schema> {
+  const schema = body(id);
+  const merged: Record<string, Schema> = {};
+  for (const branch of schema?.oneOf ?? [schema ?? {}]) {
+    for (const [name, property] of Object.entries(branch.properties ?? {})) {
+      if (merged[name] !== undefined) expect(property, `${id} ${name}`).toEqual(merged[name]);
+      merged[name] = property;
+    }
+  }
+  return merged;
+}
 // As the gateway's validator (TypeBox) compiles a pattern: with the `u` flag.
 const matches = (schema: Schema | undefined, value: string) => new RegExp(schema?.pattern ?? '(?!)', 'u').test(value);
 const accepted = (parse: () => unknown) => {
@@ -83,7 +100,7 @@ describe('the OpenAPI document states the constraints the server enforces', () =
   it('takes any code of the unit-code shape where a request names a currency, so the service can say why one is refused', () => {
     const schemas = [
       body('createBill')?.properties?.currency,
-      body('addLineItem')?.properties?.currency,
+      bodyProperties('addLineItem').currency,
       body('createMandate')?.properties?.currency,
       body('updateMandate')?.properties?.currency,
       parameter('getRate', 'base')?.schema,
@@ -110,7 +127,7 @@ describe('the OpenAPI document states the constraints the server enforces', () =
   });
 
   it('describes amounts, quantities and unit prices as exactly the decimals the money package parses as positive', () => {
-    const item = body('addLineItem')?.properties;
+    const item = bodyProperties('addLineItem');
     const samples = [
       '1', '10.50', '0.01', '0.0001', '0.00001', '0', '0.00', '-1', '-0', '01', '1.', '.5', '1e3', 'NaN', ' 1', '1,000',
       '99999999999999', '999999999999999', '0.000001', '0.0000001', '1.0000000001', '1.00000000001', '12345678901234.5678',
@@ -149,7 +166,7 @@ describe('the OpenAPI document states the constraints the server enforces', () =
   });
 
   it('describes a description as the line-item rule does: 1–500 characters, not blank, no control characters, no unpaired surrogates', () => {
-    const description = body('addLineItem')?.properties?.description;
+    const description = bodyProperties('addLineItem').description;
     expect(description).toMatchObject({ minLength: 1, maxLength: 500 });
     const samples = [
       'fee', '  padded  ', 'tab\there', 'two\nlines', 'é💶', 'x', '', ' ', '\u3000', '\ufeff', '\t\n', 'bell\u0007', 'cr\r', '\r\ncr\r\n',
@@ -165,10 +182,22 @@ describe('the OpenAPI document states the constraints the server enforces', () =
   });
 
   it('bounds metadata: 20 entries, keys of 1–40 safe characters, values of at most 500 characters', () => {
-    const metadata = body('addLineItem')?.properties?.metadata;
+    const metadata = bodyProperties('addLineItem').metadata;
     expect(metadata).toMatchObject({ type: 'object', maxProperties: 20, propertyNames: { pattern: '^[A-Za-z0-9_.:-]{1,40}$' } });
     const values = Object.values(metadata?.patternProperties ?? {})[0] ?? metadata?.additionalProperties;
     expect(values).toMatchObject({ type: 'string', maxLength: 500 });
+  });
+
+  it('states a line item as one of two complete shapes: an amount, or a quantity and a unit price', () => {
+    const alternatives = body('addLineItem')?.oneOf ?? [];
+    expect(alternatives.map((branch) => ({ required: branch.required, additionalProperties: branch.additionalProperties }))).toEqual([
+      { required: ['description', 'amount'], additionalProperties: false },
+      { required: ['description', 'quantity', 'unitPrice'], additionalProperties: false },
+    ]);
+    expect(alternatives.map((branch) => Object.keys(branch.properties ?? {}).sort())).toEqual([
+      ['amount', 'currency', 'description', 'metadata'],
+      ['currency', 'description', 'metadata', 'quantity', 'unitPrice'],
+    ]);
   });
 
   it('gives each Idempotency-Key its rule: printable ASCII, and no spaces where it becomes the item key', () => {

@@ -1,5 +1,6 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { CURRENCY_CODES } from '@billing/money';
+import { EVENT_TYPES } from '@billing/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestGateway } from './support/in-memory-services.ts';
 
@@ -270,6 +271,51 @@ describe('GET /openapi.json', () => {
     for (const operation of ledger.filter((candidate) => candidate.requestBody !== undefined)) {
       const media = operation.requestBody?.content['application/json'] as { example?: unknown; examples?: object } | undefined;
       expect(media?.example ?? media?.examples, operation.operationId).toBeDefined();
+    }
+  });
+});
+
+describe('the event contract', () => {
+  it('types each event by its `type`: a oneOf of one schema per type, each with its type constant, picked by a discriminator', async () => {
+    const document = await openApiDocument();
+    const schemas = document.components.schemas as Record<string, {
+      oneOf?: { $ref: string }[];
+      discriminator?: { propertyName: string; mapping: Record<string, string> };
+      properties?: Record<string, { const?: string; $ref?: string }>;
+      required?: string[];
+    }>;
+    const event = schemas.Event;
+    expect(event?.discriminator?.propertyName).toBe('type');
+    const mapping = event?.discriminator?.mapping ?? {};
+    expect(Object.keys(mapping).sort()).toEqual([...EVENT_TYPES].sort());
+    expect(event?.oneOf?.map((branch) => branch.$ref).sort()).toEqual(Object.values(mapping).sort());
+    for (const [type, ref] of Object.entries(mapping)) {
+      const branch = schemas[ref.replace('#/components/schemas/', '')];
+      expect(branch?.properties?.type?.const, type).toBe(type);
+      expect(branch?.required, type).toEqual(['id', 'type', 'customerId', 'createdAt', 'data']);
+      expect(branch?.properties?.data?.$ref, type).toMatch(/^#\/components\/schemas\/\w+$/);
+    }
+    expect(schemas.BillClosedEvent?.properties?.data?.$ref).toBe('#/components/schemas/BillSummary');
+    expect(schemas.MandateCollectionFailedEvent?.properties?.data?.$ref).toBe('#/components/schemas/MandateCollection');
+  });
+
+  it('declares the event stream as text/event-stream whose messages carry an Event', async () => {
+    const document = await openApiDocument();
+    const ok = document.paths['/v1/events/stream']?.get?.responses['200'];
+    expect(Object.keys(ok?.content ?? {})).toEqual(['text/event-stream']);
+    expect(ok?.content?.['text/event-stream']?.schema).toMatchObject({ $ref: '#/components/schemas/Event' });
+  });
+
+  it('gives every list one page shape: items and a nextCursor that is a string or null, taking limit and cursor', async () => {
+    const document = await openApiDocument();
+    const lists = Object.values(document.paths).flatMap((methods) => Object.values(methods))
+      .filter((operation) => (operation.parameters ?? []).some((parameter) => parameter.name === 'cursor'));
+    expect(lists.length).toBeGreaterThanOrEqual(9);
+    for (const operation of lists) {
+      expect((operation.parameters ?? []).map((parameter) => parameter.name), operation.operationId).toContain('limit');
+      const page = operation.responses['200']?.content?.['application/json']?.schema as { required?: string[]; properties?: Record<string, unknown> };
+      expect(page.required, operation.operationId).toEqual(['items', 'nextCursor']);
+      expect(page.properties?.nextCursor, operation.operationId).toMatchObject({ anyOf: [{ type: 'string' }, { type: 'null' }] });
     }
   });
 });

@@ -5,7 +5,7 @@ import {
 import { QUANTITY_MAX_SCALE, UNIT_PRICE_MAX_SCALE } from '@billing/money';
 import { CHARACTER_RULE } from '@billing/text';
 import {
-  Cursor, CustomerId, Description, TimeZoneName, Limit, MAX_CURRENCY_DECIMALS, MoneyRef, NextCursor, PositiveDecimal, TextValue,
+  Cursor, CustomerId, Description, TimeZoneName, Limit, MAX_CURRENCY_DECIMALS, MoneyRef, NextCursor, OneOf, PositiveDecimal, TextValue,
 } from './common.ts';
 import { CurrencyCode, RequestedCurrencyCode } from './currency-code.ts';
 import { Rfc3339 } from './timestamp.ts';
@@ -103,46 +103,58 @@ export const ItemIdempotencyKey = Type.String({
   errorMessage: `must be 1–${IDEMPOTENCY_KEY_MAX_CHARS} visible ASCII characters without spaces`,
 });
 
-export const AddLineItemBody = Type.Object(
+const itemFields = {
+  description: Description('The item'),
+  currency: Type.Optional(RequestedCurrencyCode('Item currency; default the bill currency. Another currency is converted at the rate of the day')),
+  metadata: Type.Optional(Type.Record(
+    Type.String(),
+    TextValue('A metadata value', METADATA_VALUE_MAX_CHARS),
+    {
+      maxProperties: METADATA_MAX_KEYS,
+      propertyNames: {
+        pattern: `^[A-Za-z0-9_.:-]{1,${METADATA_KEY_MAX_CHARS}}$`,
+        errorMessage: `keys must be 1–${METADATA_KEY_MAX_CHARS} letters, digits, "_", ".", ":" or "-"`,
+      },
+      description:
+        `Up to ${METADATA_MAX_KEYS} entries; keys 1–${METADATA_KEY_MAX_CHARS} letters, digits, "_", ".", ":" or "-", ` +
+        `values strings of at most ${METADATA_VALUE_MAX_CHARS} characters, kept as sent, with ${CHARACTER_RULE}`,
+      errorMessage:
+        `must have at most ${METADATA_MAX_KEYS} entries whose keys are 1–${METADATA_KEY_MAX_CHARS} letters, digits, ` +
+        '"_", ".", ":" or "-"',
+    },
+  )),
+};
+
+/** An item given as a plain amount. */
+export const AmountItemBody = Type.Object(
   {
-    description: Description('The item'),
-    amount: Type.Optional(PositiveDecimal(
+    description: itemFields.description,
+    amount: PositiveDecimal(
       'The item amount, instead of quantity + unitPrice; at most the item currency minor-unit decimals (USD 2, JPY 0, KWD 3)',
       MAX_CURRENCY_DECIMALS, '10.50',
-    )),
-    quantity: Type.Optional(PositiveDecimal('Units; with unitPrice', QUANTITY_MAX_SCALE, '3')),
-    unitPrice: Type.Optional(PositiveDecimal('Price per unit; with quantity', UNIT_PRICE_MAX_SCALE, '0.3333333333')),
-    currency: Type.Optional(RequestedCurrencyCode('Item currency; default the bill currency. Another currency is converted at the rate of the day')),
-    metadata: Type.Optional(Type.Record(
-      Type.String(),
-      TextValue('A metadata value', METADATA_VALUE_MAX_CHARS),
-      {
-        maxProperties: METADATA_MAX_KEYS,
-        propertyNames: {
-          pattern: `^[A-Za-z0-9_.:-]{1,${METADATA_KEY_MAX_CHARS}}$`,
-          errorMessage: `keys must be 1–${METADATA_KEY_MAX_CHARS} letters, digits, "_", ".", ":" or "-"`,
-        },
-        description:
-          `Up to ${METADATA_MAX_KEYS} entries; keys 1–${METADATA_KEY_MAX_CHARS} letters, digits, "_", ".", ":" or "-", ` +
-          `values strings of at most ${METADATA_VALUE_MAX_CHARS} characters, kept as sent, with ${CHARACTER_RULE}`,
-        errorMessage:
-          `must have at most ${METADATA_MAX_KEYS} entries whose keys are 1–${METADATA_KEY_MAX_CHARS} letters, digits, ` +
-          '"_", ".", ":" or "-"',
-      },
-    )),
+    ),
+    currency: itemFields.currency,
+    metadata: itemFields.metadata,
   },
-  {
-    additionalProperties: false,
-    // Either a plain amount, or quantity and unitPrice: one of the two, never both.
-    allOf: [{
-      oneOf: [
-        { required: ['amount'], not: { anyOf: [{ required: ['quantity'] }, { required: ['unitPrice'] }] } },
-        { required: ['quantity', 'unitPrice'], not: { required: ['amount'] } },
-      ],
-      errorMessage: 'give either amount, or quantity and unitPrice, not both',
-    }],
-  },
+  { additionalProperties: false, title: 'AmountLineItemBody' },
 );
+
+/** An item given as quantity × unitPrice. */
+export const PricedItemBody = Type.Object(
+  {
+    description: itemFields.description,
+    quantity: PositiveDecimal('Units; with unitPrice', QUANTITY_MAX_SCALE, '3'),
+    unitPrice: PositiveDecimal('Price per unit; with quantity', UNIT_PRICE_MAX_SCALE, '0.3333333333'),
+    currency: itemFields.currency,
+    metadata: itemFields.metadata,
+  },
+  { additionalProperties: false, title: 'PricedLineItemBody' },
+);
+
+// Either a plain amount, or quantity and unitPrice: one of the two complete shapes, never both.
+export const AddLineItemBody = OneOf([AmountItemBody, PricedItemBody], {
+  errorMessage: 'give either amount, or quantity and unitPrice, not both',
+});
 
 export const ListBillsQuery = Type.Object({
   status: Type.Optional(BillStatusName),

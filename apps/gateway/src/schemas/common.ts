@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { Type, type Static, type TSchema, type TUnion } from 'typebox';
 import { CHARACTER_RULE, CUSTOMER_ID_PATTERN, CUSTOMER_ID_RULE, DESCRIPTION_MAX_CHARS, FREE_TEXT_PATTERN, TEXT_VALUE_PATTERN } from '@billing/text';
 import { DEFAULT_PAGE_LIMIT, MAX_CURSOR_LENGTH, MAX_PAGE_LIMIT } from '@billing/grpc-kit';
 import { CURRENCY_CODES, MAX_INTEGER_DIGITS, currency } from '@billing/money';
@@ -96,4 +96,15 @@ export function TimeZoneName(what: string) {
     examples: ['Europe/Berlin'],
     errorMessage: 'must be an IANA time zone name such as Europe/Berlin (1–64 letters, digits, "_", "+", "-" or "/")',
   });
+}
+
+/**
+ * Alternatives as `oneOf` of complete schemas (each object with its own `required` and
+ * `additionalProperties: false`), so the document, and a client generated from it, says "A or B"
+ * rather than one object of optional fields. TypeBox writes unions as `anyOf`; the static type is
+ * the same union. With `errorMessage`, a value that fits no branch is reported by the branch its
+ * fields point to, or by that message when they point to none (validation.ts).
+ */
+export function OneOf<const Branches extends TSchema[]>(branches: Branches, options: Record<string, unknown> = {}) {
+  return Type.Unsafe<Static<TUnion<Branches>>>({ ...options, oneOf: branches } as unknown as TSchema);
 }
