@@ -3,13 +3,21 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { describeValidationErrors, type FieldProblem } from './validation.ts';
 
+/** Every code an error may carry: the Connect code names, each once (see MAPPINGS). */
+const CODE_NAMES = [
+  'canceled', 'unknown', 'invalid_argument', 'deadline_exceeded', 'not_found', 'already_exists', 'permission_denied',
+  'resource_exhausted', 'failed_precondition', 'aborted', 'out_of_range', 'unimplemented', 'internal', 'unavailable',
+  'data_loss', 'unauthenticated',
+] as const;
+type CodeName = (typeof CODE_NAMES)[number];
+
 /**
  * The one place where failures become HTTP responses. Every error the gateway sends has the
  * body `{ code, message, details }`, `code` being the Connect code name.
  */
 export const ErrorBody = Type.Object(
   {
-    code: Type.String({ description: 'Connect code name, e.g. invalid_argument, not_found, unavailable' }),
+    code: Type.Union(CODE_NAMES.map((name) => Type.Literal(name)), { description: 'Connect code name, e.g. invalid_argument, not_found, unavailable' }),
     message: Type.String({ description: 'Human-readable; for 5xx a fixed text that reveals nothing internal' }),
     details: Type.Array(
       Type.Object({
@@ -23,7 +31,7 @@ export const ErrorBody = Type.Object(
 export type ErrorBody = Static<typeof ErrorBody>;
 
 interface Mapping {
-  name: string;
+  name: CodeName;
   status: number;
   /** Sent instead of the original message: set for every 5xx, whose text may hold internals. */
   publicMessage?: string;
@@ -51,7 +59,7 @@ const MAPPINGS: Record<Code, Mapping> = {
   [Code.Unauthenticated]: { name: 'unauthenticated', status: 401 },
 };
 
-export function httpMappingOf(code: Code): { name: string; status: number } {
+export function httpMappingOf(code: Code): { name: CodeName; status: number } {
   const { name, status } = MAPPINGS[code];
   return { name, status };
 }
