@@ -142,12 +142,21 @@ function main() {
   // `npm start` needs grpcurl too: the README's grpcurl examples run right after it.
   const grpcurl = ensureGoTool('grpcurl', `github.com/fullstorydev/grpcurl/cmd/grpcurl@${pins.grpcurl}`, 'GRPCURL');
 
+  // The API contract check (`npm test`, `pnpm run api:generate`): oasdiff, and the buf plugins of the Go client.
+  const contractTools = command === 'test' || command === 'install';
+  const oasdiff = contractTools ? ensureGoTool('oasdiff', `github.com/oasdiff/oasdiff@${pins.oasdiff}`, 'OASDIFF') : undefined;
+  if (contractTools) {
+    ensureGoTool('protoc-gen-go', `google.golang.org/protobuf/cmd/protoc-gen-go@${pins.protocGenGo}`, 'PROTOC_GEN_GO');
+    ensureGoTool('protoc-gen-connect-go', `connectrpc.com/connect/cmd/protoc-gen-connect-go@${pins.protocGenConnectGo}`, 'PROTOC_GEN_CONNECT_GO');
+  }
+
   const env = {
     ...process.env,
     PATH: [dirname(nodeBin), binDir, join(root, 'node_modules', '.bin'), process.env.PATH].join(delimiter),
     BILLING_TOOLS_DIR: toolsDir,
     TEMPORAL_CLI: temporal,
     GRPCURL: grpcurl,
+    ...(oasdiff === undefined ? {} : { OASDIFF: oasdiff }),
     TURBO_TELEMETRY_DISABLED: '1',
     DO_NOT_TRACK: '1',
   };
@@ -173,7 +182,12 @@ function main() {
       [['exec', 'turbo', 'run', 'build', '--output-logs=errors-only', '--continue'],
         ['exec', 'tsc', '-p', 'tsconfig.json'],
         ['exec', 'eslint', '.'],
-        ['exec', 'buf', 'lint', 'proto']],
+        ['exec', 'buf', 'lint', 'proto'],
+        // The SDK and its examples, with the DOM library the root program leaves out.
+        ['exec', 'tsc', '-p', 'packages/sdk'],
+        // The exported OpenAPI document, the generated SDK and Go client up to date, and no
+        // breaking change against the released API version (docs/api-contract.md).
+        { node: ['--conditions=source', '--disable-warning=ExperimentalWarning', 'scripts/api-contract/check.ts'] }],
       // Every package's suite, beside schemathesis against a stack of its own, checking every answer
       // against /openapi.json.
       [['exec', 'turbo', 'run', 'test', '--concurrency=2', '--continue'],

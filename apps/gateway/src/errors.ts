@@ -17,7 +17,7 @@ type CodeName = (typeof CODE_NAMES)[number];
  */
 export const ErrorBody = Type.Object(
   {
-    code: Type.Union(CODE_NAMES.map((name) => Type.Literal(name)), { description: 'Connect code name, e.g. invalid_argument, not_found, unavailable' }),
+    code: Type.Enum(CODE_NAMES, { description: 'Connect code name, e.g. invalid_argument, not_found, unavailable' }),
     message: Type.String({ description: 'Human-readable; for 5xx a fixed text that reveals nothing internal' }),
     details: Type.Array(
       Type.Object({

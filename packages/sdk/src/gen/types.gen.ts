@@ -11,7 +11,7 @@ export type ErrorBody = {
     /**
      * Connect code name, e.g. invalid_argument, not_found, unavailable
      */
-    code: string;
+    code: 'canceled' | 'unknown' | 'invalid_argument' | 'deadline_exceeded' | 'not_found' | 'already_exists' | 'permission_denied' | 'resource_exhausted' | 'failed_precondition' | 'aborted' | 'out_of_range' | 'unimplemented' | 'internal' | 'unavailable' | 'data_loss' | 'unauthenticated';
     /**
      * Human-readable; for 5xx a fixed text that reveals nothing internal
      */

@@ -1,0 +1,51 @@
+// The API contract's files and tools, shared by generate.ts (writes them) and check.ts (checks them).
+// docs/api-contract.md says what each is for and how a release moves the baseline.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+/** The gateway's OpenAPI document, as exported (committed). */
+export const DOCUMENT = join(ROOT, 'api', 'openapi.json');
+/** The SDK's generated code (committed). */
+export const SDK_GEN = join(ROOT, 'packages', 'sdk', 'src', 'gen');
+/** The Go client's generated code (committed). */
+export const GO_GEN = join(ROOT, 'clients', 'go', 'gen');
+export const GO_TEMPLATE = join(ROOT, 'clients', 'go', 'buf.gen.yaml');
+/** The buf workspace; its `src` module holds our own protos (`vendor` the upstream gRPC ones, never changed here). */
+export const PROTO = join(ROOT, 'proto');
+/** One folder per released major version, `v1`, holding that release's document and proto image. */
+export const RELEASED = join(ROOT, 'api', 'released');
+export const RELEASED_DOCUMENT = 'openapi.json';
+export const RELEASED_PROTO_IMAGE = 'proto.binpb';
+
+/** The major version the document states (`info.version` 1.0.0 → 1). */
+export function majorVersionOf(documentText: string): number {
+  const version = (JSON.parse(documentText) as { info?: { version?: string } }).info?.version ?? '';
+  const major = /^(\d+)\./.exec(version)?.[1];
+  if (major === undefined) throw new Error(`info.version ${JSON.stringify(version)} is not a semantic version`);
+  return Number(major);
+}
+
+/** The released baselines present: `v1` → 1. */
+export function releasedVersions(): number[] {
+  if (!existsSync(RELEASED)) return [];
+  return readdirSync(RELEASED).flatMap((name) => (/^v\d+$/.test(name) ? [Number(name.slice(1))] : []));
+}
+
+export const releasedDir = (major: number) => join(RELEASED, `v${major}`);
+export const readDocument = () => readFileSync(DOCUMENT, 'utf8');
+
+export interface Ran {
+  status: number;
+  output: string;
+}
+
+export function runTool(command: string, args: string[], options: { cwd?: string } = {}): Ran {
+  const result = spawnSync(command, args, { cwd: options.cwd ?? ROOT, encoding: 'utf8', env: process.env });
+  if (result.error) throw new Error(`${command}: ${result.error.message}`);
+  return { status: result.status ?? 1, output: `${result.stdout}${result.stderr}`.trim() };
+}
+
+/** buf from the workspace's node_modules (pinned in the catalog). */
+export const BUF = join(ROOT, 'node_modules', '.bin', 'buf');
