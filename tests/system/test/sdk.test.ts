@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Compile } from 'typebox/compile';
+import type { TSchema } from 'typebox';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   BillingApiError, createBilling, paginate, verifyWebhook, type Bill, type Billing, type Event, type LineItem,
@@ -55,6 +58,20 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(100);
   }
+}
+
+/**
+ * The committed API document's `Event` schema, compiled: every component under its name, with
+ * `#/components/schemas/X` references pointing at it. The events a real stack writes are checked
+ * against it, each by the schema of its own type.
+ */
+function eventValidator() {
+  const document: unknown = JSON.parse(readFileSync(new URL('../../../api/openapi.json', import.meta.url), 'utf8').replaceAll('#/components/schemas/', ''));
+  const schemas = typeof document === 'object' && document !== null && 'components' in document && typeof document.components === 'object' &&
+    document.components !== null && 'schemas' in document.components ? document.components.schemas : undefined;
+  if (typeof schemas !== 'object' || schemas === null) throw new Error('api/openapi.json has no component schemas');
+  const context: Record<string, TSchema> = Object.fromEntries(Object.entries(schemas));
+  return Compile(context, { $ref: 'Event' });
 }
 
 /** The first `count` events of a stream, then the stream is closed. */
@@ -150,6 +167,15 @@ describe('the TypeScript SDK against the running stack', () => {
     if (hooked.type !== 'bill.closed') throw new Error(`unexpected ${hooked.type}`);
     expect(hooked.data.amountDue).toEqual(closed.amountDue);
     expect(() => verifyWebhook(delivery.body.replace('13.50', '1.50'), delivery.headers, endpoint.secret)).toThrow();
+
+    // Every event this life wrote fits the document's schema for its own type.
+    const validator = eventValidator();
+    const written: Event[] = [];
+    for await (const event of paginate((cursor) => billing.api.listEvents({ query: { customerId, cursor } }))) written.push(event);
+    expect([...new Set(written.map((event) => event.type))]).toEqual(expect.arrayContaining([
+      'bill.created', 'bill.item_added', 'bill.closing', 'bill.closed', 'ledger.entry_posted', 'mandate.created', 'mandate.collection_succeeded',
+    ]));
+    for (const event of written) expect(validator.Errors(event), event.type).toEqual([]);
   });
 
   it('answers a failure as a BillingApiError with the API code and field problems', async () => {

@@ -1,0 +1,33 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+
+// The Go client (clients/go, generated from proto/ with buf) against the shared stack: its
+// integration tests call bill-service and rates-service over gRPC with the service credential and
+// read the same bill over REST. Go builds the test binary once and keeps it in its build cache.
+
+describe('the Go gRPC client', () => {
+  it('adds items to a bill with the service credential, reads it back, and is refused with a wrong one', { timeout: 240_000 }, async () => {
+    const { code, output } = await new Promise<{ code: number | null; output: string }>((done, fail) => {
+      const child = spawn('go', ['test', '-tags', 'integration', '-count=1', './...'], {
+        cwd: resolve(import.meta.dirname, '../../../clients/go'),
+        env: {
+          ...process.env,
+          BILL_SERVICE_URL: `http://${inject('billServiceAddress')}`,
+          RATES_SERVICE_URL: `http://${inject('ratesServiceAddress')}`,
+          BILLING_SERVICE_TOKEN: inject('serviceToken'),
+          GATEWAY_URL: inject('gatewayUrl'),
+          BILLING_API_KEY: inject('adminApiKey'),
+          CGO_ENABLED: '0',
+        },
+      });
+      let text = '';
+      child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      child.once('error', fail);
+      child.once('exit', (exitCode) => done({ code: exitCode, output: text }));
+    });
+    expect(output).toMatch(/^ok\s+billing-platform\/clients\/go\/billing\b/m);
+    expect(code, output).toBe(0);
+  });
+});
