@@ -44,7 +44,8 @@ export async function* streamEvents(client: BillingClientOptions, options: Event
       }
     } catch (error) {
       if (signal.aborted) return;
-      if (error instanceof BillingApiError) throw error;
+      // A refusal, or a message that is not JSON (reconnecting would read it again): the caller's.
+      if (error instanceof BillingApiError || error instanceof SyntaxError) throw error;
       // The connection broke: reconnect from the last event below.
     }
     await new Promise((resolve) => setTimeout(resolve, options.reconnectDelayMs ?? 1_000));
