@@ -11,14 +11,13 @@
 // apps/gateway/src/openapi.ts) and moving the baseline in the same commit: docs/api-contract.md.
 //
 //   node --conditions=source scripts/api-contract/check.ts
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { exportOpenApi } from '../../apps/gateway/src/openapi-export.ts';
 import { generateSdk } from '../../packages/sdk/generate.ts';
 import {
-  BUF, DOCUMENT, GO_GEN, GO_TEMPLATE, majorVersionOf, PROTO, readDocument, RELEASED, RELEASED_DOCUMENT, RELEASED_PROTO_IMAGE, releasedDir,
+  baselineEdits, BUF, DOCUMENT, GO_GEN, GO_TEMPLATE, majorVersionOf, PROTO, readDocument, RELEASED_DOCUMENT, RELEASED_PROTO_IMAGE, releasedDir,
   releasedVersions, ROOT, runTool, SDK_GEN,
 } from './contract.ts';
 
@@ -83,43 +82,10 @@ try {
       failures.push(`the protos break version ${major} (buf breaking):\n${grpc.output}\n` +
         `Keep the change compatible, or bump the major version and move the baseline to api/released/v${major + 1} in the same commit.`);
     }
-    failures.push(...baselineEdits());
+    failures.push(...baselineEdits(ROOT));
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
-}
-
-/**
- * A baseline is written once, by the commit that creates its version's folder: a commit (or an
- * uncommitted change) that alters a file of a folder its parent already had edits a released
- * contract to make a breaking change pass. Without git history (an exported tree) only the
- * folder rule above holds.
- */
-function baselineEdits(): string[] {
-  const git = (args: string[]) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' });
-  if (git(['rev-parse', '--is-inside-work-tree']).status !== 0) return [];
-  const problems: string[] = [];
-  const folderOf = (path: string) => /^api\/released\/(v\d+)\//.exec(path)?.[1];
-  const existedIn = (commit: string, folder: string) => git(['cat-file', '-e', `${commit}:api/released/${folder}`]).status === 0;
-  const uncommitted = git(['status', '--porcelain', '--', relative(ROOT, RELEASED)]).stdout.split('\n').filter((line) => line.trim() !== '');
-  for (const line of uncommitted) {
-    const folder = folderOf(line.slice(3));
-    if (folder !== undefined && existedIn('HEAD', folder)) problems.push(`api/released/${folder} is released; it is not changed (${line.trim()})`);
-  }
-  const commits = git(['log', '--format=%H', '--', relative(ROOT, RELEASED)]).stdout.split('\n').filter((line) => line !== '');
-  for (const commit of commits) {
-    const changed = git(['diff-tree', '--no-commit-id', '--name-status', '-r', '--root', commit, '--', relative(ROOT, RELEASED)]).stdout
-      .split('\n').filter((line) => line !== '');
-    const hasParent = git(['rev-parse', '--verify', '--quiet', `${commit}^`]).status === 0;
-    for (const entry of changed) {
-      const [status, path = ''] = entry.split('\t');
-      const folder = folderOf(path);
-      // Deleting a superseded baseline is how a release moves it; anything else must be its creation.
-      if (folder === undefined || status === 'D' || !hasParent || !existedIn(`${commit}^`, folder)) continue;
-      problems.push(`commit ${commit.slice(0, 12)} changed ${path}, a baseline released before it: a released contract never changes`);
-    }
-  }
-  return problems;
 }
 
 if (failures.length > 0) {

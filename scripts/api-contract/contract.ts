@@ -49,3 +49,38 @@ export function runTool(command: string, args: string[], options: { cwd?: string
 
 /** buf from the workspace's node_modules (pinned in the catalog). */
 export const BUF = join(ROOT, 'node_modules', '.bin', 'buf');
+
+/**
+ * A baseline is written once, by the commit that creates its version's folder: a commit (or an
+ * uncommitted change) that alters a file of a folder its parent already had edits a released
+ * contract, which would let a breaking change pass. Deleting a superseded folder is how a release
+ * moves the baseline. Outside a git checkout (an exported tree) only the folder rule holds.
+ */
+export function baselineEdits(root: string): string[] {
+  const git = (args: string[]) => spawnSync('git', args, { cwd: root, encoding: 'utf8' });
+  if (git(['rev-parse', '--is-inside-work-tree']).status !== 0) return [];
+  const released = 'api/released';
+  const problems: string[] = [];
+  const folderOf = (path: string) => /^api\/released\/(v\d+)\//.exec(path)?.[1];
+  const existedIn = (commit: string, folder: string) => git(['cat-file', '-e', `${commit}:${released}/${folder}`]).status === 0;
+  const uncommitted = git(['status', '--porcelain', '--untracked-files=all', '--', released]).stdout.split('\n').filter((line) => line.trim() !== '');
+  for (const line of uncommitted) {
+    const folder = folderOf(line.slice(3));
+    if (folder !== undefined && !line.startsWith(' D') && existedIn('HEAD', folder)) {
+      problems.push(`${released}/${folder} is released; it is not changed (${line.trim()})`);
+    }
+  }
+  const commits = git(['log', '--format=%H', '--', released]).stdout.split('\n').filter((line) => line !== '');
+  for (const commit of commits) {
+    const hasParent = git(['rev-parse', '--verify', '--quiet', `${commit}^`]).status === 0;
+    if (!hasParent) continue;
+    const changed = git(['diff-tree', '--no-commit-id', '--name-status', '-r', commit, '--', released]).stdout.split('\n').filter((line) => line !== '');
+    for (const entry of changed) {
+      const [status, path = ''] = entry.split('\t');
+      const folder = folderOf(path);
+      if (folder === undefined || status === 'D' || !existedIn(`${commit}^`, folder)) continue;
+      problems.push(`commit ${commit.slice(0, 12)} changed ${path}, a baseline released before it: a released contract never changes`);
+    }
+  }
+  return problems;
+}
