@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startStack, type AppName, type Stack } from '@billing/devstack';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppName } from '@billing/devstack';
+import { describe, expect, it } from 'vitest';
+import { chaosStack } from './chaos-stack.ts';
 
 // An operator's bad day, through the real gateway: adds with distinct Idempotency-Keys stream into
 // one bill while the gateway, bill-service and the worker are each killed with SIGKILL and
@@ -8,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // 2xx. Afterwards every key must be on the bill exactly once, the count and total exact, and no
 // key stuck behind a recorded failure.
 //
-// This suite runs its own stack, so killing apps cannot disturb the other suites' shared one.
+// It runs on the chaos project's stack, so killing apps cannot disturb the other suites' shared one.
 
 const ITEMS = 200;
 const SPREAD_MS = 9_000;
@@ -17,21 +18,11 @@ const KILLS: Array<{ atMs: number; app: AppName }> = [
   { atMs: 4_500, app: 'bill-service' },
   { atMs: 7_500, app: 'worker' },
 ];
-// A key stays claimed for the gateway deadline + 30 s after its gateway dies mid-request; a short
-// deadline keeps the whole run near a minute.
-const GATEWAY_DEADLINE = '5s';
+// A key stays claimed for the gateway deadline + 30 s after its gateway dies mid-request; the
+// chaos stack's 5 s deadline (GRPC_TIMEOUT) keeps the whole run near a minute.
 const GIVE_UP_AFTER_MS = 100_000;
 
-let stack: Stack;
-const output: string[] = [];
-
-beforeAll(async () => {
-  stack = await startStack({ env: { GRPC_TIMEOUT: GATEWAY_DEADLINE, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '1000000' }, print: (line) => output.push(line) });
-}, 180_000);
-
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = chaosStack();
 
 interface Attempt {
   status: number | 'network';

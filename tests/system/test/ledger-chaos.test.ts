@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LedgerService } from '@billing/contracts';
-import { startStack, type Stack } from '@billing/devstack';
 import { createGrpcClient } from '@billing/grpc-kit';
+import { chaosStack } from './chaos-stack.ts';
 import { ledgerWorkload, pool, readBooks, sendOp, type LedgerOp, type OpResult } from './ledger-workload.ts';
 
 // The randomized ledger workload while bill-service (which owns the ledger) is killed with SIGKILL
@@ -11,7 +11,7 @@ import { ledgerWorkload, pool, readBooks, sendOp, type LedgerOp, type OpResult }
 // operation with the same key, with backoff, until it is answered. Afterwards the books must be as
 // sound as without the kills, and no key may have taken effect twice.
 //
-// This suite runs its own stack, so the kills cannot disturb the other suites' shared one.
+// It runs on the chaos project's stack, so the kills cannot disturb the other suites' shared one.
 
 const OPERATIONS = 3_000;
 const CUSTOMERS = 40;
@@ -20,16 +20,7 @@ const SEED = 4_242;
 const KILLS_AT_MS = [1_500, 5_000];
 const GIVE_UP_AFTER_MS = 90_000;
 
-let stack: Stack;
-const output: string[] = [];
-
-beforeAll(async () => {
-  stack = await startStack({ apps: ['rates-service', 'bill-service'], env: { LOG_LEVEL: 'warn' }, print: (line) => output.push(line) });
-}, 180_000);
-
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = chaosStack();
 
 /** Outages a client retries: the service was unreachable, went away mid-call, or did not answer in time. */
 const RETRIED = new Set([Code.Unavailable, Code.DeadlineExceeded]);

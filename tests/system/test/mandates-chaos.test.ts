@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BILL_TASK_QUEUE } from '@billing/bills';
-import { startStack, type Stack } from '@billing/devstack';
 import { mandateWorkflowId, type MandateWorkflowInput } from '@billing/mandates';
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { chaosStack } from './chaos-stack.ts';
 
 // 100 mandates whose first collection is due now, while the worker is killed with SIGKILL and
 // restarted twice. Money must be taken exactly once per cycle (the simulator's CHARGED attempts,
@@ -13,7 +13,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 //
 // The mandates are started here with the Temporal client and the same input bill-service's
 // MandateService sends (the workflow writes the read-model row itself), so this suite needs no
-// gateway. It runs its own stack, so killing the worker cannot disturb other suites.
+// gateway. It runs on the chaos project's stack, so killing the worker cannot disturb other suites.
 
 const MANDATES = 100;
 const CUSTOMERS = 10;
@@ -21,13 +21,11 @@ const START_SPREAD_MS = 4_000;
 const WORKER_KILLS_AT_MS = [1_000, 3_500];
 const SETTLE_WITHIN_MS = 60_000;
 
-let stack: Stack;
+const stack = chaosStack();
 let db: pg.Pool;
 let connection: Connection;
-const output: string[] = [];
 
 beforeAll(async () => {
-  stack = await startStack({ apps: ['rates-service', 'bill-service', 'worker'], env: { LOG_LEVEL: 'warn' }, print: (line) => output.push(line) });
   db = new pg.Pool({ connectionString: stack.databaseUrl, max: 4 });
   connection = await Connection.connect({ address: stack.temporalAddress });
 }, 180_000);
@@ -35,7 +33,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await connection?.close();
   await db?.end();
-  await stack?.stop();
 });
 
 it('charges every cycle exactly once, bills it once and books its payment once while the worker is killed and restarted', async () => {
@@ -70,7 +67,7 @@ it('charges every cycle exactly once, bills it once and books its payment once w
   )).rows[0].n);
   const deadline = Date.now() + SETTLE_WITHIN_MS;
   while (await settled() < MANDATES && Date.now() < deadline) await sleep(500);
-  expect(await settled(), output.slice(-20).join('\n')).toBe(MANDATES);
+  expect(await settled(), (await stack.recentOutput(20)).join('\n')).toBe(MANDATES);
 
   const keys = ids.map((id) => `mandate:${id}:1`);
   const charged = await db.query(

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { startStack, type Stack } from '@billing/devstack';
 import { convert, parseMoney, toDecimalString } from '@billing/money';
 import { futurePeriod } from './bills-api.ts';
+import { chaosStack } from './chaos-stack.ts';
 
 async function post(base: string, path: string, body: Record<string, unknown>, key?: string, extra: Record<string, unknown> = {}) {
   return fetch(`${base}${path}`, {
@@ -16,19 +16,10 @@ async function json<T>(response: Response): Promise<T> {
   return (await response.json()) as T;
 }
 
-// Its own stack: these tests stop and restart the rates service.
-let stack: Stack;
-let gateway: string;
-let admin: string;
-
-beforeAll(async () => {
-  stack = await startStack({ env: { LOG_LEVEL: 'warn' } });
-  gateway = stack.gatewayUrl;
-  admin = `Bearer ${stack.adminApiKey}`;
-}, 180_000);
-afterAll(async () => {
-  await stack?.stop();
-});
+// On the chaos project's stack: these tests stop and restart the rates service.
+const stack = chaosStack();
+const gateway = stack.gatewayUrl;
+const admin = `Bearer ${stack.adminApiKey}`;
 
 interface Item {
   idempotencyKey: string;

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `pnpm test` of the system tests: the shared-stack project and the own-stacks project (see
+// `pnpm test` of the system tests: the shared-stack project and the chaos-stack project (see
 // vitest.config.ts) run at the same time, as two vitest processes, each one file at a time. Plain
 // `vitest run` would run the two projects one after the other. Their reports are added up into
 // `.test-results/vitest.json`, which is written only when both runs reported, so a run that dies
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = join(packageDir, '.test-results');
-const PROJECTS = ['shared-stack', 'own-stacks'];
+const PROJECTS = ['shared-stack', 'chaos-stack'];
 const COUNTS = ['numTotalTestSuites', 'numPassedTestSuites', 'numFailedTestSuites', 'numPendingTestSuites',
   'numTotalTests', 'numPassedTests', 'numFailedTests', 'numPendingTests', 'numTodoTests'];
 
