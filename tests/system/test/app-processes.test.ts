@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, repoRoot } from '@billing/devstack';
+import { chaosStack } from './chaos-stack.ts';
 
 // Each app's real entry point, run from source as `npm start` runs it, to check that all four
 // start and stop the same way.
@@ -61,10 +62,14 @@ function launch(app: AppName, env: Record<string, string>): AppProcess {
 
 const FATAL = 60;
 
-/** Enough for each app to start against the suite's PostgreSQL and Temporal, on free ports. */
+// It starts apps of its own beside the chaos project's stack, whose PostgreSQL and Temporal they use;
+// it runs there, not on the shared stack, to keep the two lanes of the system tests about equally long.
+const stack = chaosStack();
+
+/** Enough for each app to start against the stack's PostgreSQL and Temporal, on free ports. */
 async function workingEnv(app: AppName): Promise<Record<string, string>> {
   const common = {
-    DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: inject('temporalAddress'), LOG_LEVEL: 'info', BILLING_SERVICE_TOKEN: inject('serviceToken'),
+    DATABASE_URL: stack.databaseUrl, TEMPORAL_ADDRESS: stack.temporalAddress, LOG_LEVEL: 'info', BILLING_SERVICE_TOKEN: stack.serviceToken,
   };
   switch (app) {
     case 'gateway':
@@ -107,7 +112,7 @@ describe.each<[AppName, string, string, string]>([
 
 describe('an app that cannot start', () => {
   it('logs fatal and exits 1 when its port is taken', async () => {
-    const taken = new URL(inject('gatewayUrl')).port;
+    const taken = new URL(stack.gatewayUrl).port;
     const process = launch('gateway', { ...await workingEnv('gateway'), GATEWAY_PORT: taken });
     expect(await process.exitCode).toBe(1);
     const fatal = process.lines().find((line) => line.level === FATAL);

@@ -18,7 +18,9 @@ const CUSTOMERS = 40;
 const CONCURRENCY = 32;
 const SEED = 4_242;
 const KILLS_AT_MS = [1_500, 5_000];
-const GIVE_UP_AFTER_MS = 90_000;
+// How long a client keeps retrying one operation: a bound on the run, not a latency goal. On a
+// busy two-core machine the whole workload takes over a minute besides the two restarts.
+const GIVE_UP_AFTER_MS = 180_000;
 
 const stack = chaosStack();
 
@@ -81,5 +83,5 @@ describe('the ledger under SIGKILL of bill-service', () => {
     expect((await readBooks(stack.databaseUrl, prefix)).balances).toEqual(books.balances);
     process.stdout.write(`ledger chaos: ${OPERATIONS} operations, ${applied.size} applied, ${failedAttempts} failed attempts, ` +
       `${Math.round((Date.now() - started) / 1000)} s\n`);
-  }, 240_000);
+  }, 360_000);
 });

@@ -1,15 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { LedgerService } from '@billing/contracts';
 import { createGrpcClient } from '@billing/grpc-kit';
-import { chaosStack } from './chaos-stack.ts';
 import { ledgerWorkload, pool, readBooks, sendOp, type LedgerOp } from './ledger-workload.ts';
 
 // Thousands of random ledger operations at once, over real gRPC to bill-service: afterwards the
 // books must balance in every currency, every balance must equal its postings, no wallet may be
 // negative, and sending every key again must change nothing.
-//
-// It kills nothing, but runs on the chaos project's stack (one file at a time), which keeps the two
-// lanes of the system tests about equally long.
 
 const OPERATIONS = 6_000;
 const DUPLICATES = 400;
@@ -19,8 +15,7 @@ const SEED = 20_261_129;
 
 describe('a randomized concurrent ledger workload', () => {
   it('leaves the books balanced, every balance equal to its postings, no wallet negative, and replays idempotent', async () => {
-    const stack = chaosStack();
-    const ledger = createGrpcClient(LedgerService, stack.billServiceUrl, { timeoutMs: 30_000, serviceCredential: stack.serviceToken });
+    const ledger = createGrpcClient(LedgerService, `http://${inject('billServiceAddress')}`, { timeoutMs: 30_000, serviceCredential: inject('serviceToken') });
     const prefix = `wl${Date.now().toString(36)}`;
     const ops = ledgerWorkload(SEED, OPERATIONS, CUSTOMERS, prefix);
     // Some keys are sent twice while the first is still in flight, as an impatient client would.
@@ -37,7 +32,7 @@ describe('a randomized concurrent ledger workload', () => {
       if (seen !== undefined) expect(result.entryId, `key ${key} answered two entries`).toBe(seen);
       byKey.set(key, result.entryId);
     }
-    const books = await readBooks(stack.databaseUrl, prefix);
+    const books = await readBooks(inject('databaseUrl'), prefix);
     for (const [currency, net] of Object.entries(books.netByCurrency)) expect(net, `trial balance of ${currency}`).toBe('0');
     expect(books.drifted).toEqual([]);
     expect(books.negativeWallets).toEqual([]);
@@ -51,7 +46,7 @@ describe('a randomized concurrent ledger workload', () => {
     for (const [index, replay] of replays.entries()) {
       expect(replay, succeeded[index]!.key).toEqual({ entryId: byKey.get(succeeded[index]!.key), replayed: true });
     }
-    const after = await readBooks(stack.databaseUrl, prefix);
+    const after = await readBooks(inject('databaseUrl'), prefix);
     expect(after.balances).toEqual(books.balances);
     expect(after.entries).toBe(books.entries);
   }, 180_000);
