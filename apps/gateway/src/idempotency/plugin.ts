@@ -37,16 +37,22 @@ const IDEMPOTENT_METHODS = new Set(['POST', 'PATCH']);
  * instance before the routes: it replaces the JSON body parser with one that keeps the raw bytes
  * the fingerprint is taken over.
  */
+/** Content types whose body is JSON: the fingerprint of a request is taken over its raw text. */
+export const JSON_BODY_TYPES = ['application/json', 'application/cloudevents-batch+json'] as const;
+
 export function installIdempotency(app: FastifyInstance, { store, sweepEveryMs = 10 * 60_000 }: IdempotencyOptions): void {
   const rawBodies = new WeakMap<FastifyRequest, string>();
   const claims = new WeakMap<FastifyRequest, Claim>();
 
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    rawBodies.set(request, body as string);
-    parseJson(request, body as string, done);
-  });
+  // JSON bodies of every type the routes take (usage events also come as a CloudEvents batch).
+  for (const type of JSON_BODY_TYPES) {
+    app.addContentTypeParser(type, { parseAs: 'string' }, (request, body, done) => {
+      rawBodies.set(request, body as string);
+      parseJson(request, body as string, done);
+    });
+  }
 
   // preHandler runs after schema validation: a request that failed it never claims its key.
   app.addHook('preHandler', async (request, reply) => {
