@@ -11,3 +11,4 @@ export { createWebhookService, type WebhookServiceDeps } from './webhooks/connec
 export { deliveriesRepository } from './webhooks/deliveries-repository.ts';
 export { endpointsRepository } from './webhooks/endpoints-repository.ts';
 export { startBillService } from './app.ts';
+export { ingestEvents, type IncomingEvent, type IngestOutcome } from './usage/ingest.ts';
