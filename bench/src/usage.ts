@@ -81,7 +81,7 @@ export async function runUsageBenchmark(_options: BenchOptions): Promise<void> {
   console.log(`load average before: ${loadavg().map((load) => load.toFixed(2)).join(' ')} on ${availableParallelism()} cores`);
   const stack = await startStack({
     apps: ['rates-service', 'bill-service', 'worker', 'gateway'],
-    env: { LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '100000000', BILL_CLOSE_WAIT: '60s' },
+    env: { LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '1000000', BILL_CLOSE_WAIT: '60s' },
     print: (line) => log.write(`${line}\n`),
   });
   const stopOnSignal = () => void stack.stop().finally(() => process.exit(130));
@@ -189,7 +189,7 @@ async function closeBigBill(stack: Stack, db: ReturnType<typeof createDb>, bills
     INSERT INTO usage_events (customer_id, transaction_id, metric_code, metric_version, ts, value, dimension)
     SELECT ?, 'big-' || i, (ARRAY['api_calls', 'tokens', 'storage_gb', 'active_users', 'seats'])[i % 5 + 1], 1,
            greatest(date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', now() - (i % 3600) * interval '1 second'),
-           CASE i % 5 WHEN 0 THEN NULL WHEN 3 THEN 'u' || (i % 5000) ELSE ((i * 7919) % 1000)::text END, '{}'
+           CASE i % 5 WHEN 0 THEN NULL WHEN 3 THEN 'u' || (i % 5000) ELSE ((i::bigint * 7919) % 1000)::text END, '{}'
       FROM generate_series(1, ?) AS i`, [customer, CLOSE_EVENTS]);
   await db.raw('ANALYZE usage_events');
   const loadSeconds = (performance.now() - loadStarted) / 1000;

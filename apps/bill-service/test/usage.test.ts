@@ -92,6 +92,8 @@ describe('UsageService: ingest', () => {
       event(customer, sum, { n: '1' }, { timestamp: 'yesterday' }),
       event(customer, sum, { n: '1' }, { transactionId: '' }),
       event(customer, sum, { n: '0.25' }),
+      event(customer, sum, { n: '1', note: 'a\u0000b' }),
+      event(customer, `${sum}\u0000`, { n: '1' }),
     ];
     const first = await usage.ingest({ events: batch });
     expect(statuses(first.results)).toEqual([
@@ -105,6 +107,8 @@ describe('UsageService: ingest', () => {
       ['REJECTED', expect.stringMatching(/RFC 3339/)],
       ['REJECTED', expect.stringMatching(/transactionId/)],
       ['ACCEPTED', ''],
+      ['REJECTED', expect.stringMatching(/no NUL character/)],
+      ['REJECTED', expect.stringMatching(/is not defined/)],
     ]);
     // Sent again (a retry after a lost answer): the stored ones are duplicates, nothing is stored twice.
     const again = await usage.ingest({ events: [batch[0] as UsageEvent, batch[9] as UsageEvent] });
@@ -131,6 +135,25 @@ describe('UsageService: ingest', () => {
     expect((await failureOf(usage.ingest({ events: tooMany }))).code).toBe(Code.InvalidArgument);
     expect((await failureOf(usage.ingest({ events: [] }))).code).toBe(Code.InvalidArgument);
     expect(await db('usage_events').where({ customer_id: own }).count({ n: '*' })).toEqual([{ n: '1' }]);
+  });
+});
+
+describe('UsageService: many small calls at once', () => {
+  it('answers each concurrent call with its own results, as if the calls had come one after the other', async () => {
+    const metric = code('calls');
+    await usage.createMetric({ code: metric, name: 'Calls', aggregation: 'COUNT' });
+    const customer = newCustomer('many');
+    const twice = event(customer, metric);
+    const calls = [
+      ...Array.from({ length: 40 }, () => usage.ingest({ events: [event(customer, metric)] })),
+      usage.ingest({ events: [twice] }), usage.ingest({ events: [twice] }),
+      usage.ingest({ events: [event(newCustomer('other'), metric)] }, withPrincipal({ keyId: 'key_t', customerId: customer })),
+    ];
+    const answers = (await Promise.all(calls)).map((answer) => statuses(answer.results));
+    expect(answers.slice(0, 40)).toEqual(Array.from({ length: 40 }, () => [['ACCEPTED', '']]));
+    expect([answers[40], answers[41]].map((answer) => answer?.[0]?.[0]).sort()).toEqual(['ACCEPTED', 'DUPLICATE']);
+    expect(answers[42]).toEqual([['REJECTED', expect.stringMatching(/another customer/)]]);
+    expect(await db('usage_events').where({ customer_id: customer }).count({ n: '*' })).toEqual([{ n: '41' }]);
   });
 });
 

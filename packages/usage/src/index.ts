@@ -1,6 +1,6 @@
 // @billing/usage: billable metrics, their aggregations and prices; pure, no I/O.
 export {
-  AGGREGATIONS, checkMetric, DECIMAL_TEXT, describeDimension, dimensionOf, isAggregation, MAX_FILTER_VALUES, MAX_FILTERS,
+  AGGREGATIONS, checkMetric, isMetricCode, DECIMAL_TEXT, describeDimension, dimensionOf, isAggregation, MAX_FILTER_VALUES, MAX_FILTERS,
   MAX_TEXT_VALUE_CHARS, METRIC_CODE_PATTERN, PROPERTY_KEY_PATTERN, readEvent, sameMeaning, VALUE_MAX_INTEGER_DIGITS, VALUE_MAX_SCALE,
 } from './metric.ts';
 export type { Aggregation, EventReading, FieldProblem, MetricDefinition, MetricFilter, MetricInput } from './metric.ts';

@@ -29,6 +29,13 @@ export interface FieldProblem {
 
 export const METRIC_CODE_PATTERN = '^[a-z][a-z0-9_.-]{0,63}$';
 const METRIC_CODE = new RegExp(METRIC_CODE_PATTERN);
+/** Control characters: PostgreSQL cannot store NUL in text, and none of them belongs in a name or a value. */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+export function isMetricCode(value: unknown): value is string {
+  return typeof value === 'string' && METRIC_CODE.test(value);
+}
 export const PROPERTY_KEY_PATTERN = '^[A-Za-z0-9_.:-]{1,100}$';
 const PROPERTY_KEY = new RegExp(PROPERTY_KEY_PATTERN);
 export const MAX_FILTERS = 10;
@@ -57,8 +64,8 @@ export function checkMetric(input: MetricInput): { ok: true; metric: MetricDefin
   if (typeof code !== 'string' || !METRIC_CODE.test(code)) {
     problems.push({ field: 'code', message: 'must be 1–64 characters: a lowercase letter, then lowercase letters, digits, "_", "." or "-"' });
   }
-  if (typeof name !== 'string' || name.trim().length === 0 || name.trim().length > 200) {
-    problems.push({ field: 'name', message: 'must be 1–200 characters, not blank' });
+  if (typeof name !== 'string' || name.trim().length === 0 || name.trim().length > 200 || CONTROL.test(name)) {
+    problems.push({ field: 'name', message: 'must be 1–200 characters, not blank, with no control characters' });
   }
   if (!isAggregation(aggregation)) {
     problems.push({ field: 'aggregation', message: `must be one of ${AGGREGATIONS.join(', ')}` });
@@ -96,10 +103,10 @@ function checkFilters(raw: unknown, problems: FieldProblem[]): MetricFilter[] {
     if (seen.has(key)) problems.push({ field: `filters[${index}].key`, message: `"${key}" is already filtered on` });
     seen.add(key);
     if (!Array.isArray(values) || values.length === 0 || values.length > MAX_FILTER_VALUES
-      || values.some((value) => typeof value !== 'string' || value.length === 0 || value.length > MAX_TEXT_VALUE_CHARS)) {
+      || values.some((value) => typeof value !== 'string' || value.length === 0 || value.length > MAX_TEXT_VALUE_CHARS || CONTROL.test(value))) {
       problems.push({
         field: `filters[${index}].values`,
-        message: `must hold 1–${MAX_FILTER_VALUES} strings of 1–${MAX_TEXT_VALUE_CHARS} characters`,
+        message: `must hold 1–${MAX_FILTER_VALUES} strings of 1–${MAX_TEXT_VALUE_CHARS} characters, none a control character`,
       });
       return;
     }

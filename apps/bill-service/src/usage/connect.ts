@@ -11,9 +11,10 @@ import {
 import { aggregateUsage, effectivePrices, listMetrics, platformPrice, type Db } from '@billing/db';
 import { principalOf, type ErrorMapper } from '@billing/grpc-kit';
 import { isCustomerId } from '@billing/text';
-import { aggregationSql, canonicalQuantity, checkMetric, checkPrice, priceQuantity, type PriceDefinition } from '@billing/usage';
+import { aggregationSql, canonicalQuantity, checkMetric, checkPrice, isMetricCode, priceQuantity, type PriceDefinition } from '@billing/usage';
 import { invalidArgument } from '../errors.ts';
-import { ingestEvents, MAX_BATCH_EVENTS, type IngestOutcome } from './ingest.ts';
+import { MAX_BATCH_EVENTS, type IngestOutcome } from './ingest.ts';
+import { ingestBatcher } from './ingest-batcher.ts';
 import { getMetric, MetricInUseError, putMetric, setPrice, UnknownMetricError } from './metrics-repository.ts';
 import { metricMessage, priceMessage } from './usage-view.ts';
 
@@ -41,8 +42,10 @@ function platformOnly(context: HandlerContext): void {
 }
 
 export function createUsageService({ db }: UsageServiceDeps): ServiceImpl<typeof UsageService> {
+  const batcher = ingestBatcher(db);
+
   async function ingest(events: readonly UsageEvent[], context: HandlerContext) {
-    const outcomes = await ingestEvents(db, events.map((event) => ({
+    const outcomes = await batcher.ingest(events.map((event) => ({
       transactionId: event.transactionId, customerId: event.customerId, metric: event.metric,
       timestamp: event.timestamp, properties: event.properties,
     })), principalOf(context).customerId);
@@ -72,7 +75,7 @@ export function createUsageService({ db }: UsageServiceDeps): ServiceImpl<typeof
     listMetrics: async () => create(ListMetricsResponseSchema, { metrics: (await listMetrics(db)).map(metricMessage) }),
 
     getMetric: async (request) => {
-      const metric = await getMetric(db, request.code);
+      const metric = isMetricCode(request.code) ? await getMetric(db, request.code) : undefined;
       if (!metric) throw new ConnectError(`metric ${request.code} is not defined`, Code.NotFound);
       const price = await platformPrice(db, metric.code);
       return create(GetMetricResponseSchema, { metric: metricMessage(metric), price: price && priceMessage(price) });
@@ -114,6 +117,7 @@ export function createUsageService({ db }: UsageServiceDeps): ServiceImpl<typeof
       const from = timestampDate(request.from);
       const to = timestampDate(request.to);
       if (from >= to) throw invalidArgument([{ field: 'to', message: 'must be after from' }]);
+      if (request.metric !== '' && !isMetricCode(request.metric)) throw new ConnectError(`metric ${request.metric} is not defined`, Code.NotFound);
       const metrics = await listMetrics(db, request.metric === '' ? undefined : [request.metric]);
       if (request.metric !== '' && metrics.length === 0) throw new ConnectError(`metric ${request.metric} is not defined`, Code.NotFound);
       const rows = await aggregateUsage(db, {

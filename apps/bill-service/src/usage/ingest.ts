@@ -5,7 +5,7 @@
 // picks the events up from PostgreSQL behind the usage barrier (@billing/db's usage.ts).
 import { isCustomerId } from '@billing/text';
 import { listMetrics, lockUsageShared, type Db, type StoredMetric } from '@billing/db';
-import { checkEventTime, isTransactionId, readEvent, type MetricDefinition } from '@billing/usage';
+import { checkEventTime, isMetricCode, isTransactionId, readEvent, type MetricDefinition } from '@billing/usage';
 
 export interface IncomingEvent {
   transactionId: string;
@@ -42,15 +42,18 @@ function definitionOf(metric: StoredMetric): MetricDefinition {
 
 /**
  * Checks and stores a batch. `actingFor`: the customer a customer-scoped caller is bound to, whose
- * events alone it may send; null for the platform or a service.
+ * events alone it may send; null for the platform or a service. Given per event, it lets one
+ * transaction carry the events of several callers (ingest-batcher.ts).
  */
-export async function ingestEvents(db: Db, events: readonly IncomingEvent[], actingFor: string | null, now = new Date()): Promise<IngestOutcome[]> {
+export async function ingestEvents(db: Db, events: readonly IncomingEvent[], actingFor: string | null | ReadonlyArray<string | null>,
+  now = new Date()): Promise<IngestOutcome[]> {
   const outcomes: Array<IngestOutcome | undefined> = new Array(events.length);
   const firstOf = new Map<string, number>();
   const repeats: Array<{ index: number; first: number }> = [];
   const candidates: Candidate[] = [];
+  const scopeOf = (index: number) => (Array.isArray(actingFor) ? (actingFor[index] ?? null) : actingFor as string | null);
   events.forEach((event, index) => {
-    const problem = shapeProblem(event, actingFor);
+    const problem = shapeProblem(event, scopeOf(index));
     if (problem) {
       outcomes[index] = { status: 'rejected', reason: problem };
       return;
@@ -121,11 +124,13 @@ function shapeProblem(event: IncomingEvent, actingFor: string | null): string | 
   if (!isTransactionId(event.transactionId)) return 'transactionId must be 1–255 printable ASCII characters without spaces';
   if (!isCustomerId(event.customerId)) return 'customerId must be 1–64 letters, digits, ".", "_" or "-"';
   if (actingFor !== null && event.customerId !== actingFor) return 'customerId is another customer than the API key is bound to';
-  if (typeof event.metric !== 'string' || event.metric.length === 0 || event.metric.length > 64) return 'metric must name a metric\'s code';
+  if (!isMetricCode(event.metric)) return `metric "${String(event.metric).slice(0, 64)}" is not defined`;
   const entries = Object.entries(event.properties ?? {});
   if (entries.length > MAX_PROPERTIES) return `properties may hold at most ${MAX_PROPERTIES} keys`;
-  if (entries.some(([key, value]) => key.length > 100 || typeof value !== 'string' || value.length > MAX_PROPERTY_CHARS)) {
-    return `properties: keys of at most 100 characters, values of at most ${MAX_PROPERTY_CHARS}`;
+  // PostgreSQL stores no NUL in text or JSON: such an event could only fail its whole batch.
+  if (entries.some(([key, value]) => key.length > 100 || typeof value !== 'string' || value.length > MAX_PROPERTY_CHARS
+    || key.includes('\u0000') || value.includes('\u0000'))) {
+    return `properties: keys of at most 100 characters, values of at most ${MAX_PROPERTY_CHARS}, no NUL character`;
   }
   return undefined;
 }

@@ -1,6 +1,6 @@
 // SQL for metric definitions and prices (the events themselves: ingest.ts).
 import { listMetrics, storedMetric, upsertPrice, type Db, type StoredMetric, type StoredPrice } from '@billing/db';
-import { sameMeaning, type MetricDefinition, type PriceDefinition } from '@billing/usage';
+import { isMetricCode, sameMeaning, type MetricDefinition, type PriceDefinition } from '@billing/usage';
 import { randomBytes } from 'node:crypto';
 
 /** The metric's meaning is frozen: events were sent for it. */
@@ -50,7 +50,7 @@ export async function getMetric(db: Db, code: string): Promise<StoredMetric | un
 }
 
 export async function setPrice(db: Db, metricCode: string, customerId: string | null, price: PriceDefinition): Promise<StoredPrice> {
-  if (!(await getMetric(db, metricCode))) throw new UnknownMetricError(metricCode);
+  if (!isMetricCode(metricCode) || !(await getMetric(db, metricCode))) throw new UnknownMetricError(metricCode);
   return upsertPrice(db, {
     id: `upr_${randomBytes(16).toString('hex')}`, metricCode, customerId, currency: price.currency, model: price.model,
     definition: price as unknown as Record<string, unknown>,
