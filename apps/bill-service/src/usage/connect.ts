@@ -10,11 +10,11 @@ import {
 } from '@billing/contracts';
 import { aggregateUsage, effectivePrices, listMetrics, platformPrice, type Db } from '@billing/db';
 import { principalOf, type ErrorMapper } from '@billing/grpc-kit';
+import { createBatcher } from '@billing/runtime';
 import { isCustomerId } from '@billing/text';
 import { aggregationSql, canonicalQuantity, checkMetric, checkPrice, isMetricCode, priceQuantity, type PriceDefinition } from '@billing/usage';
 import { invalidArgument } from '../errors.ts';
-import { MAX_BATCH_EVENTS, type IngestOutcome } from './ingest.ts';
-import { ingestBatcher } from './ingest-batcher.ts';
+import { ingestEvents, MAX_BATCH_EVENTS, type IncomingEvent, type IngestOutcome } from './ingest.ts';
 import { getMetric, MetricInUseError, putMetric, setPrice, UnknownMetricError } from './metrics-repository.ts';
 import { metricMessage, priceMessage } from './usage-view.ts';
 
@@ -31,6 +31,10 @@ export const usageErrors: ErrorMapper = (error) => {
   return undefined;
 };
 
+/** Events one transaction takes at most, and transactions under way at once (below the pool's size). */
+const MAX_FLUSH_EVENTS = 2_000;
+const INGEST_FLUSHES = 4;
+
 const STATUSES: Record<IngestOutcome['status'], IngestStatus> = {
   accepted: IngestStatus.ACCEPTED, duplicate: IngestStatus.DUPLICATE, rejected: IngestStatus.REJECTED,
 };
@@ -42,13 +46,24 @@ function platformOnly(context: HandlerContext): void {
 }
 
 export function createUsageService({ db }: UsageServiceDeps): ServiceImpl<typeof UsageService> {
-  const batcher = ingestBatcher(db);
+  // Group commit: the events of calls that arrive while INGEST_FLUSHES transactions are under way
+  // leave together in the next one (a lone call leaves at once), so many small calls (one event
+  // per request) share transactions and commits. Each event is still answered on its own.
+  const batcher = createBatcher<string, { event: IncomingEvent; actingFor: string | null }, IngestOutcome>(
+    (key) => key,
+    (_key, items) => ingestEvents(db, items.map((item) => item.event), items.map((item) => item.actingFor)),
+    { maxBatch: MAX_FLUSH_EVENTS, maxInFlight: INGEST_FLUSHES },
+  );
 
   async function ingest(events: readonly UsageEvent[], context: HandlerContext) {
-    const outcomes = await batcher.ingest(events.map((event) => ({
-      transactionId: event.transactionId, customerId: event.customerId, metric: event.metric,
-      timestamp: event.timestamp, properties: event.properties,
-    })), principalOf(context).customerId);
+    const actingFor = principalOf(context).customerId;
+    const outcomes = await Promise.all(events.map((event) => batcher.add('usage', {
+      event: {
+        transactionId: event.transactionId, customerId: event.customerId, metric: event.metric,
+        timestamp: event.timestamp, properties: event.properties,
+      },
+      actingFor,
+    })));
     return outcomes.map((outcome, index) => ({
       transactionId: (events[index] as UsageEvent).transactionId, status: STATUSES[outcome.status], reason: outcome.reason ?? '',
     }));

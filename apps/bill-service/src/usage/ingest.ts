@@ -43,7 +43,7 @@ function definitionOf(metric: StoredMetric): MetricDefinition {
 /**
  * Checks and stores a batch. `actingFor`: the customer a customer-scoped caller is bound to, whose
  * events alone it may send; null for the platform or a service. Given per event, it lets one
- * transaction carry the events of several callers (ingest-batcher.ts).
+ * transaction carry the events of several callers (UsageService's group commit).
  */
 export async function ingestEvents(db: Db, events: readonly IncomingEvent[], actingFor: string | null | ReadonlyArray<string | null>,
   now = new Date()): Promise<IngestOutcome[]> {
@@ -114,7 +114,7 @@ export async function ingestEvents(db: Db, events: readonly IncomingEvent[], act
   for (const { index, first } of repeats) {
     const earlier = outcomes[first];
     outcomes[index] = earlier?.status === 'rejected'
-      ? { status: 'rejected', reason: `repeats the transactionId of event ${first} of this batch, which was rejected` }
+      ? { status: 'rejected', reason: 'repeats the transactionId of an earlier event of this batch, which was rejected' }
       : { status: 'duplicate' };
   }
   return outcomes.map((outcome) => outcome ?? { status: 'rejected', reason: 'not processed' });
