@@ -30,6 +30,7 @@ beforeAll(async () => {
   connections = connectToServices({ rates: 'http://127.0.0.1:1', bills: `http://127.0.0.1:${port}` }, TOKEN);
   gateway = await buildGateway({
     transports: connections.transports, logger: createLogger('gateway', 'warn'),
+    idempotency: { db: database.db, ttlMs: 60_000 },
     access: { db: database.db, adminApiKey: ADMIN_KEY, defaultRateLimitPerMinute: 1_000_000, keyCacheMs: 0 },
   });
 }, 120_000);
@@ -180,6 +181,9 @@ describe('POST /v1/usage-events', () => {
     ]);
     const bad = await send('POST', '/v1/usage-events', { raw: JSON.stringify([{ ...batch[0], specversion: '0.3' }]), contentType: 'application/cloudevents-batch+json' });
     expect(bad.status).toBe(400);
+    // Only the usage events route takes a CloudEvents batch.
+    const elsewhere = await send('POST', '/v1/metrics', { raw: JSON.stringify({ code: code('x'), name: 'x', aggregation: 'COUNT' }), contentType: 'application/cloudevents-batch+json' });
+    expect(elsewhere.status).toBe(415);
     expect((await send('GET', `/v1/customers/${customer}/usage`)).json?.items).toEqual([
       { metric, dimension: {}, quantity: '160', eventCount: 2, amount: { amount: '4.00', currency: 'USD' } },
     ]);

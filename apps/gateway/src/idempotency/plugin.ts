@@ -5,6 +5,7 @@ import { errorResponseFor, invalidArgument } from '../errors.ts';
 import { IDEMPOTENCY_HEADER, REPLAYED_HEADER, idempotencyKeyProblem } from './header.ts';
 import { errorCodeOf, verdictFor } from './outcome.ts';
 import type { IdempotencyStore, ScopedKey } from './store.ts';
+import { bodyTypeRefusal, JSON_BODY_TYPES } from '../body-types.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -37,9 +38,6 @@ const IDEMPOTENT_METHODS = new Set(['POST', 'PATCH']);
  * instance before the routes: it replaces the JSON body parser with one that keeps the raw bytes
  * the fingerprint is taken over.
  */
-/** Content types whose body is JSON: the fingerprint of a request is taken over its raw text. */
-export const JSON_BODY_TYPES = ['application/json', 'application/cloudevents-batch+json'] as const;
-
 export function installIdempotency(app: FastifyInstance, { store, sweepEveryMs = 10 * 60_000 }: IdempotencyOptions): void {
   const rawBodies = new WeakMap<FastifyRequest, string>();
   const claims = new WeakMap<FastifyRequest, Claim>();
@@ -49,6 +47,11 @@ export function installIdempotency(app: FastifyInstance, { store, sweepEveryMs =
   // JSON bodies of every type the routes take (usage events also come as a CloudEvents batch).
   for (const type of JSON_BODY_TYPES) {
     app.addContentTypeParser(type, { parseAs: 'string' }, (request, body, done) => {
+      const refusal = bodyTypeRefusal(request, type);
+      if (refusal) {
+        done(refusal, undefined);
+        return;
+      }
       rawBodies.set(request, body as string);
       parseJson(request, body as string, done);
     });

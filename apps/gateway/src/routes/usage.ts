@@ -6,6 +6,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Static } from 'typebox';
 import { IngestStatus, UsageEventSchema, type Metric, type Price, type UsageEvent } from '@billing/contracts';
 import { serviceBug } from '@billing/resources';
+import { bodyTypeRefusal, CLOUDEVENTS_BATCH } from '../body-types.ts';
 import { callOptionsFor, type CallingRequest, type ServiceClients } from '../clients.ts';
 import { IdempotencyHeaders } from '../idempotency/header.ts';
 import { BillKeyParams } from '../schemas/bill.ts';
@@ -21,7 +22,6 @@ export interface UsageRoutesOptions {
   callTimeoutMs: number;
 }
 
-const CLOUDEVENTS_BATCH = 'application/cloudevents-batch+json';
 /** 1,000 events with their properties fit easily; a larger body is a 413 before anything is parsed. */
 const INGEST_BODY_LIMIT = 4 * 1024 * 1024;
 const BAD_INPUT = '`invalid_argument`: a field or parameter is malformed; the message and details name it';
@@ -75,7 +75,12 @@ export const usageRoutes: FastifyPluginAsyncTypebox<UsageRoutesOptions> = async 
 
   // The idempotency plugin parses it (keeping the raw text) when installed.
   if (!app.hasContentTypeParser(CLOUDEVENTS_BATCH)) {
-    app.addContentTypeParser(CLOUDEVENTS_BATCH, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+    const parseJson = app.getDefaultJsonParser('error', 'error');
+    app.addContentTypeParser(CLOUDEVENTS_BATCH, { parseAs: 'string' }, (request, body, done) => {
+      const refusal = bodyTypeRefusal(request, CLOUDEVENTS_BATCH);
+      if (refusal) done(refusal, undefined);
+      else parseJson(request, body as string, done);
+    });
   }
 
   app.post('/v1/metrics', {
