@@ -46,13 +46,14 @@ function platformOnly(context: HandlerContext): void {
 }
 
 export function createUsageService({ db }: UsageServiceDeps): ServiceImpl<typeof UsageService> {
-  // Group commit: the events of calls that arrive while INGEST_FLUSHES transactions are under way
-  // leave together in the next one (a lone call leaves at once), so many small calls (one event
-  // per request) share transactions and commits. Each event is still answered on its own.
+  // Group commit: the events of calls that arrive while a transaction is under way leave together
+  // in the next one (a lone call leaves at once), so many small calls (one event per request)
+  // share transactions and commits; only full batches run beside each other, up to
+  // INGEST_FLUSHES. Each event is still answered on its own.
   const batcher = createBatcher<string, { event: IncomingEvent; actingFor: string | null }, IngestOutcome>(
     (key) => key,
     (_key, items) => ingestEvents(db, items.map((item) => item.event), items.map((item) => item.actingFor)),
-    { maxBatch: MAX_FLUSH_EVENTS, maxInFlight: INGEST_FLUSHES },
+    { maxBatch: MAX_FLUSH_EVENTS, maxInFlight: INGEST_FLUSHES, parallelOnlyWhenFull: true },
   );
 
   async function ingest(events: readonly UsageEvent[], context: HandlerContext) {
