@@ -8,6 +8,7 @@ import { runMandatesBenchmark } from './mandates.ts';
 import { runMoneyBenchmark } from './money.ts';
 import { runRateLimitBenchmark } from './rate-limit.ts';
 import { runRatesBenchmark } from './rates.ts';
+import { runUsageBenchmark } from './usage.ts';
 
 export interface BenchOptions {
   cpuProfile: boolean;
@@ -21,6 +22,7 @@ const benchmarks: Record<string, (options: BenchOptions) => Promise<void>> = {
   ledger: runLedgerBenchmark,
   'rate-limit': runRateLimitBenchmark,
   events: runEventsBenchmark,
+  usage: runUsageBenchmark,
 };
 
 const args = process.argv.slice(2).filter((arg) => arg !== '--');

@@ -1,5 +1,5 @@
 import {
-  BillService, EventService, LedgerService, MandateService, PaymentSimulatorService, RatesService, WebhookService,
+  BillService, EventService, LedgerService, MandateService, PaymentSimulatorService, RatesService, UsageService, WebhookService,
 } from '@billing/contracts';
 import { createGrpcClient, createGrpcServer, serve, type GrpcServer } from '@billing/grpc-kit';
 import type { Logger } from '@billing/runtime';
@@ -18,6 +18,8 @@ import { ledgerErrors } from './ledger/ledger-errors.ts';
 import { createMandateService } from './mandates/connect.ts';
 import { MANDATE_SERVICE_ERRORS } from './mandates/mandate-errors.ts';
 import { createPaymentSimulatorService } from './mandates/payment-simulator.ts';
+import { createUsageService, USAGE_CUSTOMER_FREE, usageErrors } from './usage/connect.ts';
+import { startUsageMaintenance } from './usage/maintenance.ts';
 import { createWebhookService } from './webhooks/connect.ts';
 import { deliveriesRepository } from './webhooks/deliveries-repository.ts';
 import { endpointsRepository } from './webhooks/endpoints-repository.ts';
@@ -50,6 +52,7 @@ export async function startBillService(env: BillServiceEnv, logger: Logger, deps
           endpoints: endpointsRepository(deps.db), deliveries: deliveriesRepository(deps.db),
           addressPolicy: { allowPrivate: env.WEBHOOK_ALLOW_PRIVATE_URLS },
         })),
+        serve(UsageService, createUsageService({ db: deps.db }), { errorMappers: [usageErrors], customerFree: USAGE_CUSTOMER_FREE }),
       ],
       errorMappers: [databaseErrors],
       healthChecks: dependencyChecks(deps, env.TEMPORAL_NAMESPACE),
@@ -66,11 +69,15 @@ export async function startBillService(env: BillServiceEnv, logger: Logger, deps
   const stopRetention = startEventRetention(deps.db, {
     retentionMs: env.EVENT_RETENTION, intervalMs: env.EVENT_RETENTION_SWEEP, logger,
   });
+  const stopUsageMaintenance = startUsageMaintenance(deps.db, {
+    retentionMs: env.USAGE_RETENTION, intervalMs: env.USAGE_MAINTENANCE_SWEEP, logger,
+  });
   return {
     port: server.port,
     host: server.host,
     async close() {
       stopRetention();
+      stopUsageMaintenance();
       await feed.close();
       await server.close();
       await deps.close();

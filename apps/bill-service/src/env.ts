@@ -26,6 +26,10 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     EVENT_RETENTION: duration('30d', '1h', '3650d'),
     /** How often each process deletes events past their retention. */
     EVENT_RETENTION_SWEEP: duration('1h', '1s', '1d'),
+    /** How long raw usage events are kept after their period (partitions are dropped whole once past it). */
+    USAGE_RETENTION: duration('400d', '36d', '3650d'),
+    /** How often each process makes usage partitions ahead, drops old ones and purges old deduplication keys. */
+    USAGE_MAINTENANCE_SWEEP: duration('1h', '1s', '1d'),
     /**
      * `true` lets webhook endpoints use http and private or loopback addresses (local development);
      * by default only https URLs resolving to public addresses are registered.

@@ -10,3 +10,5 @@ export { ledgerMetrics } from './ledger/ledger-metrics.ts';
 export { createWebhookService, type WebhookServiceDeps } from './webhooks/connect.ts';
 export { deliveriesRepository } from './webhooks/deliveries-repository.ts';
 export { endpointsRepository } from './webhooks/endpoints-repository.ts';
+export { startBillService } from './app.ts';
+export { ingestEvents, type IncomingEvent, type IngestOutcome } from './usage/ingest.ts';

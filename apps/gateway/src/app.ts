@@ -27,6 +27,7 @@ import { mandatesRoutes } from './routes/mandates.ts';
 import { paymentSimulatorRoutes } from './routes/payment-simulator.ts';
 import { ratesRoutes } from './routes/rates.ts';
 import { ApiKey } from './schemas/api-key.ts';
+import { usageRoutes } from './routes/usage.ts';
 import { walletsRoutes } from './routes/wallets.ts';
 import { webhooksRoutes } from './routes/webhooks.ts';
 import { Bill, BillSummary, LineItem } from './schemas/bill.ts';
@@ -34,6 +35,7 @@ import { Money } from './schemas/common.ts';
 import { Event, EVENT_SCHEMAS, LineItemAdded, MandateCollection, MandateReminder } from './schemas/event.ts';
 import { Account, Entry, LedgerMoney } from './schemas/ledger.ts';
 import { Collection, Mandate } from './schemas/mandate.ts';
+import { Metric, Price } from './schemas/usage.ts';
 import { WebhookDelivery, WebhookEndpoint } from './schemas/webhook.ts';
 
 export interface GatewayDeps {
@@ -112,7 +114,7 @@ export async function buildGateway(deps: GatewayDeps) {
   installMethodNotAllowed(app);
   for (const schema of [
     Money, LineItem, Bill, BillSummary, Collection, Mandate, ApiKey, LedgerMoney, Account, Entry,
-    LineItemAdded, MandateCollection, MandateReminder, ...EVENT_SCHEMAS, Event, WebhookEndpoint, WebhookDelivery,
+    LineItemAdded, MandateCollection, MandateReminder, ...EVENT_SCHEMAS, Event, WebhookEndpoint, WebhookDelivery, Metric, Price,
   ]) {
     app.addSchema(schema);
   }
@@ -139,6 +141,7 @@ export async function buildGateway(deps: GatewayDeps) {
   await app.register(fastifySse, { heartbeatInterval: deps.events?.heartbeatMs ?? 15_000 });
   await app.register(eventsRoutes, { clients, callTimeoutMs, streamMaxMs: deps.events?.streamMaxMs ?? 60 * 60_000 });
   await app.register(webhooksRoutes, { clients, callTimeoutMs });
+  await app.register(usageRoutes, { clients, callTimeoutMs });
   return app;
 }
 

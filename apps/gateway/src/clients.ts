@@ -1,6 +1,6 @@
 import { createClient, type CallOptions, type Client, type Transport } from '@connectrpc/connect';
 import {
-  BillService, EventService, LedgerService, MandateService, PaymentSimulatorService, RatesService, WebhookService, health,
+  BillService, EventService, LedgerService, MandateService, PaymentSimulatorService, RatesService, UsageService, WebhookService, health,
 } from '@billing/contracts';
 import { connectToService, principalHeaders } from '@billing/grpc-kit';
 import { REQUEST_ID_HEADER } from '@billing/runtime';
@@ -22,6 +22,7 @@ export interface ServiceClients {
   ledger: Client<typeof LedgerService>;
   events: Client<typeof EventService>;
   webhooks: Client<typeof WebhookService>;
+  usage: Client<typeof UsageService>;
   ratesHealth: Client<typeof health.Health>;
   billsHealth: Client<typeof health.Health>;
 }
@@ -58,6 +59,7 @@ export function createServiceClients(transports: ServiceTransports): ServiceClie
     ledger: createClient(LedgerService, transports.bills),
     events: createClient(EventService, transports.bills),
     webhooks: createClient(WebhookService, transports.bills),
+    usage: createClient(UsageService, transports.bills),
     ratesHealth: createClient(health.Health, transports.rates),
     billsHealth: createClient(health.Health, transports.bills),
   };

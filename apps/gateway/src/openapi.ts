@@ -102,6 +102,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'mandates', description: 'Recurring payment mandates: collect a fixed amount on a schedule' },
         { name: 'ledger', description: 'Wallets, bill payments, refunds and the double-entry ledger behind them' },
         { name: 'payment simulator', description: 'Steer the built-in payment simulator that collects mandates' },
+        { name: 'usage', description: 'Usage-based billing: billable metrics, their prices, usage events and usage so far' },
         { name: 'rates', description: 'Exchange rates' },
         { name: 'api keys', description: 'Platform and customer API keys (platform keys only)' },
         { name: 'health', description: 'Liveness and readiness probes' },

@@ -15,6 +15,9 @@ afterAll(async () => {
 
 // Every public route; a route added without a schema or hidden from the document fails here.
 const PUBLIC_ROUTES = [
+  'POST /v1/metrics', 'GET /v1/metrics', 'GET /v1/metrics/{metricCode}', 'PUT /v1/metrics/{metricCode}/price',
+  'PUT /v1/customers/{customerId}/prices/{metricCode}', 'POST /v1/usage-events', 'GET /v1/customers/{customerId}/usage',
+  'GET /v1/customers/{customerId}/bills/{billingPeriod}/usage',
   'GET /healthz', 'GET /readyz', 'GET /v1/rates', 'GET /v1/rates/{base}/{quote}',
   'POST /v1/customers/{customerId}/bills', 'GET /v1/customers/{customerId}/bills',
   'GET /v1/customers/{customerId}/bills/{billingPeriod}',
@@ -150,6 +153,16 @@ describe('GET /openapi.json', () => {
       rotateWebhookSecret: ['200', '400', '404', '413', '415', ...service.filter((status) => status !== '403')].sort(),
       listWebhookDeliveries: ['200', '400', '404', ...service.filter((status) => status !== '403')],
       retryWebhookDelivery: ['202', '400', '404', ...post, ...service.filter((status) => status !== '403')].sort(),
+      // Usage: metrics and prices are platform-only; events are answered one by one, so a customer
+      // key's event for another customer is a rejected result, never a 403.
+      createMetric: ['200', '201', '400', ...post, ...service].sort(),
+      listMetrics: ['200', ...service],
+      getMetric: ['200', '400', '404', ...service],
+      setMetricPrice: ['200', '400', '404', '413', '415', ...service].sort(),
+      setCustomerPrice: ['200', '400', '404', '413', '415', ...service].sort(),
+      ingestUsageEvents: ['200', '400', ...post, ...service.filter((status) => status !== '403')].sort(),
+      getCustomerUsage: ['200', '400', '404', ...service],
+      getBillUsage: ['200', '400', '404', ...service],
     }));
     for (const methods of Object.values(document.paths)) {
       for (const operation of Object.values(methods)) {
@@ -222,7 +235,7 @@ describe('GET /openapi.json', () => {
     const secretAnswers = ['createApiKey', 'createWebhookEndpoint', 'rotateWebhookSecret'];
     const all = Object.values(document.paths).flatMap((methods) => [methods.post, methods.patch].filter((operation) => operation !== undefined));
     const posts = all.filter((operation) => !secretAnswers.includes(operation.operationId ?? ''));
-    expect(posts).toHaveLength(18);
+    expect(posts).toHaveLength(20);
     for (const operation of all.filter((candidate) => secretAnswers.includes(candidate.operationId ?? ''))) {
       expect(operation.parameters?.find((parameter) => parameter.name === 'idempotency-key'), operation.operationId).toBeUndefined();
     }

@@ -11,3 +11,7 @@ export { billSums } from './bill-sums.ts';
 export { keysetAfter, keysetPositionOf, type KeysetPosition } from './keyset.ts';
 export { listenToChannels, type ChannelListener, type ChannelListenerOptions } from './listener.ts';
 export { isTransactionConflict, retryOnConflict } from './conflicts.ts';
+export {
+  aggregateUsage, effectivePrices, listMetrics, lockUsageExclusive, lockUsageShared, platformPrice, storedMetric, upsertPrice,
+  USAGE_LOCK_CLASS, type StoredMetric, type StoredPrice, type UsageAggregateRow,
+} from './usage.ts';

@@ -80,6 +80,27 @@ export function multiplyDecimals(left: Decimal, right: Decimal): Decimal {
   return decimal(left.coefficient * right.coefficient, left.scale + right.scale);
 }
 
+/** The exact sum, at the larger scale of the two. */
+export function addDecimals(left: Decimal, right: Decimal): Decimal {
+  const scale = Math.max(left.scale, right.scale);
+  return decimal(left.coefficient * pow10(scale - left.scale) + right.coefficient * pow10(scale - right.scale), scale);
+}
+
+/** The exact difference, at the larger scale of the two. */
+export function subtractDecimals(left: Decimal, right: Decimal): Decimal {
+  return addDecimals(left, decimal(-right.coefficient, right.scale));
+}
+
+/** The same value with no trailing fractional zeros ("1.500" → "1.5", "2.0" → "2"). */
+export function normalizeDecimal(value: Decimal): Decimal {
+  let { coefficient, scale } = value;
+  while (scale > 0 && coefficient % 10n === 0n) {
+    coefficient /= 10n;
+    scale -= 1;
+  }
+  return decimal(coefficient, scale);
+}
+
 export function compareDecimals(left: Decimal, right: Decimal): -1 | 0 | 1 {
   const scale = Math.max(left.scale, right.scale);
   const a = left.coefficient * pow10(scale - left.scale);

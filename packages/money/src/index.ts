@@ -11,8 +11,8 @@ export type { MoneyErrorReason } from './money-error.ts';
 export { Money, moneyFromJSON, parseMoney, toDecimalString } from './money.ts';
 export type { MoneyFromJSONOptions, MoneyJSON, ParseMoneyOptions } from './money.ts';
 export {
-  compareDecimals, decimal, decimalToString, DEFAULT_MAX_SCALE, MAX_INTEGER_DIGITS, multiplyDecimals,
-  parseDecimal, parseQuantity, parseRate, QUANTITY_MAX_SCALE, UNIT_PRICE_MAX_SCALE,
+  addDecimals, compareDecimals, decimal, decimalToString, DEFAULT_MAX_SCALE, MAX_INTEGER_DIGITS, multiplyDecimals,
+  parseDecimal, normalizeDecimal, parseQuantity, parseRate, QUANTITY_MAX_SCALE, subtractDecimals, UNIT_PRICE_MAX_SCALE,
 } from './decimal.ts';
 export type { Decimal, ParseDecimalOptions, SignRule } from './decimal.ts';
 export { pow10, rescaleHalfEven, roundHalfEven } from './rounding.ts';

@@ -33,6 +33,31 @@ describe('batcher', () => {
     expect(await Promise.all(rest)).toEqual([20, 30, 40]);
   });
 
+  it('with parallelOnlyWhenFull, sends a second batch at once only when it is full', async () => {
+    const sent: number[][] = [];
+    const gates: Array<ReturnType<typeof deferred<number[]>>> = [];
+    const batcher = createBatcher<string, number, number>((key) => key, (_key, items) => {
+      sent.push(items);
+      const gate = deferred<number[]>();
+      gates.push(gate);
+      return gate.promise;
+    }, { maxBatch: 3, maxInFlight: 2, parallelOnlyWhenFull: true });
+
+    const answers = [1, 2, 3].map((n) => batcher.add('usage', n));
+    // The first leaves alone; two more wait for it rather than taking the free slot one by one.
+    expect(sent).toEqual([[1]]);
+    answers.push(...[4, 5].map((n) => batcher.add('usage', n)));
+    // Now a full batch is waiting: it takes the second slot at once.
+    expect(sent).toEqual([[1], [2, 3, 4]]);
+    gates[0]?.resolve([10]);
+    gates[1]?.resolve([20, 30, 40]);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(sent).toEqual([[1], [2, 3, 4], [5]]);
+    gates[2]?.resolve([50]);
+    expect(await Promise.all(answers)).toEqual([10, 20, 30, 40, 50]);
+  });
+
   it('keeps bills apart and fails every item of a failed batch with its error', async () => {
     const sent: Array<[string, number[]]> = [];
     const batcher = createBatcher<string, number, number>((key) => key, async (key, items) => {

@@ -12,6 +12,13 @@
 export interface BatcherOptions {
   maxBatch?: number;
   maxInFlight?: number;
+  /**
+   * Send a second (third, ...) batch at once only when it is full. Without it, a batch slot that
+   * frees while callers trickle in takes them one at a time: each caller waiting on a transaction
+   * alone, the slots busy with batches of one. With it, a partial batch waits for the batch in
+   * flight and then leaves with everything that arrived meanwhile.
+   */
+  parallelOnlyWhenFull?: boolean;
 }
 
 interface Waiter<I, R> {
@@ -29,12 +36,13 @@ interface Queue<K, I, R> {
 export function createBatcher<K, I, R>(
   idOf: (key: K) => string,
   send: (key: K, items: I[]) => Promise<R[]>,
-  { maxBatch = 200, maxInFlight = 2 }: BatcherOptions = {},
+  { maxBatch = 200, maxInFlight = 2, parallelOnlyWhenFull = false }: BatcherOptions = {},
 ) {
   const queues = new Map<string, Queue<K, I, R>>();
 
   function pump(id: string, queue: Queue<K, I, R>): void {
-    while (queue.inFlight < maxInFlight && queue.waiting.length > 0) {
+    while (queue.inFlight < maxInFlight && queue.waiting.length > 0
+      && (!parallelOnlyWhenFull || queue.inFlight === 0 || queue.waiting.length >= maxBatch)) {
       const batch = queue.waiting.splice(0, maxBatch);
       queue.inFlight += 1;
       send(queue.key, batch.map((waiter) => waiter.item))

@@ -34,6 +34,8 @@ export const ACCESS_RULES: ReadonlyArray<readonly [pattern: string, access: Acce
   ['/openapi.json', PUBLIC],
   ['/docs', PUBLIC],
   ['/docs/*', PUBLIC],
+  // A customer's price is the platform's to set, even though its path names the customer.
+  ['/v1/customers/:customerId/prices/:metricCode', PLATFORM],
   ['/v1/customers/:customerId', CUSTOMER_PATH],
   ['/v1/customers/:customerId/*', CUSTOMER_PATH],
   ['/v1/rates', ANY_KEY],
@@ -50,6 +52,9 @@ export const ACCESS_RULES: ReadonlyArray<readonly [pattern: string, access: Acce
   // it is its customer's (bill-service answers not_found otherwise).
   ['/v1/webhook-endpoints', { kind: 'customer-query', param: 'customerId', ownWhenAbsent: true }],
   ['/v1/webhook-endpoints/*', ANY_KEY],
+  // Usage events: any key may send them; a customer key's events for another customer are
+  // rejected one by one by bill-service, the others of the batch still stored.
+  ['/v1/usage-events', ANY_KEY],
   ['/v1/api-keys', PLATFORM],
   ['/v1/api-keys/*', PLATFORM],
   ['/v1/ledger/*', PLATFORM],

@@ -5,6 +5,7 @@ import { errorResponseFor, invalidArgument } from '../errors.ts';
 import { IDEMPOTENCY_HEADER, REPLAYED_HEADER, idempotencyKeyProblem } from './header.ts';
 import { errorCodeOf, verdictFor } from './outcome.ts';
 import type { IdempotencyStore, ScopedKey } from './store.ts';
+import { bodyTypeRefusal, JSON_BODY_TYPES } from '../body-types.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -43,10 +44,18 @@ export function installIdempotency(app: FastifyInstance, { store, sweepEveryMs =
 
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    rawBodies.set(request, body as string);
-    parseJson(request, body as string, done);
-  });
+  // JSON bodies of every type the routes take (usage events also come as a CloudEvents batch).
+  for (const type of JSON_BODY_TYPES) {
+    app.addContentTypeParser(type, { parseAs: 'string' }, (request, body, done) => {
+      const refusal = bodyTypeRefusal(request, type);
+      if (refusal) {
+        done(refusal, undefined);
+        return;
+      }
+      rawBodies.set(request, body as string);
+      parseJson(request, body as string, done);
+    });
+  }
 
   // preHandler runs after schema validation: a request that failed it never claims its key.
   app.addHook('preHandler', async (request, reply) => {

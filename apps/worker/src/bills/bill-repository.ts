@@ -3,6 +3,7 @@
 // workflow (the source of truth), never as increments a retry would apply twice.
 import type { Db } from '@billing/db';
 import { recordBillEvent, recordItemsAdded } from './bill-events.ts';
+import { writeUsageLines } from './usage-lines.ts';
 
 export interface BillRow {
   billId: string;
@@ -176,11 +177,34 @@ function toStoredLineItem(row: Record<string, unknown>): StoredLineItem {
   };
 }
 
+/**
+ * Moves the bill from OPEN to CLOSING and, in the same transaction, turns its period's usage into
+ * line items added to its totals (usage-lines.ts). Only a bill that becomes CLOSING here does
+ * either: a retried call changes nothing, writes no line twice and says nothing.
+ */
 export async function setBillStatus(db: Db, billId: string, status: 'CLOSING', updatedAt: string): Promise<void> {
   await db.transaction(async (trx) => {
-    // Only a bill that becomes CLOSING here records it: a retried call changes nothing and says nothing.
-    const changed = await trx('bills').where({ id: billId }).where({ status: 'OPEN' }).update({ status, updated_at: updatedAt });
-    if (changed > 0) await recordBillEvent(trx, 'bill.closing', billId);
+    const bill = await trx('bills').where({ id: billId }).forUpdate()
+      .first('status', 'customer_id', 'currency', 'period_start', 'period_end', 'item_count', 'total_minor', 'subtotals') as
+      Record<string, unknown> | undefined;
+    if (!bill || bill.status !== 'OPEN') return; // idempotent early return: closing was recorded already
+    const last = await trx('line_items').where({ bill_id: billId }).max('seq as seq').first() as { seq: number | null };
+    const currency = String(bill.currency);
+    const usage = await writeUsageLines(trx, {
+      id: billId, customerId: String(bill.customer_id), currency,
+      periodStart: bill.period_start as Date, periodEnd: bill.period_end as Date,
+    }, (last.seq ?? 0) + 1, updatedAt);
+    const changes: Record<string, unknown> = { status, updated_at: updatedAt };
+    if (usage.length > 0) {
+      const added = usage.reduce((total, line) => total + BigInt(line.amountMinor), 0n);
+      const subtotals = bill.subtotals as Record<string, string>;
+      changes.item_count = Number(bill.item_count) + usage.length;
+      changes.total_minor = (BigInt(String(bill.total_minor)) + added).toString();
+      changes.subtotals = JSON.stringify({ ...subtotals, [currency]: (BigInt(subtotals[currency] ?? '0') + added).toString() });
+    }
+    await trx('bills').where({ id: billId }).update(changes);
+    await recordItemsAdded(trx, { id: billId, customerId: String(bill.customer_id), currency }, usage);
+    await recordBillEvent(trx, 'bill.closing', billId);
   });
 }
 
