@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.ts';
 import type { Client, ClientMeta, Options as Options2, RequestResult, ServerSentEventsResult, TDataShape } from './client/index.ts';
-import type { AddLineItemData, AddLineItemErrors, AddLineItemResponses, ApproveCollectionData, ApproveCollectionErrors, ApproveCollectionResponses, CancelMandateData, CancelMandateErrors, CancelMandateResponses, CloseBillData, CloseBillErrors, CloseBillResponses, CreateAdjustmentData, CreateAdjustmentErrors, CreateAdjustmentResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateBillData, CreateBillErrors, CreateBillResponses, CreateMandateData, CreateMandateErrors, CreateMandateResponses, CreateTransferData, CreateTransferErrors, CreateTransferResponses, CreateWebhookEndpointData, CreateWebhookEndpointErrors, CreateWebhookEndpointResponses, DeleteWebhookEndpointData, DeleteWebhookEndpointErrors, DeleteWebhookEndpointResponses, GetApiKeyData, GetApiKeyErrors, GetApiKeyResponses, GetBillData, GetBillErrors, GetBillResponses, GetEventData, GetEventErrors, GetEventResponses, GetMandateData, GetMandateErrors, GetMandateResponses, GetRateData, GetRateErrors, GetRateResponses, GetTrialBalanceData, GetTrialBalanceErrors, GetTrialBalanceResponses, GetWebhookEndpointData, GetWebhookEndpointErrors, GetWebhookEndpointResponses, ListAccountsData, ListAccountsErrors, ListAccountsResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListBillsData, ListBillsErrors, ListBillsResponses, ListCollectionsData, ListCollectionsErrors, ListCollectionsResponses, ListEntriesData, ListEntriesErrors, ListEntriesResponses, ListEventsData, ListEventsErrors, ListEventsResponses, ListLineItemsData, ListLineItemsErrors, ListLineItemsResponses, ListMandatesData, ListMandatesErrors, ListMandatesResponses, ListRatesData, ListRatesErrors, ListRatesResponses, ListWebhookDeliveriesData, ListWebhookDeliveriesErrors, ListWebhookDeliveriesResponses, ListWebhookEndpointsData, ListWebhookEndpointsErrors, ListWebhookEndpointsResponses, LivenessData, LivenessErrors, LivenessResponses, PauseMandateData, PauseMandateErrors, PauseMandateResponses, PayBillData, PayBillErrors, PayBillResponses, ReadinessData, ReadinessErrors, ReadinessResponses, RefundPaymentData, RefundPaymentErrors, RefundPaymentResponses, ResumeMandateData, ResumeMandateErrors, ResumeMandateResponses, RetryWebhookDeliveryData, RetryWebhookDeliveryErrors, RetryWebhookDeliveryResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, RotateWebhookSecretData, RotateWebhookSecretErrors, RotateWebhookSecretResponses, ScriptOutcomesData, ScriptOutcomesErrors, ScriptOutcomesResponses, StreamEventsData, StreamEventsErrors, StreamEventsResponse, StreamEventsResponses, TopUpWalletData, TopUpWalletErrors, TopUpWalletResponses, UpdateMandateData, UpdateMandateErrors, UpdateMandateResponses, UpdateWebhookEndpointData, UpdateWebhookEndpointErrors, UpdateWebhookEndpointResponses, WithdrawFromWalletData, WithdrawFromWalletErrors, WithdrawFromWalletResponses } from './types.gen.ts';
+import type { AddLineItemData, AddLineItemErrors, AddLineItemResponses, ApproveCollectionData, ApproveCollectionErrors, ApproveCollectionResponses, CancelMandateData, CancelMandateErrors, CancelMandateResponses, CloseBillData, CloseBillErrors, CloseBillResponses, CreateAdjustmentData, CreateAdjustmentErrors, CreateAdjustmentResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateBillData, CreateBillErrors, CreateBillResponses, CreateMandateData, CreateMandateErrors, CreateMandateResponses, CreateMetricData, CreateMetricErrors, CreateMetricResponses, CreateTransferData, CreateTransferErrors, CreateTransferResponses, CreateWebhookEndpointData, CreateWebhookEndpointErrors, CreateWebhookEndpointResponses, DeleteWebhookEndpointData, DeleteWebhookEndpointErrors, DeleteWebhookEndpointResponses, GetApiKeyData, GetApiKeyErrors, GetApiKeyResponses, GetBillData, GetBillErrors, GetBillResponses, GetBillUsageData, GetBillUsageErrors, GetBillUsageResponses, GetCustomerUsageData, GetCustomerUsageErrors, GetCustomerUsageResponses, GetEventData, GetEventErrors, GetEventResponses, GetMandateData, GetMandateErrors, GetMandateResponses, GetMetricData, GetMetricErrors, GetMetricResponses, GetRateData, GetRateErrors, GetRateResponses, GetTrialBalanceData, GetTrialBalanceErrors, GetTrialBalanceResponses, GetWebhookEndpointData, GetWebhookEndpointErrors, GetWebhookEndpointResponses, IngestUsageEventsData, IngestUsageEventsErrors, IngestUsageEventsResponses, ListAccountsData, ListAccountsErrors, ListAccountsResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListBillsData, ListBillsErrors, ListBillsResponses, ListCollectionsData, ListCollectionsErrors, ListCollectionsResponses, ListEntriesData, ListEntriesErrors, ListEntriesResponses, ListEventsData, ListEventsErrors, ListEventsResponses, ListLineItemsData, ListLineItemsErrors, ListLineItemsResponses, ListMandatesData, ListMandatesErrors, ListMandatesResponses, ListMetricsData, ListMetricsErrors, ListMetricsResponses, ListRatesData, ListRatesErrors, ListRatesResponses, ListWebhookDeliveriesData, ListWebhookDeliveriesErrors, ListWebhookDeliveriesResponses, ListWebhookEndpointsData, ListWebhookEndpointsErrors, ListWebhookEndpointsResponses, LivenessData, LivenessErrors, LivenessResponses, PauseMandateData, PauseMandateErrors, PauseMandateResponses, PayBillData, PayBillErrors, PayBillResponses, ReadinessData, ReadinessErrors, ReadinessResponses, RefundPaymentData, RefundPaymentErrors, RefundPaymentResponses, ResumeMandateData, ResumeMandateErrors, ResumeMandateResponses, RetryWebhookDeliveryData, RetryWebhookDeliveryErrors, RetryWebhookDeliveryResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, RotateWebhookSecretData, RotateWebhookSecretErrors, RotateWebhookSecretResponses, ScriptOutcomesData, ScriptOutcomesErrors, ScriptOutcomesResponses, SetCustomerPriceData, SetCustomerPriceErrors, SetCustomerPriceResponses, SetMetricPriceData, SetMetricPriceErrors, SetMetricPriceResponses, StreamEventsData, StreamEventsErrors, StreamEventsResponse, StreamEventsResponses, TopUpWalletData, TopUpWalletErrors, TopUpWalletResponses, UpdateMandateData, UpdateMandateErrors, UpdateMandateResponses, UpdateWebhookEndpointData, UpdateWebhookEndpointErrors, UpdateWebhookEndpointResponses, WithdrawFromWalletData, WithdrawFromWalletErrors, WithdrawFromWalletResponses } from './types.gen.ts';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -651,6 +651,120 @@ export class BillingApi extends HeyApiClient {
         return (options.client ?? this.client).post<RetryWebhookDeliveryResponses, RetryWebhookDeliveryErrors, ThrowOnError>({
             security: [{ scheme: 'bearer', type: 'http' }],
             url: '/v1/webhook-endpoints/{endpointId}/deliveries/{deliveryId}/retry',
+            ...options
+        });
+    }
+    
+    /**
+     * Every billable metric, by code
+     */
+    public listMetrics<ThrowOnError extends boolean = true>(options?: Options<ListMetricsData, ThrowOnError>): RequestResult<ListMetricsResponses, ListMetricsErrors, ThrowOnError> {
+        return (options?.client ?? this.client).get<ListMetricsResponses, ListMetricsErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/metrics',
+            ...options
+        });
+    }
+    
+    /**
+     * Define a billable metric (or rename one)
+     *
+     * Sending the same definition again changes nothing (200). Its aggregation, field and filters may change only until events are sent for it; after that such a change is a 409 `failed_precondition` (define a new code instead).
+     */
+    public createMetric<ThrowOnError extends boolean = true>(options: Options<CreateMetricData, ThrowOnError>): RequestResult<CreateMetricResponses, CreateMetricErrors, ThrowOnError> {
+        return (options.client ?? this.client).post<CreateMetricResponses, CreateMetricErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/metrics',
+            ...options,
+            headers: {
+                'Content-Type': 'application/json',
+                ...options.headers
+            }
+        });
+    }
+    
+    /**
+     * A billable metric and its platform price
+     */
+    public getMetric<ThrowOnError extends boolean = true>(options: Options<GetMetricData, ThrowOnError>): RequestResult<GetMetricResponses, GetMetricErrors, ThrowOnError> {
+        return (options.client ?? this.client).get<GetMetricResponses, GetMetricErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/metrics/{metricCode}',
+            ...options
+        });
+    }
+    
+    /**
+     * Set the platform's default price of a metric
+     *
+     * Replaces the previous price. Every figure is a decimal string; the amount of a quantity is computed exactly and rounded once, half-even, to the currency's minor unit. A bill in another currency than the price gets the usage line at zero with the reason in its metadata (docs/usage.md).
+     */
+    public setMetricPrice<ThrowOnError extends boolean = true>(options: Options<SetMetricPriceData, ThrowOnError>): RequestResult<SetMetricPriceResponses, SetMetricPriceErrors, ThrowOnError> {
+        return (options.client ?? this.client).put<SetMetricPriceResponses, SetMetricPriceErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/metrics/{metricCode}/price',
+            ...options,
+            headers: {
+                'Content-Type': 'application/json',
+                ...options.headers
+            }
+        });
+    }
+    
+    /**
+     * Set one customer's price of a metric, over the platform's
+     *
+     * Replaces the previous price. Every figure is a decimal string; the amount of a quantity is computed exactly and rounded once, half-even, to the currency's minor unit. A bill in another currency than the price gets the usage line at zero with the reason in its metadata (docs/usage.md).
+     */
+    public setCustomerPrice<ThrowOnError extends boolean = true>(options: Options<SetCustomerPriceData, ThrowOnError>): RequestResult<SetCustomerPriceResponses, SetCustomerPriceErrors, ThrowOnError> {
+        return (options.client ?? this.client).put<SetCustomerPriceResponses, SetCustomerPriceErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/customers/{customerId}/prices/{metricCode}',
+            ...options,
+            headers: {
+                'Content-Type': 'application/json',
+                ...options.headers
+            }
+        });
+    }
+    
+    /**
+     * Send 1 to 1,000 usage events
+     *
+     * Each event is answered on its own, in the order sent: `accepted`, `duplicate` (its transactionId was already stored for that customer: success, nothing stored twice) or `rejected` with the reason (an unknown metric, another customer than the key's, a missing or non-numeric field, a timestamp more than 35 days old or 5 minutes ahead, or in the period of a bill already closed). A body that is not a batch of events at all is a 400 and stores nothing. Also takes `application/cloudevents-batch+json` (see the schema of that content type).
+     */
+    public ingestUsageEvents<ThrowOnError extends boolean = true>(options: Options<IngestUsageEventsData, ThrowOnError>): RequestResult<IngestUsageEventsResponses, IngestUsageEventsErrors, ThrowOnError> {
+        return (options.client ?? this.client).post<IngestUsageEventsResponses, IngestUsageEventsErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/usage-events',
+            ...options,
+            headers: {
+                'Content-Type': 'application/json',
+                ...options.headers
+            }
+        });
+    }
+    
+    /**
+     * A customer's usage in [from, to): quantity per metric and filter value, and what it would cost now
+     */
+    public getCustomerUsage<ThrowOnError extends boolean = true>(options: Options<GetCustomerUsageData, ThrowOnError>): RequestResult<GetCustomerUsageResponses, GetCustomerUsageErrors, ThrowOnError> {
+        return (options.client ?? this.client).get<GetCustomerUsageResponses, GetCustomerUsageErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/customers/{customerId}/usage',
+            ...options
+        });
+    }
+    
+    /**
+     * The usage in a bill's period so far, as it would be billed if the bill closed now
+     *
+     * Before the bill closes; once it is closed its usage lines are among its items.
+     */
+    public getBillUsage<ThrowOnError extends boolean = true>(options: Options<GetBillUsageData, ThrowOnError>): RequestResult<GetBillUsageResponses, GetBillUsageErrors, ThrowOnError> {
+        return (options.client ?? this.client).get<GetBillUsageResponses, GetBillUsageErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/customers/{customerId}/bills/{billingPeriod}/usage',
             ...options
         });
     }

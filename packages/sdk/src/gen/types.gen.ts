@@ -816,6 +816,59 @@ export type WebhookDelivery = {
     }>;
 };
 
+/**
+ * Metric
+ */
+export type Metric = {
+    code: string;
+    name: string;
+    /**
+     * COUNT events; SUM, MAX or the LATEST value of `field`; or UNIQUE_COUNT the distinct values of `field`
+     */
+    aggregation: 'COUNT' | 'SUM' | 'MAX' | 'UNIQUE_COUNT' | 'LATEST';
+    field: string | null;
+    filters: Array<{
+        key: string;
+        values: Array<string>;
+    }>;
+    /**
+     * Goes up with each change of meaning, possible only until events are sent
+     */
+    version: number;
+    /**
+     * When events were first sent for it; from then on its aggregation, field and filters are frozen
+     */
+    referencedAt: string | null;
+    createdAt: string;
+    updatedAt: string;
+};
+
+/**
+ * Price
+ */
+export type Price = {
+    id: string;
+    metricCode: string;
+    /**
+     * null: the platform's default
+     */
+    customerId: string | null;
+    /**
+     * ISO 4217 currency code (an active ISO 4217 code with a minor unit)
+     */
+    currency: 'AED' | 'AFN' | 'ALL' | 'AMD' | 'AOA' | 'ARS' | 'AUD' | 'AWG' | 'AZN' | 'BAM' | 'BBD' | 'BDT' | 'BGN' | 'BHD' | 'BIF' | 'BMD' | 'BND' | 'BOB' | 'BOV' | 'BRL' | 'BSD' | 'BTN' | 'BWP' | 'BYN' | 'BZD' | 'CAD' | 'CDF' | 'CHE' | 'CHF' | 'CHW' | 'CLF' | 'CLP' | 'CNY' | 'COP' | 'COU' | 'CRC' | 'CUP' | 'CVE' | 'CZK' | 'DJF' | 'DKK' | 'DOP' | 'DZD' | 'EGP' | 'ERN' | 'ETB' | 'EUR' | 'FJD' | 'FKP' | 'GBP' | 'GEL' | 'GHS' | 'GIP' | 'GMD' | 'GNF' | 'GTQ' | 'GYD' | 'HKD' | 'HNL' | 'HTG' | 'HUF' | 'IDR' | 'ILS' | 'INR' | 'IQD' | 'IRR' | 'ISK' | 'JMD' | 'JOD' | 'JPY' | 'KES' | 'KGS' | 'KHR' | 'KMF' | 'KPW' | 'KRW' | 'KWD' | 'KYD' | 'KZT' | 'LAK' | 'LBP' | 'LKR' | 'LRD' | 'LSL' | 'LYD' | 'MAD' | 'MDL' | 'MGA' | 'MKD' | 'MMK' | 'MNT' | 'MOP' | 'MRU' | 'MUR' | 'MVR' | 'MWK' | 'MXN' | 'MXV' | 'MYR' | 'MZN' | 'NAD' | 'NGN' | 'NIO' | 'NOK' | 'NPR' | 'NZD' | 'OMR' | 'PAB' | 'PEN' | 'PGK' | 'PHP' | 'PKR' | 'PLN' | 'PYG' | 'QAR' | 'RON' | 'RSD' | 'RUB' | 'RWF' | 'SAR' | 'SBD' | 'SCR' | 'SDG' | 'SEK' | 'SGD' | 'SHP' | 'SLE' | 'SOS' | 'SRD' | 'SSP' | 'STN' | 'SVC' | 'SYP' | 'SZL' | 'THB' | 'TJS' | 'TMT' | 'TND' | 'TOP' | 'TRY' | 'TTD' | 'TWD' | 'TZS' | 'UAH' | 'UGX' | 'USD' | 'USN' | 'UYI' | 'UYU' | 'UYW' | 'UZS' | 'VED' | 'VES' | 'VND' | 'VUV' | 'WST' | 'XAD' | 'XAF' | 'XCD' | 'XCG' | 'XOF' | 'XPF' | 'YER' | 'ZAR' | 'ZMW' | 'ZWG';
+    model: 'PER_UNIT' | 'GRADUATED' | 'VOLUME' | 'PACKAGE';
+    unitPrice?: string;
+    tiers?: Array<{
+        upTo: string | null;
+        unitPrice: string;
+        flatFee?: string;
+    }>;
+    packageSize?: string;
+    packagePrice?: string;
+    updatedAt: string;
+};
+
 export type LivenessData = {
     body?: never;
     path?: never;
@@ -4453,3 +4506,719 @@ export type RetryWebhookDeliveryResponses = {
 };
 
 export type RetryWebhookDeliveryResponse = RetryWebhookDeliveryResponses[keyof RetryWebhookDeliveryResponses];
+
+export type ListMetricsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/metrics';
+};
+
+export type ListMetricsErrors = {
+    /**
+     * `unauthenticated`: no API key, or one that is malformed, unknown or revoked; comes with `WWW-Authenticate: Bearer`
+     */
+    401: ErrorBody;
+    /**
+     * `permission_denied`: a customer key; this route needs a platform key
+     */
+    403: ErrorBody;
+    /**
+     * `resource_exhausted`: this key made more requests than its rate limit allows; retry after `Retry-After` seconds
+     */
+    429: ErrorBody;
+    /**
+     * `canceled`: the request was cancelled before the service answered (usually the client went away)
+     */
+    499: ErrorBody;
+    /**
+     * `internal` (or `unknown`, `data_loss`): an unexpected failure; the message is generic and the details are logged
+     */
+    500: ErrorBody;
+    /**
+     * `unavailable`: a service or database the route needs is down or unreachable; retry later
+     */
+    503: ErrorBody;
+    /**
+     * `deadline_exceeded`: a service did not answer within the call deadline (`GRPC_TIMEOUT`)
+     */
+    504: ErrorBody;
+};
+
+export type ListMetricsError = ListMetricsErrors[keyof ListMetricsErrors];
+
+export type ListMetricsResponses = {
+    /**
+     * MetricList
+     *
+     * Default Response
+     */
+    200: {
+        items: Array<Metric>;
+        nextCursor: null;
+    };
+};
+
+export type ListMetricsResponse = ListMetricsResponses[keyof ListMetricsResponses];
+
+export type CreateMetricData = {
+    body: {
+        /**
+         * A metric's code: a lowercase letter, then up to 63 lowercase letters, digits, "_", "." or "-"
+         */
+        code: string;
+        name: string;
+        /**
+         * COUNT events; SUM, MAX or the LATEST value of `field`; or UNIQUE_COUNT the distinct values of `field`
+         */
+        aggregation: 'COUNT' | 'SUM' | 'MAX' | 'UNIQUE_COUNT' | 'LATEST';
+        /**
+         * An event property: 1–100 letters, digits, "_", ".", ":" or "-"
+         */
+        field?: string;
+        /**
+         * An event counts only when, for every key, its property holds one of the values; a bill gets one line per combination of values
+         */
+        filters?: Array<{
+            /**
+             * An event property: 1–100 letters, digits, "_", ".", ":" or "-"
+             */
+            key: string;
+            values: Array<string>;
+        }>;
+    };
+    headers?: {
+        /**
+         * Makes the request safe to retry: see the idempotency section of the API description
+         */
+        'idempotency-key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/metrics';
+};
+
+export type CreateMetricErrors = {
+    /**
+     * `invalid_argument`: a field or parameter is malformed; the message and details name it
+     */
+    400: ErrorBody;
+    /**
+     * `unauthenticated`: no API key, or one that is malformed, unknown or revoked; comes with `WWW-Authenticate: Bearer`
+     */
+    401: ErrorBody;
+    /**
+     * `permission_denied`: a customer key; this route needs a platform key
+     */
+    403: ErrorBody;
+    /**
+     * `failed_precondition`: the metric has events and its meaning cannot change; or `aborted`: the first request with this Idempotency-Key is still running; retry after `Retry-After` seconds
+     */
+    409: ErrorBody;
+    /**
+     * `invalid_argument`: the body is larger than 1 MiB
+     */
+    413: ErrorBody;
+    /**
+     * `invalid_argument`: a body whose Content-Type is not application/json
+     */
+    415: ErrorBody;
+    /**
+     * `invalid_argument`: this Idempotency-Key was used with a different request (method, path or body)
+     */
+    422: ErrorBody;
+    /**
+     * `resource_exhausted`: this key made more requests than its rate limit allows; retry after `Retry-After` seconds
+     */
+    429: ErrorBody;
+    /**
+     * `canceled`: the request was cancelled before the service answered (usually the client went away)
+     */
+    499: ErrorBody;
+    /**
+     * `internal` (or `unknown`, `data_loss`): an unexpected failure; the message is generic and the details are logged
+     */
+    500: ErrorBody;
+    /**
+     * `unavailable`: a service or database the route needs is down or unreachable; retry later
+     */
+    503: ErrorBody;
+    /**
+     * `deadline_exceeded`: a service did not answer within the call deadline (`GRPC_TIMEOUT`)
+     */
+    504: ErrorBody;
+};
+
+export type CreateMetricError = CreateMetricErrors[keyof CreateMetricErrors];
+
+export type CreateMetricResponses = {
+    /**
+     * Default Response
+     */
+    200: Metric;
+    /**
+     * Default Response
+     */
+    201: Metric;
+};
+
+export type CreateMetricResponse = CreateMetricResponses[keyof CreateMetricResponses];
+
+export type GetMetricData = {
+    body?: never;
+    path: {
+        /**
+         * A metric's code: a lowercase letter, then up to 63 lowercase letters, digits, "_", "." or "-"
+         */
+        metricCode: string;
+    };
+    query?: never;
+    url: '/v1/metrics/{metricCode}';
+};
+
+export type GetMetricErrors = {
+    /**
+     * `invalid_argument`: a field or parameter is malformed; the message and details name it
+     */
+    400: ErrorBody;
+    /**
+     * `unauthenticated`: no API key, or one that is malformed, unknown or revoked; comes with `WWW-Authenticate: Bearer`
+     */
+    401: ErrorBody;
+    /**
+     * `permission_denied`: a customer key; this route needs a platform key
+     */
+    403: ErrorBody;
+    /**
+     * `not_found`: no such metric
+     */
+    404: ErrorBody;
+    /**
+     * `resource_exhausted`: this key made more requests than its rate limit allows; retry after `Retry-After` seconds
+     */
+    429: ErrorBody;
+    /**
+     * `canceled`: the request was cancelled before the service answered (usually the client went away)
+     */
+    499: ErrorBody;
+    /**
+     * `internal` (or `unknown`, `data_loss`): an unexpected failure; the message is generic and the details are logged
+     */
+    500: ErrorBody;
+    /**
+     * `unavailable`: a service or database the route needs is down or unreachable; retry later
+     */
+    503: ErrorBody;
+    /**
+     * `deadline_exceeded`: a service did not answer within the call deadline (`GRPC_TIMEOUT`)
+     */
+    504: ErrorBody;
+};
+
+export type GetMetricError = GetMetricErrors[keyof GetMetricErrors];
+
+export type GetMetricResponses = {
+    /**
+     * MetricWithPrice
+     *
+     * Default Response
+     */
+    200: {
+        metric: Metric;
+        price: Price | null;
+    };
+};
+
+export type GetMetricResponse = GetMetricResponses[keyof GetMetricResponses];
+
+export type SetMetricPriceData = {
+    body: {
+        /**
+         * ISO 4217 currency code: an active ISO 4217 code with a minor unit, e.g. USD. Any other code of this shape is a 400 from the service saying why (not ISO 4217, a registered non-fiat unit, or not accepted by this deployment)
+         */
+        currency: string;
+        model: 'PER_UNIT' | 'GRADUATED' | 'VOLUME' | 'PACKAGE';
+        /**
+         * PER_UNIT: the price of one unit, up to 10 decimals: a decimal string, never a JSON number
+         */
+        unitPrice?: string;
+        tiers?: Array<{
+            /**
+             * null in the last tier
+             */
+            upTo: string | null;
+            /**
+             * Price per unit in the tier, up to 10 decimals: a decimal string, never a JSON number
+             */
+            unitPrice: string;
+            /**
+             * Added once when the tier is reached (GRADUATED) or is the one the quantity falls in (VOLUME): a decimal string, never a JSON number
+             */
+            flatFee?: string;
+        }>;
+        /**
+         * PACKAGE: units per package: a decimal string, never a JSON number
+         */
+        packageSize?: string;
+        /**
+         * PACKAGE: the price of each started package: a decimal string, never a JSON number
+         */
+        packagePrice?: string;
+    };
+    path: {
+        /**
+         * A metric's code: a lowercase letter, then up to 63 lowercase letters, digits, "_", "." or "-"
+         */
+        metricCode: string;
+    };
+    query?: never;
+    url: '/v1/metrics/{metricCode}/price';
+};
+
+export type SetMetricPriceErrors = {
+    /**
+     * `invalid_argument`: a field or parameter is malformed; the message and details name it
+     */
+    400: ErrorBody;
+    /**
+     * `unauthenticated`: no API key, or one that is malformed, unknown or revoked; comes with `WWW-Authenticate: Bearer`
+     */
+    401: ErrorBody;
+    /**
+     * `permission_denied`: a customer key; this route needs a platform key
+     */
+    403: ErrorBody;
+    /**
+     * `not_found`: no such metric
+     */
+    404: ErrorBody;
+    /**
+     * `invalid_argument`: the body is larger than 1 MiB
+     */
+    413: ErrorBody;
+    /**
+     * `invalid_argument`: a body whose Content-Type is not application/json
+     */
+    415: ErrorBody;
+    /**
+     * `resource_exhausted`: this key made more requests than its rate limit allows; retry after `Retry-After` seconds
+     */
+    429: ErrorBody;
+    /**
+     * `canceled`: the request was cancelled before the service answered (usually the client went away)
+     */
+    499: ErrorBody;
+    /**
+     * `internal` (or `unknown`, `data_loss`): an unexpected failure; the message is generic and the details are logged
+     */
+    500: ErrorBody;
+    /**
+     * `unavailable`: a service or database the route needs is down or unreachable; retry later
+     */
+    503: ErrorBody;
+    /**
+     * `deadline_exceeded`: a service did not answer within the call deadline (`GRPC_TIMEOUT`)
+     */
+    504: ErrorBody;
+};
+
+export type SetMetricPriceError = SetMetricPriceErrors[keyof SetMetricPriceErrors];
+
+export type SetMetricPriceResponses = {
+    /**
+     * Default Response
+     */
+    200: Price;
+};
+
+export type SetMetricPriceResponse = SetMetricPriceResponses[keyof SetMetricPriceResponses];
+
+export type SetCustomerPriceData = {
+    body: {
+        /**
+         * ISO 4217 currency code: an active ISO 4217 code with a minor unit, e.g. USD. Any other code of this shape is a 400 from the service saying why (not ISO 4217, a registered non-fiat unit, or not accepted by this deployment)
+         */
+        currency: string;
+        model: 'PER_UNIT' | 'GRADUATED' | 'VOLUME' | 'PACKAGE';
+        /**
+         * PER_UNIT: the price of one unit, up to 10 decimals: a decimal string, never a JSON number
+         */
+        unitPrice?: string;
+        tiers?: Array<{
+            /**
+             * null in the last tier
+             */
+            upTo: string | null;
+            /**
+             * Price per unit in the tier, up to 10 decimals: a decimal string, never a JSON number
+             */
+            unitPrice: string;
+            /**
+             * Added once when the tier is reached (GRADUATED) or is the one the quantity falls in (VOLUME): a decimal string, never a JSON number
+             */
+            flatFee?: string;
+        }>;
+        /**
+         * PACKAGE: units per package: a decimal string, never a JSON number
+         */
+        packageSize?: string;
+        /**
+         * PACKAGE: the price of each started package: a decimal string, never a JSON number
+         */
+        packagePrice?: string;
+    };
+    path: {
+        /**
+         * Your id for the customer: 1–64 letters, digits, ".", "_" or "-"
+         */
+        customerId: string;
+        /**
+         * A metric's code: a lowercase letter, then up to 63 lowercase letters, digits, "_", "." or "-"
+         */
+        metricCode: string;
+    };
+    query?: never;
+    url: '/v1/customers/{customerId}/prices/{metricCode}';
+};
+
+export type SetCustomerPriceErrors = {
+    /**
+     * `invalid_argument`: a field or parameter is malformed; the message and details name it
+     */
+    400: ErrorBody;
+    /**
+     * `unauthenticated`: no API key, or one that is malformed, unknown or revoked; comes with `WWW-Authenticate: Bearer`
+     */
+    401: ErrorBody;
+    /**
+     * `permission_denied`: a customer key; this route needs a platform key
+     */
+    403: ErrorBody;
+    /**
+     * `not_found`: no such metric
+     */
+    404: ErrorBody;
+    /**
+     * `invalid_argument`: the body is larger than 1 MiB
+     */
+    413: ErrorBody;
+    /**
+     * `invalid_argument`: a body whose Content-Type is not application/json
+     */
+    415: ErrorBody;
+    /**
+     * `resource_exhausted`: this key made more requests than its rate limit allows; retry after `Retry-After` seconds
+     */
+    429: ErrorBody;
+    /**
+     * `canceled`: the request was cancelled before the service answered (usually the client went away)
+     */
+    499: ErrorBody;
+    /**
+     * `internal` (or `unknown`, `data_loss`): an unexpected failure; the message is generic and the details are logged
+     */
+    500: ErrorBody;
+    /**
+     * `unavailable`: a service or database the route needs is down or unreachable; retry later
+     */
+    503: ErrorBody;
+    /**
+     * `deadline_exceeded`: a service did not answer within the call deadline (`GRPC_TIMEOUT`)
+     */
+    504: ErrorBody;
+};
+
+export type SetCustomerPriceError = SetCustomerPriceErrors[keyof SetCustomerPriceErrors];
+
+export type SetCustomerPriceResponses = {
+    /**
+     * Default Response
+     */
+    200: Price;
+};
+
+export type SetCustomerPriceResponse = SetCustomerPriceResponses[keyof SetCustomerPriceResponses];
+
+export type IngestUsageEventsData = {
+    body: {
+        events: Array<{
+            /**
+             * Your id for the event; the same id again for the customer is a duplicate
+             */
+            transactionId: string;
+            customerId: string;
+            metric: string;
+            /**
+             * RFC 3339 with a time zone; at most 35 days old and 5 minutes ahead
+             */
+            timestamp: string;
+            /**
+             * Numbers are read from their decimal text; send large or precise values as strings
+             */
+            properties?: {
+                [key: string]: string | number;
+            };
+        }>;
+    };
+    headers?: {
+        /**
+         * Makes the request safe to retry: see the idempotency section of the API description
+         */
+        'idempotency-key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/usage-events';
+};
+
+export type IngestUsageEventsErrors = {
+    /**
+     * `invalid_argument`: a field or parameter is malformed; the message and details name it
+     */
+    400: ErrorBody;
+    /**
+     * `unauthenticated`: no API key, or one that is malformed, unknown or revoked; comes with `WWW-Authenticate: Bearer`
+     */
+    401: ErrorBody;
+    /**
+     * `aborted`: the first request with this Idempotency-Key is still running; retry after `Retry-After` seconds
+     */
+    409: ErrorBody;
+    /**
+     * `invalid_argument`: the body is larger than 4 MiB
+     */
+    413: ErrorBody;
+    /**
+     * `invalid_argument`: a body whose Content-Type is not application/json
+     */
+    415: ErrorBody;
+    /**
+     * `invalid_argument`: this Idempotency-Key was used with a different request (method, path or body)
+     */
+    422: ErrorBody;
+    /**
+     * `resource_exhausted`: this key made more requests than its rate limit allows; retry after `Retry-After` seconds
+     */
+    429: ErrorBody;
+    /**
+     * `canceled`: the request was cancelled before the service answered (usually the client went away)
+     */
+    499: ErrorBody;
+    /**
+     * `internal` (or `unknown`, `data_loss`): an unexpected failure; the message is generic and the details are logged
+     */
+    500: ErrorBody;
+    /**
+     * `unavailable`: a service or database the route needs is down or unreachable; retry later
+     */
+    503: ErrorBody;
+    /**
+     * `deadline_exceeded`: a service did not answer within the call deadline (`GRPC_TIMEOUT`)
+     */
+    504: ErrorBody;
+};
+
+export type IngestUsageEventsError = IngestUsageEventsErrors[keyof IngestUsageEventsErrors];
+
+export type IngestUsageEventsResponses = {
+    /**
+     * IngestResults
+     *
+     * Default Response
+     */
+    200: {
+        results: Array<{
+            /**
+             * As sent; for a CloudEvent, its `id`
+             */
+            transactionId: string;
+            status: 'accepted' | 'duplicate' | 'rejected';
+            reason?: string;
+        }>;
+    };
+};
+
+export type IngestUsageEventsResponse = IngestUsageEventsResponses[keyof IngestUsageEventsResponses];
+
+export type GetCustomerUsageData = {
+    body?: never;
+    path: {
+        /**
+         * Your id for the customer: 1–64 letters, digits, ".", "_" or "-"
+         */
+        customerId: string;
+    };
+    query?: {
+        /**
+         * A metric's code: a lowercase letter, then up to 63 lowercase letters, digits, "_", "." or "-"
+         */
+        metric?: string;
+        /**
+         * Start, included; default the start of the current UTC month
+         */
+        from?: string;
+        /**
+         * End, excluded; default the start of the next UTC month
+         */
+        to?: string;
+    };
+    url: '/v1/customers/{customerId}/usage';
+};
+
+export type GetCustomerUsageErrors = {
+    /**
+     * `invalid_argument`: a field or parameter is malformed; the message and details name it
+     */
+    400: ErrorBody;
+    /**
+     * `unauthenticated`: no API key, or one that is malformed, unknown or revoked; comes with `WWW-Authenticate: Bearer`
+     */
+    401: ErrorBody;
+    /**
+     * `permission_denied`: a customer key on a path naming another customer (whether or not that customer exists)
+     */
+    403: ErrorBody;
+    /**
+     * `not_found`: no such metric
+     */
+    404: ErrorBody;
+    /**
+     * `resource_exhausted`: this key made more requests than its rate limit allows; retry after `Retry-After` seconds
+     */
+    429: ErrorBody;
+    /**
+     * `canceled`: the request was cancelled before the service answered (usually the client went away)
+     */
+    499: ErrorBody;
+    /**
+     * `internal` (or `unknown`, `data_loss`): an unexpected failure; the message is generic and the details are logged
+     */
+    500: ErrorBody;
+    /**
+     * `unavailable`: a service or database the route needs is down or unreachable; retry later
+     */
+    503: ErrorBody;
+    /**
+     * `deadline_exceeded`: a service did not answer within the call deadline (`GRPC_TIMEOUT`)
+     */
+    504: ErrorBody;
+};
+
+export type GetCustomerUsageError = GetCustomerUsageErrors[keyof GetCustomerUsageErrors];
+
+export type GetCustomerUsageResponses = {
+    /**
+     * UsageReport
+     *
+     * Default Response
+     */
+    200: {
+        customerId: string;
+        from: string;
+        to: string;
+        items: Array<{
+            metric: string;
+            /**
+             * The filter values of this line; empty without filters
+             */
+            dimension: {
+                [key: string]: string;
+            };
+            quantity: string;
+            eventCount: number;
+            /**
+             * What it would cost now; null without a price
+             */
+            amount: Money | null;
+        }>;
+    };
+};
+
+export type GetCustomerUsageResponse = GetCustomerUsageResponses[keyof GetCustomerUsageResponses];
+
+export type GetBillUsageData = {
+    body?: never;
+    path: {
+        /**
+         * Your id for the customer: 1–64 letters, digits, ".", "_" or "-"
+         */
+        customerId: string;
+        /**
+         * A calendar month, YYYY-MM, with a year from 2000 to 2999 and a month from 01 to 12
+         */
+        billingPeriod: string;
+    };
+    query?: never;
+    url: '/v1/customers/{customerId}/bills/{billingPeriod}/usage';
+};
+
+export type GetBillUsageErrors = {
+    /**
+     * `invalid_argument`: a field or parameter is malformed; the message and details name it
+     */
+    400: ErrorBody;
+    /**
+     * `unauthenticated`: no API key, or one that is malformed, unknown or revoked; comes with `WWW-Authenticate: Bearer`
+     */
+    401: ErrorBody;
+    /**
+     * `permission_denied`: a customer key on a path naming another customer (whether or not that customer exists)
+     */
+    403: ErrorBody;
+    /**
+     * `not_found`: no such bill
+     */
+    404: ErrorBody;
+    /**
+     * `resource_exhausted`: this key made more requests than its rate limit allows; retry after `Retry-After` seconds
+     */
+    429: ErrorBody;
+    /**
+     * `canceled`: the request was cancelled before the service answered (usually the client went away)
+     */
+    499: ErrorBody;
+    /**
+     * `internal` (or `unknown`, `data_loss`): an unexpected failure; the message is generic and the details are logged
+     */
+    500: ErrorBody;
+    /**
+     * `unavailable`: a service or database the route needs is down or unreachable; retry later
+     */
+    503: ErrorBody;
+    /**
+     * `deadline_exceeded`: a service did not answer within the call deadline (`GRPC_TIMEOUT`)
+     */
+    504: ErrorBody;
+};
+
+export type GetBillUsageError = GetBillUsageErrors[keyof GetBillUsageErrors];
+
+export type GetBillUsageResponses = {
+    /**
+     * UsageReport
+     *
+     * Default Response
+     */
+    200: {
+        customerId: string;
+        from: string;
+        to: string;
+        items: Array<{
+            metric: string;
+            /**
+             * The filter values of this line; empty without filters
+             */
+            dimension: {
+                [key: string]: string;
+            };
+            quantity: string;
+            eventCount: number;
+            /**
+             * What it would cost now; null without a price
+             */
+            amount: Money | null;
+        }>;
+    };
+};
+
+export type GetBillUsageResponse = GetBillUsageResponses[keyof GetBillUsageResponses];
