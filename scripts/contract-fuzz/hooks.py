@@ -361,7 +361,95 @@ def webhook_endpoint(case):
         body["events"] = ["*"]
 
 
+def metric_definition(case):
+    # COUNT reads no property and every other aggregation reads one; a filter key appears once.
+    body = case.body
+    if not isinstance(body, dict):
+        return
+    if body.get("aggregation") == "COUNT":
+        body.pop("field", None)
+    elif not isinstance(body.get("field"), str):
+        body["field"] = "n"
+    filters = body.get("filters")
+    if isinstance(filters, list):
+        seen = set()
+        kept = []
+        for entry in filters:
+            key = entry.get("key") if isinstance(entry, dict) else None
+            if key not in seen:
+                seen.add(key)
+                kept.append(entry)
+        body["filters"] = kept
+
+
+def decimal_text(value, places):
+    # A decimal string cut (never rounded up) to `places` decimals, and kept above zero.
+    try:
+        number = Decimal(str(value))
+    except Exception:
+        number = Decimal(1)
+    number = abs(number).quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN)
+    if number == 0:
+        number = Decimal(1).scaleb(-places)
+    return format(number, "f")
+
+
+def price_terms(case):
+    # Which fields a price takes depends on its model, and money fields take the currency's digits.
+    body = case.body
+    if not isinstance(body, dict):
+        return
+    iso_currency(body)
+    digits = EXPONENTS.get(body.get("currency"), 2)
+    model = body.get("model")
+    if model == "PER_UNIT":
+        for field in ("tiers", "packageSize", "packagePrice"):
+            body.pop(field, None)
+        body["unitPrice"] = decimal_text(body.get("unitPrice", "0.01"), 10)
+    elif model in ("GRADUATED", "VOLUME"):
+        for field in ("unitPrice", "packageSize", "packagePrice"):
+            body.pop(field, None)
+        tiers = body.get("tiers") if isinstance(body.get("tiers"), list) and body.get("tiers") else [{}]
+        for index, tier in enumerate(tiers):
+            tier = tier if isinstance(tier, dict) else {}
+            tier["upTo"] = None if index == len(tiers) - 1 else str(10 * (index + 1))
+            tier["unitPrice"] = decimal_text(tier.get("unitPrice", "0.01"), 10)
+            if "flatFee" in tier:
+                tier["flatFee"] = decimal_text(tier["flatFee"], digits)
+            tiers[index] = tier
+        body["tiers"] = tiers
+    elif model == "PACKAGE":
+        for field in ("unitPrice", "tiers"):
+            body.pop(field, None)
+        body["packageSize"] = decimal_text(body.get("packageSize", "10"), 6)
+        body["packagePrice"] = decimal_text(body.get("packagePrice", "1"), digits)
+
+
+def parse_instant(text):
+    try:
+        return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except (TypeError, ValueError):
+        return None
+
+
+def usage_window(case):
+    # The window is half-open and must not be empty; by default it is the current month.
+    query = case.query or {}
+    now = datetime.datetime.now(datetime.timezone.utc)
+    month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    next_month = (month + datetime.timedelta(days=32)).replace(day=1)
+    start = parse_instant(query["from"]) if "from" in query else month
+    end = parse_instant(query["to"]) if "to" in query else next_month
+    if start is not None and end is not None and start.tzinfo is not None and end.tzinfo is not None and start >= end:
+        query.pop("from", None)
+        query.pop("to", None)
+
+
 ADJUSTMENTS = {
+    "createMetric": metric_definition,
+    "setMetricPrice": price_terms,
+    "setCustomerPrice": price_terms,
+    "getCustomerUsage": usage_window,
     "createMandate": mandate_terms,
     "updateMandate": mandate_change,
     "pauseMandate": future_resume,

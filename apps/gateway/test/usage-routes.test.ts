@@ -142,6 +142,9 @@ describe('POST /v1/usage-events', () => {
     expect(tooMany.status).toBe(400);
     expect(tooMany.json?.details).toEqual([expect.objectContaining({ field: 'events' })]);
     expect((await send('POST', '/v1/usage-events', { body: { events: [] } })).status).toBe(400);
+    const bodiless = await send('POST', '/v1/usage-events');
+    expect(bodiless.status, bodiless.text).toBe(400);
+    expect(bodiless.json?.details).toEqual([expect.objectContaining({ field: 'body' })]);
     const malformed = await send('POST', '/v1/usage-events', { body: { events: [event(customer, metric), { ...event(customer, metric), transactionId: 42 }] } });
     expect(malformed.status).toBe(400);
     expect(malformed.json?.details).toEqual([expect.objectContaining({ field: 'events[1].transactionId' })]);

@@ -2,6 +2,7 @@
 // aggregation, the event property it reads (`field`, every aggregation but COUNT), and optional
 // filters. Filters both restrict and split: an event counts only when, for every filter key, its
 // property holds one of the listed values, and the quantity is kept per combination of values.
+import { characterProblem } from '@billing/text';
 import { decimalToString, normalizeDecimal, parseDecimal } from '@billing/money';
 
 export const AGGREGATIONS = ['COUNT', 'SUM', 'MAX', 'UNIQUE_COUNT', 'LATEST'] as const;
@@ -29,9 +30,6 @@ export interface FieldProblem {
 
 export const METRIC_CODE_PATTERN = '^[a-z][a-z0-9_.-]{0,63}$';
 const METRIC_CODE = new RegExp(METRIC_CODE_PATTERN);
-/** Control characters: PostgreSQL cannot store NUL in text, and none of them belongs in a name or a value. */
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
 
 export function isMetricCode(value: unknown): value is string {
   return typeof value === 'string' && METRIC_CODE.test(value);
@@ -64,8 +62,12 @@ export function checkMetric(input: MetricInput): { ok: true; metric: MetricDefin
   if (typeof code !== 'string' || !METRIC_CODE.test(code)) {
     problems.push({ field: 'code', message: 'must be 1–64 characters: a lowercase letter, then lowercase letters, digits, "_", "." or "-"' });
   }
-  if (typeof name !== 'string' || name.trim().length === 0 || name.trim().length > 200 || CONTROL.test(name)) {
-    problems.push({ field: 'name', message: 'must be 1–200 characters, not blank, with no control characters' });
+  if (typeof name !== 'string' || name.trim().length === 0 || name.trim().length > 200) {
+    problems.push({ field: 'name', message: 'must be 1–200 characters, not blank' });
+  } else {
+    // The platform's character rule (PostgreSQL cannot even store a NUL).
+    const problem = characterProblem(name);
+    if (problem !== undefined) problems.push({ field: 'name', message: problem });
   }
   if (!isAggregation(aggregation)) {
     problems.push({ field: 'aggregation', message: `must be one of ${AGGREGATIONS.join(', ')}` });
@@ -102,12 +104,20 @@ function checkFilters(raw: unknown, problems: FieldProblem[]): MetricFilter[] {
     }
     if (seen.has(key)) problems.push({ field: `filters[${index}].key`, message: `"${key}" is already filtered on` });
     seen.add(key);
-    if (!Array.isArray(values) || values.length === 0 || values.length > MAX_FILTER_VALUES
-      || values.some((value) => typeof value !== 'string' || value.length === 0 || value.length > MAX_TEXT_VALUE_CHARS || CONTROL.test(value))) {
-      problems.push({
-        field: `filters[${index}].values`,
-        message: `must hold 1–${MAX_FILTER_VALUES} strings of 1–${MAX_TEXT_VALUE_CHARS} characters, none a control character`,
-      });
+    if (!Array.isArray(values) || values.length === 0 || values.length > MAX_FILTER_VALUES) {
+      problems.push({ field: `filters[${index}].values`, message: `must hold 1–${MAX_FILTER_VALUES} strings` });
+      return;
+    }
+    const valueProblems = values.flatMap((value: unknown, at) => {
+      const field = `filters[${index}].values[${at}]`;
+      if (typeof value !== 'string' || value.length === 0 || value.length > MAX_TEXT_VALUE_CHARS) {
+        return [{ field, message: `must be a string of 1–${MAX_TEXT_VALUE_CHARS} characters` }];
+      }
+      const problem = characterProblem(value);
+      return problem === undefined ? [] : [{ field, message: problem }];
+    });
+    if (valueProblems.length > 0) {
+      problems.push(...valueProblems);
       return;
     }
     filters.push({ key, values: [...new Set(values as string[])].sort() });

@@ -3,7 +3,7 @@
 // deduplicated per customer by transaction id in usage_event_keys. Each event gets its own
 // answer; one event's problem never fails the others. No workflow is involved: a bill's close
 // picks the events up from PostgreSQL behind the usage barrier (@billing/db's usage.ts).
-import { isCustomerId } from '@billing/text';
+import { characterProblem, isCustomerId } from '@billing/text';
 import { listMetrics, lockUsageShared, type Db, type StoredMetric } from '@billing/db';
 import { checkEventTime, isMetricCode, isTransactionId, readEvent, type MetricDefinition } from '@billing/usage';
 
@@ -127,10 +127,14 @@ function shapeProblem(event: IncomingEvent, actingFor: string | null): string | 
   if (!isMetricCode(event.metric)) return `metric "${String(event.metric).slice(0, 64)}" is not defined`;
   const entries = Object.entries(event.properties ?? {});
   if (entries.length > MAX_PROPERTIES) return `properties may hold at most ${MAX_PROPERTIES} keys`;
-  // PostgreSQL stores no NUL in text or JSON: such an event could only fail its whole batch.
-  if (entries.some(([key, value]) => key.length > 100 || typeof value !== 'string' || value.length > MAX_PROPERTY_CHARS
-    || key.includes('\u0000') || value.includes('\u0000'))) {
-    return `properties: keys of at most 100 characters, values of at most ${MAX_PROPERTY_CHARS}, no NUL character`;
+  if (entries.some(([key, value]) => key.length > 100 || typeof value !== 'string' || value.length > MAX_PROPERTY_CHARS)) {
+    return `properties: keys of at most 100 characters, values of at most ${MAX_PROPERTY_CHARS}`;
+  }
+  // The platform's character rule, as for every other string it stores; it also keeps out the NUL
+  // PostgreSQL cannot store in text or JSON, with which the event could only fail its whole batch.
+  for (const [key, value] of entries) {
+    const problem = characterProblem(key) ?? characterProblem(value as string);
+    if (problem !== undefined) return `properties.${key}: ${problem}`;
   }
   return undefined;
 }

@@ -7,6 +7,7 @@ import type { Static } from 'typebox';
 import { IngestStatus, UsageEventSchema, type Metric, type Price, type UsageEvent } from '@billing/contracts';
 import { serviceBug } from '@billing/resources';
 import { bodyTypeRefusal, CLOUDEVENTS_BATCH } from '../body-types.ts';
+import { invalidArgument } from '../errors.ts';
 import { callOptionsFor, type CallingRequest, type ServiceClients } from '../clients.ts';
 import { IdempotencyHeaders } from '../idempotency/header.ts';
 import { BillKeyParams } from '../schemas/bill.ts';
@@ -173,7 +174,12 @@ export const usageRoutes: FastifyPluginAsyncTypebox<UsageRoutesOptions> = async 
         ...errorResponses({ 400: BAD_INPUT, ...idempotencyFailures(), 413: '`invalid_argument`: the body is larger than 4 MiB', 415: BODY_FAILURES[415], ...SERVICE_FAILURES }),
       },
     },
-  }, async (request) => {
+  }, async (request, reply) => {
+    // A body is validated by the schema of its content type; a request with no body has none.
+    if (request.body === undefined || request.body === null) {
+      const refusal = invalidArgument([{ field: 'body', message: `is required: {"events": [...]} as application/json, or a ${CLOUDEVENTS_BATCH} array` }]);
+      return reply.code(refusal.status).send(refusal.body);
+    }
     const body = request.body as Static<typeof IngestBody> | Static<typeof CloudEventsBatch>;
     const events: UsageEvent[] = Array.isArray(body)
       ? body.map((event) => create(UsageEventSchema, {

@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { AGGREGATIONS, MAX_FILTER_VALUES, MAX_FILTERS, MAX_TIERS, METRIC_CODE_PATTERN, PRICE_MODELS, PROPERTY_KEY_PATTERN } from '@billing/usage';
-import { CustomerId } from './common.ts';
+import { CHARACTER_RULE, TEXT_VALUE_PATTERN } from '@billing/text';
+import { CustomerId, FreeText } from './common.ts';
 import { CurrencyCode, RequestedCurrencyCode } from './currency-code.ts';
 
 // Usage-based billing: metrics, prices, usage events and usage read back (docs/usage.md).
@@ -22,12 +23,16 @@ const PropertyKey = Type.String({ pattern: PROPERTY_KEY_PATTERN, description: 'A
 
 const MetricFilter = Type.Object({
   key: PropertyKey,
-  values: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { minItems: 1, maxItems: MAX_FILTER_VALUES }),
+  values: Type.Array(Type.String({
+    minLength: 1, maxLength: 200, pattern: TEXT_VALUE_PATTERN,
+    description: `A property value: 1–200 characters, with ${CHARACTER_RULE}`,
+    errorMessage: `must be 1–200 characters with ${CHARACTER_RULE}`,
+  }), { minItems: 1, maxItems: MAX_FILTER_VALUES }),
 }, { additionalProperties: false });
 
 export const CreateMetricBody = Type.Object({
   code: MetricCode,
-  name: Type.String({ minLength: 1, maxLength: 200 }),
+  name: FreeText('The metric\'s name', 200),
   aggregation: Aggregation,
   field: Type.Optional(PropertyKey),
   filters: Type.Optional(Type.Array(MetricFilter, {

@@ -4567,6 +4567,9 @@ export type CreateMetricData = {
          * A metric's code: a lowercase letter, then up to 63 lowercase letters, digits, "_", "." or "-"
          */
         code: string;
+        /**
+         * The metric's name: 1–200 characters, not blank; stored trimmed, with no control characters other than tab and line feed, and no unpaired surrogates
+         */
         name: string;
         /**
          * COUNT events; SUM, MAX or the LATEST value of `field`; or UNIQUE_COUNT the distinct values of `field`
