@@ -8,7 +8,7 @@ export const CLOUDEVENTS_BATCH = 'application/cloudevents-batch+json';
 export const JSON_BODY_TYPES = ['application/json', CLOUDEVENTS_BATCH] as const;
 
 /** Fastify's own error for a body type a route does not take, so it is answered like one. */
-function unsupported(type: string): Error {
+export function unsupported(type: string): Error {
   return Object.assign(new Error(`Unsupported Media Type: ${type}`), { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' });
 }
 

@@ -145,6 +145,7 @@ describe('POST /v1/usage-events', () => {
     const bodiless = await send('POST', '/v1/usage-events');
     expect(bodiless.status, bodiless.text).toBe(400);
     expect(bodiless.json?.details).toEqual([expect.objectContaining({ field: 'body' })]);
+    expect((await send('POST', '/v1/usage-events', { raw: 'events', contentType: 'text/plain' })).status).toBe(415);
     const malformed = await send('POST', '/v1/usage-events', { body: { events: [event(customer, metric), { ...event(customer, metric), transactionId: 42 }] } });
     expect(malformed.status).toBe(400);
     expect(malformed.json?.details).toEqual([expect.objectContaining({ field: 'events[1].transactionId' })]);

@@ -65,8 +65,8 @@ export function checkMetric(input: MetricInput): { ok: true; metric: MetricDefin
   if (typeof name !== 'string' || name.trim().length === 0 || name.trim().length > 200) {
     problems.push({ field: 'name', message: 'must be 1–200 characters, not blank' });
   } else {
-    // The platform's character rule (PostgreSQL cannot even store a NUL).
-    const problem = characterProblem(name);
+    // The platform's character rule on the name as stored, trimmed (PostgreSQL cannot even store a NUL).
+    const problem = characterProblem(name.trim());
     if (problem !== undefined) problems.push({ field: 'name', message: problem });
   }
   if (!isAggregation(aggregation)) {

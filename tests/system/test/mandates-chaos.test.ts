@@ -19,7 +19,9 @@ const MANDATES = 100;
 const CUSTOMERS = 10;
 const START_SPREAD_MS = 4_000;
 const WORKER_KILLS_AT_MS = [1_000, 3_500];
-const SETTLE_WITHIN_MS = 60_000;
+// A bound on the run, not a latency goal: on a busy two-core machine the collections queued behind
+// two worker restarts take over a minute to reach their bills.
+const SETTLE_WITHIN_MS = 180_000;
 
 const stack = chaosStack();
 let db: pg.Pool;
@@ -94,4 +96,4 @@ it('charges every cycle exactly once, bills it once and books its payment once w
   const payments = await booked();
   expect(payments.map((payment) => payment.idempotency_key).sort()).toEqual([...keys].sort());
   expect(payments.filter((payment) => payment.bill_id !== payment.item_bill_id || payment.amount_minor !== payment.collected_minor)).toEqual([]);
-}, 150_000);
+}, 300_000);

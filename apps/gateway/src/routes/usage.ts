@@ -6,7 +6,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Static } from 'typebox';
 import { IngestStatus, UsageEventSchema, type Metric, type Price, type UsageEvent } from '@billing/contracts';
 import { serviceBug } from '@billing/resources';
-import { bodyTypeRefusal, CLOUDEVENTS_BATCH } from '../body-types.ts';
+import { bodyTypeRefusal, CLOUDEVENTS_BATCH, unsupported } from '../body-types.ts';
 import { invalidArgument } from '../errors.ts';
 import { callOptionsFor, type CallingRequest, type ServiceClients } from '../clients.ts';
 import { IdempotencyHeaders } from '../idempotency/header.ts';
@@ -175,7 +175,9 @@ export const usageRoutes: FastifyPluginAsyncTypebox<UsageRoutesOptions> = async 
       },
     },
   }, async (request, reply) => {
-    // A body is validated by the schema of its content type; a request with no body has none.
+    // A body is validated by the schema of its content type; a request with no body has none, and
+    // one of a type the route does not name (text/plain, which Fastify reads as a string) is a 415.
+    if (typeof request.body === 'string') throw unsupported(String(request.headers['content-type']));
     if (request.body === undefined || request.body === null) {
       const refusal = invalidArgument([{ field: 'body', message: `is required: {"events": [...]} as application/json, or a ${CLOUDEVENTS_BATCH} array` }]);
       return reply.code(refusal.status).send(refusal.body);
