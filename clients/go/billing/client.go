@@ -10,6 +10,7 @@ import (
 	"billing-platform/clients/go/gen/billing/v1/billingv1connect"
 	"billing-platform/clients/go/gen/rates/v1/ratesv1connect"
 	"connectrpc.com/connect"
+	"connectrpc.com/grpcreflect"
 )
 
 // ServiceTokenHeader carries the service credential (BILLING_SERVICE_TOKEN) on every call.
@@ -37,6 +38,22 @@ func Connect(billURL, ratesURL, token string) Clients {
 		Events:   billingv1connect.NewEventServiceClient(httpClient, billURL, options...),
 		Rates:    ratesv1connect.NewRatesServiceClient(httpClient, ratesURL, options...),
 	}
+}
+
+// Services lists the services the server at url offers, read over gRPC server reflection as
+// `grpcurl list` reads them (reflection needs no credential).
+func Services(ctx context.Context, url string) ([]string, error) {
+	stream := grpcreflect.NewClient(h2cClient(), url, connect.WithGRPC()).NewStream(ctx)
+	defer func() { _, _ = stream.Close() }()
+	names, err := stream.ListServices()
+	if err != nil {
+		return nil, err
+	}
+	services := make([]string, 0, len(names))
+	for _, name := range names {
+		services = append(services, string(name))
+	}
+	return services, nil
 }
 
 // h2cClient speaks HTTP/2 without TLS ("prior knowledge"), as gRPC needs; net/http does it itself since Go 1.24.

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -41,6 +42,22 @@ func TestBillOverGrpcWithTheServiceCredential(t *testing.T) {
 	defer cancel()
 	customer := "sys-go-" + rand.Text()[:8]
 	period := futurePeriod()
+
+	// What each server offers, over reflection, as `grpcurl list` shows it.
+	for url, want := range map[string][]string{
+		env(t, "BILL_SERVICE_URL"):  {"billing.v1.BillService", "billing.v1.LedgerService", "billing.v1.MandateService", "grpc.health.v1.Health"},
+		env(t, "RATES_SERVICE_URL"): {"rates.v1.RatesService", "grpc.health.v1.Health"},
+	} {
+		services, err := billing.Services(ctx, url)
+		if err != nil {
+			t.Fatalf("listing the services of %s: %v", url, err)
+		}
+		for _, name := range want {
+			if !slices.Contains(services, name) {
+				t.Fatalf("%s lists %v, without %s", url, services, name)
+			}
+		}
+	}
 
 	if _, err := clients.Bills.CreateBill(ctx, connect.NewRequest(&billingv1.CreateBillRequest{
 		CustomerId: customer, BillingPeriod: period, Currency: "USD", IdempotencyKey: "go-open",
