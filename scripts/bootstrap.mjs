@@ -165,6 +165,7 @@ function main() {
   const frozen = existsSync(join(root, 'pnpm-lock.yaml')) && process.env.CI ? ['--frozen-lockfile'] : [];
   pnpmRun(['install', '--reporter=append-only', ...frozen]);
 
+  const DEPLOYED = ['@billing/gateway', '@billing/bill-service', '@billing/rates-service', '@billing/worker', '@billing/devstack'];
   const steps = {
     // Started straight from the pinned Node rather than through pnpm, so Ctrl-C or a SIGTERM
     // reaches it without depending on pnpm forwarding signals.
@@ -179,7 +180,8 @@ function main() {
       [['exec', 'turbo', 'run', 'build', '--filter=@billing/contracts', '--output-logs=errors-only']],
       // The static checks. No test needs the build (tests run from source); the deploy check after
       // `npm test` reuses it from turbo's cache.
-      [['exec', 'turbo', 'run', 'build', '--output-logs=errors-only', '--continue'],
+      // The build is what the deploy check starts: the four apps and devstack, with what they use.
+      [['exec', 'turbo', 'run', 'build', ...DEPLOYED.map((name) => `--filter=${name}...`), '--output-logs=errors-only', '--continue'],
         ['exec', 'tsc', '-p', 'tsconfig.json'],
         ['exec', 'eslint', '.'],
         ['exec', 'buf', 'lint', 'proto'],
