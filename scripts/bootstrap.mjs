@@ -191,9 +191,11 @@ function main() {
         // breaking change against the released API version (docs/api-contract.md).
         { node: ['--conditions=source', '--disable-warning=ExperimentalWarning', 'scripts/api-contract/check.ts'] }],
       // Every package's suite, beside schemathesis against a stack of its own, checking every answer
-      // against /openapi.json.
+      // against /openapi.json, and beside the deploy check: each Dockerfile's build steps run
+      // outside Docker from the build above, each app started from its deployed folder.
       [['exec', 'turbo', 'run', 'test', '--concurrency=2', '--continue'],
-        { node: ['--conditions=source', '--disable-warning=ExperimentalWarning', 'scripts/contract-fuzz/run.ts'] }],
+        { node: ['--conditions=source', '--disable-warning=ExperimentalWarning', 'scripts/contract-fuzz/run.ts'] },
+        { node: ['--disable-warning=ExperimentalWarning', 'scripts/check-deploy.ts'] }],
     ],
     'check-deploy': [{ node: ['--disable-warning=ExperimentalWarning', 'scripts/check-deploy.ts', ...process.argv.slice(3)] }],
     bench: [['exec', 'turbo', 'run', 'build', '--filter=@billing/bench...', '--output-logs=errors-only'],

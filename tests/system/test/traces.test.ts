@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { startStack, type Stack } from '@billing/devstack';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { futurePeriod, newCustomer } from './bills-api.ts';
+import { chaosStack } from './chaos-stack.ts';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.ts';
 
 // The four apps once more, exporting OTLP http/json to a receiver in this process. They share the
-// suite's PostgreSQL and Temporal but poll a task queue of their own, so every workflow task and
-// activity of these bills runs in this traced worker.
+// PostgreSQL and Temporal of the chaos project's stack (whose lane it balances) but poll a task
+// queue of their own, so every workflow task and activity of these bills runs in this traced worker.
 describe('one trace from a REST call to its SQL', () => {
   let receiver: OtlpReceiver;
   let stack: Stack;
@@ -15,8 +16,8 @@ describe('one trace from a REST call to its SQL', () => {
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
     stack = await startStack({
-      databaseUrl: inject('databaseUrl'),
-      temporalAddress: inject('temporalAddress'),
+      databaseUrl: chaosStack().databaseUrl,
+      temporalAddress: chaosStack().temporalAddress,
       env: {
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
