@@ -24,6 +24,7 @@ import { createGrpcClient } from '@billing/grpc-kit';
 import { percentile } from './bills/load.ts';
 import { beginRun, saveResult } from './results.ts';
 import { printTable } from './table.ts';
+import { measureOnStack } from './on-stack.ts';
 
 const CUSTOMERS = 1_000;
 const BURST_EVENTS = 20_000;
@@ -142,17 +143,7 @@ export async function runEventsBenchmark(): Promise<void> {
     env: { LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '1000000', WEBHOOK_ALLOW_PRIVATE_URLS: 'true' },
     print: (line) => log.write(`${line}\n`),
   });
-  const stopOnSignal = () => void stack.stop().finally(() => process.exit(130));
-  process.once('SIGINT', stopOnSignal);
-  let figures: Awaited<ReturnType<typeof measure>>;
-  try {
-    figures = await measure(stack);
-  } finally {
-    process.off('SIGINT', stopOnSignal);
-    await stack.stop();
-    log.end();
-    console.log(`load average after: ${loadavg().map((load) => load.toFixed(2)).join(' ')}; app logs in ${logPath}`);
-  }
+  const figures = await measureOnStack(stack, log, logPath, measure);
   const path = await saveResult('events', runContext, figures);
   console.log(`raw result: ${path}`);
 }

@@ -18,6 +18,7 @@ import { summariseProfiles } from './cpu-profile.ts';
 import { beginRun, saveResult } from './results.ts';
 import type { BenchOptions } from './run.ts';
 import { formatRatio, printTable } from './table.ts';
+import { measureOnStack } from './on-stack.ts';
 
 const WALLETS = 10_000;
 const GRPC_ENTRIES = 20_000;
@@ -86,17 +87,7 @@ export async function runLedgerBenchmark(options: BenchOptions): Promise<void> {
       ...(profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}),
     },
     print: (line) => log.write(`${line}\n`) });
-  const stopOnSignal = () => void stack.stop().finally(() => process.exit(130));
-  process.once('SIGINT', stopOnSignal);
-  let figures: Awaited<ReturnType<typeof measureAll>>;
-  try {
-    figures = await measureAll(stack);
-  } finally {
-    process.off('SIGINT', stopOnSignal);
-    await stack.stop();
-    log.end();
-    console.log(`load average after: ${loadavg().map((load) => load.toFixed(2)).join(' ')}; app logs in ${logPath}`);
-  }
+  const figures = await measureOnStack(stack, log, logPath, measureAll);
   const profiles = profileDir ? await summariseProfiles(profileDir) : undefined;
   for (const profile of profiles ?? []) {
     console.log(`\n${profile.app}: ${(profile.sampledMs / 1000).toFixed(1)} s of CPU sampled (profiles in ${profileDir})`);

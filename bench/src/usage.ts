@@ -18,6 +18,7 @@ import { cpuShares, sampleCpu } from './bills/process-cpu.ts';
 import { beginRun, saveResult } from './results.ts';
 import type { BenchOptions } from './run.ts';
 import { formatRatio, printTable } from './table.ts';
+import { measureOnStack } from './on-stack.ts';
 
 const CUSTOMERS = 1_000;
 const BATCH = 500;
@@ -84,17 +85,7 @@ export async function runUsageBenchmark(_options: BenchOptions): Promise<void> {
     env: { LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '1000000', BILL_CLOSE_WAIT: '60s' },
     print: (line) => log.write(`${line}\n`),
   });
-  const stopOnSignal = () => void stack.stop().finally(() => process.exit(130));
-  process.once('SIGINT', stopOnSignal);
-  let figures: Awaited<ReturnType<typeof measureAll>>;
-  try {
-    figures = await measureAll(stack);
-  } finally {
-    process.off('SIGINT', stopOnSignal);
-    await stack.stop();
-    log.end();
-    console.log(`load average after: ${loadavg().map((load) => load.toFixed(2)).join(' ')}; app logs in ${logPath}`);
-  }
+  const figures = await measureOnStack(stack, log, logPath, measureAll);
   await saveResult('usage', runContext, figures);
 }
 

@@ -8,18 +8,10 @@ import type { AddressInfo } from 'node:net';
 import type { TestProject } from 'vitest/node';
 import { startStack, type AppName, type Stack } from '@billing/devstack';
 
-/** What a file needs to reach the stack; see `chaosStack()`. */
-export interface ChaosStackInfo {
-  gatewayUrl: string;
-  billServiceUrl: string;
-  ratesServiceUrl: string;
-  databaseUrl: string;
-  temporalAddress: string;
-  temporalNamespace: string;
-  adminApiKey: string;
-  serviceToken: string;
-  controlUrl: string;
-}
+/** What a file needs to reach the stack, and where to ask for a kill; see `chaosStack()`. */
+export type ChaosStackInfo = Pick<Stack,
+  'gatewayUrl' | 'billServiceUrl' | 'ratesServiceUrl' | 'databaseUrl' | 'temporalAddress' | 'temporalNamespace' | 'adminApiKey' | 'serviceToken'
+> & { controlUrl: string };
 
 declare module 'vitest' {
   export interface ProvidedContext {
