@@ -16,8 +16,11 @@ export const CHAOS_STACK_FILES = [
   'test/app-processes.test.ts',
   'test/traces.test.ts',
 ];
-/** The README walk-through starts a stack with `npm start`'s settings, untouched by any other file. */
-export const OWN_STACK_FILES = ['test/readme-walkthrough.test.ts'];
+/**
+ * Files that start a stack of their own: the README walk-through, with `npm start`'s settings,
+ * untouched by any other file; the replicas test, several of each app behind HAProxy.
+ */
+export const OWN_STACK_FILES = ['test/readme-walkthrough.test.ts', 'test/replicas.test.ts'];
 /** The second lane: `test/run-projects.mjs` runs it beside the shared-stack project, each one file at a time. */
 const SECOND_LANE = [...CHAOS_STACK_FILES, ...OWN_STACK_FILES];
 
