@@ -24,13 +24,13 @@ export interface ReplicaStack {
   /** The replicas of one app. */
   of(app: AppName): Replica[];
   /** SIGKILL, mid-request. */
-  kill(id: string): Promise<void>;
+  killReplica(id: string): Promise<void>;
   /** SIGTERM: the replica drains and exits. */
-  stop(id: string): Promise<void>;
+  stopReplica(id: string): Promise<void>;
   /** Starts it again with the same ports, and waits until it is ready. */
-  start(id: string): Promise<void>;
+  startReplica(id: string): Promise<void>;
   /** Stops every replica, then PostgreSQL and Temporal. */
-  close(): Promise<void>;
+  stop(): Promise<void>;
 }
 
 export interface ReplicaStackOptions {
@@ -106,7 +106,7 @@ export async function startReplicaStack(options: ReplicaStackOptions): Promise<R
     if (firstWorker) await start(firstWorker.id);
     await Promise.all([startAll('worker'), startAll('gateway')]);
 
-    const close = async () => {
+    const stop = async () => {
       await Promise.all([...processes.values()].map((app) => app.stop()));
       processes.clear();
       await base.stop();
@@ -119,16 +119,16 @@ export async function startReplicaStack(options: ReplicaStackOptions): Promise<R
       serviceToken: base.serviceToken,
       replicas,
       of: (app) => replicas.filter((replica) => replica.app === app),
-      async kill(id) {
+      async killReplica(id) {
         await processes.get(id)?.kill();
         processes.delete(id);
       },
-      async stop(id) {
+      async stopReplica(id) {
         await processes.get(id)?.stop();
         processes.delete(id);
       },
-      start,
-      close,
+      startReplica: start,
+      stop,
     };
   } catch (error) {
     await Promise.all([...processes.values()].map((app) => app.kill()));

@@ -1,18 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { freePort, startReplicaStack, toolPath, type ReplicaStack } from '@billing/devstack';
+import { startHaproxy, startReplicaStack, type Haproxy, type ReplicaStack } from '@billing/devstack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, futurePeriod, newCustomer, type Answer, type Bill } from './bills-api.ts';
+import { mandatesPath, todayUtc, type Collection, type Mandate } from './mandates-api.ts';
 import { openStream } from './sse-client.ts';
 
 // Several replicas of every app on one machine, as a cluster runs them: HAProxy (Debian's package,
-// fetched by the bootstrap) in front of 3 gateways, 2 bill-services, 2 rates-services and 2
+// fetched by the bootstrap; its configuration is devstack's haproxyConfig) in front of 3 gateways, 2 bill-services, 2 rates-services and 2
 // workers on one task queue, over one PostgreSQL and one Temporal dev server. Every call goes
 // through HAProxy; a test header (`x-gateway`) pins a call to one gateway where the test needs
 // to say which (a replay on another gateway), and HAProxy names the gateway that answered in
@@ -20,41 +17,11 @@ import { openStream } from './sse-client.ts';
 
 const GATEWAYS = 3;
 let stack: ReplicaStack;
-let haproxy: ChildProcess;
-let configDir: string;
+let haproxy: Haproxy;
 let lb: string;
 let admin: string;
 let db: pg.Pool;
 const output: string[] = [];
-
-/** HAProxy's configuration for this test: HTTP mode, health checks on /readyz, retries of refused connections. */
-function haproxyConfig(port: number, gateways: string[]): string {
-  return `global
-  maxconn 2000
-
-defaults
-  mode http
-  timeout connect 1s
-  timeout client 60s
-  timeout server 60s
-  timeout check 2s
-  retries 3
-  option redispatch 1
-
-frontend api
-  bind 127.0.0.1:${port}
-  default_backend gateways
-
-backend gateways
-  balance roundrobin
-  option httpchk GET /readyz
-  http-check expect status 200
-  default-server check inter 500ms fall 2 rise 1
-  http-response set-header x-served-by %[srv_name]
-${gateways.map((_, index) => `  use-server gw${index + 1} if { req.hdr(x-gateway) -m str gw${index + 1} }`).join('\n')}
-${gateways.map((url, index) => `  server gw${index + 1} ${new URL(url).host}`).join('\n')}
-`;
-}
 
 /** A call through HAProxy, to the gateway `pinned` (1-based) when given. */
 function via<T = Record<string, unknown>>(method: string, path: string, options: Parameters<typeof call>[2] & { pinned?: number } = {}): Promise<Answer<T>> {
@@ -105,12 +72,8 @@ beforeAll(async () => {
   });
   admin = `Bearer ${stack.adminApiKey}`;
   db = new pg.Pool({ connectionString: stack.databaseUrl, max: 2 });
-  const port = await freePort();
-  lb = `http://127.0.0.1:${port}`;
-  configDir = await mkdtemp(join(tmpdir(), 'haproxy-'));
-  await writeFile(join(configDir, 'haproxy.cfg'), haproxyConfig(port, stack.of('gateway').map((replica) => replica.url!)));
-  haproxy = spawn(toolPath('haproxy'), ['-f', join(configDir, 'haproxy.cfg'), '-db'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  for (const stream of [haproxy.stdout, haproxy.stderr]) stream?.on('data', (chunk: Buffer) => output.push(`haproxy      | ${chunk.toString().trimEnd()}`));
+  haproxy = await startHaproxy({ gateways: stack.of('gateway').map((replica) => replica.url!), pinning: true, print: (line) => output.push(line) });
+  lb = haproxy.url;
   // Every gateway up in HAProxy's eyes: a pinned call is answered by the gateway it names.
   for (let gateway = 1; gateway <= GATEWAYS; gateway++) {
     await waitUntil(`gw${gateway} behind HAProxy`, async () => (await via('GET', '/readyz', { pinned: gateway })).headers.get('x-served-by') === `gw${gateway}`);
@@ -131,14 +94,9 @@ beforeAll(async () => {
 afterAll(async () => {
   receiver?.closeAllConnections();
   await new Promise((resolve) => (receiver ? receiver.close(resolve) : resolve(undefined)));
-  if (haproxy && haproxy.exitCode === null) {
-    const exited = new Promise((resolve) => haproxy.once('exit', resolve));
-    haproxy.kill('SIGTERM');
-    await exited;
-  }
+  await haproxy?.stop();
   await db?.end();
-  await stack?.close();
-  if (configDir) await rm(configDir, { recursive: true, force: true });
+  await stack?.stop();
 });
 
 async function webhookEndpoint(customerId: string): Promise<void> {
@@ -289,6 +247,8 @@ describe('three gateways behind HAProxy over two replicas of every service', () 
     expect((await via('POST', `/v1/customers/${customer}/bills`, { body: { currency: 'USD', billingPeriod: period } })).status).toBe(201);
     const ITEMS = 120;
     const TOP_UPS = 60;
+    const MANDATES = 10;
+    const today = todayUtc();
     const SPREAD_MS = 12_000;
     const work = [
       ...Array.from({ length: ITEMS }, (_, index) => ({
@@ -298,16 +258,24 @@ describe('three gateways behind HAProxy over two replicas of every service', () 
       ...Array.from({ length: TOP_UPS }, (_, index) => ({
         path: `/v1/customers/${customer}/wallet/top-ups`, key: `${customer}-top-up-${index}`, body: { amount: `${index + 1}.50`, currency: 'USD' },
       })),
+      // Mandates whose first collection is today, each of a customer of its own: collected by the workers.
+      ...Array.from({ length: MANDATES }, (_, index) => ({
+        path: mandatesPath(`${customer}-m${index}`), key: `${customer}-mandate-${index}`,
+        body: { description: `plan ${index}`, amount: `${index + 10}.00`, currency: 'USD', frequency: 'MONTHLY', firstCollectionDate: today, timeZone: 'UTC' },
+      })),
     ];
     const attempts: Array<{ status: number | 'network'; text: string }> = [];
     const started = Date.now();
+    const marks: string[] = [];
+    const mark = (what: string) => marks.push(`${((Date.now() - started) / 1000).toFixed(1)} s ${what}`);
     const deadline = started + 120_000;
+    // Spread evenly, the mandates among the rest.
     const clients = work.map(async ({ path, key, body }, index) => {
-      await sleep((SPREAD_MS * index) / work.length);
+      await sleep((SPREAD_MS * (index >= ITEMS + TOP_UPS ? (index - ITEMS - TOP_UPS) * 17 % work.length : index)) / work.length);
       for (let delay = 100; Date.now() < deadline; delay = Math.min(delay * 2, 1_000)) {
         const attempt = await via('POST', path, { body, key }).then(
           (answer) => ({ status: answer.status, text: answer.text }),
-          (error: unknown) => ({ status: 'network' as const, text: String(error) }),
+          (error: unknown) => ({ status: 'network' as const, text: `${String(error)} ${String((error as { cause?: unknown }).cause)}` }),
         );
         attempts.push(attempt);
         if (typeof attempt.status === 'number' && attempt.status < 300) return true;
@@ -319,21 +287,29 @@ describe('three gateways behind HAProxy over two replicas of every service', () 
       await sleep(1_500);
       // One replica of each app, at once, mid-request.
       const victims = ['gateway-1', 'bill-service-1', 'rates-service-1', 'worker-1'];
-      await Promise.all(victims.map((id) => stack.kill(id)));
-      await Promise.all(victims.map((id) => stack.start(id)));
+      await Promise.all(victims.map((id) => stack.killReplica(id)));
+      mark('killed');
+      await Promise.all(victims.map((id) => stack.startReplica(id)));
+      mark('restarted');
       // A rolling restart: the n-th replica of every app at a time, so no app is ever all down.
       for (let index = 1; index <= GATEWAYS; index++) {
         await Promise.all(stack.replicas.filter((replica) => replica.id.endsWith(`-${index}`)).map(async (replica) => {
-          await stack.stop(replica.id);
-          await stack.start(replica.id);
+          await stack.stopReplica(replica.id);
+          mark(`stopped ${replica.id}`);
+          await stack.startReplica(replica.id);
+          mark(`started ${replica.id}`);
         }));
       }
     })();
     const [done] = await Promise.all([Promise.all(clients), chaos]);
+    mark('clients done');
+    process.stdout.write(`replicas: ${marks.join(', ')}\n`);
+    process.stdout.write(`replicas: e.g. ${attempts.find((attempt) => attempt.status === 'network')?.text}\n`);
     expect(done.every(Boolean), 'every client got its 2xx').toBe(true);
 
     // What clients saw on the way: only answers that say "try again".
     const failures = attempts.filter((attempt) => attempt.status === 'network' || attempt.status >= 300);
+    process.stdout.write(`replicas: failed attempts by status ${JSON.stringify(Object.groupBy(failures, (failure) => String(failure.status)), (key, value) => (Array.isArray(value) ? value.length : value))}\n`);
     for (const attempt of failures.filter((failure) => typeof failure.status === 'number')) {
       expect([409, 429, 502, 503, 504], attempt.text).toContain(attempt.status);
       if (attempt.status === 409) expect(attempt.text).toContain('still in progress');
@@ -352,7 +328,7 @@ describe('three gateways behind HAProxy over two replicas of every service', () 
     expect(new Set(entries.json.items.map((entry) => entry.idempotencyKey)).size).toBe(TOP_UPS);
     const accounts = await via<{ items: Array<{ kind: string; balance: { amount: string } }> }>('GET', `/v1/customers/${customer}/accounts`);
     const wallet = accounts.json.items.find((account) => account.kind === 'wallet');
-    expect(minorUnits(wallet?.balance.amount ?? '0')).toBe(work.slice(ITEMS).reduce((sum, item) => sum + minorUnits(item.body.amount as string), 0n));
+    expect(minorUnits(wallet?.balance.amount ?? '0')).toBe(work.slice(ITEMS, ITEMS + TOP_UPS).reduce((sum, item) => sum + minorUnits(item.body.amount as string), 0n));
 
     // Webhooks: one delivery per event, every one delivered, none sent more often than it was attempted.
     const events = await eventIds(customer);
@@ -363,6 +339,21 @@ describe('three gateways behind HAProxy over two replicas of every service', () 
     for (const row of deliveries.rows) {
       expect(row.status).toBe('succeeded');
       expect(received.get(row.event_id) ?? 0).toBeLessThanOrEqual(row.attempt_count);
+    }
+    // Mandates: one per key, its first cycle collected once, its bill item there once.
+    for (let index = 0; index < MANDATES; index++) {
+      const path = mandatesPath(`${customer}-m${index}`);
+      const listed = await via<{ items: Mandate[] }>('GET', path);
+      expect(listed.json.items, `${path} holds one mandate`).toHaveLength(1);
+      const mandate = listed.json.items[0]!;
+      await waitUntil(`${mandate.id} collected`, async () => (await via<Mandate>('GET', `${path}/${mandate.id}`)).json.collectionsCompleted >= 1);
+      const collections = await via<{ items: Collection[] }>('GET', `${path}/${mandate.id}/collections`);
+      expect(collections.json.items.map((collection) => [collection.cycle, collection.status])).toEqual([[1, 'SUCCEEDED']]);
+      const key = `mandate:${mandate.id}:1`;
+      await waitUntil(`${mandate.id}'s bill item`, async () =>
+        ((await via<Bill>('GET', `/v1/customers/${customer}-m${index}/bills/${today.slice(0, 7)}`)).json.items ?? []).some((item) => item.idempotencyKey === key));
+      const bill = await via<Bill>('GET', `/v1/customers/${customer}-m${index}/bills/${today.slice(0, 7)}`);
+      expect(bill.json.items?.filter((item) => item.idempotencyKey === key)).toHaveLength(1);
     }
     process.stdout.write(`replicas: ${work.length} keys, ${attempts.length} attempts, ${failures.length} failed attempts, ` +
       `${events.length} events delivered, ${Math.round((Date.now() - started) / 1000)} s\n`);
