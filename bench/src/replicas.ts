@@ -12,7 +12,7 @@ import { measureOnStack } from './on-stack.ts';
 import { beginRun, saveResult } from './results.ts';
 
 const CONCURRENCY = 32;
-const WARM_UP_MS = 1_000;
+const WARM_UP_MS = 4_000;
 const CELL_MS = 6_000;
 const ROUNDS = 3;
 
@@ -80,6 +80,7 @@ export async function runReplicasBenchmark(): Promise<void> {
         'one gateway behind HAProxy': `${one.url}${path}`,
         'three gateways behind HAProxy': `${three.url}${path}`,
       };
+      // Each process compiles its hot paths on its first thousands of requests: three gateways need three times the warm-up.
       for (const url of Object.values(cells)) await load(url, authorization, WARM_UP_MS);
       const rounds: Array<Record<string, Cell>> = [];
       for (let round = 0; round < ROUNDS; round++) {
