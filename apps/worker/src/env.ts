@@ -43,7 +43,9 @@ export function readWorkerEnv(source: Record<string, string | undefined> = proce
       TEMPORAL_METRICS_PORT: port(METRICS_PORTS.temporalSdk),
       /** bill-service: successful mandate collections become line items there, and its ledger takes invoices and payments. */
       BILL_SERVICE_URL: text('http://127.0.0.1:50051'),
-      /** Presented to bill-service on every call. */
+      /** The rates service: a bill's close converts usage priced in another currency at a rate it answers. */
+      RATES_SERVICE_URL: text('http://127.0.0.1:50052'),
+      /** Presented to bill-service and the rates service on every call. */
       ...serviceCredentialVariables(),
       /** When a declined mandate charge is retried, counted from its due moment. */
       MANDATE_DUNNING_SCHEDULE: durations('1d,3d,5d', '1m', '60d'),

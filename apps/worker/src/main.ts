@@ -11,7 +11,8 @@ import { createWebhookSender } from '@billing/webhooks';
 import { grpcBillPosting } from './mandates/bill-posting.ts';
 import { bundleBillWorkflows, prebuiltBundleName } from './bundle.ts';
 import { cachedWorkflowBundle } from './bundle-cache.ts';
-import { BILL_SERVICE_CALL_TIMEOUT_MS } from './deadlines.ts';
+import { BILL_SERVICE_CALL_TIMEOUT_MS, RATES_SERVICE_CALL_TIMEOUT_MS } from './deadlines.ts';
+import { grpcExchangeRates } from './bills/exchange-rates.ts';
 import { readWorkerEnv, type WorkerEnv } from './env.ts';
 import { grpcLedgerPosting } from './ledger/ledger-posting.ts';
 import { tracingConfigured } from './tracing.ts';
@@ -25,11 +26,16 @@ async function start(env: WorkerEnv, logger: Logger): Promise<RunningApp> {
   const billService = connectToService(env.BILL_SERVICE_URL, {
     name: 'bill-service', timeoutMs: BILL_SERVICE_CALL_TIMEOUT_MS, serviceCredential: env.BILLING_SERVICE_TOKEN,
   });
+  const ratesService = connectToService(env.RATES_SERVICE_URL, {
+    name: 'rates-service', timeoutMs: RATES_SERVICE_CALL_TIMEOUT_MS, serviceCredential: env.BILLING_SERVICE_TOKEN,
+  });
+  const exchangeRates = grpcExchangeRates(ratesService.transport, db);
   const billPosting = grpcBillPosting(billService.transport);
   const ledger = grpcLedgerPosting(billService.transport);
   const sender = createWebhookSender({ policy: { allowPrivate: env.WEBHOOK_ALLOW_PRIVATE_URLS }, timeoutMs: env.WEBHOOK_TIMEOUT });
   const release = async () => {
     billService.close();
+    ratesService.close();
     await sender.close();
     await connection?.close();
     await db.destroy();
@@ -53,7 +59,7 @@ async function start(env: WorkerEnv, logger: Logger): Promise<RunningApp> {
       : await cachedWorkflowBundle(tracing ? 'workflows-traced' : 'workflows-untraced', () => bundleBillWorkflows({ tracing }));
     logger.info({ tracing, prebuilt: existsSync(prebuilt) }, 'workflow bundle chosen');
     worker = await createBillWorker({
-      connection, namespace: env.TEMPORAL_NAMESPACE, db, taskQueue: env.TEMPORAL_TASK_QUEUE, workflowBundle, tracing, billPosting, ledger,
+      connection, namespace: env.TEMPORAL_NAMESPACE, db, taskQueue: env.TEMPORAL_TASK_QUEUE, workflowBundle, tracing, billPosting, ledger, exchangeRates,
       mandateSettings: { dunningRetriesMs: env.MANDATE_DUNNING_SCHEDULE, approvalWindowMs: env.MANDATE_APPROVAL_WINDOW },
     });
   } catch (error) {

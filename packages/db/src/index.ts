@@ -15,3 +15,4 @@ export {
   aggregateUsage, effectivePrices, listMetrics, listMetricsPage, lockUsageExclusive, lockUsageShared, platformPrice, storedMetric, upsertPrice,
   USAGE_LOCK_CLASS, type StoredMetric, type StoredPrice, type UsageAggregateRow,
 } from './usage.ts';
+export { recordExchangeRate, type RateFact } from './exchange-rates.ts';

@@ -8,16 +8,19 @@ import { billMetrics } from './bill-metrics.ts';
 import * as bills from './bill-repository.ts';
 import type { BillRow, BillTotals, InsertedLineItems, NewLineItem, StoredLineItem } from './bill-repository.ts';
 import type { LedgerPostingPort } from '../ledger/ledger-posting.ts';
+import type { ExchangeRatePort } from './exchange-rates.ts';
 
 export interface ActivityDependencies {
   db: Db;
   ledger: LedgerPostingPort;
+  /** Rates for usage priced in another currency than its bill's (production: the rates service). */
+  exchangeRates?: ExchangeRatePort;
 }
 
 /** Statuses in which a bill's total is locked: no item can be added any more. */
 const TOTAL_LOCKED = new Set(['CLOSING', 'CLOSED']);
 
-export function createActivities({ db, ledger }: ActivityDependencies) {
+export function createActivities({ db, ledger, exchangeRates }: ActivityDependencies) {
   const counted = billMetrics();
   return {
     async recordBillOpened(bill: BillRow): Promise<void> {
@@ -41,7 +44,7 @@ export function createActivities({ db, ledger }: ActivityDependencies) {
     },
 
     async recordBillClosing(args: { billId: string; at: string }): Promise<void> {
-      await bills.setBillStatus(db, args.billId, 'CLOSING', args.at);
+      await bills.setBillStatus(db, args.billId, 'CLOSING', args.at, exchangeRates);
     },
 
     /** Year of `closedAt` in UTC: invoices are numbered in the year they are issued. */
