@@ -12,6 +12,7 @@ export const CHAOS_STACK_FILES = [
   'test/mandates-chaos.test.ts',
   'test/multi-currency.test.ts',
   'test/webhooks-chaos.test.ts',
+  'test/usage-chaos.test.ts',
   // These kill nothing of the stack; they are here so that the two lanes take about as long.
   'test/app-processes.test.ts',
   'test/traces.test.ts',
