@@ -1,5 +1,6 @@
 // Builds the worker (bill and mandate workflows on one task queue); main.ts owns the process
 // around it, tests and the benchmark build their own.
+import type { SellerIdentity } from '@billing/documents';
 import { BILL_TASK_QUEUE } from '@billing/bills';
 import { Worker } from '@temporalio/worker';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
@@ -40,6 +41,8 @@ export interface BillWorkerOptions {
   /** Where closed bills' invoices and mandate collections are booked (production: bill-service's LedgerService over gRPC). */
   ledger?: LedgerPostingPort;
   mandateSettings?: MandateSettings;
+  /** The seller on every invoice (SELLER_*); the development placeholder when not given. */
+  seller?: SellerIdentity;
   /** Replace single mandate activities. */
   mandateActivities?: Partial<MandateActivities>;
   /** Workflows kept in the cache (the SDK's default otherwise). */
@@ -77,7 +80,7 @@ export async function createBillWorker(options: BillWorkerOptions): Promise<Work
     workflowBundle,
     ...tracingWorkerOptions(tracing),
     activities: {
-      ...createActivities({ db: options.db, ledger }), ...options.activities, ...mandateActivities, ...options.mandateActivities,
+      ...createActivities({ db: options.db, ledger, seller: options.seller }), ...options.activities, ...mandateActivities, ...options.mandateActivities,
     },
     // Many messages to one bill arrive together; let them share workflow tasks and activity slots.
     maxConcurrentActivityTaskExecutions: 100,
