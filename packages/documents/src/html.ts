@@ -42,7 +42,7 @@ export function renderHtml(view: InvoiceView): string {
       : '';
     return `<tr><td class="num">${line.position}</td><td>${e(line.description)}${conversion}</td>` +
       `<td class="num">${e(formatDecimal(line.quantity, l))}</td><td class="num">${money(line.unitPrice, line.lineCurrency)}</td>` +
-      `<td class="num">${money(line.amount, line.lineCurrency)}</td><td>${e(t.vatCategory)} O</td></tr>`;
+      `<td class="num">${money(line.billAmount)}</td><td>${e(t.vatCategory)} O</td></tr>`;
   }).join('\n');
   const subtotals = view.subtotals.length > 1
     ? `<h2>${e(t.subtotals)}</h2><ul>${view.subtotals.map((s) => `<li>${money(s.amount, s.currency)}</li>`).join('')}</ul>`

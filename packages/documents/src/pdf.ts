@@ -125,8 +125,9 @@ export async function renderPdf(view: InvoiceView, ubl: string): Promise<Buffer>
     doc.font('regular').fontSize(9);
     const height = doc.heightOfString(description, { width: COLUMNS[1].width - 4 });
     if (y + height > PAGE_HEIGHT - MARGIN - 20) newPage();
+    // The amount column is in the bill currency, so the printed lines add up to the printed total.
     const cells = [String(line.position), description, formatDecimal(line.quantity, l), money(line.unitPrice, line.lineCurrency),
-      money(line.amount, line.lineCurrency)];
+      money(line.billAmount)];
     let x = MARGIN;
     COLUMNS.forEach((column, index) => {
       text(cells[index] as string, x, y, { width: column.width - 4, align: column.align });
