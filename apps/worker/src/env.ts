@@ -4,6 +4,7 @@ import {
   temporalVariables, text,
 } from '@billing/runtime';
 import { DEFAULT_RETRY_SCHEDULE_MS } from '@billing/webhooks';
+import { sellerVariables } from './bills/seller.ts';
 
 /** A comma-separated list of durations (`1d,3d,5d`), each between `min` and `max`; taken in increasing order. */
 function durations(fallback: string, min: string, max: string) {
@@ -64,6 +65,8 @@ export function readWorkerEnv(source: Record<string, string | undefined> = proce
        * a delivery held by a crashed worker is sent by another.
        */
       WEBHOOK_POLL_INTERVAL: duration('30s', '100ms', '10m'),
+      /** The seller on every invoice (bills/seller.ts, docs/invoices.md). */
+      ...sellerVariables(),
     },
     source,
   );

@@ -14,6 +14,7 @@ import { cachedWorkflowBundle } from './bundle-cache.ts';
 import { BILL_SERVICE_CALL_TIMEOUT_MS, RATES_SERVICE_CALL_TIMEOUT_MS } from './deadlines.ts';
 import { grpcExchangeRates } from './bills/exchange-rates.ts';
 import { readWorkerEnv, type WorkerEnv } from './env.ts';
+import { sellerIdentity } from './bills/seller.ts';
 import { grpcLedgerPosting } from './ledger/ledger-posting.ts';
 import { tracingConfigured } from './tracing.ts';
 import { startWebhookDispatcher } from './webhooks/dispatcher.ts';
@@ -60,6 +61,7 @@ async function start(env: WorkerEnv, logger: Logger): Promise<RunningApp> {
     logger.info({ tracing, prebuilt: existsSync(prebuilt) }, 'workflow bundle chosen');
     worker = await createBillWorker({
       connection, namespace: env.TEMPORAL_NAMESPACE, db, taskQueue: env.TEMPORAL_TASK_QUEUE, workflowBundle, tracing, billPosting, ledger, exchangeRates,
+      seller: sellerIdentity(env),
       mandateSettings: { dunningRetriesMs: env.MANDATE_DUNNING_SCHEDULE, approvalWindowMs: env.MANDATE_APPROVAL_WINDOW },
     });
   } catch (error) {

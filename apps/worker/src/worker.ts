@@ -1,5 +1,6 @@
 // Builds the worker (bill and mandate workflows on one task queue); main.ts owns the process
 // around it, tests and the benchmark build their own.
+import type { SellerIdentity } from '@billing/documents';
 import { BILL_TASK_QUEUE } from '@billing/bills';
 import { Worker } from '@temporalio/worker';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
@@ -46,6 +47,8 @@ export interface BillWorkerOptions {
    */
   exchangeRates?: ExchangeRatePort;
   mandateSettings?: MandateSettings;
+  /** The seller on every invoice (SELLER_*); the development placeholder when not given. */
+  seller?: SellerIdentity;
   /** Replace single mandate activities. */
   mandateActivities?: Partial<MandateActivities>;
   /** Workflows kept in the cache (the SDK's default otherwise). */
@@ -83,7 +86,8 @@ export async function createBillWorker(options: BillWorkerOptions): Promise<Work
     workflowBundle,
     ...tracingWorkerOptions(tracing),
     activities: {
-      ...createActivities({ db: options.db, ledger, exchangeRates: options.exchangeRates }), ...options.activities, ...mandateActivities, ...options.mandateActivities,
+      ...createActivities({ db: options.db, ledger, exchangeRates: options.exchangeRates, seller: options.seller }),
+      ...options.activities, ...mandateActivities, ...options.mandateActivities,
     },
     // Many messages to one bill arrive together; let them share workflow tasks and activity slots.
     maxConcurrentActivityTaskExecutions: 100,

@@ -5,6 +5,8 @@ import type { Db } from '@billing/db';
 import { recordBillEvent, recordItemsAdded } from './bill-events.ts';
 import type { ExchangeRatePort } from './exchange-rates.ts';
 import { usageRatesFor, writeUsageLines, type UsageRates } from './usage-lines.ts';
+import type { InvoiceInput } from '@billing/documents';
+import { invoiceInputOf, storeInvoiceDocuments, type InvoiceDocuments } from './invoice-documents.ts';
 
 export interface BillRow {
   billId: string;
@@ -247,14 +249,17 @@ export async function assignInvoiceNumber(db: Db, billId: string, year: number,
 
 /**
  * Writes the final bill. Totals are already there (kept with every batch of items), so closing
- * only locks them; a bill already CLOSED is left alone (the trigger forbids changes).
+ * only locks them, and stores the invoice documents `render` makes in the same transaction; a
+ * bill already CLOSED is left alone (the trigger forbids changes).
  */
-export async function closeBill(db: Db, billId: string, closedAt: string): Promise<BillTotals> {
+export async function closeBill(db: Db, billId: string, closedAt: string,
+  render: (input: Omit<InvoiceInput, 'seller'>) => Promise<InvoiceDocuments>): Promise<BillTotals> {
   return db.transaction(async (trx) => {
     const bill = await trx('bills').where({ id: billId }).forUpdate()
       .first('status', 'item_count', 'total_minor', 'subtotals', 'closed_at') as Record<string, unknown> | undefined;
     if (!bill) throw new Error(`bill ${billId} is not in the database`);
     if (bill.status !== 'CLOSED') {
+      await storeInvoiceDocuments(trx, billId, await render(await invoiceInputOf(trx, billId, closedAt)));
       await trx('bills').where({ id: billId }).update({ status: 'CLOSED', updated_at: closedAt, closed_at: closedAt });
       await recordBillEvent(trx, 'bill.closed', billId);
     }
