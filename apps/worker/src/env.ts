@@ -1,7 +1,7 @@
 import { BILL_TASK_QUEUE } from '@billing/bills';
 import {
   databaseVariables, duration, integer, logLevel, METRICS_PORTS, metricsVariables, parsed, port, readEnv, serviceCredentialVariables,
-  temporalVariables, text,
+  temporalVariables, text, withTemporalConnection,
 } from '@billing/runtime';
 import { DEFAULT_RETRY_SCHEDULE_MS } from '@billing/webhooks';
 
@@ -30,9 +30,12 @@ function flag(value: string): boolean {
   throw new Error(`must be true or false, got "${value}"`);
 }
 
-/** Everything the worker reads from its environment, validated once at start-up. */
+/**
+ * Everything the worker reads from its environment, validated once at start-up; the Temporal
+ * connection's settings are also checked together (`temporalConnection`).
+ */
 export function readWorkerEnv(source: Record<string, string | undefined> = process.env) {
-  return readEnv(
+  return withTemporalConnection(readEnv(
     {
       ...databaseVariables(),
       ...temporalVariables(BILL_TASK_QUEUE),
@@ -64,7 +67,7 @@ export function readWorkerEnv(source: Record<string, string | undefined> = proce
       WEBHOOK_POLL_INTERVAL: duration('30s', '100ms', '10m'),
     },
     source,
-  );
+  ));
 }
 
 export type WorkerEnv = ReturnType<typeof readWorkerEnv>;
