@@ -143,6 +143,9 @@ REFUSED = [
     (['--set', 'temporal.tls.caSecret=ca'], 'need temporal.tls.enabled'),
     (['--set', 'worker.autoscaling.enabled=true'], 'not scaled on CPU'),
     (['--set', 'secrets.databaseUrl.name='], 'a Secret name for DATABASE_URL'),
+    # values.schema.json: a misspelt key or an address without its port.
+    (['--set', 'gatway.replicaCount=2'], "additional properties 'gatway' not allowed"),
+    (['--set', 'temporal.address=temporal-frontend'], '/temporal/address'),
 ]
 for args, reason in REFUSED:
     result = subprocess.run([helm, 'template', 'billing', str(chart), *args], capture_output=True, text=True)
