@@ -7,7 +7,8 @@
 # rolling a Temporal server upgrade.
 set -eu
 
-SCHEMAS=/etc/temporal/schema/postgresql/v12
+# Where admin-tools keeps the schemas of its release (overridable to run the script elsewhere).
+SCHEMAS="${TEMPORAL_SCHEMA_DIR:-/etc/temporal/schema/postgresql/v12}"
 sql_tool() {
   temporal-sql-tool --plugin postgres12 --ep "${POSTGRES_SEEDS:?}" -p "${DB_PORT:-5432}" \
     -u "${POSTGRES_USER:?}" --pw "${POSTGRES_PWD:?}" "$@"
