@@ -27,7 +27,7 @@ spec:
     metadata:
       {{- include "billing.podMetadata" . | nindent 6 }}
     spec:
-      {{- include "billing.podCommon" . | nindent 6 }}
+      {{- include "billing.podCommon" . | trim | nindent 6 }}
       containers:
         - name: {{ .app }}
           {{- include "billing.containerCommon" . | nindent 10 }}
