@@ -29,6 +29,20 @@ STATELESS_APPS = {'gateway', 'bill-service', 'rates-service'}
 SECRET_VARIABLES = {'DATABASE_URL', 'BILLING_SERVICE_TOKEN', 'BILLING_ADMIN_API_KEY', 'TEMPORAL_API_KEY'}
 
 
+def must_set(app: str) -> set[str]:
+    """What an app cannot run without in a cluster: where its peers and dependencies are, read
+    from its env module (a default there is 127.0.0.1, right only on one machine)."""
+    text = (root / 'apps' / app / 'src' / 'env.ts').read_text()
+    names = set(re.findall(r'\b([A-Z_]+_SERVICE_URL):', text))
+    if 'databaseVariables(' in text:
+        names.add('DATABASE_URL')
+    if 'temporalVariables(' in text:
+        names |= {'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TASK_QUEUE'}
+    if 'serviceCredentialVariables(' in text:
+        names.add('BILLING_SERVICE_TOKEN')
+    return names
+
+
 def component(obj: dict) -> str:
     return obj['metadata'].get('labels', {}).get('app.kubernetes.io/component', '?')
 
@@ -70,6 +84,9 @@ def check_file(name: str, objects: list[dict]) -> None:
         pod = deployment['spec']['template']['spec']
         check_pod(where, pod)
         container = pod['containers'][0]
+        missing = must_set(app) - {entry['name'] for entry in container.get('env', [])}
+        if missing:
+            problems.append(f'{where}: its env module reads {", ".join(sorted(missing))}, which the chart does not set')
         liveness, readiness = container.get('livenessProbe'), container.get('readinessProbe')
         if not liveness or not readiness:
             problems.append(f'{where}: needs a liveness and a readiness probe')
