@@ -1,7 +1,7 @@
 import { BILL_TASK_QUEUE } from '@billing/bills';
 import {
   databaseVariables, duration, integer, logLevel, METRICS_PORTS, metricsVariables, parsed, port, readEnv, serviceCredentialVariables,
-  temporalVariables, text,
+  temporalVariables, text, withTemporalConnection,
 } from '@billing/runtime';
 import { DEFAULT_RETRY_SCHEDULE_MS } from '@billing/webhooks';
 import { sellerVariables } from './bills/seller.ts';
@@ -31,9 +31,12 @@ function flag(value: string): boolean {
   throw new Error(`must be true or false, got "${value}"`);
 }
 
-/** Everything the worker reads from its environment, validated once at start-up. */
+/**
+ * Everything the worker reads from its environment, validated once at start-up; the Temporal
+ * connection's settings are also checked together (`temporalConnection`).
+ */
 export function readWorkerEnv(source: Record<string, string | undefined> = process.env) {
-  return readEnv(
+  return withTemporalConnection(readEnv(
     {
       ...databaseVariables(),
       ...temporalVariables(BILL_TASK_QUEUE),
@@ -69,7 +72,7 @@ export function readWorkerEnv(source: Record<string, string | undefined> = proce
       ...sellerVariables(),
     },
     source,
-  );
+  ));
 }
 
 export type WorkerEnv = ReturnType<typeof readWorkerEnv>;

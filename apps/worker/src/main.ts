@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createDb } from '@billing/db';
 import { connectToService } from '@billing/grpc-kit';
-import { runApp, type Logger, type RunningApp } from '@billing/runtime';
+import { describeTemporalConnection, runApp, type Logger, type RunningApp } from '@billing/runtime';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createWebhookSender } from '@billing/webhooks';
 import { grpcBillPosting } from './mandates/bill-posting.ts';
@@ -49,7 +49,8 @@ async function start(env: WorkerEnv, logger: Logger): Promise<RunningApp> {
       telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${env.TEMPORAL_METRICS_PORT}` } } },
     });
     logger.info({ port: env.TEMPORAL_METRICS_PORT, path: '/metrics' }, 'temporal sdk metrics listening');
-    connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+    // Plaintext, TLS, mutual TLS or an API key, as TEMPORAL_* configure it (@billing/runtime).
+    connection = await NativeConnection.connect(env.temporalConnection);
     // `pnpm build` writes both bundles to dist/ ahead of time; run from src/ (dev, tests) the worker
     // builds the one it needs, or reuses the one it built from the same sources (bundle-cache.ts).
     // With tracing off, the bundle without the tracing interceptors (bundle.ts says why).
@@ -70,7 +71,7 @@ async function start(env: WorkerEnv, logger: Logger): Promise<RunningApp> {
   }
 
   const running = worker.run();
-  logger.info({ address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE },
+  logger.info({ ...describeTemporalConnection(env.temporalConnection), namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE },
     'worker polling');
   const dispatcher = startWebhookDispatcher({
     db, databaseUrl: env.DATABASE_URL, logger, sender, timeoutMs: env.WEBHOOK_TIMEOUT, retryScheduleMs: env.WEBHOOK_RETRY_SCHEDULE,
