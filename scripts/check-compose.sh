@@ -89,7 +89,13 @@ fi
 for dockerfile in $(docker-compose -f docker-compose.yml config | awk '$1 == "dockerfile:" { print $2 }' | sort -u); do
   [ -f "$dockerfile" ] || fail "docker-compose.yml builds from $dockerfile, which does not exist"
 done
-sh -n infra/temporal/register-search-attributes.sh || fail "infra/temporal/register-search-attributes.sh has a syntax error"
+for script in infra/temporal/register-search-attributes.sh infra/temporal/setup-postgres-schema.sh; do
+  sh -n "$script" || fail "$script has a syntax error"
+done
+# Temporal runs from temporalio/server with its schema set up by admin-tools: auto-setup is deprecated.
+if docker-compose -f docker-compose.yml config | grep -q 'image: temporalio/auto-setup'; then
+  fail "docker-compose.yml uses the deprecated temporalio/auto-setup image"
+fi
 if command -v node >/dev/null 2>&1; then
   node --check infra/healthcheck.mjs || fail "infra/healthcheck.mjs has a syntax error"
 fi

@@ -1,6 +1,7 @@
 #!/bin/sh
-# One-shot run by docker-compose (service temporal-setup, temporalio/admin-tools image) after the
-# Temporal server starts: waits until the server and the namespace answer, then registers the
+# One-shot run by docker-compose (service temporal-setup) and by the Helm chart (its temporal-setup
+# hook Job), both from the temporalio/admin-tools image, after the Temporal server starts: waits
+# until the server answers, creates the namespace if it is missing, then registers the
 # search attributes the bill and mandate workflows set. Safe to run again: attributes already present are skipped,
 # so `docker compose up` on an existing volume succeeds too.
 set -eu
@@ -29,8 +30,13 @@ retry() {
   echo "$what: ok"
 }
 
-# auto-setup creates the namespace a few seconds after the frontend starts answering.
 retry "temporal at $ADDRESS" temporal operator cluster health --address "$ADDRESS"
+# A new cluster has no namespace yet (the server image creates none): make ours, once. A namespace
+# appears to every frontend a few seconds after it is created, so the describe below retries.
+if ! temporal operator namespace describe --address "$ADDRESS" --namespace "$NAMESPACE" >/dev/null 2>&1; then
+  temporal operator namespace create --address "$ADDRESS" --namespace "$NAMESPACE" --retention "${NAMESPACE_RETENTION:-30d}" \
+    || echo "namespace $NAMESPACE: create failed (made meanwhile by another run?); waiting for it"
+fi
 retry "namespace $NAMESPACE" temporal operator namespace describe --address "$ADDRESS" --namespace "$NAMESPACE"
 
 existing="$(temporal operator search-attribute list --address "$ADDRESS" --namespace "$NAMESPACE")"

@@ -17,7 +17,8 @@ export interface Dependencies {
  */
 export function openDependencies(env: BillServiceEnv): Dependencies {
   const db = createDb({ url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX, applicationName: 'bill-service' });
-  const connection = Connection.lazy({ address: env.TEMPORAL_ADDRESS });
+  // Plaintext, TLS, mutual TLS or an API key, as TEMPORAL_* configure it (@billing/runtime).
+  const connection = Connection.lazy(env.temporalConnection);
   // Starts, updates and queries carry the active trace in their Temporal headers, so the
   // workflow's spans continue the RPC's trace (a pass-through while tracing is off).
   const temporal = new Client({

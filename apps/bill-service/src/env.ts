@@ -1,14 +1,18 @@
 import { BILL_TASK_QUEUE } from '@billing/bills';
 import {
   databaseVariables, duration, logLevel, metricsVariables, parsed, port, readEnv, serviceCredentialVariables, temporalVariables, text,
+  withTemporalConnection,
 } from '@billing/runtime';
 import { billCurrencyVariables } from './bill-currencies.ts';
 
 export type BillServiceEnv = ReturnType<typeof loadEnv>;
 
-/** Everything bill-service reads from its environment, validated once at start-up. */
+/**
+ * Everything bill-service reads from its environment, validated once at start-up; the Temporal
+ * connection's settings are also checked together (`temporalConnection`).
+ */
 export function loadEnv(source: Record<string, string | undefined> = process.env) {
-  return readEnv({
+  return withTemporalConnection(readEnv({
     BILL_SERVICE_PORT: port(50051),
     BILL_SERVICE_HOST: text('0.0.0.0'),
     ...databaseVariables(),
@@ -40,7 +44,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     ...metricsVariables('bill-service'),
     /** Required of every caller of a business RPC, and sent to rates-service. */
     ...serviceCredentialVariables(),
-  }, source);
+  }, source));
 }
 
 function trueOrFalse(value: string): boolean {

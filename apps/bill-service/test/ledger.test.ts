@@ -60,6 +60,24 @@ describe('wallet operations', () => {
     expect(bobs.entries.map((entry) => EntryType[entry.type])).toEqual(['TRANSFER']);
   });
 
+  it('list a customer\'s accounts a page at a time, by currency then kind, each once', async () => {
+    const customerId = newCustomer('pages');
+    for (const currency of ['EUR', 'USD', 'JPY']) {
+      await service.ledger.topUp({ customerId, amount: { amount: currency === 'JPY' ? '100' : '1.00', currency }, idempotencyKey: `p-${currency}` });
+    }
+    const seen: string[] = [];
+    let cursor = '';
+    do {
+      const page = await service.ledger.listAccounts({ customerId, limit: 1, cursor });
+      expect(page.accounts.length).toBe(1);
+      seen.push(...page.accounts.map((account) => `${account.currency} ${AccountKind[account.kind]}`));
+      cursor = page.nextCursor ?? '';
+    } while (cursor !== '');
+    expect(seen).toEqual(['EUR WALLET', 'JPY WALLET', 'USD WALLET']);
+    expect((await service.ledger.listAccounts({ customerId, limit: 2 })).nextCursor).toBeDefined();
+    await expect(service.ledger.listAccounts({ customerId, cursor: 'bm90LWEtY3Vyc29y' })).rejects.toThrow(/cursor/);
+  });
+
   it('answer a repeated key with the first entry and change nothing, even when the request differs', async () => {
     const customerId = newCustomer('replay');
     const first = await service.ledger.topUp({ customerId, amount: usd('5.00'), idempotencyKey: 'same' });

@@ -30,8 +30,8 @@ export function accountJson(account: Account) {
   };
 }
 
-export function accountListJson(accounts: Account[]) {
-  return { items: accounts.map(accountJson) };
+export function accountListJson(accounts: Account[], nextCursor: string | undefined) {
+  return pageJson(accounts.map(accountJson), nextCursor);
 }
 
 export function entryJson(entry: Entry) {

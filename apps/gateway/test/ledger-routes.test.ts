@@ -34,11 +34,12 @@ describe('GET /v1/customers/{customerId}/accounts', () => {
         { id: 'acc_receivable_USD_cus_1', kind: 'receivable', currency: 'USD', balance: { amount: '12.34', currency: 'USD' } },
         { id: 'acc_wallet_ETH_cus_1', kind: 'wallet', currency: 'ETH', balance: { amount: '0.000000000000000001', currency: 'ETH' } },
       ],
+      nextCursor: null,
     });
   });
 
   it('answers an empty list for a customer with no accounts yet', async () => {
-    expect((await send('GET', '/v1/customers/cus_new/accounts')).json()).toEqual({ items: [] });
+    expect((await send('GET', '/v1/customers/cus_new/accounts')).json()).toEqual({ items: [], nextCursor: null });
   });
 });
 

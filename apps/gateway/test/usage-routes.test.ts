@@ -79,6 +79,23 @@ describe('metrics and prices', () => {
     const list = await send('GET', '/v1/metrics');
     expect((list.json?.items as Array<{ code: string }>).map((one) => one.code)).toContain(metric);
 
+    // A page at a time, by code: walking the pages finds each metric once.
+    const second = await send('POST', '/v1/metrics', { body: { code: `${metric}_b`, name: 'API calls again', aggregation: 'COUNT' } });
+    expect(second.status, second.text).toBe(201);
+    const seen: string[] = [];
+    for (let cursor: string | null = '', pages = 0; cursor !== null; pages += 1) {
+      expect(pages).toBeLessThan(1_000);
+      const page = await send('GET', `/v1/metrics?limit=1${cursor === '' ? '' : `&cursor=${cursor}`}`);
+      expect(page.status, page.text).toBe(200);
+      const items = page.json?.items as Array<{ code: string }>;
+      expect(items.length).toBeLessThanOrEqual(1);
+      seen.push(...items.map((one) => one.code));
+      cursor = page.json?.nextCursor as string | null;
+    }
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.filter((one) => one.startsWith(metric))).toEqual([metric, `${metric}_b`]);
+    expect((await send('GET', '/v1/metrics?cursor=bm90LWEtY3Vyc29y')).status).toBe(400);
+
     const price = await send('PUT', `/v1/metrics/${metric}/price`, { body: { currency: 'USD', model: 'VOLUME', tiers: [{ upTo: '10', unitPrice: '0.5' }, { upTo: null, unitPrice: '0.25', flatFee: '1.00' }] } });
     expect(price.status, price.text).toBe(200);
     expect(price.json).toMatchObject({ metricCode: metric, customerId: null, model: 'VOLUME', tiers: [{ upTo: '10', unitPrice: '0.5' }, { upTo: null, unitPrice: '0.25', flatFee: '1.00' }] });

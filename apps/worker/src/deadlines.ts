@@ -11,6 +11,9 @@ import type { ActivityOptions } from '@temporalio/common';
 /** Each call to bill-service (a collection's line item, a ledger posting); an activity retries one that times out. */
 export const BILL_SERVICE_CALL_TIMEOUT_MS = 10_000;
 
+/** Each call to the rates service (a rate for usage priced in another currency at a bill's close); the close retries one that times out. */
+export const RATES_SERVICE_CALL_TIMEOUT_MS = 5_000;
+
 /** The bill workflow's activities (src/workflows/bill.ts). */
 export const BILL_ACTIVITIES = {
   // An accepted item must never be lost: writes retry until PostgreSQL takes them, unless the

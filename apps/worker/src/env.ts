@@ -1,9 +1,10 @@
 import { BILL_TASK_QUEUE } from '@billing/bills';
 import {
   databaseVariables, duration, integer, logLevel, METRICS_PORTS, metricsVariables, parsed, port, readEnv, serviceCredentialVariables,
-  temporalVariables, text,
+  temporalVariables, text, withTemporalConnection,
 } from '@billing/runtime';
 import { DEFAULT_RETRY_SCHEDULE_MS } from '@billing/webhooks';
+import { sellerVariables } from './bills/seller.ts';
 
 /** A comma-separated list of durations (`1d,3d,5d`), each between `min` and `max`; taken in increasing order. */
 function durations(fallback: string, min: string, max: string) {
@@ -30,9 +31,12 @@ function flag(value: string): boolean {
   throw new Error(`must be true or false, got "${value}"`);
 }
 
-/** Everything the worker reads from its environment, validated once at start-up. */
+/**
+ * Everything the worker reads from its environment, validated once at start-up; the Temporal
+ * connection's settings are also checked together (`temporalConnection`).
+ */
 export function readWorkerEnv(source: Record<string, string | undefined> = process.env) {
-  return readEnv(
+  return withTemporalConnection(readEnv(
     {
       ...databaseVariables(),
       ...temporalVariables(BILL_TASK_QUEUE),
@@ -43,7 +47,9 @@ export function readWorkerEnv(source: Record<string, string | undefined> = proce
       TEMPORAL_METRICS_PORT: port(METRICS_PORTS.temporalSdk),
       /** bill-service: successful mandate collections become line items there, and its ledger takes invoices and payments. */
       BILL_SERVICE_URL: text('http://127.0.0.1:50051'),
-      /** Presented to bill-service on every call. */
+      /** The rates service: a bill's close converts usage priced in another currency at a rate it answers. */
+      RATES_SERVICE_URL: text('http://127.0.0.1:50052'),
+      /** Presented to bill-service and the rates service on every call. */
       ...serviceCredentialVariables(),
       /** When a declined mandate charge is retried, counted from its due moment. */
       MANDATE_DUNNING_SCHEDULE: durations('1d,3d,5d', '1m', '60d'),
@@ -62,9 +68,11 @@ export function readWorkerEnv(source: Record<string, string | undefined> = proce
        * a delivery held by a crashed worker is sent by another.
        */
       WEBHOOK_POLL_INTERVAL: duration('30s', '100ms', '10m'),
+      /** The seller on every invoice (bills/seller.ts, docs/invoices.md). */
+      ...sellerVariables(),
     },
     source,
-  );
+  ));
 }
 
 export type WorkerEnv = ReturnType<typeof readWorkerEnv>;

@@ -5,14 +5,16 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createDb } from '@billing/db';
 import { connectToService } from '@billing/grpc-kit';
-import { runApp, type Logger, type RunningApp } from '@billing/runtime';
+import { describeTemporalConnection, runApp, type Logger, type RunningApp } from '@billing/runtime';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createWebhookSender } from '@billing/webhooks';
 import { grpcBillPosting } from './mandates/bill-posting.ts';
 import { bundleBillWorkflows, prebuiltBundleName } from './bundle.ts';
 import { cachedWorkflowBundle } from './bundle-cache.ts';
-import { BILL_SERVICE_CALL_TIMEOUT_MS } from './deadlines.ts';
+import { BILL_SERVICE_CALL_TIMEOUT_MS, RATES_SERVICE_CALL_TIMEOUT_MS } from './deadlines.ts';
+import { grpcExchangeRates } from './bills/exchange-rates.ts';
 import { readWorkerEnv, type WorkerEnv } from './env.ts';
+import { sellerIdentity } from './bills/seller.ts';
 import { grpcLedgerPosting } from './ledger/ledger-posting.ts';
 import { tracingConfigured } from './tracing.ts';
 import { startWebhookDispatcher } from './webhooks/dispatcher.ts';
@@ -25,11 +27,16 @@ async function start(env: WorkerEnv, logger: Logger): Promise<RunningApp> {
   const billService = connectToService(env.BILL_SERVICE_URL, {
     name: 'bill-service', timeoutMs: BILL_SERVICE_CALL_TIMEOUT_MS, serviceCredential: env.BILLING_SERVICE_TOKEN,
   });
+  const ratesService = connectToService(env.RATES_SERVICE_URL, {
+    name: 'rates-service', timeoutMs: RATES_SERVICE_CALL_TIMEOUT_MS, serviceCredential: env.BILLING_SERVICE_TOKEN,
+  });
+  const exchangeRates = grpcExchangeRates(ratesService.transport, db);
   const billPosting = grpcBillPosting(billService.transport);
   const ledger = grpcLedgerPosting(billService.transport);
   const sender = createWebhookSender({ policy: { allowPrivate: env.WEBHOOK_ALLOW_PRIVATE_URLS }, timeoutMs: env.WEBHOOK_TIMEOUT });
   const release = async () => {
     billService.close();
+    ratesService.close();
     await sender.close();
     await connection?.close();
     await db.destroy();
@@ -42,7 +49,8 @@ async function start(env: WorkerEnv, logger: Logger): Promise<RunningApp> {
       telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${env.TEMPORAL_METRICS_PORT}` } } },
     });
     logger.info({ port: env.TEMPORAL_METRICS_PORT, path: '/metrics' }, 'temporal sdk metrics listening');
-    connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+    // Plaintext, TLS, mutual TLS or an API key, as TEMPORAL_* configure it (@billing/runtime).
+    connection = await NativeConnection.connect(env.temporalConnection);
     // `pnpm build` writes both bundles to dist/ ahead of time; run from src/ (dev, tests) the worker
     // builds the one it needs, or reuses the one it built from the same sources (bundle-cache.ts).
     // With tracing off, the bundle without the tracing interceptors (bundle.ts says why).
@@ -53,7 +61,8 @@ async function start(env: WorkerEnv, logger: Logger): Promise<RunningApp> {
       : await cachedWorkflowBundle(tracing ? 'workflows-traced' : 'workflows-untraced', () => bundleBillWorkflows({ tracing }));
     logger.info({ tracing, prebuilt: existsSync(prebuilt) }, 'workflow bundle chosen');
     worker = await createBillWorker({
-      connection, namespace: env.TEMPORAL_NAMESPACE, db, taskQueue: env.TEMPORAL_TASK_QUEUE, workflowBundle, tracing, billPosting, ledger,
+      connection, namespace: env.TEMPORAL_NAMESPACE, db, taskQueue: env.TEMPORAL_TASK_QUEUE, workflowBundle, tracing, billPosting, ledger, exchangeRates,
+      seller: sellerIdentity(env),
       mandateSettings: { dunningRetriesMs: env.MANDATE_DUNNING_SCHEDULE, approvalWindowMs: env.MANDATE_APPROVAL_WINDOW },
     });
   } catch (error) {
@@ -62,7 +71,7 @@ async function start(env: WorkerEnv, logger: Logger): Promise<RunningApp> {
   }
 
   const running = worker.run();
-  logger.info({ address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE },
+  logger.info({ ...describeTemporalConnection(env.temporalConnection), namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE },
     'worker polling');
   const dispatcher = startWebhookDispatcher({
     db, databaseUrl: env.DATABASE_URL, logger, sender, timeoutMs: env.WEBHOOK_TIMEOUT, retryScheduleMs: env.WEBHOOK_RETRY_SCHEDULE,

@@ -1,10 +1,12 @@
 // Builds the worker (bill and mandate workflows on one task queue); main.ts owns the process
 // around it, tests and the benchmark build their own.
+import type { SellerIdentity } from '@billing/documents';
 import { BILL_TASK_QUEUE } from '@billing/bills';
 import { Worker } from '@temporalio/worker';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import type { Db } from '@billing/db';
 import { createActivities } from './bills/bill-activities.ts';
+import type { ExchangeRatePort } from './bills/exchange-rates.ts';
 import type { BillActivities } from './bills/bill-activities.ts';
 import type { BillPostingPort } from './mandates/bill-posting.ts';
 import type { LedgerPostingPort } from './ledger/ledger-posting.ts';
@@ -39,7 +41,14 @@ export interface BillWorkerOptions {
   billPosting?: BillPostingPort;
   /** Where closed bills' invoices and mandate collections are booked (production: bill-service's LedgerService over gRPC). */
   ledger?: LedgerPostingPort;
+  /**
+   * Rates for usage priced in another currency than its bill's (production: the rates service over
+   * gRPC); without it such usage closes at zero with the reason on its line.
+   */
+  exchangeRates?: ExchangeRatePort;
   mandateSettings?: MandateSettings;
+  /** The seller on every invoice (SELLER_*); the development placeholder when not given. */
+  seller?: SellerIdentity;
   /** Replace single mandate activities. */
   mandateActivities?: Partial<MandateActivities>;
   /** Workflows kept in the cache (the SDK's default otherwise). */
@@ -77,7 +86,8 @@ export async function createBillWorker(options: BillWorkerOptions): Promise<Work
     workflowBundle,
     ...tracingWorkerOptions(tracing),
     activities: {
-      ...createActivities({ db: options.db, ledger }), ...options.activities, ...mandateActivities, ...options.mandateActivities,
+      ...createActivities({ db: options.db, ledger, exchangeRates: options.exchangeRates, seller: options.seller }),
+      ...options.activities, ...mandateActivities, ...options.mandateActivities,
     },
     // Many messages to one bill arrive together; let them share workflow tasks and activity slots.
     maxConcurrentActivityTaskExecutions: 100,

@@ -36,3 +36,20 @@ describe('worker environment: webhooks', () => {
     expect(problems({ WEBHOOK_CONCURRENCY: '0' })[0]).toMatch(/^WEBHOOK_CONCURRENCY must be between 1 and 1000/);
   });
 });
+
+describe('worker environment: the seller on invoices', () => {
+  it('builds the seller from SELLER_* and refuses a bad country, e-invoicing address, logo or payment terms by name', async () => {
+    const { sellerIdentity } = await import('../src/bills/seller.ts');
+    const seller = sellerIdentity(readWorkerEnv({
+      ...required, SELLER_LEGAL_NAME: '  Exemple SAS ', SELLER_COUNTRY: 'FR', SELLER_ELECTRONIC_ADDRESS: '9957:FR12345678901', SELLER_PAYMENT_TERMS_DAYS: '14',
+    }));
+    expect(seller).toMatchObject({ legalName: 'Exemple SAS', address: { country: 'FR' }, electronicAddress: '9957:FR12345678901', paymentTermsDays: 14 });
+    const refused = problems({
+      SELLER_COUNTRY: 'France', SELLER_ELECTRONIC_ADDRESS: 'FR12345678901', SELLER_LOGO_PATH: '/etc/hostname', SELLER_PAYMENT_TERMS_DAYS: '400',
+      SELLER_LEGAL_NAME: 'bad\u0007name',
+    });
+    for (const name of ['SELLER_COUNTRY', 'SELLER_ELECTRONIC_ADDRESS', 'SELLER_LOGO_PATH', 'SELLER_PAYMENT_TERMS_DAYS', 'SELLER_LEGAL_NAME']) {
+      expect(refused.some((problem) => problem.includes(name))).toBe(true);
+    }
+  });
+});

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb, lockUsageShared, migrateLatest, type Db } from '@billing/db';
+import { createDb, lockUsageShared, migrateLatest, recordExchangeRate, type Db } from '@billing/db';
 import { startPostgres, type PostgresHandle } from '@billing/devstack';
 import { setBillStatus } from '../src/bills/bill-repository.ts';
+import type { ExchangeRatePort } from '../src/bills/exchange-rates.ts';
 
 // The close's usage barrier against a real PostgreSQL: the transaction that makes a bill CLOSING
 // writes its usage lines exactly once, whether its connection dies mid-way (as when the worker is
@@ -102,5 +103,36 @@ describe('usage lines at a bill\'s close', () => {
     await setBillStatus(db, billId, 'CLOSING', new Date().toISOString());
     expect(await usageLines(billId)).toEqual([]);
     expect(await db('bills').where({ id: billId }).first('status', 'item_count')).toEqual({ status: 'CLOSING', item_count: 0 });
+  });
+
+  it('converts usage priced in another currency at a rate recorded before the close, as an item is converted', async () => {
+    const { customer, billId } = await openBillWithUsage(2, ['1.5', '2.25']);
+    await db('usage_prices').insert({
+      id: `upr_${'2'.repeat(32)}`, metric_code: 'gb', customer_id: customer, currency: 'EUR', model: 'PER_UNIT',
+      definition: JSON.stringify({ currency: 'EUR', model: 'PER_UNIT', unitPrice: '0.333' }),
+    });
+    const asked: string[] = [];
+    // The rates service's answer, recorded as the worker's gRPC port records it.
+    const rates: ExchangeRatePort = {
+      async rateFor(from, to) {
+        asked.push(`${from}/${to}`);
+        const fact = { base: from, quote: to, rate: '1.0850', source: 'test', asOf: new Date('2030-01-02T00:00:00Z') };
+        return { rateId: await recordExchangeRate(db, fact), rate: fact.rate, source: fact.source, asOf: fact.asOf.toISOString() };
+      },
+    };
+    await setBillStatus(db, billId, 'CLOSING', new Date().toISOString(), rates);
+    await setBillStatus(db, billId, 'CLOSING', new Date().toISOString(), rates);
+    expect(asked).toEqual(['EUR/USD']); // the second, retried close finds the bill CLOSING and asks for nothing
+
+    // 3.75 GB × 0.333 EUR = 1.24875 → 1.25 EUR (rounded once, half-even); × 1.0850 = 1.35625 → 1.36 USD.
+    const lines = await db('line_items').where({ bill_id: billId }).orderBy('seq')
+      .select('description', 'currency', 'amount_minor', 'converted_minor', 'rate', 'rate_source', 'rate_id');
+    const rateRow = await db('exchange_rates').where({ base: 'EUR', quote: 'USD', source: 'test' }).first('id') as { id: string };
+    expect(lines).toEqual([
+      { description: 'API calls', currency: 'USD', amount_minor: '3', converted_minor: null, rate: null, rate_source: null, rate_id: null },
+      { description: 'Storage', currency: 'EUR', amount_minor: '125', converted_minor: '136', rate: '1.0850', rate_source: 'test', rate_id: rateRow.id },
+    ]);
+    expect(await db('bills').where({ id: billId }).first('total_minor', 'subtotals'))
+      .toEqual({ total_minor: '139', subtotals: { USD: '3', EUR: '125' } });
   });
 });

@@ -12,6 +12,7 @@ export { keysetAfter, keysetPositionOf, type KeysetPosition } from './keyset.ts'
 export { listenToChannels, type ChannelListener, type ChannelListenerOptions } from './listener.ts';
 export { isTransactionConflict, retryOnConflict } from './conflicts.ts';
 export {
-  aggregateUsage, effectivePrices, listMetrics, lockUsageExclusive, lockUsageShared, platformPrice, storedMetric, upsertPrice,
+  aggregateUsage, effectivePrices, listMetrics, listMetricsPage, lockUsageExclusive, lockUsageShared, platformPrice, storedMetric, upsertPrice,
   USAGE_LOCK_CLASS, type StoredMetric, type StoredPrice, type UsageAggregateRow,
 } from './usage.ts';
+export { recordExchangeRate, type RateFact } from './exchange-rates.ts';

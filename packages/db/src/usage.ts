@@ -48,6 +48,13 @@ export function storedMetric(row: Record<string, unknown>): StoredMetric {
   };
 }
 
+/** Up to `limit` metrics by code, after the code `after` when given. */
+export async function listMetricsPage(db: Queryable, after: string | undefined, limit: number): Promise<StoredMetric[]> {
+  const query = db('usage_metrics').orderBy('code').limit(limit);
+  if (after !== undefined) void query.where('code', '>', after);
+  return (await query as Array<Record<string, unknown>>).map(storedMetric);
+}
+
 export async function listMetrics(db: Queryable, codes?: readonly string[]): Promise<StoredMetric[]> {
   const query = db('usage_metrics').orderBy('code');
   if (codes) void query.whereIn('code', [...codes]);

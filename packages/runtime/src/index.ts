@@ -4,6 +4,10 @@ export {
   LOG_LEVELS, logLevel, databaseVariables, temporalVariables, serviceCredentialVariables,
   metricsVariables, METRICS_PORTS, type LogLevel,
 } from './variables.ts';
+export {
+  temporalConnectionVariables, temporalConnection, withTemporalConnection, describeTemporalConnection,
+  type TemporalConnectionEnv, type TemporalConnectionOptions, type PemFile,
+} from './temporal-connection.ts';
 export { REQUEST_ID_HEADER, newRequestId, isAcceptableRequestId, requestIdFrom } from './request-id.ts';
 export { runApp, type AppDefinition, type AppEnv, type RunningApp } from './run-app.ts';
 export {

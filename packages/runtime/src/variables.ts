@@ -1,4 +1,5 @@
 import { integer, oneOf, port, secret, text } from './env.ts';
+import { temporalConnectionVariables } from './temporal-connection.ts';
 
 /**
  * Variables more than one app reads, defined once so their names, defaults and bounds cannot
@@ -26,12 +27,15 @@ export function databaseVariables() {
 }
 
 /**
- * Where Temporal is and which namespace and task queue to use. The task queue's default is the
- * caller's (the bill workflows' queue is named in `@billing/bills`), so it is defined once.
+ * Where Temporal is, how to reach it (TLS, mutual TLS, an API key: temporal-connection.ts), and
+ * which namespace and task queue to use. The task queue's default is the caller's (the bill
+ * workflows' queue is named in `@billing/bills`), so it is defined once. The app's env module
+ * passes what it read through `withTemporalConnection`, which checks the settings together.
  */
 export function temporalVariables(defaultTaskQueue: string) {
   return {
     TEMPORAL_ADDRESS: text('127.0.0.1:7233'),
+    ...temporalConnectionVariables(),
     TEMPORAL_NAMESPACE: text('default'),
     TEMPORAL_TASK_QUEUE: text(defaultTaskQueue),
   };

@@ -42,8 +42,9 @@ const APPS: Record<string, { read: Reader; readme: string; table: string }> = {
 };
 const READERS: Record<string, Reader> = { ...Object.fromEntries(Object.entries(APPS).map(([app, { read }]) => [app, read])), 'npm start': startEnv };
 
+/** The variables a reader reads: its upper-case keys (an app may add settings derived from them, as `temporalConnection`). */
 function namesRead(read: Reader): string[] {
-  return Object.keys(read(REQUIRED)).sort();
+  return Object.keys(read(REQUIRED)).filter((name) => /^[A-Z][A-Z0-9_]*$/.test(name)).sort();
 }
 
 /** What a doc leaves out and what it lists that the code does not read. */

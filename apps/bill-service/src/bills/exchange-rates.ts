@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, type Client } from '@connectrpc/connect';
 import type { RatesService } from '@billing/contracts';
-import type { Db } from '@billing/db';
+import { recordExchangeRate, type Db } from '@billing/db';
 import { withRequestId } from '@billing/grpc-kit';
 
 export interface RecordedRate {
@@ -38,15 +37,8 @@ export function exchangeRates(db: Db, rates: Client<typeof RatesService>) {
       const rate = answer.rate;
       if (!rate?.asOf) throw new Error('rates service answered without a rate');
       const asOf = timestampDate(rate.asOf);
-      const fact = { base: from, quote: to, rate: rate.rate, source: rate.source, as_of: asOf };
-      // The same rate seen again is the same fact: reuse its row (rows are immutable, so no upsert).
-      const inserted = await db('exchange_rates')
-        .insert({ id: `rate_${randomUUID().replaceAll('-', '')}`, ...fact })
-        .onConflict(['base', 'quote', 'rate', 'source', 'as_of']).ignore()
-        .returning('id') as Array<{ id: string }>;
-      const row = inserted[0] ?? await db('exchange_rates').where(fact).first('id') as { id: string } | undefined;
-      if (!row) throw new Error('exchange rate was neither inserted nor found');
-      return { rateId: row.id, rate: rate.rate, source: rate.source, asOf: asOf.toISOString() };
+      const rateId = await recordExchangeRate(db, { base: from, quote: to, rate: rate.rate, source: rate.source, asOf });
+      return { rateId, rate: rate.rate, source: rate.source, asOf: asOf.toISOString() };
     },
   };
 }

@@ -23,6 +23,10 @@ import {
   checkWalletMovement,
 } from './validation.ts';
 
+/** What a cursor of a customer's accounts may name: a unit code and a customer account's kind. */
+const ACCOUNT_CURRENCY = /^[A-Z][A-Z0-9]{1,11}$/;
+const CUSTOMER_KINDS = new Set(['receivable', 'wallet']);
+
 export interface LedgerServiceDeps {
   db: Db;
   /** The registered non-fiat units wallets and the ledger accept besides ISO 4217 currencies. */
@@ -113,8 +117,12 @@ export function createLedgerService(deps: LedgerServiceDeps): ServiceImpl<typeof
   return {
     listAccounts: async (request) => {
       const customerId = checkCustomerRequest(request);
-      const rows = await ledger.accountsOf(customerId);
-      return create(ListAccountsResponseSchema, { accounts: rows.map((row) => accountMessage(row, units)) });
+      const limit = pageLimit(request.limit);
+      const after = decodeCursor('accounts', request.cursor, (position) =>
+        position.length === 2 && ACCOUNT_CURRENCY.test(position[0] ?? '') && CUSTOMER_KINDS.has(position[1] ?? '')
+          ? { currency: position[0] ?? '', kind: position[1] ?? '' } : undefined);
+      const page = pageOf('accounts', await ledger.accountsOf(customerId, after, limit + 1), limit, (row) => [row.currency, row.kind]);
+      return create(ListAccountsResponseSchema, { accounts: page.rows.map((row) => accountMessage(row, units)), nextCursor: page.nextCursor });
     },
 
     topUp: async (request) => create(TopUpResponseSchema, answer(await writer.post(plan.topUp(request)))),

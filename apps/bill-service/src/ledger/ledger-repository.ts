@@ -240,10 +240,13 @@ export function ledgerRepository(db: Knex, units: UnitRegistry = DEFAULT_UNITS) 
       return billSums(trx, billIds);
     },
 
-    async accountsOf(customerId: string): Promise<AccountRow[]> {
-      return db<AccountRow>('ledger_accounts').where({ customer_id: customerId }).orderBy([
+    /** Up to `limit` of a customer's accounts by currency, then kind, after the position `after`. */
+    async accountsOf(customerId: string, after: { currency: string; kind: string } | undefined, limit: number): Promise<AccountRow[]> {
+      const query = db<AccountRow>('ledger_accounts').where({ customer_id: customerId }).orderBy([
         { column: 'currency' }, { column: 'kind' },
-      ]);
+      ]).limit(limit);
+      if (after !== undefined) void query.whereRaw('(currency, kind) > (?, ?)', [after.currency, after.kind]);
+      return query;
     },
 
     async accountsById(ids: readonly string[], trx: Knex = db): Promise<Map<string, AccountRow>> {

@@ -8,8 +8,8 @@ import {
   CreateMetricResponseSchema, GetMetricResponseSchema, GetUsageResponseSchema, IngestResponseSchema, IngestStatus,
   IngestStreamResponseSchema, ListMetricsResponseSchema, SetPriceResponseSchema, UsageLineSchema, type UsageEvent, type UsageService,
 } from '@billing/contracts';
-import { aggregateUsage, effectivePrices, listMetrics, platformPrice, type Db } from '@billing/db';
-import { principalOf, type ErrorMapper } from '@billing/grpc-kit';
+import { aggregateUsage, effectivePrices, listMetrics, listMetricsPage, platformPrice, type Db } from '@billing/db';
+import { decodeCursor, pageLimit, pageOf, principalOf, type ErrorMapper } from '@billing/grpc-kit';
 import { createBatcher } from '@billing/runtime';
 import { isCustomerId } from '@billing/text';
 import { aggregationSql, canonicalQuantity, checkMetric, checkPrice, isMetricCode, priceQuantity, type PriceDefinition } from '@billing/usage';
@@ -88,7 +88,13 @@ export function createUsageService({ db }: UsageServiceDeps): ServiceImpl<typeof
       return create(CreateMetricResponseSchema, { metric: metricMessage(metric), created });
     },
 
-    listMetrics: async () => create(ListMetricsResponseSchema, { metrics: (await listMetrics(db)).map(metricMessage) }),
+    listMetrics: async (request) => {
+      const limit = pageLimit(request.limit);
+      const after = decodeCursor('metrics', request.cursor, (position) =>
+        position.length === 1 && isMetricCode(position[0]) ? position[0] : undefined);
+      const page = pageOf('metrics', await listMetricsPage(db, after, limit + 1), limit, (metric) => [metric.code]);
+      return create(ListMetricsResponseSchema, { metrics: page.rows.map(metricMessage), nextCursor: page.nextCursor });
+    },
 
     getMetric: async (request) => {
       const metric = isMetricCode(request.code) ? await getMetric(db, request.code) : undefined;

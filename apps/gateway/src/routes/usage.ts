@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { DEFAULT_PAGE_LIMIT } from '@billing/grpc-kit';
 import { create } from '@bufbuild/protobuf';
 import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError } from '@connectrpc/connect';
@@ -8,10 +9,11 @@ import { IngestStatus, UsageEventSchema, type Metric, type Price, type UsageEven
 import { serviceBug } from '@billing/resources';
 import { bodyTypeRefusal, CLOUDEVENTS_BATCH, unsupported } from '../body-types.ts';
 import { invalidArgument } from '../errors.ts';
+import { pageJson } from '../page-json.ts';
 import { callOptionsFor, type CallingRequest, type ServiceClients } from '../clients.ts';
 import { IdempotencyHeaders } from '../idempotency/header.ts';
 import { BillKeyParams } from '../schemas/bill.ts';
-import { CustomerParams } from '../schemas/common.ts';
+import { CustomerParams, PageQuery } from '../schemas/common.ts';
 import { BODY_FAILURES, SERVICE_FAILURES, errorResponses, idempotencyFailures } from '../schemas/error-responses.ts';
 import {
   CloudEventsBatch, CreateMetricBody, CustomerPriceParams, IngestBody, IngestResults, MetricList, MetricParams, MetricWithPrice,
@@ -106,12 +108,13 @@ export const usageRoutes: FastifyPluginAsyncTypebox<UsageRoutesOptions> = async 
 
   app.get('/v1/metrics', {
     schema: {
-      operationId: 'listMetrics', tags: ['usage'], summary: 'Every billable metric, by code',
-      response: { 200: MetricList, ...errorResponses({ ...SERVICE_FAILURES }) },
+      operationId: 'listMetrics', tags: ['usage'], summary: 'The billable metrics, by code, a page at a time',
+      querystring: PageQuery,
+      response: { 200: MetricList, ...errorResponses({ 400: `${BAD_INPUT}; also a cursor this API did not issue`, ...SERVICE_FAILURES }) },
     },
   }, async (request) => {
-    const response = await usage.listMetrics({}, options(request));
-    return { items: response.metrics.map(metricJson), nextCursor: null };
+    const response = await usage.listMetrics({ limit: request.query.limit ?? DEFAULT_PAGE_LIMIT, cursor: request.query.cursor ?? '' }, options(request));
+    return pageJson(response.metrics.map(metricJson), response.nextCursor);
   });
 
   app.get('/v1/metrics/:metricCode', {

@@ -1,3 +1,4 @@
+import { DEFAULT_PAGE_LIMIT } from '@billing/grpc-kit';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { create } from '@bufbuild/protobuf';
 import { MoneySchema } from '@billing/contracts';
@@ -5,7 +6,7 @@ import { callOptionsFor, type CallingRequest, type ServiceClients } from '../cli
 import { IdempotencyHeaders } from '../idempotency/header.ts';
 import { accountListJson } from '../ledger-json.ts';
 import { POSTING_BAD_INPUT, POSTING_NOTE, ledgerKey, postingFailures, sendEntry } from '../ledger-posting.ts';
-import { CustomerParams } from '../schemas/common.ts';
+import { CustomerParams, PageQuery } from '../schemas/common.ts';
 import { SERVICE_FAILURES, errorResponses } from '../schemas/error-responses.ts';
 import { AccountList, TransferBody, WalletMovementBody } from '../schemas/ledger.ts';
 
@@ -34,14 +35,17 @@ export const walletsRoutes: FastifyPluginAsyncTypebox<WalletsRoutesOptions> = as
         'customer has none). Balances are in each account normal direction: a wallet holding 100.00 shows `100.00`, a ' +
         'receivable of 12.34 owed by the customer shows `12.34`.',
       params: CustomerParams,
+      querystring: PageQuery,
       response: {
         200: AccountList,
-        ...errorResponses({ 400: '`invalid_argument`: the customer id is malformed', ...SERVICE_FAILURES }),
+        ...errorResponses({ 400: '`invalid_argument`: the customer id, limit or cursor is malformed', ...SERVICE_FAILURES }),
       },
     },
   }, async (request) => {
-    const response = await ledger.listAccounts({ customerId: request.params.customerId }, options(request));
-    return accountListJson(response.accounts);
+    const response = await ledger.listAccounts({
+      customerId: request.params.customerId, limit: request.query.limit ?? DEFAULT_PAGE_LIMIT, cursor: request.query.cursor ?? '',
+    }, options(request));
+    return accountListJson(response.accounts, response.nextCursor);
   });
 
   app.post(`${WALLET}/top-ups`, {

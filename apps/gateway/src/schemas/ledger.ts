@@ -52,7 +52,7 @@ export const Account = Type.Object(
   { $id: 'Account', title: 'Account' },
 );
 
-export const AccountList = Type.Object({ items: Type.Array(Type.Ref('Account')) }, { title: 'AccountList' });
+export const AccountList = Type.Object({ items: Type.Array(Type.Ref('Account')), nextCursor: NextCursor }, { title: 'AccountList' });
 
 export const Entry = Type.Object(
   {

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { AGGREGATIONS, MAX_FILTER_VALUES, MAX_FILTERS, MAX_TIERS, METRIC_CODE_PATTERN, PRICE_MODELS, PROPERTY_KEY_PATTERN } from '@billing/usage';
 import { CHARACTER_RULE, TEXT_VALUE_PATTERN } from '@billing/text';
-import { CustomerId, FreeText } from './common.ts';
+import { CustomerId, FreeText, NextCursor } from './common.ts';
 import { CurrencyCode, RequestedCurrencyCode } from './currency-code.ts';
 
 // Usage-based billing: metrics, prices, usage events and usage read back (docs/usage.md).
@@ -94,7 +94,7 @@ export const MetricWithPrice = Type.Object({
   metric: Type.Ref('Metric'), price: Type.Union([Type.Ref('Price'), Type.Null()]),
 }, { title: 'MetricWithPrice' });
 
-export const MetricList = Type.Object({ items: Type.Array(Type.Ref('Metric')), nextCursor: Type.Null() }, { title: 'MetricList' });
+export const MetricList = Type.Object({ items: Type.Array(Type.Ref('Metric')), nextCursor: NextCursor }, { title: 'MetricList' });
 
 export const MetricParams = Type.Object({ metricCode: MetricCode });
 export const CustomerPriceParams = Type.Object({ customerId: CustomerId, metricCode: MetricCode });

@@ -5,19 +5,26 @@ import { BILL_FAILURE_TYPES, invoiceNumber, moneyView } from '@billing/bills';
 import type { Db } from '@billing/db';
 import { ApplicationFailure } from '@temporalio/common';
 import { billMetrics } from './bill-metrics.ts';
+import { DEFAULT_SELLER, invoiceDocuments } from './invoice-documents.ts';
+import type { SellerIdentity } from '@billing/documents';
 import * as bills from './bill-repository.ts';
 import type { BillRow, BillTotals, InsertedLineItems, NewLineItem, StoredLineItem } from './bill-repository.ts';
 import type { LedgerPostingPort } from '../ledger/ledger-posting.ts';
+import type { ExchangeRatePort } from './exchange-rates.ts';
 
 export interface ActivityDependencies {
   db: Db;
   ledger: LedgerPostingPort;
+  /** Rates for usage priced in another currency than its bill's (production: the rates service). */
+  exchangeRates?: ExchangeRatePort;
+  /** The seller on the invoice documents made at close; the development placeholder when not given. */
+  seller?: SellerIdentity;
 }
 
 /** Statuses in which a bill's total is locked: no item can be added any more. */
 const TOTAL_LOCKED = new Set(['CLOSING', 'CLOSED']);
 
-export function createActivities({ db, ledger }: ActivityDependencies) {
+export function createActivities({ db, ledger, exchangeRates, seller = DEFAULT_SELLER }: ActivityDependencies) {
   const counted = billMetrics();
   return {
     async recordBillOpened(bill: BillRow): Promise<void> {
@@ -41,7 +48,7 @@ export function createActivities({ db, ledger }: ActivityDependencies) {
     },
 
     async recordBillClosing(args: { billId: string; at: string }): Promise<void> {
-      await bills.setBillStatus(db, args.billId, 'CLOSING', args.at);
+      await bills.setBillStatus(db, args.billId, 'CLOSING', args.at, exchangeRates);
     },
 
     /** Year of `closedAt` in UTC: invoices are numbered in the year they are issued. */
@@ -69,9 +76,13 @@ export function createActivities({ db, ledger }: ActivityDependencies) {
       return { entryId: posted?.entryId ?? null };
     },
 
-    /** Marks the bill CLOSED and returns the totals it was closed with. */
+    /**
+     * Renders the bill's invoice documents and, in one transaction, stores them and marks the bill
+     * CLOSED, so no reader sees a CLOSED bill without its documents; returns the totals it was
+     * closed with. A retry after the commit changes nothing (the bill is CLOSED already).
+     */
     async finalizeBill(args: { billId: string; closedAt: string }): Promise<BillTotals> {
-      const totals = await bills.closeBill(db, args.billId, args.closedAt);
+      const totals = await bills.closeBill(db, args.billId, args.closedAt, (input) => invoiceDocuments(input, seller));
       counted.billsClosed.inc();
       return totals;
     },

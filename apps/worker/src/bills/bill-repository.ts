@@ -3,7 +3,10 @@
 // workflow (the source of truth), never as increments a retry would apply twice.
 import type { Db } from '@billing/db';
 import { recordBillEvent, recordItemsAdded } from './bill-events.ts';
-import { writeUsageLines } from './usage-lines.ts';
+import type { ExchangeRatePort } from './exchange-rates.ts';
+import { usageRatesFor, writeUsageLines, type UsageRates } from './usage-lines.ts';
+import type { InvoiceInput } from '@billing/documents';
+import { invoiceInputOf, storeInvoiceDocuments, type InvoiceDocuments } from './invoice-documents.ts';
 
 export interface BillRow {
   billId: string;
@@ -180,9 +183,17 @@ function toStoredLineItem(row: Record<string, unknown>): StoredLineItem {
 /**
  * Moves the bill from OPEN to CLOSING and, in the same transaction, turns its period's usage into
  * line items added to its totals (usage-lines.ts). Only a bill that becomes CLOSING here does
- * either: a retried call changes nothing, writes no line twice and says nothing.
+ * either: a retried call changes nothing, writes no line twice and says nothing. Usage priced in
+ * another currency is converted at rates from `rates`, fetched and recorded first; without
+ * `rates` such usage is written at zero with the reason.
  */
-export async function setBillStatus(db: Db, billId: string, status: 'CLOSING', updatedAt: string): Promise<void> {
+export async function setBillStatus(db: Db, billId: string, status: 'CLOSING', updatedAt: string, rates?: ExchangeRatePort): Promise<void> {
+  let usageRates: UsageRates = new Map();
+  if (rates) {
+    const bill = await db('bills').where({ id: billId }).first('status', 'customer_id', 'currency') as Record<string, unknown> | undefined;
+    if (!bill || bill.status !== 'OPEN') return; // closing was recorded already
+    usageRates = await usageRatesFor(db, String(bill.customer_id), String(bill.currency), rates);
+  }
   await db.transaction(async (trx) => {
     const bill = await trx('bills').where({ id: billId }).forUpdate()
       .first('status', 'customer_id', 'currency', 'period_start', 'period_end', 'item_count', 'total_minor', 'subtotals') as
@@ -193,14 +204,19 @@ export async function setBillStatus(db: Db, billId: string, status: 'CLOSING', u
     const usage = await writeUsageLines(trx, {
       id: billId, customerId: String(bill.customer_id), currency,
       periodStart: bill.period_start as Date, periodEnd: bill.period_end as Date,
-    }, (last.seq ?? 0) + 1, updatedAt);
+    }, (last.seq ?? 0) + 1, updatedAt, usageRates);
     const changes: Record<string, unknown> = { status, updated_at: updatedAt };
     if (usage.length > 0) {
-      const added = usage.reduce((total, line) => total + BigInt(line.amountMinor), 0n);
-      const subtotals = bill.subtotals as Record<string, string>;
+      // As for items: the total adds each line in the bill currency, a subtotal per line currency.
+      let totalMinor = BigInt(String(bill.total_minor));
+      const subtotals = new Map(Object.entries(bill.subtotals as Record<string, string>).map(([code, minor]) => [code, BigInt(minor)]));
+      for (const line of usage) {
+        totalMinor += BigInt(line.convertedMinor ?? line.amountMinor);
+        subtotals.set(line.currency, (subtotals.get(line.currency) ?? 0n) + BigInt(line.amountMinor));
+      }
       changes.item_count = Number(bill.item_count) + usage.length;
-      changes.total_minor = (BigInt(String(bill.total_minor)) + added).toString();
-      changes.subtotals = JSON.stringify({ ...subtotals, [currency]: (BigInt(subtotals[currency] ?? '0') + added).toString() });
+      changes.total_minor = totalMinor.toString();
+      changes.subtotals = JSON.stringify(Object.fromEntries([...subtotals].map(([code, minor]) => [code, minor.toString()])));
     }
     await trx('bills').where({ id: billId }).update(changes);
     await recordItemsAdded(trx, { id: billId, customerId: String(bill.customer_id), currency }, usage);
@@ -233,14 +249,17 @@ export async function assignInvoiceNumber(db: Db, billId: string, year: number,
 
 /**
  * Writes the final bill. Totals are already there (kept with every batch of items), so closing
- * only locks them; a bill already CLOSED is left alone (the trigger forbids changes).
+ * only locks them, and stores the invoice documents `render` makes in the same transaction; a
+ * bill already CLOSED is left alone (the trigger forbids changes).
  */
-export async function closeBill(db: Db, billId: string, closedAt: string): Promise<BillTotals> {
+export async function closeBill(db: Db, billId: string, closedAt: string,
+  render: (input: Omit<InvoiceInput, 'seller'>) => Promise<InvoiceDocuments>): Promise<BillTotals> {
   return db.transaction(async (trx) => {
     const bill = await trx('bills').where({ id: billId }).forUpdate()
       .first('status', 'item_count', 'total_minor', 'subtotals', 'closed_at') as Record<string, unknown> | undefined;
     if (!bill) throw new Error(`bill ${billId} is not in the database`);
     if (bill.status !== 'CLOSED') {
+      await storeInvoiceDocuments(trx, billId, await render(await invoiceInputOf(trx, billId, closedAt)));
       await trx('bills').where({ id: billId }).update({ status: 'CLOSED', updated_at: closedAt, closed_at: closedAt });
       await recordBillEvent(trx, 'bill.closed', billId);
     }

@@ -3,11 +3,15 @@
 // committed before it is counted here, every later one is refused by ingest. The transaction
 // commits whole or not at all, and a retried close finds the bill no longer OPEN and does
 // nothing, so the lines are written exactly once however often the activity runs or dies.
+// Usage priced in another currency than the bill's is converted as an item is, at a rate the
+// close fetched and recorded before its transaction (`usageRatesFor`).
 import { createHash } from 'node:crypto';
-import { lineItemId } from '@billing/bills';
-import { aggregateUsage, effectivePrices, listMetrics, lockUsageExclusive, type DbTransaction, type StoredPrice } from '@billing/db';
+import { lineItemId, type ExchangeRateView } from '@billing/bills';
+import { convert } from '@billing/money';
+import { aggregateUsage, effectivePrices, listMetrics, lockUsageExclusive, type Db, type DbTransaction, type StoredPrice } from '@billing/db';
 import { aggregationSql, canonicalQuantity, describeDimension, priceQuantity, type PriceDefinition } from '@billing/usage';
 import type { StoredLineItem } from './bill-repository.ts';
+import type { ExchangeRatePort } from './exchange-rates.ts';
 
 export interface ClosingBill {
   id: string;
@@ -15,6 +19,20 @@ export interface ClosingBill {
   currency: string;
   periodStart: Date;
   periodEnd: Date;
+}
+
+/** Recorded rates into the bill's currency, by the currency they convert from. */
+export type UsageRates = ReadonlyMap<string, ExchangeRateView & { rateId: string }>;
+
+/**
+ * The rates a bill's close needs: one per currency of the customer's effective prices other than
+ * the bill's, fetched and recorded outside the close's transaction (no network call is made while
+ * it holds the usage lock). None is fetched when every price is in the bill's currency.
+ */
+export async function usageRatesFor(db: Db, customerId: string, billCurrency: string, rates: ExchangeRatePort): Promise<UsageRates> {
+  const prices = await effectivePrices(db, customerId);
+  const foreign = [...new Set([...prices.values()].map((price) => price.currency))].filter((currency) => currency !== billCurrency);
+  return new Map(await Promise.all(foreign.map(async (currency) => [currency, await rates.rateFor(currency, billCurrency)] as const)));
 }
 
 /** The idempotency key of a usage line: one per bill, metric and filter value. */
@@ -41,10 +59,12 @@ function averageUnitPrice(exactAmount: string, quantity: string): string {
 
 /**
  * Writes the usage lines of a bill that is being closed and returns them as stored; the caller
- * holds the bill's row lock and adds them to the totals. Lines priced in another currency than
- * the bill's are written at zero with the reason in their metadata (docs/usage.md).
+ * holds the bill's row lock and adds them to the totals. A line priced in another currency than
+ * the bill's is converted at its recorded rate from `rates`; with none there (the price changed
+ * currency after the rates were fetched) it is written at zero with the reason in its metadata,
+ * as a line with no price is (docs/usage.md).
  */
-export async function writeUsageLines(trx: DbTransaction, bill: ClosingBill, firstSeq: number, at: string): Promise<StoredLineItem[]> {
+export async function writeUsageLines(trx: DbTransaction, bill: ClosingBill, firstSeq: number, at: string, rates: UsageRates = new Map()): Promise<StoredLineItem[]> {
   await lockUsageExclusive(trx, bill.customerId);
   const metrics = await listMetrics(trx);
   const aggregates = await aggregateUsage(trx, {
@@ -62,7 +82,9 @@ export async function writeUsageLines(trx: DbTransaction, bill: ClosingBill, fir
     const quantity = canonicalQuantity(row.quantity);
     const price: StoredPrice | undefined = prices.get(row.metricCode);
     const definition = price?.definition as PriceDefinition | undefined;
-    const priced = definition && definition.currency === bill.currency ? priceQuantity(definition, quantity) : undefined;
+    const rate = definition && definition.currency !== bill.currency ? rates.get(definition.currency) : undefined;
+    const priced = definition && (definition.currency === bill.currency || rate) ? priceQuantity(definition, quantity) : undefined;
+    const converted = priced && rate ? convert(priced.amount, rate.rate, bill.currency) : undefined;
     const key = usageKey(row.metricCode, row.dimension);
     const filter = describeDimension(row.dimension);
     const metadata: Record<string, string> = {
@@ -78,12 +100,13 @@ export async function writeUsageLines(trx: DbTransaction, bill: ClosingBill, fir
       description: (filter === '' ? metric.name : `${metric.name} (${filter})`).slice(0, 500),
       quantity,
       unitPrice: priced ? averageUnitPrice(priced.exact, quantity) : '0',
-      currency: bill.currency,
+      currency: priced ? priced.amount.currency.code : bill.currency,
       amountMinor: priced ? priced.amount.minor.toString() : '0',
-      convertedMinor: null,
-      rate: null,
-      rateSource: null,
-      rateAsOf: null,
+      convertedMinor: converted ? converted.minor.toString() : null,
+      rate: converted && rate ? rate.rate : null,
+      rateSource: converted && rate ? rate.source : null,
+      rateAsOf: converted && rate ? rate.asOf : null,
+      rateId: converted && rate ? rate.rateId : null,
       metadata,
       addedAt: at,
     };
@@ -98,6 +121,7 @@ export async function writeUsageLines(trx: DbTransaction, bill: ClosingBill, fir
   await trx('line_items').insert(lines.map((line) => ({
     id: line.id, bill_id: bill.id, seq: line.seq, idempotency_key: line.idempotencyKey, description: line.description,
     quantity: line.quantity, unit_price: line.unitPrice, currency: line.currency, amount_minor: line.amountMinor,
+    converted_minor: line.convertedMinor, rate: line.rate, rate_source: line.rateSource, rate_as_of: line.rateAsOf, rate_id: line.rateId ?? null,
     metadata: JSON.stringify(line.metadata), added_at: line.addedAt,
   })));
   await trx('usage_line_items').insert(usageRows);

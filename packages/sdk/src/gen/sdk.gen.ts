@@ -656,7 +656,7 @@ export class BillingApi extends HeyApiClient {
     }
     
     /**
-     * Every billable metric, by code
+     * The billable metrics, by code, a page at a time
      */
     public listMetrics<ThrowOnError extends boolean = true>(options?: Options<ListMetricsData, ThrowOnError>): RequestResult<ListMetricsResponses, ListMetricsErrors, ThrowOnError> {
         return (options?.client ?? this.client).get<ListMetricsResponses, ListMetricsErrors, ThrowOnError>({

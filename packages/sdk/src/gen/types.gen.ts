@@ -2867,13 +2867,22 @@ export type ListAccountsData = {
          */
         customerId: string;
     };
-    query?: never;
+    query?: {
+        /**
+         * Page size, 1–200
+         */
+        limit?: number;
+        /**
+         * Opaque: the nextCursor of the previous page, passed back unchanged. Its content is not part of the API; any other value is a 400
+         */
+        cursor?: string;
+    };
     url: '/v1/customers/{customerId}/accounts';
 };
 
 export type ListAccountsErrors = {
     /**
-     * `invalid_argument`: the customer id is malformed
+     * `invalid_argument`: the customer id, limit or cursor is malformed
      */
     400: ErrorBody;
     /**
@@ -2916,6 +2925,10 @@ export type ListAccountsResponses = {
      */
     200: {
         items: Array<Account>;
+        /**
+         * Opaque; pass it as cursor for the next page, unchanged. null on the last page
+         */
+        nextCursor: string | null;
     };
 };
 
@@ -4510,11 +4523,24 @@ export type RetryWebhookDeliveryResponse = RetryWebhookDeliveryResponses[keyof R
 export type ListMetricsData = {
     body?: never;
     path?: never;
-    query?: never;
+    query?: {
+        /**
+         * Page size, 1–200
+         */
+        limit?: number;
+        /**
+         * Opaque: the nextCursor of the previous page, passed back unchanged. Its content is not part of the API; any other value is a 400
+         */
+        cursor?: string;
+    };
     url: '/v1/metrics';
 };
 
 export type ListMetricsErrors = {
+    /**
+     * `invalid_argument`: a field or parameter is malformed; the message and details name it; also a cursor this API did not issue
+     */
+    400: ErrorBody;
     /**
      * `unauthenticated`: no API key, or one that is malformed, unknown or revoked; comes with `WWW-Authenticate: Bearer`
      */
@@ -4555,7 +4581,10 @@ export type ListMetricsResponses = {
      */
     200: {
         items: Array<Metric>;
-        nextCursor: null;
+        /**
+         * Opaque; pass it as cursor for the next page, unchanged. null on the last page
+         */
+        nextCursor: string | null;
     };
 };
 

@@ -486,8 +486,12 @@ func (x *Entry) GetCustomerId() string {
 }
 
 type ListAccountsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	CustomerId    string                 `protobuf:"bytes,1,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	CustomerId string                 `protobuf:"bytes,1,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	// Page size 1-200; 0 means 50.
+	Limit int32 `protobuf:"varint,2,opt,name=limit,proto3" json:"limit,omitempty"`
+	// Empty for the first page; else a next_cursor this list answered, unchanged.
+	Cursor        string `protobuf:"bytes,3,opt,name=cursor,proto3" json:"cursor,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -529,9 +533,26 @@ func (x *ListAccountsRequest) GetCustomerId() string {
 	return ""
 }
 
+func (x *ListAccountsRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+func (x *ListAccountsRequest) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
 type ListAccountsResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Accounts      []*Account             `protobuf:"bytes,1,rep,name=accounts,proto3" json:"accounts,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// By currency, then kind.
+	Accounts []*Account `protobuf:"bytes,1,rep,name=accounts,proto3" json:"accounts,omitempty"`
+	// Opaque; absent on the last page.
+	NextCursor    *string `protobuf:"bytes,2,opt,name=next_cursor,json=nextCursor,proto3,oneof" json:"next_cursor,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -571,6 +592,13 @@ func (x *ListAccountsResponse) GetAccounts() []*Account {
 		return x.Accounts
 	}
 	return nil
+}
+
+func (x *ListAccountsResponse) GetNextCursor() string {
+	if x != nil && x.NextCursor != nil {
+		return *x.NextCursor
+	}
+	return ""
 }
 
 type TopUpRequest struct {
@@ -2186,12 +2214,17 @@ const file_billing_v1_ledger_proto_rawDesc = "" +
 	"created_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12\x1c\n" +
 	"\treference\x18\x06 \x01(\tR\treference\x12\x1f\n" +
 	"\vcustomer_id\x18\a \x01(\tR\n" +
-	"customerId\"6\n" +
+	"customerId\"d\n" +
 	"\x13ListAccountsRequest\x12\x1f\n" +
 	"\vcustomer_id\x18\x01 \x01(\tR\n" +
-	"customerId\"G\n" +
+	"customerId\x12\x14\n" +
+	"\x05limit\x18\x02 \x01(\x05R\x05limit\x12\x16\n" +
+	"\x06cursor\x18\x03 \x01(\tR\x06cursor\"}\n" +
 	"\x14ListAccountsResponse\x12/\n" +
-	"\baccounts\x18\x01 \x03(\v2\x13.billing.v1.AccountR\baccounts\"\x83\x01\n" +
+	"\baccounts\x18\x01 \x03(\v2\x13.billing.v1.AccountR\baccounts\x12$\n" +
+	"\vnext_cursor\x18\x02 \x01(\tH\x00R\n" +
+	"nextCursor\x88\x01\x01B\x0e\n" +
+	"\f_next_cursor\"\x83\x01\n" +
 	"\fTopUpRequest\x12\x1f\n" +
 	"\vcustomer_id\x18\x01 \x01(\tR\n" +
 	"customerId\x12)\n" +
@@ -2477,6 +2510,7 @@ func file_billing_v1_ledger_proto_init() {
 		return
 	}
 	file_billing_v1_money_proto_init()
+	file_billing_v1_ledger_proto_msgTypes[4].OneofWrappers = []any{}
 	file_billing_v1_ledger_proto_msgTypes[13].OneofWrappers = []any{}
 	file_billing_v1_ledger_proto_msgTypes[18].OneofWrappers = []any{}
 	file_billing_v1_ledger_proto_msgTypes[22].OneofWrappers = []any{}

@@ -369,7 +369,11 @@ func (x *CreateMetricResponse) GetCreated() bool {
 }
 
 type ListMetricsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Page size 1-200; 0 means 50.
+	Limit int32 `protobuf:"varint,1,opt,name=limit,proto3" json:"limit,omitempty"`
+	// Empty for the first page; else a next_cursor this list answered, unchanged.
+	Cursor        string `protobuf:"bytes,2,opt,name=cursor,proto3" json:"cursor,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -404,9 +408,26 @@ func (*ListMetricsRequest) Descriptor() ([]byte, []int) {
 	return file_billing_v1_usage_proto_rawDescGZIP(), []int{4}
 }
 
+func (x *ListMetricsRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+func (x *ListMetricsRequest) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
 type ListMetricsResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Metrics       []*Metric              `protobuf:"bytes,1,rep,name=metrics,proto3" json:"metrics,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// By code.
+	Metrics []*Metric `protobuf:"bytes,1,rep,name=metrics,proto3" json:"metrics,omitempty"`
+	// Opaque; absent on the last page.
+	NextCursor    *string `protobuf:"bytes,2,opt,name=next_cursor,json=nextCursor,proto3,oneof" json:"next_cursor,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -446,6 +467,13 @@ func (x *ListMetricsResponse) GetMetrics() []*Metric {
 		return x.Metrics
 	}
 	return nil
+}
+
+func (x *ListMetricsResponse) GetNextCursor() string {
+	if x != nil && x.NextCursor != nil {
+		return *x.NextCursor
+	}
+	return ""
 }
 
 type GetMetricRequest struct {
@@ -1415,10 +1443,15 @@ const file_billing_v1_usage_proto_rawDesc = "" +
 	"\afilters\x18\x05 \x03(\v2\x18.billing.v1.MetricFilterR\afilters\"\\\n" +
 	"\x14CreateMetricResponse\x12*\n" +
 	"\x06metric\x18\x01 \x01(\v2\x12.billing.v1.MetricR\x06metric\x12\x18\n" +
-	"\acreated\x18\x02 \x01(\bR\acreated\"\x14\n" +
-	"\x12ListMetricsRequest\"C\n" +
+	"\acreated\x18\x02 \x01(\bR\acreated\"B\n" +
+	"\x12ListMetricsRequest\x12\x14\n" +
+	"\x05limit\x18\x01 \x01(\x05R\x05limit\x12\x16\n" +
+	"\x06cursor\x18\x02 \x01(\tR\x06cursor\"y\n" +
 	"\x13ListMetricsResponse\x12,\n" +
-	"\ametrics\x18\x01 \x03(\v2\x12.billing.v1.MetricR\ametrics\"&\n" +
+	"\ametrics\x18\x01 \x03(\v2\x12.billing.v1.MetricR\ametrics\x12$\n" +
+	"\vnext_cursor\x18\x02 \x01(\tH\x00R\n" +
+	"nextCursor\x88\x01\x01B\x0e\n" +
+	"\f_next_cursor\"&\n" +
 	"\x10GetMetricRequest\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\"h\n" +
 	"\x11GetMetricResponse\x12*\n" +
@@ -1621,6 +1654,7 @@ func file_billing_v1_usage_proto_init() {
 		return
 	}
 	file_billing_v1_money_proto_init()
+	file_billing_v1_usage_proto_msgTypes[5].OneofWrappers = []any{}
 	file_billing_v1_usage_proto_msgTypes[8].OneofWrappers = []any{}
 	file_billing_v1_usage_proto_msgTypes[10].OneofWrappers = []any{}
 	type x struct{}

@@ -1,0 +1,55 @@
+// Invoice documents: one view model of a closed bill, rendered as UBL 2.1 XML, HTML and
+// PDF/A-3b (docs/invoices.md). Pure: no I/O but reading the vendored fonts.
+import { createHash } from 'node:crypto';
+import { renderHtml } from './html.ts';
+import { invoiceView, type InvoiceInput, type InvoiceView } from './model.ts';
+import { renderPdf } from './pdf.ts';
+import { renderUbl } from './ubl.ts';
+
+export {
+  DOCUMENT_LOCALES, TEMPLATE_VERSION, addDays, documentLocale, invoiceView, localDate,
+  type BillLine, type ClosedBill, type CustomerProfile, type DocumentLocale, type InvoiceInput, type InvoiceLineView, type InvoiceView,
+  type PostalAddress, type SellerIdentity,
+} from './model.ts';
+export { formatDate, formatDecimal, formatMoney, fontCovers } from './format.ts';
+export { renderHtml } from './html.ts';
+export { renderPdf } from './pdf.ts';
+export { NOT_SUBJECT_TO_VAT, renderUbl } from './ubl.ts';
+
+export const DOCUMENT_FORMATS = ['pdf', 'html', 'xml'] as const;
+export type DocumentFormat = (typeof DOCUMENT_FORMATS)[number];
+
+export const CONTENT_TYPES: Record<DocumentFormat, string> = {
+  pdf: 'application/pdf',
+  html: 'text/html; charset=utf-8',
+  xml: 'application/xml; charset=utf-8',
+};
+
+export interface RenderedDocument {
+  format: DocumentFormat;
+  contentType: string;
+  bytes: Buffer;
+  /** Lower-case hex SHA-256 of the bytes. */
+  sha256: string;
+}
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+function rendered(format: DocumentFormat, bytes: Buffer): RenderedDocument {
+  return { format, contentType: CONTENT_TYPES[format], bytes, sha256: sha256Hex(bytes) };
+}
+
+/** The three forms of one view model; the PDF carries the XML. */
+export async function renderViewDocuments(view: InvoiceView): Promise<RenderedDocument[]> {
+  const xml = renderUbl(view);
+  const html = renderHtml(view);
+  const pdf = await renderPdf(view, xml);
+  return [rendered('pdf', pdf), rendered('html', Buffer.from(html, 'utf8')), rendered('xml', Buffer.from(xml, 'utf8'))];
+}
+
+/** The three forms of the invoice of one closed bill. */
+export async function renderInvoiceDocuments(input: InvoiceInput): Promise<RenderedDocument[]> {
+  return renderViewDocuments(invoiceView(input));
+}

@@ -1,0 +1,167 @@
+// The PDF form: PDF/A-3b through pdfkit, Noto Sans embedded as subsets, the UBL XML attached as
+// the document's associated file (AFRelationship Alternative). Every date in the file is the
+// moment the bill closed, so rendering the same view model gives the same bytes.
+import PDFDocument from 'pdfkit';
+import { documentFonts } from './fonts.ts';
+import { formatDate, formatDecimal, formatMoney } from './format.ts';
+import { LABELS } from './labels.ts';
+import type { InvoiceView, PostalAddress } from './model.ts';
+
+const MARGIN = 50;
+const PAGE_WIDTH = 595.28; // A4
+const PAGE_HEIGHT = 841.89;
+const CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN;
+const COLUMNS = [
+  { key: 'position', width: 30, align: 'right' },
+  { key: 'description', width: 195, align: 'left' },
+  { key: 'quantity', width: 60, align: 'right' },
+  { key: 'unitPrice', width: 105, align: 'right' },
+  { key: 'amount', width: 105, align: 'right' },
+] as const;
+
+function addressLines(address: PostalAddress | undefined): string[] {
+  if (address === undefined) return [];
+  return [address.line1, address.line2, [address.postalCode, address.city].filter(Boolean).join(' '), address.region, address.country]
+    .filter((part): part is string => part !== undefined && part !== '');
+}
+
+/** The PDF/A-3b bytes of the invoice, with `ubl` attached as `invoice.xml`. */
+export async function renderPdf(view: InvoiceView, ubl: string): Promise<Buffer> {
+  const t = LABELS[view.locale];
+  const l = view.locale;
+  const fonts = documentFonts();
+  const at = new Date(view.issuedAt);
+  const doc = new PDFDocument({
+    size: 'A4',
+    margin: MARGIN,
+    pdfVersion: '1.7',
+    subset: 'PDF/A-3b',
+    lang: l,
+    displayTitle: true,
+    bufferPages: false,
+    info: {
+      Title: `${t.invoice} ${view.number}`,
+      Author: view.seller.legalName,
+      Subject: `${t.invoice} ${view.number}`,
+      Creator: 'billing-platform documents',
+      Producer: 'billing-platform documents (pdfkit)',
+      CreationDate: at,
+      ModDate: at,
+    },
+  } as PDFKit.PDFDocumentOptions);
+  const chunks: Buffer[] = [];
+  doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const done = new Promise<Buffer>((resolve, reject) => {
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+  });
+
+  doc.registerFont('regular', fonts.regular as unknown as Buffer);
+  doc.registerFont('bold', fonts.bold as unknown as Buffer);
+  doc.file(Buffer.from(ubl, 'utf8'), {
+    name: 'invoice.xml', type: 'application/xml', relationship: 'Alternative',
+    description: 'UBL 2.1 invoice (EN 16931, Peppol BIS Billing 3.0)', creationDate: at, modifiedDate: at,
+  } as Parameters<PDFKit.PDFDocument["file"]>[1]);
+
+  const money = (amount: string, code = view.currency) => formatMoney(amount, code, l);
+  let y = MARGIN;
+  const text = (value: string, x: number, top: number, options: PDFKit.Mixins.TextOptions & { font?: string; size?: number } = {}) => {
+    doc.font(options.font ?? 'regular').fontSize(options.size ?? 9);
+    doc.text(value, x, top, { lineBreak: true, ...options });
+    return doc.y;
+  };
+
+  // Heading and document facts.
+  if (view.seller.logoPng) doc.image(Buffer.from(view.seller.logoPng), PAGE_WIDTH - MARGIN - 120, MARGIN, { fit: [120, 48] });
+  y = text(`${t.invoice} ${view.number}`, MARGIN, y, { font: 'bold', size: 18 }) + 6;
+  const facts: Array<[string, string]> = [
+    [t.number, view.number],
+    [t.issueDate, formatDate(view.issueDate, l)],
+    [t.dueDate, formatDate(view.dueDate, l)],
+    [t.period, `${formatDate(view.periodStart, l)} – ${formatDate(view.periodEnd, l)}`],
+  ];
+  for (const [label, value] of facts) {
+    text(label, MARGIN, y, { font: 'bold', width: 130 });
+    y = text(value, MARGIN + 135, y, { width: 260 }) + 1;
+  }
+  y += 12;
+
+  // Seller and buyer.
+  const half = CONTENT_WIDTH / 2;
+  const sellerLines = [view.seller.legalName, ...addressLines(view.seller.address), `${t.taxId}: ${view.seller.taxId}`,
+    ...(view.seller.registrationId ? [`${t.registrationId}: ${view.seller.registrationId}`] : [])];
+  const buyerLines = [view.buyer.legalName, ...addressLines(view.buyer.address), ...(view.buyer.email ? [view.buyer.email] : []),
+    `${t.customerId}: ${view.buyer.id}`, ...(view.buyer.taxId ? [`${t.taxId}: ${view.buyer.taxId}`] : [])];
+  text(t.seller, MARGIN, y, { font: 'bold', size: 10 });
+  text(t.buyer, MARGIN + half, y, { font: 'bold', size: 10 });
+  const partiesTop = y + 15;
+  const sellerBottom = text(sellerLines.join('\n'), MARGIN, partiesTop, { width: half - 10 });
+  const buyerBottom = text(buyerLines.join('\n'), MARGIN + half, partiesTop, { width: half - 10 });
+  y = Math.max(sellerBottom, buyerBottom) + 16;
+
+  // Lines.
+  const headers = [t.position, t.description, t.quantity, t.unitPrice, t.amount];
+  const drawHeader = () => {
+    let x = MARGIN;
+    COLUMNS.forEach((column, index) => {
+      text(headers[index] as string, x, y, { font: 'bold', width: column.width - 4, align: column.align });
+      x += column.width;
+    });
+    y += 14;
+    doc.moveTo(MARGIN, y).lineTo(MARGIN + CONTENT_WIDTH, y).lineWidth(0.5).strokeColor('#888888').stroke();
+    y += 4;
+  };
+  const newPage = () => {
+    doc.addPage();
+    y = MARGIN;
+    drawHeader();
+  };
+  drawHeader();
+  for (const line of view.lines) {
+    const description = line.conversion
+      ? `${line.description}\n${t.converted(money(line.conversion.original, line.conversion.originalCurrency),
+        formatDecimal(line.conversion.rate, l), line.conversion.source, formatDate(line.conversion.asOf, l))}`
+      : line.description;
+    doc.font('regular').fontSize(9);
+    const height = doc.heightOfString(description, { width: COLUMNS[1].width - 4 });
+    if (y + height > PAGE_HEIGHT - MARGIN - 20) newPage();
+    // The amount column is in the bill currency, so the printed lines add up to the printed total.
+    const cells = [String(line.position), description, formatDecimal(line.quantity, l), money(line.unitPrice, line.lineCurrency),
+      money(line.billAmount)];
+    let x = MARGIN;
+    COLUMNS.forEach((column, index) => {
+      text(cells[index] as string, x, y, { width: column.width - 4, align: column.align });
+      x += column.width;
+    });
+    y += height + 4;
+  }
+
+  // Totals.
+  if (y > PAGE_HEIGHT - MARGIN - 160) {
+    doc.addPage();
+    y = MARGIN;
+  }
+  doc.moveTo(MARGIN, y).lineTo(MARGIN + CONTENT_WIDTH, y).lineWidth(0.5).strokeColor('#888888').stroke();
+  y += 6;
+  const labelX = MARGIN + COLUMNS[0].width + COLUMNS[1].width;
+  const labelWidth = COLUMNS[2].width + COLUMNS[3].width - 4;
+  const amountX = labelX + COLUMNS[2].width + COLUMNS[3].width;
+  if (view.subtotals.length > 1) {
+    y = text(t.subtotals, MARGIN, y, { font: 'bold' }) + 2;
+    for (const subtotal of view.subtotals) y = text(money(subtotal.amount, subtotal.currency), MARGIN, y) + 1;
+    y += 6;
+  }
+  for (const [label, amount] of [[t.total, view.total], [t.paid, view.paid], [t.amountDue, view.amountDue]] as const) {
+    text(label, labelX, y, { font: 'bold', width: labelWidth, align: 'right' });
+    y = text(money(amount), amountX, y, { font: 'bold', width: COLUMNS[4].width - 4, align: 'right' }) + 2;
+  }
+  y += 12;
+  if (view.mandateIds.length > 0) y = text(`${t.mandates}: ${view.mandateIds.join(', ')}`, MARGIN, y, { width: CONTENT_WIDTH }) + 4;
+  y = text(`${t.vatCategory} O – ${t.vatNote}`, MARGIN, y, { width: CONTENT_WIDTH }) + 4;
+  y = text(`${t.paymentTerms(view.seller.paymentTermsDays)} ${t.timeZoneNote(view.timeZone)}`, MARGIN, y, { width: CONTENT_WIDTH }) + 4;
+  y = text(t.attachment, MARGIN, y, { width: CONTENT_WIDTH, size: 8 }) + 4;
+  if (view.seller.footer) text(view.seller.footer, MARGIN, y, { width: CONTENT_WIDTH, size: 8 });
+
+  doc.end();
+  return done;
+}

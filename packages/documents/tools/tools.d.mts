@@ -1,0 +1,14 @@
+export interface PopplerTools {
+  /** The folder holding pdffonts, pdftotext and pdftoppm. */
+  bin: string;
+  /** The environment to run them with (their libraries on LD_LIBRARY_PATH). */
+  env: NodeJS.ProcessEnv;
+}
+export interface ValidatorTools {
+  java: string;
+  /** JVM arguments up to the harness class; append `ubl FILE... -- pdfa FILE...`. */
+  args: string[];
+}
+export function ensurePoppler(): PopplerTools;
+export function ensureValidators(): ValidatorTools;
+export function ensureDocumentTools(): { poppler: PopplerTools; validators: ValidatorTools };
