@@ -197,8 +197,8 @@ def open_period(case):
         body["timeZone"] = pick(TIME_ZONES, zone)
 
 
-def server_issued_cursor(case):
-    # The cursor is dropped for every list (admit); `from` must not be after `to`.
+def ordered_window(case):
+    # `from` must not be after `to`.
     query = case.query or {}
     if isinstance(query.get("from"), str) and isinstance(query.get("to"), str) and query["from"] > query["to"]:
         query["from"], query["to"] = query["to"], query["from"]
@@ -455,12 +455,8 @@ ADJUSTMENTS = {
     "createMandate": mandate_terms,
     "updateMandate": mandate_change,
     "pauseMandate": future_resume,
-    "listMandates": server_issued_cursor,
-    "listCollections": server_issued_cursor,
     "createBill": open_period,
-    "listBills": server_issued_cursor,
-    "listLineItems": server_issued_cursor,
-    "listApiKeys": server_issued_cursor,
+    "listBills": ordered_window,
     "listRates": published_currencies,
     "getRate": published_currencies,
     "addLineItem": priced_for_the_bill,
@@ -469,12 +465,8 @@ ADJUSTMENTS = {
     "createTransfer": transfer_between_two,
     "createAdjustment": ledger_amount,
     "refundPayment": refund_amount,
-    "listEntries": server_issued_cursor,
-    "listEvents": server_issued_cursor,
     "createWebhookEndpoint": webhook_endpoint,
     "updateWebhookEndpoint": webhook_endpoint,
-    "listWebhookEndpoints": server_issued_cursor,
-    "listWebhookDeliveries": server_issued_cursor,
 }
 
 
