@@ -18,7 +18,7 @@ export const IssueCreditNoteBody = Type.Object(
   {
     reason: FreeText('Why the invoice is credited; printed on the credit note', 500, { examples: ['Duplicate charge'] }),
     lines: Type.Optional(Type.Array(Type.Object({
-      itemId: Type.String({ minLength: 1, maxLength: 255, description: 'A line item of the bill' }),
+      itemId: Type.String({ pattern: '^li_[0-9a-f]{32}$', description: 'A line item of the bill', examples: ['li_0f8e4d2c6b1a49e3a7c5d9b8e2f1a3c4'], errorMessage: 'must be a line item id: li_ and 32 hex digits' }),
       amount: Type.Optional({ ...Amount, description: 'Default: everything of the item not yet credited' }),
     }, { additionalProperties: false }), { minItems: 1, maxItems: 500 })),
     amount: Type.Optional({ ...Amount, description: 'A credit of the bill as a whole, instead of lines' }),
