@@ -76,15 +76,15 @@ describe('credit notes, payments and refunds under SIGKILL', () => {
       const key = `${prefix}-op${index}`;
       const bill = Math.floor(next() * BILLS);
       const roll = next();
-      if (roll < 0.5) {
+      if (roll < 0.4) {
         const settlement = [CreditNoteSettlement.REFUND, CreditNoteSettlement.WALLET, CreditNoteSettlement.OUT_OF_BAND][Math.floor(next() * 3)]!;
         if (next() < 0.6) {
           const item = Math.floor(next() * ITEMS);
-          return { kind: 'credit', key, bill, item, settlement, ...(next() < 0.2 ? {} : { amountMinor: 1 + Math.floor(next() * 3_000) }) };
+          return { kind: 'credit', key, bill, item, settlement, ...(next() < 0.2 ? {} : { amountMinor: 1 + Math.floor(next() * 6_000) }) };
         }
-        return { kind: 'credit', key, bill, amountMinor: 1 + Math.floor(next() * 4_000), settlement };
+        return { kind: 'credit', key, bill, amountMinor: 1 + Math.floor(next() * 8_000), settlement };
       }
-      if (roll < 0.75) return { kind: 'pay', key, bill };
+      if (roll < 0.7) return { kind: 'pay', key, bill };
       return { kind: 'refund', key, bill, amountMinor: 1 + Math.floor(next() * 2_000) };
     });
 
