@@ -13,6 +13,7 @@ export const CHAOS_STACK_FILES = [
   'test/multi-currency.test.ts',
   'test/webhooks-chaos.test.ts',
   'test/usage-chaos.test.ts',
+  'test/credit-notes-chaos.test.ts',
   // These kill nothing of the stack; they are here so that the two lanes take about as long.
   'test/app-processes.test.ts',
   'test/traces.test.ts',

@@ -60,6 +60,8 @@ const EVENT_DATA = {
   'mandate.past_due': 'Mandate',
   'mandate.completed': 'Mandate',
   'ledger.entry_posted': 'Entry',
+  'credit_note.issued': 'CreditNote',
+  'credit_note.voided': 'CreditNote',
 } as const satisfies Record<EventTypeName, string>;
 
 /** `bill.item_added` → `BillItemAddedEvent`: the component name of one event type's shape. */
