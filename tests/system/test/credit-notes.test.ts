@@ -9,7 +9,6 @@ import { balances, topUp, type Entry, type Page } from './ledger-api.ts';
 interface Money { amount: string; currency: string }
 interface BillWithDue extends Bill {
   amountDue: Money;
-  items?: Array<{ id: string; description: string }>;
 }
 interface CreditNote {
   id: string;
