@@ -1,5 +1,5 @@
 import {
-  BillService, EventService, LedgerService, MandateService, PaymentSimulatorService, RatesService, UsageService, WebhookService,
+  BillService, CustomerService, EventService, LedgerService, MandateService, PaymentSimulatorService, RatesService, UsageService, WebhookService,
 } from '@billing/contracts';
 import { createGrpcClient, createGrpcServer, serve, type GrpcServer } from '@billing/grpc-kit';
 import type { Logger } from '@billing/runtime';
@@ -8,6 +8,8 @@ import { dependencyChecks, openDependencies, type Dependencies } from './depende
 import { billCurrencyPolicy } from './bill-currencies.ts';
 import { BILL_SERVICE_ERRORS } from './bills/bill-errors.ts';
 import { createBillService } from './bills/connect.ts';
+import { createCustomerService } from './customers/connect.ts';
+import { customersRepository } from './customers/customers-repository.ts';
 import { databaseErrors } from './database-errors.ts';
 import { createEventService } from './events/connect.ts';
 import { eventFeed } from './events/event-feed.ts';
@@ -52,6 +54,7 @@ export async function startBillService(env: BillServiceEnv, logger: Logger, deps
           endpoints: endpointsRepository(deps.db), deliveries: deliveriesRepository(deps.db),
           addressPolicy: { allowPrivate: env.WEBHOOK_ALLOW_PRIVATE_URLS },
         })),
+        serve(CustomerService, createCustomerService({ customers: customersRepository(deps.db), currencies: billCurrencyPolicy(env) })),
         serve(UsageService, createUsageService({ db: deps.db }), { errorMappers: [usageErrors], customerFree: USAGE_CUSTOMER_FREE }),
       ],
       errorMappers: [databaseErrors],
