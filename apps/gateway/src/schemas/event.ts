@@ -60,6 +60,7 @@ const EVENT_DATA = {
   'mandate.past_due': 'Mandate',
   'mandate.completed': 'Mandate',
   'ledger.entry_posted': 'Entry',
+  'invoice.finalized': 'InvoiceFinalized',
 } as const satisfies Record<EventTypeName, string>;
 
 /** `bill.item_added` → `BillItemAddedEvent`: the component name of one event type's shape. */

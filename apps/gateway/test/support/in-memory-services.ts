@@ -4,7 +4,7 @@ import { Code, ConnectError, createRouterTransport, type HandlerContext, type Se
 import type { InjectOptions } from 'fastify';
 import { pino } from 'pino';
 import {
-  BillService, EventService, LedgerService, MandateService, PaymentSimulatorService, RateSchema, RatesService, WebhookService, health,
+  BillService, CustomerService, EventService, LedgerService, MandateService, PaymentSimulatorService, RateSchema, RatesService, WebhookService, health,
 } from '@billing/contracts';
 import { buildGateway, type GatewayDeps } from '../../src/app.ts';
 
@@ -63,6 +63,7 @@ export interface TestGatewayOptions {
   ledger?: Partial<ServiceImpl<typeof LedgerService>>;
   events?: Partial<ServiceImpl<typeof EventService>>;
   webhooks?: Partial<ServiceImpl<typeof WebhookService>>;
+  customers?: Partial<ServiceImpl<typeof CustomerService>>;
   /** Sees the context of every rates call (its metadata). */
   onRatesCall?: (context: HandlerContext) => void;
   deps?: Partial<GatewayDeps>;
@@ -105,6 +106,7 @@ export async function buildTestGateway(options: TestGatewayOptions = {}) {
         if (options.ledger) service(LedgerService, options.ledger);
         if (options.events) service(EventService, options.events);
         if (options.webhooks) service(WebhookService, options.webhooks);
+        if (options.customers) service(CustomerService, options.customers);
       }),
     },
     logger,
