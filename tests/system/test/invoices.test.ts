@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { grpcurl } from '@billing/devstack';
+import { describe, expect, inject, it } from 'vitest';
 import { ADMIN, billPath, call, createBill, futurePeriod, gateway, newCustomer, type Bill } from './bills-api.ts';
 import { theEvent } from './events-api.ts';
+import { answered, withServiceToken } from './grpcurl.ts';
 
 // A customer's profile and the invoice of its closed bill through the real gateway, bill-service,
 // worker, Temporal and PostgreSQL: the documents the close rendered, read in all three forms.
@@ -66,6 +68,14 @@ describe('invoice documents of a customer with a profile', () => {
       expect(again.status, suffix).toBe(304);
       expect(again.bytes.length).toBe(0);
     }
+
+    // The same UBL over gRPC, as grpcurl shows it: bytes (base64 in JSON), content type and SHA-256.
+    const viaGrpc = JSON.parse(answered(await grpcurl(inject('billServiceAddress'), ['billing.v1.CustomerService/GetInvoiceDocument'], {
+      data: { customerId: customer, billingPeriod: period, format: 'INVOICE_DOCUMENT_FORMAT_XML' }, headers: withServiceToken(inject('serviceToken')),
+    }))) as { content: string; contentType: string; sha256: string; invoiceNumber: string; version: number };
+    expect(Buffer.from(viaGrpc.content, 'base64').equals(xml.bytes)).toBe(true);
+    expect(viaGrpc).toMatchObject({ contentType: 'application/xml; charset=utf-8', invoiceNumber, version: 1 });
+    expect(`"${viaGrpc.sha256}"`).toBe(xml.headers.get('etag'));
 
     // invoice.finalized names the three documents, with the paths that serve them.
     const finalized = await theEvent(customer, 'invoice.finalized');
