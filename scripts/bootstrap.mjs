@@ -5,7 +5,7 @@
 // pinned toolchain into a cache outside the clone, installs the workspace, and then hands off
 // to the pinned Node 24. Everything it installs is reused by later runs and fresh clones.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,6 +88,47 @@ function ensureGoTool(name, modulePath, envOverride) {
   return cached;
 }
 
+/**
+ * HAProxy, the load balancer of the system test with several replicas and of the replicas bench:
+ * Debian's package and the libraries it links that a base system lacks (Lua 5.3 and OpenTracing),
+ * extracted into the tools cache (not installed: no service is set up), behind a shim on the tools
+ * PATH that points the loader at them. The package version is pinned in toolchain.json; once the
+ * archive has moved past it, the archive's own version is taken and the bootstrap says so.
+ */
+function ensureHaproxy() {
+  if (process.env.HAPROXY) return process.env.HAPROXY;
+  const home = join(toolsDir, `haproxy-${pins.haproxy}`);
+  const shim = join(binDir, 'haproxy');
+  if (existsSync(shim) && readFileSync(shim, 'utf8').includes(home)) return shim;
+  if (!onPath('apt-get') || !onPath('dpkg-deb')) throw new Error('HAProxy is fetched from Debian packages, and this machine has no apt-get.');
+  log(`extracting HAProxy ${pins.haproxy} from Debian's packages into ${home}`);
+  const work = mkdtempSync(join(tmpdir(), 'haproxy-fetch-'));
+  // apt-get download writes to the current folder as the _apt user, who cannot enter a private one.
+  chmodSync(work, 0o755);
+  const libraries = ['liblua5.3-0', 'libopentracing-c-wrapper0', 'libopentracing1'];
+  const download = (haproxy) => spawnSync('apt-get', ['download', '-q', haproxy, ...libraries], { cwd: work, stdio: ['ignore', 'ignore', 'pipe'] }).status === 0;
+  let fetched = download(`haproxy=${pins.haproxy}`);
+  if (!fetched && process.getuid?.() === 0) {
+    run('apt-get', ['update', '-q'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    fetched = download(`haproxy=${pins.haproxy}`);
+  }
+  if (!fetched) {
+    log(`HAProxy ${pins.haproxy} is no longer in the archive; taking its current version (update scripts/toolchain.json)`);
+    run('apt-get', ['download', '-q', 'haproxy', ...libraries], { cwd: work, stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  const staging = `${home}.partial`;
+  rmSync(staging, { recursive: true, force: true });
+  for (const deb of readdirSync(work).filter((name) => name.endsWith('.deb'))) run('dpkg-deb', ['-x', join(work, deb), staging]);
+  rmSync(work, { recursive: true, force: true });
+  rmSync(home, { recursive: true, force: true });
+  renameSync(staging, home);
+  const libDirs = readdirSync(join(home, 'usr', 'lib')).filter((name) => name.endsWith('-linux-gnu')).map((name) => join(home, 'usr', 'lib', name));
+  mkdirSync(binDir, { recursive: true });
+  writeFileSync(shim, `#!/bin/sh\nLD_LIBRARY_PATH="${libDirs.join(':')}\${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" exec "${join(home, 'usr', 'sbin', 'haproxy')}" "$@"\n`, { mode: 0o755 });
+  run(shim, ['-v'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return shim;
+}
+
 /** CPU seconds used so far by this process's finished children (and theirs): /proc/self/stat. */
 function childrenCpuSeconds() {
   try {
@@ -150,6 +191,9 @@ function main() {
     ensureGoTool('protoc-gen-connect-go', `connectrpc.com/connect/cmd/protoc-gen-connect-go@${pins.protocGenConnectGo}`, 'PROTOC_GEN_CONNECT_GO');
   }
 
+  // The system test with several replicas and the replicas bench put HAProxy in front of the gateways.
+  const haproxy = command === 'test' || command === 'install' || command === 'bench' ? ensureHaproxy() : undefined;
+
   const env = {
     ...process.env,
     PATH: [dirname(nodeBin), binDir, join(root, 'node_modules', '.bin'), process.env.PATH].join(delimiter),
@@ -157,6 +201,7 @@ function main() {
     TEMPORAL_CLI: temporal,
     GRPCURL: grpcurl,
     ...(oasdiff === undefined ? {} : { OASDIFF: oasdiff }),
+    ...(haproxy === undefined ? {} : { HAPROXY: haproxy }),
     TURBO_TELEMETRY_DISABLED: '1',
     DO_NOT_TRACK: '1',
   };

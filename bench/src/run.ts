@@ -9,6 +9,7 @@ import { runMandatesBenchmark } from './mandates.ts';
 import { runMoneyBenchmark } from './money.ts';
 import { runRateLimitBenchmark } from './rate-limit.ts';
 import { runRatesBenchmark } from './rates.ts';
+import { runReplicasBenchmark } from './replicas.ts';
 import { runUsageBenchmark } from './usage.ts';
 
 export interface BenchOptions {
@@ -24,6 +25,7 @@ const benchmarks: Record<string, (options: BenchOptions) => Promise<void>> = {
   'rate-limit': runRateLimitBenchmark,
   events: runEventsBenchmark,
   usage: runUsageBenchmark,
+  replicas: runReplicasBenchmark,
   documents: runDocumentsBenchmark,
 };
 

@@ -1,5 +1,5 @@
 import {
-  BillService, CustomerService, EventService, LedgerService, MandateService, PaymentSimulatorService, RatesService, UsageService, WebhookService,
+  BillService, CustomerService, CreditNoteService, EventService, LedgerService, MandateService, PaymentSimulatorService, RatesService, UsageService, WebhookService,
 } from '@billing/contracts';
 import { createGrpcClient, createGrpcServer, serve, type GrpcServer } from '@billing/grpc-kit';
 import type { Logger } from '@billing/runtime';
@@ -8,6 +8,8 @@ import { dependencyChecks, openDependencies, type Dependencies } from './depende
 import { billCurrencyPolicy } from './bill-currencies.ts';
 import { BILL_SERVICE_ERRORS } from './bills/bill-errors.ts';
 import { createBillService } from './bills/connect.ts';
+import { createCreditNoteService, creditNoteErrors } from './credit-notes/connect.ts';
+import { sellerIdentity } from '@billing/documents/seller';
 import { createCustomerService } from './customers/connect.ts';
 import { customersRepository } from './customers/customers-repository.ts';
 import { databaseErrors } from './database-errors.ts';
@@ -49,6 +51,9 @@ export async function startBillService(env: BillServiceEnv, logger: Logger, deps
         }), { errorMappers: MANDATE_SERVICE_ERRORS }),
         serve(PaymentSimulatorService, createPaymentSimulatorService(deps.db)),
         serve(LedgerService, createLedgerService({ db: deps.db, units: env.LEDGER_UNITS }), { errorMappers: [ledgerErrors] }),
+        serve(CreditNoteService, createCreditNoteService({ db: deps.db, units: env.LEDGER_UNITS, seller: sellerIdentity(env) }), {
+          errorMappers: [creditNoteErrors],
+        }),
         serve(EventService, createEventService({ events, feed })),
         serve(WebhookService, createWebhookService({
           endpoints: endpointsRepository(deps.db), deliveries: deliveriesRepository(deps.db),

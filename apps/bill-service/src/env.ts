@@ -3,6 +3,7 @@ import {
   databaseVariables, duration, logLevel, metricsVariables, parsed, port, readEnv, serviceCredentialVariables, temporalVariables, text,
   withTemporalConnection,
 } from '@billing/runtime';
+import { sellerVariables } from '@billing/documents/seller';
 import { billCurrencyVariables } from './bill-currencies.ts';
 
 export type BillServiceEnv = ReturnType<typeof loadEnv>;
@@ -26,6 +27,8 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     BILL_CLOSE_WAIT: duration('10s', '0s', '5m'),
     /** The registered non-fiat units and the currencies bills and mandates accept. */
     ...billCurrencyVariables(),
+    /** The seller on every credit note, the same as the worker's on invoices (docs/invoices.md). */
+    ...sellerVariables(),
     /** How long events are kept before the periodic delete removes them. */
     EVENT_RETENTION: duration('30d', '1h', '3650d'),
     /** How often each process deletes events past their retention. */

@@ -23,6 +23,7 @@ import { billsRoutes } from './routes/bills.ts';
 import { customersRoutes } from './routes/customers.ts';
 import { eventsRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
+import { creditNoteRoutes } from './routes/credit-notes.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
 import { mandatesRoutes } from './routes/mandates.ts';
 import { paymentSimulatorRoutes } from './routes/payment-simulator.ts';
@@ -36,6 +37,7 @@ import { Money } from './schemas/common.ts';
 import { Customer, InvoiceFinalized } from './schemas/customer.ts';
 import { Event, EVENT_SCHEMAS, LineItemAdded, MandateCollection, MandateReminder } from './schemas/event.ts';
 import { Account, Entry, LedgerMoney } from './schemas/ledger.ts';
+import { CreditNote } from './schemas/credit-note.ts';
 import { Collection, Mandate } from './schemas/mandate.ts';
 import { Metric, Price } from './schemas/usage.ts';
 import { WebhookDelivery, WebhookEndpoint } from './schemas/webhook.ts';
@@ -115,7 +117,7 @@ export async function buildGateway(deps: GatewayDeps) {
   if (deps.access.db) await installRateLimit(app, tokenBuckets(deps.access.db), { leaseMs: deps.access.rateLimitLeaseMs });
   installMethodNotAllowed(app);
   for (const schema of [
-    Money, LineItem, Bill, BillSummary, Collection, Mandate, ApiKey, LedgerMoney, Account, Entry,
+    Money, LineItem, Bill, BillSummary, Collection, Mandate, ApiKey, LedgerMoney, Account, Entry, CreditNote,
     LineItemAdded, MandateCollection, MandateReminder, ...EVENT_SCHEMAS, Event, WebhookEndpoint, WebhookDelivery, Metric, Price,
     Customer, InvoiceFinalized,
   ]) {
@@ -141,6 +143,7 @@ export async function buildGateway(deps: GatewayDeps) {
   await app.register(apiKeysRoutes, { keys, defaultRateLimitPerMinute: deps.access.defaultRateLimitPerMinute });
   await app.register(walletsRoutes, { clients, callTimeoutMs });
   await app.register(ledgerRoutes, { clients, callTimeoutMs });
+  await app.register(creditNoteRoutes, { clients, callTimeoutMs });
   await app.register(fastifySse, { heartbeatInterval: deps.events?.heartbeatMs ?? 15_000 });
   await app.register(eventsRoutes, { clients, callTimeoutMs, streamMaxMs: deps.events?.streamMaxMs ?? 60 * 60_000 });
   await app.register(webhooksRoutes, { clients, callTimeoutMs });

@@ -1,6 +1,6 @@
 import { createClient, type CallOptions, type Client, type Transport } from '@connectrpc/connect';
 import {
-  BillService, CustomerService, EventService, LedgerService, MandateService, PaymentSimulatorService, RatesService, UsageService, WebhookService, health,
+  BillService, CustomerService, EventService, CreditNoteService, LedgerService, MandateService, PaymentSimulatorService, RatesService, UsageService, WebhookService, health,
 } from '@billing/contracts';
 import { connectToService, principalHeaders } from '@billing/grpc-kit';
 import { REQUEST_ID_HEADER } from '@billing/runtime';
@@ -20,6 +20,7 @@ export interface ServiceClients {
   mandates: Client<typeof MandateService>;
   paymentSimulator: Client<typeof PaymentSimulatorService>;
   ledger: Client<typeof LedgerService>;
+  creditNotes: Client<typeof CreditNoteService>;
   events: Client<typeof EventService>;
   webhooks: Client<typeof WebhookService>;
   usage: Client<typeof UsageService>;
@@ -58,6 +59,7 @@ export function createServiceClients(transports: ServiceTransports): ServiceClie
     mandates: createClient(MandateService, transports.bills),
     paymentSimulator: createClient(PaymentSimulatorService, transports.bills),
     ledger: createClient(LedgerService, transports.bills),
+    creditNotes: createClient(CreditNoteService, transports.bills),
     events: createClient(EventService, transports.bills),
     webhooks: createClient(WebhookService, transports.bills),
     usage: createClient(UsageService, transports.bills),

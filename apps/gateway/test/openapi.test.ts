@@ -35,6 +35,9 @@ const PUBLIC_ROUTES = [
   'POST /v1/customers/{customerId}/wallet/withdrawals', 'POST /v1/transfers',
   'POST /v1/customers/{customerId}/bills/{billingPeriod}/payments', 'POST /v1/customers/{customerId}/payments/{entryId}/refunds',
   'POST /v1/ledger/adjustments', 'GET /v1/customers/{customerId}/entries', 'GET /v1/ledger/trial-balance',
+  'POST /v1/customers/{customerId}/bills/{billingPeriod}/credit-notes', 'GET /v1/customers/{customerId}/bills/{billingPeriod}/credit-notes',
+  'GET /v1/customers/{customerId}/bills/{billingPeriod}/credit-notes/{creditNoteId}',
+  'POST /v1/customers/{customerId}/bills/{billingPeriod}/credit-notes/{creditNoteId}/void',
   'GET /v1/events', 'GET /v1/events/stream', 'GET /v1/events/{eventId}',
   'POST /v1/webhook-endpoints', 'GET /v1/webhook-endpoints', 'GET /v1/webhook-endpoints/{endpointId}',
   'PATCH /v1/webhook-endpoints/{endpointId}', 'DELETE /v1/webhook-endpoints/{endpointId}',
@@ -166,6 +169,11 @@ describe('GET /openapi.json', () => {
       ingestUsageEvents: ['200', '400', ...post, ...service.filter((status) => status !== '403')].sort(),
       getCustomerUsage: ['200', '400', '404', ...service],
       getBillUsage: ['200', '400', '404', ...service],
+      // Credit notes: issuing, voiding and listing are platform calls; a customer key reads its own by id.
+      issueCreditNote: ['201', '400', '404', ...post, ...service].sort(),
+      voidCreditNote: ['200', '400', '404', ...post, ...service].sort(),
+      listCreditNotes: ['200', '400', '404', ...service],
+      getCreditNote: ['200', '400', '404', ...service],
       // Customers: the list is platform-only; a profile and its documents are a customer key's own.
       putCustomer: ['200', '201', '400', ...post, ...service].sort(),
       getCustomer: ['200', '400', '404', ...service],
@@ -249,7 +257,7 @@ describe('GET /openapi.json', () => {
     const all = Object.values(document.paths).flatMap((methods) => [methods.post, methods.patch].filter((operation) => operation !== undefined));
     const posts = [...all.filter((operation) => !secretAnswers.includes(operation.operationId ?? '')), document.paths['/v1/customers/{customerId}']?.put]
       .filter((operation) => operation !== undefined);
-    expect(posts).toHaveLength(22);
+    expect(posts).toHaveLength(24);
     for (const operation of all.filter((candidate) => secretAnswers.includes(candidate.operationId ?? ''))) {
       expect(operation.parameters?.find((parameter) => parameter.name === 'idempotency-key'), operation.operationId).toBeUndefined();
     }

@@ -4,7 +4,7 @@ import {
   temporalVariables, text, withTemporalConnection,
 } from '@billing/runtime';
 import { DEFAULT_RETRY_SCHEDULE_MS } from '@billing/webhooks';
-import { sellerVariables } from './bills/seller.ts';
+import { sellerVariables } from '@billing/documents/seller';
 
 /** A comma-separated list of durations (`1d,3d,5d`), each between `min` and `max`; taken in increasing order. */
 function durations(fallback: string, min: string, max: string) {
@@ -68,7 +68,7 @@ export function readWorkerEnv(source: Record<string, string | undefined> = proce
        * a delivery held by a crashed worker is sent by another.
        */
       WEBHOOK_POLL_INTERVAL: duration('30s', '100ms', '10m'),
-      /** The seller on every invoice (bills/seller.ts, docs/invoices.md). */
+      /** The seller on every invoice (@billing/documents/seller, docs/invoices.md). */
       ...sellerVariables(),
     },
     source,

@@ -14,7 +14,7 @@ import { cachedWorkflowBundle } from './bundle-cache.ts';
 import { BILL_SERVICE_CALL_TIMEOUT_MS, RATES_SERVICE_CALL_TIMEOUT_MS } from './deadlines.ts';
 import { grpcExchangeRates } from './bills/exchange-rates.ts';
 import { readWorkerEnv, type WorkerEnv } from './env.ts';
-import { sellerIdentity } from './bills/seller.ts';
+import { sellerIdentity } from '@billing/documents/seller';
 import { grpcLedgerPosting } from './ledger/ledger-posting.ts';
 import { tracingConfigured } from './tracing.ts';
 import { startWebhookDispatcher } from './webhooks/dispatcher.ts';

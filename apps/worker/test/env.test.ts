@@ -39,7 +39,7 @@ describe('worker environment: webhooks', () => {
 
 describe('worker environment: the seller on invoices', () => {
   it('builds the seller from SELLER_* and refuses a bad country, e-invoicing address, logo or payment terms by name', async () => {
-    const { sellerIdentity } = await import('../src/bills/seller.ts');
+    const { sellerIdentity } = await import('@billing/documents/seller');
     const seller = sellerIdentity(readWorkerEnv({
       ...required, SELLER_LEGAL_NAME: '  Exemple SAS ', SELLER_COUNTRY: 'FR', SELLER_ELECTRONIC_ADDRESS: '9957:FR12345678901', SELLER_PAYMENT_TERMS_DAYS: '14',
     }));

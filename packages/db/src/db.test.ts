@@ -31,7 +31,10 @@ describe('migrations', () => {
     } finally {
       await db.destroy();
     }
-    expect((await migrateLatest(pg.url)).applied).toEqual(['0003_currency_codes_as_text', '0004_mandates', '0005_ledger', '0006_ledger_operations', '0007_api_keys', '0008_events', '0009_webhooks', '0010_bill_create_keys', '0011_gateway_leases_and_key_changes', '0012_usage']);
+    // Every later migration, in order (a new one joins this list by existing).
+    const later = (await readMigrations()).map((migration) => migration.name).filter((name) => name > '0003');
+    expect(later.slice(0, 10)).toEqual(['0003_currency_codes_as_text', '0004_mandates', '0005_ledger', '0006_ledger_operations', '0007_api_keys', '0008_events', '0009_webhooks', '0010_bill_create_keys', '0011_gateway_leases_and_key_changes', '0012_usage']);
+    expect((await migrateLatest(pg.url)).applied).toEqual(later);
     expect((await migrateLatest(pg.url)).applied).toEqual([]);
 
     const after = createDb({ url: pg.url });

@@ -8,6 +8,7 @@ export const EVENT_TYPES = [
   'mandate.created', 'mandate.updated', 'mandate.reminder', 'mandate.collection_succeeded',
   'mandate.collection_failed', 'mandate.past_due', 'mandate.completed',
   'ledger.entry_posted',
+  'credit_note.issued', 'credit_note.voided',
   'invoice.finalized',
 ] as const;
 

@@ -24,6 +24,7 @@ export function toolEnv() {
   return {
     TEMPORAL_CLI: process.env.TEMPORAL_CLI,
     GRPCURL: process.env.GRPCURL,
+    HAPROXY: process.env.HAPROXY,
     BILLING_TOOLS_DIR: process.env.BILLING_TOOLS_DIR,
     XDG_CACHE_HOME: process.env.XDG_CACHE_HOME,
   };

@@ -10,12 +10,12 @@ export const repoRoot = resolve(import.meta.dirname, '../../..');
 export const telemetryRegister = pathToFileURL(join(repoRoot, 'packages/runtime/src/telemetry/register.ts')).href;
 
 /**
- * Finds a tool the bootstrap installed (temporal, grpcurl): the explicit variable first, then
+ * Finds a tool the bootstrap installed (temporal, grpcurl, haproxy): the explicit variable first, then
  * the shared tools cache, then PATH.
  */
-export function toolPath(name: 'temporal' | 'grpcurl'): string {
+export function toolPath(name: 'temporal' | 'grpcurl' | 'haproxy'): string {
   const env = toolEnv();
-  const explicit = name === 'temporal' ? env.TEMPORAL_CLI : env.GRPCURL;
+  const explicit = { temporal: env.TEMPORAL_CLI, grpcurl: env.GRPCURL, haproxy: env.HAPROXY }[name];
   if (explicit) return explicit;
   const toolsDir = env.BILLING_TOOLS_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'billing-platform');
   const cached = join(toolsDir, 'bin', name);

@@ -58,7 +58,8 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-const ENTRIES: Record<AppName, string> = {
+/** Each app's entry point, run from source. */
+export const APP_ENTRIES: Record<AppName, string> = {
   'rates-service': 'apps/rates-service/src/server.ts',
   'bill-service': 'apps/bill-service/src/server.ts',
   worker: 'apps/worker/src/main.ts',
@@ -154,28 +155,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
     const startApp = async (name: AppName) => {
       if (running.has(name)) return;
-      // OTEL_* pass through from this process's environment (or `options.env`) to every app.
-      const serviceName = options.env?.OTEL_SERVICE_NAME ?? inheritedServiceName() ?? name;
-      const app = startNodeProgram(name, ENTRIES[name], {
-        ...env, METRICS_PORT: String(metricsPorts[name]), OTEL_SERVICE_NAME: serviceName,
-      }, { cwd: repoRoot, print, preload: [telemetryRegister] });
+      const app = launchApp(name, { ...env, METRICS_PORT: String(metricsPorts[name]) }, { print, env: options.env });
       running.set(name, app);
-      let exited = false;
-      app.child.once('exit', () => {
-        exited = true;
-      });
-      const ready = {
-        'rates-service': () => isListening(ports.rates),
-        'bill-service': () => isListening(ports.bill),
-        gateway: async () => (await fetch(`${urls.gateway}/healthz`)).ok,
-        // Ready once it polls for workflow tasks: `npm start` says it is up, and a first request
-        // is answered, only after the worker has bundled its workflows.
-        worker: () => hasWorkflowPoller(env.TEMPORAL_ADDRESS as string, temporalNamespace, env.TEMPORAL_TASK_QUEUE ?? BILL_TASK_QUEUE),
-      }[name];
-      await waitFor(name, async () => {
-        if (exited) throw new Error(`${name} exited during start-up`);
-        return ready();
-      }, name === 'worker' ? 180_000 : 60_000);
+      await appReady(name, app, env);
     };
 
     for (const name of apps) await startApp(name);
@@ -207,6 +189,42 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await stop();
     throw error;
   }
+}
+
+/**
+ * Starts one app from source with `env` (the stack's variables, its own ports and METRICS_PORT);
+ * OTEL_* pass through from this process's environment (or `options.env`) to every app.
+ */
+export function launchApp(name: AppName, env: Record<string, string>, options: { print?: (line: string) => void; env?: Record<string, string>; label?: string } = {}): AppProcess {
+  const serviceName = options.env?.OTEL_SERVICE_NAME ?? inheritedServiceName() ?? name;
+  return startNodeProgram(options.label ?? name, APP_ENTRIES[name], { ...env, OTEL_SERVICE_NAME: serviceName }, {
+    cwd: repoRoot, print: options.print, preload: [telemetryRegister],
+  });
+}
+
+/**
+ * Waits until an app started by launchApp with `env` is ready: the services listen on their port,
+ * the gateway answers /healthz, and a worker polls for workflow tasks (this very process, so a
+ * second worker on the queue is not taken for ready by the first one's poller). A worker is ready
+ * only after it has bundled its workflows: `npm start` says it is up, and a first request is
+ * answered, only then.
+ */
+export async function appReady(kind: AppName, app: AppProcess, env: Record<string, string>): Promise<void> {
+  const name = app.name;
+  let exited = app.child.exitCode !== null || app.child.signalCode !== null;
+  app.child.once('exit', () => {
+    exited = true;
+  });
+  const ready = {
+    'rates-service': () => isListening(Number(env.RATES_SERVICE_PORT)),
+    'bill-service': () => isListening(Number(env.BILL_SERVICE_PORT)),
+    gateway: async () => (await fetch(`http://127.0.0.1:${env.GATEWAY_PORT}/healthz`)).ok,
+    worker: () => hasWorkflowPoller(env.TEMPORAL_ADDRESS as string, env.TEMPORAL_NAMESPACE ?? 'default', env.TEMPORAL_TASK_QUEUE ?? BILL_TASK_QUEUE, app.child.pid),
+  }[kind];
+  await waitFor(name, async () => {
+    if (exited) throw new Error(`${name} exited during start-up`);
+    return ready();
+  }, kind === 'worker' ? 180_000 : 60_000);
 }
 
 /** An admin key in the gateway's own key format (`bsk_` and 256 random bits), so secret scanners know it too. */

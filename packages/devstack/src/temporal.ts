@@ -111,13 +111,15 @@ export async function startTemporal(options: TemporalOptions = {}): Promise<Temp
 /**
  * Whether some worker polls `taskQueue` for workflow tasks, i.e. workflows started now will run.
  * A worker bundles its workflows before it polls, which takes a while on a busy machine.
+ * With `pid`, only that process's poller counts (the SDK's identity is `pid@host`), so a second
+ * worker on the queue is not taken for ready by the first one's.
  */
-export async function hasWorkflowPoller(address: string, namespace: string, taskQueue: string): Promise<boolean> {
+export async function hasWorkflowPoller(address: string, namespace: string, taskQueue: string, pid?: number): Promise<boolean> {
   const connection = await Connection.connect({ address, connectTimeout: 1000 });
   try {
     // TASK_QUEUE_TYPE_WORKFLOW
     const { pollers } = await connection.workflowService.describeTaskQueue({ namespace, taskQueue: { name: taskQueue }, taskQueueType: 1 });
-    return pollers.length > 0;
+    return pid === undefined ? pollers.length > 0 : pollers.some((poller) => poller.identity?.startsWith(`${pid}@`));
   } finally {
     await connection.close();
   }

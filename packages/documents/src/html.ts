@@ -1,7 +1,7 @@
 // The HTML form: one self-contained page (no external resource), with the document language set,
 // headings, a captioned table with header cells, and print styles.
 import { formatDate, formatDecimal, formatMoney } from './format.ts';
-import { LABELS } from './labels.ts';
+import { documentLabels } from './labels.ts';
 import type { InvoiceView, PostalAddress } from './model.ts';
 
 export function escapeHtml(text: string): string {
@@ -29,7 +29,7 @@ tfoot th,tfoot td{border-bottom:none;font-weight:bold}
 
 /** The HTML page of the invoice, UTF-8. */
 export function renderHtml(view: InvoiceView): string {
-  const t = LABELS[view.locale];
+  const t = documentLabels(view);
   const l = view.locale;
   const money = (amount: string, code = view.currency) => escapeHtml(formatMoney(amount, code, l));
   const e = escapeHtml;

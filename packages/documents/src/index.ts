@@ -2,13 +2,13 @@
 // PDF/A-3b (docs/invoices.md). Pure: no I/O but reading the vendored fonts.
 import { createHash } from 'node:crypto';
 import { renderHtml } from './html.ts';
-import { invoiceView, type InvoiceInput, type InvoiceView } from './model.ts';
+import { creditNoteView, invoiceView, type CreditNoteInput, type InvoiceInput, type InvoiceView } from './model.ts';
 import { renderPdf } from './pdf.ts';
 import { renderUbl } from './ubl.ts';
 
 export {
-  DOCUMENT_LOCALES, TEMPLATE_VERSION, addDays, documentLocale, invoiceView, localDate,
-  type BillLine, type ClosedBill, type CustomerProfile, type DocumentLocale, type InvoiceInput, type InvoiceLineView, type InvoiceView,
+  DOCUMENT_LOCALES, TEMPLATE_VERSION, addDays, creditNoteView, documentLocale, invoiceView, localDate,
+  type BillLine, type ClosedBill, type CreditNoteInput, type CustomerProfile, type DocumentLocale, type InvoiceInput, type InvoiceLineView, type InvoiceView,
   type PostalAddress, type SellerIdentity,
 } from './model.ts';
 export { formatDate, formatDecimal, formatMoney, fontCovers } from './format.ts';
@@ -52,4 +52,9 @@ export async function renderViewDocuments(view: InvoiceView): Promise<RenderedDo
 /** The three forms of the invoice of one closed bill. */
 export async function renderInvoiceDocuments(input: InvoiceInput): Promise<RenderedDocument[]> {
   return renderViewDocuments(invoiceView(input));
+}
+
+/** The three forms of a credit note (the UBL a CreditNote referencing the credited invoice). */
+export async function renderCreditNoteDocuments(input: CreditNoteInput): Promise<RenderedDocument[]> {
+  return renderViewDocuments(creditNoteView(input));
 }

@@ -1,5 +1,5 @@
 // The words printed on an invoice, per document locale.
-import type { DocumentLocale } from './model.ts';
+import type { DocumentLocale, InvoiceView } from './model.ts';
 
 export interface Labels {
   invoice: string;
@@ -120,3 +120,64 @@ export const LABELS: Record<DocumentLocale, Labels> = {
     attachment: 'La facture électronique (UBL 2.1, EN 16931) est jointe à ce PDF.',
   },
 };
+
+/** What a credit note prints instead of an invoice's words, per locale. */
+const CREDIT_NOTE_WORDS: Record<DocumentLocale, {
+  creditNote: string; number: string; invoiceDate: string; applied: string; settled: string;
+  credits: (invoice: string, reason: string) => string; attachment: string; vatNote: string;
+}> = {
+  en: {
+    creditNote: 'Credit note',
+    number: 'Credit note number',
+    invoiceDate: 'Date of the credited invoice',
+    applied: 'Applied to the amount due',
+    settled: 'Given back',
+    credits: (invoice, reason) => `This credit note credits invoice ${invoice}. Reason: ${reason}.`,
+    attachment: 'The machine-readable credit note (UBL 2.1, EN 16931) is attached to this PDF.',
+    vatNote: 'Not subject to VAT: no VAT is credited on this credit note.',
+  },
+  de: {
+    creditNote: 'Gutschrift',
+    number: 'Gutschriftnummer',
+    invoiceDate: 'Datum der gutgeschriebenen Rechnung',
+    applied: 'Mit dem offenen Betrag verrechnet',
+    settled: 'Erstattet',
+    credits: (invoice, reason) => `Diese Gutschrift bezieht sich auf die Rechnung ${invoice}. Grund: ${reason}.`,
+    attachment: 'Die maschinenlesbare Gutschrift (UBL 2.1, EN 16931) ist dieser PDF-Datei beigefügt.',
+    vatNote: 'Nicht steuerbar: In dieser Gutschrift wird keine Umsatzsteuer gutgeschrieben.',
+  },
+  fr: {
+    creditNote: 'Avoir',
+    number: 'Numéro d’avoir',
+    invoiceDate: 'Date de la facture créditée',
+    applied: 'Imputé sur le montant dû',
+    settled: 'Remboursé',
+    credits: (invoice, reason) => `Cet avoir se rapporte à la facture ${invoice}. Motif : ${reason}.`,
+    attachment: 'L’avoir électronique (UBL 2.1, EN 16931) est joint à ce PDF.',
+    vatNote: 'Non soumis à la TVA : aucune TVA n’est créditée.',
+  },
+};
+
+/**
+ * The words of one document. A credit note reuses the invoice's layout: its title and number,
+ * the credited invoice's date where an invoice prints its due date, the part applied to the
+ * amount due and the part given back where an invoice prints paid and due, and the credited
+ * invoice and reason where an invoice prints its payment terms.
+ */
+export function documentLabels(view: InvoiceView): Labels {
+  const labels = LABELS[view.locale];
+  const note = view.creditNote;
+  if (!note) return labels;
+  const words = CREDIT_NOTE_WORDS[view.locale];
+  return {
+    ...labels,
+    invoice: words.creditNote,
+    number: words.number,
+    dueDate: words.invoiceDate,
+    paid: words.applied,
+    amountDue: words.settled,
+    paymentTerms: () => words.credits(note.invoiceNumber, note.reason),
+    attachment: words.attachment,
+    vatNote: words.vatNote,
+  };
+}

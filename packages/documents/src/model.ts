@@ -125,6 +125,27 @@ export interface InvoiceView {
   billingPeriod: string;
   /** The moment the document was made (the close), used for every date in the files' metadata. */
   issuedAt: string;
+  /** Set on a credit note: the invoice it credits and why. */
+  creditNote?: { invoiceNumber: string; invoiceIssueDate: string; reason: string };
+}
+
+/** A credit note of a closed bill: its own number, date, reason and lines, in the bill's currency. */
+export interface CreditNoteInput {
+  /** The credited bill (its lines are not used: the credit note's own are). */
+  bill: ClosedBill;
+  customer: CustomerProfile | null;
+  seller: SellerIdentity;
+  creditNote: {
+    number: string;
+    /** ISO timestamp of the issue. */
+    issuedAt: string;
+    reason: string;
+    lines: Array<{ description: string; amountMinor: string }>;
+    totalMinor: string;
+    /** The part that lowered what the bill owed, and the part given back. */
+    appliedMinor: string;
+    settledMinor: string;
+  };
 }
 
 function major(minor: string, code: string): string {
@@ -196,5 +217,34 @@ export function invoiceView(input: InvoiceInput): InvoiceView {
     mandateIds: [...input.mandateIds].sort(),
     billingPeriod: bill.billingPeriod,
     issuedAt: bill.closedAt,
+  };
+}
+
+/**
+ * The view model of a credit note: the invoice's layout with the credit note's number and issue
+ * date, one line per credited amount (quantity 1, in the bill's currency), the credited invoice's
+ * number and issue date, and the applied and given-back parts where an invoice shows paid and due.
+ */
+export function creditNoteView(input: CreditNoteInput): InvoiceView {
+  const { bill, creditNote } = input;
+  const invoice = invoiceView({ bill: { ...bill, lines: [] }, customer: input.customer, seller: input.seller,
+    ledger: { paidMinor: '0', amountDueMinor: '0' }, mandateIds: [] });
+  const amount = (minor: string) => major(minor, bill.currency);
+  return {
+    ...invoice,
+    number: creditNote.number,
+    issueDate: localDate(creditNote.issuedAt, bill.timeZone),
+    // Printed as the credited invoice's date (documentLabels).
+    dueDate: invoice.issueDate,
+    lines: creditNote.lines.map((line, index) => ({
+      position: index + 1, description: line.description, quantity: '1', unitPrice: amount(line.amountMinor), lineCurrency: bill.currency,
+      amount: amount(line.amountMinor), billAmount: amount(line.amountMinor),
+    })),
+    subtotals: [{ currency: bill.currency, amount: amount(creditNote.totalMinor) }],
+    total: amount(creditNote.totalMinor),
+    paid: amount(creditNote.appliedMinor),
+    amountDue: amount(creditNote.settledMinor),
+    issuedAt: creditNote.issuedAt,
+    creditNote: { invoiceNumber: bill.invoiceNumber, invoiceIssueDate: invoice.issueDate, reason: creditNote.reason },
   };
 }

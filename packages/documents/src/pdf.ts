@@ -4,7 +4,7 @@
 import PDFDocument from 'pdfkit';
 import { documentFonts } from './fonts.ts';
 import { formatDate, formatDecimal, formatMoney } from './format.ts';
-import { LABELS } from './labels.ts';
+import { documentLabels } from './labels.ts';
 import type { InvoiceView, PostalAddress } from './model.ts';
 
 const MARGIN = 50;
@@ -25,9 +25,9 @@ function addressLines(address: PostalAddress | undefined): string[] {
     .filter((part): part is string => part !== undefined && part !== '');
 }
 
-/** The PDF/A-3b bytes of the invoice, with `ubl` attached as `invoice.xml`. */
+/** The PDF/A-3b bytes of the invoice (or credit note), with `ubl` attached as `invoice.xml` (`credit-note.xml`). */
 export async function renderPdf(view: InvoiceView, ubl: string): Promise<Buffer> {
-  const t = LABELS[view.locale];
+  const t = documentLabels(view);
   const l = view.locale;
   const fonts = documentFonts();
   const at = new Date(view.issuedAt);
@@ -59,8 +59,10 @@ export async function renderPdf(view: InvoiceView, ubl: string): Promise<Buffer>
   doc.registerFont('regular', fonts.regular as unknown as Buffer);
   doc.registerFont('bold', fonts.bold as unknown as Buffer);
   doc.file(Buffer.from(ubl, 'utf8'), {
-    name: 'invoice.xml', type: 'application/xml', relationship: 'Alternative',
-    description: 'UBL 2.1 invoice (EN 16931, Peppol BIS Billing 3.0)', creationDate: at, modifiedDate: at,
+    ...(view.creditNote
+      ? { name: 'credit-note.xml', description: 'UBL 2.1 credit note (EN 16931, Peppol BIS Billing 3.0)' }
+      : { name: 'invoice.xml', description: 'UBL 2.1 invoice (EN 16931, Peppol BIS Billing 3.0)' }),
+    type: 'application/xml', relationship: 'Alternative', creationDate: at, modifiedDate: at,
   } as Parameters<PDFKit.PDFDocument["file"]>[1]);
 
   const money = (amount: string, code = view.currency) => formatMoney(amount, code, l);

@@ -52,8 +52,14 @@ function postalAddress(address: PostalAddress): string {
 
 const TAX_CATEGORY_O = '<cbc:ID>O</cbc:ID><cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme>';
 
-/** The UBL 2.1 XML of the invoice, UTF-8. */
+/**
+ * The UBL 2.1 XML of the invoice, UTF-8; of a credit note (`view.creditNote`), a UBL 2.1
+ * CreditNote (type 381) referencing the credited invoice (BillingReference, BT-25/BT-26).
+ */
 export function renderUbl(view: InvoiceView): string {
+  const credit = view.creditNote;
+  const root = credit ? 'CreditNote' : 'Invoice';
+  const lineElement = credit ? 'cac:CreditNoteLine' : 'cac:InvoiceLine';
   const money = (name: string, amount: string) => element(name, ublAmount(amount), { currencyID: view.currency });
   const seller = view.seller;
   const sellerEndpoint = endpoint(seller.electronicAddress);
@@ -65,6 +71,7 @@ export function renderUbl(view: InvoiceView): string {
   // Peppol allows one document note (outside Germany-to-Germany invoices): every remark goes in it.
   const notes = [`${NOT_SUBJECT_TO_VAT}.`];
   if (view.lines.some((line) => line.conversion)) notes.push('Items in other currencies are converted at the locked rate given on each line.');
+  if (credit) notes.push(`Credits invoice ${credit.invoiceNumber}: ${credit.reason}.`);
   if (seller.footer) notes.push(seller.footer);
   const paidNonZero = !/^0(\.0+)?$/.test(view.paid);
   const lines = view.lines.map((line) => {
@@ -74,31 +81,33 @@ export function renderUbl(view: InvoiceView): string {
     const price = conversion
       ? `<cac:Price>${money('cbc:PriceAmount', line.billAmount)}${element('cbc:BaseQuantity', line.quantity, { unitCode: 'C62' })}</cac:Price>`
       : `<cac:Price>${money('cbc:PriceAmount', line.unitPrice)}</cac:Price>`;
-    return '<cac:InvoiceLine>' +
+    return `<${lineElement}>` +
       element('cbc:ID', String(line.position)) +
       (conversion ? element('cbc:Note',
         `Original amount ${conversion.original} ${conversion.originalCurrency}, rate ${conversion.rate}, ${conversion.source}, as of ${conversion.asOf}`) : '') +
-      element('cbc:InvoicedQuantity', line.quantity, { unitCode: 'C62' }) +
+      element(credit ? 'cbc:CreditedQuantity' : 'cbc:InvoicedQuantity', line.quantity, { unitCode: 'C62' }) +
       money('cbc:LineExtensionAmount', line.billAmount) +
       `<cac:Item>${element('cbc:Name', line.description.slice(0, 200))}<cac:ClassifiedTaxCategory>${TAX_CATEGORY_O}</cac:ClassifiedTaxCategory></cac:Item>` +
       price +
-      '</cac:InvoiceLine>';
+      `</${lineElement}>`;
   }).join('\n  ');
   const zero = Money.zero(view.currency).toDecimalString();
   return '<?xml version="1.0" encoding="UTF-8"?>\n' +
-    '<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"' +
+    `<${root} xmlns="urn:oasis:names:specification:ubl:schema:xsd:${root}-2"` +
     ' xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"' +
     ' xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">\n  ' +
     element('cbc:CustomizationID', CUSTOMIZATION_ID) +
     element('cbc:ProfileID', PROFILE_ID) +
     element('cbc:ID', view.number) +
     element('cbc:IssueDate', view.issueDate) +
-    element('cbc:DueDate', view.dueDate) +
-    element('cbc:InvoiceTypeCode', '380') +
+    // A UBL 2.1 CreditNote has no due date: nothing is due on it.
+    (credit ? element('cbc:CreditNoteTypeCode', '381') : element('cbc:DueDate', view.dueDate) + element('cbc:InvoiceTypeCode', '380')) +
     element('cbc:Note', notes.join(' ')) +
     element('cbc:DocumentCurrencyCode', view.currency) +
     element('cbc:BuyerReference', `${view.buyer.id}/${view.billingPeriod}`) +
     `<cac:InvoicePeriod>${element('cbc:StartDate', view.periodStart)}${element('cbc:EndDate', view.periodEnd)}</cac:InvoicePeriod>` +
+    (credit ? `<cac:BillingReference><cac:InvoiceDocumentReference>${element('cbc:ID', credit.invoiceNumber)}` +
+      `${element('cbc:IssueDate', credit.invoiceIssueDate)}</cac:InvoiceDocumentReference></cac:BillingReference>` : '') +
     view.mandateIds.map((id) => `<cac:ContractDocumentReference>${element('cbc:ID', id)}</cac:ContractDocumentReference>`).slice(0, 1).join('') +
     '\n  <cac:AccountingSupplierParty><cac:Party>' +
     element('cbc:EndpointID', sellerEndpoint.id, { schemeID: sellerEndpoint.scheme }) +
@@ -112,7 +121,7 @@ export function renderUbl(view: InvoiceView): string {
     `<cac:PartyLegalEntity>${element('cbc:RegistrationName', view.buyer.legalName)}</cac:PartyLegalEntity>` +
     (view.buyer.email ? `<cac:Contact>${element('cbc:ElectronicMail', view.buyer.email)}</cac:Contact>` : '') +
     '</cac:Party></cac:AccountingCustomerParty>' +
-    `\n  <cac:PaymentTerms>${element('cbc:Note', `Net ${seller.paymentTermsDays} days`)}</cac:PaymentTerms>` +
+    (credit ? '' : `\n  <cac:PaymentTerms>${element('cbc:Note', `Net ${seller.paymentTermsDays} days`)}</cac:PaymentTerms>`) +
     `\n  <cac:TaxTotal>${money('cbc:TaxAmount', zero)}<cac:TaxSubtotal>${money('cbc:TaxableAmount', view.total)}${money('cbc:TaxAmount', zero)}` +
     `<cac:TaxCategory><cbc:ID>O</cbc:ID>${element('cbc:TaxExemptionReason', NOT_SUBJECT_TO_VAT)}<cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:TaxCategory>` +
     '</cac:TaxSubtotal></cac:TaxTotal>' +
@@ -120,9 +129,10 @@ export function renderUbl(view: InvoiceView): string {
     money('cbc:LineExtensionAmount', view.total) +
     money('cbc:TaxExclusiveAmount', view.total) +
     money('cbc:TaxInclusiveAmount', view.total) +
-    (paidNonZero ? money('cbc:PrepaidAmount', view.paid) : '') +
-    money('cbc:PayableAmount', view.amountDue) +
+    // A credit note's payable amount is what it credits; an invoice's, what is still due.
+    (!credit && paidNonZero ? money('cbc:PrepaidAmount', view.paid) : '') +
+    money('cbc:PayableAmount', credit ? view.total : view.amountDue) +
     '</cac:LegalMonetaryTotal>\n  ' +
     lines +
-    '\n</Invoice>\n';
+    `\n</${root}>\n`;
 }

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureDocumentTools } from '../tools/tools.mjs';
-import { formatMoney, invoiceView, renderInvoiceDocuments, type RenderedDocument } from '../src/index.ts';
-import { FIXTURES } from './fixtures.ts';
+import { formatMoney, invoiceView, renderCreditNoteDocuments, renderInvoiceDocuments, type RenderedDocument } from '../src/index.ts';
+import { CREDIT_NOTE_FIXTURES, FIXTURES } from './fixtures.ts';
 
 interface Finding { file: string; kind: string; errors: Array<{ id: string; text: string }> }
 
@@ -32,10 +32,16 @@ beforeAll(async () => {
     rendered.set(fixture.name, documents);
     for (const document of documents) writeFileSync(fileOf(fixture.name, document.format), document.bytes);
   }
+  for (const fixture of CREDIT_NOTE_FIXTURES) {
+    const documents = await renderCreditNoteDocuments(fixture.input);
+    rendered.set(fixture.name, documents);
+    for (const document of documents) writeFileSync(fileOf(fixture.name, document.format), document.bytes);
+  }
   // The negative control: the eur-one-line invoice with a payable amount one cent short.
   const xml = rendered.get('eur-one-line-en')?.find((document) => document.format === 'xml')?.bytes.toString('utf8') ?? '';
   writeFileSync(fileOf('wrong-total', 'xml'), xml.replace('<cbc:PayableAmount currencyID="EUR">200.00<', '<cbc:PayableAmount currencyID="EUR">199.99<'));
-  const names = FIXTURES.map((fixture) => fixture.name);
+  // Invoices and credit notes in one JVM run: the rule sets are compiled once.
+  const names = [...FIXTURES, ...CREDIT_NOTE_FIXTURES].map((fixture) => fixture.name);
   const result = spawnSync(tools.validators.java, [
     ...tools.validators.args,
     'ubl', ...names.map((name) => fileOf(name, 'xml')), fileOf('wrong-total', 'xml'),
@@ -105,6 +111,36 @@ describe('PDF/A-3b', () => {
   it('prints the German and French dates and numbers of the locale', () => {
     expect(poppler('pdftotext', ['-layout', fileOf('usd-400-lines-de', 'pdf'), '-'])).toMatch(/1\. Dezember 2026[\s\S]*9\.872,00\s\$/);
     expect(poppler('pdftotext', ['-layout', fileOf('kwd-three-decimals-fr', 'pdf'), '-'])).toMatch(/1 décembre 2026[\s\S]*2,870\sKWD/);
+  });
+});
+
+describe('credit notes (UBL 2.1 CreditNote, EN 16931, Peppol BIS Billing 3.0)', () => {
+  for (const fixture of CREDIT_NOTE_FIXTURES) {
+    it(`${fixture.name} validates with no error and passes veraPDF`, () => {
+      expect(errorsOf(fileOf(fixture.name, 'xml'))).toEqual([]);
+      expect(errorsOf(fileOf(fixture.name, 'pdf'))).toEqual([]);
+    });
+  }
+
+  it('is a CreditNote of type 381 referencing the credited invoice, its payable amount what it credits', () => {
+    const xml = rendered.get('cn-eur-converted-lines-en')?.find((document) => document.format === 'xml')?.bytes.toString('utf8') ?? '';
+    expect(xml).toContain('<CreditNote xmlns="urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"');
+    expect(xml).toContain('<cbc:CreditNoteTypeCode>381</cbc:CreditNoteTypeCode>');
+    expect(xml).toContain('<cac:BillingReference><cac:InvoiceDocumentReference><cbc:ID>INV-2026-000042</cbc:ID><cbc:IssueDate>2026-12-01</cbc:IssueDate>');
+    expect(xml).toContain('<cbc:PayableAmount currencyID="EUR">16.00</cbc:PayableAmount>');
+    expect(xml.match(/<cac:CreditNoteLine>/g)).toHaveLength(2);
+  });
+
+  it('prints its number, the credited invoice, the reason and the parts in the locale', () => {
+    const text = poppler('pdftotext', ['-layout', fileOf('cn-eur-converted-lines-en', 'pdf'), '-']);
+    expect(text).toMatch(/Credit note CN-2026-000001/);
+    expect(text).toMatch(/credits invoice INV-2026-000042\. Reason: Duplicate charge & <refund>\./);
+    expect(text).toMatch(/Applied to the amount due\s+€11\.29/);
+    expect(text).toMatch(/Given back\s+€4\.71/);
+    expect(poppler('pdftotext', ['-layout', fileOf('cn-jpy-whole-bill-de', 'pdf'), '-'])).toMatch(/Gutschrift CN-2026-000002/);
+    const html = rendered.get('cn-kwd-three-decimals-fr')?.find((document) => document.format === 'html')?.bytes.toString('utf8') ?? '';
+    expect(html).toContain('<html lang="fr">');
+    expect(html).toContain('Avoir CN-2026-000003');
   });
 });
 

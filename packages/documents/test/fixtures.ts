@@ -1,6 +1,6 @@
 // Invoice inputs the document tests render: currencies with 0, 2 and 3 decimals, a converted
 // item, 1 and 400 lines, the three locales.
-import type { BillLine, InvoiceInput, SellerIdentity } from '../src/index.ts';
+import type { BillLine, CreditNoteInput, InvoiceInput, SellerIdentity } from '../src/index.ts';
 
 export const SELLER: SellerIdentity = {
   legalName: 'Exemple Facturation SAS',
@@ -62,4 +62,33 @@ export const FIXTURES: Fixture[] = [
   ], { paidMinor: '500' }),
   fixture('usd-400-lines-de', 'USD', Array.from({ length: 400 }, (_, index) => priced(index + 1, 'USD', '2', '12.34', '2468')), { locale: 'de' }),
   fixture('gel-no-profile-en', 'GEL', [priced(1, 'GEL', '1.5', '10.00', '1500')], { profile: false }),
+];
+
+export interface CreditNoteFixture {
+  name: string;
+  input: CreditNoteInput;
+}
+
+/** Credit notes of fixtures above: per line, partly settled; as a whole; of a 3-decimal currency. */
+function creditNote(name: string, of: string, number: string, lines: Array<{ description: string; amountMinor: string }>, appliedMinor: string): CreditNoteFixture {
+  const invoice = FIXTURES.find((candidate) => candidate.name === of);
+  if (invoice === undefined) throw new Error(`no fixture ${of}`);
+  const totalMinor = lines.reduce((sum, line) => sum + BigInt(line.amountMinor), 0n);
+  return {
+    name,
+    input: {
+      bill: invoice.input.bill, customer: invoice.input.customer, seller: SELLER,
+      creditNote: {
+        number, issuedAt: '2026-12-09T10:00:00.000Z', reason: 'Duplicate charge & <refund>', lines, totalMinor: totalMinor.toString(),
+        appliedMinor, settledMinor: (totalMinor - BigInt(appliedMinor)).toString(),
+      },
+    },
+  };
+}
+
+export const CREDIT_NOTE_FIXTURES: CreditNoteFixture[] = [
+  creditNote('cn-eur-converted-lines-en', 'eur-converted-usd-en', 'CN-2026-000001',
+    [{ description: 'Service 1', amountMinor: '1000' }, { description: 'Service 2 (converted)', amountMinor: '600' }], '1129'),
+  creditNote('cn-jpy-whole-bill-de', 'jpy-zero-decimals-de', 'CN-2026-000002', [{ description: 'Gutschrift', amountMinor: '3699' }], '3699'),
+  creditNote('cn-kwd-three-decimals-fr', 'kwd-three-decimals-fr', 'CN-2026-000003', [{ description: 'Service 1', amountMinor: '1250' }], '0'),
 ];

@@ -6,6 +6,7 @@ import { forwardRequestId } from './request-id.ts';
 import { traceClientCalls } from './tracing.ts';
 import { attachServiceCredential, principalHeaders, type Principal } from './service-access.ts';
 import { upstreamFailureInterceptor } from './upstream-failure.ts';
+import { balancedTransport, parseTarget, type BalancerOptions } from './balancer.ts';
 
 export interface ServiceConnectionOptions {
   /** Names the upstream in errors and logs; default: the base URL's host. */
@@ -19,11 +20,11 @@ export interface ServiceConnectionOptions {
   interceptors?: Interceptor[];
 }
 
-/** One HTTP/2 connection to a service; every client of that service shares its transport. */
+/** The connections to a service; every client of that service shares its transport. */
 export interface ServiceConnection {
   readonly name: string;
   readonly transport: Transport;
-  /** Closes the HTTP/2 session so the process can exit without waiting for idle timeouts. */
+  /** Closes the HTTP/2 sessions so the process can exit without waiting for idle timeouts. */
   close(): void;
 }
 
@@ -31,29 +32,30 @@ export interface ServiceConnection {
 const SESSION_OPTIONS = { pingIntervalMs: 15_000, pingTimeoutMs: 5_000, idleConnectionTimeoutMs: 60_000 };
 
 /**
- * The one way to reach another of our services: gRPC over one shared HTTP/2 session to `baseUrl`
- * (e.g. `http://127.0.0.1:50052`). When the service goes away its calls fail with `unavailable`
- * (see upstream-failure.ts), and the session manager dials again on the next call, so the caller
- * recovers by itself once the service is back.
+ * The one way to reach another of our services: gRPC over HTTP/2 to `target`, a base URL (e.g.
+ * `http://127.0.0.1:50052`) or several separated by commas. Calls are spread one by one over every
+ * URL, and over every address a URL's host name resolves to (a headless Kubernetes Service), with
+ * one shared HTTP/2 session each; see balancer.ts. When a service goes away its calls fail with
+ * `unavailable` (see upstream-failure.ts), the next calls go to the other replicas, and the session
+ * manager dials again later, so the caller recovers by itself once the service is back.
  */
-export function connectToService(baseUrl: string, options: ServiceConnectionOptions = {}): ServiceConnection {
-  const name = options.name ?? new URL(baseUrl).host;
-  const session = new Http2SessionManager(baseUrl, SESSION_OPTIONS);
-  const transport = createGrpcTransport({
-    baseUrl,
-    sessionManager: session,
-    defaultTimeoutMs: options.timeoutMs ?? 5_000,
-    // The classifier is outermost, so it judges every failure the other interceptors let through,
-    // and the client span records the code the caller sees.
-    interceptors: [
-      upstreamFailureInterceptor(name),
-      traceClientCalls(),
-      ...(options.requestId ? [forwardRequestId(options.requestId)] : []),
-      ...(options.serviceCredential === undefined ? [] : [attachServiceCredential(options.serviceCredential)]),
-      ...(options.interceptors ?? []),
-    ],
-  });
-  return { name, transport, close: () => session.abort() };
+export function connectToService(target: string, options: ServiceConnectionOptions & BalancerOptions = {}): ServiceConnection {
+  const name = options.name ?? (parseTarget(target)[0] as URL).host;
+  // The classifier is outermost, so it judges every failure the other interceptors let through,
+  // and the client span records the code the caller sees.
+  const interceptors = [
+    upstreamFailureInterceptor(name),
+    traceClientCalls(),
+    ...(options.requestId ? [forwardRequestId(options.requestId)] : []),
+    ...(options.serviceCredential === undefined ? [] : [attachServiceCredential(options.serviceCredential)]),
+    ...(options.interceptors ?? []),
+  ];
+  const balanced = balancedTransport(target, (baseUrl, lookup) => {
+    const session = new Http2SessionManager(baseUrl, SESSION_OPTIONS, lookup === undefined ? undefined : { lookup });
+    const transport = createGrpcTransport({ baseUrl, sessionManager: session, defaultTimeoutMs: options.timeoutMs ?? 5_000, interceptors });
+    return { transport, close: () => session.abort() };
+  }, options);
+  return { name, transport: balanced.transport, close: () => balanced.close() };
 }
 
 export type GrpcClientOptions = ServiceConnectionOptions;

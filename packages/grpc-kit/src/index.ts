@@ -7,6 +7,7 @@ export { traceClientCalls } from './tracing.ts';
 export {
   connectToService, createGrpcClient, withRequestId, withPrincipal, type GrpcClientOptions, type ServiceConnection, type ServiceConnectionOptions,
 } from './client.ts';
+export { balancedTransport, parseTarget, type BalancedTransport, type BalancerOptions, type BackendTransportFactory } from './balancer.ts';
 export { classifyUpstreamFailure, isUpstreamUnavailable, upstreamFailureInterceptor } from './upstream-failure.ts';
 export { INTERNAL_ERROR_MESSAGE, classifyFailure, describeError, type ErrorMapper, type MappedError, type CallFailure } from './errors.ts';
 export type { GrpcLogger } from './logger.ts';

@@ -1,18 +1,20 @@
 // The ledger's account model: which accounts exist, what they are called and which side each one
 // grows on. docs/ledger.md explains the choices.
 
-export type AccountKind = 'receivable' | 'wallet' | 'revenue' | 'cash' | 'fx' | 'external';
+export type AccountKind = 'receivable' | 'wallet' | 'revenue' | 'cash' | 'fx' | 'external' | 'contrarevenue';
 export type Side = 'DEBIT' | 'CREDIT';
 
 /** The side an account's balance grows on; its balance is shown in that direction. */
 export const NORMAL_SIDE: Readonly<Record<AccountKind, Side>> = {
   receivable: 'DEBIT', cash: 'DEBIT', fx: 'DEBIT', external: 'DEBIT', wallet: 'CREDIT', revenue: 'CREDIT',
+  // What credit notes took back from revenue: revenue less contra-revenue is what was earned.
+  contrarevenue: 'DEBIT',
 };
 
 /** An account named by what it is; it is created the first time an entry posts to it. */
 export type AccountRef =
   | { kind: 'receivable' | 'wallet'; currency: string; customerId: string }
-  | { kind: 'revenue' | 'cash' | 'fx'; currency: string }
+  | { kind: 'revenue' | 'cash' | 'fx' | 'contrarevenue'; currency: string }
   | { kind: 'external'; currency: string; provider: string };
 
 /**

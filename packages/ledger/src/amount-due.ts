@@ -7,9 +7,14 @@ export interface BillSums {
   invoiced: bigint;
   paid: bigint;
   refunded: bigint;
+  /** What its issued credit notes took back (credit notes less their voids). */
+  credited: bigint;
 }
 
-/** What a bill still owes: its invoice, less what was paid on it, plus what was refunded. */
+/**
+ * What a bill still owes: its invoice, less what was paid on it, plus what was refunded, less
+ * what credit notes took back (a credit note's settlement is a refund, so it counts there).
+ */
 export function amountDue(sums: BillSums): bigint {
-  return sums.invoiced - sums.paid + sums.refunded;
+  return sums.invoiced - sums.paid + sums.refunded - sums.credited;
 }

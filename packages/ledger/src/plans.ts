@@ -5,7 +5,7 @@
 import type { Money } from '@billing/money';
 import type { AccountRef, Side } from './accounts.ts';
 
-export type EntryType = 'INVOICE' | 'PAYMENT' | 'TOPUP' | 'WITHDRAWAL' | 'TRANSFER' | 'REFUND' | 'ADJUSTMENT';
+export type EntryType = 'INVOICE' | 'PAYMENT' | 'TOPUP' | 'WITHDRAWAL' | 'TRANSFER' | 'REFUND' | 'ADJUSTMENT' | 'CREDIT_NOTE' | 'CREDIT_NOTE_VOID';
 
 export interface PlannedPosting {
   account: AccountRef;

@@ -4,17 +4,17 @@ import { amountDue, insufficientFunds, transferPlan, withdrawalPlan } from '../s
 
 describe('amountDue', () => {
   it('is the invoice less what was paid, plus what was refunded', () => {
-    expect(amountDue({ invoiced: 4_949n, paid: 0n, refunded: 0n })).toBe(4_949n);
-    expect(amountDue({ invoiced: 4_949n, paid: 4_949n, refunded: 0n })).toBe(0n);
-    expect(amountDue({ invoiced: 4_949n, paid: 4_949n, refunded: 1_000n })).toBe(1_000n);
+    expect(amountDue({ invoiced: 4_949n, paid: 0n, refunded: 0n, credited: 0n })).toBe(4_949n);
+    expect(amountDue({ invoiced: 4_949n, paid: 4_949n, refunded: 0n, credited: 0n })).toBe(0n);
+    expect(amountDue({ invoiced: 4_949n, paid: 4_949n, refunded: 1_000n, credited: 0n })).toBe(1_000n);
   });
 
   it('goes below zero when a collection landed before the invoice was larger than it', () => {
-    expect(amountDue({ invoiced: 0n, paid: 2_500n, refunded: 0n })).toBe(-2_500n);
+    expect(amountDue({ invoiced: 0n, paid: 2_500n, refunded: 0n, credited: 0n })).toBe(-2_500n);
   });
 
   it('stays exact beyond what a JavaScript number holds', () => {
-    expect(amountDue({ invoiced: 10n ** 30n + 1n, paid: 1n, refunded: 0n })).toBe(10n ** 30n);
+    expect(amountDue({ invoiced: 10n ** 30n + 1n, paid: 1n, refunded: 0n, credited: 0n })).toBe(10n ** 30n);
   });
 });
 

@@ -57,13 +57,17 @@ export function futurePeriod(monthsAhead = 2): string {
 export async function call<T = Record<string, unknown>>(
   method: string,
   path: string,
-  options: { body?: unknown; rawBody?: string; key?: string; authorization?: string } = {},
+  options: {
+    body?: unknown; rawBody?: string; key?: string; authorization?: string;
+    /** Another gateway (say, a load balancer in front of several), and headers for it. */
+    baseUrl?: string; headers?: Record<string, string>;
+  } = {},
 ): Promise<Answer<T>> {
-  const headers: Record<string, string> = { authorization: options.authorization ?? ADMIN };
+  const headers: Record<string, string> = { ...options.headers, authorization: options.authorization ?? ADMIN };
   const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (options.key !== undefined) headers['idempotency-key'] = options.key;
-  const response = await fetch(`${gateway}${path}`, { method, headers, body });
+  const response = await fetch(`${options.baseUrl ?? gateway}${path}`, { method, headers, body });
   const text = await response.text();
   return { status: response.status, text, json: (text === '' ? undefined : JSON.parse(text)) as T, headers: response.headers };
 }

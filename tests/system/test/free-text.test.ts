@@ -40,7 +40,7 @@ const HOSTILE: Record<string, string> = {
 // Tables a body request of the API can write to; none may change while hostile text is refused.
 const TABLES = [
   'api_keys', 'bills', 'line_items', 'mandates', 'ledger_entries', 'simulator_script', 'webhook_endpoints', 'idempotency_records',
-  'usage_metrics', 'usage_prices', 'usage_events', 'customers',
+  'usage_metrics', 'usage_prices', 'usage_events', 'credit_notes', 'customers',
 ];
 /**
  * Operations that answer a batch item by item: a 200 whose result for the changed item must be
@@ -127,6 +127,11 @@ beforeAll(async () => {
   expect(profiled.status, profiled.text).toBe(201);
   const mandateUrl = `/v1/customers/${customer}/mandates/${mandate.json.id}`;
   const metric = `ft_${Date.now().toString(36)}`;
+  // A closed bill to credit: each credit of 0.01 of 100.00 is accepted.
+  const creditedPeriod = futurePeriod(4);
+  await call('POST', `/v1/customers/${customer}/bills`, { body: { currency: 'USD', billingPeriod: creditedPeriod } });
+  await call('POST', `/v1/customers/${customer}/bills/${creditedPeriod}/items`, { body: { description: 'Seats', amount: '100.00' } });
+  await call('POST', `/v1/customers/${customer}/bills/${creditedPeriod}/close`);
   const created = await call('POST', '/v1/metrics', { body: { code: metric, name: 'Seats', aggregation: 'SUM', field: 'n' } });
   expect(created.status, created.text).toBeLessThan(300);
   bases = {
@@ -141,6 +146,7 @@ beforeAll(async () => {
     withdrawFromWallet: { url: `/v1/customers/${customer}/wallet/withdrawals`, body: { amount: '1.00', currency: 'USD' } },
     createTransfer: { url: '/v1/transfers', body: { fromCustomerId: customer, toCustomerId: newCustomer('to'), amount: '1.00', currency: 'USD' } },
     refundPayment: { url: `/v1/customers/${customer}/payments/ent_1/refunds`, body: { amount: '1.00', currency: 'USD' } },
+    issueCreditNote: { url: `/v1/customers/${customer}/bills/${creditedPeriod}/credit-notes`, body: { reason: 'Goodwill', amount: '0.01', settlement: 'outOfBand' } },
     createAdjustment: { url: '/v1/ledger/adjustments', body: { customerId: customer, account: 'wallet', direction: 'credit', amount: '1.00', currency: 'USD', reason: 'Goodwill' } },
     createWebhookEndpoint: { url: '/v1/webhook-endpoints', body: { url: 'http://127.0.0.1:9/hook', events: ['bill.closed'], customerId: customer, description: 'Books' } },
     updateWebhookEndpoint: { url: `/v1/webhook-endpoints/${endpoint.json.id}`, body: { url: 'http://127.0.0.1:9/hook2', description: 'Books' } },
@@ -175,7 +181,7 @@ describe('hostile characters in every string of every JSON body in /openapi.json
     expect(withStrings.length).toBeGreaterThanOrEqual(14);
     expect(withStrings.map(({ operation }) => operation.operationId).filter((id) => bases[id] === undefined), 'operations without a base body').toEqual([]);
     // The free-text fields, whose base must really be accepted for their refusals to mean anything.
-    for (const id of ['addLineItem', 'createMandate', 'updateMandate', 'scriptOutcomes', 'createApiKey', 'createAdjustment', 'createWebhookEndpoint', 'updateWebhookEndpoint', 'createMetric', 'ingestUsageEvents', 'putCustomer', 'updateCustomer']) {
+    for (const id of ['addLineItem', 'createMandate', 'updateMandate', 'scriptOutcomes', 'createApiKey', 'createAdjustment', 'issueCreditNote', 'createWebhookEndpoint', 'updateWebhookEndpoint', 'createMetric', 'ingestUsageEvents', 'putCustomer', 'updateCustomer']) {
       const { method } = withStrings.find(({ operation }) => operation.operationId === id) ?? { method: 'POST' };
       for (const [label, base] of [['base', bases[id] as Base], ...Object.entries(branchBases[id] ?? {})] as const) {
         const answer = await call(method, base.url, { body: base.body, key: `${id}-${label}-${Date.now()}` });

@@ -18,11 +18,14 @@ export interface SseStream {
   close(): void;
 }
 
-export async function openStream(path: string, options: { lastEventId?: string; authorization?: string } = {}): Promise<SseStream> {
+export async function openStream(
+  path: string,
+  options: { lastEventId?: string; authorization?: string; baseUrl?: string; headers?: Record<string, string> } = {},
+): Promise<SseStream> {
   const hangUp = new AbortController();
-  const headers: Record<string, string> = { authorization: options.authorization ?? ADMIN, accept: 'text/event-stream' };
+  const headers: Record<string, string> = { ...options.headers, authorization: options.authorization ?? ADMIN, accept: 'text/event-stream' };
   if (options.lastEventId !== undefined) headers['last-event-id'] = options.lastEventId;
-  const response = await fetch(`${gateway}${path}`, { headers, signal: hangUp.signal });
+  const response = await fetch(`${options.baseUrl ?? gateway}${path}`, { headers, signal: hangUp.signal });
   const events: SseEvent[] = [];
   const waiting: Array<() => void> = [];
   let comments = 0;

@@ -11,7 +11,7 @@ import type { AccountRow, StoredEntry } from './ledger-repository.ts';
 
 const KINDS: Readonly<Record<AccountRow['kind'], AccountKind>> = {
   receivable: AccountKind.RECEIVABLE, wallet: AccountKind.WALLET, revenue: AccountKind.REVENUE,
-  cash: AccountKind.CASH, fx: AccountKind.FX, external: AccountKind.EXTERNAL,
+  cash: AccountKind.CASH, fx: AccountKind.FX, external: AccountKind.EXTERNAL, contrarevenue: AccountKind.CONTRA_REVENUE,
 };
 
 export function moneyMessage(minor: string | bigint, code: string, units: UnitRegistry): MoneyMessage {

@@ -14,7 +14,8 @@ import { billsRepository } from '../bills/bills-repository.ts';
 import type { AccountRow, LedgerRepository, PostOutcome } from './ledger-repository.ts';
 import { countPosted, isOverdraft } from './ledger-writer.ts';
 
-function accountRef(row: AccountRow): AccountRef {
+/** The reference of a stored account, as plans name accounts. */
+export function accountRef(row: AccountRow): AccountRef {
   switch (row.kind) {
     case 'receivable':
     case 'wallet':

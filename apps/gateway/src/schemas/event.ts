@@ -60,6 +60,8 @@ const EVENT_DATA = {
   'mandate.past_due': 'Mandate',
   'mandate.completed': 'Mandate',
   'ledger.entry_posted': 'Entry',
+  'credit_note.issued': 'CreditNote',
+  'credit_note.voided': 'CreditNote',
   'invoice.finalized': 'InvoiceFinalized',
 } as const satisfies Record<EventTypeName, string>;
 

@@ -58,7 +58,7 @@ export const Entry = Type.Object(
   {
     id: Type.String({ examples: ['ent_5f0c2a9d8e7b4c1a9f3e2d1c0b9a8f7e'] }),
     type: Type.Union(
-      ['INVOICE', 'PAYMENT', 'TOPUP', 'WITHDRAWAL', 'TRANSFER', 'REFUND', 'ADJUSTMENT'].map((type) => Type.Literal(type)),
+      ['INVOICE', 'PAYMENT', 'TOPUP', 'WITHDRAWAL', 'TRANSFER', 'REFUND', 'ADJUSTMENT', 'CREDIT_NOTE', 'CREDIT_NOTE_VOID'].map((type) => Type.Literal(type)),
     ),
     idempotencyKey: Type.String({
       description:

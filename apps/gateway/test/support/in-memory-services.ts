@@ -4,7 +4,7 @@ import { Code, ConnectError, createRouterTransport, type HandlerContext, type Se
 import type { InjectOptions } from 'fastify';
 import { pino } from 'pino';
 import {
-  BillService, CustomerService, EventService, LedgerService, MandateService, PaymentSimulatorService, RateSchema, RatesService, WebhookService, health,
+  BillService, CustomerService, CreditNoteService, EventService, LedgerService, MandateService, PaymentSimulatorService, RateSchema, RatesService, WebhookService, health,
 } from '@billing/contracts';
 import { buildGateway, type GatewayDeps } from '../../src/app.ts';
 
@@ -61,6 +61,7 @@ export interface TestGatewayOptions {
   mandates?: Partial<ServiceImpl<typeof MandateService>>;
   paymentSimulator?: Partial<ServiceImpl<typeof PaymentSimulatorService>>;
   ledger?: Partial<ServiceImpl<typeof LedgerService>>;
+  creditNotes?: Partial<ServiceImpl<typeof CreditNoteService>>;
   events?: Partial<ServiceImpl<typeof EventService>>;
   webhooks?: Partial<ServiceImpl<typeof WebhookService>>;
   customers?: Partial<ServiceImpl<typeof CustomerService>>;
@@ -104,6 +105,7 @@ export async function buildTestGateway(options: TestGatewayOptions = {}) {
         if (options.mandates) service(MandateService, options.mandates);
         if (options.paymentSimulator) service(PaymentSimulatorService, options.paymentSimulator);
         if (options.ledger) service(LedgerService, options.ledger);
+        if (options.creditNotes) service(CreditNoteService, options.creditNotes);
         if (options.events) service(EventService, options.events);
         if (options.webhooks) service(WebhookService, options.webhooks);
         if (options.customers) service(CustomerService, options.customers);

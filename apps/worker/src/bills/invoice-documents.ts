@@ -7,7 +7,7 @@ import {
   TEMPLATE_VERSION, renderInvoiceDocuments, type CustomerProfile, type InvoiceInput, type RenderedDocument, type SellerIdentity,
 } from '@billing/documents';
 
-/** The development placeholder seller; deployments configure theirs (SELLER_*, bills/seller.ts). */
+/** The development placeholder seller; deployments configure theirs (SELLER_*, @billing/documents/seller). */
 export const DEFAULT_SELLER: SellerIdentity = {
   legalName: 'Billing Platform Operator',
   address: { line1: '1 Example Street', city: 'Paris', postalCode: '75001', country: 'FR' },

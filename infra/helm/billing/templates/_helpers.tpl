@@ -26,9 +26,9 @@ app.kubernetes.io/component: {{ .app }}
 {{- printf "%s/%s:%s" .root.Values.image.repositoryPrefix .app (default .root.Chart.AppVersion .root.Values.image.tag) -}}
 {{- end -}}
 
-{{/* In-cluster URL of a gRPC app's Service. */}}
+{{/* In-cluster URL of a gRPC app: its headless Service, one address per ready pod, which the apps resolve and spread calls over (docs/deploy.md). */}}
 {{- define "billing.grpcUrl" -}}
-{{- printf "http://%s-%s:%v" (include "billing.fullname" .root) .app .port -}}
+{{- printf "http://%s-%s-pods:%v" (include "billing.fullname" .root) .app .port -}}
 {{- end -}}
 
 {{/* An env entry read from a Secret named in values: (dict "name" "DATABASE_URL" "ref" .Values.secrets.databaseUrl). */}}

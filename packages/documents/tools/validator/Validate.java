@@ -1,6 +1,6 @@
 // The document tests' validator harness, one JVM for a whole batch of files:
 //   java Validate ubl a.xml b.xml -- pdfa c.pdf
-// `ubl` checks each UBL invoice against the official EN 16931 UBL rules (1.3.15) and Peppol BIS
+// `ubl` checks each UBL invoice or credit note (by its root element) against the official EN 16931 UBL rules (1.3.15) and Peppol BIS
 // Billing 3.0 (2025.11) with phive; `pdfa` checks each PDF for PDF/A-3b with veraPDF. Prints one
 // JSON object per file: {"file", "kind", "errors": [{"id", "text"}]}; exits 0 whatever it found
 // (the tests judge the results), 2 on a usage error.
@@ -20,6 +20,9 @@ import com.helger.phive.xml.source.ValidationSourceXML;
 import java.io.File;
 import java.io.FileInputStream;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -66,11 +69,16 @@ public final class Validate {
       ValidationExecutorSetRegistry<IValidationSourceXML> registry = new ValidationExecutorSetRegistry<>();
       EN16931Validation.initEN16931(registry);
       PeppolValidation.initStandard(registry);
-      List<IValidationExecutorSet<IValidationSourceXML>> sets = List.of(
+      List<IValidationExecutorSet<IValidationSourceXML>> invoiceSets = List.of(
         registry.getOfID(EN16931Validation.VID_UBL_INVOICE_1315),
         registry.getOfID(PeppolValidation2025_11.VID_OPENPEPPOL_INVOICE_UBL_V3));
+      List<IValidationExecutorSet<IValidationSourceXML>> creditNoteSets = List.of(
+        registry.getOfID(EN16931Validation.VID_UBL_CREDIT_NOTE_1315),
+        registry.getOfID(PeppolValidation2025_11.VID_OPENPEPPOL_CREDIT_NOTE_UBL_V3));
       for (String file : ubl) {
         List<String[]> errors = new ArrayList<>();
+        boolean creditNote = new String(Files.readAllBytes(Path.of(file)), StandardCharsets.UTF_8).contains("<CreditNote ");
+        List<IValidationExecutorSet<IValidationSourceXML>> sets = creditNote ? creditNoteSets : invoiceSets;
         for (IValidationExecutorSet<IValidationSourceXML> set : sets) {
           ValidationResultList results = ValidationExecutionManager.executeValidation(IValidityDeterminator.createDefault(), set,
             ValidationSourceXML.create(new FileSystemResource(new File(file))), Locale.US);

@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.ts';
 import type { Client, ClientMeta, Options as Options2, RequestResult, ServerSentEventsResult, TDataShape } from './client/index.ts';
-import type { AddLineItemData, AddLineItemErrors, AddLineItemResponses, ApproveCollectionData, ApproveCollectionErrors, ApproveCollectionResponses, CancelMandateData, CancelMandateErrors, CancelMandateResponses, CloseBillData, CloseBillErrors, CloseBillResponses, CreateAdjustmentData, CreateAdjustmentErrors, CreateAdjustmentResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateBillData, CreateBillErrors, CreateBillResponses, CreateMandateData, CreateMandateErrors, CreateMandateResponses, CreateMetricData, CreateMetricErrors, CreateMetricResponses, CreateTransferData, CreateTransferErrors, CreateTransferResponses, CreateWebhookEndpointData, CreateWebhookEndpointErrors, CreateWebhookEndpointResponses, DeleteWebhookEndpointData, DeleteWebhookEndpointErrors, DeleteWebhookEndpointResponses, GetApiKeyData, GetApiKeyErrors, GetApiKeyResponses, GetBillData, GetBillErrors, GetBillResponses, GetBillUsageData, GetBillUsageErrors, GetBillUsageResponses, GetCustomerData, GetCustomerErrors, GetCustomerResponses, GetCustomerUsageData, GetCustomerUsageErrors, GetCustomerUsageResponses, GetEventData, GetEventErrors, GetEventResponses, GetInvoiceData, GetInvoiceErrors, GetInvoiceHtmlData, GetInvoiceHtmlErrors, GetInvoiceHtmlResponses, GetInvoicePdfData, GetInvoicePdfErrors, GetInvoicePdfResponses, GetInvoiceResponses, GetInvoiceXmlData, GetInvoiceXmlErrors, GetInvoiceXmlResponses, GetMandateData, GetMandateErrors, GetMandateResponses, GetMetricData, GetMetricErrors, GetMetricResponses, GetRateData, GetRateErrors, GetRateResponses, GetTrialBalanceData, GetTrialBalanceErrors, GetTrialBalanceResponses, GetWebhookEndpointData, GetWebhookEndpointErrors, GetWebhookEndpointResponses, IngestUsageEventsData, IngestUsageEventsErrors, IngestUsageEventsResponses, ListAccountsData, ListAccountsErrors, ListAccountsResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListBillsData, ListBillsErrors, ListBillsResponses, ListCollectionsData, ListCollectionsErrors, ListCollectionsResponses, ListCustomersData, ListCustomersErrors, ListCustomersResponses, ListEntriesData, ListEntriesErrors, ListEntriesResponses, ListEventsData, ListEventsErrors, ListEventsResponses, ListLineItemsData, ListLineItemsErrors, ListLineItemsResponses, ListMandatesData, ListMandatesErrors, ListMandatesResponses, ListMetricsData, ListMetricsErrors, ListMetricsResponses, ListRatesData, ListRatesErrors, ListRatesResponses, ListWebhookDeliveriesData, ListWebhookDeliveriesErrors, ListWebhookDeliveriesResponses, ListWebhookEndpointsData, ListWebhookEndpointsErrors, ListWebhookEndpointsResponses, LivenessData, LivenessErrors, LivenessResponses, PauseMandateData, PauseMandateErrors, PauseMandateResponses, PayBillData, PayBillErrors, PayBillResponses, PutCustomerData, PutCustomerErrors, PutCustomerResponses, ReadinessData, ReadinessErrors, ReadinessResponses, RefundPaymentData, RefundPaymentErrors, RefundPaymentResponses, ResumeMandateData, ResumeMandateErrors, ResumeMandateResponses, RetryWebhookDeliveryData, RetryWebhookDeliveryErrors, RetryWebhookDeliveryResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, RotateWebhookSecretData, RotateWebhookSecretErrors, RotateWebhookSecretResponses, ScriptOutcomesData, ScriptOutcomesErrors, ScriptOutcomesResponses, SetCustomerPriceData, SetCustomerPriceErrors, SetCustomerPriceResponses, SetMetricPriceData, SetMetricPriceErrors, SetMetricPriceResponses, StreamEventsData, StreamEventsErrors, StreamEventsResponse, StreamEventsResponses, TopUpWalletData, TopUpWalletErrors, TopUpWalletResponses, UpdateCustomerData, UpdateCustomerErrors, UpdateCustomerResponses, UpdateMandateData, UpdateMandateErrors, UpdateMandateResponses, UpdateWebhookEndpointData, UpdateWebhookEndpointErrors, UpdateWebhookEndpointResponses, WithdrawFromWalletData, WithdrawFromWalletErrors, WithdrawFromWalletResponses } from './types.gen.ts';
+import type { AddLineItemData, AddLineItemErrors, AddLineItemResponses, ApproveCollectionData, ApproveCollectionErrors, ApproveCollectionResponses, CancelMandateData, CancelMandateErrors, CancelMandateResponses, CloseBillData, CloseBillErrors, CloseBillResponses, CreateAdjustmentData, CreateAdjustmentErrors, CreateAdjustmentResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateBillData, CreateBillErrors, CreateBillResponses, CreateMandateData, CreateMandateErrors, CreateMandateResponses, CreateMetricData, CreateMetricErrors, CreateMetricResponses, CreateTransferData, CreateTransferErrors, CreateTransferResponses, CreateWebhookEndpointData, CreateWebhookEndpointErrors, CreateWebhookEndpointResponses, DeleteWebhookEndpointData, DeleteWebhookEndpointErrors, DeleteWebhookEndpointResponses, GetApiKeyData, GetApiKeyErrors, GetApiKeyResponses, GetBillData, GetBillErrors, GetBillResponses, GetBillUsageData, GetBillUsageErrors, GetBillUsageResponses, GetCreditNoteData, GetCreditNoteErrors, GetCreditNoteResponses, GetCustomerData, GetCustomerErrors, GetCustomerResponses, GetCustomerUsageData, GetCustomerUsageErrors, GetCustomerUsageResponses, GetEventData, GetEventErrors, GetEventResponses, GetInvoiceData, GetInvoiceErrors, GetInvoiceHtmlData, GetInvoiceHtmlErrors, GetInvoiceHtmlResponses, GetInvoicePdfData, GetInvoicePdfErrors, GetInvoicePdfResponses, GetInvoiceResponses, GetInvoiceXmlData, GetInvoiceXmlErrors, GetInvoiceXmlResponses, GetMandateData, GetMandateErrors, GetMandateResponses, GetMetricData, GetMetricErrors, GetMetricResponses, GetRateData, GetRateErrors, GetRateResponses, GetTrialBalanceData, GetTrialBalanceErrors, GetTrialBalanceResponses, GetWebhookEndpointData, GetWebhookEndpointErrors, GetWebhookEndpointResponses, IngestUsageEventsData, IngestUsageEventsErrors, IngestUsageEventsResponses, IssueCreditNoteData, IssueCreditNoteErrors, IssueCreditNoteResponses, ListAccountsData, ListAccountsErrors, ListAccountsResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListBillsData, ListBillsErrors, ListBillsResponses, ListCollectionsData, ListCollectionsErrors, ListCollectionsResponses, ListCreditNotesData, ListCreditNotesErrors, ListCreditNotesResponses, ListCustomersData, ListCustomersErrors, ListCustomersResponses, ListEntriesData, ListEntriesErrors, ListEntriesResponses, ListEventsData, ListEventsErrors, ListEventsResponses, ListLineItemsData, ListLineItemsErrors, ListLineItemsResponses, ListMandatesData, ListMandatesErrors, ListMandatesResponses, ListMetricsData, ListMetricsErrors, ListMetricsResponses, ListRatesData, ListRatesErrors, ListRatesResponses, ListWebhookDeliveriesData, ListWebhookDeliveriesErrors, ListWebhookDeliveriesResponses, ListWebhookEndpointsData, ListWebhookEndpointsErrors, ListWebhookEndpointsResponses, LivenessData, LivenessErrors, LivenessResponses, PauseMandateData, PauseMandateErrors, PauseMandateResponses, PayBillData, PayBillErrors, PayBillResponses, PutCustomerData, PutCustomerErrors, PutCustomerResponses, ReadinessData, ReadinessErrors, ReadinessResponses, RefundPaymentData, RefundPaymentErrors, RefundPaymentResponses, ResumeMandateData, ResumeMandateErrors, ResumeMandateResponses, RetryWebhookDeliveryData, RetryWebhookDeliveryErrors, RetryWebhookDeliveryResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, RotateWebhookSecretData, RotateWebhookSecretErrors, RotateWebhookSecretResponses, ScriptOutcomesData, ScriptOutcomesErrors, ScriptOutcomesResponses, SetCustomerPriceData, SetCustomerPriceErrors, SetCustomerPriceResponses, SetMetricPriceData, SetMetricPriceErrors, SetMetricPriceResponses, StreamEventsData, StreamEventsErrors, StreamEventsResponse, StreamEventsResponses, TopUpWalletData, TopUpWalletErrors, TopUpWalletResponses, UpdateCustomerData, UpdateCustomerErrors, UpdateCustomerResponses, UpdateMandateData, UpdateMandateErrors, UpdateMandateResponses, UpdateWebhookEndpointData, UpdateWebhookEndpointErrors, UpdateWebhookEndpointResponses, VoidCreditNoteData, VoidCreditNoteErrors, VoidCreditNoteResponses, WithdrawFromWalletData, WithdrawFromWalletErrors, WithdrawFromWalletResponses } from './types.gen.ts';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -506,6 +506,58 @@ export class BillingApi extends HeyApiClient {
         return (options?.client ?? this.client).get<GetTrialBalanceResponses, GetTrialBalanceErrors, ThrowOnError>({
             security: [{ scheme: 'bearer', type: 'http' }],
             url: '/v1/ledger/trial-balance',
+            ...options
+        });
+    }
+    
+    /**
+     * A bill's credit notes, in number order
+     */
+    public listCreditNotes<ThrowOnError extends boolean = true>(options: Options<ListCreditNotesData, ThrowOnError>): RequestResult<ListCreditNotesResponses, ListCreditNotesErrors, ThrowOnError> {
+        return (options.client ?? this.client).get<ListCreditNotesResponses, ListCreditNotesErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/customers/{customerId}/bills/{billingPeriod}/credit-notes',
+            ...options
+        });
+    }
+    
+    /**
+     * Credit a closed bill's invoice
+     *
+     * Issues a credit note on a CLOSED bill for `lines` (each at most what is left of its item) or an `amount` of the bill as a whole, never more than is left of the bill. It takes the next number of its yearly series (CN-YYYY-NNNNNN), posts a CREDIT_NOTE entry (contra-revenue against the receivable) that lowers `amountDue`, settles what of it was already paid as `settlement` says, and stores its PDF, HTML and UBL documents, all in one transaction. The Idempotency-Key makes a retry answer the first credit note.
+     */
+    public issueCreditNote<ThrowOnError extends boolean = true>(options: Options<IssueCreditNoteData, ThrowOnError>): RequestResult<IssueCreditNoteResponses, IssueCreditNoteErrors, ThrowOnError> {
+        return (options.client ?? this.client).post<IssueCreditNoteResponses, IssueCreditNoteErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/customers/{customerId}/bills/{billingPeriod}/credit-notes',
+            ...options,
+            headers: {
+                'Content-Type': 'application/json',
+                ...options.headers
+            }
+        });
+    }
+    
+    /**
+     * Void a credit note that gave nothing back
+     *
+     * Only a credit note whose settlement gave nothing back (all of it lowered what the bill owed) can be voided. Voiding posts the exact reversal of its entry (CREDIT_NOTE_VOID): the bill owes that amount again and its lines are creditable again. The number stays used; voiding a void credit note answers it unchanged.
+     */
+    public voidCreditNote<ThrowOnError extends boolean = true>(options: Options<VoidCreditNoteData, ThrowOnError>): RequestResult<VoidCreditNoteResponses, VoidCreditNoteErrors, ThrowOnError> {
+        return (options.client ?? this.client).post<VoidCreditNoteResponses, VoidCreditNoteErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/customers/{customerId}/bills/{billingPeriod}/credit-notes/{creditNoteId}/void',
+            ...options
+        });
+    }
+    
+    /**
+     * One credit note of a bill
+     */
+    public getCreditNote<ThrowOnError extends boolean = true>(options: Options<GetCreditNoteData, ThrowOnError>): RequestResult<GetCreditNoteResponses, GetCreditNoteErrors, ThrowOnError> {
+        return (options.client ?? this.client).get<GetCreditNoteResponses, GetCreditNoteErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/customers/{customerId}/bills/{billingPeriod}/credit-notes/{creditNoteId}',
             ...options
         });
     }

@@ -344,7 +344,7 @@ export type Account = {
  */
 export type Entry = {
     id: string;
-    type: 'INVOICE' | 'PAYMENT' | 'TOPUP' | 'WITHDRAWAL' | 'TRANSFER' | 'REFUND' | 'ADJUSTMENT';
+    type: 'INVOICE' | 'PAYMENT' | 'TOPUP' | 'WITHDRAWAL' | 'TRANSFER' | 'REFUND' | 'ADJUSTMENT' | 'CREDIT_NOTE' | 'CREDIT_NOTE_VOID';
     /**
      * The entry key in the ledger: for a posting made through this API, the operation, the customer and the Idempotency-Key it was sent with (or the one the gateway generated); for an invoice, the bill
      */
@@ -365,6 +365,87 @@ export type Entry = {
      * What the entry is about: a bill id, the payment a refund gives back, an adjustment reason; null if none
      */
     reference: string | null;
+};
+
+/**
+ * CreditNote
+ */
+export type CreditNote = {
+    id: string;
+    /**
+     * In its own gap-free yearly series
+     */
+    number: string;
+    /**
+     * Your id for the customer: 1–64 letters, digits, ".", "_" or "-"
+     */
+    customerId: string;
+    billId: string;
+    billingPeriod: string;
+    /**
+     * The credited invoice
+     */
+    invoiceNumber: string;
+    status: 'ISSUED' | 'VOID';
+    reason: string;
+    /**
+     * What happens to the part of the credit the customer had already paid: `refund` gives it back the way the bill's payments came, `wallet` credits the customer wallet, `outOfBand` records that it went back outside the platform
+     */
+    settlement: 'refund' | 'wallet' | 'outOfBand';
+    /**
+     * The whole credit
+     */
+    amount: {
+        amount: string;
+        currency: string;
+    };
+    /**
+     * The part that lowered what the bill still owed
+     */
+    appliedToAmountDue: {
+        amount: string;
+        currency: string;
+    };
+    /**
+     * The part the settlement gave back
+     */
+    settled: {
+        amount: string;
+        currency: string;
+    };
+    lines: Array<{
+        /**
+         * The credited line item; null for a credit of the bill as a whole
+         */
+        itemId: string | null;
+        description: string;
+        amount: {
+            amount: string;
+            currency: string;
+        };
+    }>;
+    /**
+     * Its ledger entries: the CREDIT_NOTE entry, then the settlement's REFUND entries
+     */
+    entryIds: Array<string>;
+    /**
+     * The CREDIT_NOTE_VOID entry of a voided credit note
+     */
+    voidEntryId: string | null;
+    /**
+     * Its stored documents: PDF/A-3b, HTML and UBL 2.1 CreditNote
+     */
+    documents: Array<{
+        format: 'pdf' | 'html' | 'xml';
+        contentType: string;
+        sha256: string;
+        size: number;
+    }>;
+    /**
+     * When it was issued (RFC 3339, UTC)
+     */
+    issuedAt: string;
+    voidedAt: string | null;
 };
 
 /**
@@ -691,6 +772,40 @@ export type LedgerEntryPostedEvent = {
 };
 
 /**
+ * CreditNoteIssuedEvent
+ */
+export type CreditNoteIssuedEvent = {
+    id: string;
+    type: 'credit_note.issued';
+    /**
+     * Your id for the customer: 1–64 letters, digits, ".", "_" or "-"
+     */
+    customerId: string;
+    /**
+     * When the change the event describes committed (RFC 3339, UTC)
+     */
+    createdAt: string;
+    data: CreditNote;
+};
+
+/**
+ * CreditNoteVoidedEvent
+ */
+export type CreditNoteVoidedEvent = {
+    id: string;
+    type: 'credit_note.voided';
+    /**
+     * Your id for the customer: 1–64 letters, digits, ".", "_" or "-"
+     */
+    customerId: string;
+    /**
+     * When the change the event describes committed (RFC 3339, UTC)
+     */
+    createdAt: string;
+    data: CreditNote;
+};
+
+/**
  * InvoiceFinalizedEvent
  */
 export type InvoiceFinalizedEvent = {
@@ -739,6 +854,10 @@ export type Event = ({
 } & MandateCompletedEvent) | ({
     type: 'ledger.entry_posted';
 } & LedgerEntryPostedEvent) | ({
+    type: 'credit_note.issued';
+} & CreditNoteIssuedEvent) | ({
+    type: 'credit_note.voided';
+} & CreditNoteVoidedEvent) | ({
     type: 'invoice.finalized';
 } & InvoiceFinalizedEvent);
 
@@ -3771,6 +3890,353 @@ export type GetTrialBalanceResponses = {
 
 export type GetTrialBalanceResponse = GetTrialBalanceResponses[keyof GetTrialBalanceResponses];
 
+export type ListCreditNotesData = {
+    body?: never;
+    path: {
+        /**
+         * Your id for the customer: 1–64 letters, digits, ".", "_" or "-"
+         */
+        customerId: string;
+        /**
+         * A calendar month, YYYY-MM, with a year from 2000 to 2999 and a month from 01 to 12
+         */
+        billingPeriod: string;
+    };
+    query?: {
+        /**
+         * Page size, 1–200
+         */
+        limit?: number;
+        /**
+         * Opaque: the nextCursor of the previous page, passed back unchanged. Its content is not part of the API; any other value is a 400
+         */
+        cursor?: string;
+    };
+    url: '/v1/customers/{customerId}/bills/{billingPeriod}/credit-notes';
+};
+
+export type ListCreditNotesErrors = {
+    /**
+     * `invalid_argument`: a malformed parameter, or a cursor this API did not issue
+     */
+    400: ErrorBody;
+    /**
+     * `unauthenticated`: no API key, or one that is malformed, unknown or revoked; comes with `WWW-Authenticate: Bearer`
+     */
+    401: ErrorBody;
+    /**
+     * `permission_denied`: a customer key; this route needs a platform key
+     */
+    403: ErrorBody;
+    /**
+     * `not_found`: the customer has no bill for that period
+     */
+    404: ErrorBody;
+    /**
+     * `resource_exhausted`: this key made more requests than its rate limit allows; retry after `Retry-After` seconds
+     */
+    429: ErrorBody;
+    /**
+     * `canceled`: the request was cancelled before the service answered (usually the client went away)
+     */
+    499: ErrorBody;
+    /**
+     * `internal` (or `unknown`, `data_loss`): an unexpected failure; the message is generic and the details are logged
+     */
+    500: ErrorBody;
+    /**
+     * `unavailable`: a service or database the route needs is down or unreachable; retry later
+     */
+    503: ErrorBody;
+    /**
+     * `deadline_exceeded`: a service did not answer within the call deadline (`GRPC_TIMEOUT`)
+     */
+    504: ErrorBody;
+};
+
+export type ListCreditNotesError = ListCreditNotesErrors[keyof ListCreditNotesErrors];
+
+export type ListCreditNotesResponses = {
+    /**
+     * CreditNotePage
+     *
+     * Default Response
+     */
+    200: {
+        items: Array<CreditNote>;
+        /**
+         * Opaque; pass it as cursor for the next page, unchanged. null on the last page
+         */
+        nextCursor: string | null;
+    };
+};
+
+export type ListCreditNotesResponse = ListCreditNotesResponses[keyof ListCreditNotesResponses];
+
+export type IssueCreditNoteData = {
+    /**
+     * Exactly one of `lines` and `amount`
+     */
+    body: {
+        /**
+         * Why the invoice is credited; printed on the credit note: 1–500 characters, not blank; stored trimmed, with no control characters other than tab and line feed, and no unpaired surrogates
+         */
+        reason: string;
+        lines?: Array<{
+            /**
+             * A line item of the bill
+             */
+            itemId: string;
+            /**
+             * Default: everything of the item not yet credited
+             */
+            amount?: string;
+        }>;
+        /**
+         * A credit of the bill as a whole, instead of lines
+         */
+        amount?: string;
+        /**
+         * What happens to the part of the credit the customer had already paid: `refund` gives it back the way the bill's payments came, `wallet` credits the customer wallet, `outOfBand` records that it went back outside the platform
+         */
+        settlement: 'refund' | 'wallet' | 'outOfBand';
+    };
+    headers?: {
+        /**
+         * Makes the request safe to retry: see the idempotency section of the API description
+         */
+        'idempotency-key'?: string;
+    };
+    path: {
+        /**
+         * Your id for the customer: 1–64 letters, digits, ".", "_" or "-"
+         */
+        customerId: string;
+        /**
+         * A calendar month, YYYY-MM, with a year from 2000 to 2999 and a month from 01 to 12
+         */
+        billingPeriod: string;
+    };
+    query?: never;
+    url: '/v1/customers/{customerId}/bills/{billingPeriod}/credit-notes';
+};
+
+export type IssueCreditNoteErrors = {
+    /**
+     * `invalid_argument`: a field is malformed, both or neither of `lines` and `amount`, an item the bill does not have, or an amount with more decimals than the bill currency
+     */
+    400: ErrorBody;
+    /**
+     * `unauthenticated`: no API key, or one that is malformed, unknown or revoked; comes with `WWW-Authenticate: Bearer`
+     */
+    401: ErrorBody;
+    /**
+     * `permission_denied`: a customer key; this route needs a platform key
+     */
+    403: ErrorBody;
+    /**
+     * `not_found`: the customer has no bill for that period
+     */
+    404: ErrorBody;
+    /**
+     * `failed_precondition`: the bill is OPEN or FAILED, or the credit is more than is left of a line or of the bill. A bill still CLOSING is answered 503 `unavailable`; or `aborted`: the first request with this Idempotency-Key is still running; retry after `Retry-After` seconds
+     */
+    409: ErrorBody;
+    /**
+     * `invalid_argument`: the body is larger than 1 MiB
+     */
+    413: ErrorBody;
+    /**
+     * `invalid_argument`: a body whose Content-Type is not application/json
+     */
+    415: ErrorBody;
+    /**
+     * `invalid_argument`: this Idempotency-Key was used with a different request (method, path or body)
+     */
+    422: ErrorBody;
+    /**
+     * `resource_exhausted`: this key made more requests than its rate limit allows; retry after `Retry-After` seconds
+     */
+    429: ErrorBody;
+    /**
+     * `canceled`: the request was cancelled before the service answered (usually the client went away)
+     */
+    499: ErrorBody;
+    /**
+     * `internal` (or `unknown`, `data_loss`): an unexpected failure; the message is generic and the details are logged
+     */
+    500: ErrorBody;
+    /**
+     * `unavailable`: a service or database the route needs is down or unreachable; retry later
+     */
+    503: ErrorBody;
+    /**
+     * `deadline_exceeded`: a service did not answer within the call deadline (`GRPC_TIMEOUT`)
+     */
+    504: ErrorBody;
+};
+
+export type IssueCreditNoteError = IssueCreditNoteErrors[keyof IssueCreditNoteErrors];
+
+export type IssueCreditNoteResponses = {
+    /**
+     * The credit note
+     */
+    201: CreditNote;
+};
+
+export type IssueCreditNoteResponse = IssueCreditNoteResponses[keyof IssueCreditNoteResponses];
+
+export type VoidCreditNoteData = {
+    body?: never;
+    headers?: {
+        /**
+         * Makes the request safe to retry: see the idempotency section of the API description
+         */
+        'idempotency-key'?: string;
+    };
+    path: {
+        /**
+         * Your id for the customer: 1–64 letters, digits, ".", "_" or "-"
+         */
+        customerId: string;
+        billingPeriod: string;
+        creditNoteId: string;
+    };
+    query?: never;
+    url: '/v1/customers/{customerId}/bills/{billingPeriod}/credit-notes/{creditNoteId}/void';
+};
+
+export type VoidCreditNoteErrors = {
+    /**
+     * `invalid_argument`: a malformed path parameter
+     */
+    400: ErrorBody;
+    /**
+     * `unauthenticated`: no API key, or one that is malformed, unknown or revoked; comes with `WWW-Authenticate: Bearer`
+     */
+    401: ErrorBody;
+    /**
+     * `permission_denied`: a customer key; this route needs a platform key
+     */
+    403: ErrorBody;
+    /**
+     * `not_found`: the bill has no credit note of that id
+     */
+    404: ErrorBody;
+    /**
+     * `failed_precondition`: its settlement gave something back. Only a credit note whose settlement gave nothing back (all of it lowered what the bill owed) can be voided; or `aborted`: the first request with this Idempotency-Key is still running; retry after `Retry-After` seconds
+     */
+    409: ErrorBody;
+    /**
+     * `invalid_argument`: the body is larger than 1 MiB
+     */
+    413: ErrorBody;
+    /**
+     * `invalid_argument`: a body whose Content-Type is not application/json
+     */
+    415: ErrorBody;
+    /**
+     * `invalid_argument`: this Idempotency-Key was used with a different request (method, path or body)
+     */
+    422: ErrorBody;
+    /**
+     * `resource_exhausted`: this key made more requests than its rate limit allows; retry after `Retry-After` seconds
+     */
+    429: ErrorBody;
+    /**
+     * `canceled`: the request was cancelled before the service answered (usually the client went away)
+     */
+    499: ErrorBody;
+    /**
+     * `internal` (or `unknown`, `data_loss`): an unexpected failure; the message is generic and the details are logged
+     */
+    500: ErrorBody;
+    /**
+     * `unavailable`: a service or database the route needs is down or unreachable; retry later
+     */
+    503: ErrorBody;
+    /**
+     * `deadline_exceeded`: a service did not answer within the call deadline (`GRPC_TIMEOUT`)
+     */
+    504: ErrorBody;
+};
+
+export type VoidCreditNoteError = VoidCreditNoteErrors[keyof VoidCreditNoteErrors];
+
+export type VoidCreditNoteResponses = {
+    /**
+     * The voided credit note
+     */
+    200: CreditNote;
+};
+
+export type VoidCreditNoteResponse = VoidCreditNoteResponses[keyof VoidCreditNoteResponses];
+
+export type GetCreditNoteData = {
+    body?: never;
+    path: {
+        /**
+         * Your id for the customer: 1–64 letters, digits, ".", "_" or "-"
+         */
+        customerId: string;
+        billingPeriod: string;
+        creditNoteId: string;
+    };
+    query?: never;
+    url: '/v1/customers/{customerId}/bills/{billingPeriod}/credit-notes/{creditNoteId}';
+};
+
+export type GetCreditNoteErrors = {
+    /**
+     * `invalid_argument`: a malformed parameter
+     */
+    400: ErrorBody;
+    /**
+     * `unauthenticated`: no API key, or one that is malformed, unknown or revoked; comes with `WWW-Authenticate: Bearer`
+     */
+    401: ErrorBody;
+    /**
+     * `permission_denied`: a customer key on a path naming another customer (whether or not that customer exists)
+     */
+    403: ErrorBody;
+    /**
+     * `not_found`: the bill has no credit note of that id
+     */
+    404: ErrorBody;
+    /**
+     * `resource_exhausted`: this key made more requests than its rate limit allows; retry after `Retry-After` seconds
+     */
+    429: ErrorBody;
+    /**
+     * `canceled`: the request was cancelled before the service answered (usually the client went away)
+     */
+    499: ErrorBody;
+    /**
+     * `internal` (or `unknown`, `data_loss`): an unexpected failure; the message is generic and the details are logged
+     */
+    500: ErrorBody;
+    /**
+     * `unavailable`: a service or database the route needs is down or unreachable; retry later
+     */
+    503: ErrorBody;
+    /**
+     * `deadline_exceeded`: a service did not answer within the call deadline (`GRPC_TIMEOUT`)
+     */
+    504: ErrorBody;
+};
+
+export type GetCreditNoteError = GetCreditNoteErrors[keyof GetCreditNoteErrors];
+
+export type GetCreditNoteResponses = {
+    /**
+     * Default Response
+     */
+    200: CreditNote;
+};
+
+export type GetCreditNoteResponse = GetCreditNoteResponses[keyof GetCreditNoteResponses];
+
 export type ListEventsData = {
     body?: never;
     path?: never;
@@ -3782,7 +4248,7 @@ export type ListEventsData = {
         /**
          * What happened (see docs/events.md for each type and its data)
          */
-        type?: 'bill.created' | 'bill.item_added' | 'bill.closing' | 'bill.closed' | 'bill.failed' | 'mandate.created' | 'mandate.updated' | 'mandate.reminder' | 'mandate.collection_succeeded' | 'mandate.collection_failed' | 'mandate.past_due' | 'mandate.completed' | 'ledger.entry_posted' | 'invoice.finalized';
+        type?: 'bill.created' | 'bill.item_added' | 'bill.closing' | 'bill.closed' | 'bill.failed' | 'mandate.created' | 'mandate.updated' | 'mandate.reminder' | 'mandate.collection_succeeded' | 'mandate.collection_failed' | 'mandate.past_due' | 'mandate.completed' | 'ledger.entry_posted' | 'credit_note.issued' | 'credit_note.voided' | 'invoice.finalized';
         /**
          * Page size, 1–200
          */
@@ -4060,7 +4526,7 @@ export type CreateWebhookEndpointData = {
         /**
          * The event types sent to this endpoint, or `["*"]` for every type (then `*` must be the only entry)
          */
-        events: Array<'bill.created' | 'bill.item_added' | 'bill.closing' | 'bill.closed' | 'bill.failed' | 'mandate.created' | 'mandate.updated' | 'mandate.reminder' | 'mandate.collection_succeeded' | 'mandate.collection_failed' | 'mandate.past_due' | 'mandate.completed' | 'ledger.entry_posted' | 'invoice.finalized' | '*'>;
+        events: Array<'bill.created' | 'bill.item_added' | 'bill.closing' | 'bill.closed' | 'bill.failed' | 'mandate.created' | 'mandate.updated' | 'mandate.reminder' | 'mandate.collection_succeeded' | 'mandate.collection_failed' | 'mandate.past_due' | 'mandate.completed' | 'ledger.entry_posted' | 'credit_note.issued' | 'credit_note.voided' | 'invoice.finalized' | '*'>;
         /**
          * Only this customer's events. A customer key may leave it out (its own customer) or name its own; a platform key that leaves it out makes a platform endpoint, which receives every customer's events
          */
@@ -4294,7 +4760,7 @@ export type UpdateWebhookEndpointData = {
         /**
          * The event types sent to this endpoint, or `["*"]` for every type (then `*` must be the only entry)
          */
-        events?: Array<'bill.created' | 'bill.item_added' | 'bill.closing' | 'bill.closed' | 'bill.failed' | 'mandate.created' | 'mandate.updated' | 'mandate.reminder' | 'mandate.collection_succeeded' | 'mandate.collection_failed' | 'mandate.past_due' | 'mandate.completed' | 'ledger.entry_posted' | 'invoice.finalized' | '*'>;
+        events?: Array<'bill.created' | 'bill.item_added' | 'bill.closing' | 'bill.closed' | 'bill.failed' | 'mandate.created' | 'mandate.updated' | 'mandate.reminder' | 'mandate.collection_succeeded' | 'mandate.collection_failed' | 'mandate.past_due' | 'mandate.completed' | 'ledger.entry_posted' | 'credit_note.issued' | 'credit_note.voided' | 'invoice.finalized' | '*'>;
         /**
          * true: nothing is sent until it is enabled again (disabledReason `manual`); false: enabled again, its failing streak forgotten
          */

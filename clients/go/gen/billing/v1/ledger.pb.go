@@ -32,6 +32,8 @@ const (
 	AccountKind_ACCOUNT_KIND_CASH        AccountKind = 4
 	AccountKind_ACCOUNT_KIND_FX          AccountKind = 5
 	AccountKind_ACCOUNT_KIND_EXTERNAL    AccountKind = 6
+	// Debit-normal contra-revenue: what credit notes took back from revenue.
+	AccountKind_ACCOUNT_KIND_CONTRA_REVENUE AccountKind = 7
 )
 
 // Enum value maps for AccountKind.
@@ -44,15 +46,17 @@ var (
 		4: "ACCOUNT_KIND_CASH",
 		5: "ACCOUNT_KIND_FX",
 		6: "ACCOUNT_KIND_EXTERNAL",
+		7: "ACCOUNT_KIND_CONTRA_REVENUE",
 	}
 	AccountKind_value = map[string]int32{
-		"ACCOUNT_KIND_UNSPECIFIED": 0,
-		"ACCOUNT_KIND_RECEIVABLE":  1,
-		"ACCOUNT_KIND_WALLET":      2,
-		"ACCOUNT_KIND_REVENUE":     3,
-		"ACCOUNT_KIND_CASH":        4,
-		"ACCOUNT_KIND_FX":          5,
-		"ACCOUNT_KIND_EXTERNAL":    6,
+		"ACCOUNT_KIND_UNSPECIFIED":    0,
+		"ACCOUNT_KIND_RECEIVABLE":     1,
+		"ACCOUNT_KIND_WALLET":         2,
+		"ACCOUNT_KIND_REVENUE":        3,
+		"ACCOUNT_KIND_CASH":           4,
+		"ACCOUNT_KIND_FX":             5,
+		"ACCOUNT_KIND_EXTERNAL":       6,
+		"ACCOUNT_KIND_CONTRA_REVENUE": 7,
 	}
 )
 
@@ -94,6 +98,10 @@ const (
 	EntryType_ENTRY_TYPE_TRANSFER    EntryType = 5
 	EntryType_ENTRY_TYPE_REFUND      EntryType = 6
 	EntryType_ENTRY_TYPE_ADJUSTMENT  EntryType = 7
+	// A credit note: contra-revenue -> the customer's receivable.
+	EntryType_ENTRY_TYPE_CREDIT_NOTE EntryType = 8
+	// A voided credit note's reversal: the customer's receivable -> contra-revenue.
+	EntryType_ENTRY_TYPE_CREDIT_NOTE_VOID EntryType = 9
 )
 
 // Enum value maps for EntryType.
@@ -107,16 +115,20 @@ var (
 		5: "ENTRY_TYPE_TRANSFER",
 		6: "ENTRY_TYPE_REFUND",
 		7: "ENTRY_TYPE_ADJUSTMENT",
+		8: "ENTRY_TYPE_CREDIT_NOTE",
+		9: "ENTRY_TYPE_CREDIT_NOTE_VOID",
 	}
 	EntryType_value = map[string]int32{
-		"ENTRY_TYPE_UNSPECIFIED": 0,
-		"ENTRY_TYPE_INVOICE":     1,
-		"ENTRY_TYPE_PAYMENT":     2,
-		"ENTRY_TYPE_TOPUP":       3,
-		"ENTRY_TYPE_WITHDRAWAL":  4,
-		"ENTRY_TYPE_TRANSFER":    5,
-		"ENTRY_TYPE_REFUND":      6,
-		"ENTRY_TYPE_ADJUSTMENT":  7,
+		"ENTRY_TYPE_UNSPECIFIED":      0,
+		"ENTRY_TYPE_INVOICE":          1,
+		"ENTRY_TYPE_PAYMENT":          2,
+		"ENTRY_TYPE_TOPUP":            3,
+		"ENTRY_TYPE_WITHDRAWAL":       4,
+		"ENTRY_TYPE_TRANSFER":         5,
+		"ENTRY_TYPE_REFUND":           6,
+		"ENTRY_TYPE_ADJUSTMENT":       7,
+		"ENTRY_TYPE_CREDIT_NOTE":      8,
+		"ENTRY_TYPE_CREDIT_NOTE_VOID": 9,
 	}
 )
 
@@ -2339,7 +2351,7 @@ const file_billing_v1_ledger_proto_rawDesc = "" +
 	"\breplayed\x18\x03 \x01(\bR\breplayedB\b\n" +
 	"\x06result\"L\n" +
 	"\x13PostEntriesResponse\x125\n" +
-	"\aresults\x18\x01 \x03(\v2\x1b.billing.v1.OperationResultR\aresults*\xc2\x01\n" +
+	"\aresults\x18\x01 \x03(\v2\x1b.billing.v1.OperationResultR\aresults*\xe3\x01\n" +
 	"\vAccountKind\x12\x1c\n" +
 	"\x18ACCOUNT_KIND_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17ACCOUNT_KIND_RECEIVABLE\x10\x01\x12\x17\n" +
@@ -2347,7 +2359,8 @@ const file_billing_v1_ledger_proto_rawDesc = "" +
 	"\x14ACCOUNT_KIND_REVENUE\x10\x03\x12\x15\n" +
 	"\x11ACCOUNT_KIND_CASH\x10\x04\x12\x13\n" +
 	"\x0fACCOUNT_KIND_FX\x10\x05\x12\x19\n" +
-	"\x15ACCOUNT_KIND_EXTERNAL\x10\x06*\xd3\x01\n" +
+	"\x15ACCOUNT_KIND_EXTERNAL\x10\x06\x12\x1f\n" +
+	"\x1bACCOUNT_KIND_CONTRA_REVENUE\x10\a*\x90\x02\n" +
 	"\tEntryType\x12\x1a\n" +
 	"\x16ENTRY_TYPE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12ENTRY_TYPE_INVOICE\x10\x01\x12\x16\n" +
@@ -2356,7 +2369,9 @@ const file_billing_v1_ledger_proto_rawDesc = "" +
 	"\x15ENTRY_TYPE_WITHDRAWAL\x10\x04\x12\x17\n" +
 	"\x13ENTRY_TYPE_TRANSFER\x10\x05\x12\x15\n" +
 	"\x11ENTRY_TYPE_REFUND\x10\x06\x12\x19\n" +
-	"\x15ENTRY_TYPE_ADJUSTMENT\x10\a*Q\n" +
+	"\x15ENTRY_TYPE_ADJUSTMENT\x10\a\x12\x1a\n" +
+	"\x16ENTRY_TYPE_CREDIT_NOTE\x10\b\x12\x1f\n" +
+	"\x1bENTRY_TYPE_CREDIT_NOTE_VOID\x10\t*Q\n" +
 	"\tDirection\x12\x19\n" +
 	"\x15DIRECTION_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fDIRECTION_DEBIT\x10\x01\x12\x14\n" +

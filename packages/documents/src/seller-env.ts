@@ -1,10 +1,12 @@
-// The seller printed on every invoice: the platform operator, from configuration (SELLER_*),
-// checked at start-up like every other variable. The defaults describe a placeholder operator
+// The seller printed on every invoice and credit note: the platform operator, from configuration
+// (SELLER_*), checked at start-up like every other variable, by the worker (invoices) and
+// bill-service (credit notes) alike. A subpath of its own (`@billing/documents/seller`), so the
+// renderers stay free of the runtime. The defaults describe a placeholder operator
 // for local development; a deployment that issues real invoices sets them all.
 import { readFileSync } from 'node:fs';
 import { integer, optionalText, parsed, text } from '@billing/runtime';
 import { checkFreeText } from '@billing/text';
-import type { SellerIdentity } from '@billing/documents';
+import type { SellerIdentity } from './model.ts';
 
 function freeText(max: number) {
   return (value: string): string => {

@@ -1,0 +1,107 @@
+// What a load balancer and several gateways cost on one machine: the same read (GET of a bill
+// with its items: the gateway, a gRPC call to bill-service, PostgreSQL) with closed-loop clients
+// against one gateway directly, one gateway behind HAProxy, and three gateways behind HAProxy,
+// over the same two bill-services. Two cores cannot show a speed-up from more gateways; the
+// figure shows what the extra hop and the extra processes take. Cells alternate round by round,
+// so a change in the machine's load hits all of them. Raw figures go to bench/results/replicas-*.json.
+import { createWriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startHaproxy, startReplicaStack, type Haproxy } from '@billing/devstack';
+import { measureOnStack } from './on-stack.ts';
+import { beginRun, saveResult } from './results.ts';
+
+const CONCURRENCY = 32;
+const WARM_UP_MS = 4_000;
+const CELL_MS = 6_000;
+const ROUNDS = 3;
+
+interface Cell {
+  requests: number;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+async function load(url: string, authorization: string, durationMs: number): Promise<Cell> {
+  const latencies: number[] = [];
+  const started = performance.now();
+  const until = started + durationMs;
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (performance.now() < until) {
+      const begun = performance.now();
+      const response = await fetch(url, { headers: { authorization } });
+      const body = await response.text();
+      if (response.status !== 200) throw new Error(`bench request answered ${response.status}: ${body}`);
+      latencies.push(performance.now() - begun);
+    }
+  }));
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { requests: latencies.length, perSecond: latencies.length / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+}
+
+export async function runReplicasBenchmark(): Promise<void> {
+  const run = beginRun();
+  const logPath = join(tmpdir(), `bench-replicas-${Date.now()}.log`);
+  const log = createWriteStream(logPath);
+  const stack = await startReplicaStack({
+    replicas: { gateway: 3, 'bill-service': 2, 'rates-service': 1, worker: 1 },
+    env: { LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '1000000' },
+    print: (line) => log.write(`${line}\n`),
+  });
+  const figures = await measureOnStack(stack, log, logPath, async () => {
+    const gateways = stack.of('gateway').map((replica) => replica.url!);
+    const proxies: Haproxy[] = [];
+    try {
+      const one = await startHaproxy({ gateways: gateways.slice(0, 1) });
+      proxies.push(one);
+      const three = await startHaproxy({ gateways });
+      proxies.push(three);
+      const authorization = `Bearer ${stack.adminApiKey}`;
+      const customer = `bench-replicas-${Date.now().toString(36)}`;
+      const next = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() + 2, 1));
+      const period = `${next.getUTCFullYear()}-${String(next.getUTCMonth() + 1).padStart(2, '0')}`;
+      const post = async (path: string, body: unknown) => {
+        const response = await fetch(`${gateways[0]}${path}`, {
+          method: 'POST', headers: { authorization, 'content-type': 'application/json', 'idempotency-key': crypto.randomUUID() }, body: JSON.stringify(body),
+        });
+        if (response.status !== 201) throw new Error(`POST ${path} answered ${response.status}: ${await response.text()}`);
+      };
+      await post(`/v1/customers/${customer}/bills`, { currency: 'USD', billingPeriod: period });
+      for (const amount of ['4.00', '6.50', '12.25']) await post(`/v1/customers/${customer}/bills/${period}/items`, { description: `item ${amount}`, amount });
+      const path = `/v1/customers/${customer}/bills/${period}`;
+      const cells = {
+        'one gateway': `${gateways[0]}${path}`,
+        'one gateway behind HAProxy': `${one.url}${path}`,
+        'three gateways behind HAProxy': `${three.url}${path}`,
+      };
+      // Each process compiles its hot paths on its first thousands of requests: three gateways need three times the warm-up.
+      for (const url of Object.values(cells)) await load(url, authorization, WARM_UP_MS);
+      const rounds: Array<Record<string, Cell>> = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        const measured: Record<string, Cell> = {};
+        for (const [name, url] of Object.entries(cells)) measured[name] = await load(url, authorization, CELL_MS);
+        rounds.push(measured);
+      }
+      const median = (name: string, field: keyof Cell) => [...rounds.map((round) => round[name]![field])].sort((a, b) => a - b)[Math.floor(ROUNDS / 2)]!;
+      const summary = Object.fromEntries(Object.keys(cells).map((name) => [name, {
+        perSecond: median(name, 'perSecond'), p50Ms: median(name, 'p50Ms'), p99Ms: median(name, 'p99Ms'),
+      }]));
+      const ratio = summary['three gateways behind HAProxy']!.perSecond / summary['one gateway']!.perSecond;
+      console.log(`GET ${path.replace(customer, '{c}')}, ${CONCURRENCY} clients, ${ROUNDS} rounds of ${CELL_MS / 1000} s per cell (medians)`);
+      console.table(Object.fromEntries(Object.entries(summary).map(([name, cell]) => [name, {
+        'requests/s': Math.round(cell.perSecond), 'p50 ms': cell.p50Ms.toFixed(1), 'p99 ms': cell.p99Ms.toFixed(1),
+      }])));
+      console.log(`three gateways behind HAProxy / one gateway: ${ratio.toFixed(2)}x (goal >= 0.85x)`);
+      return { request: 'GET /v1/customers/{c}/bills/{period} (3 items)', concurrency: CONCURRENCY, cellMs: CELL_MS, rounds, summary, ratioThreeBehindHaproxyToOne: ratio };
+    } finally {
+      for (const proxy of proxies) await proxy.stop();
+    }
+  });
+  await saveResult('replicas', run, figures);
+}
