@@ -466,9 +466,6 @@ def customer_profile(case):
 ADJUSTMENTS = {
     "putCustomer": customer_profile,
     "updateCustomer": customer_profile,
-    "listCustomers": server_issued_cursor,
-    "listAccounts": server_issued_cursor,
-    "listMetrics": server_issued_cursor,
     "createMetric": metric_definition,
     "setMetricPrice": price_terms,
     "setCustomerPrice": price_terms,
