@@ -2,6 +2,7 @@
 // argument. Each benchmark registers here; they are never part of `npm test`. `--cpu-prof` asks a
 // benchmark that runs the apps to profile them (V8 CPU profiles) and report where their time went.
 import { runBillsBenchmark } from './bills.ts';
+import { runDocumentsBenchmark } from './documents.ts';
 import { runEventsBenchmark } from './events.ts';
 import { runLedgerBenchmark } from './ledger.ts';
 import { runMandatesBenchmark } from './mandates.ts';
@@ -25,6 +26,7 @@ const benchmarks: Record<string, (options: BenchOptions) => Promise<void>> = {
   events: runEventsBenchmark,
   usage: runUsageBenchmark,
   replicas: runReplicasBenchmark,
+  documents: runDocumentsBenchmark,
 };
 
 const args = process.argv.slice(2).filter((arg) => arg !== '--');

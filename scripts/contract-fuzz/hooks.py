@@ -447,7 +447,25 @@ def usage_window(case):
         query.pop("to", None)
 
 
+def customer_profile(case):
+    # A profile's time zone must be one the server knows and its currency one bills take; the
+    # schema can give only their shapes. A PATCH needs a profile to change: one is stored first
+    # (a PUT of just the legal name), so the case reaches the update rather than a 404.
+    body = case.body
+    if not isinstance(body, dict):
+        return
+    iso_currency(body)
+    zone = body.get("timeZone")
+    if isinstance(zone, str) and zone not in TIME_ZONES:
+        body["timeZone"] = pick(TIME_ZONES, zone)
+    if operation_id(case) == "updateCustomer":
+        customer = (case.path_parameters or {}).get("customerId")
+        requests.put(f"{GATEWAY}/v1/customers/{customer}", json={"legalName": "Fuzz profile"}, headers=AUTHORIZATION, timeout=10)
+
+
 ADJUSTMENTS = {
+    "putCustomer": customer_profile,
+    "updateCustomer": customer_profile,
     "createMetric": metric_definition,
     "setMetricPrice": price_terms,
     "setCustomerPrice": price_terms,

@@ -1,5 +1,5 @@
 import {
-  BillService, CreditNoteService, EventService, LedgerService, MandateService, PaymentSimulatorService, RatesService, UsageService, WebhookService,
+  BillService, CustomerService, CreditNoteService, EventService, LedgerService, MandateService, PaymentSimulatorService, RatesService, UsageService, WebhookService,
 } from '@billing/contracts';
 import { createGrpcClient, createGrpcServer, serve, type GrpcServer } from '@billing/grpc-kit';
 import type { Logger } from '@billing/runtime';
@@ -10,6 +10,8 @@ import { BILL_SERVICE_ERRORS } from './bills/bill-errors.ts';
 import { createBillService } from './bills/connect.ts';
 import { createCreditNoteService, creditNoteErrors } from './credit-notes/connect.ts';
 import { sellerIdentity } from '@billing/documents/seller';
+import { createCustomerService } from './customers/connect.ts';
+import { customersRepository } from './customers/customers-repository.ts';
 import { databaseErrors } from './database-errors.ts';
 import { createEventService } from './events/connect.ts';
 import { eventFeed } from './events/event-feed.ts';
@@ -57,6 +59,7 @@ export async function startBillService(env: BillServiceEnv, logger: Logger, deps
           endpoints: endpointsRepository(deps.db), deliveries: deliveriesRepository(deps.db),
           addressPolicy: { allowPrivate: env.WEBHOOK_ALLOW_PRIVATE_URLS },
         })),
+        serve(CustomerService, createCustomerService({ customers: customersRepository(deps.db), currencies: billCurrencyPolicy(env) })),
         serve(UsageService, createUsageService({ db: deps.db }), { errorMappers: [usageErrors], customerFree: USAGE_CUSTOMER_FREE }),
       ],
       errorMappers: [databaseErrors],

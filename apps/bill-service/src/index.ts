@@ -12,3 +12,5 @@ export { deliveriesRepository } from './webhooks/deliveries-repository.ts';
 export { endpointsRepository } from './webhooks/endpoints-repository.ts';
 export { startBillService } from './app.ts';
 export { ingestEvents, type IncomingEvent, type IngestOutcome } from './usage/ingest.ts';
+export { createCustomerService, type CustomerServiceDeps } from './customers/connect.ts';
+export { customersRepository } from './customers/customers-repository.ts';

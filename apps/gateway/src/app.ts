@@ -20,6 +20,7 @@ import { installIdempotency } from './idempotency/plugin.ts';
 import { idempotencyStore } from './idempotency/store.ts';
 import { apiKeysRoutes } from './routes/api-keys.ts';
 import { billsRoutes } from './routes/bills.ts';
+import { customersRoutes } from './routes/customers.ts';
 import { eventsRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
 import { creditNoteRoutes } from './routes/credit-notes.ts';
@@ -33,6 +34,7 @@ import { walletsRoutes } from './routes/wallets.ts';
 import { webhooksRoutes } from './routes/webhooks.ts';
 import { Bill, BillSummary, LineItem } from './schemas/bill.ts';
 import { Money } from './schemas/common.ts';
+import { Customer, InvoiceFinalized } from './schemas/customer.ts';
 import { Event, EVENT_SCHEMAS, LineItemAdded, MandateCollection, MandateReminder } from './schemas/event.ts';
 import { Account, Entry, LedgerMoney } from './schemas/ledger.ts';
 import { CreditNote } from './schemas/credit-note.ts';
@@ -117,6 +119,7 @@ export async function buildGateway(deps: GatewayDeps) {
   for (const schema of [
     Money, LineItem, Bill, BillSummary, Collection, Mandate, ApiKey, LedgerMoney, Account, Entry, CreditNote,
     LineItemAdded, MandateCollection, MandateReminder, ...EVENT_SCHEMAS, Event, WebhookEndpoint, WebhookDelivery, Metric, Price,
+    Customer, InvoiceFinalized,
   ]) {
     app.addSchema(schema);
   }
@@ -145,6 +148,7 @@ export async function buildGateway(deps: GatewayDeps) {
   await app.register(eventsRoutes, { clients, callTimeoutMs, streamMaxMs: deps.events?.streamMaxMs ?? 60 * 60_000 });
   await app.register(webhooksRoutes, { clients, callTimeoutMs });
   await app.register(usageRoutes, { clients, callTimeoutMs });
+  await app.register(customersRoutes, { clients, callTimeoutMs });
   return app;
 }
 

@@ -1,6 +1,6 @@
 import { createClient, type CallOptions, type Client, type Transport } from '@connectrpc/connect';
 import {
-  BillService, EventService, CreditNoteService, LedgerService, MandateService, PaymentSimulatorService, RatesService, UsageService, WebhookService, health,
+  BillService, CustomerService, EventService, CreditNoteService, LedgerService, MandateService, PaymentSimulatorService, RatesService, UsageService, WebhookService, health,
 } from '@billing/contracts';
 import { connectToService, principalHeaders } from '@billing/grpc-kit';
 import { REQUEST_ID_HEADER } from '@billing/runtime';
@@ -24,6 +24,7 @@ export interface ServiceClients {
   events: Client<typeof EventService>;
   webhooks: Client<typeof WebhookService>;
   usage: Client<typeof UsageService>;
+  customers: Client<typeof CustomerService>;
   ratesHealth: Client<typeof health.Health>;
   billsHealth: Client<typeof health.Health>;
 }
@@ -62,6 +63,7 @@ export function createServiceClients(transports: ServiceTransports): ServiceClie
     events: createClient(EventService, transports.bills),
     webhooks: createClient(WebhookService, transports.bills),
     usage: createClient(UsageService, transports.bills),
+    customers: createClient(CustomerService, transports.bills),
     ratesHealth: createClient(health.Health, transports.rates),
     billsHealth: createClient(health.Health, transports.bills),
   };

@@ -76,7 +76,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         description:
           'Public REST API of the billing platform. Amounts and rates are decimal strings, times RFC 3339 in UTC. ' +
           'Every error is `{"code", "message", "details"}` with a Connect code name; send `x-request-id` to trace a request.\n\n' +
-          '**Idempotency.** Every POST and PATCH accepts an `Idempotency-Key` header (1–255 printable ASCII characters), per the ' +
+          '**Idempotency.** Every POST and PATCH, and `PUT /v1/customers/{customerId}`, accepts an `Idempotency-Key` header (1–255 printable ASCII characters), per the ' +
           'IETF httpapi idempotency-key draft. The first response to a key (status, content type and body, byte for byte) is ' +
           'replayed, with the header `idempotent-replayed: true`, to every later request with that key and the same method, ' +
           'path and body, for 24 hours (`IDEMPOTENCY_TTL`). The same key with a different request is a 422 `invalid_argument`; ' +
@@ -102,6 +102,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'mandates', description: 'Recurring payment mandates: collect a fixed amount on a schedule' },
         { name: 'ledger', description: 'Wallets, bill payments, refunds and the double-entry ledger behind them' },
         { name: 'payment simulator', description: 'Steer the built-in payment simulator that collects mandates' },
+        { name: 'customers', description: 'Customers\' billing profiles, and the invoice documents of their closed bills' },
         { name: 'usage', description: 'Usage-based billing: billable metrics, their prices, usage events and usage so far' },
         { name: 'rates', description: 'Exchange rates' },
         { name: 'api keys', description: 'Platform and customer API keys (platform keys only)' },

@@ -20,6 +20,10 @@ const PATHS: [string, string][] = [
   ['/v1/customers/cus_1/bills/2031-02/items', 'GET, POST'],
   ['/v1/customers/cus_1/bills/2031-02/close', 'POST'],
   ['/v1/customers/cus_1/mandates', 'GET, POST'],
+  ['/v1/customers/cus_1', 'GET, PATCH, PUT'],
+  ['/v1/customers', 'GET'],
+  ['/v1/customers/cus_1/bills/2031-02/invoice', 'GET'],
+  ['/v1/customers/cus_1/bills/2031-02/invoice.pdf', 'GET'],
   ['/v1/customers/cus_1/mandates/mnd_1', 'GET, PATCH'],
   ['/v1/customers/cus_1/mandates/mnd_1/pause', 'POST'],
   ['/v1/customers/cus_1/mandates/mnd_1/resume', 'POST'],
@@ -84,7 +88,7 @@ describe('a method a known path does not serve', () => {
   });
 
   it('still answers an unknown path with 404 not_found and no Allow header', async () => {
-    for (const url of ['/v1/nothing', '/v1/customers/cus_1/bills/2031-02/items/li_1', '/v1/customers/cus_1']) {
+    for (const url of ['/v1/nothing', '/v1/customers/cus_1/bills/2031-02/items/li_1', '/v1/customers/cus_1/profile']) {
       const response = await gateway.app.inject({ method: 'DELETE', url });
       expect(response.statusCode, url).toBe(404);
       expect(response.headers.allow, url).toBeUndefined();

@@ -43,6 +43,9 @@ const PUBLIC_ROUTES = [
   'PATCH /v1/webhook-endpoints/{endpointId}', 'DELETE /v1/webhook-endpoints/{endpointId}',
   'POST /v1/webhook-endpoints/{endpointId}/rotate-secret', 'GET /v1/webhook-endpoints/{endpointId}/deliveries',
   'POST /v1/webhook-endpoints/{endpointId}/deliveries/{deliveryId}/retry',
+  'PUT /v1/customers/{customerId}', 'GET /v1/customers/{customerId}', 'PATCH /v1/customers/{customerId}', 'GET /v1/customers',
+  'GET /v1/customers/{customerId}/bills/{billingPeriod}/invoice', 'GET /v1/customers/{customerId}/bills/{billingPeriod}/invoice.pdf',
+  'GET /v1/customers/{customerId}/bills/{billingPeriod}/invoice.html', 'GET /v1/customers/{customerId}/bills/{billingPeriod}/invoice.xml',
 ];
 
 interface Schema {
@@ -171,6 +174,16 @@ describe('GET /openapi.json', () => {
       voidCreditNote: ['200', '400', '404', ...post, ...service].sort(),
       listCreditNotes: ['200', '400', '404', ...service],
       getCreditNote: ['200', '400', '404', ...service],
+      // Customers: the list is platform-only; a profile and its documents are a customer key's own.
+      putCustomer: ['200', '201', '400', ...post, ...service].sort(),
+      getCustomer: ['200', '400', '404', ...service],
+      updateCustomer: ['200', '400', '404', ...post, ...service].sort(),
+      listCustomers: ['200', '400', ...service],
+      // The documents: 304 to a matching If-None-Match, 409 before the bill is CLOSED, 406 when Accept names no form.
+      getInvoice: ['200', '304', '400', '404', '406', '409', ...service].sort(),
+      getInvoicePdf: ['200', '304', '400', '404', '409', ...service].sort(),
+      getInvoiceHtml: ['200', '304', '400', '404', '409', ...service].sort(),
+      getInvoiceXml: ['200', '304', '400', '404', '409', ...service].sort(),
     }));
     for (const methods of Object.values(document.paths)) {
       for (const operation of Object.values(methods)) {
@@ -238,12 +251,13 @@ describe('GET /openapi.json', () => {
     expect(parameter('at')?.required).not.toBe(true);
   });
 
-  it('documents the Idempotency-Key header on every POST and PATCH but those whose answer holds a secret', async () => {
+  it('documents the Idempotency-Key header on every POST and PATCH but those whose answer holds a secret, and on the customer PUT', async () => {
     const document = await openApiDocument();
     const secretAnswers = ['createApiKey', 'createWebhookEndpoint', 'rotateWebhookSecret'];
     const all = Object.values(document.paths).flatMap((methods) => [methods.post, methods.patch].filter((operation) => operation !== undefined));
-    const posts = all.filter((operation) => !secretAnswers.includes(operation.operationId ?? ''));
-    expect(posts).toHaveLength(22);
+    const posts = [...all.filter((operation) => !secretAnswers.includes(operation.operationId ?? '')), document.paths['/v1/customers/{customerId}']?.put]
+      .filter((operation) => operation !== undefined);
+    expect(posts).toHaveLength(24);
     for (const operation of all.filter((candidate) => secretAnswers.includes(candidate.operationId ?? ''))) {
       expect(operation.parameters?.find((parameter) => parameter.name === 'idempotency-key'), operation.operationId).toBeUndefined();
     }

@@ -66,6 +66,25 @@ describe('invoice documents at close', () => {
     expect(await db('bill_documents').where({ bill_id: billId }).count('* as n').first()).toEqual({ n: '3' });
   }, 60_000);
 
+  it('writes invoice.finalized after bill.closed, linking each stored form by its path and SHA-256, once', async () => {
+    const billId = await closingBill('cus_finalized');
+    const activities = createActivities({ db, ledger });
+    await activities.finalizeBill({ billId, closedAt: '2026-12-01T07:00:00.000Z' });
+    await activities.finalizeBill({ billId, closedAt: '2026-12-01T07:00:05.000Z' });
+    const events = await db('events').where({ customer_id: 'cus_finalized' }).orderBy('seq').select('type', 'data') as
+      Array<{ type: string; data: Record<string, unknown> }>;
+    expect(events.map((event) => event.type)).toEqual(['bill.closed', 'invoice.finalized']);
+    const stored = await db('bill_documents').where({ bill_id: billId }).select('format', 'sha256', 'content_type') as
+      Array<{ format: string; sha256: string; content_type: string }>;
+    const bill = await db('bills').where({ id: billId }).first('invoice_number') as { invoice_number: string };
+    expect(events[1]?.data).toEqual({
+      billId, customerId: 'cus_finalized', billingPeriod: '2026-11', invoiceNumber: bill.invoice_number, version: 1,
+      documents: Object.fromEntries(stored.map((row) => [row.format, {
+        url: `/v1/customers/cus_finalized/bills/2026-11/invoice.${row.format}`, contentType: row.content_type, sha256: row.sha256,
+      }])),
+    });
+  }, 60_000);
+
   it('refuses to change or delete a stored document', async () => {
     const billId = await closingBill('cus_immutable');
     await createActivities({ db, ledger }).finalizeBill({ billId, closedAt: '2026-12-01T07:00:00.000Z' });

@@ -11,3 +11,4 @@ export * from './gen/billing/v1/credit_note_pb.js';
 export * as health from './gen/grpc/health/v1/health_pb.js';
 export * as reflectionV1 from './gen/grpc/reflection/v1/reflection_pb.js';
 export * as reflectionV1alpha from './gen/grpc/reflection/v1alpha/reflection_pb.js';
+export * from './gen/billing/v1/customer_pb.js';

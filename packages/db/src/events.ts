@@ -9,6 +9,7 @@ export const EVENT_TYPES = [
   'mandate.collection_failed', 'mandate.past_due', 'mandate.completed',
   'ledger.entry_posted',
   'credit_note.issued', 'credit_note.voided',
+  'invoice.finalized',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

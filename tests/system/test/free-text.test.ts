@@ -40,7 +40,7 @@ const HOSTILE: Record<string, string> = {
 // Tables a body request of the API can write to; none may change while hostile text is refused.
 const TABLES = [
   'api_keys', 'bills', 'line_items', 'mandates', 'ledger_entries', 'simulator_script', 'webhook_endpoints', 'idempotency_records',
-  'usage_metrics', 'usage_prices', 'usage_events', 'credit_notes',
+  'usage_metrics', 'usage_prices', 'usage_events', 'credit_notes', 'customers',
 ];
 /**
  * Operations that answer a batch item by item: a 200 whose result for the changed item must be
@@ -122,6 +122,9 @@ beforeAll(async () => {
     body: { url: 'http://127.0.0.1:9/free-text', events: ['bill.closed'], customerId: customer },
   });
   expect(endpoint.status, endpoint.text).toBe(201);
+  const profile = { legalName: 'Text GmbH', email: 'ap@text.example', billingAddress: { line1: 'Ring 1', line2: 'Hof 2', city: 'Wien', postalCode: '1010', region: 'Wien', country: 'AT' }, taxId: 'ATU12345678', locale: 'de', timeZone: 'Europe/Vienna', currency: 'USD', electronicAddress: '9915:ATU12345678' };
+  const profiled = await call('PUT', `/v1/customers/${customer}`, { body: profile });
+  expect(profiled.status, profiled.text).toBe(201);
   const mandateUrl = `/v1/customers/${customer}/mandates/${mandate.json.id}`;
   const metric = `ft_${Date.now().toString(36)}`;
   // A closed bill to credit: each credit of 0.01 of 100.00 is accepted.
@@ -150,6 +153,8 @@ beforeAll(async () => {
     createMetric: { url: '/v1/metrics', body: { code: `${metric}_b`, name: 'Storage', aggregation: 'SUM', field: 'gb', filters: [{ key: 'region', values: ['eu'] }] } },
     setMetricPrice: { url: `/v1/metrics/${metric}/price`, body: { currency: 'USD', model: 'PER_UNIT', unitPrice: '0.01' } },
     setCustomerPrice: { url: `/v1/customers/${customer}/prices/${metric}`, body: { currency: 'USD', model: 'PER_UNIT', unitPrice: '0.02' } },
+    putCustomer: { url: `/v1/customers/${customer}`, body: profile },
+    updateCustomer: { url: `/v1/customers/${customer}`, body: profile },
     ingestUsageEvents: {
       url: '/v1/usage-events',
       body: { events: [{ transactionId: `${metric}-base`, customerId: customer, metric, timestamp: new Date().toISOString(), properties: { n: '1', k: 'v' } }] },
@@ -176,7 +181,7 @@ describe('hostile characters in every string of every JSON body in /openapi.json
     expect(withStrings.length).toBeGreaterThanOrEqual(14);
     expect(withStrings.map(({ operation }) => operation.operationId).filter((id) => bases[id] === undefined), 'operations without a base body').toEqual([]);
     // The free-text fields, whose base must really be accepted for their refusals to mean anything.
-    for (const id of ['addLineItem', 'createMandate', 'updateMandate', 'scriptOutcomes', 'createApiKey', 'createAdjustment', 'issueCreditNote', 'createWebhookEndpoint', 'updateWebhookEndpoint', 'createMetric', 'ingestUsageEvents']) {
+    for (const id of ['addLineItem', 'createMandate', 'updateMandate', 'scriptOutcomes', 'createApiKey', 'createAdjustment', 'issueCreditNote', 'createWebhookEndpoint', 'updateWebhookEndpoint', 'createMetric', 'ingestUsageEvents', 'putCustomer', 'updateCustomer']) {
       const { method } = withStrings.find(({ operation }) => operation.operationId === id) ?? { method: 'POST' };
       for (const [label, base] of [['base', bases[id] as Base], ...Object.entries(branchBases[id] ?? {})] as const) {
         const answer = await call(method, base.url, { body: base.body, key: `${id}-${label}-${Date.now()}` });

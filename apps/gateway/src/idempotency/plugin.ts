@@ -11,7 +11,7 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /**
      * false: the route ignores Idempotency-Key, for a response that must never be stored (one
-     * holding a secret).
+     * holding a secret). true on a PUT: the route takes Idempotency-Key like a POST or PATCH does.
      */
     idempotent?: boolean;
   }
@@ -31,7 +31,7 @@ interface Claim {
 const IDEMPOTENT_METHODS = new Set(['POST', 'PATCH']);
 
 /**
- * The IETF httpapi Idempotency-Key draft for every POST and PATCH: the first response whose effect
+ * The IETF httpapi Idempotency-Key draft for every POST and PATCH (and a PUT that opts in): the first response whose effect
  * is known (outcome.ts) is replayed byte for byte (status, content type and body) for the same key
  * and request; the same key with another request is a 422; with the first still running, a 409.
  * After any other response the claim is released and a retry runs again. Install on the root
@@ -59,7 +59,9 @@ export function installIdempotency(app: FastifyInstance, { store, sweepEveryMs =
 
   // preHandler runs after schema validation: a request that failed it never claims its key.
   app.addHook('preHandler', async (request, reply) => {
-    if (!IDEMPOTENT_METHODS.has(request.method) || request.routeOptions.config.idempotent === false) return;
+    const { idempotent } = request.routeOptions.config;
+    const takesKey = IDEMPOTENT_METHODS.has(request.method) ? idempotent !== false : request.method === 'PUT' && idempotent === true;
+    if (!takesKey) return;
     const header = request.headers[IDEMPOTENCY_HEADER];
     if (header === undefined) return;
     const problem = idempotencyKeyProblem(header);

@@ -62,6 +62,7 @@ const EVENT_DATA = {
   'ledger.entry_posted': 'Entry',
   'credit_note.issued': 'CreditNote',
   'credit_note.voided': 'CreditNote',
+  'invoice.finalized': 'InvoiceFinalized',
 } as const satisfies Record<EventTypeName, string>;
 
 /** `bill.item_added` → `BillItemAddedEvent`: the component name of one event type's shape. */

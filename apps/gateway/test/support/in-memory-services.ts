@@ -4,7 +4,7 @@ import { Code, ConnectError, createRouterTransport, type HandlerContext, type Se
 import type { InjectOptions } from 'fastify';
 import { pino } from 'pino';
 import {
-  BillService, CreditNoteService, EventService, LedgerService, MandateService, PaymentSimulatorService, RateSchema, RatesService, WebhookService, health,
+  BillService, CustomerService, CreditNoteService, EventService, LedgerService, MandateService, PaymentSimulatorService, RateSchema, RatesService, WebhookService, health,
 } from '@billing/contracts';
 import { buildGateway, type GatewayDeps } from '../../src/app.ts';
 
@@ -64,6 +64,7 @@ export interface TestGatewayOptions {
   creditNotes?: Partial<ServiceImpl<typeof CreditNoteService>>;
   events?: Partial<ServiceImpl<typeof EventService>>;
   webhooks?: Partial<ServiceImpl<typeof WebhookService>>;
+  customers?: Partial<ServiceImpl<typeof CustomerService>>;
   /** Sees the context of every rates call (its metadata). */
   onRatesCall?: (context: HandlerContext) => void;
   deps?: Partial<GatewayDeps>;
@@ -107,6 +108,7 @@ export async function buildTestGateway(options: TestGatewayOptions = {}) {
         if (options.creditNotes) service(CreditNoteService, options.creditNotes);
         if (options.events) service(EventService, options.events);
         if (options.webhooks) service(WebhookService, options.webhooks);
+        if (options.customers) service(CustomerService, options.customers);
       }),
     },
     logger,

@@ -39,3 +39,26 @@ export async function recordItemsAdded(trx: DbTransaction, bill: { id: string; c
     data: { billId: bill.id, ...lineItemResource(lineItemView(item, bill.currency)) },
   })));
 }
+
+/**
+ * `invoice.finalized`, written with the documents the close stored (after `bill.closed`, in the same
+ * transaction): which version, each form's SHA-256 and the path the REST API serves it at.
+ */
+export async function recordInvoiceFinalized(trx: DbTransaction, billId: string, version: number,
+  documents: ReadonlyArray<{ format: 'pdf' | 'html' | 'xml'; contentType: string; sha256: string }>): Promise<void> {
+  const bill = await trx('bills').where({ id: billId }).first('customer_id', 'billing_period', 'invoice_number') as
+    { customer_id: string; billing_period: string; invoice_number: string } | undefined;
+  if (!bill) throw new Error(`bill ${billId} is not in the database`);
+  const base = `/v1/customers/${encodeURIComponent(bill.customer_id)}/bills/${bill.billing_period}/invoice`;
+  const linked = Object.fromEntries(documents.map((document) => [document.format, {
+    url: `${base}.${document.format}`, contentType: document.contentType, sha256: document.sha256,
+  }]));
+  await recordEvent(trx, {
+    type: 'invoice.finalized',
+    customerId: bill.customer_id,
+    data: {
+      billId, customerId: bill.customer_id, billingPeriod: bill.billing_period, invoiceNumber: bill.invoice_number, version,
+      documents: { pdf: linked.pdf, html: linked.html, xml: linked.xml },
+    },
+  });
+}

@@ -2,7 +2,7 @@
 // inserts do nothing on conflict, and totals are written as absolute values computed by the
 // workflow (the source of truth), never as increments a retry would apply twice.
 import type { Db } from '@billing/db';
-import { recordBillEvent, recordItemsAdded } from './bill-events.ts';
+import { recordBillEvent, recordInvoiceFinalized, recordItemsAdded } from './bill-events.ts';
 import type { ExchangeRatePort } from './exchange-rates.ts';
 import { usageRatesFor, writeUsageLines, type UsageRates } from './usage-lines.ts';
 import type { InvoiceInput } from '@billing/documents';
@@ -259,9 +259,11 @@ export async function closeBill(db: Db, billId: string, closedAt: string,
       .first('status', 'item_count', 'total_minor', 'subtotals', 'closed_at') as Record<string, unknown> | undefined;
     if (!bill) throw new Error(`bill ${billId} is not in the database`);
     if (bill.status !== 'CLOSED') {
-      await storeInvoiceDocuments(trx, billId, await render(await invoiceInputOf(trx, billId, closedAt)));
+      const rendered = await render(await invoiceInputOf(trx, billId, closedAt));
+      const version = await storeInvoiceDocuments(trx, billId, rendered);
       await trx('bills').where({ id: billId }).update({ status: 'CLOSED', updated_at: closedAt, closed_at: closedAt });
       await recordBillEvent(trx, 'bill.closed', billId);
+      await recordInvoiceFinalized(trx, billId, version, rendered.documents);
     }
     return {
       itemCount: Number(bill.item_count),

@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.ts';
 import type { Client, ClientMeta, Options as Options2, RequestResult, ServerSentEventsResult, TDataShape } from './client/index.ts';
-import type { AddLineItemData, AddLineItemErrors, AddLineItemResponses, ApproveCollectionData, ApproveCollectionErrors, ApproveCollectionResponses, CancelMandateData, CancelMandateErrors, CancelMandateResponses, CloseBillData, CloseBillErrors, CloseBillResponses, CreateAdjustmentData, CreateAdjustmentErrors, CreateAdjustmentResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateBillData, CreateBillErrors, CreateBillResponses, CreateMandateData, CreateMandateErrors, CreateMandateResponses, CreateMetricData, CreateMetricErrors, CreateMetricResponses, CreateTransferData, CreateTransferErrors, CreateTransferResponses, CreateWebhookEndpointData, CreateWebhookEndpointErrors, CreateWebhookEndpointResponses, DeleteWebhookEndpointData, DeleteWebhookEndpointErrors, DeleteWebhookEndpointResponses, GetApiKeyData, GetApiKeyErrors, GetApiKeyResponses, GetBillData, GetBillErrors, GetBillResponses, GetBillUsageData, GetBillUsageErrors, GetBillUsageResponses, GetCreditNoteData, GetCreditNoteErrors, GetCreditNoteResponses, GetCustomerUsageData, GetCustomerUsageErrors, GetCustomerUsageResponses, GetEventData, GetEventErrors, GetEventResponses, GetMandateData, GetMandateErrors, GetMandateResponses, GetMetricData, GetMetricErrors, GetMetricResponses, GetRateData, GetRateErrors, GetRateResponses, GetTrialBalanceData, GetTrialBalanceErrors, GetTrialBalanceResponses, GetWebhookEndpointData, GetWebhookEndpointErrors, GetWebhookEndpointResponses, IngestUsageEventsData, IngestUsageEventsErrors, IngestUsageEventsResponses, IssueCreditNoteData, IssueCreditNoteErrors, IssueCreditNoteResponses, ListAccountsData, ListAccountsErrors, ListAccountsResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListBillsData, ListBillsErrors, ListBillsResponses, ListCollectionsData, ListCollectionsErrors, ListCollectionsResponses, ListCreditNotesData, ListCreditNotesErrors, ListCreditNotesResponses, ListEntriesData, ListEntriesErrors, ListEntriesResponses, ListEventsData, ListEventsErrors, ListEventsResponses, ListLineItemsData, ListLineItemsErrors, ListLineItemsResponses, ListMandatesData, ListMandatesErrors, ListMandatesResponses, ListMetricsData, ListMetricsErrors, ListMetricsResponses, ListRatesData, ListRatesErrors, ListRatesResponses, ListWebhookDeliveriesData, ListWebhookDeliveriesErrors, ListWebhookDeliveriesResponses, ListWebhookEndpointsData, ListWebhookEndpointsErrors, ListWebhookEndpointsResponses, LivenessData, LivenessErrors, LivenessResponses, PauseMandateData, PauseMandateErrors, PauseMandateResponses, PayBillData, PayBillErrors, PayBillResponses, ReadinessData, ReadinessErrors, ReadinessResponses, RefundPaymentData, RefundPaymentErrors, RefundPaymentResponses, ResumeMandateData, ResumeMandateErrors, ResumeMandateResponses, RetryWebhookDeliveryData, RetryWebhookDeliveryErrors, RetryWebhookDeliveryResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, RotateWebhookSecretData, RotateWebhookSecretErrors, RotateWebhookSecretResponses, ScriptOutcomesData, ScriptOutcomesErrors, ScriptOutcomesResponses, SetCustomerPriceData, SetCustomerPriceErrors, SetCustomerPriceResponses, SetMetricPriceData, SetMetricPriceErrors, SetMetricPriceResponses, StreamEventsData, StreamEventsErrors, StreamEventsResponse, StreamEventsResponses, TopUpWalletData, TopUpWalletErrors, TopUpWalletResponses, UpdateMandateData, UpdateMandateErrors, UpdateMandateResponses, UpdateWebhookEndpointData, UpdateWebhookEndpointErrors, UpdateWebhookEndpointResponses, VoidCreditNoteData, VoidCreditNoteErrors, VoidCreditNoteResponses, WithdrawFromWalletData, WithdrawFromWalletErrors, WithdrawFromWalletResponses } from './types.gen.ts';
+import type { AddLineItemData, AddLineItemErrors, AddLineItemResponses, ApproveCollectionData, ApproveCollectionErrors, ApproveCollectionResponses, CancelMandateData, CancelMandateErrors, CancelMandateResponses, CloseBillData, CloseBillErrors, CloseBillResponses, CreateAdjustmentData, CreateAdjustmentErrors, CreateAdjustmentResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateBillData, CreateBillErrors, CreateBillResponses, CreateMandateData, CreateMandateErrors, CreateMandateResponses, CreateMetricData, CreateMetricErrors, CreateMetricResponses, CreateTransferData, CreateTransferErrors, CreateTransferResponses, CreateWebhookEndpointData, CreateWebhookEndpointErrors, CreateWebhookEndpointResponses, DeleteWebhookEndpointData, DeleteWebhookEndpointErrors, DeleteWebhookEndpointResponses, GetApiKeyData, GetApiKeyErrors, GetApiKeyResponses, GetBillData, GetBillErrors, GetBillResponses, GetBillUsageData, GetBillUsageErrors, GetBillUsageResponses, GetCreditNoteData, GetCreditNoteErrors, GetCreditNoteResponses, GetCustomerData, GetCustomerErrors, GetCustomerResponses, GetCustomerUsageData, GetCustomerUsageErrors, GetCustomerUsageResponses, GetEventData, GetEventErrors, GetEventResponses, GetInvoiceData, GetInvoiceErrors, GetInvoiceHtmlData, GetInvoiceHtmlErrors, GetInvoiceHtmlResponses, GetInvoicePdfData, GetInvoicePdfErrors, GetInvoicePdfResponses, GetInvoiceResponses, GetInvoiceXmlData, GetInvoiceXmlErrors, GetInvoiceXmlResponses, GetMandateData, GetMandateErrors, GetMandateResponses, GetMetricData, GetMetricErrors, GetMetricResponses, GetRateData, GetRateErrors, GetRateResponses, GetTrialBalanceData, GetTrialBalanceErrors, GetTrialBalanceResponses, GetWebhookEndpointData, GetWebhookEndpointErrors, GetWebhookEndpointResponses, IngestUsageEventsData, IngestUsageEventsErrors, IngestUsageEventsResponses, IssueCreditNoteData, IssueCreditNoteErrors, IssueCreditNoteResponses, ListAccountsData, ListAccountsErrors, ListAccountsResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListBillsData, ListBillsErrors, ListBillsResponses, ListCollectionsData, ListCollectionsErrors, ListCollectionsResponses, ListCreditNotesData, ListCreditNotesErrors, ListCreditNotesResponses, ListCustomersData, ListCustomersErrors, ListCustomersResponses, ListEntriesData, ListEntriesErrors, ListEntriesResponses, ListEventsData, ListEventsErrors, ListEventsResponses, ListLineItemsData, ListLineItemsErrors, ListLineItemsResponses, ListMandatesData, ListMandatesErrors, ListMandatesResponses, ListMetricsData, ListMetricsErrors, ListMetricsResponses, ListRatesData, ListRatesErrors, ListRatesResponses, ListWebhookDeliveriesData, ListWebhookDeliveriesErrors, ListWebhookDeliveriesResponses, ListWebhookEndpointsData, ListWebhookEndpointsErrors, ListWebhookEndpointsResponses, LivenessData, LivenessErrors, LivenessResponses, PauseMandateData, PauseMandateErrors, PauseMandateResponses, PayBillData, PayBillErrors, PayBillResponses, PutCustomerData, PutCustomerErrors, PutCustomerResponses, ReadinessData, ReadinessErrors, ReadinessResponses, RefundPaymentData, RefundPaymentErrors, RefundPaymentResponses, ResumeMandateData, ResumeMandateErrors, ResumeMandateResponses, RetryWebhookDeliveryData, RetryWebhookDeliveryErrors, RetryWebhookDeliveryResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, RotateWebhookSecretData, RotateWebhookSecretErrors, RotateWebhookSecretResponses, ScriptOutcomesData, ScriptOutcomesErrors, ScriptOutcomesResponses, SetCustomerPriceData, SetCustomerPriceErrors, SetCustomerPriceResponses, SetMetricPriceData, SetMetricPriceErrors, SetMetricPriceResponses, StreamEventsData, StreamEventsErrors, StreamEventsResponse, StreamEventsResponses, TopUpWalletData, TopUpWalletErrors, TopUpWalletResponses, UpdateCustomerData, UpdateCustomerErrors, UpdateCustomerResponses, UpdateMandateData, UpdateMandateErrors, UpdateMandateResponses, UpdateWebhookEndpointData, UpdateWebhookEndpointErrors, UpdateWebhookEndpointResponses, VoidCreditNoteData, VoidCreditNoteErrors, VoidCreditNoteResponses, WithdrawFromWalletData, WithdrawFromWalletErrors, WithdrawFromWalletResponses } from './types.gen.ts';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -817,6 +817,114 @@ export class BillingApi extends HeyApiClient {
         return (options.client ?? this.client).get<GetBillUsageResponses, GetBillUsageErrors, ThrowOnError>({
             security: [{ scheme: 'bearer', type: 'http' }],
             url: '/v1/customers/{customerId}/bills/{billingPeriod}/usage',
+            ...options
+        });
+    }
+    
+    /**
+     * A customer's billing profile
+     */
+    public getCustomer<ThrowOnError extends boolean = true>(options: Options<GetCustomerData, ThrowOnError>): RequestResult<GetCustomerResponses, GetCustomerErrors, ThrowOnError> {
+        return (options.client ?? this.client).get<GetCustomerResponses, GetCustomerErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/customers/{customerId}',
+            ...options
+        });
+    }
+    
+    /**
+     * Change a customer's billing profile
+     *
+     * Changes the fields sent and keeps the others; `null` removes an optional field. Send an `Idempotency-Key` header to make a retry safe: the same key and request replay the first response (header `idempotent-replayed: true`), another request with that key is a 422, and a retry while the first is still running is a 409 `aborted`.
+     */
+    public updateCustomer<ThrowOnError extends boolean = true>(options: Options<UpdateCustomerData, ThrowOnError>): RequestResult<UpdateCustomerResponses, UpdateCustomerErrors, ThrowOnError> {
+        return (options.client ?? this.client).patch<UpdateCustomerResponses, UpdateCustomerErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/customers/{customerId}',
+            ...options,
+            headers: {
+                'Content-Type': 'application/json',
+                ...options.headers
+            }
+        });
+    }
+    
+    /**
+     * Create or replace a customer's billing profile
+     *
+     * Stores every field as sent: a field left out is removed. The profile is optional: bills of a customer without one still close, and their invoices name the customer id. Invoices already issued keep what they showed. Send an `Idempotency-Key` header to make a retry safe: the same key and request replay the first response (header `idempotent-replayed: true`), another request with that key is a 422, and a retry while the first is still running is a 409 `aborted`.
+     */
+    public putCustomer<ThrowOnError extends boolean = true>(options: Options<PutCustomerData, ThrowOnError>): RequestResult<PutCustomerResponses, PutCustomerErrors, ThrowOnError> {
+        return (options.client ?? this.client).put<PutCustomerResponses, PutCustomerErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/customers/{customerId}',
+            ...options,
+            headers: {
+                'Content-Type': 'application/json',
+                ...options.headers
+            }
+        });
+    }
+    
+    /**
+     * Customers' billing profiles, oldest first (platform keys only)
+     */
+    public listCustomers<ThrowOnError extends boolean = true>(options?: Options<ListCustomersData, ThrowOnError>): RequestResult<ListCustomersResponses, ListCustomersErrors, ThrowOnError> {
+        return (options?.client ?? this.client).get<ListCustomersResponses, ListCustomersErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/customers',
+            ...options
+        });
+    }
+    
+    /**
+     * A closed bill's invoice as PDF, HTML or UBL XML, by Accept
+     *
+     * Answers `application/pdf`, `text/html` or `application/xml` by `Accept` (the PDF when Accept is absent or `**`; a 406 when it names none of the three). The same documents are at `invoice.pdf`, `invoice.html` and `invoice.xml`. The documents are rendered once, in the step that closes the bill, and never change; the ETag is their SHA-256, and an If-None-Match that names it is answered 304 with no body (docs/invoices.md).
+     */
+    public getInvoice<ThrowOnError extends boolean = true>(options: Options<GetInvoiceData, ThrowOnError>): RequestResult<GetInvoiceResponses, GetInvoiceErrors, ThrowOnError> {
+        return (options.client ?? this.client).get<GetInvoiceResponses, GetInvoiceErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/customers/{customerId}/bills/{billingPeriod}/invoice',
+            ...options
+        });
+    }
+    
+    /**
+     * A closed bill's invoice as PDF
+     *
+     * The documents are rendered once, in the step that closes the bill, and never change; the ETag is their SHA-256, and an If-None-Match that names it is answered 304 with no body (docs/invoices.md).
+     */
+    public getInvoicePdf<ThrowOnError extends boolean = true>(options: Options<GetInvoicePdfData, ThrowOnError>): RequestResult<GetInvoicePdfResponses, GetInvoicePdfErrors, ThrowOnError> {
+        return (options.client ?? this.client).get<GetInvoicePdfResponses, GetInvoicePdfErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/customers/{customerId}/bills/{billingPeriod}/invoice.pdf',
+            ...options
+        });
+    }
+    
+    /**
+     * A closed bill's invoice as HTML
+     *
+     * The documents are rendered once, in the step that closes the bill, and never change; the ETag is their SHA-256, and an If-None-Match that names it is answered 304 with no body (docs/invoices.md).
+     */
+    public getInvoiceHtml<ThrowOnError extends boolean = true>(options: Options<GetInvoiceHtmlData, ThrowOnError>): RequestResult<GetInvoiceHtmlResponses, GetInvoiceHtmlErrors, ThrowOnError> {
+        return (options.client ?? this.client).get<GetInvoiceHtmlResponses, GetInvoiceHtmlErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/customers/{customerId}/bills/{billingPeriod}/invoice.html',
+            ...options
+        });
+    }
+    
+    /**
+     * A closed bill's invoice as XML
+     *
+     * The documents are rendered once, in the step that closes the bill, and never change; the ETag is their SHA-256, and an If-None-Match that names it is answered 304 with no body (docs/invoices.md).
+     */
+    public getInvoiceXml<ThrowOnError extends boolean = true>(options: Options<GetInvoiceXmlData, ThrowOnError>): RequestResult<GetInvoiceXmlResponses, GetInvoiceXmlErrors, ThrowOnError> {
+        return (options.client ?? this.client).get<GetInvoiceXmlResponses, GetInvoiceXmlErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/customers/{customerId}/bills/{billingPeriod}/invoice.xml',
             ...options
         });
     }

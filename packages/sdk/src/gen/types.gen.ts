@@ -806,6 +806,23 @@ export type CreditNoteVoidedEvent = {
 };
 
 /**
+ * InvoiceFinalizedEvent
+ */
+export type InvoiceFinalizedEvent = {
+    id: string;
+    type: 'invoice.finalized';
+    /**
+     * Your id for the customer: 1–64 letters, digits, ".", "_" or "-"
+     */
+    customerId: string;
+    /**
+     * When the change the event describes committed (RFC 3339, UTC)
+     */
+    createdAt: string;
+    data: InvoiceFinalized;
+};
+
+/**
  * Event
  *
  * What happened, to which customer, and the resource after the change; `type` tells which shape `data` has (see docs/events.md)
@@ -840,7 +857,9 @@ export type Event = ({
     type: 'credit_note.issued';
 } & CreditNoteIssuedEvent) | ({
     type: 'credit_note.voided';
-} & CreditNoteVoidedEvent);
+} & CreditNoteVoidedEvent) | ({
+    type: 'invoice.finalized';
+} & InvoiceFinalizedEvent);
 
 /**
  * WebhookEndpoint
@@ -986,6 +1005,123 @@ export type Price = {
     packageSize?: string;
     packagePrice?: string;
     updatedAt: string;
+};
+
+/**
+ * Customer
+ *
+ * A customer's billing profile: who its invoices are addressed to
+ */
+export type Customer = {
+    /**
+     * Your id for the customer: 1–64 letters, digits, ".", "_" or "-"
+     */
+    id: string;
+    legalName: string;
+    /**
+     * null when none
+     */
+    email: string | null;
+    /**
+     * null when none
+     */
+    billingAddress: {
+        line1: string;
+        /**
+         * null when none
+         */
+        line2: string | null;
+        city: string;
+        /**
+         * null when none
+         */
+        postalCode: string | null;
+        /**
+         * null when none
+         */
+        region: string | null;
+        country: string;
+    } | null;
+    /**
+     * null when none
+     */
+    taxId: string | null;
+    /**
+     * null when none (documents are in English)
+     */
+    locale: 'en' | 'de' | 'fr' | null;
+    /**
+     * null when none
+     */
+    timeZone: string | null;
+    /**
+     * null when none
+     */
+    currency: string | null;
+    /**
+     * null when none
+     */
+    electronicAddress: string | null;
+    /**
+     * When the profile was first stored (RFC 3339, UTC)
+     */
+    createdAt: string;
+    /**
+     * When it last changed (RFC 3339, UTC)
+     */
+    updatedAt: string;
+};
+
+/**
+ * InvoiceFinalized
+ */
+export type InvoiceFinalized = {
+    billId: string;
+    /**
+     * Your id for the customer: 1–64 letters, digits, ".", "_" or "-"
+     */
+    customerId: string;
+    billingPeriod: string;
+    invoiceNumber: string;
+    /**
+     * The documents' version: 1 for those written at close
+     */
+    version: number;
+    documents: {
+        pdf: {
+            /**
+             * Its path on this API
+             */
+            url: string;
+            contentType: string;
+            /**
+             * SHA-256 of its bytes, lower-case hex; also its ETag
+             */
+            sha256: string;
+        };
+        html: {
+            /**
+             * Its path on this API
+             */
+            url: string;
+            contentType: string;
+            /**
+             * SHA-256 of its bytes, lower-case hex; also its ETag
+             */
+            sha256: string;
+        };
+        xml: {
+            /**
+             * Its path on this API
+             */
+            url: string;
+            contentType: string;
+            /**
+             * SHA-256 of its bytes, lower-case hex; also its ETag
+             */
+            sha256: string;
+        };
+    };
 };
 
 export type LivenessData = {
@@ -4112,7 +4248,7 @@ export type ListEventsData = {
         /**
          * What happened (see docs/events.md for each type and its data)
          */
-        type?: 'bill.created' | 'bill.item_added' | 'bill.closing' | 'bill.closed' | 'bill.failed' | 'mandate.created' | 'mandate.updated' | 'mandate.reminder' | 'mandate.collection_succeeded' | 'mandate.collection_failed' | 'mandate.past_due' | 'mandate.completed' | 'ledger.entry_posted' | 'credit_note.issued' | 'credit_note.voided';
+        type?: 'bill.created' | 'bill.item_added' | 'bill.closing' | 'bill.closed' | 'bill.failed' | 'mandate.created' | 'mandate.updated' | 'mandate.reminder' | 'mandate.collection_succeeded' | 'mandate.collection_failed' | 'mandate.past_due' | 'mandate.completed' | 'ledger.entry_posted' | 'credit_note.issued' | 'credit_note.voided' | 'invoice.finalized';
         /**
          * Page size, 1–200
          */
@@ -4390,7 +4526,7 @@ export type CreateWebhookEndpointData = {
         /**
          * The event types sent to this endpoint, or `["*"]` for every type (then `*` must be the only entry)
          */
-        events: Array<'bill.created' | 'bill.item_added' | 'bill.closing' | 'bill.closed' | 'bill.failed' | 'mandate.created' | 'mandate.updated' | 'mandate.reminder' | 'mandate.collection_succeeded' | 'mandate.collection_failed' | 'mandate.past_due' | 'mandate.completed' | 'ledger.entry_posted' | 'credit_note.issued' | 'credit_note.voided' | '*'>;
+        events: Array<'bill.created' | 'bill.item_added' | 'bill.closing' | 'bill.closed' | 'bill.failed' | 'mandate.created' | 'mandate.updated' | 'mandate.reminder' | 'mandate.collection_succeeded' | 'mandate.collection_failed' | 'mandate.past_due' | 'mandate.completed' | 'ledger.entry_posted' | 'credit_note.issued' | 'credit_note.voided' | 'invoice.finalized' | '*'>;
         /**
          * Only this customer's events. A customer key may leave it out (its own customer) or name its own; a platform key that leaves it out makes a platform endpoint, which receives every customer's events
          */
@@ -4624,7 +4760,7 @@ export type UpdateWebhookEndpointData = {
         /**
          * The event types sent to this endpoint, or `["*"]` for every type (then `*` must be the only entry)
          */
-        events?: Array<'bill.created' | 'bill.item_added' | 'bill.closing' | 'bill.closed' | 'bill.failed' | 'mandate.created' | 'mandate.updated' | 'mandate.reminder' | 'mandate.collection_succeeded' | 'mandate.collection_failed' | 'mandate.past_due' | 'mandate.completed' | 'ledger.entry_posted' | 'credit_note.issued' | 'credit_note.voided' | '*'>;
+        events?: Array<'bill.created' | 'bill.item_added' | 'bill.closing' | 'bill.closed' | 'bill.failed' | 'mandate.created' | 'mandate.updated' | 'mandate.reminder' | 'mandate.collection_succeeded' | 'mandate.collection_failed' | 'mandate.past_due' | 'mandate.completed' | 'ledger.entry_posted' | 'credit_note.issued' | 'credit_note.voided' | 'invoice.finalized' | '*'>;
         /**
          * true: nothing is sent until it is enabled again (disabledReason `manual`); false: enabled again, its failing streak forgotten
          */
@@ -5720,3 +5856,727 @@ export type GetBillUsageResponses = {
 };
 
 export type GetBillUsageResponse = GetBillUsageResponses[keyof GetBillUsageResponses];
+
+export type GetCustomerData = {
+    body?: never;
+    path: {
+        /**
+         * Your id for the customer: 1–64 letters, digits, ".", "_" or "-"
+         */
+        customerId: string;
+    };
+    query?: never;
+    url: '/v1/customers/{customerId}';
+};
+
+export type GetCustomerErrors = {
+    /**
+     * `invalid_argument`: a field is malformed or not allowed; the message and details name it
+     */
+    400: ErrorBody;
+    /**
+     * `unauthenticated`: no API key, or one that is malformed, unknown or revoked; comes with `WWW-Authenticate: Bearer`
+     */
+    401: ErrorBody;
+    /**
+     * `permission_denied`: a customer key on a path naming another customer (whether or not that customer exists)
+     */
+    403: ErrorBody;
+    /**
+     * `not_found`: the customer has no profile
+     */
+    404: ErrorBody;
+    /**
+     * `resource_exhausted`: this key made more requests than its rate limit allows; retry after `Retry-After` seconds
+     */
+    429: ErrorBody;
+    /**
+     * `canceled`: the request was cancelled before the service answered (usually the client went away)
+     */
+    499: ErrorBody;
+    /**
+     * `internal` (or `unknown`, `data_loss`): an unexpected failure; the message is generic and the details are logged
+     */
+    500: ErrorBody;
+    /**
+     * `unavailable`: a service or database the route needs is down or unreachable; retry later
+     */
+    503: ErrorBody;
+    /**
+     * `deadline_exceeded`: a service did not answer within the call deadline (`GRPC_TIMEOUT`)
+     */
+    504: ErrorBody;
+};
+
+export type GetCustomerError = GetCustomerErrors[keyof GetCustomerErrors];
+
+export type GetCustomerResponses = {
+    /**
+     * A customer's billing profile: who its invoices are addressed to
+     */
+    200: Customer;
+};
+
+export type GetCustomerResponse = GetCustomerResponses[keyof GetCustomerResponses];
+
+export type UpdateCustomerData = {
+    body: {
+        /**
+         * The customer's legal name, as its invoices show it: 1–200 characters, not blank; stored trimmed, with no control characters other than tab and line feed, and no unpaired surrogates
+         */
+        legalName?: string;
+        /**
+         * Where invoices are sent; null removes it
+         */
+        email?: string | null;
+        /**
+         * ; null removes it
+         */
+        billingAddress?: {
+            /**
+             * Street and number: 1–200 characters, not blank; stored trimmed, with no control characters other than tab and line feed, and no unpaired surrogates
+             */
+            line1: string;
+            /**
+             * A second address line: 1–200 characters, not blank; stored trimmed, with no control characters other than tab and line feed, and no unpaired surrogates
+             */
+            line2?: string;
+            /**
+             * City: 1–100 characters, not blank; stored trimmed, with no control characters other than tab and line feed, and no unpaired surrogates
+             */
+            city: string;
+            /**
+             * Postal code: 1–20 characters, not blank; stored trimmed, with no control characters other than tab and line feed, and no unpaired surrogates
+             */
+            postalCode?: string;
+            /**
+             * Region, state or province: 1–100 characters, not blank; stored trimmed, with no control characters other than tab and line feed, and no unpaired surrogates
+             */
+            region?: string;
+            /**
+             * ISO 3166-1 alpha-2
+             */
+            country: string;
+        } | null;
+        /**
+         * The customer's VAT or tax identifier: 1–50 characters, not blank; stored trimmed, with no control characters other than tab and line feed, and no unpaired surrogates; null removes it
+         */
+        taxId?: string | null;
+        /**
+         * The language of the customer's invoice documents; English when none; null removes it
+         */
+        locale?: 'en' | 'de' | 'fr' | null;
+        /**
+         * The customer's time zone, the default of its bills: an IANA time zone name known to the server time-zone database; default UTC; null removes it
+         */
+        timeZone?: string | null;
+        /**
+         * The customer's currency, the default of its bills; must be one bills take here: an active ISO 4217 code with a minor unit, e.g. USD. Any other code of this shape is a 400 from the service saying why (not ISO 4217, a registered non-fiat unit, or not accepted by this deployment); null removes it
+         */
+        currency?: string | null;
+        /**
+         * The e-invoicing (Peppol) address, `scheme:id` with a 4-digit EAS scheme; without one, the e-invoice names the e-mail address; null removes it
+         */
+        electronicAddress?: string | null;
+    };
+    headers?: {
+        /**
+         * Makes the request safe to retry: see the idempotency section of the API description
+         */
+        'idempotency-key'?: string;
+    };
+    path: {
+        /**
+         * Your id for the customer: 1–64 letters, digits, ".", "_" or "-"
+         */
+        customerId: string;
+    };
+    query?: never;
+    url: '/v1/customers/{customerId}';
+};
+
+export type UpdateCustomerErrors = {
+    /**
+     * `invalid_argument`: a field is malformed or not allowed; the message and details name it; also a time zone the server does not know, or a currency bills do not take here
+     */
+    400: ErrorBody;
+    /**
+     * `unauthenticated`: no API key, or one that is malformed, unknown or revoked; comes with `WWW-Authenticate: Bearer`
+     */
+    401: ErrorBody;
+    /**
+     * `permission_denied`: a customer key on a path naming another customer (whether or not that customer exists)
+     */
+    403: ErrorBody;
+    /**
+     * `not_found`: the customer has no profile
+     */
+    404: ErrorBody;
+    /**
+     * `aborted`: the first request with this Idempotency-Key is still running; retry after `Retry-After` seconds
+     */
+    409: ErrorBody;
+    /**
+     * `invalid_argument`: the body is larger than 1 MiB
+     */
+    413: ErrorBody;
+    /**
+     * `invalid_argument`: a body whose Content-Type is not application/json
+     */
+    415: ErrorBody;
+    /**
+     * `invalid_argument`: this Idempotency-Key was used with a different request (method, path or body)
+     */
+    422: ErrorBody;
+    /**
+     * `resource_exhausted`: this key made more requests than its rate limit allows; retry after `Retry-After` seconds
+     */
+    429: ErrorBody;
+    /**
+     * `canceled`: the request was cancelled before the service answered (usually the client went away)
+     */
+    499: ErrorBody;
+    /**
+     * `internal` (or `unknown`, `data_loss`): an unexpected failure; the message is generic and the details are logged
+     */
+    500: ErrorBody;
+    /**
+     * `unavailable`: a service or database the route needs is down or unreachable; retry later
+     */
+    503: ErrorBody;
+    /**
+     * `deadline_exceeded`: a service did not answer within the call deadline (`GRPC_TIMEOUT`)
+     */
+    504: ErrorBody;
+};
+
+export type UpdateCustomerError = UpdateCustomerErrors[keyof UpdateCustomerErrors];
+
+export type UpdateCustomerResponses = {
+    /**
+     * A customer's billing profile: who its invoices are addressed to
+     */
+    200: Customer;
+};
+
+export type UpdateCustomerResponse = UpdateCustomerResponses[keyof UpdateCustomerResponses];
+
+export type PutCustomerData = {
+    body: {
+        /**
+         * The customer's legal name, as its invoices show it: 1–200 characters, not blank; stored trimmed, with no control characters other than tab and line feed, and no unpaired surrogates
+         */
+        legalName: string;
+        /**
+         * Where invoices are sent
+         */
+        email?: string;
+        /**
+         * PostalAddressInput
+         */
+        billingAddress?: {
+            /**
+             * Street and number: 1–200 characters, not blank; stored trimmed, with no control characters other than tab and line feed, and no unpaired surrogates
+             */
+            line1: string;
+            /**
+             * A second address line: 1–200 characters, not blank; stored trimmed, with no control characters other than tab and line feed, and no unpaired surrogates
+             */
+            line2?: string;
+            /**
+             * City: 1–100 characters, not blank; stored trimmed, with no control characters other than tab and line feed, and no unpaired surrogates
+             */
+            city: string;
+            /**
+             * Postal code: 1–20 characters, not blank; stored trimmed, with no control characters other than tab and line feed, and no unpaired surrogates
+             */
+            postalCode?: string;
+            /**
+             * Region, state or province: 1–100 characters, not blank; stored trimmed, with no control characters other than tab and line feed, and no unpaired surrogates
+             */
+            region?: string;
+            /**
+             * ISO 3166-1 alpha-2
+             */
+            country: string;
+        };
+        /**
+         * The customer's VAT or tax identifier: 1–50 characters, not blank; stored trimmed, with no control characters other than tab and line feed, and no unpaired surrogates
+         */
+        taxId?: string;
+        /**
+         * The language of the customer's invoice documents; English when none
+         */
+        locale?: 'en' | 'de' | 'fr';
+        /**
+         * The customer's time zone, the default of its bills: an IANA time zone name known to the server time-zone database; default UTC
+         */
+        timeZone?: string;
+        /**
+         * The customer's currency, the default of its bills; must be one bills take here: an active ISO 4217 code with a minor unit, e.g. USD. Any other code of this shape is a 400 from the service saying why (not ISO 4217, a registered non-fiat unit, or not accepted by this deployment)
+         */
+        currency?: string;
+        /**
+         * The e-invoicing (Peppol) address, `scheme:id` with a 4-digit EAS scheme; without one, the e-invoice names the e-mail address
+         */
+        electronicAddress?: string;
+    };
+    headers?: {
+        /**
+         * Makes the request safe to retry: see the idempotency section of the API description
+         */
+        'idempotency-key'?: string;
+    };
+    path: {
+        /**
+         * Your id for the customer: 1–64 letters, digits, ".", "_" or "-"
+         */
+        customerId: string;
+    };
+    query?: never;
+    url: '/v1/customers/{customerId}';
+};
+
+export type PutCustomerErrors = {
+    /**
+     * `invalid_argument`: a field is malformed or not allowed; the message and details name it; also a time zone the server does not know, or a currency bills do not take here
+     */
+    400: ErrorBody;
+    /**
+     * `unauthenticated`: no API key, or one that is malformed, unknown or revoked; comes with `WWW-Authenticate: Bearer`
+     */
+    401: ErrorBody;
+    /**
+     * `permission_denied`: a customer key on a path naming another customer (whether or not that customer exists)
+     */
+    403: ErrorBody;
+    /**
+     * `aborted`: the first request with this Idempotency-Key is still running; retry after `Retry-After` seconds
+     */
+    409: ErrorBody;
+    /**
+     * `invalid_argument`: the body is larger than 1 MiB
+     */
+    413: ErrorBody;
+    /**
+     * `invalid_argument`: a body whose Content-Type is not application/json
+     */
+    415: ErrorBody;
+    /**
+     * `invalid_argument`: this Idempotency-Key was used with a different request (method, path or body)
+     */
+    422: ErrorBody;
+    /**
+     * `resource_exhausted`: this key made more requests than its rate limit allows; retry after `Retry-After` seconds
+     */
+    429: ErrorBody;
+    /**
+     * `canceled`: the request was cancelled before the service answered (usually the client went away)
+     */
+    499: ErrorBody;
+    /**
+     * `internal` (or `unknown`, `data_loss`): an unexpected failure; the message is generic and the details are logged
+     */
+    500: ErrorBody;
+    /**
+     * `unavailable`: a service or database the route needs is down or unreachable; retry later
+     */
+    503: ErrorBody;
+    /**
+     * `deadline_exceeded`: a service did not answer within the call deadline (`GRPC_TIMEOUT`)
+     */
+    504: ErrorBody;
+};
+
+export type PutCustomerError = PutCustomerErrors[keyof PutCustomerErrors];
+
+export type PutCustomerResponses = {
+    /**
+     * The profile, replaced
+     */
+    200: Customer;
+    /**
+     * The profile, created
+     */
+    201: Customer;
+};
+
+export type PutCustomerResponse = PutCustomerResponses[keyof PutCustomerResponses];
+
+export type ListCustomersData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size, 1–200
+         */
+        limit?: number;
+        /**
+         * Opaque: the nextCursor of the previous page, passed back unchanged. Its content is not part of the API; any other value is a 400
+         */
+        cursor?: string;
+    };
+    url: '/v1/customers';
+};
+
+export type ListCustomersErrors = {
+    /**
+     * `invalid_argument`: a field is malformed or not allowed; the message and details name it; also a cursor this API did not issue
+     */
+    400: ErrorBody;
+    /**
+     * `unauthenticated`: no API key, or one that is malformed, unknown or revoked; comes with `WWW-Authenticate: Bearer`
+     */
+    401: ErrorBody;
+    /**
+     * `permission_denied`: a customer key; this route needs a platform key
+     */
+    403: ErrorBody;
+    /**
+     * `resource_exhausted`: this key made more requests than its rate limit allows; retry after `Retry-After` seconds
+     */
+    429: ErrorBody;
+    /**
+     * `canceled`: the request was cancelled before the service answered (usually the client went away)
+     */
+    499: ErrorBody;
+    /**
+     * `internal` (or `unknown`, `data_loss`): an unexpected failure; the message is generic and the details are logged
+     */
+    500: ErrorBody;
+    /**
+     * `unavailable`: a service or database the route needs is down or unreachable; retry later
+     */
+    503: ErrorBody;
+    /**
+     * `deadline_exceeded`: a service did not answer within the call deadline (`GRPC_TIMEOUT`)
+     */
+    504: ErrorBody;
+};
+
+export type ListCustomersError = ListCustomersErrors[keyof ListCustomersErrors];
+
+export type ListCustomersResponses = {
+    /**
+     * CustomerPage
+     *
+     * Default Response
+     */
+    200: {
+        items: Array<Customer>;
+        /**
+         * Opaque; pass it as cursor for the next page, unchanged. null on the last page
+         */
+        nextCursor: string | null;
+    };
+};
+
+export type ListCustomersResponse = ListCustomersResponses[keyof ListCustomersResponses];
+
+export type GetInvoiceData = {
+    body?: never;
+    headers?: {
+        /**
+         * ETags of copies the client holds; when one is the document's, the answer is 304 with no body
+         */
+        'if-none-match'?: string;
+    };
+    path: {
+        /**
+         * Your id for the customer: 1–64 letters, digits, ".", "_" or "-"
+         */
+        customerId: string;
+        /**
+         * A calendar month, YYYY-MM, with a year from 2000 to 2999 and a month from 01 to 12
+         */
+        billingPeriod: string;
+    };
+    query?: never;
+    url: '/v1/customers/{customerId}/bills/{billingPeriod}/invoice';
+};
+
+export type GetInvoiceErrors = {
+    /**
+     * `invalid_argument`: a field is malformed or not allowed; the message and details name it
+     */
+    400: ErrorBody;
+    /**
+     * `unauthenticated`: no API key, or one that is malformed, unknown or revoked; comes with `WWW-Authenticate: Bearer`
+     */
+    401: ErrorBody;
+    /**
+     * `permission_denied`: a customer key on a path naming another customer (whether or not that customer exists)
+     */
+    403: ErrorBody;
+    /**
+     * `not_found`: the customer has no bill for that period (or it closed before documents were stored)
+     */
+    404: ErrorBody;
+    /**
+     * `invalid_argument`: Accept names none of application/pdf, text/html and application/xml
+     */
+    406: ErrorBody;
+    /**
+     * `failed_precondition`: the bill is not CLOSED yet; its invoice is issued when it closes
+     */
+    409: ErrorBody;
+    /**
+     * `resource_exhausted`: this key made more requests than its rate limit allows; retry after `Retry-After` seconds
+     */
+    429: ErrorBody;
+    /**
+     * `canceled`: the request was cancelled before the service answered (usually the client went away)
+     */
+    499: ErrorBody;
+    /**
+     * `internal` (or `unknown`, `data_loss`): an unexpected failure; the message is generic and the details are logged
+     */
+    500: ErrorBody;
+    /**
+     * `unavailable`: a service or database the route needs is down or unreachable; retry later
+     */
+    503: ErrorBody;
+    /**
+     * `deadline_exceeded`: a service did not answer within the call deadline (`GRPC_TIMEOUT`)
+     */
+    504: ErrorBody;
+};
+
+export type GetInvoiceError = GetInvoiceErrors[keyof GetInvoiceErrors];
+
+export type GetInvoiceResponses = {
+    /**
+     * PDF/A-3b, fonts embedded, the UBL attached as invoice.xml
+     */
+    200: Blob | File;
+};
+
+export type GetInvoiceResponse = GetInvoiceResponses[keyof GetInvoiceResponses];
+
+export type GetInvoicePdfData = {
+    body?: never;
+    headers?: {
+        /**
+         * ETags of copies the client holds; when one is the document's, the answer is 304 with no body
+         */
+        'if-none-match'?: string;
+    };
+    path: {
+        /**
+         * Your id for the customer: 1–64 letters, digits, ".", "_" or "-"
+         */
+        customerId: string;
+        /**
+         * A calendar month, YYYY-MM, with a year from 2000 to 2999 and a month from 01 to 12
+         */
+        billingPeriod: string;
+    };
+    query?: never;
+    url: '/v1/customers/{customerId}/bills/{billingPeriod}/invoice.pdf';
+};
+
+export type GetInvoicePdfErrors = {
+    /**
+     * `invalid_argument`: a field is malformed or not allowed; the message and details name it
+     */
+    400: ErrorBody;
+    /**
+     * `unauthenticated`: no API key, or one that is malformed, unknown or revoked; comes with `WWW-Authenticate: Bearer`
+     */
+    401: ErrorBody;
+    /**
+     * `permission_denied`: a customer key on a path naming another customer (whether or not that customer exists)
+     */
+    403: ErrorBody;
+    /**
+     * `not_found`: the customer has no bill for that period (or it closed before documents were stored)
+     */
+    404: ErrorBody;
+    /**
+     * `failed_precondition`: the bill is not CLOSED yet; its invoice is issued when it closes
+     */
+    409: ErrorBody;
+    /**
+     * `resource_exhausted`: this key made more requests than its rate limit allows; retry after `Retry-After` seconds
+     */
+    429: ErrorBody;
+    /**
+     * `canceled`: the request was cancelled before the service answered (usually the client went away)
+     */
+    499: ErrorBody;
+    /**
+     * `internal` (or `unknown`, `data_loss`): an unexpected failure; the message is generic and the details are logged
+     */
+    500: ErrorBody;
+    /**
+     * `unavailable`: a service or database the route needs is down or unreachable; retry later
+     */
+    503: ErrorBody;
+    /**
+     * `deadline_exceeded`: a service did not answer within the call deadline (`GRPC_TIMEOUT`)
+     */
+    504: ErrorBody;
+};
+
+export type GetInvoicePdfError = GetInvoicePdfErrors[keyof GetInvoicePdfErrors];
+
+export type GetInvoicePdfResponses = {
+    /**
+     * PDF/A-3b, fonts embedded, the UBL attached as invoice.xml
+     */
+    200: Blob | File;
+};
+
+export type GetInvoicePdfResponse = GetInvoicePdfResponses[keyof GetInvoicePdfResponses];
+
+export type GetInvoiceHtmlData = {
+    body?: never;
+    headers?: {
+        /**
+         * ETags of copies the client holds; when one is the document's, the answer is 304 with no body
+         */
+        'if-none-match'?: string;
+    };
+    path: {
+        /**
+         * Your id for the customer: 1–64 letters, digits, ".", "_" or "-"
+         */
+        customerId: string;
+        /**
+         * A calendar month, YYYY-MM, with a year from 2000 to 2999 and a month from 01 to 12
+         */
+        billingPeriod: string;
+    };
+    query?: never;
+    url: '/v1/customers/{customerId}/bills/{billingPeriod}/invoice.html';
+};
+
+export type GetInvoiceHtmlErrors = {
+    /**
+     * `invalid_argument`: a field is malformed or not allowed; the message and details name it
+     */
+    400: ErrorBody;
+    /**
+     * `unauthenticated`: no API key, or one that is malformed, unknown or revoked; comes with `WWW-Authenticate: Bearer`
+     */
+    401: ErrorBody;
+    /**
+     * `permission_denied`: a customer key on a path naming another customer (whether or not that customer exists)
+     */
+    403: ErrorBody;
+    /**
+     * `not_found`: the customer has no bill for that period (or it closed before documents were stored)
+     */
+    404: ErrorBody;
+    /**
+     * `failed_precondition`: the bill is not CLOSED yet; its invoice is issued when it closes
+     */
+    409: ErrorBody;
+    /**
+     * `resource_exhausted`: this key made more requests than its rate limit allows; retry after `Retry-After` seconds
+     */
+    429: ErrorBody;
+    /**
+     * `canceled`: the request was cancelled before the service answered (usually the client went away)
+     */
+    499: ErrorBody;
+    /**
+     * `internal` (or `unknown`, `data_loss`): an unexpected failure; the message is generic and the details are logged
+     */
+    500: ErrorBody;
+    /**
+     * `unavailable`: a service or database the route needs is down or unreachable; retry later
+     */
+    503: ErrorBody;
+    /**
+     * `deadline_exceeded`: a service did not answer within the call deadline (`GRPC_TIMEOUT`)
+     */
+    504: ErrorBody;
+};
+
+export type GetInvoiceHtmlError = GetInvoiceHtmlErrors[keyof GetInvoiceHtmlErrors];
+
+export type GetInvoiceHtmlResponses = {
+    /**
+     * One self-contained, printable HTML page
+     */
+    200: string;
+};
+
+export type GetInvoiceHtmlResponse = GetInvoiceHtmlResponses[keyof GetInvoiceHtmlResponses];
+
+export type GetInvoiceXmlData = {
+    body?: never;
+    headers?: {
+        /**
+         * ETags of copies the client holds; when one is the document's, the answer is 304 with no body
+         */
+        'if-none-match'?: string;
+    };
+    path: {
+        /**
+         * Your id for the customer: 1–64 letters, digits, ".", "_" or "-"
+         */
+        customerId: string;
+        /**
+         * A calendar month, YYYY-MM, with a year from 2000 to 2999 and a month from 01 to 12
+         */
+        billingPeriod: string;
+    };
+    query?: never;
+    url: '/v1/customers/{customerId}/bills/{billingPeriod}/invoice.xml';
+};
+
+export type GetInvoiceXmlErrors = {
+    /**
+     * `invalid_argument`: a field is malformed or not allowed; the message and details name it
+     */
+    400: ErrorBody;
+    /**
+     * `unauthenticated`: no API key, or one that is malformed, unknown or revoked; comes with `WWW-Authenticate: Bearer`
+     */
+    401: ErrorBody;
+    /**
+     * `permission_denied`: a customer key on a path naming another customer (whether or not that customer exists)
+     */
+    403: ErrorBody;
+    /**
+     * `not_found`: the customer has no bill for that period (or it closed before documents were stored)
+     */
+    404: ErrorBody;
+    /**
+     * `failed_precondition`: the bill is not CLOSED yet; its invoice is issued when it closes
+     */
+    409: ErrorBody;
+    /**
+     * `resource_exhausted`: this key made more requests than its rate limit allows; retry after `Retry-After` seconds
+     */
+    429: ErrorBody;
+    /**
+     * `canceled`: the request was cancelled before the service answered (usually the client went away)
+     */
+    499: ErrorBody;
+    /**
+     * `internal` (or `unknown`, `data_loss`): an unexpected failure; the message is generic and the details are logged
+     */
+    500: ErrorBody;
+    /**
+     * `unavailable`: a service or database the route needs is down or unreachable; retry later
+     */
+    503: ErrorBody;
+    /**
+     * `deadline_exceeded`: a service did not answer within the call deadline (`GRPC_TIMEOUT`)
+     */
+    504: ErrorBody;
+};
+
+export type GetInvoiceXmlError = GetInvoiceXmlErrors[keyof GetInvoiceXmlErrors];
+
+export type GetInvoiceXmlResponses = {
+    /**
+     * UBL 2.1 Invoice, EN 16931 under Peppol BIS Billing 3.0
+     */
+    200: Blob | File;
+};
+
+export type GetInvoiceXmlResponse = GetInvoiceXmlResponses[keyof GetInvoiceXmlResponses];
