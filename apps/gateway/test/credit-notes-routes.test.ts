@@ -81,6 +81,9 @@ describe('POST credit-notes', () => {
       [{ reason: ' ', amount: '1.00', settlement: 'refund' }, 'reason'],
       [{ reason: 'x', lines: [{ itemId: 'item-1' }], settlement: 'refund' }, 'lines.0.itemId'],
       [{ reason: 'x', amount: '-1', settlement: 'refund' }, 'amount'],
+      // Lines or an amount: both, or neither, is refused at the gateway.
+      [{ reason: 'x', amount: '1.00', lines: [{ itemId: `li_${'a'.repeat(32)}` }], settlement: 'refund' }, 'lines'],
+      [{ reason: 'x', settlement: 'refund' }, 'amount'],
     ] as const) {
       const response = await post(NOTES, body);
       expect(response.statusCode, JSON.stringify(body)).toBe(400);

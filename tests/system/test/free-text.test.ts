@@ -132,6 +132,7 @@ beforeAll(async () => {
   await call('POST', `/v1/customers/${customer}/bills`, { body: { currency: 'USD', billingPeriod: creditedPeriod } });
   await call('POST', `/v1/customers/${customer}/bills/${creditedPeriod}/items`, { body: { description: 'Seats', amount: '100.00' } });
   await call('POST', `/v1/customers/${customer}/bills/${creditedPeriod}/close`);
+  const creditedItem = (await call<Bill>('GET', `/v1/customers/${customer}/bills/${creditedPeriod}`)).json.items?.[0]?.id;
   const created = await call('POST', '/v1/metrics', { body: { code: metric, name: 'Seats', aggregation: 'SUM', field: 'n' } });
   expect(created.status, created.text).toBeLessThan(300);
   bases = {
@@ -161,7 +162,8 @@ beforeAll(async () => {
     },
   };
   const priced: Base = { url: bases.addLineItem!.url, body: { description: 'Seats', quantity: '2', unitPrice: '0.50', metadata: { k: 'v' } } };
-  branchBases = { addLineItem: { quantity: priced, unitPrice: priced } };
+  const byLines: Base = { url: bases.issueCreditNote!.url, body: { reason: 'Goodwill', lines: [{ itemId: creditedItem, amount: '0.01' }], settlement: 'outOfBand' } };
+  branchBases = { addLineItem: { quantity: priced, unitPrice: priced }, issueCreditNote: { lines: byLines } };
 }, 60_000);
 
 afterAll(async () => {

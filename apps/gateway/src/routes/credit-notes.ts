@@ -77,13 +77,15 @@ export const creditNoteRoutes: FastifyPluginAsyncTypebox<CreditNoteRoutesOptions
       },
     },
   }, async (request, reply) => {
-    const { reason, lines, amount, settlement } = request.body;
+    const body = request.body;
     const response = await notes.issueCreditNote({
       ...request.params,
-      reason,
-      lines: (lines ?? []).map((line) => ({ itemId: line.itemId, ...(line.amount === undefined ? {} : { amount: create(MoneySchema, { amount: line.amount }) }) })),
-      ...(amount === undefined ? {} : { amount: create(MoneySchema, { amount }) }),
-      settlement: SETTLEMENT_VALUES[settlement as keyof typeof SETTLEMENT_VALUES],
+      reason: body.reason,
+      lines: 'lines' in body
+        ? body.lines.map((line) => ({ itemId: line.itemId, ...(line.amount === undefined ? {} : { amount: create(MoneySchema, { amount: line.amount }) }) }))
+        : [],
+      ...('amount' in body ? { amount: create(MoneySchema, { amount: body.amount }) } : {}),
+      settlement: SETTLEMENT_VALUES[body.settlement as keyof typeof SETTLEMENT_VALUES],
       idempotencyKey: ledgerKey(request.headers),
     }, options(request));
     if (response.replayed) reply.header(REPLAYED_HEADER, 'true');

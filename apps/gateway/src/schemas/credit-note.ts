@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { CODE_SHAPE } from './currency-code.ts';
-import { CustomerId, FreeText, NextCursor, PositiveDecimal } from './common.ts';
+import { CustomerId, FreeText, NextCursor, OneOf, PositiveDecimal } from './common.ts';
 import { Rfc3339 } from './timestamp.ts';
 
 // The credit note shapes of the REST API (docs/invoices.md, "Credit notes").
@@ -14,18 +14,40 @@ export const CreditNoteSettlementName = Type.Union(['refund', 'wallet', 'outOfBa
     'came, `wallet` credits the customer wallet, `outOfBand` records that it went back outside the platform',
 });
 
-export const IssueCreditNoteBody = Type.Object(
+const CreditReason = FreeText('Why the invoice is credited; printed on the credit note', 500, { examples: ['Duplicate charge'] });
+
+const LinesCreditBody = Type.Object(
   {
-    reason: FreeText('Why the invoice is credited; printed on the credit note', 500, { examples: ['Duplicate charge'] }),
-    lines: Type.Optional(Type.Array(Type.Object({
+    reason: CreditReason,
+    lines: Type.Array(Type.Object({
       itemId: Type.String({ pattern: '^li_[0-9a-f]{32}$', description: 'A line item of the bill', examples: ['li_0f8e4d2c6b1a49e3a7c5d9b8e2f1a3c4'], errorMessage: 'must be a line item id: li_ and 32 hex digits' }),
       amount: Type.Optional({ ...Amount, description: 'Default: everything of the item not yet credited' }),
-    }, { additionalProperties: false }), { minItems: 1, maxItems: 500 })),
-    amount: Type.Optional({ ...Amount, description: 'A credit of the bill as a whole, instead of lines' }),
+    }, { additionalProperties: false }), { minItems: 1, maxItems: 500 }),
     settlement: CreditNoteSettlementName,
   },
-  { additionalProperties: false, description: 'Exactly one of `lines` and `amount`' },
+  {
+    additionalProperties: false, title: 'LinesCredit', description: 'A credit of some of the bill\'s line items',
+    examples: [{ reason: 'Duplicate charge', lines: [{ itemId: 'li_0f8e4d2c6b1a49e3a7c5d9b8e2f1a3c4', amount: '5.00' }], settlement: 'refund' }],
+  },
 );
+
+const AmountCreditBody = Type.Object(
+  {
+    reason: CreditReason,
+    amount: { ...Amount, description: 'A credit of the bill as a whole' },
+    settlement: CreditNoteSettlementName,
+  },
+  {
+    additionalProperties: false, title: 'AmountCredit', description: 'A credit of the bill as a whole',
+    examples: [{ reason: 'Goodwill', amount: '10.00', settlement: 'wallet' }],
+  },
+);
+
+/** Lines or an amount, never both: two complete alternatives (docs/api-contract.md). */
+export const IssueCreditNoteBody = OneOf([LinesCreditBody, AmountCreditBody], {
+  errorMessage: 'give either lines or an amount, not both',
+  examples: [{ reason: 'Duplicate charge', lines: [{ itemId: 'li_0f8e4d2c6b1a49e3a7c5d9b8e2f1a3c4', amount: '5.00' }], settlement: 'refund' }],
+});
 
 export const CreditNoteParams = Type.Object({
   customerId: CustomerId,

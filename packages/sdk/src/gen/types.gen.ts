@@ -3974,15 +3974,12 @@ export type ListCreditNotesResponses = {
 export type ListCreditNotesResponse = ListCreditNotesResponses[keyof ListCreditNotesResponses];
 
 export type IssueCreditNoteData = {
-    /**
-     * Exactly one of `lines` and `amount`
-     */
     body: {
         /**
          * Why the invoice is credited; printed on the credit note: 1–500 characters, not blank; stored trimmed, with no control characters other than tab and line feed, and no unpaired surrogates
          */
         reason: string;
-        lines?: Array<{
+        lines: Array<{
             /**
              * A line item of the bill
              */
@@ -3993,9 +3990,18 @@ export type IssueCreditNoteData = {
             amount?: string;
         }>;
         /**
-         * A credit of the bill as a whole, instead of lines
+         * What happens to the part of the credit the customer had already paid: `refund` gives it back the way the bill's payments came, `wallet` credits the customer wallet, `outOfBand` records that it went back outside the platform
          */
-        amount?: string;
+        settlement: 'refund' | 'wallet' | 'outOfBand';
+    } | {
+        /**
+         * Why the invoice is credited; printed on the credit note: 1–500 characters, not blank; stored trimmed, with no control characters other than tab and line feed, and no unpaired surrogates
+         */
+        reason: string;
+        /**
+         * A credit of the bill as a whole
+         */
+        amount: string;
         /**
          * What happens to the part of the credit the customer had already paid: `refund` gives it back the way the bill's payments came, `wallet` credits the customer wallet, `outOfBand` records that it went back outside the platform
          */
