@@ -24,7 +24,8 @@ beforeAll(async () => {
   server = await startBillService(testEnv({ BILL_SERVICE_PORT: String(port), BILL_SERVICE_HOST: '127.0.0.1' }), createLogger('bill-service', 'warn'));
   const url = `http://127.0.0.1:${port}`;
   usage = createGrpcClient(UsageService, url, { serviceCredential: inject('serviceToken') });
-  bills = createGrpcClient(BillService, url, { serviceCredential: inject('serviceToken') });
+  // A close waits up to BILL_CLOSE_WAIT (10 s) for invoicing, which renders the documents: the client waits longer.
+  bills = createGrpcClient(BillService, url, { serviceCredential: inject('serviceToken'), timeoutMs: 30_000 });
   db = createDb({ url: inject('databaseUrl'), poolMax: 3 });
 });
 afterAll(async () => {

@@ -55,48 +55,65 @@ export async function startReplicaStack(options: ReplicaStackOptions): Promise<R
   const envs = new Map<string, Record<string, string>>();
   const replicas: Replica[] = [];
   try {
-    const ports = async (count: number) => Promise.all(Array.from({ length: count }, () => freePort()));
-    const billPorts = await ports(options.replicas['bill-service']);
-    const ratesPorts = await ports(options.replicas['rates-service']);
-    const gatewayPorts = await ports(options.replicas.gateway);
-    const common: Record<string, string> = {
-      BILLING_ADMIN_API_KEY: base.adminApiKey,
-      BILLING_SERVICE_TOKEN: base.serviceToken,
-      DATABASE_URL: base.databaseUrl,
-      TEMPORAL_ADDRESS: base.temporalAddress,
-      TEMPORAL_NAMESPACE: base.temporalNamespace,
-      BILL_SERVICE_URL: billPorts.map((port) => `http://127.0.0.1:${port}`).join(','),
-      RATES_SERVICE_URL: ratesPorts.map((port) => `http://127.0.0.1:${port}`).join(','),
-      TEMPORAL_TASK_QUEUE: BILL_TASK_QUEUE,
-      ...options.env,
+    // Ports are taken when a replica first starts, not all up front: a port chosen by the kernel is
+    // only free until something else (another stack, an outgoing connection) takes it, and the
+    // later replicas start tens of seconds after the first. A first start that fails because its
+    // port was taken meanwhile is made again on new ports; later starts keep the replica's ports.
+    const ports = new Map<string, { own?: number; metrics: number; temporalMetrics?: number }>();
+    const urlOf = (port: number) => `http://127.0.0.1:${port}`;
+    const listOf = (app: AppName) => replicas.filter((replica) => replica.app === app && replica.url !== undefined).map((replica) => replica.url).join(',');
+    const PORT_VARIABLE: Partial<Record<AppName, string>> = {
+      'rates-service': 'RATES_SERVICE_PORT', 'bill-service': 'BILL_SERVICE_PORT', gateway: 'GATEWAY_PORT',
     };
-    const own: Record<AppName, (index: number) => Promise<{ env: Record<string, string>; url?: string }>> = {
-      'rates-service': async (index) => ({ env: { RATES_SERVICE_PORT: String(ratesPorts[index]) }, url: `http://127.0.0.1:${ratesPorts[index]}` }),
-      'bill-service': async (index) => ({ env: { BILL_SERVICE_PORT: String(billPorts[index]) }, url: `http://127.0.0.1:${billPorts[index]}` }),
-      gateway: async (index) => ({ env: { GATEWAY_PORT: String(gatewayPorts[index]) }, url: `http://127.0.0.1:${gatewayPorts[index]}` }),
-      worker: async () => ({ env: { TEMPORAL_METRICS_PORT: String(await freePort()) } }),
+    const assignPorts = async (replica: Replica) => {
+      const own = PORT_VARIABLE[replica.app] ? await freePort() : undefined;
+      const taken = { own, metrics: await freePort(), ...(replica.app === 'worker' ? { temporalMetrics: await freePort() } : {}) };
+      ports.set(replica.id, taken);
+      replica.url = own === undefined ? undefined : urlOf(own);
+      replica.metricsUrl = `${urlOf(taken.metrics)}/metrics`;
+      if (taken.temporalMetrics !== undefined) replica.temporalMetricsUrl = `${urlOf(taken.temporalMetrics)}/metrics`;
+      const variable = PORT_VARIABLE[replica.app];
+      envs.set(replica.id, {
+        BILLING_ADMIN_API_KEY: base.adminApiKey,
+        BILLING_SERVICE_TOKEN: base.serviceToken,
+        DATABASE_URL: base.databaseUrl,
+        TEMPORAL_ADDRESS: base.temporalAddress,
+        TEMPORAL_NAMESPACE: base.temporalNamespace,
+        // Every replica of the services started before this one (rates-services, then bill-services).
+        BILL_SERVICE_URL: listOf('bill-service'),
+        RATES_SERVICE_URL: listOf('rates-service'),
+        TEMPORAL_TASK_QUEUE: BILL_TASK_QUEUE,
+        ...options.env,
+        ...(variable && own !== undefined ? { [variable]: String(own) } : {}),
+        ...(taken.temporalMetrics === undefined ? {} : { TEMPORAL_METRICS_PORT: String(taken.temporalMetrics) }),
+        METRICS_PORT: String(taken.metrics),
+      });
     };
     for (const app of ['rates-service', 'bill-service', 'worker', 'gateway'] as const) {
-      for (let index = 0; index < options.replicas[app]; index++) {
-        const id = `${app}-${index + 1}`;
-        const metricsPort = await freePort();
-        const { env, url } = await own[app](index);
-        envs.set(id, { ...common, ...env, METRICS_PORT: String(metricsPort) });
-        replicas.push({
-          id, app, url, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
-          ...(env.TEMPORAL_METRICS_PORT ? { temporalMetricsUrl: `http://127.0.0.1:${env.TEMPORAL_METRICS_PORT}/metrics` } : {}),
-        });
-      }
+      for (let index = 0; index < options.replicas[app]; index++) replicas.push({ id: `${app}-${index + 1}`, app, metricsUrl: '' });
     }
 
     const start = async (id: string) => {
       if (processes.has(id)) return;
       const replica = replicas.find((candidate) => candidate.id === id);
-      const env = envs.get(id);
-      if (!replica || !env) throw new Error(`no replica ${id}`);
-      const app = launchApp(replica.app, env, { print, env: options.env, label: id });
-      processes.set(id, app);
-      await appReady(replica.app, app, env);
+      if (!replica) throw new Error(`no replica ${id}`);
+      const first = !ports.has(id);
+      for (let attempt = 1; ; attempt++) {
+        if (!ports.has(id)) await assignPorts(replica);
+        const env = envs.get(id) as Record<string, string>;
+        const output: string[] = [];
+        const app = launchApp(replica.app, env, { print: (line) => { output.push(line); print(line); }, env: options.env, label: id });
+        processes.set(id, app);
+        try {
+          await appReady(replica.app, app, env);
+          return;
+        } catch (error) {
+          await app.kill();
+          processes.delete(id);
+          if (!first || attempt >= 3 || !output.some((line) => line.includes('EADDRINUSE'))) throw error;
+          ports.delete(id);
+        }
+      }
     };
     const startAll = (app: AppName) => Promise.all(replicas.filter((replica) => replica.app === app).map((replica) => start(replica.id)));
     await startAll('rates-service');

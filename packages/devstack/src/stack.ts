@@ -221,10 +221,9 @@ export async function appReady(kind: AppName, app: AppProcess, env: Record<strin
     gateway: async () => (await fetch(`http://127.0.0.1:${env.GATEWAY_PORT}/healthz`)).ok,
     worker: () => hasWorkflowPoller(env.TEMPORAL_ADDRESS as string, env.TEMPORAL_NAMESPACE ?? 'default', env.TEMPORAL_TASK_QUEUE ?? BILL_TASK_QUEUE, app.child.pid),
   }[kind];
-  await waitFor(name, async () => {
-    if (exited) throw new Error(`${name} exited during start-up`);
-    return ready();
-  }, kind === 'worker' ? 180_000 : 60_000);
+  // An app that exits ends the wait at once (waitFor takes a probe's error for "not yet").
+  await waitFor(name, async () => exited || ready(), kind === 'worker' ? 180_000 : 60_000);
+  if (exited) throw new Error(`${name} exited during start-up`);
 }
 
 /** An admin key in the gateway's own key format (`bsk_` and 256 random bits), so secret scanners know it too. */
