@@ -86,11 +86,29 @@ export function nextCollections(schedule: Schedule, fromCycle: number, count: nu
   return dates;
 }
 
-/** The first cycle (≥ `fromCycle`) due on or after `date`. */
+/**
+ * The first cycle (≥ `fromCycle`) due on or after `date`. Due dates grow with the cycle, so the
+ * search doubles its step until it passes `date` and then halves the gap: a pause until a date
+ * centuries away costs a few dozen due dates, not one per cycle (a weekly mandate paused until the
+ * year 9000 would otherwise compute some 360,000, in the workflow's Update handler).
+ */
 export function firstCycleDueOnOrAfter(schedule: Schedule, fromCycle: number, date: LocalDate): number {
-  let cycle = Math.max(fromCycle, schedule.firstCycle);
-  while (compareLocalDates(dueDateOfCycle(schedule, cycle), date) < 0) cycle += 1;
-  return cycle;
+  const start = Math.max(fromCycle, schedule.firstCycle);
+  const before = (cycle: number) => compareLocalDates(dueDateOfCycle(schedule, cycle), date) < 0;
+  if (!before(start)) return start;
+  let low = start; // due before `date`
+  let step = 1;
+  while (before(start + step)) {
+    low = start + step;
+    step *= 2;
+  }
+  let high = start + step; // due on or after `date`
+  while (high - low > 1) {
+    const middle = low + Math.floor((high - low) / 2);
+    if (before(middle)) low = middle;
+    else high = middle;
+  }
+  return high;
 }
 
 /**

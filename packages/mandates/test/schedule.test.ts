@@ -163,4 +163,21 @@ describe('schedules', () => {
     expect(firstCycleDueOnOrAfter(schedule, 1, date('2026-03-15'))).toBe(3);
     expect(firstCycleDueOnOrAfter(schedule, 5, date('2026-01-01'))).toBe(5);
   });
+
+  it('finds the same first cycle as a walk cycle by cycle, for any schedule and date', () => {
+    const dateArb = fc.record({ year: fc.integer({ min: 1990, max: 2200 }), month: fc.integer({ min: 1, max: 12 }), day: fc.integer({ min: 1, max: 28 }) });
+    fc.assert(fc.property(anchorArb, frequencyArb, fc.integer({ min: 1, max: 30 }), dateArb, (anchor, frequency, fromCycle, target) => {
+      const schedule = scheduleFrom(anchor, frequency);
+      let walked = Math.max(fromCycle, schedule.firstCycle);
+      while (compareLocalDates(dueDateOfCycle(schedule, walked), target) < 0) walked += 1;
+      expect(firstCycleDueOnOrAfter(schedule, fromCycle, target)).toBe(walked);
+    }));
+  });
+
+  it('finds the first cycle after a pause until the year 9000 at once', () => {
+    const schedule = scheduleFrom(date('2026-01-15'), 'WEEKLY');
+    const cycle = firstCycleDueOnOrAfter(schedule, 1, date('9000-01-01'));
+    expect(compareLocalDates(dueDateOfCycle(schedule, cycle), date('9000-01-01'))).toBeGreaterThanOrEqual(0);
+    expect(compareLocalDates(dueDateOfCycle(schedule, cycle - 1), date('9000-01-01'))).toBeLessThan(0);
+  });
 });
