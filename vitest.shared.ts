@@ -1,6 +1,10 @@
 // Shared by every package's vitest.config.ts: resolve workspace packages to their TypeScript
 // sources (the `source` export condition) so tests never need a build of their dependencies.
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+/** Prints the CPU a run used (vitest-cpu-reporter.ts); a package's config may pass it options. */
+export const CPU_REPORTER = join(import.meta.dirname, 'vitest-cpu-reporter.ts');
 
 export default defineConfig({
   resolve: { conditions: ['source'] },
@@ -15,6 +19,6 @@ export default defineConfig({
     isolate: false,
     // The JSON report is what `npm test` adds up into its closing summary (scripts/test-summary.mjs).
     // TEST_REPORT_FILE: where a run of one of several projects puts its report (tests/system/test/run-projects.mjs).
-    reporters: ['default', ['json', { outputFile: process.env.TEST_REPORT_FILE ?? '.test-results/vitest.json' }]],
+    reporters: ['default', ['json', { outputFile: process.env.TEST_REPORT_FILE ?? '.test-results/vitest.json' }], CPU_REPORTER],
   },
 });

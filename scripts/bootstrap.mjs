@@ -140,6 +140,18 @@ function childrenCpuSeconds() {
   }
 }
 
+/** The children's line of bash's `times` ("0m12.345s 0m1.234s"): user plus system seconds; NaN if absent. */
+function stepCpuSeconds(file) {
+  try {
+    const line = readFileSync(file, 'utf8').trim().split('\n')[1] ?? '';
+    rmSync(file, { force: true });
+    const seconds = [...line.matchAll(/(\d+)m([\d.]+)s/g)].map(([, minutes, rest]) => Number(minutes) * 60 + Number(rest));
+    return seconds.length === 2 ? seconds[0] + seconds[1] : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /**
  * `npm test`: phase after phase, the steps of a phase at the same time. Every suite runs even when
  * an earlier one failed; each phase prints its wall and CPU time (so a slow run shows where it
@@ -158,10 +170,15 @@ async function runTests(phases, { nodeBin, pnpm, env }) {
       const name = (Array.isArray(step) ? step : step.node).filter((arg) => !arg.startsWith('-')).slice(0, 3).join(' ');
       return new Promise((resolveStep) => {
         const stepStarted = Date.now();
-        const child = spawn(cmd, args, { cwd: root, env, stdio: 'inherit' });
+        // Through bash, whose `times` prints the CPU its waited-for descendants used: each step's own CPU.
+        const timesFile = join(tmpdir(), `billing-step-${process.pid}-${Math.random().toString(36).slice(2)}.times`);
+        const child = spawn('bash', ['-c', '"$@"; status=$?; times > "$STEP_TIMES_FILE"; exit $status', 'step', cmd, ...args],
+          { cwd: root, env: { ...env, STEP_TIMES_FILE: timesFile }, stdio: 'inherit' });
         child.once('error', (error) => resolveStep({ name, ok: false, detail: error.message }));
         child.once('exit', (code, signal) => {
-          log(`${name}: ${code === 0 ? 'ok' : `exited with ${code ?? signal}`} after ${((Date.now() - stepStarted) / 1000).toFixed(0)} s`);
+          const cpu = stepCpuSeconds(timesFile);
+          log(`${name}: ${code === 0 ? 'ok' : `exited with ${code ?? signal}`} after ${((Date.now() - stepStarted) / 1000).toFixed(0)} s` +
+            (Number.isNaN(cpu) ? '' : `, ${cpu.toFixed(0)} s CPU`));
           resolveStep({ name, ok: code === 0 });
         });
       });

@@ -8,19 +8,22 @@ import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHaproxy, startReplicaStack, type Haproxy } from '@billing/devstack';
+import { cpuMsPerOperation, sampleCpu } from './bills/process-cpu.ts';
 import { measureOnStack } from './on-stack.ts';
 import { beginRun, saveResult } from './results.ts';
 
 const CONCURRENCY = 32;
 const WARM_UP_MS = 4_000;
 const CELL_MS = 6_000;
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 interface Cell {
   requests: number;
   perSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** CPU milliseconds per request of each process kind (gateway, bill-service, haproxy, postgres, bench), summed over replicas. */
+  cpuMsPerRequest?: Record<string, number>;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -85,18 +88,31 @@ export async function runReplicasBenchmark(): Promise<void> {
       const rounds: Array<Record<string, Cell>> = [];
       for (let round = 0; round < ROUNDS; round++) {
         const measured: Record<string, Cell> = {};
-        for (const [name, url] of Object.entries(cells)) measured[name] = await load(url, authorization, CELL_MS);
+        for (const [name, url] of Object.entries(cells)) {
+          const before = await sampleCpu();
+          const cell = await load(url, authorization, CELL_MS);
+          measured[name] = { ...cell, cpuMsPerRequest: cpuMsPerOperation(before, await sampleCpu(), cell.requests) };
+        }
         rounds.push(measured);
       }
-      const median = (name: string, field: keyof Cell) => [...rounds.map((round) => round[name]![field])].sort((a, b) => a - b)[Math.floor(ROUNDS / 2)]!;
+      const median = (name: string, field: 'requests' | 'perSecond' | 'p50Ms' | 'p99Ms') => [...rounds.map((round) => round[name]![field])].sort((a, b) => a - b)[Math.floor(ROUNDS / 2)]!;
+      const cpuMedian = (name: string) => {
+        const labels = new Set(rounds.flatMap((round) => Object.keys(round[name]!.cpuMsPerRequest ?? {})));
+        return Object.fromEntries([...labels].map((label) => {
+          const values = rounds.map((round) => round[name]!.cpuMsPerRequest?.[label] ?? 0).sort((a, b) => a - b);
+          return [label, Number(values[Math.floor(values.length / 2)]!.toFixed(2))];
+        }).filter(([, ms]) => (ms as number) >= 0.01));
+      };
       const summary = Object.fromEntries(Object.keys(cells).map((name) => [name, {
-        perSecond: median(name, 'perSecond'), p50Ms: median(name, 'p50Ms'), p99Ms: median(name, 'p99Ms'),
+        perSecond: median(name, 'perSecond'), p50Ms: median(name, 'p50Ms'), p99Ms: median(name, 'p99Ms'), cpuMsPerRequest: cpuMedian(name),
       }]));
       const ratio = summary['three gateways behind HAProxy']!.perSecond / summary['one gateway']!.perSecond;
       console.log(`GET ${path.replace(customer, '{c}')}, ${CONCURRENCY} clients, ${ROUNDS} rounds of ${CELL_MS / 1000} s per cell (medians)`);
       console.table(Object.fromEntries(Object.entries(summary).map(([name, cell]) => [name, {
         'requests/s': Math.round(cell.perSecond), 'p50 ms': cell.p50Ms.toFixed(1), 'p99 ms': cell.p99Ms.toFixed(1),
       }])));
+      console.log('CPU ms per request (medians over rounds):');
+      console.table(Object.fromEntries(Object.keys(cells).map((name) => [name, cpuMedian(name)])));
       console.log(`three gateways behind HAProxy / one gateway: ${ratio.toFixed(2)}x (goal >= 0.85x)`);
       return { request: 'GET /v1/customers/{c}/bills/{period} (3 items)', concurrency: CONCURRENCY, cellMs: CELL_MS, rounds, summary, ratioThreeBehindHaproxyToOne: ratio };
     } finally {

@@ -1,5 +1,5 @@
 import { configDefaults, defineConfig, mergeConfig } from 'vitest/config';
-import shared from '../../vitest.shared.ts';
+import shared, { CPU_REPORTER } from '../../vitest.shared.ts';
 
 /**
  * Files that kill, stop and restart apps: they share a stack of their own (test/chaos-global-setup.ts),
@@ -35,6 +35,9 @@ export default defineConfig({
   test: {
     // Reporters and other run-wide settings are read from here, the rest from each project.
     ...runWide,
+    // Files run one at a time in each lane, so each file's CPU is its own (and its stack's meanwhile).
+    reporters: [...(runWide.reporters ?? []).filter((reporter: unknown) => reporter !== CPU_REPORTER),
+      [CPU_REPORTER, { perFile: true, label: process.argv.includes('--project') ? process.argv[process.argv.indexOf('--project') + 1] : 'system' }]],
     projects: [
       // One real stack (PostgreSQL, Temporal, the four apps) for all these files, on free ports.
       { ...base, test: { ...base.test, name: 'shared-stack', exclude: [...configDefaults.exclude, ...SECOND_LANE], globalSetup: ['./test/global-setup.ts'] } },
