@@ -14,3 +14,4 @@ export { startBillService } from './app.ts';
 export { ingestEvents, type IncomingEvent, type IngestOutcome } from './usage/ingest.ts';
 export { createCustomerService, type CustomerServiceDeps } from './customers/connect.ts';
 export { customersRepository } from './customers/customers-repository.ts';
+export { createCreditNoteService, creditNoteErrors, type CreditNoteServiceDeps } from './credit-notes/connect.ts';

@@ -1,10 +1,10 @@
 // Credit notes through CreditNoteService and LedgerService, in this process over the suite's real
 // PostgreSQL, behind the interceptor and mappers the real server applies.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Code, ConnectError, createClient, createRouterTransport, type Client } from '@connectrpc/connect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { CreditNoteService, CreditNoteSettlement, CreditNoteStatus, LedgerService, PaymentSource } from '@billing/contracts';
+import { CreditNoteService, CreditNoteSettlement, CreditNoteStatus, InvoiceDocumentFormat, LedgerService, PaymentSource } from '@billing/contracts';
 import { createDb, type Db } from '@billing/db';
 import type { SellerIdentity } from '@billing/documents';
 import { serverInterceptor } from '@billing/grpc-kit';
@@ -231,6 +231,62 @@ describe('voiding', () => {
     const { creditNote } = await issue(customerId, { lines: [{ itemId: items[0]! }] });
     await expect(db('credit_notes').where({ id: creditNote!.id }).update({ amount_minor: '1' })).rejects.toThrow(/immutable/);
     await expect(db('credit_note_documents').where({ credit_note_id: creditNote!.id }).delete()).rejects.toThrow(/immutable/);
+  });
+});
+
+describe('documents', () => {
+  const FORMATS = [['pdf', InvoiceDocumentFormat.PDF], ['html', InvoiceDocumentFormat.HTML], ['xml', InvoiceDocumentFormat.XML]] as const;
+
+  it('serves each stored form with its SHA-256 and numbers, still once voided; its event links each form to its route', async () => {
+    const customerId = newCustomer('cn-docs');
+    const { billId, items } = await closedBill(customerId, [2500]);
+    const { creditNote } = await issue(customerId, { lines: [{ itemId: items[0]! }] });
+    const id = creditNote!.id;
+    const read = (format: InvoiceDocumentFormat) => notes.getCreditNoteDocument({ customerId, billingPeriod: PERIOD, creditNoteId: id, format });
+    const stored = await db('credit_note_documents').where({ credit_note_id: id }).select('format', 'content_type', 'bytes') as
+      Array<{ format: string; content_type: string; bytes: Buffer }>;
+    const served = new Map<string, Buffer>();
+    for (const [name, format] of FORMATS) {
+      const document = await read(format);
+      const row = stored.find((candidate) => candidate.format === name)!;
+      const bytes = Buffer.from(document.content);
+      expect(bytes.equals(row.bytes), name).toBe(true);
+      expect(document).toMatchObject({
+        contentType: row.content_type, sha256: createHash('sha256').update(bytes).digest('hex'), version: 1,
+        creditNoteNumber: creditNote!.number, invoiceNumber: `INV-2031-${customerId}`, billId,
+      });
+      served.set(name, bytes);
+    }
+    expect(served.get('pdf')!.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    expect(served.get('xml')!.toString('utf8')).toContain(`<cac:InvoiceDocumentReference><cbc:ID>INV-2031-${customerId}</cbc:ID>`);
+
+    // credit_note.issued links each form to the route that serves it, with the SHA-256 that is its ETag.
+    const event = await db('events').where({ customer_id: customerId, type: 'credit_note.issued' }).first('data') as
+      { data: { documents: Array<{ format: string; sha256: string; url: string }> } };
+    expect(event.data.documents.map(({ format, sha256, url }) => ({ format, sha256, url })).sort((a, b) => a.format.localeCompare(b.format))).toEqual(
+      ['html', 'pdf', 'xml'].map((format) => ({
+        format, sha256: createHash('sha256').update(served.get(format)!).digest('hex'),
+        url: `/v1/customers/${customerId}/bills/${PERIOD}/credit-notes/${id}/document.${format}`,
+      })));
+
+    // A voided credit note was issued: its documents stand.
+    await notes.voidCreditNote({ customerId, billingPeriod: PERIOD, creditNoteId: id });
+    expect(Buffer.from((await read(InvoiceDocumentFormat.XML)).content).equals(served.get('xml')!)).toBe(true);
+  });
+
+  it('is NOT_FOUND for a credit note the bill does not have, and INVALID_ARGUMENT without a form', async () => {
+    const customerId = newCustomer('cn-docs-missing');
+    const { items } = await closedBill(customerId, [900]);
+    const { creditNote } = await issue(customerId, { lines: [{ itemId: items[0]! }] });
+    const read = (request: { customerId?: string; billingPeriod?: string; creditNoteId?: string; format?: InvoiceDocumentFormat }) =>
+      failureOf(notes.getCreditNoteDocument({ customerId, billingPeriod: PERIOD, creditNoteId: creditNote!.id, format: InvoiceDocumentFormat.PDF, ...request }));
+    for (const other of [{ creditNoteId: `cn_${'0'.repeat(32)}` }, { billingPeriod: '2031-04' }, { customerId: newCustomer('cn-docs-other') }]) {
+      const refused = await read(other);
+      expect(refused.code, JSON.stringify(other)).toBe(Code.NotFound);
+    }
+    expect((await read({ format: InvoiceDocumentFormat.UNSPECIFIED })).code).toBe(Code.InvalidArgument);
+    expect((await read({ creditNoteId: '' })).code).toBe(Code.InvalidArgument);
+    expect((await read({ billingPeriod: '2031-5' })).code).toBe(Code.InvalidArgument);
   });
 });
 

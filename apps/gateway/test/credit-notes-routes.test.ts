@@ -66,7 +66,10 @@ describe('POST credit-notes', () => {
       status: 'ISSUED', reason: 'Duplicate', settlement: 'wallet', amount: { amount: '12.00', currency: 'USD' },
       appliedToAmountDue: { amount: '10.00', currency: 'USD' }, settled: { amount: '2.00', currency: 'USD' },
       lines: [{ itemId: ITEM, description: 'Seats', amount: { amount: '12.00', currency: 'USD' } }], entryIds: ['ent_1', 'ent_2'], voidEntryId: null,
-      documents: [{ format: 'pdf', contentType: 'application/pdf', sha256: 'a'.repeat(64), size: 1234 }],
+      documents: [{
+        format: 'pdf', contentType: 'application/pdf', sha256: 'a'.repeat(64), size: 1234,
+        url: `/v1/customers/cus_1/bills/2031-02/credit-notes/${NOTE_ID}/document.pdf`,
+      }],
       issuedAt: '2031-03-01T10:00:00.000Z', voidedAt: null,
     });
     const whole = await post(NOTES, { reason: 'Goodwill', amount: '5.00', settlement: 'outOfBand' });

@@ -46,6 +46,10 @@ const PUBLIC_ROUTES = [
   'PUT /v1/customers/{customerId}', 'GET /v1/customers/{customerId}', 'PATCH /v1/customers/{customerId}', 'GET /v1/customers',
   'GET /v1/customers/{customerId}/bills/{billingPeriod}/invoice', 'GET /v1/customers/{customerId}/bills/{billingPeriod}/invoice.pdf',
   'GET /v1/customers/{customerId}/bills/{billingPeriod}/invoice.html', 'GET /v1/customers/{customerId}/bills/{billingPeriod}/invoice.xml',
+  'GET /v1/customers/{customerId}/bills/{billingPeriod}/credit-notes/{creditNoteId}/document',
+  'GET /v1/customers/{customerId}/bills/{billingPeriod}/credit-notes/{creditNoteId}/document.pdf',
+  'GET /v1/customers/{customerId}/bills/{billingPeriod}/credit-notes/{creditNoteId}/document.html',
+  'GET /v1/customers/{customerId}/bills/{billingPeriod}/credit-notes/{creditNoteId}/document.xml',
 ];
 
 interface Schema {
@@ -169,7 +173,7 @@ describe('GET /openapi.json', () => {
       ingestUsageEvents: ['200', '400', ...post, ...service.filter((status) => status !== '403')].sort(),
       getCustomerUsage: ['200', '400', '404', ...service],
       getBillUsage: ['200', '400', '404', ...service],
-      // Credit notes: issuing, voiding and listing are platform calls; a customer key reads its own by id.
+      // Credit notes: issuing, voiding and listing are platform calls; a customer key reads its own by id, and its documents.
       issueCreditNote: ['201', '400', '404', ...post, ...service].sort(),
       voidCreditNote: ['200', '400', '404', ...post, ...service].sort(),
       listCreditNotes: ['200', '400', '404', ...service],
@@ -184,6 +188,11 @@ describe('GET /openapi.json', () => {
       getInvoicePdf: ['200', '304', '400', '404', '409', ...service].sort(),
       getInvoiceHtml: ['200', '304', '400', '404', '409', ...service].sort(),
       getInvoiceXml: ['200', '304', '400', '404', '409', ...service].sort(),
+      // A credit note's documents, as the invoice's; no 409, since a credit note only exists on a CLOSED bill.
+      getCreditNoteDocument: ['200', '304', '400', '404', '406', ...service].sort(),
+      getCreditNotePdf: ['200', '304', '400', '404', ...service].sort(),
+      getCreditNoteHtml: ['200', '304', '400', '404', ...service].sort(),
+      getCreditNoteXml: ['200', '304', '400', '404', ...service].sort(),
     }));
     for (const methods of Object.values(document.paths)) {
       for (const operation of Object.values(methods)) {

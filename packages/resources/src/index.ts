@@ -8,3 +8,4 @@ export { collectionMessage, mandateMessage } from './mandate-message.ts';
 export { collectionJson, mandateJson } from './mandate-json.ts';
 export { billResource, collectionResource, lineItemResource, mandateResource } from './resource-of-view.ts';
 export { eventJson, type EventFields } from './event-json.ts';
+export { creditNoteDocumentPath, invoiceDocumentPath, type DocumentFormat } from './document-paths.ts';

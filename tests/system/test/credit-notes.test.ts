@@ -1,10 +1,15 @@
-import { describe, expect, it } from 'vitest';
-import { billPath, call, createBill, futurePeriod, newCustomer, type Bill } from './bills-api.ts';
+import { createHash } from 'node:crypto';
+import { grpcurl } from '@billing/devstack';
+import { describe, expect, inject, it } from 'vitest';
+import { ADMIN, billPath, call, createBill, futurePeriod, gateway, newCustomer, type Bill } from './bills-api.ts';
+import { theEvent } from './events-api.ts';
+import { answered, withServiceToken } from './grpcurl.ts';
 import { balances, topUp, type Entry, type Page } from './ledger-api.ts';
 
 // Credit notes through the real gateway, bill-service, worker and PostgreSQL: a bill closed by its
 // workflow is credited per line, its amountDue shows it, the credit note reads back with its
-// number and stored documents, is voided, and a credit of a paid bill goes to the wallet.
+// number and stored documents, is voided, and a credit of a paid bill goes to the wallet. Its
+// documents are read back through the gateway's document routes and over gRPC.
 
 interface Money { amount: string; currency: string }
 interface BillWithDue extends Bill {
@@ -21,8 +26,15 @@ interface CreditNote {
   lines: Array<{ itemId: string | null; amount: Money }>;
   entryIds: string[];
   voidEntryId: string | null;
-  documents: Array<{ format: string; sha256: string; size: number }>;
+  documents: Array<{ format: 'pdf' | 'html' | 'xml'; contentType: string; sha256: string; size: number; url: string }>;
 }
+
+async function fetchDocument(path: string, headers: Record<string, string> = {}) {
+  const response = await fetch(`${gateway}${path}`, { headers: { authorization: ADMIN, ...headers } });
+  return { status: response.status, headers: response.headers, bytes: Buffer.from(await response.arrayBuffer()) };
+}
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 async function closedBill(customer: string, amounts: string[]): Promise<{ path: string; bill: BillWithDue; items: string[] }> {
   const period = futurePeriod();
@@ -78,6 +90,73 @@ describe('credit notes', () => {
     const events = await call<Page<{ type: string; data: CreditNote }>>('GET', `/v1/events?customerId=${customer}&limit=100`);
     expect(events.json.items.filter((event) => event.type.startsWith('credit_note.')).map((event) => [event.type, event.data.status]).sort())
       .toEqual([['credit_note.issued', 'ISSUED'], ['credit_note.voided', 'VOID']]);
+  });
+
+  it('serves its PDF, HTML and UBL CreditNote by Accept and suffix with the SHA-256 as ETag, linked from its JSON and event, voided too', async () => {
+    const customer = newCustomer('cn-docs');
+    const { path, bill, items } = await closedBill(customer, ['30.00']);
+    const issued = await call<CreditNote>('POST', `${path}/credit-notes`, {
+      body: { reason: 'Seats billed twice', lines: [{ itemId: items[0], amount: '10.00' }], settlement: 'outOfBand' },
+    });
+    expect(issued.status, issued.text).toBe(201);
+    const note = issued.json;
+    const document = `${path}/credit-notes/${note.id}/document`;
+
+    // No Accept: the PDF, its SHA-256 the ETag and the one the credit note lists; If-None-Match with it is a 304.
+    const pdf = await fetchDocument(document);
+    expect(pdf.status).toBe(200);
+    expect(pdf.headers.get('content-type')).toBe('application/pdf');
+    expect(pdf.bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    expect(pdf.headers.get('etag')).toBe(`"${sha256(pdf.bytes)}"`);
+    expect(note.documents.find((doc) => doc.format === 'pdf')?.sha256).toBe(sha256(pdf.bytes));
+    expect(pdf.headers.get('content-disposition')).toBe(`inline; filename="${note.number}.pdf"`);
+    const again = await fetchDocument(`${document}.pdf`, { 'if-none-match': pdf.headers.get('etag')! });
+    expect(again.status).toBe(304);
+    expect(again.bytes.length).toBe(0);
+
+    // The UBL is a CreditNote of its own number that references the credited invoice.
+    const xml = await fetchDocument(document, { accept: 'application/xml' });
+    expect(xml.headers.get('content-type')).toBe('application/xml; charset=utf-8');
+    const ubl = xml.bytes.toString('utf8');
+    expect(ubl).toMatch(/<CreditNote xmlns="urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"/);
+    expect(ubl).toContain(`<cbc:ID>${note.number}</cbc:ID>`);
+    expect(ubl).toContain(`<cac:InvoiceDocumentReference><cbc:ID>${bill.invoiceNumber}</cbc:ID>`);
+    const html = await fetchDocument(document, { accept: 'text/html' });
+    expect(html.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(html.bytes.toString('utf8')).toContain(note.number);
+    expect((await fetchDocument(document, { accept: 'application/json' })).status).toBe(406);
+
+    // Each listed document's url serves it; the credit_note.issued event carries the same links.
+    const served = { pdf, html, xml };
+    for (const listed of note.documents) {
+      const linked = await fetchDocument(listed.url);
+      expect(linked.bytes.equals(served[listed.format].bytes), listed.format).toBe(true);
+      expect(linked.headers.get('etag')).toBe(`"${listed.sha256}"`);
+    }
+    const event = await theEvent(customer, 'credit_note.issued');
+    expect((event.data as unknown as CreditNote).documents).toEqual(note.documents);
+
+    // The same UBL over gRPC, as grpcurl shows it.
+    const viaGrpc = JSON.parse(answered(await grpcurl(inject('billServiceAddress'), ['billing.v1.CreditNoteService/GetCreditNoteDocument'], {
+      data: { customerId: customer, billingPeriod: bill.billingPeriod, creditNoteId: note.id, format: 'INVOICE_DOCUMENT_FORMAT_XML' },
+      headers: withServiceToken(inject('serviceToken')),
+    }))) as { content: string; sha256: string; creditNoteNumber: string; invoiceNumber: string; version: number };
+    expect(Buffer.from(viaGrpc.content, 'base64').equals(xml.bytes)).toBe(true);
+    expect(viaGrpc).toMatchObject({ sha256: sha256(xml.bytes), creditNoteNumber: note.number, invoiceNumber: bill.invoiceNumber, version: 1 });
+
+    // A customer key reads its own customer's documents, and is refused another customer's.
+    const keyOf = async (customerId: string) => `Bearer ${(await call<{ key: string }>('POST', '/v1/api-keys', { body: { name: `cn docs ${customerId}`, customerId } })).json.key}`;
+    expect((await fetchDocument(`${document}.xml`, { authorization: await keyOf(customer) })).bytes.equals(xml.bytes)).toBe(true);
+    const refused = await fetchDocument(`${document}.pdf`, { authorization: await keyOf(newCustomer('cn-docs-other')) });
+    expect(refused.status).toBe(403);
+    expect(JSON.parse(refused.bytes.toString('utf8'))).toMatchObject({ code: 'permission_denied' });
+
+    // Voided, it was still issued: the same documents.
+    expect((await call('POST', `${path}/credit-notes/${note.id}/void`)).status).toBe(200);
+    const afterVoid = await fetchDocument(`${document}.pdf`);
+    expect(afterVoid.status).toBe(200);
+    expect(afterVoid.bytes.equals(pdf.bytes)).toBe(true);
+    expect((await fetchDocument(`${path}/credit-notes/cn_${'0'.repeat(32)}/document`)).status).toBe(404);
   });
 
   it('a credit of a paid bill goes to the wallet; a fully credited unpaid bill owes nothing', async () => {

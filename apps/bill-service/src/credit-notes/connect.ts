@@ -4,7 +4,8 @@ import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
 import {
-  CreditNoteDocumentSchema, CreditNoteLineSchema, CreditNoteSchema, CreditNoteSettlement, CreditNoteStatus, GetCreditNoteResponseSchema,
+  CreditNoteDocumentSchema, CreditNoteLineSchema, CreditNoteSchema, CreditNoteSettlement, CreditNoteStatus, GetCreditNoteDocumentResponseSchema,
+  GetCreditNoteResponseSchema,
   IssueCreditNoteResponseSchema, ListCreditNotesResponseSchema, MoneySchema, VoidCreditNoteResponseSchema,
   type CreditNote, type CreditNoteService,
 } from '@billing/contracts';
@@ -15,6 +16,7 @@ import { isCreditNoteRefusal, type CreditNoteRefusalReason, type CreditNoteSettl
 import { DEFAULT_UNITS, type UnitRegistry } from '@billing/money';
 import { checkFreeText, isCustomerId, CUSTOMER_ID_RULE } from '@billing/text';
 import { idempotencyKeyProblems } from '../idempotency-key.ts';
+import { FORMAT_NAMES } from '../customers/validation.ts';
 import { ledgerRepository } from '../ledger/ledger-repository.ts';
 import { creditNoteResource, creditNotes, type StoredCreditNote } from './credit-notes.ts';
 
@@ -83,7 +85,9 @@ function creditNoteMessage(note: StoredCreditNote, units: UnitRegistry): CreditN
     lines: resource.lines.map((line) => create(CreditNoteLineSchema, { itemId: line.itemId ?? '', description: line.description, amount: money(line.amount) })),
     entryIds: resource.entryIds,
     ...(resource.voidEntryId === null ? {} : { voidEntryId: resource.voidEntryId }),
-    documents: resource.documents.map((doc) => create(CreditNoteDocumentSchema, { ...doc, size: BigInt(doc.size) })),
+    documents: resource.documents.map((doc) => create(CreditNoteDocumentSchema, {
+      format: doc.format, contentType: doc.contentType, sha256: doc.sha256, size: BigInt(doc.size),
+    })),
     issuedAt: timestampFromDate(note.issued_at),
     ...(note.voided_at === null ? {} : { voidedAt: timestampFromDate(note.voided_at) }),
   });
@@ -141,6 +145,18 @@ export function createCreditNoteService(deps: CreditNoteServiceDeps): ServiceImp
       checkBill(request.customerId, request.billingPeriod);
       const note = await notes.get(request.customerId, request.billingPeriod, request.creditNoteId);
       return create(GetCreditNoteResponseSchema, { creditNote: creditNoteMessage(note, units) });
+    },
+
+    getCreditNoteDocument: async (request) => {
+      checkBill(request.customerId, request.billingPeriod);
+      if (request.creditNoteId === '') invalid('creditNoteId: is required');
+      const format = FORMAT_NAMES[request.format as keyof typeof FORMAT_NAMES] as 'pdf' | 'html' | 'xml' | undefined;
+      if (format === undefined) invalid('format: must be PDF, HTML or XML');
+      const document = await notes.document(request.customerId, request.billingPeriod, request.creditNoteId, format);
+      return create(GetCreditNoteDocumentResponseSchema, {
+        content: document.bytes, contentType: document.contentType, sha256: document.sha256, version: document.version,
+        creditNoteNumber: document.creditNoteNumber, invoiceNumber: document.invoiceNumber, billId: document.billId,
+      });
     },
 
     listCreditNotes: async (request) => {

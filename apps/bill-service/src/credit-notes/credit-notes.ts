@@ -17,6 +17,7 @@ import { Money, currencyOrUnit, parseMoney, toDecimalString, type UnitRegistry }
 import {
   TEMPLATE_VERSION, renderCreditNoteDocuments, type CustomerProfile, type SellerIdentity,
 } from '@billing/documents';
+import { creditNoteDocumentPath, type DocumentFormat } from '@billing/resources';
 import type { LedgerRepository } from '../ledger/ledger-repository.ts';
 import { accountRef } from '../ledger/payments.ts';
 import { countPosted } from '../ledger/ledger-writer.ts';
@@ -46,7 +47,17 @@ export interface StoredCreditNote extends CreditNoteRow {
   billing_period: string;
   invoice_number: string;
   lines: Array<{ line_item_id: string | null; description: string; amount_minor: string }>;
-  documents: Array<{ format: string; content_type: string; sha256: string; size: number }>;
+  documents: Array<{ format: DocumentFormat; content_type: string; sha256: string; size: number }>;
+}
+
+export interface StoredCreditNoteDocument {
+  creditNoteNumber: string;
+  invoiceNumber: string;
+  billId: string;
+  version: number;
+  contentType: string;
+  sha256: string;
+  bytes: Buffer;
 }
 
 export interface IssueRequest {
@@ -93,7 +104,7 @@ export function creditNotes(deps: { db: Db; ledger: LedgerRepository; units: Uni
     const documents = Map.groupBy(await trx('credit_note_documents').whereIn('credit_note_id', ids)
       .select('credit_note_id', 'version', 'format', 'content_type', 'sha256', trx.raw('octet_length(bytes) AS size'))
       .orderBy(['credit_note_id', { column: 'version', order: 'desc' }, 'format']) as
-      Array<{ credit_note_id: string; version: number; format: string; content_type: string; sha256: string; size: number }>, (doc) => doc.credit_note_id);
+      Array<{ credit_note_id: string; version: number; format: DocumentFormat; content_type: string; sha256: string; size: number }>, (doc) => doc.credit_note_id);
     return rows.map((row) => {
       const docs = documents.get(row.id) ?? [];
       const latest = docs[0]?.version;
@@ -299,6 +310,27 @@ export function creditNotes(deps: { db: Db; ledger: LedgerRepository; units: Uni
       return (await load([row]))[0]!;
     },
 
+    /**
+     * The newest version of one form of a credit note's documents, whatever its status: a voided
+     * credit note was issued, and its documents stand.
+     */
+    async document(customerId: string, billingPeriod: string, creditNoteId: string, format: DocumentFormat): Promise<StoredCreditNoteDocument> {
+      const note = await db('credit_notes').join('bills', 'bills.id', 'credit_notes.bill_id')
+        .where({ 'credit_notes.id': creditNoteId, 'bills.customer_id': customerId, 'bills.billing_period': billingPeriod })
+        .first('credit_notes.number', 'credit_notes.bill_id', 'bills.invoice_number') as
+        { number: string; bill_id: string; invoice_number: string | null } | undefined;
+      if (!note) throw new CreditNoteRefusal('unknown-credit-note', `the bill for ${billingPeriod} has no credit note ${creditNoteId}`);
+      const row = await db('credit_note_documents').where({ credit_note_id: creditNoteId, format })
+        .orderBy('version', 'desc').first('version', 'content_type', 'sha256', 'bytes') as
+        { version: number; content_type: string; sha256: string; bytes: Buffer } | undefined;
+      // Every credit note stores its documents in the transaction that issues it.
+      if (!row) throw new Error(`credit note ${creditNoteId} has no ${format} document`);
+      return {
+        creditNoteNumber: note.number, invoiceNumber: note.invoice_number ?? '', billId: note.bill_id,
+        version: row.version, contentType: row.content_type, sha256: row.sha256, bytes: row.bytes,
+      };
+    },
+
     /** A bill's credit notes in number order, after the position (year, sequence) given. */
     async list(customerId: string, billingPeriod: string, after: { year: number; sequence: number } | undefined, limit: number): Promise<StoredCreditNote[]> {
       const bill = await db('bills').where({ customer_id: customerId, billing_period: billingPeriod }).first('id') as { id: string } | undefined;
@@ -331,7 +363,10 @@ export function creditNoteResource(note: StoredCreditNote, units: UnitRegistry) 
     lines: note.lines.map((line) => ({ itemId: line.line_item_id, description: line.description, amount: money(line.amount_minor) })),
     entryIds: note.entry_ids,
     voidEntryId: note.void_entry_id,
-    documents: note.documents.map((doc) => ({ format: doc.format, contentType: doc.content_type, sha256: doc.sha256, size: doc.size })),
+    documents: note.documents.map((doc) => ({
+      format: doc.format, contentType: doc.content_type, sha256: doc.sha256, size: doc.size,
+      url: creditNoteDocumentPath(note.customer_id, note.billing_period, note.id, doc.format),
+    })),
     issuedAt: note.issued_at.toISOString(),
     voidedAt: note.voided_at === null ? null : note.voided_at.toISOString(),
   };

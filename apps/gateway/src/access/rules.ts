@@ -37,7 +37,8 @@ export const ACCESS_RULES: ReadonlyArray<readonly [pattern: string, access: Acce
   // A customer's price is the platform's to set, even though its path names the customer.
   ['/v1/customers/:customerId/prices/:metricCode', PLATFORM],
   // Crediting an invoice is the platform's decision: a customer key may read one of its credit
-  // notes, but not issue, void or list them (issuing and listing share one route pattern).
+  // notes and their documents (the customer rule below), but not issue, void or list them
+  // (issuing and listing share one route pattern).
   ['/v1/customers/:customerId/bills/:billingPeriod/credit-notes', PLATFORM],
   ['/v1/customers/:customerId/bills/:billingPeriod/credit-notes/:creditNoteId/void', PLATFORM],
   ['/v1/customers/:customerId', CUSTOMER_PATH],

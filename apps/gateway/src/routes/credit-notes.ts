@@ -2,8 +2,9 @@ import { create } from '@bufbuild/protobuf';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { CreditNoteSettlement, CreditNoteStatus, MoneySchema, type CreditNote } from '@billing/contracts';
 import { DEFAULT_PAGE_LIMIT } from '@billing/grpc-kit';
-import { enumName, moneyJson, optionalTimeJson, requiredTimestamp, serviceBug } from '@billing/resources';
+import { creditNoteDocumentPath, enumName, moneyJson, optionalTimeJson, requiredTimestamp, serviceBug, type DocumentFormat } from '@billing/resources';
 import { callOptionsFor, type CallingRequest, type ServiceClients } from '../clients.ts';
+import { FORMAT_VALUES, documentRoutes } from '../document-routes.ts';
 import { IdempotencyHeaders, REPLAYED_HEADER } from '../idempotency/header.ts';
 import { ledgerKey, postingFailures } from '../ledger-posting.ts';
 import { BillKeyParams } from '../schemas/bill.ts';
@@ -19,6 +20,11 @@ export interface CreditNoteRoutesOptions {
 const CREDIT_NOTE = { $ref: 'CreditNote' } as const;
 const SETTLEMENT_VALUES = { refund: CreditNoteSettlement.REFUND, wallet: CreditNoteSettlement.WALLET, outOfBand: CreditNoteSettlement.OUT_OF_BAND } as const;
 const SETTLEMENT_NAMES = { [CreditNoteSettlement.REFUND]: 'refund', [CreditNoteSettlement.WALLET]: 'wallet', [CreditNoteSettlement.OUT_OF_BAND]: 'outOfBand' } as Record<number, string>;
+
+function documentFormat(format: string): DocumentFormat {
+  if (format === 'pdf' || format === 'html' || format === 'xml') return format;
+  throw serviceBug('a known document format');
+}
 
 /** A credit note as this API shows it; the same JSON as its events' data. */
 export function creditNoteJson(note: CreditNote | undefined) {
@@ -39,7 +45,10 @@ export function creditNoteJson(note: CreditNote | undefined) {
     lines: note.lines.map((line) => ({ itemId: line.itemId === '' ? null : line.itemId, description: line.description, amount: moneyJson(line.amount, 'line amount') })),
     entryIds: note.entryIds,
     voidEntryId: note.voidEntryId ?? null,
-    documents: note.documents.map((doc) => ({ format: doc.format, contentType: doc.contentType, sha256: doc.sha256, size: Number(doc.size) })),
+    documents: note.documents.map((doc) => ({
+      format: doc.format, contentType: doc.contentType, sha256: doc.sha256, size: Number(doc.size),
+      url: creditNoteDocumentPath(note.customerId, note.billingPeriod, note.id, documentFormat(doc.format)),
+    })),
     issuedAt: requiredTimestamp(note.issuedAt, 'issuedAt'),
     voidedAt: optionalTimeJson(note.voidedAt),
   };
@@ -152,4 +161,29 @@ export const creditNoteRoutes: FastifyPluginAsyncTypebox<CreditNoteRoutesOptions
       },
     },
   }, async (request) => creditNoteJson((await notes.getCreditNote(request.params, options(request))).creditNote));
+
+  documentRoutes(app, {
+    path: '/v1/customers/:customerId/bills/:billingPeriod/credit-notes/:creditNoteId/document',
+    operationIds: { negotiated: 'getCreditNoteDocument', pdf: 'getCreditNotePdf', html: 'getCreditNoteHtml', xml: 'getCreditNoteXml' },
+    tags: ['credit notes'],
+    params: CreditNoteParams,
+    summary: (format) => (format === 'negotiated'
+      ? 'A credit note\'s document as PDF, HTML or UBL XML, by Accept'
+      : `A credit note's document as ${format.toUpperCase()}`),
+    description: 'The documents are rendered once, in the transaction that issues the credit note, and never change; a voided ' +
+      'credit note still has them, since it was issued. The ETag is their SHA-256, and an If-None-Match that names it is answered ' +
+      '304 with no body (docs/invoices.md, "Credit notes").',
+    holds: {
+      pdf: 'PDF/A-3b, fonts embedded, the UBL attached as credit-note.xml',
+      html: 'One self-contained, printable HTML page',
+      xml: 'UBL 2.1 CreditNote, EN 16931 under Peppol BIS Billing 3.0, referencing the credited invoice',
+    },
+    errors: {
+      400: '`invalid_argument`: a malformed parameter', 404: '`not_found`: the bill has no credit note of that id', ...SERVICE_FAILURES,
+    },
+    read: async (params, format, request) => {
+      const document = await notes.getCreditNoteDocument({ ...params, format: FORMAT_VALUES[format] }, options(request));
+      return { content: document.content, contentType: document.contentType, sha256: document.sha256, name: document.creditNoteNumber };
+    },
+  });
 };

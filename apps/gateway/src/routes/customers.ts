@@ -1,10 +1,9 @@
 import { DEFAULT_PAGE_LIMIT } from '@billing/grpc-kit';
-import { CustomerLocale, InvoiceDocumentFormat } from '@billing/contracts';
+import { CustomerLocale } from '@billing/contracts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import Negotiator from 'negotiator';
-import { Type } from 'typebox';
 import { callOptionsFor, type CallingRequest, type ServiceClients } from '../clients.ts';
 import { LOCALE_VALUES, customerJson, customerPageJson, postalAddressMessage } from '../customer-json.ts';
+import { FORMAT_VALUES, documentRoutes } from '../document-routes.ts';
 import { IdempotencyHeaders } from '../idempotency/header.ts';
 import { CustomerParams } from '../schemas/common.ts';
 import { CustomerPage, InvoiceParams, ListCustomersQuery, PutCustomerBody, UpdateCustomerBody } from '../schemas/customer.ts';
@@ -23,43 +22,8 @@ const REPLAY_NOTE =
   '(header `idempotent-replayed: true`), another request with that key is a 422, and a retry while the first ' +
   'is still running is a 409 `aborted`.';
 
-type Format = 'pdf' | 'html' | 'xml';
-const MEDIA_TYPES: Readonly<Record<string, Format>> = { 'application/pdf': 'pdf', 'text/html': 'html', 'application/xml': 'xml' };
-const FORMATS: Readonly<Record<Format, InvoiceDocumentFormat>> = {
-  pdf: InvoiceDocumentFormat.PDF, html: InvoiceDocumentFormat.HTML, xml: InvoiceDocumentFormat.XML,
-};
-const BINARY = { type: 'string', format: 'binary' } as const;
-const DOCUMENT_CONTENT = {
-  pdf: { 'application/pdf': { schema: { ...BINARY, description: 'PDF/A-3b, fonts embedded, the UBL attached as invoice.xml' } } },
-  html: { 'text/html': { schema: { type: 'string', description: 'One self-contained, printable HTML page' } } },
-  xml: { 'application/xml': { schema: { type: 'string', description: 'UBL 2.1 Invoice, EN 16931 under Peppol BIS Billing 3.0' } } },
-} as const;
-const DOCUMENT_HEADERS = {
-  etag: Type.String({ description: 'The SHA-256 of the bytes, lower-case hex, quoted: send it as If-None-Match to revalidate' }),
-  'cache-control': Type.String({ description: '`private, no-cache`: revalidate with If-None-Match before reusing a copy' }),
-};
-const DocumentHeaders = Type.Object({
-  'if-none-match': Type.Optional(Type.String({
-    maxLength: 2_000,
-    description: 'ETags of copies the client holds; when one is the document\'s, the answer is 304 with no body',
-  })),
-});
 const NO_DOCUMENT = '`not_found`: the customer has no bill for that period (or it closed before documents were stored)';
-const NOT_ACCEPTABLE = '`invalid_argument`: Accept names none of application/pdf, text/html and application/xml';
 const NOT_CLOSED = '`failed_precondition`: the bill is not CLOSED yet; its invoice is issued when it closes';
-
-/** Whether If-None-Match names the entity tag `etag` (weak or strong, or `*`). */
-function matchesAny(ifNoneMatch: string | undefined, etag: string): boolean {
-  if (ifNoneMatch === undefined) return false;
-  return ifNoneMatch.split(',').map((tag) => tag.trim().replace(/^W\//, '')).some((tag) => tag === '*' || tag === etag);
-}
-
-/** Fastify's own kind of error for an Accept the route cannot answer, so it is answered like one (406). */
-function notAcceptable(accept: string): Error {
-  return Object.assign(new Error(`Not Acceptable: ${accept.slice(0, 200)}; this route answers application/pdf, text/html or application/xml`), {
-    statusCode: 406, code: 'FST_ERR_NOT_ACCEPTABLE',
-  });
-}
 
 /** Customers' billing profiles and their invoice documents over billing.v1.CustomerService. */
 export const customersRoutes: FastifyPluginAsyncTypebox<CustomersRoutesOptions> = async (app, { clients, callTimeoutMs }) => {
@@ -163,59 +127,25 @@ export const customersRoutes: FastifyPluginAsyncTypebox<CustomersRoutesOptions> 
     return customerPageJson(page);
   });
 
-  const invoiceRoute = (suffix: string, operationId: string, format: Format | 'negotiated') => {
-    const negotiated = format === 'negotiated';
-    app.get(`/v1/customers/:customerId/bills/:billingPeriod/${suffix}`, {
-      schema: {
-        operationId,
-        tags: ['customers'],
-        summary: negotiated
-          ? 'A closed bill\'s invoice as PDF, HTML or UBL XML, by Accept'
-          : `A closed bill's invoice as ${format.toUpperCase()}`,
-        description: (negotiated
-          ? 'Answers `application/pdf`, `text/html` or `application/xml` by `Accept` (the PDF when Accept is absent or `*/*`; ' +
-            'a 406 when it names none of the three). The same documents are at `invoice.pdf`, `invoice.html` and `invoice.xml`. '
-          : '') +
-          'The documents are rendered once, in the step that closes the bill, and never change; the ETag is their SHA-256, ' +
-          'and an If-None-Match that names it is answered 304 with no body (docs/invoices.md).',
-        params: InvoiceParams,
-        headers: DocumentHeaders,
-        response: {
-          200: {
-            description: 'The document',
-            headers: DOCUMENT_HEADERS,
-            content: negotiated ? { ...DOCUMENT_CONTENT.pdf, ...DOCUMENT_CONTENT.html, ...DOCUMENT_CONTENT.xml } : DOCUMENT_CONTENT[format],
-          },
-          304: { description: 'Not modified: the document is the one whose ETag the request named', headers: DOCUMENT_HEADERS },
-          ...errorResponses(negotiated
-            ? { 400: BAD_INPUT, 404: NO_DOCUMENT, 406: NOT_ACCEPTABLE, 409: NOT_CLOSED, ...SERVICE_FAILURES }
-            : { 400: BAD_INPUT, 404: NO_DOCUMENT, 409: NOT_CLOSED, ...SERVICE_FAILURES }),
-        },
-      },
-    }, async (request, reply) => {
-      let chosen: Format;
-      if (negotiated) {
-        const accept = request.headers.accept;
-        const type = accept === undefined ? 'application/pdf' : new Negotiator(request.raw).mediaType(Object.keys(MEDIA_TYPES));
-        if (type === undefined) throw notAcceptable(accept ?? '');
-        chosen = MEDIA_TYPES[type] as Format;
-        reply.header('vary', 'Accept');
-      } else {
-        chosen = format;
-      }
-      const { customerId, billingPeriod } = request.params;
-      const document = await customers.getInvoiceDocument({ customerId, billingPeriod, format: FORMATS[chosen] }, options(request));
-      const etag = `"${document.sha256}"`;
-      reply.header('etag', etag).header('cache-control', 'private, no-cache');
-      if (matchesAny(request.headers['if-none-match'], etag)) return reply.code(304).send();
-      return reply
-        .header('content-type', document.contentType)
-        .header('content-disposition', `inline; filename="${document.invoiceNumber}.${chosen}"`)
-        .send(Buffer.from(document.content));
-    });
-  };
-  invoiceRoute('invoice', 'getInvoice', 'negotiated');
-  invoiceRoute('invoice.pdf', 'getInvoicePdf', 'pdf');
-  invoiceRoute('invoice.html', 'getInvoiceHtml', 'html');
-  invoiceRoute('invoice.xml', 'getInvoiceXml', 'xml');
+  documentRoutes(app, {
+    path: '/v1/customers/:customerId/bills/:billingPeriod/invoice',
+    operationIds: { negotiated: 'getInvoice', pdf: 'getInvoicePdf', html: 'getInvoiceHtml', xml: 'getInvoiceXml' },
+    tags: ['customers'],
+    params: InvoiceParams,
+    summary: (format) => (format === 'negotiated'
+      ? 'A closed bill\'s invoice as PDF, HTML or UBL XML, by Accept'
+      : `A closed bill's invoice as ${format.toUpperCase()}`),
+    description: 'The documents are rendered once, in the step that closes the bill, and never change; the ETag is their SHA-256, ' +
+      'and an If-None-Match that names it is answered 304 with no body (docs/invoices.md).',
+    holds: {
+      pdf: 'PDF/A-3b, fonts embedded, the UBL attached as invoice.xml',
+      html: 'One self-contained, printable HTML page',
+      xml: 'UBL 2.1 Invoice, EN 16931 under Peppol BIS Billing 3.0',
+    },
+    errors: { 400: BAD_INPUT, 404: NO_DOCUMENT, 409: NOT_CLOSED, ...SERVICE_FAILURES },
+    read: async ({ customerId, billingPeriod }, format, request) => {
+      const document = await customers.getInvoiceDocument({ customerId, billingPeriod, format: FORMAT_VALUES[format] }, options(request));
+      return { content: document.content, contentType: document.contentType, sha256: document.sha256, name: document.invoiceNumber };
+    },
+  });
 };

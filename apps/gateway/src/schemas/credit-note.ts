@@ -81,7 +81,10 @@ export const CreditNote = Type.Object(
       contentType: Type.String(),
       sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
       size: Type.Integer({ minimum: 1 }),
-    }), { description: 'Its stored documents: PDF/A-3b, HTML and UBL 2.1 CreditNote' }),
+      url: Type.String({
+        description: 'Its path on this API', examples: ['/v1/customers/cus_42/bills/2026-11/credit-notes/cn_5f0c2a9d8e7b4c1a9f3e2d1c0b9a8f7e/document.pdf'],
+      }),
+    }), { description: 'Its stored documents: PDF/A-3b, HTML and UBL 2.1 CreditNote, each with the path that serves it' }),
     issuedAt: Rfc3339('When it was issued'),
     voidedAt: Type.Union([Rfc3339('When it was voided'), Type.Null()]),
   },

@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { Code, ConnectError, createRouterTransport, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
+import { Code, ConnectError, createRouterTransport, type HandlerContext, type Interceptor, type ServiceImpl } from '@connectrpc/connect';
 import type { InjectOptions } from 'fastify';
 import { pino } from 'pino';
 import {
@@ -65,6 +65,8 @@ export interface TestGatewayOptions {
   events?: Partial<ServiceImpl<typeof EventService>>;
   webhooks?: Partial<ServiceImpl<typeof WebhookService>>;
   customers?: Partial<ServiceImpl<typeof CustomerService>>;
+  /** Run around every bill-service call, as bill-service's server runs its own (say, its error mappers). */
+  billsInterceptors?: Interceptor[];
   /** Sees the context of every rates call (its metadata). */
   onRatesCall?: (context: HandlerContext) => void;
   deps?: Partial<GatewayDeps>;
@@ -109,7 +111,7 @@ export async function buildTestGateway(options: TestGatewayOptions = {}) {
         if (options.events) service(EventService, options.events);
         if (options.webhooks) service(WebhookService, options.webhooks);
         if (options.customers) service(CustomerService, options.customers);
-      }),
+      }, { router: { interceptors: options.billsInterceptors ?? [] } }),
     },
     logger,
     access: { adminApiKey: TEST_ADMIN_KEY, defaultRateLimitPerMinute: 6_000 },

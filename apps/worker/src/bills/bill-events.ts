@@ -5,7 +5,7 @@
 import { billSummaryOfRow, lineItemView, type BillRow } from '@billing/bills';
 import { billSums, recordEvent, recordEvents, type DbTransaction, type EventType } from '@billing/db';
 import { amountDue } from '@billing/ledger';
-import { billResource, lineItemResource } from '@billing/resources';
+import { billResource, invoiceDocumentPath, lineItemResource } from '@billing/resources';
 import type { StoredLineItem } from './bill-repository.ts';
 
 type BillEventType = Extract<EventType, `bill.${string}`>;
@@ -49,9 +49,8 @@ export async function recordInvoiceFinalized(trx: DbTransaction, billId: string,
   const bill = await trx('bills').where({ id: billId }).first('customer_id', 'billing_period', 'invoice_number') as
     { customer_id: string; billing_period: string; invoice_number: string } | undefined;
   if (!bill) throw new Error(`bill ${billId} is not in the database`);
-  const base = `/v1/customers/${encodeURIComponent(bill.customer_id)}/bills/${bill.billing_period}/invoice`;
   const linked = Object.fromEntries(documents.map((document) => [document.format, {
-    url: `${base}.${document.format}`, contentType: document.contentType, sha256: document.sha256,
+    url: invoiceDocumentPath(bill.customer_id, bill.billing_period, document.format), contentType: document.contentType, sha256: document.sha256,
   }]));
   await recordEvent(trx, {
     type: 'invoice.finalized',

@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.ts';
 import type { Client, ClientMeta, Options as Options2, RequestResult, ServerSentEventsResult, TDataShape } from './client/index.ts';
-import type { AddLineItemData, AddLineItemErrors, AddLineItemResponses, ApproveCollectionData, ApproveCollectionErrors, ApproveCollectionResponses, CancelMandateData, CancelMandateErrors, CancelMandateResponses, CloseBillData, CloseBillErrors, CloseBillResponses, CreateAdjustmentData, CreateAdjustmentErrors, CreateAdjustmentResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateBillData, CreateBillErrors, CreateBillResponses, CreateMandateData, CreateMandateErrors, CreateMandateResponses, CreateMetricData, CreateMetricErrors, CreateMetricResponses, CreateTransferData, CreateTransferErrors, CreateTransferResponses, CreateWebhookEndpointData, CreateWebhookEndpointErrors, CreateWebhookEndpointResponses, DeleteWebhookEndpointData, DeleteWebhookEndpointErrors, DeleteWebhookEndpointResponses, GetApiKeyData, GetApiKeyErrors, GetApiKeyResponses, GetBillData, GetBillErrors, GetBillResponses, GetBillUsageData, GetBillUsageErrors, GetBillUsageResponses, GetCreditNoteData, GetCreditNoteErrors, GetCreditNoteResponses, GetCustomerData, GetCustomerErrors, GetCustomerResponses, GetCustomerUsageData, GetCustomerUsageErrors, GetCustomerUsageResponses, GetEventData, GetEventErrors, GetEventResponses, GetInvoiceData, GetInvoiceErrors, GetInvoiceHtmlData, GetInvoiceHtmlErrors, GetInvoiceHtmlResponses, GetInvoicePdfData, GetInvoicePdfErrors, GetInvoicePdfResponses, GetInvoiceResponses, GetInvoiceXmlData, GetInvoiceXmlErrors, GetInvoiceXmlResponses, GetMandateData, GetMandateErrors, GetMandateResponses, GetMetricData, GetMetricErrors, GetMetricResponses, GetRateData, GetRateErrors, GetRateResponses, GetTrialBalanceData, GetTrialBalanceErrors, GetTrialBalanceResponses, GetWebhookEndpointData, GetWebhookEndpointErrors, GetWebhookEndpointResponses, IngestUsageEventsData, IngestUsageEventsErrors, IngestUsageEventsResponses, IssueCreditNoteData, IssueCreditNoteErrors, IssueCreditNoteResponses, ListAccountsData, ListAccountsErrors, ListAccountsResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListBillsData, ListBillsErrors, ListBillsResponses, ListCollectionsData, ListCollectionsErrors, ListCollectionsResponses, ListCreditNotesData, ListCreditNotesErrors, ListCreditNotesResponses, ListCustomersData, ListCustomersErrors, ListCustomersResponses, ListEntriesData, ListEntriesErrors, ListEntriesResponses, ListEventsData, ListEventsErrors, ListEventsResponses, ListLineItemsData, ListLineItemsErrors, ListLineItemsResponses, ListMandatesData, ListMandatesErrors, ListMandatesResponses, ListMetricsData, ListMetricsErrors, ListMetricsResponses, ListRatesData, ListRatesErrors, ListRatesResponses, ListWebhookDeliveriesData, ListWebhookDeliveriesErrors, ListWebhookDeliveriesResponses, ListWebhookEndpointsData, ListWebhookEndpointsErrors, ListWebhookEndpointsResponses, LivenessData, LivenessErrors, LivenessResponses, PauseMandateData, PauseMandateErrors, PauseMandateResponses, PayBillData, PayBillErrors, PayBillResponses, PutCustomerData, PutCustomerErrors, PutCustomerResponses, ReadinessData, ReadinessErrors, ReadinessResponses, RefundPaymentData, RefundPaymentErrors, RefundPaymentResponses, ResumeMandateData, ResumeMandateErrors, ResumeMandateResponses, RetryWebhookDeliveryData, RetryWebhookDeliveryErrors, RetryWebhookDeliveryResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, RotateWebhookSecretData, RotateWebhookSecretErrors, RotateWebhookSecretResponses, ScriptOutcomesData, ScriptOutcomesErrors, ScriptOutcomesResponses, SetCustomerPriceData, SetCustomerPriceErrors, SetCustomerPriceResponses, SetMetricPriceData, SetMetricPriceErrors, SetMetricPriceResponses, StreamEventsData, StreamEventsErrors, StreamEventsResponse, StreamEventsResponses, TopUpWalletData, TopUpWalletErrors, TopUpWalletResponses, UpdateCustomerData, UpdateCustomerErrors, UpdateCustomerResponses, UpdateMandateData, UpdateMandateErrors, UpdateMandateResponses, UpdateWebhookEndpointData, UpdateWebhookEndpointErrors, UpdateWebhookEndpointResponses, VoidCreditNoteData, VoidCreditNoteErrors, VoidCreditNoteResponses, WithdrawFromWalletData, WithdrawFromWalletErrors, WithdrawFromWalletResponses } from './types.gen.ts';
+import type { AddLineItemData, AddLineItemErrors, AddLineItemResponses, ApproveCollectionData, ApproveCollectionErrors, ApproveCollectionResponses, CancelMandateData, CancelMandateErrors, CancelMandateResponses, CloseBillData, CloseBillErrors, CloseBillResponses, CreateAdjustmentData, CreateAdjustmentErrors, CreateAdjustmentResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateBillData, CreateBillErrors, CreateBillResponses, CreateMandateData, CreateMandateErrors, CreateMandateResponses, CreateMetricData, CreateMetricErrors, CreateMetricResponses, CreateTransferData, CreateTransferErrors, CreateTransferResponses, CreateWebhookEndpointData, CreateWebhookEndpointErrors, CreateWebhookEndpointResponses, DeleteWebhookEndpointData, DeleteWebhookEndpointErrors, DeleteWebhookEndpointResponses, GetApiKeyData, GetApiKeyErrors, GetApiKeyResponses, GetBillData, GetBillErrors, GetBillResponses, GetBillUsageData, GetBillUsageErrors, GetBillUsageResponses, GetCreditNoteData, GetCreditNoteDocumentData, GetCreditNoteDocumentErrors, GetCreditNoteDocumentResponses, GetCreditNoteErrors, GetCreditNoteHtmlData, GetCreditNoteHtmlErrors, GetCreditNoteHtmlResponses, GetCreditNotePdfData, GetCreditNotePdfErrors, GetCreditNotePdfResponses, GetCreditNoteResponses, GetCreditNoteXmlData, GetCreditNoteXmlErrors, GetCreditNoteXmlResponses, GetCustomerData, GetCustomerErrors, GetCustomerResponses, GetCustomerUsageData, GetCustomerUsageErrors, GetCustomerUsageResponses, GetEventData, GetEventErrors, GetEventResponses, GetInvoiceData, GetInvoiceErrors, GetInvoiceHtmlData, GetInvoiceHtmlErrors, GetInvoiceHtmlResponses, GetInvoicePdfData, GetInvoicePdfErrors, GetInvoicePdfResponses, GetInvoiceResponses, GetInvoiceXmlData, GetInvoiceXmlErrors, GetInvoiceXmlResponses, GetMandateData, GetMandateErrors, GetMandateResponses, GetMetricData, GetMetricErrors, GetMetricResponses, GetRateData, GetRateErrors, GetRateResponses, GetTrialBalanceData, GetTrialBalanceErrors, GetTrialBalanceResponses, GetWebhookEndpointData, GetWebhookEndpointErrors, GetWebhookEndpointResponses, IngestUsageEventsData, IngestUsageEventsErrors, IngestUsageEventsResponses, IssueCreditNoteData, IssueCreditNoteErrors, IssueCreditNoteResponses, ListAccountsData, ListAccountsErrors, ListAccountsResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListBillsData, ListBillsErrors, ListBillsResponses, ListCollectionsData, ListCollectionsErrors, ListCollectionsResponses, ListCreditNotesData, ListCreditNotesErrors, ListCreditNotesResponses, ListCustomersData, ListCustomersErrors, ListCustomersResponses, ListEntriesData, ListEntriesErrors, ListEntriesResponses, ListEventsData, ListEventsErrors, ListEventsResponses, ListLineItemsData, ListLineItemsErrors, ListLineItemsResponses, ListMandatesData, ListMandatesErrors, ListMandatesResponses, ListMetricsData, ListMetricsErrors, ListMetricsResponses, ListRatesData, ListRatesErrors, ListRatesResponses, ListWebhookDeliveriesData, ListWebhookDeliveriesErrors, ListWebhookDeliveriesResponses, ListWebhookEndpointsData, ListWebhookEndpointsErrors, ListWebhookEndpointsResponses, LivenessData, LivenessErrors, LivenessResponses, PauseMandateData, PauseMandateErrors, PauseMandateResponses, PayBillData, PayBillErrors, PayBillResponses, PutCustomerData, PutCustomerErrors, PutCustomerResponses, ReadinessData, ReadinessErrors, ReadinessResponses, RefundPaymentData, RefundPaymentErrors, RefundPaymentResponses, ResumeMandateData, ResumeMandateErrors, ResumeMandateResponses, RetryWebhookDeliveryData, RetryWebhookDeliveryErrors, RetryWebhookDeliveryResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, RotateWebhookSecretData, RotateWebhookSecretErrors, RotateWebhookSecretResponses, ScriptOutcomesData, ScriptOutcomesErrors, ScriptOutcomesResponses, SetCustomerPriceData, SetCustomerPriceErrors, SetCustomerPriceResponses, SetMetricPriceData, SetMetricPriceErrors, SetMetricPriceResponses, StreamEventsData, StreamEventsErrors, StreamEventsResponse, StreamEventsResponses, TopUpWalletData, TopUpWalletErrors, TopUpWalletResponses, UpdateCustomerData, UpdateCustomerErrors, UpdateCustomerResponses, UpdateMandateData, UpdateMandateErrors, UpdateMandateResponses, UpdateWebhookEndpointData, UpdateWebhookEndpointErrors, UpdateWebhookEndpointResponses, VoidCreditNoteData, VoidCreditNoteErrors, VoidCreditNoteResponses, WithdrawFromWalletData, WithdrawFromWalletErrors, WithdrawFromWalletResponses } from './types.gen.ts';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -558,6 +558,58 @@ export class BillingApi extends HeyApiClient {
         return (options.client ?? this.client).get<GetCreditNoteResponses, GetCreditNoteErrors, ThrowOnError>({
             security: [{ scheme: 'bearer', type: 'http' }],
             url: '/v1/customers/{customerId}/bills/{billingPeriod}/credit-notes/{creditNoteId}',
+            ...options
+        });
+    }
+    
+    /**
+     * A credit note's document as PDF, HTML or UBL XML, by Accept
+     *
+     * Answers `application/pdf`, `text/html` or `application/xml` by `Accept` (the PDF when Accept is absent or `**`; a 406 when it names none of the three). The same documents are at `document.pdf`, `document.html` and `document.xml`. The documents are rendered once, in the transaction that issues the credit note, and never change; a voided credit note still has them, since it was issued. The ETag is their SHA-256, and an If-None-Match that names it is answered 304 with no body (docs/invoices.md, "Credit notes").
+     */
+    public getCreditNoteDocument<ThrowOnError extends boolean = true>(options: Options<GetCreditNoteDocumentData, ThrowOnError>): RequestResult<GetCreditNoteDocumentResponses, GetCreditNoteDocumentErrors, ThrowOnError> {
+        return (options.client ?? this.client).get<GetCreditNoteDocumentResponses, GetCreditNoteDocumentErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/customers/{customerId}/bills/{billingPeriod}/credit-notes/{creditNoteId}/document',
+            ...options
+        });
+    }
+    
+    /**
+     * A credit note's document as PDF
+     *
+     * The documents are rendered once, in the transaction that issues the credit note, and never change; a voided credit note still has them, since it was issued. The ETag is their SHA-256, and an If-None-Match that names it is answered 304 with no body (docs/invoices.md, "Credit notes").
+     */
+    public getCreditNotePdf<ThrowOnError extends boolean = true>(options: Options<GetCreditNotePdfData, ThrowOnError>): RequestResult<GetCreditNotePdfResponses, GetCreditNotePdfErrors, ThrowOnError> {
+        return (options.client ?? this.client).get<GetCreditNotePdfResponses, GetCreditNotePdfErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/customers/{customerId}/bills/{billingPeriod}/credit-notes/{creditNoteId}/document.pdf',
+            ...options
+        });
+    }
+    
+    /**
+     * A credit note's document as HTML
+     *
+     * The documents are rendered once, in the transaction that issues the credit note, and never change; a voided credit note still has them, since it was issued. The ETag is their SHA-256, and an If-None-Match that names it is answered 304 with no body (docs/invoices.md, "Credit notes").
+     */
+    public getCreditNoteHtml<ThrowOnError extends boolean = true>(options: Options<GetCreditNoteHtmlData, ThrowOnError>): RequestResult<GetCreditNoteHtmlResponses, GetCreditNoteHtmlErrors, ThrowOnError> {
+        return (options.client ?? this.client).get<GetCreditNoteHtmlResponses, GetCreditNoteHtmlErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/customers/{customerId}/bills/{billingPeriod}/credit-notes/{creditNoteId}/document.html',
+            ...options
+        });
+    }
+    
+    /**
+     * A credit note's document as XML
+     *
+     * The documents are rendered once, in the transaction that issues the credit note, and never change; a voided credit note still has them, since it was issued. The ETag is their SHA-256, and an If-None-Match that names it is answered 304 with no body (docs/invoices.md, "Credit notes").
+     */
+    public getCreditNoteXml<ThrowOnError extends boolean = true>(options: Options<GetCreditNoteXmlData, ThrowOnError>): RequestResult<GetCreditNoteXmlResponses, GetCreditNoteXmlErrors, ThrowOnError> {
+        return (options.client ?? this.client).get<GetCreditNoteXmlResponses, GetCreditNoteXmlErrors, ThrowOnError>({
+            security: [{ scheme: 'bearer', type: 'http' }],
+            url: '/v1/customers/{customerId}/bills/{billingPeriod}/credit-notes/{creditNoteId}/document.xml',
             ...options
         });
     }

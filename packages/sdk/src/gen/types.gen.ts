@@ -433,13 +433,17 @@ export type CreditNote = {
      */
     voidEntryId: string | null;
     /**
-     * Its stored documents: PDF/A-3b, HTML and UBL 2.1 CreditNote
+     * Its stored documents: PDF/A-3b, HTML and UBL 2.1 CreditNote, each with the path that serves it
      */
     documents: Array<{
         format: 'pdf' | 'html' | 'xml';
         contentType: string;
         sha256: string;
         size: number;
+        /**
+         * Its path on this API
+         */
+        url: string;
     }>;
     /**
      * When it was issued (RFC 3339, UTC)
@@ -4242,6 +4246,290 @@ export type GetCreditNoteResponses = {
 };
 
 export type GetCreditNoteResponse = GetCreditNoteResponses[keyof GetCreditNoteResponses];
+
+export type GetCreditNoteDocumentData = {
+    body?: never;
+    headers?: {
+        /**
+         * ETags of copies the client holds; when one is the document's, the answer is 304 with no body
+         */
+        'if-none-match'?: string;
+    };
+    path: {
+        /**
+         * Your id for the customer: 1–64 letters, digits, ".", "_" or "-"
+         */
+        customerId: string;
+        billingPeriod: string;
+        creditNoteId: string;
+    };
+    query?: never;
+    url: '/v1/customers/{customerId}/bills/{billingPeriod}/credit-notes/{creditNoteId}/document';
+};
+
+export type GetCreditNoteDocumentErrors = {
+    /**
+     * `invalid_argument`: a malformed parameter
+     */
+    400: ErrorBody;
+    /**
+     * `unauthenticated`: no API key, or one that is malformed, unknown or revoked; comes with `WWW-Authenticate: Bearer`
+     */
+    401: ErrorBody;
+    /**
+     * `permission_denied`: a customer key on a path naming another customer (whether or not that customer exists)
+     */
+    403: ErrorBody;
+    /**
+     * `not_found`: the bill has no credit note of that id
+     */
+    404: ErrorBody;
+    /**
+     * `invalid_argument`: Accept names none of application/pdf, text/html and application/xml
+     */
+    406: ErrorBody;
+    /**
+     * `resource_exhausted`: this key made more requests than its rate limit allows; retry after `Retry-After` seconds
+     */
+    429: ErrorBody;
+    /**
+     * `canceled`: the request was cancelled before the service answered (usually the client went away)
+     */
+    499: ErrorBody;
+    /**
+     * `internal` (or `unknown`, `data_loss`): an unexpected failure; the message is generic and the details are logged
+     */
+    500: ErrorBody;
+    /**
+     * `unavailable`: a service or database the route needs is down or unreachable; retry later
+     */
+    503: ErrorBody;
+    /**
+     * `deadline_exceeded`: a service did not answer within the call deadline (`GRPC_TIMEOUT`)
+     */
+    504: ErrorBody;
+};
+
+export type GetCreditNoteDocumentError = GetCreditNoteDocumentErrors[keyof GetCreditNoteDocumentErrors];
+
+export type GetCreditNoteDocumentResponses = {
+    /**
+     * PDF/A-3b, fonts embedded, the UBL attached as credit-note.xml
+     */
+    200: Blob | File;
+};
+
+export type GetCreditNoteDocumentResponse = GetCreditNoteDocumentResponses[keyof GetCreditNoteDocumentResponses];
+
+export type GetCreditNotePdfData = {
+    body?: never;
+    headers?: {
+        /**
+         * ETags of copies the client holds; when one is the document's, the answer is 304 with no body
+         */
+        'if-none-match'?: string;
+    };
+    path: {
+        /**
+         * Your id for the customer: 1–64 letters, digits, ".", "_" or "-"
+         */
+        customerId: string;
+        billingPeriod: string;
+        creditNoteId: string;
+    };
+    query?: never;
+    url: '/v1/customers/{customerId}/bills/{billingPeriod}/credit-notes/{creditNoteId}/document.pdf';
+};
+
+export type GetCreditNotePdfErrors = {
+    /**
+     * `invalid_argument`: a malformed parameter
+     */
+    400: ErrorBody;
+    /**
+     * `unauthenticated`: no API key, or one that is malformed, unknown or revoked; comes with `WWW-Authenticate: Bearer`
+     */
+    401: ErrorBody;
+    /**
+     * `permission_denied`: a customer key on a path naming another customer (whether or not that customer exists)
+     */
+    403: ErrorBody;
+    /**
+     * `not_found`: the bill has no credit note of that id
+     */
+    404: ErrorBody;
+    /**
+     * `resource_exhausted`: this key made more requests than its rate limit allows; retry after `Retry-After` seconds
+     */
+    429: ErrorBody;
+    /**
+     * `canceled`: the request was cancelled before the service answered (usually the client went away)
+     */
+    499: ErrorBody;
+    /**
+     * `internal` (or `unknown`, `data_loss`): an unexpected failure; the message is generic and the details are logged
+     */
+    500: ErrorBody;
+    /**
+     * `unavailable`: a service or database the route needs is down or unreachable; retry later
+     */
+    503: ErrorBody;
+    /**
+     * `deadline_exceeded`: a service did not answer within the call deadline (`GRPC_TIMEOUT`)
+     */
+    504: ErrorBody;
+};
+
+export type GetCreditNotePdfError = GetCreditNotePdfErrors[keyof GetCreditNotePdfErrors];
+
+export type GetCreditNotePdfResponses = {
+    /**
+     * PDF/A-3b, fonts embedded, the UBL attached as credit-note.xml
+     */
+    200: Blob | File;
+};
+
+export type GetCreditNotePdfResponse = GetCreditNotePdfResponses[keyof GetCreditNotePdfResponses];
+
+export type GetCreditNoteHtmlData = {
+    body?: never;
+    headers?: {
+        /**
+         * ETags of copies the client holds; when one is the document's, the answer is 304 with no body
+         */
+        'if-none-match'?: string;
+    };
+    path: {
+        /**
+         * Your id for the customer: 1–64 letters, digits, ".", "_" or "-"
+         */
+        customerId: string;
+        billingPeriod: string;
+        creditNoteId: string;
+    };
+    query?: never;
+    url: '/v1/customers/{customerId}/bills/{billingPeriod}/credit-notes/{creditNoteId}/document.html';
+};
+
+export type GetCreditNoteHtmlErrors = {
+    /**
+     * `invalid_argument`: a malformed parameter
+     */
+    400: ErrorBody;
+    /**
+     * `unauthenticated`: no API key, or one that is malformed, unknown or revoked; comes with `WWW-Authenticate: Bearer`
+     */
+    401: ErrorBody;
+    /**
+     * `permission_denied`: a customer key on a path naming another customer (whether or not that customer exists)
+     */
+    403: ErrorBody;
+    /**
+     * `not_found`: the bill has no credit note of that id
+     */
+    404: ErrorBody;
+    /**
+     * `resource_exhausted`: this key made more requests than its rate limit allows; retry after `Retry-After` seconds
+     */
+    429: ErrorBody;
+    /**
+     * `canceled`: the request was cancelled before the service answered (usually the client went away)
+     */
+    499: ErrorBody;
+    /**
+     * `internal` (or `unknown`, `data_loss`): an unexpected failure; the message is generic and the details are logged
+     */
+    500: ErrorBody;
+    /**
+     * `unavailable`: a service or database the route needs is down or unreachable; retry later
+     */
+    503: ErrorBody;
+    /**
+     * `deadline_exceeded`: a service did not answer within the call deadline (`GRPC_TIMEOUT`)
+     */
+    504: ErrorBody;
+};
+
+export type GetCreditNoteHtmlError = GetCreditNoteHtmlErrors[keyof GetCreditNoteHtmlErrors];
+
+export type GetCreditNoteHtmlResponses = {
+    /**
+     * One self-contained, printable HTML page
+     */
+    200: string;
+};
+
+export type GetCreditNoteHtmlResponse = GetCreditNoteHtmlResponses[keyof GetCreditNoteHtmlResponses];
+
+export type GetCreditNoteXmlData = {
+    body?: never;
+    headers?: {
+        /**
+         * ETags of copies the client holds; when one is the document's, the answer is 304 with no body
+         */
+        'if-none-match'?: string;
+    };
+    path: {
+        /**
+         * Your id for the customer: 1–64 letters, digits, ".", "_" or "-"
+         */
+        customerId: string;
+        billingPeriod: string;
+        creditNoteId: string;
+    };
+    query?: never;
+    url: '/v1/customers/{customerId}/bills/{billingPeriod}/credit-notes/{creditNoteId}/document.xml';
+};
+
+export type GetCreditNoteXmlErrors = {
+    /**
+     * `invalid_argument`: a malformed parameter
+     */
+    400: ErrorBody;
+    /**
+     * `unauthenticated`: no API key, or one that is malformed, unknown or revoked; comes with `WWW-Authenticate: Bearer`
+     */
+    401: ErrorBody;
+    /**
+     * `permission_denied`: a customer key on a path naming another customer (whether or not that customer exists)
+     */
+    403: ErrorBody;
+    /**
+     * `not_found`: the bill has no credit note of that id
+     */
+    404: ErrorBody;
+    /**
+     * `resource_exhausted`: this key made more requests than its rate limit allows; retry after `Retry-After` seconds
+     */
+    429: ErrorBody;
+    /**
+     * `canceled`: the request was cancelled before the service answered (usually the client went away)
+     */
+    499: ErrorBody;
+    /**
+     * `internal` (or `unknown`, `data_loss`): an unexpected failure; the message is generic and the details are logged
+     */
+    500: ErrorBody;
+    /**
+     * `unavailable`: a service or database the route needs is down or unreachable; retry later
+     */
+    503: ErrorBody;
+    /**
+     * `deadline_exceeded`: a service did not answer within the call deadline (`GRPC_TIMEOUT`)
+     */
+    504: ErrorBody;
+};
+
+export type GetCreditNoteXmlError = GetCreditNoteXmlErrors[keyof GetCreditNoteXmlErrors];
+
+export type GetCreditNoteXmlResponses = {
+    /**
+     * UBL 2.1 CreditNote, EN 16931 under Peppol BIS Billing 3.0, referencing the credited invoice
+     */
+    200: Blob | File;
+};
+
+export type GetCreditNoteXmlResponse = GetCreditNoteXmlResponses[keyof GetCreditNoteXmlResponses];
 
 export type ListEventsData = {
     body?: never;

@@ -671,6 +671,172 @@ func (x *ListCreditNotesResponse) GetNextCursor() string {
 	return ""
 }
 
+type GetCreditNoteDocumentRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	CustomerId    string                 `protobuf:"bytes,1,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	BillingPeriod string                 `protobuf:"bytes,2,opt,name=billing_period,json=billingPeriod,proto3" json:"billing_period,omitempty"`
+	CreditNoteId  string                 `protobuf:"bytes,3,opt,name=credit_note_id,json=creditNoteId,proto3" json:"credit_note_id,omitempty"`
+	// The same three forms as an invoice's: PDF/A-3b with the UBL attached, HTML, UBL 2.1 (a CreditNote).
+	Format        InvoiceDocumentFormat `protobuf:"varint,4,opt,name=format,proto3,enum=billing.v1.InvoiceDocumentFormat" json:"format,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCreditNoteDocumentRequest) Reset() {
+	*x = GetCreditNoteDocumentRequest{}
+	mi := &file_billing_v1_credit_note_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCreditNoteDocumentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCreditNoteDocumentRequest) ProtoMessage() {}
+
+func (x *GetCreditNoteDocumentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_billing_v1_credit_note_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCreditNoteDocumentRequest.ProtoReflect.Descriptor instead.
+func (*GetCreditNoteDocumentRequest) Descriptor() ([]byte, []int) {
+	return file_billing_v1_credit_note_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *GetCreditNoteDocumentRequest) GetCustomerId() string {
+	if x != nil {
+		return x.CustomerId
+	}
+	return ""
+}
+
+func (x *GetCreditNoteDocumentRequest) GetBillingPeriod() string {
+	if x != nil {
+		return x.BillingPeriod
+	}
+	return ""
+}
+
+func (x *GetCreditNoteDocumentRequest) GetCreditNoteId() string {
+	if x != nil {
+		return x.CreditNoteId
+	}
+	return ""
+}
+
+func (x *GetCreditNoteDocumentRequest) GetFormat() InvoiceDocumentFormat {
+	if x != nil {
+		return x.Format
+	}
+	return InvoiceDocumentFormat_INVOICE_DOCUMENT_FORMAT_UNSPECIFIED
+}
+
+type GetCreditNoteDocumentResponse struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Content []byte                 `protobuf:"bytes,1,opt,name=content,proto3" json:"content,omitempty"`
+	// As stored: `application/pdf`, `text/html; charset=utf-8` or `application/xml; charset=utf-8`.
+	ContentType string `protobuf:"bytes,2,opt,name=content_type,json=contentType,proto3" json:"content_type,omitempty"`
+	// Lower-case hex SHA-256 of content.
+	Sha256 string `protobuf:"bytes,3,opt,name=sha256,proto3" json:"sha256,omitempty"`
+	// The document's version: 1 for the one written at issue.
+	Version int32 `protobuf:"varint,4,opt,name=version,proto3" json:"version,omitempty"`
+	// CN-YYYY-NNNNNN.
+	CreditNoteNumber string `protobuf:"bytes,5,opt,name=credit_note_number,json=creditNoteNumber,proto3" json:"credit_note_number,omitempty"`
+	// The credited invoice's number.
+	InvoiceNumber string `protobuf:"bytes,6,opt,name=invoice_number,json=invoiceNumber,proto3" json:"invoice_number,omitempty"`
+	BillId        string `protobuf:"bytes,7,opt,name=bill_id,json=billId,proto3" json:"bill_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCreditNoteDocumentResponse) Reset() {
+	*x = GetCreditNoteDocumentResponse{}
+	mi := &file_billing_v1_credit_note_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCreditNoteDocumentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCreditNoteDocumentResponse) ProtoMessage() {}
+
+func (x *GetCreditNoteDocumentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_billing_v1_credit_note_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCreditNoteDocumentResponse.ProtoReflect.Descriptor instead.
+func (*GetCreditNoteDocumentResponse) Descriptor() ([]byte, []int) {
+	return file_billing_v1_credit_note_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *GetCreditNoteDocumentResponse) GetContent() []byte {
+	if x != nil {
+		return x.Content
+	}
+	return nil
+}
+
+func (x *GetCreditNoteDocumentResponse) GetContentType() string {
+	if x != nil {
+		return x.ContentType
+	}
+	return ""
+}
+
+func (x *GetCreditNoteDocumentResponse) GetSha256() string {
+	if x != nil {
+		return x.Sha256
+	}
+	return ""
+}
+
+func (x *GetCreditNoteDocumentResponse) GetVersion() int32 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *GetCreditNoteDocumentResponse) GetCreditNoteNumber() string {
+	if x != nil {
+		return x.CreditNoteNumber
+	}
+	return ""
+}
+
+func (x *GetCreditNoteDocumentResponse) GetInvoiceNumber() string {
+	if x != nil {
+		return x.InvoiceNumber
+	}
+	return ""
+}
+
+func (x *GetCreditNoteDocumentResponse) GetBillId() string {
+	if x != nil {
+		return x.BillId
+	}
+	return ""
+}
+
 type CreditNoteLine struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The credited line item; empty for a credit of the bill as a whole.
@@ -683,7 +849,7 @@ type CreditNoteLine struct {
 
 func (x *CreditNoteLine) Reset() {
 	*x = CreditNoteLine{}
-	mi := &file_billing_v1_credit_note_proto_msgTypes[9]
+	mi := &file_billing_v1_credit_note_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -695,7 +861,7 @@ func (x *CreditNoteLine) String() string {
 func (*CreditNoteLine) ProtoMessage() {}
 
 func (x *CreditNoteLine) ProtoReflect() protoreflect.Message {
-	mi := &file_billing_v1_credit_note_proto_msgTypes[9]
+	mi := &file_billing_v1_credit_note_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -708,7 +874,7 @@ func (x *CreditNoteLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreditNoteLine.ProtoReflect.Descriptor instead.
 func (*CreditNoteLine) Descriptor() ([]byte, []int) {
-	return file_billing_v1_credit_note_proto_rawDescGZIP(), []int{9}
+	return file_billing_v1_credit_note_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *CreditNoteLine) GetItemId() string {
@@ -746,7 +912,7 @@ type CreditNoteDocument struct {
 
 func (x *CreditNoteDocument) Reset() {
 	*x = CreditNoteDocument{}
-	mi := &file_billing_v1_credit_note_proto_msgTypes[10]
+	mi := &file_billing_v1_credit_note_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -758,7 +924,7 @@ func (x *CreditNoteDocument) String() string {
 func (*CreditNoteDocument) ProtoMessage() {}
 
 func (x *CreditNoteDocument) ProtoReflect() protoreflect.Message {
-	mi := &file_billing_v1_credit_note_proto_msgTypes[10]
+	mi := &file_billing_v1_credit_note_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -771,7 +937,7 @@ func (x *CreditNoteDocument) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreditNoteDocument.ProtoReflect.Descriptor instead.
 func (*CreditNoteDocument) Descriptor() ([]byte, []int) {
-	return file_billing_v1_credit_note_proto_rawDescGZIP(), []int{10}
+	return file_billing_v1_credit_note_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *CreditNoteDocument) GetFormat() string {
@@ -835,7 +1001,7 @@ type CreditNote struct {
 
 func (x *CreditNote) Reset() {
 	*x = CreditNote{}
-	mi := &file_billing_v1_credit_note_proto_msgTypes[11]
+	mi := &file_billing_v1_credit_note_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -847,7 +1013,7 @@ func (x *CreditNote) String() string {
 func (*CreditNote) ProtoMessage() {}
 
 func (x *CreditNote) ProtoReflect() protoreflect.Message {
-	mi := &file_billing_v1_credit_note_proto_msgTypes[11]
+	mi := &file_billing_v1_credit_note_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -860,7 +1026,7 @@ func (x *CreditNote) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreditNote.ProtoReflect.Descriptor instead.
 func (*CreditNote) Descriptor() ([]byte, []int) {
-	return file_billing_v1_credit_note_proto_rawDescGZIP(), []int{11}
+	return file_billing_v1_credit_note_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CreditNote) GetId() string {
@@ -994,7 +1160,7 @@ var File_billing_v1_credit_note_proto protoreflect.FileDescriptor
 const file_billing_v1_credit_note_proto_rawDesc = "" +
 	"\n" +
 	"\x1cbilling/v1/credit_note.proto\x12\n" +
-	"billing.v1\x1a\x16billing/v1/money.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"k\n" +
+	"billing.v1\x1a\x19billing/v1/customer.proto\x1a\x16billing/v1/money.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"k\n" +
 	"\x15CreditNoteLineRequest\x12\x17\n" +
 	"\aitem_id\x18\x01 \x01(\tR\x06itemId\x12.\n" +
 	"\x06amount\x18\x02 \x01(\v2\x11.billing.v1.MoneyH\x00R\x06amount\x88\x01\x01B\t\n" +
@@ -1042,7 +1208,21 @@ const file_billing_v1_credit_note_proto_rawDesc = "" +
 	"\x17ListCreditNotesResponse\x129\n" +
 	"\fcredit_notes\x18\x01 \x03(\v2\x16.billing.v1.CreditNoteR\vcreditNotes\x12\x1f\n" +
 	"\vnext_cursor\x18\x02 \x01(\tR\n" +
-	"nextCursor\"v\n" +
+	"nextCursor\"\xc7\x01\n" +
+	"\x1cGetCreditNoteDocumentRequest\x12\x1f\n" +
+	"\vcustomer_id\x18\x01 \x01(\tR\n" +
+	"customerId\x12%\n" +
+	"\x0ebilling_period\x18\x02 \x01(\tR\rbillingPeriod\x12$\n" +
+	"\x0ecredit_note_id\x18\x03 \x01(\tR\fcreditNoteId\x129\n" +
+	"\x06format\x18\x04 \x01(\x0e2!.billing.v1.InvoiceDocumentFormatR\x06format\"\xfc\x01\n" +
+	"\x1dGetCreditNoteDocumentResponse\x12\x18\n" +
+	"\acontent\x18\x01 \x01(\fR\acontent\x12!\n" +
+	"\fcontent_type\x18\x02 \x01(\tR\vcontentType\x12\x16\n" +
+	"\x06sha256\x18\x03 \x01(\tR\x06sha256\x12\x18\n" +
+	"\aversion\x18\x04 \x01(\x05R\aversion\x12,\n" +
+	"\x12credit_note_number\x18\x05 \x01(\tR\x10creditNoteNumber\x12%\n" +
+	"\x0einvoice_number\x18\x06 \x01(\tR\rinvoiceNumber\x12\x17\n" +
+	"\abill_id\x18\a \x01(\tR\x06billId\"v\n" +
 	"\x0eCreditNoteLine\x12\x17\n" +
 	"\aitem_id\x18\x01 \x01(\tR\x06itemId\x12 \n" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription\x12)\n" +
@@ -1087,12 +1267,13 @@ const file_billing_v1_credit_note_proto_rawDesc = "" +
 	"\x10CreditNoteStatus\x12\"\n" +
 	"\x1eCREDIT_NOTE_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19CREDIT_NOTE_STATUS_ISSUED\x10\x01\x12\x1b\n" +
-	"\x17CREDIT_NOTE_STATUS_VOID\x10\x022\xfa\x02\n" +
+	"\x17CREDIT_NOTE_STATUS_VOID\x10\x022\xe8\x03\n" +
 	"\x11CreditNoteService\x12Z\n" +
 	"\x0fIssueCreditNote\x12\".billing.v1.IssueCreditNoteRequest\x1a#.billing.v1.IssueCreditNoteResponse\x12W\n" +
 	"\x0eVoidCreditNote\x12!.billing.v1.VoidCreditNoteRequest\x1a\".billing.v1.VoidCreditNoteResponse\x12T\n" +
 	"\rGetCreditNote\x12 .billing.v1.GetCreditNoteRequest\x1a!.billing.v1.GetCreditNoteResponse\x12Z\n" +
-	"\x0fListCreditNotes\x12\".billing.v1.ListCreditNotesRequest\x1a#.billing.v1.ListCreditNotesResponseB\xa0\x01\n" +
+	"\x0fListCreditNotes\x12\".billing.v1.ListCreditNotesRequest\x1a#.billing.v1.ListCreditNotesResponse\x12l\n" +
+	"\x15GetCreditNoteDocument\x12(.billing.v1.GetCreditNoteDocumentRequest\x1a).billing.v1.GetCreditNoteDocumentResponseB\xa0\x01\n" +
 	"\x0ecom.billing.v1B\x0fCreditNoteProtoP\x01Z4billing-platform/clients/go/gen/billing/v1;billingv1\xa2\x02\x03BXX\xaa\x02\n" +
 	"Billing.V1\xca\x02\n" +
 	"Billing\\V1\xe2\x02\x16Billing\\V1\\GPBMetadata\xea\x02\vBilling::V1b\x06proto3"
@@ -1110,57 +1291,63 @@ func file_billing_v1_credit_note_proto_rawDescGZIP() []byte {
 }
 
 var file_billing_v1_credit_note_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_billing_v1_credit_note_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_billing_v1_credit_note_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_billing_v1_credit_note_proto_goTypes = []any{
-	(CreditNoteSettlement)(0),       // 0: billing.v1.CreditNoteSettlement
-	(CreditNoteStatus)(0),           // 1: billing.v1.CreditNoteStatus
-	(*CreditNoteLineRequest)(nil),   // 2: billing.v1.CreditNoteLineRequest
-	(*IssueCreditNoteRequest)(nil),  // 3: billing.v1.IssueCreditNoteRequest
-	(*IssueCreditNoteResponse)(nil), // 4: billing.v1.IssueCreditNoteResponse
-	(*VoidCreditNoteRequest)(nil),   // 5: billing.v1.VoidCreditNoteRequest
-	(*VoidCreditNoteResponse)(nil),  // 6: billing.v1.VoidCreditNoteResponse
-	(*GetCreditNoteRequest)(nil),    // 7: billing.v1.GetCreditNoteRequest
-	(*GetCreditNoteResponse)(nil),   // 8: billing.v1.GetCreditNoteResponse
-	(*ListCreditNotesRequest)(nil),  // 9: billing.v1.ListCreditNotesRequest
-	(*ListCreditNotesResponse)(nil), // 10: billing.v1.ListCreditNotesResponse
-	(*CreditNoteLine)(nil),          // 11: billing.v1.CreditNoteLine
-	(*CreditNoteDocument)(nil),      // 12: billing.v1.CreditNoteDocument
-	(*CreditNote)(nil),              // 13: billing.v1.CreditNote
-	(*Money)(nil),                   // 14: billing.v1.Money
-	(*timestamppb.Timestamp)(nil),   // 15: google.protobuf.Timestamp
+	(CreditNoteSettlement)(0),             // 0: billing.v1.CreditNoteSettlement
+	(CreditNoteStatus)(0),                 // 1: billing.v1.CreditNoteStatus
+	(*CreditNoteLineRequest)(nil),         // 2: billing.v1.CreditNoteLineRequest
+	(*IssueCreditNoteRequest)(nil),        // 3: billing.v1.IssueCreditNoteRequest
+	(*IssueCreditNoteResponse)(nil),       // 4: billing.v1.IssueCreditNoteResponse
+	(*VoidCreditNoteRequest)(nil),         // 5: billing.v1.VoidCreditNoteRequest
+	(*VoidCreditNoteResponse)(nil),        // 6: billing.v1.VoidCreditNoteResponse
+	(*GetCreditNoteRequest)(nil),          // 7: billing.v1.GetCreditNoteRequest
+	(*GetCreditNoteResponse)(nil),         // 8: billing.v1.GetCreditNoteResponse
+	(*ListCreditNotesRequest)(nil),        // 9: billing.v1.ListCreditNotesRequest
+	(*ListCreditNotesResponse)(nil),       // 10: billing.v1.ListCreditNotesResponse
+	(*GetCreditNoteDocumentRequest)(nil),  // 11: billing.v1.GetCreditNoteDocumentRequest
+	(*GetCreditNoteDocumentResponse)(nil), // 12: billing.v1.GetCreditNoteDocumentResponse
+	(*CreditNoteLine)(nil),                // 13: billing.v1.CreditNoteLine
+	(*CreditNoteDocument)(nil),            // 14: billing.v1.CreditNoteDocument
+	(*CreditNote)(nil),                    // 15: billing.v1.CreditNote
+	(*Money)(nil),                         // 16: billing.v1.Money
+	(InvoiceDocumentFormat)(0),            // 17: billing.v1.InvoiceDocumentFormat
+	(*timestamppb.Timestamp)(nil),         // 18: google.protobuf.Timestamp
 }
 var file_billing_v1_credit_note_proto_depIdxs = []int32{
-	14, // 0: billing.v1.CreditNoteLineRequest.amount:type_name -> billing.v1.Money
+	16, // 0: billing.v1.CreditNoteLineRequest.amount:type_name -> billing.v1.Money
 	2,  // 1: billing.v1.IssueCreditNoteRequest.lines:type_name -> billing.v1.CreditNoteLineRequest
-	14, // 2: billing.v1.IssueCreditNoteRequest.amount:type_name -> billing.v1.Money
+	16, // 2: billing.v1.IssueCreditNoteRequest.amount:type_name -> billing.v1.Money
 	0,  // 3: billing.v1.IssueCreditNoteRequest.settlement:type_name -> billing.v1.CreditNoteSettlement
-	13, // 4: billing.v1.IssueCreditNoteResponse.credit_note:type_name -> billing.v1.CreditNote
-	13, // 5: billing.v1.VoidCreditNoteResponse.credit_note:type_name -> billing.v1.CreditNote
-	13, // 6: billing.v1.GetCreditNoteResponse.credit_note:type_name -> billing.v1.CreditNote
-	13, // 7: billing.v1.ListCreditNotesResponse.credit_notes:type_name -> billing.v1.CreditNote
-	14, // 8: billing.v1.CreditNoteLine.amount:type_name -> billing.v1.Money
-	1,  // 9: billing.v1.CreditNote.status:type_name -> billing.v1.CreditNoteStatus
-	0,  // 10: billing.v1.CreditNote.settlement:type_name -> billing.v1.CreditNoteSettlement
-	14, // 11: billing.v1.CreditNote.amount:type_name -> billing.v1.Money
-	14, // 12: billing.v1.CreditNote.applied_to_amount_due:type_name -> billing.v1.Money
-	14, // 13: billing.v1.CreditNote.settled:type_name -> billing.v1.Money
-	11, // 14: billing.v1.CreditNote.lines:type_name -> billing.v1.CreditNoteLine
-	12, // 15: billing.v1.CreditNote.documents:type_name -> billing.v1.CreditNoteDocument
-	15, // 16: billing.v1.CreditNote.issued_at:type_name -> google.protobuf.Timestamp
-	15, // 17: billing.v1.CreditNote.voided_at:type_name -> google.protobuf.Timestamp
-	3,  // 18: billing.v1.CreditNoteService.IssueCreditNote:input_type -> billing.v1.IssueCreditNoteRequest
-	5,  // 19: billing.v1.CreditNoteService.VoidCreditNote:input_type -> billing.v1.VoidCreditNoteRequest
-	7,  // 20: billing.v1.CreditNoteService.GetCreditNote:input_type -> billing.v1.GetCreditNoteRequest
-	9,  // 21: billing.v1.CreditNoteService.ListCreditNotes:input_type -> billing.v1.ListCreditNotesRequest
-	4,  // 22: billing.v1.CreditNoteService.IssueCreditNote:output_type -> billing.v1.IssueCreditNoteResponse
-	6,  // 23: billing.v1.CreditNoteService.VoidCreditNote:output_type -> billing.v1.VoidCreditNoteResponse
-	8,  // 24: billing.v1.CreditNoteService.GetCreditNote:output_type -> billing.v1.GetCreditNoteResponse
-	10, // 25: billing.v1.CreditNoteService.ListCreditNotes:output_type -> billing.v1.ListCreditNotesResponse
-	22, // [22:26] is the sub-list for method output_type
-	18, // [18:22] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	15, // 4: billing.v1.IssueCreditNoteResponse.credit_note:type_name -> billing.v1.CreditNote
+	15, // 5: billing.v1.VoidCreditNoteResponse.credit_note:type_name -> billing.v1.CreditNote
+	15, // 6: billing.v1.GetCreditNoteResponse.credit_note:type_name -> billing.v1.CreditNote
+	15, // 7: billing.v1.ListCreditNotesResponse.credit_notes:type_name -> billing.v1.CreditNote
+	17, // 8: billing.v1.GetCreditNoteDocumentRequest.format:type_name -> billing.v1.InvoiceDocumentFormat
+	16, // 9: billing.v1.CreditNoteLine.amount:type_name -> billing.v1.Money
+	1,  // 10: billing.v1.CreditNote.status:type_name -> billing.v1.CreditNoteStatus
+	0,  // 11: billing.v1.CreditNote.settlement:type_name -> billing.v1.CreditNoteSettlement
+	16, // 12: billing.v1.CreditNote.amount:type_name -> billing.v1.Money
+	16, // 13: billing.v1.CreditNote.applied_to_amount_due:type_name -> billing.v1.Money
+	16, // 14: billing.v1.CreditNote.settled:type_name -> billing.v1.Money
+	13, // 15: billing.v1.CreditNote.lines:type_name -> billing.v1.CreditNoteLine
+	14, // 16: billing.v1.CreditNote.documents:type_name -> billing.v1.CreditNoteDocument
+	18, // 17: billing.v1.CreditNote.issued_at:type_name -> google.protobuf.Timestamp
+	18, // 18: billing.v1.CreditNote.voided_at:type_name -> google.protobuf.Timestamp
+	3,  // 19: billing.v1.CreditNoteService.IssueCreditNote:input_type -> billing.v1.IssueCreditNoteRequest
+	5,  // 20: billing.v1.CreditNoteService.VoidCreditNote:input_type -> billing.v1.VoidCreditNoteRequest
+	7,  // 21: billing.v1.CreditNoteService.GetCreditNote:input_type -> billing.v1.GetCreditNoteRequest
+	9,  // 22: billing.v1.CreditNoteService.ListCreditNotes:input_type -> billing.v1.ListCreditNotesRequest
+	11, // 23: billing.v1.CreditNoteService.GetCreditNoteDocument:input_type -> billing.v1.GetCreditNoteDocumentRequest
+	4,  // 24: billing.v1.CreditNoteService.IssueCreditNote:output_type -> billing.v1.IssueCreditNoteResponse
+	6,  // 25: billing.v1.CreditNoteService.VoidCreditNote:output_type -> billing.v1.VoidCreditNoteResponse
+	8,  // 26: billing.v1.CreditNoteService.GetCreditNote:output_type -> billing.v1.GetCreditNoteResponse
+	10, // 27: billing.v1.CreditNoteService.ListCreditNotes:output_type -> billing.v1.ListCreditNotesResponse
+	12, // 28: billing.v1.CreditNoteService.GetCreditNoteDocument:output_type -> billing.v1.GetCreditNoteDocumentResponse
+	24, // [24:29] is the sub-list for method output_type
+	19, // [19:24] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_billing_v1_credit_note_proto_init() }
@@ -1168,17 +1355,18 @@ func file_billing_v1_credit_note_proto_init() {
 	if File_billing_v1_credit_note_proto != nil {
 		return
 	}
+	file_billing_v1_customer_proto_init()
 	file_billing_v1_money_proto_init()
 	file_billing_v1_credit_note_proto_msgTypes[0].OneofWrappers = []any{}
 	file_billing_v1_credit_note_proto_msgTypes[1].OneofWrappers = []any{}
-	file_billing_v1_credit_note_proto_msgTypes[11].OneofWrappers = []any{}
+	file_billing_v1_credit_note_proto_msgTypes[13].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_billing_v1_credit_note_proto_rawDesc), len(file_billing_v1_credit_note_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   12,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

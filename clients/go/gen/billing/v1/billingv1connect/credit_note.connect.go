@@ -45,6 +45,9 @@ const (
 	// CreditNoteServiceListCreditNotesProcedure is the fully-qualified name of the CreditNoteService's
 	// ListCreditNotes RPC.
 	CreditNoteServiceListCreditNotesProcedure = "/billing.v1.CreditNoteService/ListCreditNotes"
+	// CreditNoteServiceGetCreditNoteDocumentProcedure is the fully-qualified name of the
+	// CreditNoteService's GetCreditNoteDocument RPC.
+	CreditNoteServiceGetCreditNoteDocumentProcedure = "/billing.v1.CreditNoteService/GetCreditNoteDocument"
 )
 
 // CreditNoteServiceClient is a client for the billing.v1.CreditNoteService service.
@@ -57,6 +60,9 @@ type CreditNoteServiceClient interface {
 	GetCreditNote(context.Context, *connect.Request[v1.GetCreditNoteRequest]) (*connect.Response[v1.GetCreditNoteResponse], error)
 	// A bill's credit notes in the order they were issued.
 	ListCreditNotes(context.Context, *connect.Request[v1.ListCreditNotesRequest]) (*connect.Response[v1.ListCreditNotesResponse], error)
+	// The newest version of one form of a credit note's documents, issued or void (a voided credit
+	// note was issued, and its documents stand). NOT_FOUND when the bill or the credit note is not there.
+	GetCreditNoteDocument(context.Context, *connect.Request[v1.GetCreditNoteDocumentRequest]) (*connect.Response[v1.GetCreditNoteDocumentResponse], error)
 }
 
 // NewCreditNoteServiceClient constructs a client for the billing.v1.CreditNoteService service. By
@@ -94,15 +100,22 @@ func NewCreditNoteServiceClient(httpClient connect.HTTPClient, baseURL string, o
 			connect.WithSchema(creditNoteServiceMethods.ByName("ListCreditNotes")),
 			connect.WithClientOptions(opts...),
 		),
+		getCreditNoteDocument: connect.NewClient[v1.GetCreditNoteDocumentRequest, v1.GetCreditNoteDocumentResponse](
+			httpClient,
+			baseURL+CreditNoteServiceGetCreditNoteDocumentProcedure,
+			connect.WithSchema(creditNoteServiceMethods.ByName("GetCreditNoteDocument")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // creditNoteServiceClient implements CreditNoteServiceClient.
 type creditNoteServiceClient struct {
-	issueCreditNote *connect.Client[v1.IssueCreditNoteRequest, v1.IssueCreditNoteResponse]
-	voidCreditNote  *connect.Client[v1.VoidCreditNoteRequest, v1.VoidCreditNoteResponse]
-	getCreditNote   *connect.Client[v1.GetCreditNoteRequest, v1.GetCreditNoteResponse]
-	listCreditNotes *connect.Client[v1.ListCreditNotesRequest, v1.ListCreditNotesResponse]
+	issueCreditNote       *connect.Client[v1.IssueCreditNoteRequest, v1.IssueCreditNoteResponse]
+	voidCreditNote        *connect.Client[v1.VoidCreditNoteRequest, v1.VoidCreditNoteResponse]
+	getCreditNote         *connect.Client[v1.GetCreditNoteRequest, v1.GetCreditNoteResponse]
+	listCreditNotes       *connect.Client[v1.ListCreditNotesRequest, v1.ListCreditNotesResponse]
+	getCreditNoteDocument *connect.Client[v1.GetCreditNoteDocumentRequest, v1.GetCreditNoteDocumentResponse]
 }
 
 // IssueCreditNote calls billing.v1.CreditNoteService.IssueCreditNote.
@@ -125,6 +138,11 @@ func (c *creditNoteServiceClient) ListCreditNotes(ctx context.Context, req *conn
 	return c.listCreditNotes.CallUnary(ctx, req)
 }
 
+// GetCreditNoteDocument calls billing.v1.CreditNoteService.GetCreditNoteDocument.
+func (c *creditNoteServiceClient) GetCreditNoteDocument(ctx context.Context, req *connect.Request[v1.GetCreditNoteDocumentRequest]) (*connect.Response[v1.GetCreditNoteDocumentResponse], error) {
+	return c.getCreditNoteDocument.CallUnary(ctx, req)
+}
+
 // CreditNoteServiceHandler is an implementation of the billing.v1.CreditNoteService service.
 type CreditNoteServiceHandler interface {
 	// Issues a credit note on a CLOSED bill: never more than is still creditable per line and in
@@ -135,6 +153,9 @@ type CreditNoteServiceHandler interface {
 	GetCreditNote(context.Context, *connect.Request[v1.GetCreditNoteRequest]) (*connect.Response[v1.GetCreditNoteResponse], error)
 	// A bill's credit notes in the order they were issued.
 	ListCreditNotes(context.Context, *connect.Request[v1.ListCreditNotesRequest]) (*connect.Response[v1.ListCreditNotesResponse], error)
+	// The newest version of one form of a credit note's documents, issued or void (a voided credit
+	// note was issued, and its documents stand). NOT_FOUND when the bill or the credit note is not there.
+	GetCreditNoteDocument(context.Context, *connect.Request[v1.GetCreditNoteDocumentRequest]) (*connect.Response[v1.GetCreditNoteDocumentResponse], error)
 }
 
 // NewCreditNoteServiceHandler builds an HTTP handler from the service implementation. It returns
@@ -168,6 +189,12 @@ func NewCreditNoteServiceHandler(svc CreditNoteServiceHandler, opts ...connect.H
 		connect.WithSchema(creditNoteServiceMethods.ByName("ListCreditNotes")),
 		connect.WithHandlerOptions(opts...),
 	)
+	creditNoteServiceGetCreditNoteDocumentHandler := connect.NewUnaryHandler(
+		CreditNoteServiceGetCreditNoteDocumentProcedure,
+		svc.GetCreditNoteDocument,
+		connect.WithSchema(creditNoteServiceMethods.ByName("GetCreditNoteDocument")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/billing.v1.CreditNoteService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case CreditNoteServiceIssueCreditNoteProcedure:
@@ -178,6 +205,8 @@ func NewCreditNoteServiceHandler(svc CreditNoteServiceHandler, opts ...connect.H
 			creditNoteServiceGetCreditNoteHandler.ServeHTTP(w, r)
 		case CreditNoteServiceListCreditNotesProcedure:
 			creditNoteServiceListCreditNotesHandler.ServeHTTP(w, r)
+		case CreditNoteServiceGetCreditNoteDocumentProcedure:
+			creditNoteServiceGetCreditNoteDocumentHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -201,4 +230,8 @@ func (UnimplementedCreditNoteServiceHandler) GetCreditNote(context.Context, *con
 
 func (UnimplementedCreditNoteServiceHandler) ListCreditNotes(context.Context, *connect.Request[v1.ListCreditNotesRequest]) (*connect.Response[v1.ListCreditNotesResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("billing.v1.CreditNoteService.ListCreditNotes is not implemented"))
+}
+
+func (UnimplementedCreditNoteServiceHandler) GetCreditNoteDocument(context.Context, *connect.Request[v1.GetCreditNoteDocumentRequest]) (*connect.Response[v1.GetCreditNoteDocumentResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("billing.v1.CreditNoteService.GetCreditNoteDocument is not implemented"))
 }
