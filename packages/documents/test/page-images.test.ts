@@ -3,9 +3,9 @@
 // the production render path; the images are small (72 dpi). A mismatch writes the page and a diff
 // image to .test-results/page-images/ and fails with the number of differing pixels.
 // Regenerate the references deliberately (after a change meant to alter the page) with
-// `UPDATE_REFERENCE_IMAGES=1 pnpm exec vitest run test/page-images.test.ts` (docs/invoices.md).
+// `pnpm run update-reference-images` here, which sets UPDATE_REFERENCE_IMAGES=1 (docs/invoices.md).
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -36,9 +36,13 @@ let poppler: PopplerTools;
 async function rasterise(pdf: Buffer, name: string): Promise<Buffer> {
   const dir = mkdtempSync(join(tmpdir(), 'invoice-page-'));
   writeFileSync(join(dir, `${name}.pdf`), pdf);
-  await execFileAsync(join(poppler.bin, 'pdftoppm'), ['-r', RESOLUTION_DPI, '-f', '1', '-l', '1', '-singlefile', '-png', join(dir, `${name}.pdf`), join(dir, name)],
-    { env: poppler.env });
-  return readFileSync(join(dir, `${name}.png`));
+  try {
+    await execFileAsync(join(poppler.bin, 'pdftoppm'), ['-r', RESOLUTION_DPI, '-f', '1', '-l', '1', '-singlefile', '-png', join(dir, `${name}.pdf`), join(dir, name)],
+      { env: poppler.env });
+    return readFileSync(join(dir, `${name}.png`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 beforeAll(async () => {
@@ -50,14 +54,14 @@ beforeAll(async () => {
   }));
 }, 600_000);
 
-/** How many pixels differ; writes the page and the diff image into the artifacts folder when any do. */
+/** How many pixels differ; over the tolerance, the page and the diff image go into the artifacts folder. */
 function differingPixels(name: string, actualPng: Buffer, referencePng: Buffer): number {
   const actual = PNG.sync.read(actualPng);
   const reference = PNG.sync.read(referencePng);
   mkdirSync(ARTIFACTS, { recursive: true });
   if (actual.width !== reference.width || actual.height !== reference.height) {
     writeFileSync(join(ARTIFACTS, `${name}.actual.png`), actualPng);
-    return Math.max(actual.width * actual.height, reference.width * reference.height);
+    throw new Error(`page 1 is ${actual.width}×${actual.height} px, its reference ${reference.width}×${reference.height} px; the page is in ${ARTIFACTS}`);
   }
   const diff = new PNG({ width: actual.width, height: actual.height });
   const count = pixelmatch(actual.data, reference.data, diff.data, actual.width, actual.height, { threshold: PIXEL_THRESHOLD });
