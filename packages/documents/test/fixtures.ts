@@ -1,5 +1,6 @@
 // Invoice inputs the document tests render: currencies with 0, 2 and 3 decimals, a converted
 // item, 1 and 400 lines, the three locales.
+import { readFileSync } from 'node:fs';
 import type { BillLine, CreditNoteInput, InvoiceInput, SellerIdentity } from '../src/index.ts';
 
 export const SELLER: SellerIdentity = {
@@ -92,3 +93,15 @@ export const CREDIT_NOTE_FIXTURES: CreditNoteFixture[] = [
   creditNote('cn-jpy-whole-bill-de', 'jpy-zero-decimals-de', 'CN-2026-000002', [{ description: 'Gutschrift', amountMinor: '3699' }], '3699'),
   creditNote('cn-kwd-three-decimals-fr', 'kwd-three-decimals-fr', 'CN-2026-000003', [{ description: 'Service 1', amountMinor: '1250' }], '0'),
 ];
+
+/**
+ * The invoice the page tests look at (reference images, the HTML in Chromium): the converted
+ * fixture, which has every part of the page (two currencies, a conversion note, a payment, a
+ * mandate), with the seller's logo (test/logo.png), for the customer's locale given.
+ */
+export function invoiceInLocale(locale: string): InvoiceInput {
+  const fixture = FIXTURES.find((candidate) => candidate.name === 'eur-converted-usd-en');
+  if (fixture === undefined || fixture.input.customer === null) throw new Error('fixture missing');
+  const logoPng = readFileSync(new URL('./logo.png', import.meta.url));
+  return { ...fixture.input, seller: { ...SELLER, logoPng }, customer: { ...fixture.input.customer, locale } };
+}
