@@ -221,6 +221,10 @@ function main() {
     ...(haproxy === undefined ? {} : { HAPROXY: haproxy }),
     TURBO_TELEMETRY_DISABLED: '1',
     DO_NOT_TRACK: '1',
+    // Node's on-disk code cache for every module it compiles, TypeScript included: the tests start the
+    // apps from source about a hundred times, and each start then skips most of stripping and compiling
+    // its module graph (a gateway's imports: about 2.0 → 1.4 s of CPU). Entries are keyed by content.
+    NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(root, 'node_modules', '.cache', 'node-compile-cache'),
   };
   const pnpmRun = (args) => run(pnpm[0], [pnpm[1], ...args], { cwd: root, env });
 
