@@ -43,7 +43,7 @@ afterAll(async () => {
   await database?.close();
 });
 
-async function post(url: string, body: unknown, key = randomUUID()) {
+async function post(url: string, body: unknown, key: string = randomUUID()) {
   const answer = await gateway.inject({
     method: 'POST', url, payload: JSON.stringify(body),
     headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json', 'idempotency-key': key },
