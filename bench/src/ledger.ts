@@ -13,7 +13,7 @@ import { AccountKind, Direction, LedgerService } from '@billing/contracts';
 import { startStack, type Stack } from '@billing/devstack';
 import { createGrpcClient } from '@billing/grpc-kit';
 import { describeFailures, percentile, runLoad, throughput, type LoadResult, type Outcome } from './bills/load.ts';
-import { cpuShares, sampleCpu } from './bills/process-cpu.ts';
+import { cpuMsPerOperation, cpuShares, sampleCpu } from './bills/process-cpu.ts';
 import { summariseProfiles } from './cpu-profile.ts';
 import { beginRun, saveResult } from './results.ts';
 import type { BenchOptions } from './run.ts';
@@ -38,6 +38,8 @@ interface Measured {
   cpu: string;
   /** Entries per task (a PostEntries call carries many); 1 otherwise. */
   perTask: number;
+  /** CPU milliseconds per entry, by process. */
+  cpuMsPerEntry: Record<string, number>;
 }
 
 type Ledger = ReturnType<typeof createGrpcClient<typeof LedgerService>>;
@@ -87,17 +89,20 @@ export async function runLedgerBenchmark(options: BenchOptions): Promise<void> {
       ...(profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}),
     },
     print: (line) => log.write(`${line}\n`) });
-  const figures = await measureOnStack(stack, log, logPath, measureAll);
-  const profiles = profileDir ? await summariseProfiles(profileDir) : undefined;
+  const figures = await measureOnStack(stack, log, logPath, (started) => measureAll(started, options));
+  const profiles = profileDir ? await summariseProfiles(profileDir, 20) : undefined;
   for (const profile of profiles ?? []) {
     console.log(`\n${profile.app}: ${(profile.sampledMs / 1000).toFixed(1)} s of CPU sampled (profiles in ${profileDir})`);
-    printTable(['function', 'ms', '%'], profile.functions.slice(0, 12).map((share) => [share.name, String(share.ms), String(share.percent)]));
+    printTable(['function', 'ms', '%'], profile.functions.map((share) => [share.name, String(share.ms), String(share.percent)]));
   }
   const path = await saveResult('ledger', runContext, { ...figures, ...(profiles ? { cpuProfiles: profiles } : {}) });
   console.log(`raw result: ${path}`);
 }
 
-async function measureAll(stack: Stack) {
+async function measureAll(stack: Stack, options: BenchOptions) {
+  // --single-only leaves out the PostEntries rows and the baseline; --requests sets both single-operation loads' size.
+  const grpcEntries = options.requests ?? GRPC_ENTRIES;
+  const gatewayEntries = options.requests ?? GATEWAY_ENTRIES;
   const ledger: Ledger = createGrpcClient(LedgerService, stack.billServiceUrl, { timeoutMs: 60_000, serviceCredential: stack.serviceToken });
   const run = `l${Date.now().toString(36)}`;
   const customer = (index: number) => `${run}-w${index}`;
@@ -105,8 +110,12 @@ async function measureAll(stack: Stack) {
   const timed = async <T>(name: string, path: Measured['path'], tasks: readonly T[], send: (task: T) => Promise<Outcome>, clients = CLIENTS, perTask = 1) => {
     const before = await sampleCpu();
     const result = await runLoad(tasks, clients, send, LOAD_DEADLINE_MS);
-    measured.push({ name, path, result, cpu: cpuShares(before, await sampleCpu(), result.elapsedSeconds), perTask });
-    console.log(`${name} (${path}): ${(throughput(result) * perTask).toFixed(0)} entries/s, p99 ${percentile(result.latenciesMs, 99).toFixed(1)} ms, failures ${describeFailures(result.failures)}`);
+    const after = await sampleCpu();
+    const cpuMsPerEntry = Object.fromEntries(Object.entries(cpuMsPerOperation(before, after, result.sent * perTask))
+      .map(([label, ms]) => [label, Number(ms.toFixed(3))]));
+    measured.push({ name, path, result, cpu: cpuShares(before, after, result.elapsedSeconds), perTask, cpuMsPerEntry });
+    console.log(`${name} (${path}): ${(throughput(result) * perTask).toFixed(0)} entries/s, p99 ${percentile(result.latenciesMs, 99).toFixed(1)} ms, ` +
+      `failures ${describeFailures(result.failures)}; CPU ms per entry ${JSON.stringify(cpuMsPerEntry)}`);
   };
   const usd = (amount: string) => ({ amount, currency: 'USD' });
 
@@ -115,10 +124,10 @@ async function measureAll(stack: Stack) {
   await timed('fund 10,000 wallets (top-ups, hot cash account)', 'grpc', Array.from({ length: WALLETS }, (_, index) => index),
     (index) => grpcOutcome(ledger.topUp({ customerId: customer(index), amount: usd('1000.00'), idempotencyKey: `${run}-fund-${index}` })));
 
-  await timed('spread: transfers among 10,000 wallets', 'grpc', pairs(GRPC_ENTRIES, 1), ([from, to]) => grpcOutcome(ledger.transfer({
+  await timed('spread: transfers among 10,000 wallets', 'grpc', pairs(grpcEntries, 1), ([from, to]) => grpcOutcome(ledger.transfer({
     fromCustomerId: customer(from), toCustomerId: customer(to), amount: usd('0.01'), idempotencyKey: `${run}-t-${from}-${to}-${Math.random()}`,
   })));
-  await timed('hot: credits against one revenue account', 'grpc', pairs(GRPC_ENTRIES, 2), ([index]) => grpcOutcome(ledger.adjust({
+  await timed('hot: credits against one revenue account', 'grpc', pairs(grpcEntries, 2), ([index]) => grpcOutcome(ledger.adjust({
     customerId: customer(index), accountKind: AccountKind.WALLET, direction: Direction.CREDIT, amount: usd('0.01'),
     reason: 'bench', idempotencyKey: `${run}-a-${index}-${Math.random()}`,
   })));
@@ -130,32 +139,36 @@ async function measureAll(stack: Stack) {
     ({ results }) => (results.every((result) => result.result.case === 'entry') ? { ok: true as const } : { ok: false as const, reason: 'refused operation' }),
     (error: unknown) => ({ ok: false as const, reason: `grpc ${(error as { code?: number }).code ?? 'thrown'}` }),
   );
-  await timed('spread: transfers among 10,000 wallets', 'grpc batch', batches(pairs(GRPC_ENTRIES, 5)), (chunk) => batchOutcome(ledger.postEntries({
-    operations: chunk.map(([from, to]) => ({ operation: { case: 'transfer' as const, value: {
-      fromCustomerId: customer(from), toCustomerId: customer(to), amount: usd('0.01'), idempotencyKey: `${run}-bt-${from}-${to}-${Math.random()}`,
-    } } })),
-  })), BATCH_CLIENTS, BATCH);
-  await timed('hot: credits against one revenue account', 'grpc batch', batches(pairs(GRPC_ENTRIES, 6)), (chunk) => batchOutcome(ledger.postEntries({
-    operations: chunk.map(([index]) => ({ operation: { case: 'adjustment' as const, value: {
-      customerId: customer(index), accountKind: AccountKind.WALLET, direction: Direction.CREDIT, amount: usd('0.01'),
-      reason: 'bench', idempotencyKey: `${run}-ba-${index}-${Math.random()}`,
-    } } })),
-  })), BATCH_CLIENTS, BATCH);
+  if (!options.singleOnly) {
+    await timed('spread: transfers among 10,000 wallets', 'grpc batch', batches(pairs(GRPC_ENTRIES, 5)), (chunk) => batchOutcome(ledger.postEntries({
+      operations: chunk.map(([from, to]) => ({ operation: { case: 'transfer' as const, value: {
+        fromCustomerId: customer(from), toCustomerId: customer(to), amount: usd('0.01'), idempotencyKey: `${run}-bt-${from}-${to}-${Math.random()}`,
+      } } })),
+    })), BATCH_CLIENTS, BATCH);
+    await timed('hot: credits against one revenue account', 'grpc batch', batches(pairs(GRPC_ENTRIES, 6)), (chunk) => batchOutcome(ledger.postEntries({
+      operations: chunk.map(([index]) => ({ operation: { case: 'adjustment' as const, value: {
+        customerId: customer(index), accountKind: AccountKind.WALLET, direction: Direction.CREDIT, amount: usd('0.01'),
+        reason: 'bench', idempotencyKey: `${run}-ba-${index}-${Math.random()}`,
+      } } })),
+    })), BATCH_CLIENTS, BATCH);
+  }
 
   let serial = 0;
-  await timed('spread: transfers among 10,000 wallets', 'gateway', pairs(GATEWAY_ENTRIES, 3), ([from, to]) => post(stack.gatewayUrl, stack.adminApiKey, '/v1/transfers', {
+  await timed('spread: transfers among 10,000 wallets', 'gateway', pairs(gatewayEntries, 3), ([from, to]) => post(stack.gatewayUrl, stack.adminApiKey, '/v1/transfers', {
     fromCustomerId: customer(from), toCustomerId: customer(to), amount: '0.01', currency: 'USD',
   }, `${run}-gt-${serial++}`));
-  await timed('hot: credits against one revenue account', 'gateway', pairs(GATEWAY_ENTRIES, 4), ([index]) => post(stack.gatewayUrl, stack.adminApiKey, '/v1/ledger/adjustments', {
+  await timed('hot: credits against one revenue account', 'gateway', pairs(gatewayEntries, 4), ([index]) => post(stack.gatewayUrl, stack.adminApiKey, '/v1/ledger/adjustments', {
     customerId: customer(index), account: 'wallet', direction: 'credit', amount: '0.01', currency: 'USD', reason: 'bench',
   }, `${run}-ga-${serial++}`));
 
-  const baseline = await naiveHotRow(stack.databaseUrl);
-  try {
-    await timed(`baseline: one hot row, one transaction per update (plain SQL, ${BASELINE_CONNECTIONS} connections)`, 'sql',
-      Array.from({ length: BASELINE_UPDATES }, (_, index) => index), () => baseline.send());
-  } finally {
-    await baseline.close();
+  if (!options.singleOnly) {
+    const baseline = await naiveHotRow(stack.databaseUrl);
+    try {
+      await timed(`baseline: one hot row, one transaction per update (plain SQL, ${BASELINE_CONNECTIONS} connections)`, 'sql',
+        Array.from({ length: BASELINE_UPDATES }, (_, index) => index), () => baseline.send());
+    } finally {
+      await baseline.close();
+    }
   }
 
   const books = await checkBooks(stack.databaseUrl);
@@ -178,6 +191,7 @@ async function measureAll(stack: Stack) {
   return {
     wallets: WALLETS,
     clients: CLIENTS,
+    singleOnly: options.singleOnly,
     goals: GOALS,
     books,
     gatewayShareOfDirect: { spread: Number(gatewayShare.spread.toFixed(3)), hot: Number(gatewayShare.hot.toFixed(3)) },
@@ -186,7 +200,7 @@ async function measureAll(stack: Stack) {
       name: entry.name, path: entry.path, entriesPerCall: entry.perTask, calls: entry.result.sent, succeededCalls: entry.result.succeeded,
       seconds: Number(entry.result.elapsedSeconds.toFixed(2)), entriesPerSecond: Number((throughput(entry.result) * entry.perTask).toFixed(1)),
       p50Ms: Number(percentile(entry.result.latenciesMs, 50).toFixed(2)), p99Ms: Number(percentile(entry.result.latenciesMs, 99).toFixed(2)),
-      failures: Object.fromEntries(entry.result.failures), cpu: entry.cpu,
+      failures: Object.fromEntries(entry.result.failures), cpu: entry.cpu, cpuMsPerEntry: entry.cpuMsPerEntry,
     })),
   };
 }

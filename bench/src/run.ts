@@ -1,6 +1,8 @@
 // Runs benchmarks by name: `node --conditions=source src/run.ts money`, or all of them with no
 // argument. Each benchmark registers here; they are never part of `npm test`. `--cpu-prof` asks a
-// benchmark that runs the apps to profile them (V8 CPU profiles) and report where their time went.
+// benchmark that runs the apps to profile them (V8 CPU profiles) and report where their time went;
+// `--single-only` and `--requests=N` shorten the ledger and usage benchmarks to their
+// one-operation-per-request loads.
 import { runBillsBenchmark } from './bills.ts';
 import { runDocumentsBenchmark } from './documents.ts';
 import { runEventsBenchmark } from './events.ts';
@@ -14,6 +16,10 @@ import { runUsageBenchmark } from './usage.ts';
 
 export interface BenchOptions {
   cpuProfile: boolean;
+  /** `--single-only`: a benchmark that has them runs only its one-operation-per-request loads. */
+  singleOnly: boolean;
+  /** `--requests=N`: how many requests a one-operation-per-request load sends (the benchmark's default otherwise). */
+  requests?: number;
 }
 
 const benchmarks: Record<string, (options: BenchOptions) => Promise<void>> = {
@@ -30,7 +36,16 @@ const benchmarks: Record<string, (options: BenchOptions) => Promise<void>> = {
 };
 
 const args = process.argv.slice(2).filter((arg) => arg !== '--');
-const options: BenchOptions = { cpuProfile: args.includes('--cpu-prof') };
+const requestsFlag = args.find((arg) => arg.startsWith('--requests='));
+const options: BenchOptions = {
+  cpuProfile: args.includes('--cpu-prof'),
+  singleOnly: args.includes('--single-only'),
+  requests: requestsFlag === undefined ? undefined : Number(requestsFlag.slice('--requests='.length)),
+};
+if (options.requests !== undefined && !(Number.isInteger(options.requests) && options.requests > 0)) {
+  console.error('--requests must be a positive whole number');
+  process.exit(2);
+}
 const requested = args.filter((arg) => !arg.startsWith('--'));
 const names = requested.length > 0 ? requested : Object.keys(benchmarks);
 const unknown = names.filter((name) => !(name in benchmarks));

@@ -6,6 +6,7 @@
 // big bill's usage lines count every event, and saves the raw result.
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BillService, BillStatus, UsageService } from '@billing/contracts';
@@ -14,7 +15,8 @@ import { createDb } from '@billing/db';
 import { startStack, type Stack } from '@billing/devstack';
 import { createGrpcClient } from '@billing/grpc-kit';
 import { describeFailures, percentile, runLoad, throughput, type LoadResult, type Outcome } from './bills/load.ts';
-import { cpuShares, sampleCpu } from './bills/process-cpu.ts';
+import { cpuMsPerOperation, cpuShares, sampleCpu } from './bills/process-cpu.ts';
+import { summariseProfiles } from './cpu-profile.ts';
 import { beginRun, saveResult } from './results.ts';
 import type { BenchOptions } from './run.ts';
 import { formatRatio, printTable } from './table.ts';
@@ -44,6 +46,8 @@ interface Measured {
   eventsPerRequest: number;
   result: LoadResult;
   cpu: string;
+  /** CPU milliseconds per event, by process. */
+  cpuMsPerEvent: Record<string, number>;
 }
 
 /** Deterministic event i of a run: one of 1,000 customers, one of 5 metrics, with its property. */
@@ -75,21 +79,32 @@ async function postEvents(stack: Stack, events: readonly IncomingEvent[]): Promi
   }
 }
 
-export async function runUsageBenchmark(_options: BenchOptions): Promise<void> {
+export async function runUsageBenchmark(options: BenchOptions): Promise<void> {
   const runContext = beginRun();
+  // With --cpu-prof every app writes a V8 CPU profile here when it stops.
+  const profileDir = options.cpuProfile ? await mkdtemp(join(tmpdir(), 'bench-usage-cpu-')) : undefined;
   const logPath = join(tmpdir(), `bench-usage-${Date.now()}.log`);
   const log = createWriteStream(logPath);
   console.log(`load average before: ${loadavg().map((load) => load.toFixed(2)).join(' ')} on ${availableParallelism()} cores`);
   const stack = await startStack({
     apps: ['rates-service', 'bill-service', 'worker', 'gateway'],
-    env: { LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '1000000', BILL_CLOSE_WAIT: '60s' },
+    env: {
+      LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '1000000', BILL_CLOSE_WAIT: '60s',
+      ...(profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}),
+    },
     print: (line) => log.write(`${line}\n`),
   });
-  const figures = await measureOnStack(stack, log, logPath, measureAll);
-  await saveResult('usage', runContext, figures);
+  const figures = await measureOnStack(stack, log, logPath, (started) => measureAll(started, options));
+  const profiles = profileDir ? await summariseProfiles(profileDir, 20) : undefined;
+  for (const profile of profiles ?? []) {
+    console.log(`\n${profile.app}: ${(profile.sampledMs / 1000).toFixed(1)} s of CPU sampled (profiles in ${profileDir})`);
+    printTable(['function', 'ms', '%'], profile.functions.map((share) => [share.name, String(share.ms), String(share.percent)]));
+  }
+  await saveResult('usage', runContext, { ...figures, ...(profiles ? { cpuProfiles: profiles } : {}) });
 }
 
-async function measureAll(stack: Stack) {
+async function measureAll(stack: Stack, options: BenchOptions) {
+  const singleEvents = options.requests ?? SINGLE_EVENTS;
   const usage = createGrpcClient(UsageService, stack.billServiceUrl, { timeoutMs: 120_000, serviceCredential: stack.serviceToken });
   const bills = createGrpcClient(BillService, stack.billServiceUrl, { timeoutMs: 120_000, serviceCredential: stack.serviceToken });
   const db = createDb({ url: stack.databaseUrl, poolMax: BATCH_CLIENTS + 2, applicationName: 'bench-usage' });
@@ -102,26 +117,32 @@ async function measureAll(stack: Stack) {
     const timed = async <T>(name: string, path: Measured['path'], eventsPerRequest: number, tasks: readonly T[], clients: number, send: (task: T) => Promise<Outcome>) => {
       const before = await sampleCpu();
       const result = await runLoad(tasks, clients, send, LOAD_DEADLINE_MS);
-      measured.push({ name, path, eventsPerRequest, result, cpu: cpuShares(before, await sampleCpu(), result.elapsedSeconds) });
+      const after = await sampleCpu();
+      const cpuMsPerEvent = Object.fromEntries(Object.entries(cpuMsPerOperation(before, after, result.sent * eventsPerRequest))
+        .map(([label, ms]) => [label, Number(ms.toFixed(3))]));
+      measured.push({ name, path, eventsPerRequest, result, cpu: cpuShares(before, after, result.elapsedSeconds), cpuMsPerEvent });
       console.log(`${name} (${path}): ${(throughput(result) * eventsPerRequest).toFixed(0)} events/s, p50 ${percentile(result.latenciesMs, 50).toFixed(1)} ms, ` +
-        `p99 ${percentile(result.latenciesMs, 99).toFixed(1)} ms per request, failures ${describeFailures(result.failures)}`);
+        `p99 ${percentile(result.latenciesMs, 99).toFixed(1)} ms per request, failures ${describeFailures(result.failures)}; ` +
+        `CPU ms per event ${JSON.stringify(cpuMsPerEvent)}`);
     };
     const run = (label: string) => `${label}${Date.now().toString(36)}`;
 
     const batchedRun = run('b');
-    const batched = chunks(Array.from({ length: BATCHED_EVENTS }, (_, i) => i), BATCH);
-    await timed(`batches of ${BATCH}`, 'gateway', BATCH, batched, BATCH_CLIENTS,
-      (indexes) => postEvents(stack, indexes.map((i) => usageEvent(batchedRun, i))));
-
     const floorRun = run('f');
-    await timed(`batches of ${BATCH}, same code and SQL straight into PostgreSQL`, 'sql floor', BATCH, chunks(Array.from({ length: BATCHED_EVENTS }, (_, i) => i), BATCH),
-      BATCH_CLIENTS, async (indexes) => {
-        const outcomes = await ingestEvents(db, indexes.map((i) => usageEvent(floorRun, i)), null);
-        return outcomes.every((outcome) => outcome.status === 'accepted') ? { ok: true } : { ok: false, reason: 'not all accepted' };
-      });
-
     const singleRun = run('s');
-    await timed('one event per request', 'gateway', 1, Array.from({ length: SINGLE_EVENTS }, (_, i) => i), SINGLE_CLIENTS,
+    if (!options.singleOnly) {
+      const batched = chunks(Array.from({ length: BATCHED_EVENTS }, (_, i) => i), BATCH);
+      await timed(`batches of ${BATCH}`, 'gateway', BATCH, batched, BATCH_CLIENTS,
+        (indexes) => postEvents(stack, indexes.map((i) => usageEvent(batchedRun, i))));
+
+      await timed(`batches of ${BATCH}, same code and SQL straight into PostgreSQL`, 'sql floor', BATCH, chunks(Array.from({ length: BATCHED_EVENTS }, (_, i) => i), BATCH),
+        BATCH_CLIENTS, async (indexes) => {
+          const outcomes = await ingestEvents(db, indexes.map((i) => usageEvent(floorRun, i)), null);
+          return outcomes.every((outcome) => outcome.status === 'accepted') ? { ok: true } : { ok: false, reason: 'not all accepted' };
+        });
+    }
+
+    await timed('one event per request', 'gateway', 1, Array.from({ length: singleEvents }, (_, i) => i), SINGLE_CLIENTS,
       (i) => postEvents(stack, [usageEvent(singleRun, i)]));
 
     const stored = async (prefix: string) => Number((await db('usage_events').where('transaction_id', 'like', `${prefix}-%`).count({ n: '*' }))[0]?.n);
@@ -130,11 +151,11 @@ async function measureAll(stack: Stack) {
     };
     console.log(`stored: ${JSON.stringify(storedOnce)}`);
 
-    const close = await closeBigBill(stack, db, bills);
+    const close = options.singleOnly ? undefined : await closeBigBill(stack, db, bills);
 
     const rate = (path: Measured['path'], perRequest: number) => {
-      const entry = measured.find((each) => each.path === path && each.eventsPerRequest === perRequest) as Measured;
-      return throughput(entry.result) * entry.eventsPerRequest;
+      const entry = measured.find((each) => each.path === path && each.eventsPerRequest === perRequest);
+      return entry === undefined ? Number.NaN : throughput(entry.result) * entry.eventsPerRequest;
     };
     const shareOfFloor = rate('gateway', BATCH) / rate('sql floor', BATCH);
     printTable(
@@ -145,22 +166,25 @@ async function measureAll(stack: Stack) {
         entry.path === 'sql floor' ? '' : entry.eventsPerRequest === 1 ? `≥${GOALS.singlePerSecond}` : `≥${GOALS.batchedPerSecond}`, entry.cpu,
       ]),
     );
-    console.log(`gateway batched ÷ SQL floor: ${formatRatio(shareOfFloor)} (goal ≥ ${GOALS.batchedShareOfFloor})`);
-    console.log(`close of a bill with ${CLOSE_EVENTS.toLocaleString('en-US')} events: ${close.closeSeconds.toFixed(2)} s to CLOSED (goal < ${GOALS.closeSeconds} s)`);
+    if (close !== undefined) {
+      console.log(`gateway batched ÷ SQL floor: ${formatRatio(shareOfFloor)} (goal ≥ ${GOALS.batchedShareOfFloor})`);
+      console.log(`close of a bill with ${CLOSE_EVENTS.toLocaleString('en-US')} events: ${close.closeSeconds.toFixed(2)} s to CLOSED (goal < ${GOALS.closeSeconds} s)`);
+    }
     return {
       customers: CUSTOMERS,
       metrics: METRICS.map((metric) => `${metric.code} (${metric.aggregation})`),
       goals: GOALS,
-      batchedShareOfFloor: Number(shareOfFloor.toFixed(3)),
+      singleOnly: options.singleOnly,
+      ...(options.singleOnly ? {} : { batchedShareOfFloor: Number(shareOfFloor.toFixed(3)) }),
       storedOnce,
       loads: measured.map((entry) => ({
         name: entry.name, path: entry.path, eventsPerRequest: entry.eventsPerRequest, clients: entry.eventsPerRequest === 1 ? SINGLE_CLIENTS : BATCH_CLIENTS,
         requests: entry.result.sent, succeededRequests: entry.result.succeeded, seconds: Number(entry.result.elapsedSeconds.toFixed(2)),
         eventsPerSecond: Number((throughput(entry.result) * entry.eventsPerRequest).toFixed(1)),
         p50Ms: Number(percentile(entry.result.latenciesMs, 50).toFixed(2)), p99Ms: Number(percentile(entry.result.latenciesMs, 99).toFixed(2)),
-        failures: Object.fromEntries(entry.result.failures), cpu: entry.cpu,
+        failures: Object.fromEntries(entry.result.failures), cpu: entry.cpu, cpuMsPerEvent: entry.cpuMsPerEvent,
       })),
-      close,
+      ...(close === undefined ? {} : { close }),
     };
   } finally {
     await db.destroy();

@@ -81,6 +81,11 @@ export interface CallingRequest {
  * its customer, which the service checks again) travel as gRPC metadata.
  */
 export function callOptionsFor(request: CallingRequest, timeoutMs: number): CallOptions {
-  const principal = request.caller === null ? {} : principalHeaders({ keyId: request.caller.keyId, customerId: request.caller.customerId });
-  return { headers: { ...principal, [REQUEST_ID_HEADER]: request.id }, timeoutMs, signal: request.signal };
+  return callOptions(request.caller, request.id, timeoutMs, request.signal);
+}
+
+/** The same for a call made on behalf of a caller that no one request's signal cancels (a coalesced call). */
+export function callOptions(caller: Caller | null, requestId: string, timeoutMs: number, signal?: AbortSignal): CallOptions {
+  const principal = caller === null ? {} : principalHeaders({ keyId: caller.keyId, customerId: caller.customerId });
+  return { headers: { ...principal, [REQUEST_ID_HEADER]: requestId }, timeoutMs, ...(signal === undefined ? {} : { signal }) };
 }

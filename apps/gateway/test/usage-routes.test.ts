@@ -186,6 +186,38 @@ describe('POST /v1/usage-events', () => {
     ]);
   });
 
+  it('answers concurrent one-event requests of several keys each with its own result, storing each accepted event once', async () => {
+    const metric = code('calls');
+    await send('POST', '/v1/metrics', { body: { code: metric, name: 'Calls', aggregation: 'COUNT' } });
+    const customer = `cus_${randomUUID().slice(0, 8)}`;
+    const other = `cus_${randomUUID().slice(0, 8)}`;
+    const key = await customerKey(customer);
+    // 60 requests at once, so they share Ingest calls: platform events, customer-key events for its own
+    // customer and for another (rejected), unknown metrics (rejected) and one event sent twice (duplicate).
+    const repeated = event(customer, metric);
+    const requests = Array.from({ length: 60 }, (_, index) => {
+      switch (index % 4) {
+        case 0: return { authorization: admin, body: event(other, metric), expected: 'accepted' };
+        case 1: return { authorization: key, body: event(customer, metric), expected: 'accepted' };
+        case 2: return { authorization: key, body: event(other, metric), expected: 'rejected' };
+        default: return { authorization: admin, body: event(customer, `missing_${index}`), expected: 'rejected' };
+      }
+    });
+    const answers = await Promise.all([
+      ...requests.map((one) => send('POST', '/v1/usage-events', { authorization: one.authorization, body: { events: [one.body] } })),
+      send('POST', '/v1/usage-events', { authorization: key, body: { events: [repeated] } }),
+    ]);
+    const again = await send('POST', '/v1/usage-events', { authorization: key, body: { events: [repeated] } });
+    requests.forEach((one, index) => {
+      const answer = answers[index];
+      expect(answer?.status, answer?.text).toBe(200);
+      expect(answer?.json?.results).toEqual([expect.objectContaining({ transactionId: one.body.transactionId, status: one.expected })]);
+    });
+    expect((again.json?.results as Array<{ status: string }>)[0]?.status).toBe('duplicate');
+    expect(await eventCount(other)).toBe(15);
+    expect(await eventCount(customer)).toBe(16);
+  });
+
   it('takes a CloudEvents batch, deduplicated on source and id', async () => {
     const metric = code('msgs');
     await send('POST', '/v1/metrics', { body: { code: metric, name: 'Messages', aggregation: 'SUM', field: 'count' } });

@@ -137,6 +137,7 @@ export function balancedTransport(target: string, connect: BackendTransportFacto
   const order = (): Backend[] => {
     refreshDue();
     const list = all();
+    if (list.length === 1) return list;
     const start = next++ % list.length;
     const rotated = [...list.slice(start), ...list.slice(0, start)];
     const now = Date.now();
@@ -156,7 +157,9 @@ export function balancedTransport(target: string, connect: BackendTransportFacto
       for (let index = 0; ; index++) {
         const backend = candidates[index] as Backend;
         try {
-          return await backend.transport.unary(method, signal, timeoutMs, header === undefined ? undefined : new Headers(header), input, contextValues);
+          // Each attempt gets its own copy of the headers, since a transport may add to them; a lone backend gets them as they are.
+          const headers = header === undefined || candidates.length === 1 ? header : new Headers(header);
+          return await backend.transport.unary(method, signal, timeoutMs, headers, input, contextValues);
         } catch (error) {
           failed(backend, error);
           if (index + 1 >= candidates.length || !neverSent(error) || signal?.aborted) throw error;

@@ -85,4 +85,36 @@ describe('batcher', () => {
     expect(await Promise.all(all)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(sizes).toEqual([1, 3, 3, 1]);
   });
+
+  it('with sizeOf, fills a batch up to maxBatch by size without splitting an item, and sends an oversized item alone', async () => {
+    const sent: string[][] = [];
+    const gates: Array<ReturnType<typeof deferred<string[]>>> = [];
+    const batcher = createBatcher<string, string, string>((key) => key, (_key, items) => {
+      sent.push(items);
+      const gate = deferred<string[]>();
+      gates.push(gate);
+      return gate.promise;
+    }, { maxBatch: 5, maxInFlight: 2, parallelOnlyWhenFull: true, sizeOf: (item) => item.length });
+
+    const answers = ['a', 'bb', 'ccc', 'd', 'eeeeeee', 'f'].map((item) => batcher.add('k', item));
+    // 'a' leaves at once; the waiting ones add up to 14, a full batch by size: 'bb' and 'ccc' (5)
+    // take the second slot, and 'd' does not fit beside them.
+    expect(sent).toEqual([['a'], ['bb', 'ccc']]);
+    gates[0]?.resolve(['A']);
+    await Promise.resolve();
+    await Promise.resolve();
+    // 'd' (1) and the oversized 'eeeeeee' (7) make a full waiting size: 'd' goes, then 'eeeeeee' alone.
+    expect(sent).toEqual([['a'], ['bb', 'ccc'], ['d']]);
+    gates[1]?.resolve(['BB', 'CCC']);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(sent).toEqual([['a'], ['bb', 'ccc'], ['d'], ['eeeeeee']]);
+    gates[2]?.resolve(['D']);
+    gates[3]?.resolve(['EEEEEEE']);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(sent).toEqual([['a'], ['bb', 'ccc'], ['d'], ['eeeeeee'], ['f']]);
+    gates[4]?.resolve(['F']);
+    expect(await Promise.all(answers)).toEqual(['A', 'BB', 'CCC', 'D', 'EEEEEEE', 'F']);
+  });
 });

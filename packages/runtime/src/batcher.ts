@@ -9,7 +9,8 @@
  * (or the batch's error). The sender answers one result per item, in order; deciding what a failed
  * batch means for each item (retrying them one by one, say) is the sender's business.
  */
-export interface BatcherOptions {
+export interface BatcherOptions<I = unknown> {
+  /** The most a batch holds: items, or with `sizeOf` their total size. */
   maxBatch?: number;
   maxInFlight?: number;
   /**
@@ -19,6 +20,12 @@ export interface BatcherOptions {
    * flight and then leaves with everything that arrived meanwhile.
    */
   parallelOnlyWhenFull?: boolean;
+  /**
+   * How much of `maxBatch` an item takes (default 1 each), for items that are themselves groups
+   * (one request's events, say): a batch is filled up to `maxBatch` by size, and an item never
+   * leaves split. An item larger than `maxBatch` leaves alone.
+   */
+  sizeOf?: (item: I) => number;
 }
 
 interface Waiter<I, R> {
@@ -30,20 +37,42 @@ interface Waiter<I, R> {
 interface Queue<K, I, R> {
   key: K;
   waiting: Array<Waiter<I, R>>;
+  /** The total size of `waiting`. */
+  waitingSize: number;
   inFlight: number;
 }
 
 export function createBatcher<K, I, R>(
   idOf: (key: K) => string,
   send: (key: K, items: I[]) => Promise<R[]>,
-  { maxBatch = 200, maxInFlight = 2, parallelOnlyWhenFull = false }: BatcherOptions = {},
+  { maxBatch = 200, maxInFlight = 2, parallelOnlyWhenFull = false, sizeOf }: BatcherOptions<I> = {},
 ) {
   const queues = new Map<string, Queue<K, I, R>>();
+  const size = sizeOf ?? (() => 1);
+
+  /** The waiters of the next batch, taken off the queue: up to maxBatch by size, at least one. */
+  function nextBatch(queue: Queue<K, I, R>): Array<Waiter<I, R>> {
+    if (sizeOf === undefined) {
+      const batch = queue.waiting.splice(0, maxBatch);
+      queue.waitingSize -= batch.length;
+      return batch;
+    }
+    let count = 0;
+    let total = 0;
+    for (const waiter of queue.waiting) {
+      const itemSize = size(waiter.item);
+      if (count > 0 && total + itemSize > maxBatch) break;
+      count += 1;
+      total += itemSize;
+    }
+    queue.waitingSize -= total;
+    return queue.waiting.splice(0, count);
+  }
 
   function pump(id: string, queue: Queue<K, I, R>): void {
     while (queue.inFlight < maxInFlight && queue.waiting.length > 0
-      && (!parallelOnlyWhenFull || queue.inFlight === 0 || queue.waiting.length >= maxBatch)) {
-      const batch = queue.waiting.splice(0, maxBatch);
+      && (!parallelOnlyWhenFull || queue.inFlight === 0 || queue.waitingSize >= maxBatch)) {
+      const batch = nextBatch(queue);
       queue.inFlight += 1;
       send(queue.key, batch.map((waiter) => waiter.item))
         .then(
@@ -67,10 +96,11 @@ export function createBatcher<K, I, R>(
       const id = idOf(key);
       let queue = queues.get(id);
       if (!queue) {
-        queue = { key, waiting: [], inFlight: 0 };
+        queue = { key, waiting: [], waitingSize: 0, inFlight: 0 };
         queues.set(id, queue);
       }
       const result = new Promise<R>((resolve, reject) => queue.waiting.push({ item, resolve, reject }));
+      queue.waitingSize += size(item);
       pump(id, queue);
       return result;
     },

@@ -57,7 +57,7 @@ export function idempotencyStore(db: Db, { ttlMs, leaseMs }: IdempotencyStoreOpt
   const CLAIM = `
     WITH claimed AS (
       INSERT INTO ${TABLE} AS r (api_key_id, key, fingerprint, state, locked_until, created_at, expires_at)
-      SELECT ?::text, ?::text, ?::text, 'IN_FLIGHT', now() + ?::float8 * interval '1 millisecond', now(), now() + ?::float8 * interval '1 millisecond'
+      SELECT $1::text, $2::text, $3::text, 'IN_FLIGHT', now() + $4::float8 * interval '1 millisecond', now(), now() + $5::float8 * interval '1 millisecond'
         FROM ${ASYNC_COMMIT}
       ON CONFLICT (api_key_id, key) DO UPDATE SET
         fingerprint = excluded.fingerprint, state = 'IN_FLIGHT', response_status = NULL, response_headers = NULL,
@@ -69,18 +69,33 @@ export function idempotencyStore(db: Db, { ttlMs, leaseMs }: IdempotencyStoreOpt
       FROM claimed
     UNION ALL
     SELECT false, fingerprint, state, response_status, response_headers, response_body FROM ${TABLE}
-      WHERE api_key_id = ? AND key = ? AND NOT EXISTS (SELECT 1 FROM claimed)`;
+      WHERE api_key_id = $1::text AND key = $2::text AND NOT EXISTS (SELECT 1 FROM claimed)`;
   // Written as SQL rather than built: they run once per keyed request, and building costs more
   // CPU in the gateway than the statement does in PostgreSQL.
-  const COMPLETE = `UPDATE ${TABLE} SET state = 'DONE', response_status = ?, response_headers = ?::jsonb, response_body = ?, locked_until = now()
-    FROM ${ASYNC_COMMIT} WHERE api_key_id = ? AND key = ? AND fingerprint = ? AND state = 'IN_FLIGHT'`;
-  const RELEASE = `DELETE FROM ${TABLE} USING ${ASYNC_COMMIT} WHERE api_key_id = ? AND key = ? AND fingerprint = ? AND state = 'IN_FLIGHT'`;
+  const COMPLETE = `UPDATE ${TABLE} SET state = 'DONE', response_status = $1::integer, response_headers = $2::jsonb, response_body = $3::text, locked_until = now()
+    FROM ${ASYNC_COMMIT} WHERE api_key_id = $4::text AND key = $5::text AND fingerprint = $6::text AND state = 'IN_FLIGHT'`;
+  const RELEASE = `DELETE FROM ${TABLE} USING ${ASYNC_COMMIT} WHERE api_key_id = $1::text AND key = $2::text AND fingerprint = $3::text AND state = 'IN_FLIGHT'`;
+
+  /**
+   * Runs one of the statements above as a prepared statement of its pooled connection, past
+   * knex's query building: PostgreSQL parses and plans each once per connection instead of on
+   * every request, and the gateway skips knex's binding and formatting. A connection that fails
+   * is marked by knex's own error handler and dropped by the pool, as for any knex query.
+   */
+  async function prepared<Row>(name: string, text: string, values: unknown[]): Promise<Row[]> {
+    const connection = await db.client.acquireConnection() as { query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: Row[] }> };
+    try {
+      return (await connection.query({ name, text, values })).rows;
+    } finally {
+      await db.client.releaseConnection(connection);
+    }
+  }
 
   return {
     /** Claims `key` for a request, or says why not. */
     async claim({ apiKeyId, key }: ScopedKey, fingerprint: string): Promise<ClaimOutcome> {
       for (let attempt = 0; attempt < 3; attempt += 1) {
-        const { rows } = await db.raw<{ rows: Array<RecordRow & { claimed: boolean }> }>(CLAIM, [apiKeyId, key, fingerprint, leaseMs, ttlMs, apiKeyId, key]);
+        const rows = await prepared<RecordRow & { claimed: boolean }>('idempotency_claim', CLAIM, [apiKeyId, key, fingerprint, leaseMs, ttlMs]);
         const row = rows[0];
         if (row === undefined) continue;
         if (row.claimed) return { kind: 'claimed' };
@@ -101,12 +116,12 @@ export function idempotencyStore(db: Db, { ttlMs, leaseMs }: IdempotencyStoreOpt
     /** Records the first response; it is replayed for every later request with the key until it expires. */
     async complete({ apiKeyId, key }: ScopedKey, fingerprint: string, response: StoredResponse): Promise<void> {
       const headers = response.contentType === undefined ? {} : { 'content-type': response.contentType };
-      await db.raw(COMPLETE, [response.status, JSON.stringify(headers), response.body, apiKeyId, key, fingerprint]);
+      await prepared('idempotency_complete', COMPLETE, [response.status, JSON.stringify(headers), response.body, apiKeyId, key, fingerprint]);
     },
 
     /** Forgets a claim whose request had no effect, so a retry with the key runs afresh. */
     async release({ apiKeyId, key }: ScopedKey, fingerprint: string): Promise<void> {
-      await db.raw(RELEASE, [apiKeyId, key, fingerprint]);
+      await prepared('idempotency_release', RELEASE, [apiKeyId, key, fingerprint]);
     },
 
     /** Deletes expired records; returns how many. */

@@ -5,6 +5,7 @@ import { MoneySchema, PaymentSource } from '@billing/contracts';
 import { callOptionsFor, type CallingRequest, type ServiceClients } from '../clients.ts';
 import { IdempotencyHeaders } from '../idempotency/header.ts';
 import { accountKindValue, directionValue, entryPageJson, trialBalanceJson } from '../ledger-json.ts';
+import { ledgerPoster } from '../ledger-poster.ts';
 import { POSTING_BAD_INPUT, POSTING_NOTE, ledgerKey, postingFailures, sendEntry } from '../ledger-posting.ts';
 import { BillKeyParams } from '../schemas/bill.ts';
 import { CustomerParams, PageQuery } from '../schemas/common.ts';
@@ -22,6 +23,7 @@ const ENTRY = { $ref: 'Entry' } as const;
 export const ledgerRoutes: FastifyPluginAsyncTypebox<LedgerRoutesOptions> = async (app, { clients, callTimeoutMs }) => {
   const options = (request: CallingRequest) => callOptionsFor(request, callTimeoutMs);
   const ledger = clients.ledger;
+  const post = ledgerPoster(ledger, callTimeoutMs);
 
   app.post('/v1/customers/:customerId/bills/:billingPeriod/payments', {
     schema: {
@@ -105,14 +107,14 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<LedgerRoutesOptions> = asyn
     },
   }, async (request, reply) => {
     const body = request.body;
-    const response = await ledger.adjust({
+    const response = await post({ case: 'adjustment', value: {
       customerId: body.customerId,
       accountKind: accountKindValue(body.account),
       direction: directionValue(body.direction),
       amount: create(MoneySchema, { amount: body.amount, currency: body.currency }),
       reason: body.reason,
       idempotencyKey: ledgerKey(request.headers),
-    }, options(request));
+    } }, request);
     return sendEntry(reply, response);
   });
 

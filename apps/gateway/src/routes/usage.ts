@@ -11,6 +11,7 @@ import { bodyTypeRefusal, CLOUDEVENTS_BATCH, unsupported } from '../body-types.t
 import { invalidArgument } from '../errors.ts';
 import { pageJson } from '../page-json.ts';
 import { callOptionsFor, type CallingRequest, type ServiceClients } from '../clients.ts';
+import { usageIngester } from '../usage-ingest.ts';
 import { IdempotencyHeaders } from '../idempotency/header.ts';
 import { BillKeyParams } from '../schemas/bill.ts';
 import { CustomerParams, PageQuery } from '../schemas/common.ts';
@@ -75,6 +76,7 @@ const monthStart = (at: Date, offset: number) => new Date(Date.UTC(at.getUTCFull
 export const usageRoutes: FastifyPluginAsyncTypebox<UsageRoutesOptions> = async (app, { clients, callTimeoutMs }) => {
   const options = (request: CallingRequest) => callOptionsFor(request, callTimeoutMs);
   const usage = clients.usage;
+  const ingest = usageIngester(usage, callTimeoutMs);
 
   // The idempotency plugin parses it (keeping the raw text) when installed.
   if (!app.hasContentTypeParser(CLOUDEVENTS_BATCH)) {
@@ -195,9 +197,10 @@ export const usageRoutes: FastifyPluginAsyncTypebox<UsageRoutesOptions> = async 
         transactionId: event.transactionId, customerId: event.customerId, metric: event.metric, timestamp: event.timestamp,
         properties: propertiesText(event.properties),
       }));
-    const response = await usage.ingest({ events }, options(request));
+    // A few events share an Ingest call with other requests of the same caller (usage-ingest.ts).
+    const results = await ingest(events, request, () => request.socket.destroyed);
     return {
-      results: response.results.map((result, index) => ({
+      results: results.map((result, index) => ({
         transactionId: Array.isArray(body) ? (body[index]?.id ?? '') : result.transactionId,
         status: STATUS_NAMES[result.status],
         ...(result.reason === '' ? {} : { reason: result.reason }),

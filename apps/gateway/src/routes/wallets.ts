@@ -5,6 +5,7 @@ import { MoneySchema } from '@billing/contracts';
 import { callOptionsFor, type CallingRequest, type ServiceClients } from '../clients.ts';
 import { IdempotencyHeaders } from '../idempotency/header.ts';
 import { accountListJson } from '../ledger-json.ts';
+import { ledgerPoster } from '../ledger-poster.ts';
 import { POSTING_BAD_INPUT, POSTING_NOTE, ledgerKey, postingFailures, sendEntry } from '../ledger-posting.ts';
 import { CustomerParams, PageQuery } from '../schemas/common.ts';
 import { SERVICE_FAILURES, errorResponses } from '../schemas/error-responses.ts';
@@ -23,6 +24,7 @@ const SHORT = '`failed_precondition`: the wallet holds less than the amount in t
 export const walletsRoutes: FastifyPluginAsyncTypebox<WalletsRoutesOptions> = async (app, { clients, callTimeoutMs }) => {
   const options = (request: CallingRequest) => callOptionsFor(request, callTimeoutMs);
   const ledger = clients.ledger;
+  const post = ledgerPoster(ledger, callTimeoutMs);
   const money = (body: { amount: string; currency: string }) => create(MoneySchema, { amount: body.amount, currency: body.currency });
 
   app.get('/v1/customers/:customerId/accounts', {
@@ -60,10 +62,9 @@ export const walletsRoutes: FastifyPluginAsyncTypebox<WalletsRoutesOptions> = as
       response: { 201: { ...ENTRY, description: 'The TOPUP entry' }, ...postingFailures() },
     },
   }, async (request, reply) => {
-    const response = await ledger.topUp(
-      { customerId: request.params.customerId, amount: money(request.body), idempotencyKey: ledgerKey(request.headers) },
-      options(request),
-    );
+    const response = await post({
+      case: 'topUp', value: { customerId: request.params.customerId, amount: money(request.body), idempotencyKey: ledgerKey(request.headers) },
+    }, request);
     return sendEntry(reply, response);
   });
 
@@ -81,10 +82,9 @@ export const walletsRoutes: FastifyPluginAsyncTypebox<WalletsRoutesOptions> = as
       response: { 201: { ...ENTRY, description: 'The WITHDRAWAL entry' }, ...postingFailures({ 409: SHORT }) },
     },
   }, async (request, reply) => {
-    const response = await ledger.withdraw(
-      { customerId: request.params.customerId, amount: money(request.body), idempotencyKey: ledgerKey(request.headers) },
-      options(request),
-    );
+    const response = await post({
+      case: 'withdrawal', value: { customerId: request.params.customerId, amount: money(request.body), idempotencyKey: ledgerKey(request.headers) },
+    }, request);
     return sendEntry(reply, response);
   });
 
@@ -106,10 +106,9 @@ export const walletsRoutes: FastifyPluginAsyncTypebox<WalletsRoutesOptions> = as
     },
   }, async (request, reply) => {
     const { fromCustomerId, toCustomerId } = request.body;
-    const response = await ledger.transfer(
-      { fromCustomerId, toCustomerId, amount: money(request.body), idempotencyKey: ledgerKey(request.headers) },
-      options(request),
-    );
+    const response = await post({
+      case: 'transfer', value: { fromCustomerId, toCustomerId, amount: money(request.body), idempotencyKey: ledgerKey(request.headers) },
+    }, request);
     return sendEntry(reply, response);
   });
 };
