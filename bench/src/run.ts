@@ -1,6 +1,7 @@
 // Runs benchmarks by name: `node --conditions=source src/run.ts money`, or all of them with no
 // argument. Each benchmark registers here; they are never part of `npm test`. `--cpu-prof` asks a
-// benchmark that runs the apps to profile them (V8 CPU profiles) and report where their time went.
+// benchmark that runs the apps to profile them (V8 CPU profiles) and report where their time went;
+// `--creation-only` runs only the bills benchmark's creation loads and their floor.
 import { runBillsBenchmark } from './bills.ts';
 import { runDocumentsBenchmark } from './documents.ts';
 import { runEventsBenchmark } from './events.ts';
@@ -14,6 +15,8 @@ import { runUsageBenchmark } from './usage.ts';
 
 export interface BenchOptions {
   cpuProfile: boolean;
+  /** `--creation-only`: the bills benchmark runs only its creation loads and the empty start floor. */
+  creationOnly: boolean;
 }
 
 const benchmarks: Record<string, (options: BenchOptions) => Promise<void>> = {
@@ -30,7 +33,7 @@ const benchmarks: Record<string, (options: BenchOptions) => Promise<void>> = {
 };
 
 const args = process.argv.slice(2).filter((arg) => arg !== '--');
-const options: BenchOptions = { cpuProfile: args.includes('--cpu-prof') };
+const options: BenchOptions = { cpuProfile: args.includes('--cpu-prof'), creationOnly: args.includes('--creation-only') };
 const requested = args.filter((arg) => !arg.startsWith('--'));
 const names = requested.length > 0 ? requested : Object.keys(benchmarks);
 const unknown = names.filter((name) => !(name in benchmarks));
