@@ -115,8 +115,8 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
         // this may be a retry of that create, and it is answered from the row.
         if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
         const row = await bills.find(bill.customerId, bill.billingPeriod) ?? await rowFromWorkflow(bill);
-        if (idempotencyKey === undefined) throw error;
         if (row) return create(CreateBillResponseSchema, { bill: await retriedCreate(row, { ...bill, idempotencyKey }) });
+        if (idempotencyKey === undefined) throw error;
         throw new ConnectError('the bill for this period is being created; send the request again', Code.Unavailable);
       }
       // The workflow does not write its row when it starts (a bill started before billWorkflowV2
