@@ -44,6 +44,8 @@ const WARMUP_ITEMS = 200;
 /** Operations in each floor load: 1,000 starts, or 1,000 Updates (one per workflow when spread). */
 const FLOOR_OPERATIONS = 1_000;
 const FLOOR_WARMUP_WORKFLOWS = 20;
+/** Creations before the timed ones, as many as the floor's warm-up starts. */
+const WARMUP_CREATES = FLOOR_WARMUP_WORKFLOWS;
 /** No load runs longer than this; what it sent by then is what it measured. */
 const LOAD_DEADLINE_MS = 180_000;
 /** The one-Update-per-item lines are for comparison only; they get less of the run. */
@@ -119,7 +121,7 @@ export async function runBillsBenchmark(options: BenchOptions): Promise<void> {
   process.once('SIGINT', stopOnSignal).once('SIGTERM', stopOnSignal);
   let figures: Awaited<ReturnType<typeof measureAll>>;
   try {
-    figures = await measureAll(stack, floorBundle);
+    figures = await measureAll(stack, floorBundle, options.creationOnly);
   } finally {
     process.off('SIGINT', stopOnSignal).off('SIGTERM', stopOnSignal);
     await stack.stop();
@@ -146,7 +148,7 @@ const FLOOR_NAMES = {
   one: (kind: FloorUpdateKind) => `floor: ${kind}, one workflow`,
 } as const;
 
-async function measureAll(stack: Stack, floorBundle: WorkflowBundleWithSourceMap) {
+async function measureAll(stack: Stack, floorBundle: WorkflowBundleWithSourceMap, creationOnly: boolean) {
   const gateway = gatewayClient(stack.gatewayUrl, stack.adminApiKey);
   const direct = await directClient(stack.temporalAddress, stack.temporalNamespace);
   const floor = await startFloor(stack.temporalAddress, stack.temporalNamespace, floorBundle);
@@ -175,6 +177,8 @@ async function measureAll(stack: Stack, floorBundle: WorkflowBundleWithSourceMap
     // Warm-up (untimed): the workers load their workflow bundles, and every path's code wants JIT.
     const [warmGateway, warmDirect] = billKeys(`${run}-warm`, 2, period) as [BillKey, BillKey];
     await mustCreate(gateway, [warmGateway, warmDirect]);
+    const warmCreation = billKeys(`${run}-warm-create`, WARMUP_CREATES, period);
+    await runLoad(warmCreation, CREATE_CLIENTS, (key) => gateway.createBill(key.customerId, key.billingPeriod), LOAD_DEADLINE_MS);
     await runLoad(planItems(`${run}-warm-gw`, [warmGateway], WARMUP_ITEMS), 8, (item) => gateway.addItem(item), LOAD_DEADLINE_MS);
     await runLoad(planItems(`${run}-warm-direct`, [warmDirect], WARMUP_ITEMS), 8, (item) => direct.addItem(item), LOAD_DEADLINE_MS);
     const floorWarm = Array.from({ length: FLOOR_WARMUP_WORKFLOWS }, (_, index) => `${run}-floor-warm-${index}`);
@@ -198,6 +202,25 @@ async function measureAll(stack: Stack, floorBundle: WorkflowBundleWithSourceMap
     created.push(await timed('(d) create 1,000 bills (for c)', spreadDirect, CREATE_CLIENTS, create));
     // The same request one at a time: the latency with no queueing in front of it (not a goal row).
     await timed('(d) create 100 bills, 1 client', billKeys(`${run}-serial`, SERIAL_CREATES, period), 1, create);
+    const creation: Measured = {
+      name: '(d) create 2,000 bills (both sets)', clients: CREATE_CLIENTS, result: pooled(created.map((entry) => entry.result)), cpu: '',
+      cpuMsPerOp: averageCpu(created), drainSeconds: created.reduce((sum, entry) => sum + entry.drainSeconds, 0),
+    };
+    if (creationOnly) {
+      const ratios = creationRatios(creation, floorStart);
+      printLoads([...measured, creation]);
+      printRatios(ratios);
+      const goals = printGoals(creationGoals(creation, floorStart));
+      return {
+        only: 'creation',
+        clients: { creation: CREATE_CLIENTS },
+        loads: measured.filter((entry) => !isFloor(entry)).map(rawFigures),
+        creationPooled: rawFigures(creation),
+        floors: measured.filter(isFloor).map(rawFigures),
+        ratios,
+        goals,
+      };
+    }
     // The bills and workflows of the comparison lines are made untimed.
     await runLoad(spreadPerItem, CREATE_CLIENTS, create, LOAD_DEADLINE_MS);
     const [hotGateway, hotDirect, hotPerItem] = billKeys(`${run}-hot`, 3, period) as [BillKey, BillKey, BillKey];
@@ -232,10 +255,6 @@ async function measureAll(stack: Stack, floorBundle: WorkflowBundleWithSourceMap
     }
     await itemLoad('(e) 1,000 bills, direct, one Update per item', spreadPerItem, SPREAD_ITEMS, CLIENTS, direct.addItem, COMPARISON_DEADLINE_MS);
 
-    const creation: Measured = {
-      name: '(d) create 2,000 bills (both sets)', clients: CREATE_CLIENTS, result: pooled(created.map((entry) => entry.result)), cpu: '',
-      cpuMsPerOp: averageCpu(created), drainSeconds: created.reduce((sum, entry) => sum + entry.drainSeconds, 0),
-    };
     const ratios = ratiosToFloor({
       creation, floorStart, hotGw, hotDi, spreadGw, spreadDi,
       hotPerItem: find('(e) one hot bill, direct, one Update per item'), spreadPerItem: find('(e) 1,000 bills, direct, one Update per item'),
@@ -244,7 +263,6 @@ async function measureAll(stack: Stack, floorBundle: WorkflowBundleWithSourceMap
     printLoads(measured);
     printRatios(ratios);
     const goals = judge({ creation, floorStart, hotGw, hotDi, spreadGw, spreadDi, floorSpreadLocal: find(FLOOR_NAMES.spread('update + local activity')) });
-    const isFloor = (entry: Measured) => entry.name.startsWith('floor:');
     return {
       clients: { items: CLIENTS, itemsIntoOneWorkflowOneUpdateEach: ONE_WORKFLOW_CLIENTS, creation: CREATE_CLIENTS },
       loads: measured.filter((entry) => !isFloor(entry)).map(rawFigures),
@@ -260,6 +278,8 @@ async function measureAll(stack: Stack, floorBundle: WorkflowBundleWithSourceMap
 }
 
 const FLOOR_KINDS: readonly FloorUpdateKind[] = ['update', 'update + activity', 'update + local activity'];
+
+const isFloor = (entry: Measured) => entry.name.startsWith('floor:');
 
 /** Mean CPU per operation over loads of the same request, weighted by their operations. */
 function averageCpu(loads: readonly Measured[]): Record<string, number> {
@@ -314,23 +334,31 @@ interface Ratio {
   ratio: number;
 }
 
+function rateRatio(ours: Measured, floor: Measured): Ratio {
+  return {
+    ours: ours.name, floor: floor.name, measure: 'per second',
+    oursValue: throughput(ours.result), floorValue: throughput(floor.result), ratio: throughput(ours.result) / throughput(floor.result),
+  };
+}
+
+function p99Ratio(ours: Measured, floor: Measured): Ratio {
+  const [a, b] = [percentile(ours.result.latenciesMs, 99), percentile(floor.result.latenciesMs, 99)];
+  return { ours: ours.name, floor: floor.name, measure: 'p99 ms', oursValue: a, floorValue: b, ratio: a / b };
+}
+
+function creationRatios(creation: Measured, floorStart: Measured): Ratio[] {
+  return [rateRatio(creation, floorStart), p99Ratio(creation, floorStart)];
+}
+
 function ratiosToFloor(loads: {
   creation: Measured; floorStart: Measured; hotGw: Measured; hotDi: Measured; spreadGw: Measured; spreadDi: Measured;
   hotPerItem: Measured; spreadPerItem: Measured; floor: (name: string) => Measured;
 }): Ratio[] {
-  const rate = (ours: Measured, floor: Measured): Ratio => ({
-    ours: ours.name, floor: floor.name, measure: 'per second',
-    oursValue: throughput(ours.result), floorValue: throughput(floor.result), ratio: throughput(ours.result) / throughput(floor.result),
-  });
-  const p99 = (ours: Measured, floor: Measured): Ratio => {
-    const [a, b] = [percentile(ours.result.latenciesMs, 99), percentile(floor.result.latenciesMs, 99)];
-    return { ours: ours.name, floor: floor.name, measure: 'p99 ms', oursValue: a, floorValue: b, ratio: a / b };
-  };
+  const rate = rateRatio;
   const oneActivity = loads.floor(FLOOR_NAMES.one('update + activity'));
   const spreadLocal = loads.floor(FLOOR_NAMES.spread('update + local activity'));
   return [
-    rate(loads.creation, loads.floorStart),
-    p99(loads.creation, loads.floorStart),
+    ...creationRatios(loads.creation, loads.floorStart),
     rate(loads.spreadGw, spreadLocal),
     rate(loads.spreadDi, spreadLocal),
     rate(loads.hotGw, oneActivity),
@@ -381,17 +409,10 @@ function judge(loads: {
   creation: Measured; floorStart: Measured; hotGw: Measured; hotDi: Measured; spreadGw: Measured; spreadDi: Measured; floorSpreadLocal: Measured;
 }): Array<{ goal: string; measured: string; target: string; met: boolean }> {
   const { creation, floorStart, hotGw, hotDi, spreadGw, spreadDi, floorSpreadLocal } = loads;
-  const rateOf = (a: Measured, b: Measured) => throughput(a.result) / throughput(b.result);
-  const p99Of = (a: Measured, b: Measured) => percentile(a.result.latenciesMs, 99) / percentile(b.result.latenciesMs, 99);
   const noneLost = hotGw.result.succeeded === HOT_ITEMS && hotGw.verification?.exact === true;
   const workerMsPerItem = spreadGw.cpuMsPerOp.worker ?? Number.NaN;
-  const goals: Array<[string, string, string, boolean]> = [
-    ['bill creation rate ÷ empty workflow start rate',
-      `${formatRatio(rateOf(creation, floorStart))} (${perSecond(throughput(creation.result))}/s ÷ ${perSecond(throughput(floorStart.result))}/s)`,
-      `≥ ${formatRatio(GOALS.createRateOfFloor)}`, rateOf(creation, floorStart) >= GOALS.createRateOfFloor],
-    ['bill creation p99 ÷ empty workflow start p99',
-      `${formatRatio(p99Of(creation, floorStart))} (${ms(percentile(creation.result.latenciesMs, 99))} ÷ ${ms(percentile(floorStart.result.latenciesMs, 99))} ms)`,
-      `≤ ${formatRatio(GOALS.createP99OfFloor)}`, p99Of(creation, floorStart) <= GOALS.createP99OfFloor],
+  const goals: Goal[] = [
+    ...creationGoals(creation, floorStart),
     ['1,000 bills via gateway ÷ Update + local activity, 1,000 workflows',
       `${formatRatio(rateOf(spreadGw, floorSpreadLocal))} (${perSecond(throughput(spreadGw.result))}/s ÷ ${perSecond(throughput(floorSpreadLocal.result))}/s)` +
         `${spreadGw.verification?.exact === true ? '' : ', read model NOT exact'}`,
@@ -405,6 +426,27 @@ function judge(loads: {
     ['one hot bill via gateway, none lost', `${perSecond(throughput(hotGw.result))}/s, ${noneLost ? 'none lost' : 'NOT all stored exactly'}`,
       `≥ ${GOALS.hotItemsPerSecond}/s, none lost`, throughput(hotGw.result) >= GOALS.hotItemsPerSecond && noneLost],
   ];
+  return printGoals(goals);
+}
+
+/** A goal: what it is, what was measured, the target, and whether it was met. */
+type Goal = [string, string, string, boolean];
+
+const rateOf = (a: Measured, b: Measured) => throughput(a.result) / throughput(b.result);
+const p99Of = (a: Measured, b: Measured) => percentile(a.result.latenciesMs, 99) / percentile(b.result.latenciesMs, 99);
+
+function creationGoals(creation: Measured, floorStart: Measured): Goal[] {
+  return [
+    ['bill creation rate ÷ empty workflow start rate',
+      `${formatRatio(rateOf(creation, floorStart))} (${perSecond(throughput(creation.result))}/s ÷ ${perSecond(throughput(floorStart.result))}/s)`,
+      `≥ ${formatRatio(GOALS.createRateOfFloor)}`, rateOf(creation, floorStart) >= GOALS.createRateOfFloor],
+    ['bill creation p99 ÷ empty workflow start p99',
+      `${formatRatio(p99Of(creation, floorStart))} (${ms(percentile(creation.result.latenciesMs, 99))} ÷ ${ms(percentile(floorStart.result.latenciesMs, 99))} ms)`,
+      `≤ ${formatRatio(GOALS.createP99OfFloor)}`, p99Of(creation, floorStart) <= GOALS.createP99OfFloor],
+  ];
+}
+
+function printGoals(goals: readonly Goal[]): Array<{ goal: string; measured: string; target: string; met: boolean }> {
   console.log('');
   printTable(['goal', 'measured', 'target', 'result'], goals.map(([goal, figure, target, met]) => [goal, figure, target, met ? 'met' : 'NOT MET']));
   return goals.map(([goal, figure, target, met]) => ({ goal, measured: figure, target, met }));

@@ -30,11 +30,11 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
-async function load(url: string, authorization: string, durationMs: number): Promise<Cell> {
+async function load(url: string, authorization: string, durationMs: number, clients = CONCURRENCY): Promise<Cell> {
   const latencies: number[] = [];
   const started = performance.now();
   const until = started + durationMs;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+  await Promise.all(Array.from({ length: clients }, async () => {
     while (performance.now() < until) {
       const begun = performance.now();
       const response = await fetch(url, { headers: { authorization } });
@@ -82,15 +82,19 @@ export async function runReplicasBenchmark(): Promise<void> {
         'one gateway': `${gateways[0]}${path}`,
         'one gateway behind HAProxy': `${one.url}${path}`,
         'three gateways behind HAProxy': `${three.url}${path}`,
+        // Not part of the ratio: one gateway at the load each of three gets, a third of the clients,
+        // to tell the cost of spreading requests thinner over processes from the balancer's own.
+        'one gateway, a third of the clients': `${gateways[0]}${path}`,
       };
+      const clientsOf = (name: string) => (name === 'one gateway, a third of the clients' ? Math.round(CONCURRENCY / 3) : CONCURRENCY);
       // Each process compiles its hot paths on its first thousands of requests: three gateways need three times the warm-up.
-      for (const url of Object.values(cells)) await load(url, authorization, WARM_UP_MS);
+      for (const [name, url] of Object.entries(cells)) await load(url, authorization, WARM_UP_MS, clientsOf(name));
       const rounds: Array<Record<string, Cell>> = [];
       for (let round = 0; round < ROUNDS; round++) {
         const measured: Record<string, Cell> = {};
         for (const [name, url] of Object.entries(cells)) {
           const before = await sampleCpu();
-          const cell = await load(url, authorization, CELL_MS);
+          const cell = await load(url, authorization, CELL_MS, clientsOf(name));
           measured[name] = { ...cell, cpuMsPerRequest: cpuMsPerOperation(before, await sampleCpu(), cell.requests) };
         }
         rounds.push(measured);

@@ -2,7 +2,8 @@
 // argument. Each benchmark registers here; they are never part of `npm test`. `--cpu-prof` asks a
 // benchmark that runs the apps to profile them (V8 CPU profiles) and report where their time went;
 // `--single-only` and `--requests=N` shorten the ledger and usage benchmarks to their
-// one-operation-per-request loads.
+// one-operation-per-request loads; `--creation-only` runs only the bills benchmark's creation
+// loads and their floor.
 import { runBillsBenchmark } from './bills.ts';
 import { runDocumentsBenchmark } from './documents.ts';
 import { runEventsBenchmark } from './events.ts';
@@ -20,6 +21,8 @@ export interface BenchOptions {
   singleOnly: boolean;
   /** `--requests=N`: how many requests a one-operation-per-request load sends (the benchmark's default otherwise). */
   requests?: number;
+  /** `--creation-only`: the bills benchmark runs only its creation loads and the empty start floor. */
+  creationOnly: boolean;
 }
 
 const benchmarks: Record<string, (options: BenchOptions) => Promise<void>> = {
@@ -40,6 +43,7 @@ const requestsFlag = args.find((arg) => arg.startsWith('--requests='));
 const options: BenchOptions = {
   cpuProfile: args.includes('--cpu-prof'),
   singleOnly: args.includes('--single-only'),
+  creationOnly: args.includes('--creation-only'),
   requests: requestsFlag === undefined ? undefined : Number(requestsFlag.slice('--requests='.length)),
 };
 if (options.requests !== undefined && !(Number.isInteger(options.requests) && options.requests > 0)) {

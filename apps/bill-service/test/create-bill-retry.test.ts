@@ -62,6 +62,32 @@ describe('createBill sent again', () => {
       .toBe(Code.AlreadyExists);
   });
 
+  it('answers the bill when the first attempt died between starting the workflow and writing the row, and writes the row then', async () => {
+    const key = { customerId: newCustomer('create-norow'), billingPeriod: futurePeriod() };
+    const first = await service.client.createBill({ ...key, currency: 'EUR', timeZone: 'Europe/Paris', idempotencyKey: 'open-norow' });
+    // What that crash leaves: a running workflow and no row (billWorkflowV2 does not write it when it starts).
+    const written = await service.db('bills').where({ id: first.bill?.id }).first();
+    await service.db('events').where({ customer_id: key.customerId }).delete();
+    await service.db('bills').where({ id: first.bill?.id }).delete();
+
+    const again = await service.client.createBill({ ...key, currency: 'EUR', timeZone: 'Europe/Paris', idempotencyKey: 'open-norow' });
+    expect(json(again.bill)).toEqual(json(first.bill));
+    expect(await service.db('bills').where({ id: first.bill?.id }).first()).toEqual({ ...written, updated_at: expect.any(Date) });
+    expect(await createdEvents(key.customerId)).toBe(1);
+  });
+
+  it('writes the row of a workflow left without one when a create under another key is refused, so the bill is readable', async () => {
+    const key = { customerId: newCustomer('create-norow-other'), billingPeriod: futurePeriod() };
+    const first = await service.client.createBill({ ...key, currency: 'USD', timeZone: 'UTC', idempotencyKey: '' });
+    await service.db('events').where({ customer_id: key.customerId }).delete();
+    await service.db('bills').where({ id: first.bill?.id }).delete();
+
+    const refused = await failureOf(service.client.createBill({ ...key, currency: 'USD', timeZone: 'UTC', idempotencyKey: '' }));
+    expect(refused.code).toBe(Code.AlreadyExists);
+    const read = await service.client.getBill(key);
+    expect(json(read.bill)).toEqual(json(first.bill));
+  });
+
   it('refuses a malformed key', async () => {
     const key = { customerId: newCustomer('create-badkey'), billingPeriod: futurePeriod() };
     const refused = await failureOf(service.client.createBill({ ...key, currency: 'USD', timeZone: 'UTC', idempotencyKey: 'bad\nkey' }));

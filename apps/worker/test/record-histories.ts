@@ -12,7 +12,7 @@ import { addDays, formatLocalDate, localDateAt } from '@billing/calendar';
 import { approveCollectionUpdate, mandateQuery, pauseUpdate } from '@billing/mandates';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { WorkflowHandle } from '@temporalio/client';
-import { startBill } from './support/bills.ts';
+import { openBillV2, startBill } from './support/bills.ts';
 import { recordingBillPosting, scriptOutcomes, startMandate } from './support/mandates.ts';
 import { startBillTestStack } from './support/stack.ts';
 
@@ -86,6 +86,31 @@ try {
   await large.handle.executeUpdate(closeBillUpdate);
   await large.handle.result();
   await save('continued-run', large.handle);
+
+  // billWorkflowV2, opened as bill-service opens it: search attributes with the start, then the row.
+  const opened = await openBillV2(stack);
+  await Promise.all([
+    opened.handle.executeUpdate(addLineItemsUpdate, { args: [[item('v1', '1.10'), item('v2', '2.20')]] }),
+    opened.handle.executeUpdate(addLineItemUpdate, { args: [item('v3', '3.30')] }),
+  ]);
+  await opened.handle.executeUpdate(addLineItemUpdate, { args: [item('v1', '1.10')] });
+  await opened.handle.executeUpdate(closeBillUpdate);
+  await opened.handle.result();
+  await save('v2-lifecycle', opened.handle);
+
+  // Its starter stopped before writing the row, and left out the search attributes: set in the
+  // first task, the row written at close.
+  const rowless = await openBillV2(stack, {}, { writeRow: false, searchAttributes: false });
+  await rowless.handle.executeUpdate(closeBillUpdate);
+  await rowless.handle.result();
+  await save('v2-row-at-close', rowless.handle);
+
+  const continuing = await openBillV2(stack, {}, { workflowType: 'billWorkflowV2ContinuingEarly' });
+  await Promise.all(['w1', 'w2', 'w3', 'w4'].map((key) => continuing.handle.executeUpdate(addLineItemUpdate, { args: [item(key, '1.00')] })));
+  await save('v2-continue-as-new', continuing.handle, continuing.handle.firstExecutionRunId);
+  await continuing.handle.executeUpdate(closeBillUpdate);
+  await continuing.handle.result();
+  await save('v2-continued-run', continuing.handle);
 
   // Mandates mid-life. They run for years, so their histories are taken while they are still running.
   const today = localDateAt(new Date(), 'UTC');

@@ -1,7 +1,9 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import { WorkflowIdReusePolicy, type Client } from '@temporalio/client';
+import { fromPayloadsAtIndex } from '@temporalio/common';
 import {
-  addLineItemsUpdate, billWorkflowId, closeBillUpdate, type AddLineItemResult, type BillWorkflowInput, type LineItemInput,
+  addLineItemsUpdate, billWorkflowId, closeBillUpdate, openingSearchAttributes, type AddLineItemResult, type BillWorkflowInput,
+  type LineItemInput,
 } from '@billing/bills';
 import { describeError, type GrpcLogger } from '@billing/grpc-kit';
 import { createBatcher } from '@billing/runtime';
@@ -30,18 +32,39 @@ export function billWorkflows(temporal: Client, env: BillServiceEnv, logger: Grp
   const batcher = createBatcher((key: BillKey) => billWorkflowId(key.customerId, key.billingPeriod), sendItems);
 
   return {
+    /**
+     * Starts the bill's workflow, a `billWorkflowV2`: the caller writes the bill's row once this
+     * returns, and the opening search attributes travel with the start, so the workflow's first
+     * task has nothing to write (docs/bills.md, "Creating a bill").
+     */
     async start(input: Omit<BillWorkflowInput, 'closeGraceMs'>): Promise<string> {
       const workflowId = billWorkflowId(input.customerId, input.billingPeriod);
-      await temporal.workflow.start('billWorkflow', {
+      const args = { ...input, closeGraceMs: env.BILL_CLOSE_GRACE } satisfies BillWorkflowInput;
+      await temporal.workflow.start('billWorkflowV2', {
         workflowId,
         taskQueue,
-        args: [{ ...input, closeGraceMs: env.BILL_CLOSE_GRACE } satisfies BillWorkflowInput],
+        args: [args],
         // The id is the bill's key: a second bill for the same customer and period is refused
         // even after the first one's workflow has finished.
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        // No search attributes here: the workflow sets them all, from its first task on.
+        typedSearchAttributes: openingSearchAttributes(args),
       });
       return workflowId;
+    },
+
+    /**
+     * The input the period's running (or last) workflow run was started with, from the first event
+     * of its history; undefined when the period has no workflow. One small read: the page holds one event.
+     */
+    async recordedInput(key: BillKey): Promise<BillWorkflowInput | undefined> {
+      const { history } = await temporal.workflowService.getWorkflowExecutionHistory({
+        namespace: temporal.options.namespace,
+        execution: { workflowId: billWorkflowId(key.customerId, key.billingPeriod) },
+        maximumPageSize: 1,
+      });
+      const payloads = history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
+      if (!payloads) return undefined;
+      return fromPayloadsAtIndex<BillWorkflowInput>(temporal.options.loadedDataConverter.payloadConverter, 0, payloads);
     },
 
     /** Adds one item; concurrent adds to the same bill travel together (see @billing/runtime's batcher). */

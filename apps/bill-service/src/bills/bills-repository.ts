@@ -54,16 +54,16 @@ export function billsRepository(db: Knex) {
     },
 
     /**
-     * Inserts the OPEN bill unless it is there already (the workflow upserts the same row); whichever
-     * inserts it writes `bill.created` in the same transaction. The create's key is set either way:
-     * the workflow's row does not carry it.
+     * Inserts the OPEN bill unless it is there already (the workflow may write the same row);
+     * whichever inserts it writes `bill.created` in the same transaction. The create's key is set
+     * either way: the workflow's row does not carry it. Returns the row when this call inserted it.
      */
-    async insertOpen(row: Omit<StoredBillRow, 'created_at' | 'updated_at' | 'closed_at' | 'item_count' | 'total_minor' | 'subtotals' | 'invoice_number' | 'failure_reason'> & { created_at: Date }): Promise<void> {
-      await db.transaction(async (trx) => {
+    async insertOpen(row: Omit<StoredBillRow, 'created_at' | 'updated_at' | 'closed_at' | 'item_count' | 'total_minor' | 'subtotals' | 'invoice_number' | 'failure_reason'> & { created_at: Date }): Promise<StoredBillRow | undefined> {
+      return db.transaction(async (trx) => {
         // No conflict target: the workflow inserting the same row at the same moment collides on the
         // (customer, period) key as well as on the id, and PostgreSQL resolves only a conflict on the
         // named target, raising the other as a unique violation.
-        const [inserted] = await trx('bills').insert({ ...row, updated_at: row.created_at }).onConflict().ignore().returning('*') as BillRow[];
+        const [inserted] = await trx('bills').insert({ ...row, updated_at: row.created_at }).onConflict().ignore().returning('*') as StoredBillRow[];
         // The data is the bill as the REST API shows it (the worker's `bill.created` is built the same
         // way); an OPEN bill owes nothing yet.
         if (inserted) {
@@ -71,6 +71,7 @@ export function billsRepository(db: Knex) {
         } else if (row.create_idempotency_key !== null) {
           await setCreateKey(trx, row.id, row.create_idempotency_key);
         }
+        return inserted;
       });
     },
 

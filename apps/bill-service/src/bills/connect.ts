@@ -12,7 +12,7 @@ import { countPosition, decodeCursor, pageLimit, pageOf, requestIdOf } from '@bi
 import type { Client as ConnectClient } from '@connectrpc/connect';
 import type { RatesService } from '@billing/contracts';
 import { exchangeRates } from './exchange-rates.ts';
-import { parseBillingPeriod, priceLineItem } from '@billing/bills';
+import { billWorkflowId, parseBillingPeriod, periodBounds, priceLineItem } from '@billing/bills';
 import { billMessage, lineItemMessage } from '@billing/resources';
 import { billMessageOfRows, billStatusName, lineItemMessageOfRow } from './bill-view.ts';
 import { billIdFor, isRetryOf, type CreateRequest } from './bill-creation.ts';
@@ -78,6 +78,25 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
     return fullBill(existing);
   }
 
+  /**
+   * Writes the row of a bill whose workflow runs without one (its create stopped between the
+   * start and the insert), from the input the workflow was started with; the row as it is then.
+   */
+  async function rowFromWorkflow(key: { customerId: string; billingPeriod: string }): Promise<StoredBillRow | undefined> {
+    const input = await workflows.recordedInput(key);
+    if (!input) return undefined;
+    const bounds = input.carried
+      ? { start: new Date(input.carried.periodStart), end: new Date(input.carried.periodEnd) }
+      : periodBounds(input.billingPeriod, input.timeZone);
+    await bills.insertOpen({
+      id: input.billId, customer_id: input.customerId, billing_period: input.billingPeriod, currency: input.currency,
+      time_zone: input.timeZone, status: 'OPEN', period_start: bounds.start, period_end: bounds.end,
+      workflow_id: billWorkflowId(input.customerId, input.billingPeriod), created_at: new Date(input.createdAt),
+      create_idempotency_key: null,
+    });
+    return bills.find(key.customerId, key.billingPeriod);
+  }
+
   return {
     createBill: async (request) => {
       const { idempotencyKey, ...bill } = checkNewBill(request, now(), currencies);
@@ -90,21 +109,26 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
       try {
         workflowId = await workflows.start({ ...bill, billId: id, createdAt: createdAt.toISOString() });
       } catch (error) {
-        // The period's workflow exists and its row did not a moment ago. With a key this may be a
-        // retry of the create that started it, which writes the row in its first step: answered
-        // from the row if it is there now, and otherwise `unavailable`, since it cannot be told yet.
-        if (!(error instanceof WorkflowExecutionAlreadyStartedError) || idempotencyKey === undefined) throw error;
-        const row = await bills.find(bill.customerId, bill.billingPeriod);
+        // The period's workflow exists and its row did not a moment ago: another create is
+        // between its start and its insert, or stopped there (its answer lost). The row is written
+        // now from the workflow's own input, so the bill is readable whoever asks; with a key
+        // this may be a retry of that create, and it is answered from the row.
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+        const row = await bills.find(bill.customerId, bill.billingPeriod) ?? await rowFromWorkflow(bill);
         if (row) return create(CreateBillResponseSchema, { bill: await retriedCreate(row, { ...bill, idempotencyKey }) });
+        if (idempotencyKey === undefined) throw error;
         throw new ConnectError('the bill for this period is being created; send the request again', Code.Unavailable);
       }
-      // The workflow writes the same row; inserting it here too makes a 201 mean "readable now".
-      await bills.insertOpen({
+      // The workflow does not write its row when it starts (a bill started before billWorkflowV2
+      // did, and may have won the race): a 201 means "readable now".
+      const inserted = await bills.insertOpen({
         id, customer_id: bill.customerId, billing_period: bill.billingPeriod, currency: bill.currency,
         time_zone: bill.timeZone, status: 'OPEN', period_start: bill.periodStart, period_end: bill.periodEnd,
         workflow_id: workflowId, created_at: createdAt, create_idempotency_key: idempotencyKey ?? null,
       });
-      return create(CreateBillResponseSchema, { bill: await fullBill(await requireBill(bill.customerId, bill.billingPeriod)) });
+      // A new bill has no items and owes nothing: the inserted row is the whole answer.
+      const row = inserted ?? await requireBill(bill.customerId, bill.billingPeriod);
+      return create(CreateBillResponseSchema, { bill: inserted ? billMessageOfRows(inserted) : await fullBill(row) });
     },
 
     getBill: async (request) => {

@@ -13,6 +13,7 @@ import {
   ActivityFailure, allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, patched, proxyActivities,
   setHandler, sleep, upsertSearchAttributes, uuid4, workflowInfo,
 } from '@temporalio/workflow';
+import type { SearchAttributePair } from '@temporalio/common';
 import type { BillActivities } from '../bills/bill-activities.ts';
 import { BILL_ACTIVITIES } from '../deadlines.ts';
 import { BillState } from './bill-state.ts';
@@ -67,8 +68,33 @@ export interface BillWorkflowSettings {
   continueAsNewAfterItems: number;
 }
 
+/**
+ * What separates the bill's workflow types. `billWorkflow` asks each patch and opens the bill
+ * itself. `billWorkflowV2` began after every patch in `BILL_PATCHES`, so it takes them all as
+ * applied without asking (asking records a marker and a search attribute in every new bill's
+ * history), and its starter writes the bill's row and opening search attributes before its first
+ * task, so that task only arms the closing timer.
+ */
+export interface BillGeneration {
+  patched(patchId: string): boolean;
+  /** The row and the opening search attributes come from the starter, not from the first task. */
+  openedByStarter: boolean;
+}
+
+const ASKS_EACH_PATCH: BillGeneration = { patched, openedByStarter: false };
+/** `billWorkflowV2`'s generation (exported for the test wrappers that run it with other settings). */
+export const BILL_WORKFLOW_V2: BillGeneration = { patched: () => true, openedByStarter: true };
+
+export const BILL_WORKFLOW_SETTINGS: BillWorkflowSettings = { continueAsNewAfterItems: DEFAULT_CONTINUE_AS_NEW_AFTER_ITEMS };
+
+/** Bills started before `billWorkflowV2`; their runs, and the runs they continue as new, stay this type. */
 export async function billWorkflow(input: BillWorkflowInput): Promise<BillSummary> {
-  return runBill(input, { continueAsNewAfterItems: DEFAULT_CONTINUE_AS_NEW_AFTER_ITEMS });
+  return runBill(input, BILL_WORKFLOW_SETTINGS);
+}
+
+/** Every bill bill-service opens now (see `BillGeneration`). */
+export async function billWorkflowV2(input: BillWorkflowInput): Promise<BillSummary> {
+  return runBill(input, BILL_WORKFLOW_SETTINGS, BILL_WORKFLOW_V2);
 }
 
 /** Runs started before the threshold left the input kept the one they were started with. */
@@ -76,7 +102,10 @@ interface RetiredInputFields {
   continueAsNewAfterItems?: number;
 }
 
-export async function runBill(input: BillWorkflowInput, settings: BillWorkflowSettings): Promise<BillSummary> {
+export async function runBill(
+  input: BillWorkflowInput, settings: BillWorkflowSettings, generation: BillGeneration = ASKS_EACH_PATCH,
+): Promise<BillSummary> {
+  const { patched, openedByStarter } = generation;
   const setsTotals = patched(BILL_PATCHES.searchAttributeTotals);
   const continueAsNewAfter = patched(BILL_PATCHES.continueAsNewThresholdInCode)
     ? settings.continueAsNewAfterItems
@@ -119,9 +148,8 @@ export async function runBill(input: BillWorkflowInput, settings: BillWorkflowSe
     while (bill.hasPendingItems()) await storeBatch(bill.takeBatch(MAX_BATCH));
   }
 
-  async function open(): Promise<void> {
-    const opening = openingSearchAttributes(input);
-    upsertSearchAttributes(setsTotals ? opening : opening.filter(({ key }) => !ADDED_WITH_TOTALS.has(key.name)));
+  /** Writes the bill's row unless it is there (bill-service may have written it first). */
+  async function recordOpened(): Promise<void> {
     await store.recordBillOpened({
       billId: input.billId, customerId: input.customerId, billingPeriod: input.billingPeriod,
       currency: input.currency, timeZone: input.timeZone, periodStart: bill.periodStart, periodEnd: bill.periodEnd,
@@ -129,8 +157,26 @@ export async function runBill(input: BillWorkflowInput, settings: BillWorkflowSe
     });
   }
 
+  async function open(): Promise<void> {
+    const opening = openingSearchAttributes(input);
+    upsertSearchAttributes(setsTotals ? opening : opening.filter(({ key }) => !ADDED_WITH_TOTALS.has(key.name)));
+    await recordOpened();
+  }
+
+  /**
+   * A starter that writes the row and attributes normally has; attributes it did not give are set
+   * here. The row is written at close at the latest (see close()), since its starter may have
+   * stopped between starting the workflow and writing the row.
+   */
+  function openedByItsStarter(): void {
+    const opening = openingSearchAttributes(input);
+    if (!hasSearchAttributes(opening)) upsertSearchAttributes(opening);
+  }
+
   async function close(): Promise<void> {
     const closedAt = new Date().toISOString();
+    // Closing writes to the row: a bill whose starter never wrote it gets it now, as it would have at its start.
+    if (openedByStarter) await recordOpened();
     bill.startClosing();
     upsertSearchAttributes(statusSearchAttributes('CLOSING'));
     try {
@@ -240,7 +286,13 @@ export async function runBill(input: BillWorkflowInput, settings: BillWorkflowSe
 
   // Handlers are registered before the first await, so messages that arrive with the start are
   // not refused; items they add wait in the queue until the bill row exists.
-  if (!input.carried) await open();
+  if (input.carried) {
+    // Opened by the run that began the bill.
+  } else if (openedByStarter) {
+    openedByItsStarter();
+  } else {
+    await open();
+  }
 
   const msUntilClose = bill.closeAt() - Date.now();
   if (msUntilClose > 0) void sleep(msUntilClose).then(() => bill.periodIsOver());
@@ -270,6 +322,12 @@ export async function runBill(input: BillWorkflowInput, settings: BillWorkflowSe
 const ADDED_WITH_TOTALS = new Set([
   billSearchAttributes.periodNumber.name, billSearchAttributes.itemCount.name, billSearchAttributes.totalMinor.name,
 ]);
+
+/** True when the run started with every one of these search attributes at these values. */
+function hasSearchAttributes(pairs: readonly SearchAttributePair[]): boolean {
+  const present = workflowInfo().typedSearchAttributes;
+  return pairs.every(({ key, value }) => present.get(key) === value);
+}
 
 /** The type and caller-safe message of a write the activity classified as refused for good. */
 function permanentRefusal(error: unknown): { type: string; message: string } | undefined {

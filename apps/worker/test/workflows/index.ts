@@ -3,7 +3,7 @@
 // production input carries a switch for them.
 import type { BillSummary, BillWorkflowInput } from '@billing/bills';
 import { defineQuery, setHandler } from '@temporalio/workflow';
-import { billWorkflow, runBill } from '../../src/workflows/bill.ts';
+import { billWorkflow, BILL_WORKFLOW_V2, runBill } from '../../src/workflows/bill.ts';
 
 export * from '../../src/workflows/index.ts';
 
@@ -13,6 +13,11 @@ const EARLY_CONTINUE_AS_NEW_AFTER_ITEMS = 3;
 /** billWorkflow continuing as new after a few items, so a test crosses several runs quickly. */
 export async function billWorkflowContinuingEarly(input: BillWorkflowInput): Promise<BillSummary> {
   return runBill(input, { continueAsNewAfterItems: EARLY_CONTINUE_AS_NEW_AFTER_ITEMS });
+}
+
+/** billWorkflowV2 continuing as new after a few items. */
+export async function billWorkflowV2ContinuingEarly(input: BillWorkflowInput): Promise<BillSummary> {
+  return runBill(input, { continueAsNewAfterItems: EARLY_CONTINUE_AS_NEW_AFTER_ITEMS }, BILL_WORKFLOW_V2);
 }
 
 /**
