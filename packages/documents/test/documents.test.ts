@@ -161,6 +161,14 @@ describe('reproducible bytes', () => {
     expect(first.trim().split('\n')).toEqual(here);
   }, 120_000);
 
+  it('renders the same bytes whatever the process rendered before (shaped words and written figures are kept per process)', async () => {
+    // Reversed, after the whole matrix: every word and figure is already in the process's caches.
+    for (const fixture of [...FIXTURES].reverse()) {
+      const again = await renderInvoiceDocuments(fixture.input);
+      expect(again.map((document) => document.sha256)).toEqual((rendered.get(fixture.name) ?? []).map((document) => document.sha256));
+    }
+  });
+
   it('a changed line changes the hash', async () => {
     const fixture = FIXTURES[0];
     if (fixture === undefined) throw new Error('fixture missing');
