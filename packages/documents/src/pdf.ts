@@ -82,17 +82,23 @@ export async function renderPdf(view: InvoiceView, ubl: string): Promise<Buffer>
   };
 
   /**
-   * One cell of the lines table, in the regular font. A value that sits on one line (every figure,
-   * most descriptions) is placed where pdfkit's line wrapper would put it, without the wrapper:
-   * the same x (the right-aligned offset computed as pdfkit computes it), the same text, the same
-   * position left behind, so the same bytes. A value that may wrap goes through the wrapper.
+   * Whether pdfkit's line wrapper would set `value` on one line of `width` in the current font: no
+   * break it must or may take, and a width clear of the column's. The margin is far above the
+   * rounding of the wrapper's word widths and the kerning between its words, so anything close to
+   * the column's width is left to the wrapper.
+   */
+  const oneLine = (value: string, width: number) => !MAY_BREAK.test(value) && doc.widthOfString(value) <= width - 8;
+
+  /**
+   * One cell of the lines table, in the regular font. A value on one line (every figure, most
+   * descriptions) is placed where pdfkit's line wrapper would put it, without the wrapper: the same
+   * x (a right-aligned offset computed as pdfkit computes it), the same text, the same position left
+   * behind, so the same bytes. Anything else goes through the wrapper.
    */
   const cell = (value: string, x: number, top: number, width: number, align: 'left' | 'right') => {
     font('regular', 9);
     const lineHeight = doc.currentLineHeight(true);
-    // A margin far above the rounding of the wrapper's word widths and the kerning between its
-    // words: anything close to the column's width is left to the wrapper.
-    if (MAY_BREAK.test(value) || doc.widthOfString(value) > width - 8 || top + lineHeight > doc.page.maxY()) {
+    if (!oneLine(value, width) || top + lineHeight > doc.page.maxY()) {
       text(value, x, top, { width, align });
       return;
     }
@@ -100,6 +106,15 @@ export async function renderPdf(view: InvoiceView, ubl: string): Promise<Buffer>
     doc.text(value, left, top, { lineBreak: false });
     doc.x = x;
     doc.y = top + lineHeight;
+  };
+
+  /** The height pdfkit's heightOfString gives `value` in the regular font, without wrapping a value on one line. */
+  const cellHeight = (value: string, width: number) => {
+    font('regular', 9);
+    if (!oneLine(value, width)) return doc.heightOfString(value, { width });
+    // heightOfString's own arithmetic for one line: from the current y, one line height further.
+    const from = doc.y;
+    return (from + doc.currentLineHeight(true)) - from;
   };
 
   // Heading and document facts.
@@ -153,8 +168,7 @@ export async function renderPdf(view: InvoiceView, ubl: string): Promise<Buffer>
       ? `${line.description}\n${t.converted(money(line.conversion.original, line.conversion.originalCurrency),
         formatDecimal(line.conversion.rate, l), line.conversion.source, formatDate(line.conversion.asOf, l))}`
       : line.description;
-    font('regular', 9);
-    const height = doc.heightOfString(description, { width: COLUMNS[1].width - 4 });
+    const height = cellHeight(description, COLUMNS[1].width - 4);
     if (y + height > PAGE_HEIGHT - MARGIN - 20) newPage();
     // The amount column is in the bill currency, so the printed lines add up to the printed total.
     const cells = [String(line.position), description, formatDecimal(line.quantity, l), money(line.unitPrice, line.lineCurrency),
