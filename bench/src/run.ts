@@ -1,7 +1,9 @@
 // Runs benchmarks by name: `node --conditions=source src/run.ts money`, or all of them with no
 // argument. Each benchmark registers here; they are never part of `npm test`. `--cpu-prof` asks a
-// benchmark that runs the apps to profile them (V8 CPU profiles) and report where their time went.
+// benchmark that runs the apps to profile them (V8 CPU profiles) and report where their time went;
+// `--bills N` sets how many bills documents-close makes (10,000 by default).
 import { runBillsBenchmark } from './bills.ts';
+import { runDocumentsCloseBenchmark } from './documents-close.ts';
 import { runDocumentsBenchmark } from './documents.ts';
 import { runEventsBenchmark } from './events.ts';
 import { runLedgerBenchmark } from './ledger.ts';
@@ -14,6 +16,8 @@ import { runUsageBenchmark } from './usage.ts';
 
 export interface BenchOptions {
   cpuProfile: boolean;
+  /** `--bills N`: how many bills a benchmark that closes bills makes (documents-close). */
+  bills?: number;
 }
 
 const benchmarks: Record<string, (options: BenchOptions) => Promise<void>> = {
@@ -27,11 +31,32 @@ const benchmarks: Record<string, (options: BenchOptions) => Promise<void>> = {
   usage: runUsageBenchmark,
   replicas: runReplicasBenchmark,
   documents: runDocumentsBenchmark,
+  'documents-close': runDocumentsCloseBenchmark,
 };
 
+/** Options that take a value, as `--name value` or `--name=value`: a positive whole number each. */
+const VALUED = ['bills'] as const;
+
 const args = process.argv.slice(2).filter((arg) => arg !== '--');
-const options: BenchOptions = { cpuProfile: args.includes('--cpu-prof') };
-const requested = args.filter((arg) => !arg.startsWith('--'));
+const values = new Map<string, number>();
+const rest: string[] = [];
+for (let index = 0; index < args.length; index += 1) {
+  const arg = args[index] as string;
+  const name = VALUED.find((option) => arg === `--${option}` || arg.startsWith(`--${option}=`));
+  if (name === undefined) {
+    rest.push(arg);
+    continue;
+  }
+  const text = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : args[(index += 1)];
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < 1) {
+    console.error(`--${name} needs a positive whole number, got ${text ?? 'nothing'}`);
+    process.exit(2);
+  }
+  values.set(name, value);
+}
+const options: BenchOptions = { cpuProfile: rest.includes('--cpu-prof'), bills: values.get('bills') };
+const requested = rest.filter((arg) => !arg.startsWith('--'));
 const names = requested.length > 0 ? requested : Object.keys(benchmarks);
 const unknown = names.filter((name) => !(name in benchmarks));
 if (unknown.length > 0) {
