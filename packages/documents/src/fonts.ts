@@ -21,11 +21,12 @@ export function documentFonts(): DocumentFonts {
 }
 
 /**
- * Words the process keeps shaped, per font. Past this many, the process's cache starts again
- * empty: item descriptions and amounts are mostly different words, so an unbounded cache would
- * grow with every bill closed.
+ * Words the process keeps shaped, per font (about 650 bytes each). Past this many, the process's
+ * cache starts again empty: item descriptions and amounts are mostly different words, so an
+ * unbounded cache would grow with every bill closed; the words that come back on every invoice
+ * (labels, months, common figures) are shaped again once after each restart.
  */
-export const SHARED_LAYOUT_WORDS = 20_000;
+export const SHARED_LAYOUT_WORDS = 5_000;
 
 /** pdfkit's per-font cache: the shaped glyph run of each word (text up to and with its space). */
 type LayoutCache = Record<string, unknown>;
