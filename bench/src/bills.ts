@@ -20,7 +20,7 @@ import { describeFailures, percentile, pooled, runLoad, throughput, type LoadRes
 import { billKeys, expectedBills, nextMonth, planItems, type BillKey } from './bills/plan.ts';
 import { cpuMsPerOperation, cpuShares, sampleCpu } from './bills/process-cpu.ts';
 import { verifyBills, type Verification } from './bills/verify.ts';
-import { summariseProfiles, type ProfileSummary } from './cpu-profile.ts';
+import { printProfiles, summariseProfiles } from './cpu-profile.ts';
 import { beginRun, saveResult } from './results.ts';
 import type { BenchOptions } from './run.ts';
 import { formatRatio, printTable } from './table.ts';
@@ -131,15 +131,6 @@ export async function runBillsBenchmark(options: BenchOptions): Promise<void> {
   const profiles = profileDir ? await summariseProfiles(profileDir) : undefined;
   if (profiles) printProfiles(profiles, profileDir as string);
   await saveResult('bills', runContext, { ...figures, ...(profiles ? { cpuProfiles: profiles } : {}) });
-}
-
-function printProfiles(profiles: readonly ProfileSummary[], folder: string): void {
-  console.log(`\nCPU profiles (self time; the .cpuprofile files are in ${folder} for a flame graph in Chrome DevTools):`);
-  for (const profile of profiles) {
-    console.log(`\n${profile.app}: ${(profile.sampledMs / 1000).toFixed(1)} s of CPU sampled`);
-    printTable(['component', 'ms', '%'], profile.components.map((share) => [share.name, String(share.ms), String(share.percent)]));
-    printTable(['function', 'ms', '%'], profile.functions.slice(0, 8).map((share) => [share.name, String(share.ms), String(share.percent)]));
-  }
 }
 
 const FLOOR_NAMES = {

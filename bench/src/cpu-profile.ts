@@ -3,6 +3,7 @@
 // by function. Self time only, so the shares add up to the app's CPU time.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { printTable } from './table.ts';
 
 interface ProfileNode {
   id: number;
@@ -90,4 +91,13 @@ export async function summariseProfiles(folder: string, count = 12): Promise<Pro
     });
   }
   return summaries.sort((a, b) => b.sampledMs - a.sampledMs);
+}
+
+export function printProfiles(profiles: readonly ProfileSummary[], folder: string): void {
+  console.log(`\nCPU profiles (self time; the .cpuprofile files are in ${folder} for a flame graph in Chrome DevTools):`);
+  for (const profile of profiles) {
+    console.log(`\n${profile.app}: ${(profile.sampledMs / 1000).toFixed(1)} s of CPU sampled`);
+    printTable(['component', 'ms', '%'], profile.components.map((share) => [share.name, String(share.ms), String(share.percent)]));
+    printTable(['function', 'ms', '%'], profile.functions.slice(0, 8).map((share) => [share.name, String(share.ms), String(share.percent)]));
+  }
 }

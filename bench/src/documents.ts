@@ -45,15 +45,16 @@ export async function runDocumentsBenchmark(): Promise<void> {
       for (const candidate of CANDIDATES) {
         const result = await runInProcess({ candidate, lines, concurrency, count: COUNT[lines] ?? 100, maxMs: MAX_MS });
         results.push(result);
-        console.log(`${candidate} ${lines} lines x${concurrency}: ${result.perSecond.toFixed(1)}/s, p99 ${result.p99Ms.toFixed(0)} ms, peak RSS ${result.peakRssMiB.toFixed(0)} MiB`);
+        console.log(`${candidate} ${lines} lines x${concurrency}: ${result.perSecond.toFixed(1)}/s, p99 ${result.p99Ms.toFixed(0)} ms, ` +
+          `CPU ${result.cpuMsPerInvoice.toFixed(1)} ms per invoice, peak RSS ${result.peakRssMiB.toFixed(0)} MiB`);
       }
     }
   }
   printTable(
-    ['candidate', 'lines', 'in flight', 'invoices/s', 'p50 ms', 'p99 ms', 'peak RSS MiB', 'bytes'],
+    ['candidate', 'lines', 'in flight', 'invoices/s', 'p50 ms', 'p99 ms', 'CPU ms/invoice', 'peak RSS MiB', 'bytes'],
     results.map((result) => [
       result.candidate, String(result.lines), String(result.concurrency), formatRate(result.perSecond), result.p50Ms.toFixed(1),
-      result.p99Ms.toFixed(1), result.peakRssMiB.toFixed(0), String(result.bytes),
+      result.p99Ms.toFixed(1), result.cpuMsPerInvoice.toFixed(1), result.peakRssMiB.toFixed(0), String(result.bytes),
     ]),
   );
   console.log(`load average after: ${loadavg().map((load) => load.toFixed(2)).join(' ')}`);

@@ -3,8 +3,9 @@
 // benchmark that runs the apps to profile them (V8 CPU profiles) and report where their time went;
 // `--single-only` and `--requests=N` shorten the ledger and usage benchmarks to their
 // one-operation-per-request loads; `--creation-only` runs only the bills benchmark's creation
-// loads and their floor.
+// loads and their floor; `--bills N` sets how many bills documents-close makes (10,000 by default).
 import { runBillsBenchmark } from './bills.ts';
+import { runDocumentsCloseBenchmark } from './documents-close.ts';
 import { runDocumentsBenchmark } from './documents.ts';
 import { runEventsBenchmark } from './events.ts';
 import { runLedgerBenchmark } from './ledger.ts';
@@ -23,6 +24,8 @@ export interface BenchOptions {
   requests?: number;
   /** `--creation-only`: the bills benchmark runs only its creation loads and the empty start floor. */
   creationOnly: boolean;
+  /** `--bills N`: how many bills a benchmark that closes bills makes (documents-close). */
+  bills?: number;
 }
 
 const benchmarks: Record<string, (options: BenchOptions) => Promise<void>> = {
@@ -36,21 +39,38 @@ const benchmarks: Record<string, (options: BenchOptions) => Promise<void>> = {
   usage: runUsageBenchmark,
   replicas: runReplicasBenchmark,
   documents: runDocumentsBenchmark,
+  'documents-close': runDocumentsCloseBenchmark,
 };
 
+/** Options that take a value, as `--name value` or `--name=value`: a positive whole number each. */
+const VALUED = ['bills', 'requests'] as const;
+
 const args = process.argv.slice(2).filter((arg) => arg !== '--');
-const requestsFlag = args.find((arg) => arg.startsWith('--requests='));
-const options: BenchOptions = {
-  cpuProfile: args.includes('--cpu-prof'),
-  singleOnly: args.includes('--single-only'),
-  creationOnly: args.includes('--creation-only'),
-  requests: requestsFlag === undefined ? undefined : Number(requestsFlag.slice('--requests='.length)),
-};
-if (options.requests !== undefined && !(Number.isInteger(options.requests) && options.requests > 0)) {
-  console.error('--requests must be a positive whole number');
-  process.exit(2);
+const values = new Map<string, number>();
+const rest: string[] = [];
+for (let index = 0; index < args.length; index += 1) {
+  const arg = args[index] as string;
+  const name = VALUED.find((option) => arg === `--${option}` || arg.startsWith(`--${option}=`));
+  if (name === undefined) {
+    rest.push(arg);
+    continue;
+  }
+  const text = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : args[(index += 1)];
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < 1) {
+    console.error(`--${name} needs a positive whole number, got ${text ?? 'nothing'}`);
+    process.exit(2);
+  }
+  values.set(name, value);
 }
-const requested = args.filter((arg) => !arg.startsWith('--'));
+const options: BenchOptions = {
+  cpuProfile: rest.includes('--cpu-prof'),
+  singleOnly: rest.includes('--single-only'),
+  creationOnly: rest.includes('--creation-only'),
+  requests: values.get('requests'),
+  bills: values.get('bills'),
+};
+const requested = rest.filter((arg) => !arg.startsWith('--'));
 const names = requested.length > 0 ? requested : Object.keys(benchmarks);
 const unknown = names.filter((name) => !(name in benchmarks));
 if (unknown.length > 0) {

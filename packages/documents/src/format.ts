@@ -23,11 +23,40 @@ function cached(key: string, make: () => Intl.NumberFormat): Intl.NumberFormat {
  */
 export function fontCovers(text: string): boolean {
   const font = documentFonts().regular;
-  return [...text].every((char) => font.hasGlyphForCodePoint(char.codePointAt(0) as number));
+  for (const char of text) {
+    const codePoint = char.codePointAt(0) as number;
+    let covered = coveredCodePoints.get(codePoint);
+    if (covered === undefined) {
+      covered = font.hasGlyphForCodePoint(codePoint);
+      coveredCodePoints.set(codePoint, covered);
+    }
+    if (!covered) return false;
+  }
+  return true;
+}
+
+const coveredCodePoints = new Map<number, boolean>();
+
+/**
+ * Figures already written, per locale and currency: the same prices and quantities come back on
+ * line after line and bill after bill, and the HTML and the PDF print each one. Emptied when full.
+ */
+const written = new Map<string, string>();
+const WRITTEN_LIMIT = 10_000;
+
+function remember(key: string, text: string): string {
+  if (written.size >= WRITTEN_LIMIT) written.clear();
+  written.set(key, text);
+  return text;
 }
 
 /** Formats `amount` (a decimal string in major units) in `code` for `locale`, with the currency's exact decimals. */
 export function formatMoney(amount: string, code: string, locale: DocumentLocale): string {
+  const key = `${locale}:${code}:${amount}`;
+  return written.get(key) ?? remember(key, writeMoney(amount, code, locale));
+}
+
+function writeMoney(amount: string, code: string, locale: DocumentLocale): string {
   const decimals = currencyOf(code).exponent;
   const symbol = cached(`${locale}:${code}:symbol`, () => new Intl.NumberFormat(locale, {
     style: 'currency', currency: code, currencyDisplay: 'symbol', minimumFractionDigits: decimals, maximumFractionDigits: decimals,
@@ -41,6 +70,11 @@ export function formatMoney(amount: string, code: string, locale: DocumentLocale
 
 /** A decimal (a quantity, a rate) with all of its given digits. */
 export function formatDecimal(value: string, locale: DocumentLocale): string {
+  const key = `${locale}::${value}`;
+  return written.get(key) ?? remember(key, writeDecimal(value, locale));
+}
+
+function writeDecimal(value: string, locale: DocumentLocale): string {
   const decimals = value.includes('.') ? value.split('.')[1]?.length ?? 0 : 0;
   return cached(`${locale}:decimal:${decimals}`, () => new Intl.NumberFormat(locale, {
     minimumFractionDigits: decimals, maximumFractionDigits: Math.max(decimals, 0),

@@ -41,12 +41,38 @@ function rendered(format: DocumentFormat, bytes: Buffer): RenderedDocument {
   return { format, contentType: CONTENT_TYPES[format], bytes, sha256: sha256Hex(bytes) };
 }
 
+/**
+ * Renders at once at most. Rendering is synchronous up to the PDF's last bytes, which pdfkit's
+ * stream hands over a turn of the event loop later: callers that start many renders together (the
+ * worker runs 100 activities at once) would otherwise draw every document before the first one is
+ * handed back, and hold them all in memory together. Two: one being drawn while the other's bytes
+ * are collected.
+ */
+export const RENDERS_AT_ONCE = 2;
+let rendering = 0;
+const waiting: Array<() => void> = [];
+
+async function oneOfFew<T>(work: () => Promise<T>): Promise<T> {
+  if (rendering >= RENDERS_AT_ONCE) await new Promise<void>((resolve) => waiting.push(resolve));
+  else rendering += 1;
+  try {
+    return await work();
+  } finally {
+    // The slot passes straight to the next in line, if any.
+    const next = waiting.shift();
+    if (next) next();
+    else rendering -= 1;
+  }
+}
+
 /** The three forms of one view model; the PDF carries the XML. */
 export async function renderViewDocuments(view: InvoiceView): Promise<RenderedDocument[]> {
-  const xml = renderUbl(view);
-  const html = renderHtml(view);
-  const pdf = await renderPdf(view, xml);
-  return [rendered('pdf', pdf), rendered('html', Buffer.from(html, 'utf8')), rendered('xml', Buffer.from(xml, 'utf8'))];
+  return oneOfFew(async () => {
+    const xml = renderUbl(view);
+    const html = renderHtml(view);
+    const pdf = await renderPdf(view, xml);
+    return [rendered('pdf', pdf), rendered('html', Buffer.from(html, 'utf8')), rendered('xml', Buffer.from(xml, 'utf8'))];
+  });
 }
 
 /** The three forms of the invoice of one closed bill. */

@@ -152,10 +152,17 @@ function major(minor: string, code: string): string {
   return Money.fromMinor(BigInt(minor), code).toDecimalString();
 }
 
+const localDateFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** The local calendar date of `instant` in `timeZone`. */
 export function localDate(instant: string, timeZone: string): string {
-  // en-CA formats as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(instant));
+  let format = localDateFormats.get(timeZone);
+  if (format === undefined) {
+    // en-CA formats as YYYY-MM-DD. Making a format is most of the cost of using one: one per time zone.
+    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    localDateFormats.set(timeZone, format);
+  }
+  return format.format(new Date(instant));
 }
 
 /** `date` (YYYY-MM-DD) plus `days` calendar days. */

@@ -2,7 +2,7 @@
 // the document's associated file (AFRelationship Alternative). Every date in the file is the
 // moment the bill closed, so rendering the same view model gives the same bytes.
 import PDFDocument from 'pdfkit';
-import { documentFonts } from './fonts.ts';
+import { DocumentLayouts, documentFonts } from './fonts.ts';
 import { formatDate, formatDecimal, formatMoney } from './format.ts';
 import { documentLabels } from './labels.ts';
 import type { InvoiceView, PostalAddress } from './model.ts';
@@ -18,6 +18,9 @@ const COLUMNS = [
   { key: 'unitPrice', width: 105, align: 'right' },
   { key: 'amount', width: 105, align: 'right' },
 ] as const;
+
+/** Characters after which pdfkit's line wrapper must or may end a line (mandatory breaks, the soft hyphen). */
+const MAY_BREAK = /[\n\r\v\f\u0085\u2028\u2029\u00ad]/;
 
 function addressLines(address: PostalAddress | undefined): string[] {
   if (address === undefined) return [];
@@ -65,12 +68,53 @@ export async function renderPdf(view: InvoiceView, ubl: string): Promise<Buffer>
     type: 'application/xml', relationship: 'Alternative', creationDate: at, modifiedDate: at,
   } as Parameters<PDFKit.PDFDocument["file"]>[1]);
 
+  const layouts = new DocumentLayouts();
+  const font = (name: string, size: number) => {
+    doc.font(name).fontSize(size);
+    layouts.attach(doc);
+  };
   const money = (amount: string, code = view.currency) => formatMoney(amount, code, l);
   let y = MARGIN;
   const text = (value: string, x: number, top: number, options: PDFKit.Mixins.TextOptions & { font?: string; size?: number } = {}) => {
-    doc.font(options.font ?? 'regular').fontSize(options.size ?? 9);
+    font(options.font ?? 'regular', options.size ?? 9);
     doc.text(value, x, top, { lineBreak: true, ...options });
     return doc.y;
+  };
+
+  /**
+   * Whether pdfkit's line wrapper would set `value` on one line of `width` in the current font: no
+   * break it must or may take, and a width clear of the column's. The margin is far above the
+   * rounding of the wrapper's word widths and the kerning between its words, so anything close to
+   * the column's width is left to the wrapper.
+   */
+  const oneLine = (value: string, width: number) => !MAY_BREAK.test(value) && doc.widthOfString(value) <= width - 8;
+
+  /**
+   * One cell of the lines table, in the regular font. A value on one line (every figure, most
+   * descriptions) is placed where pdfkit's line wrapper would put it, without the wrapper: the same
+   * x (a right-aligned offset computed as pdfkit computes it), the same text, the same position left
+   * behind, so the same bytes. Anything else goes through the wrapper.
+   */
+  const cell = (value: string, x: number, top: number, width: number, align: 'left' | 'right') => {
+    font('regular', 9);
+    const lineHeight = doc.currentLineHeight(true);
+    if (!oneLine(value, width) || top + lineHeight > doc.page.maxY()) {
+      text(value, x, top, { width, align });
+      return;
+    }
+    const left = align === 'right' ? x + (width - doc.widthOfString(value.replace(/\s+$/, ''))) : x;
+    doc.text(value, left, top, { lineBreak: false });
+    doc.x = x;
+    doc.y = top + lineHeight;
+  };
+
+  /** The height pdfkit's heightOfString gives `value` in the regular font, without wrapping a value on one line. */
+  const cellHeight = (value: string, width: number) => {
+    font('regular', 9);
+    if (!oneLine(value, width)) return doc.heightOfString(value, { width });
+    // heightOfString's own arithmetic for one line: from the current y, one line height further.
+    const from = doc.y;
+    return (from + doc.currentLineHeight(true)) - from;
   };
 
   // Heading and document facts.
@@ -124,15 +168,14 @@ export async function renderPdf(view: InvoiceView, ubl: string): Promise<Buffer>
       ? `${line.description}\n${t.converted(money(line.conversion.original, line.conversion.originalCurrency),
         formatDecimal(line.conversion.rate, l), line.conversion.source, formatDate(line.conversion.asOf, l))}`
       : line.description;
-    doc.font('regular').fontSize(9);
-    const height = doc.heightOfString(description, { width: COLUMNS[1].width - 4 });
+    const height = cellHeight(description, COLUMNS[1].width - 4);
     if (y + height > PAGE_HEIGHT - MARGIN - 20) newPage();
     // The amount column is in the bill currency, so the printed lines add up to the printed total.
     const cells = [String(line.position), description, formatDecimal(line.quantity, l), money(line.unitPrice, line.lineCurrency),
       money(line.billAmount)];
     let x = MARGIN;
     COLUMNS.forEach((column, index) => {
-      text(cells[index] as string, x, y, { width: column.width - 4, align: column.align });
+      cell(cells[index] as string, x, y, column.width - 4, column.align);
       x += column.width;
     });
     y += height + 4;
@@ -164,6 +207,7 @@ export async function renderPdf(view: InvoiceView, ubl: string): Promise<Buffer>
   y = text(t.attachment, MARGIN, y, { width: CONTENT_WIDTH, size: 8 }) + 4;
   if (view.seller.footer) text(view.seller.footer, MARGIN, y, { width: CONTENT_WIDTH, size: 8 });
 
+  layouts.commit();
   doc.end();
   return done;
 }

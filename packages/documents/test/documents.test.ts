@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureDocumentTools } from '../tools/tools.mjs';
-import { formatMoney, invoiceView, renderCreditNoteDocuments, renderInvoiceDocuments, type RenderedDocument } from '../src/index.ts';
+import {
+  formatMoney, invoiceView, renderCreditNoteDocuments, renderInvoiceDocuments, renderViewDocuments, RENDERS_AT_ONCE, type RenderedDocument,
+} from '../src/index.ts';
 import { CREDIT_NOTE_FIXTURES, FIXTURES } from './fixtures.ts';
 
 interface Finding { file: string; kind: string; errors: Array<{ id: string; text: string }> }
@@ -160,6 +162,26 @@ describe('reproducible bytes', () => {
     const here = FIXTURES.flatMap((fixture) => (rendered.get(fixture.name) ?? []).map((document) => `${fixture.name}.${document.format} ${document.sha256}`));
     expect(first.trim().split('\n')).toEqual(here);
   }, 120_000);
+
+  it('renders the same bytes whatever the process rendered before (shaped words and written figures are kept per process)', async () => {
+    // Reversed, after the whole matrix: every word and figure is already in the process's caches.
+    for (const fixture of [...FIXTURES].reverse()) {
+      const again = await renderInvoiceDocuments(fixture.input);
+      expect(again.map((document) => document.sha256)).toEqual((rendered.get(fixture.name) ?? []).map((document) => document.sha256));
+    }
+  });
+
+  it('renders started together all finish with their own bytes, a failing one included, and the next render still runs', async () => {
+    const broken = { ...invoiceView((FIXTURES[0] as (typeof FIXTURES)[number]).input), currency: 'ZZZ' };
+    const started = [...FIXTURES, ...FIXTURES].map((fixture) => renderInvoiceDocuments(fixture.input));
+    const failing = Array.from({ length: RENDERS_AT_ONCE + 1 }, () => renderViewDocuments(broken));
+    const results = await Promise.allSettled([...failing, ...started]);
+    expect(results.slice(0, failing.length).every((result) => result.status === 'rejected')).toBe(true);
+    const hashes = results.slice(failing.length).map((result) => (result.status === 'fulfilled' ? result.value.map((document) => document.sha256) : []));
+    expect(hashes).toEqual([...FIXTURES, ...FIXTURES].map((fixture) => (rendered.get(fixture.name) ?? []).map((document) => document.sha256)));
+    const again = await renderInvoiceDocuments((FIXTURES[0] as (typeof FIXTURES)[number]).input);
+    expect(again[0]?.sha256).toBe(rendered.get((FIXTURES[0] as (typeof FIXTURES)[number]).name)?.[0]?.sha256);
+  }, 60_000);
 
   it('a changed line changes the hash', async () => {
     const fixture = FIXTURES[0];
