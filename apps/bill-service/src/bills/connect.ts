@@ -7,7 +7,7 @@ import {
 } from '@billing/contracts';
 import type { Db } from '@billing/db';
 import { amountDue } from '@billing/ledger';
-import type { Logger } from '@billing/runtime';
+import { counter, type Logger } from '@billing/runtime';
 import { countPosition, decodeCursor, pageLimit, pageOf, requestIdOf } from '@billing/grpc-kit';
 import type { Client as ConnectClient } from '@connectrpc/connect';
 import type { RatesService } from '@billing/contracts';
@@ -38,6 +38,12 @@ export interface BillServiceDeps {
  * other answer comes from the PostgreSQL read model, which the workflow's activities have written
  * before an Update returns, so a read after a write sees it.
  */
+/**
+ * Bills opened: a bill's row is written by the create that starts its workflow, so bill-service
+ * counts it (the worker counts those of the first workflow type, which wrote their own rows).
+ */
+const billsOpened = () => counter('billing_bills_opened_total', 'Bills opened (their row written, by bill-service or by their workflow).');
+
 export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof BillService> {
   const bills = billsRepository(deps.db);
   const workflows = billWorkflows(deps.temporal, deps.env, deps.logger);
@@ -88,12 +94,13 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
     const bounds = input.carried
       ? { start: new Date(input.carried.periodStart), end: new Date(input.carried.periodEnd) }
       : periodBounds(input.billingPeriod, input.timeZone);
-    await bills.insertOpen({
+    const inserted = await bills.insertOpen({
       id: input.billId, customer_id: input.customerId, billing_period: input.billingPeriod, currency: input.currency,
       time_zone: input.timeZone, status: 'OPEN', period_start: bounds.start, period_end: bounds.end,
       workflow_id: billWorkflowId(input.customerId, input.billingPeriod), created_at: new Date(input.createdAt),
       create_idempotency_key: null,
     });
+    if (inserted) billsOpened().inc();
     return bills.find(key.customerId, key.billingPeriod);
   }
 
@@ -126,6 +133,7 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
         time_zone: bill.timeZone, status: 'OPEN', period_start: bill.periodStart, period_end: bill.periodEnd,
         workflow_id: workflowId, created_at: createdAt, create_idempotency_key: idempotencyKey ?? null,
       });
+      if (inserted) billsOpened().inc();
       // A new bill has no items and owes nothing: the inserted row is the whole answer.
       const row = inserted ?? await requireBill(bill.customerId, bill.billingPeriod);
       return create(CreateBillResponseSchema, { bill: inserted ? billMessageOfRows(inserted) : await fullBill(row) });
