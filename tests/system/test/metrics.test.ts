@@ -28,7 +28,7 @@ describe('Prometheus metrics of the running apps', () => {
   it('exports each business counter from the app that moves it, from zero, and from no other', async () => {
     const exporters = (name: string) => Promise.all((['gateway', 'bill-service', 'rates-service', 'worker'] as const)
       .map(async (app) => ((await scrapeMetrics(urls[app])).types.has(name) ? [app] : []))).then((found) => found.flat());
-    expect(await exporters('billing_bills_opened_total')).toEqual(['worker']);
+    expect(await exporters('billing_bills_opened_total')).toEqual(['bill-service', 'worker']);
     expect(await exporters('billing_collections_failed_total')).toEqual(['worker']);
     expect(await exporters('billing_ledger_entries_posted_total')).toEqual(['bill-service']);
     expect(await exporters('billing_webhook_deliveries_total')).toEqual(['worker']);

@@ -42,9 +42,11 @@ export interface BillServiceDeps {
  * Bills opened: a bill's row is written by the create that starts its workflow, so bill-service
  * counts it (the worker counts those of the first workflow type, which wrote their own rows).
  */
-const billsOpened = () => counter('billing_bills_opened_total', 'Bills opened (their row written, by bill-service or by their workflow).');
+const billsOpenedCounter = () => counter('billing_bills_opened_total', 'Bills opened (their row written, by bill-service or by their workflow).');
 
 export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof BillService> {
+  // Registered with the service, so a scrape shows it from zero before the first bill.
+  const billsOpened = billsOpenedCounter();
   const bills = billsRepository(deps.db);
   const workflows = billWorkflows(deps.temporal, deps.env, deps.logger);
   const rates = exchangeRates(deps.db, deps.ratesClient);
@@ -100,7 +102,7 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
       workflow_id: billWorkflowId(input.customerId, input.billingPeriod), created_at: new Date(input.createdAt),
       create_idempotency_key: null,
     });
-    if (inserted) billsOpened().inc();
+    if (inserted) billsOpened.inc();
     return bills.find(key.customerId, key.billingPeriod);
   }
 
@@ -133,7 +135,7 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
         time_zone: bill.timeZone, status: 'OPEN', period_start: bill.periodStart, period_end: bill.periodEnd,
         workflow_id: workflowId, created_at: createdAt, create_idempotency_key: idempotencyKey ?? null,
       });
-      if (inserted) billsOpened().inc();
+      if (inserted) billsOpened.inc();
       // A new bill has no items and owes nothing: the inserted row is the whole answer.
       const row = inserted ?? await requireBill(bill.customerId, bill.billingPeriod);
       return create(CreateBillResponseSchema, { bill: inserted ? billMessageOfRows(inserted) : await fullBill(row) });
