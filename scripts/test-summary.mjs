@@ -49,7 +49,9 @@ function summarize() {
     const report = JSON.parse(readFileSync(file, 'utf8'));
     const passed = report.numPassedTests ?? 0;
     // A file that fails to load has no tests to count: count it as one failure.
-    const failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites && !report.numFailedTests ? report.numFailedTestSuites : 0);
+    const inTests = (report.numFailedTests ?? 0) + (report.numFailedTestSuites && !report.numFailedTests ? report.numFailedTestSuites : 0);
+    // A run that failed outside its tests (its global set-up, an unhandled error) fails nothing it counts: count it as one.
+    const failed = inTests === 0 && report.success === false ? 1 : inTests;
     const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
     totals.passed += passed;
     totals.failed += failed;
