@@ -231,6 +231,7 @@ function main() {
   const frozen = existsSync(join(root, 'pnpm-lock.yaml')) && process.env.CI ? ['--frozen-lockfile'] : [];
   pnpmRun(['install', '--reporter=append-only', ...frozen]);
 
+  const TSC_NATIVE = join('node_modules', 'typescript-native', 'bin', 'tsc');
   const DEPLOYED = ['@billing/gateway', '@billing/bill-service', '@billing/rates-service', '@billing/worker', '@billing/devstack'];
   const steps = {
     // Started straight from the pinned Node rather than through pnpm, so Ctrl-C or a SIGTERM
@@ -248,11 +249,14 @@ function main() {
       // `npm test` reuses it from turbo's cache.
       // The build is what the deploy check starts: the four apps and devstack, with what they use.
       [['exec', 'turbo', 'run', 'build', ...DEPLOYED.map((name) => `--filter=${name}...`), '--output-logs=errors-only', '--continue'],
-        ['exec', 'tsc', '-p', 'tsconfig.json'],
+        // The type-check of the whole workspace runs on TypeScript 7, the native compiler (about half
+        // the CPU of TypeScript 6, its checkers in parallel); TypeScript 6 stays for what needs the
+        // compiler API (typescript-eslint, scripts/emit.ts, the SDK's declarations). docs/toolchain.md.
+        { node: [TSC_NATIVE, '-p', 'tsconfig.json'] },
         ['exec', 'eslint', '.'],
         ['exec', 'buf', 'lint', 'proto'],
         // The SDK and its examples, with the DOM library the root program leaves out.
-        ['exec', 'tsc', '-p', 'packages/sdk'],
+        { node: [TSC_NATIVE, '-p', 'packages/sdk'] },
         // The exported OpenAPI document, the generated SDK and Go client up to date, and no
         // breaking change against the released API version (docs/api-contract.md).
         { node: ['--conditions=source', '--disable-warning=ExperimentalWarning', 'scripts/api-contract/check.ts'] }],
