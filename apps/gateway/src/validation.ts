@@ -27,8 +27,9 @@ export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, http
     const converted = httpPart === 'body' ? input : fromText(schema, input);
     const value = hasDefaults ? Value.Default(schema, converted) : converted;
     const unpaired = httpPart === 'body' ? unpairedSurrogates(value) : [];
-    if (unpaired.length === 0 && validator.Check(value)) return { value };
-    const errors = withoutBranchErrors(validator.Check(value) ? [] : validator.Errors(value) as RawError[], schema, value);
+    const valid = validator.Check(value);
+    if (valid && unpaired.length === 0) return { value };
+    const errors = withoutBranchErrors(valid ? [] : validator.Errors(value) as RawError[], schema, value);
     return { error: [...unpaired, ...errors.flatMap((error) => readable(error, schema))] };
   };
 };
