@@ -108,6 +108,33 @@ export async function pool<T, R>(items: readonly T[], concurrency: number, work:
   return results;
 }
 
+/**
+ * Counts finished operations, and resolves `reached(n)` once `n` have finished: a chaos run kills an
+ * app when part of its workload is answered and the rest still to come, so the kill lands mid-load
+ * however fast or slow the machine is.
+ */
+export class Progress {
+  private count = 0;
+  private readonly waiting: Array<{ at: number; resolve: () => void }> = [];
+
+  get done(): number {
+    return this.count;
+  }
+
+  finished(): void {
+    this.count += 1;
+    for (const waiter of this.waiting.filter((entry) => entry.at <= this.count)) {
+      this.waiting.splice(this.waiting.indexOf(waiter), 1);
+      waiter.resolve();
+    }
+  }
+
+  reached(at: number): Promise<void> {
+    if (at <= this.count) return Promise.resolve();
+    return new Promise((resolve) => this.waiting.push({ at, resolve }));
+  }
+}
+
 export interface Books {
   /** Per currency: debits minus credits over every posting (must be 0). */
   netByCurrency: Record<string, string>;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Client, Connection } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { createDb, lockUsageShared } from '@billing/db';
 import { chaosStack } from './chaos-stack.ts';
@@ -11,9 +12,17 @@ import { chaosStack } from './chaos-stack.ts';
 // every event a sender saw accepted is stored once and counted in the bill's lines, each line
 // equals a recomputation from the raw events, and every later event for the period was refused
 // because the period is closed.
+//
+// The senders send flat out around both close attempts: the one the kill ends, and its retry once
+// the killed attempt has timed out (its start-to-close timeout, read from Temporal). In between,
+// while nothing but that timeout is awaited, each sends a batch a second.
 
 const SENDERS = 4;
 const BATCH = 50;
+/** Between the killed close and its retry, each sender's pause; around both, 50 ms. */
+const WAITING_PAUSE_MS = 1_000;
+/** Flat out from this long before the killed attempt times out. */
+const FLAT_OUT_BEFORE_RETRY_MS = 5_000;
 const stack = chaosStack();
 const authorization = `Bearer ${stack.adminApiKey}`;
 
@@ -38,6 +47,24 @@ function currentPeriod(): string {
   return new Date().toISOString().slice(0, 7);
 }
 
+/** When the close's attempt the worker was killed in times out (ms since the epoch), as Temporal has it. */
+async function killedAttemptTimesOutAt(db: ReturnType<typeof createDb>, customer: string): Promise<number> {
+  const { workflow_id: workflowId } = await db('bills').where({ customer_id: customer }).first('workflow_id') as { workflow_id: string };
+  const connection = await Connection.connect({ address: stack.temporalAddress });
+  try {
+    const { raw } = await new Client({ connection, namespace: stack.temporalNamespace }).workflow.getHandle(workflowId).describe();
+    const seconds = (value: { seconds?: unknown; nanos?: number | null } | null | undefined) => Number(value?.seconds ?? 0) + (value?.nanos ?? 0) / 1e9;
+    // PENDING_ACTIVITY_STATE_STARTED
+    const started = (raw.pendingActivities ?? []).filter((activity) => activity.state === 2);
+    expect(started.length, 'the close has an attempt under way').toBe(1);
+    const [attempt] = started;
+    expect(seconds(attempt?.activityOptions?.startToCloseTimeout), 'its start-to-close timeout').toBeGreaterThan(0);
+    return (seconds(attempt?.lastStartedTime) + seconds(attempt?.activityOptions?.startToCloseTimeout)) * 1000;
+  } finally {
+    await connection.close();
+  }
+}
+
 describe('usage events at a bill while it closes and its worker is killed mid-close', () => {
   it('counts every accepted event exactly once, and refuses every later one for the closed period', async () => {
     const customer = `usage-chaos-${randomUUID().slice(0, 8)}`;
@@ -55,6 +82,7 @@ describe('usage events at a bill while it closes and its worker is killed mid-cl
     const outcomes = new Map<string, Result>();
     const values = new Map<string, bigint>();
     let stop = false;
+    let calmUntil = 0;
     const sender = async (lane: number) => {
       for (let round = 0; !stop; round += 1) {
         const events = Array.from({ length: BATCH }, (_, index) => {
@@ -78,7 +106,7 @@ describe('usage events at a bill while it closes and its worker is killed mid-cl
           }
           await sleep(200);
         }
-        await sleep(50);
+        await sleep(Date.now() < calmUntil ? Math.min(WAITING_PAUSE_MS, calmUntil - Date.now()) : 50);
       }
     };
     const sending = Promise.all(Array.from({ length: SENDERS }, (_, lane) => sender(lane)));
@@ -100,6 +128,9 @@ describe('usage events at a bill while it closes and its worker is killed mid-cl
       expect(waiting.length, `the close is waiting inside its transaction: ${JSON.stringify(waiting)}`).toBe(1);
       await stack.killApp('worker');
       await ingest.commit();
+      // The killed attempt times out at its start plus its start-to-close timeout; the retry comes after.
+      const timesOutAt = await killedAttemptTimesOutAt(db, customer);
+      calmUntil = timesOutAt - FLAT_OUT_BEFORE_RETRY_MS;
       await closing;
       await stack.startApp('worker');
 
@@ -110,6 +141,8 @@ describe('usage events at a bill while it closes and its worker is killed mid-cl
         status = String(((await send('GET', bill)).json as { status?: string }).status);
       }
       expect(status, (await stack.recentOutput()).join('\n')).toBe('CLOSED');
+      // The retried close ran while the senders were sending flat out.
+      expect(Date.now()).toBeGreaterThan(timesOutAt);
       await sleep(500);
       stop = true;
       await sending;
