@@ -17,11 +17,11 @@ import { ledgerWorkload, pool, Progress, readBooks, sendOp, type LedgerOp, type 
 
 // 75 operations per customer (12.5 per wallet and currency), as dense as a larger run: what the
 // kills race against is the 64 calls in flight, not the length of the queue behind them.
-const OPERATIONS = 1_200;
-// Keys sent twice: 21 of them within 64 places of their first send (so likely while it is in flight),
+const OPERATIONS = 3_000;
+// Keys sent twice: some within 64 places of their first send (so likely while it is in flight),
 // the rest after it was answered.
-const DUPLICATES = 160;
-const CUSTOMERS = 16;
+const DUPLICATES = 400;
+const CUSTOMERS = 40;
 const CONCURRENCY = 64;
 const SEED = 4_242;
 // bill-service is killed once this share of the calls is answered, and again at the second: each
@@ -43,13 +43,18 @@ describe('the ledger under SIGKILL of bill-service', () => {
     const sent: LedgerOp[] = [...ops];
     for (let index = 0; index < DUPLICATES; index += 1) sent.splice((index * 7_919) % sent.length, 0, ops[(index * 104_729) % ops.length]!);
     const deadline = Date.now() + GIVE_UP_AFTER_MS;
+    const started = Date.now();
     let failedAttempts = 0;
     const untilAnswered = async (op: LedgerOp): Promise<OpResult | undefined | 'gave up'> => {
       for (let delay = 50; Date.now() < deadline; delay = Math.min(delay * 2, 1_000)) {
         try {
           return await sendOp(ledger, op);
         } catch (error) {
-          if (!RETRIED.has(ConnectError.from(error).code)) throw error;
+          if (!RETRIED.has(ConnectError.from(error).code)) {
+            // An answer no client should get: with what the apps logged, so its cause can be found.
+            throw new Error(`${op.key} after ${((Date.now() - started) / 1000).toFixed(1)} s: ${String(error)}\n` +
+              `--- the stack's last lines ---\n${(await stack.recentOutput(80)).join('\n')}`, { cause: error });
+          }
           failedAttempts += 1;
           await sleep(delay);
         }
@@ -57,7 +62,6 @@ describe('the ledger under SIGKILL of bill-service', () => {
       return 'gave up';
     };
 
-    const started = Date.now();
     const progress = new Progress();
     const chaos = (async () => {
       const answeredWhenBack: number[] = [];

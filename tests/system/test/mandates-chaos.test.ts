@@ -6,7 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chaosStack } from './chaos-stack.ts';
 
-// 40 mandates whose first collection is due now, while the worker is killed with SIGKILL and
+// 100 mandates whose first collection is due now, while the worker is killed with SIGKILL and
 // restarted twice, each time once a share of them has been charged: so each kill lands while
 // collections are under way and the restarted worker has the rest to do, however fast the machine.
 // Money must be taken exactly once per cycle (the simulator's CHARGED attempts, counted by
@@ -18,8 +18,8 @@ import { chaosStack } from './chaos-stack.ts';
 // gateway. It runs on the chaos project's stack, so killing the worker cannot disturb other suites.
 
 // Ten collections a customer, all on the same bill at about the same time.
-const MANDATES = 40;
-const CUSTOMERS = 4;
+const MANDATES = 100;
+const CUSTOMERS = 10;
 const START_SPREAD_MS = 4_000;
 /** The worker is killed once this share of the first cycles is charged, then again at the next. */
 const WORKER_KILLS_AFTER_CHARGED = [0.15, 0.5];
