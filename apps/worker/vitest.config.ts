@@ -1,7 +1,7 @@
 import { defineConfig, mergeConfig } from 'vitest/config';
-import shared from '../../vitest.shared.ts';
+import shared, { CPU_REPORTER } from '../../vitest.shared.ts';
 
-export default mergeConfig(shared, defineConfig({
+const base = mergeConfig(shared, defineConfig({
   test: {
     // Installs Temporal's Java time-skipping test server into the tools cache once, up front.
     globalSetup: ['./test/global-setup.ts'],
@@ -9,3 +9,12 @@ export default mergeConfig(shared, defineConfig({
     fileParallelism: false,
   },
 }));
+
+export default defineConfig({
+  ...base,
+  test: {
+    ...base.test,
+    // Files run one at a time, so each file's CPU (with its servers' meanwhile) is its own.
+    reporters: [...(base.test?.reporters ?? []).filter((reporter: unknown) => reporter !== CPU_REPORTER), [CPU_REPORTER, { perFile: true }]],
+  },
+});
