@@ -4,14 +4,13 @@
 // queue the file's own (servers.ts).
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import { createDb } from '@billing/db';
 import type { Db } from '@billing/db';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundle } from '@temporalio/worker';
 import type { BillActivities } from '../../src/bills/bill-activities.ts';
 import type { BillPostingPort } from '../../src/mandates/bill-posting.ts';
 import { bundleBillWorkflows } from '../../src/bundle.ts';
@@ -34,11 +33,10 @@ export interface BillTestStack {
  * global-setup.ts; bundled here when run outside vitest (record-histories.ts has no global setup).
  * Without the tracing interceptors, as a worker with tracing off runs them, unless `tracing`.
  */
-export async function workflowBundle({ tracing = false } = {}): Promise<WorkflowBundleWithSourceMap> {
+export async function workflowBundle({ tracing = false } = {}): Promise<WorkflowBundle> {
   if (!process.env.VITEST) return bundleBillWorkflows({ workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)), tracing });
-  const dir = join(inject('workflowBundleDir'), tracing ? 'traced' : '');
-  const [code, sourceMap] = await Promise.all([readFile(join(dir, 'bundle.js'), 'utf8'), readFile(join(dir, 'bundle.js.map'), 'utf8')]);
-  return { code, sourceMap };
+  const paths = inject('workflowBundlePaths');
+  return { code: await readFile(tracing ? paths.traced : paths.untraced, 'utf8') };
 }
 
 let runtimeInstalled = false;
