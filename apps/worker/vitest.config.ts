@@ -3,9 +3,10 @@ import shared, { CPU_REPORTER } from '../../vitest.shared.ts';
 
 const base = mergeConfig(shared, defineConfig({
   test: {
-    // Installs Temporal's Java time-skipping test server into the tools cache once, up front.
+    // Once for the run: the Java time-skipping test server installed, the test workflows bundled,
+    // and the Temporal dev server and PostgreSQL cluster every file shares started.
     globalSetup: ['./test/global-setup.ts'],
-    // Each file starts its own Temporal and PostgreSQL; on two cores, one at a time is faster.
+    // The files are bound by CPU and share those servers; on two cores, one at a time is faster.
     fileParallelism: false,
   },
 }));
