@@ -1,11 +1,21 @@
 import { defineConfig, mergeConfig } from 'vitest/config';
-import shared from '../../vitest.shared.ts';
+import shared, { CPU_REPORTER } from '../../vitest.shared.ts';
 
-export default mergeConfig(shared, defineConfig({
+const base = mergeConfig(shared, defineConfig({
   test: {
-    // Installs Temporal's Java time-skipping test server into the tools cache once, up front.
+    // Once for the run: the Java time-skipping test server installed, the test workflows bundled,
+    // and the Temporal dev server and PostgreSQL cluster every file shares started.
     globalSetup: ['./test/global-setup.ts'],
-    // Each file starts its own Temporal and PostgreSQL; on two cores, one at a time is faster.
+    // The files are bound by CPU and share those servers; on two cores, one at a time is faster.
     fileParallelism: false,
   },
 }));
+
+export default defineConfig({
+  ...base,
+  test: {
+    ...base.test,
+    // Files run one at a time, so each file's CPU (with its servers' meanwhile) is its own.
+    reporters: [...(base.test?.reporters ?? []).filter((reporter: unknown) => reporter !== CPU_REPORTER), [CPU_REPORTER, { perFile: true }]],
+  },
+});

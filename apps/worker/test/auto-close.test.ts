@@ -2,7 +2,6 @@
 // (installed from Maven Central by test-server/install.ts), with a real PostgreSQL.
 import { billSearchAttributes, billSummaryQuery } from '@billing/bills';
 import type { Db } from '@billing/db';
-import type { PostgresHandle } from '@billing/devstack';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -10,10 +9,11 @@ import { createBillWorker } from '../src/worker.ts';
 import { nextPeriod, startBill } from './support/bills.ts';
 import type { TestLedger } from './support/ledger.ts';
 import { workflowBundle } from './support/stack.ts';
+import type { TestDatabase } from './support/servers.ts';
 import { startTimeSkipping } from './support/time-skipping.ts';
 
 let env: TestWorkflowEnvironment;
-let postgres: PostgresHandle;
+let database: TestDatabase;
 let db: Db;
 let ledger: TestLedger;
 let worker: Worker;
@@ -21,7 +21,7 @@ let running: Promise<void>;
 const taskQueue = 'bills-time-skipping';
 
 beforeAll(async () => {
-  ({ env, postgres, db, ledger } = await startTimeSkipping(Object.values(billSearchAttributes)));
+  ({ env, database, db, ledger } = await startTimeSkipping(Object.values(billSearchAttributes)));
   worker = await createBillWorker({
     connection: env.nativeConnection, namespace: env.namespace ?? 'default', db, taskQueue, workflowBundle: await workflowBundle(),
     ledger: ledger.posting,
@@ -34,7 +34,7 @@ afterAll(async () => {
   await running;
   await ledger?.stop();
   await db?.destroy();
-  await Promise.all([env?.teardown(), postgres?.stop()]);
+  await Promise.all([env?.teardown(), database?.drop()]);
 });
 
 it('closes the bill by itself exactly at the end of its period plus the grace period', async () => {

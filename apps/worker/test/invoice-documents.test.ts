@@ -1,15 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb, migrateLatest, type Db } from '@billing/db';
-import { startPostgres, type PostgresHandle } from '@billing/devstack';
+import { createDb, type Db } from '@billing/db';
 import { createActivities } from '../src/bills/bill-activities.ts';
 import type { LedgerPostingPort } from '../src/ledger/ledger-posting.ts';
+import { freshDatabase, type TestDatabase } from './support/servers.ts';
 
 // The close stores the bill's invoice documents in the transaction that makes it CLOSED, against a
 // real PostgreSQL: every CLOSED bill has its three forms, a retried close adds none, and the
 // table refuses any change to a stored document.
 
-let pg: PostgresHandle;
+let database: TestDatabase;
 let db: Db;
 // finalizeBill never posts to the ledger (postInvoice does, before it): any call is a defect.
 const ledger: LedgerPostingPort = {
@@ -18,13 +18,12 @@ const ledger: LedgerPostingPort = {
 };
 
 beforeAll(async () => {
-  pg = await startPostgres({ temporary: true });
-  await migrateLatest(pg.url);
-  db = createDb({ url: pg.url, poolMax: 4 });
+  database = await freshDatabase();
+  db = createDb({ url: database.url, poolMax: 4 });
 }, 60_000);
 afterAll(async () => {
   await db?.destroy();
-  await pg?.stop();
+  await database?.drop();
 });
 
 async function closingBill(customerId: string) {

@@ -3,7 +3,6 @@
 // bill-service runs here: tests/system covers that path).
 import { addDays, addMonthsClamped, formatLocalDate, localDateAt } from '@billing/calendar';
 import type { Db } from '@billing/db';
-import type { PostgresHandle } from '@billing/devstack';
 import {
   approveCollectionUpdate, changeTermsUpdate, collectionKey, mandateQuery, mandateSearchAttributes,
   pauseUpdate, resumeUpdate, type TermsChange,
@@ -17,10 +16,11 @@ import { createBillWorker } from '../src/worker.ts';
 import { chargedByKey, momentOf, recordingBillPosting, scriptOutcomes, startMandate } from './support/mandates.ts';
 import { entriesOf, type TestLedger } from './support/ledger.ts';
 import { workflowBundle } from './support/stack.ts';
+import type { TestDatabase } from './support/servers.ts';
 import { startTimeSkipping } from './support/time-skipping.ts';
 
 let env: TestWorkflowEnvironment;
-let postgres: PostgresHandle;
+let database: TestDatabase;
 let db: Db;
 let ledger: TestLedger;
 let worker: Worker;
@@ -31,7 +31,7 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 beforeAll(async () => {
-  ({ env, postgres, db, ledger } = await startTimeSkipping(Object.values(mandateSearchAttributes)));
+  ({ env, database, db, ledger } = await startTimeSkipping(Object.values(mandateSearchAttributes)));
   worker = await createBillWorker({
     connection: env.nativeConnection, namespace: env.namespace ?? 'default', db, taskQueue, workflowBundle: await workflowBundle(),
     billPosting: bills, ledger: ledger.posting,
@@ -44,7 +44,7 @@ afterAll(async () => {
   await running;
   await ledger?.stop();
   await db?.destroy();
-  await Promise.all([env?.teardown(), postgres?.stop()]);
+  await Promise.all([env?.teardown(), database?.drop()]);
 });
 
 async function sleepUntil(moment: number): Promise<void> {

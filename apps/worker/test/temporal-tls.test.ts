@@ -1,19 +1,20 @@
 // The worker (NativeConnection) and the client bill-service uses (Connection) reach Temporal over
 // TLS and mutual TLS, configured only by the TEMPORAL_* variables the apps read. Temporal's dev
 // server serves plaintext only, so a TLS-terminating proxy with certificates made here stands in
-// front of it, as a load balancer or Temporal's own TLS would.
+// front of it (the run's shared dev server: support/servers.ts), as a load balancer or Temporal's
+// own TLS would.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTemporal, type TemporalHandle } from '@billing/devstack';
 import { makeTestCertificates, startTlsProxy, type TestCertificates, type TlsProxy } from '@billing/runtime/testing';
 import { Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { readWorkerEnv } from '../src/env.ts';
+import { testTemporal, type TestTemporal } from './support/servers.ts';
 import { quietTemporalRuntime, workflowBundle } from './support/stack.ts';
 
 const required = { DATABASE_URL: 'postgres://localhost/billing', BILLING_SERVICE_TOKEN: 'worker-tls-test-token-0123456789abcdef' };
 
-let temporal: TemporalHandle;
+let temporal: TestTemporal;
 let certs: TestCertificates;
 let tlsProxy: TlsProxy;
 let mtlsProxy: TlsProxy;
@@ -21,7 +22,7 @@ let mtlsProxy: TlsProxy;
 beforeAll(async () => {
   quietTemporalRuntime();
   certs = makeTestCertificates();
-  temporal = await startTemporal();
+  temporal = await testTemporal();
   const server = { target: temporal.address, certPath: certs.serverCertPath, keyPath: certs.serverKeyPath };
   [tlsProxy, mtlsProxy] = await Promise.all([startTlsProxy(server), startTlsProxy({ ...server, clientCaPath: certs.caPath })]);
 }, 120_000);

@@ -1,21 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb, lockUsageShared, migrateLatest, recordExchangeRate, type Db } from '@billing/db';
-import { startPostgres, type PostgresHandle } from '@billing/devstack';
+import { createDb, lockUsageShared, recordExchangeRate, type Db } from '@billing/db';
 import { setBillStatus } from '../src/bills/bill-repository.ts';
 import type { ExchangeRatePort } from '../src/bills/exchange-rates.ts';
+import { freshDatabase, type TestDatabase } from './support/servers.ts';
 
 // The close's usage barrier against a real PostgreSQL: the transaction that makes a bill CLOSING
 // writes its usage lines exactly once, whether its connection dies mid-way (as when the worker is
 // killed: PostgreSQL rolls the transaction back) and the activity runs again, or two attempts race.
 
-let pg: PostgresHandle;
+let database: TestDatabase;
 let db: Db;
 
 beforeAll(async () => {
-  pg = await startPostgres({ temporary: true });
-  await migrateLatest(pg.url);
-  db = createDb({ url: pg.url, poolMax: 6 });
+  database = await freshDatabase();
+  db = createDb({ url: database.url, poolMax: 6 });
   await db('usage_metrics').insert({ code: 'calls', name: 'API calls', aggregation: 'COUNT', referenced_at: db.fn.now() });
   await db('usage_metrics').insert({ code: 'gb', name: 'Storage', aggregation: 'SUM', field: 'gb', referenced_at: db.fn.now() });
   await db('usage_prices').insert({
@@ -24,7 +23,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await db?.destroy();
-  await pg?.stop();
+  await database?.drop();
 });
 
 const periodStart = () => new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 1));
@@ -64,7 +63,7 @@ describe('usage lines at a bill\'s close', () => {
     let blocked: Array<{ pid: number }> = [];
     for (let i = 0; i < 100 && blocked.length === 0; i++) {
       await new Promise((resolve) => setTimeout(resolve, 20));
-      ({ rows: blocked } = await db.raw(`SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%pg_advisory_xact_lock(%'`) as { rows: Array<{ pid: number }> });
+      ({ rows: blocked } = await db.raw(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%pg_advisory_xact_lock(%'`) as { rows: Array<{ pid: number }> });
     }
     expect(blocked).toHaveLength(1);
     // The worker dies: its connection goes, and PostgreSQL rolls back what the close had done.

@@ -1,22 +1,22 @@
 // A real Temporal dev server and a real PostgreSQL, migrated, with the bill worker running
 // in-process on its own task queue and posting to a real LedgerService on loopback: what the
-// workflow tests run against.
+// workflow tests run against. The servers are the run's shared ones, the database and the task
+// queue the file's own (servers.ts).
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
-import { createDb, migrateLatest } from '@billing/db';
+import { createDb } from '@billing/db';
 import type { Db } from '@billing/db';
-import { startPostgres, startTemporal } from '@billing/devstack';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundle } from '@temporalio/worker';
 import type { BillActivities } from '../../src/bills/bill-activities.ts';
 import type { BillPostingPort } from '../../src/mandates/bill-posting.ts';
 import { bundleBillWorkflows } from '../../src/bundle.ts';
 import { createBillWorker } from '../../src/worker.ts';
 import { startTestLedger, type TestLedger } from './ledger.ts';
+import { freshDatabase, testTemporal } from './servers.ts';
 
 export interface BillTestStack {
   client: Client;
@@ -33,11 +33,10 @@ export interface BillTestStack {
  * global-setup.ts; bundled here when run outside vitest (record-histories.ts has no global setup).
  * Without the tracing interceptors, as a worker with tracing off runs them, unless `tracing`.
  */
-export async function workflowBundle({ tracing = false } = {}): Promise<WorkflowBundleWithSourceMap> {
+export async function workflowBundle({ tracing = false } = {}): Promise<WorkflowBundle> {
   if (!process.env.VITEST) return bundleBillWorkflows({ workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)), tracing });
-  const dir = join(inject('workflowBundleDir'), tracing ? 'traced' : '');
-  const [code, sourceMap] = await Promise.all([readFile(join(dir, 'bundle.js'), 'utf8'), readFile(join(dir, 'bundle.js.map'), 'utf8')]);
-  return { code, sourceMap };
+  const paths = inject('workflowBundlePaths');
+  return { code: await readFile(tracing ? paths.traced : paths.untraced, 'utf8') };
 }
 
 let runtimeInstalled = false;
@@ -51,9 +50,8 @@ export function quietTemporalRuntime(): void {
 
 export async function startBillTestStack(options: { activities?: Partial<BillActivities>; billPosting?: BillPostingPort } = {}): Promise<BillTestStack> {
   quietTemporalRuntime();
-  const [postgres, temporal, code] = await Promise.all([startPostgres({ temporary: true }), startTemporal(), workflowBundle()]);
-  await migrateLatest(postgres.url);
-  const db = createDb({ url: postgres.url, poolMax: 20 });
+  const [database, temporal, code] = await Promise.all([freshDatabase(), testTemporal(), workflowBundle()]);
+  const db = createDb({ url: database.url, poolMax: 20 });
   const ledger = await startTestLedger(db);
   const nativeConnection = await NativeConnection.connect({ address: temporal.address });
   const connection = await Connection.connect({ address: temporal.address });
@@ -65,13 +63,13 @@ export async function startBillTestStack(options: { activities?: Partial<BillAct
   });
   const running = worker.run();
   return {
-    client, db, taskQueue, databaseUrl: postgres.url, temporalAddress: temporal.address, ledger,
+    client, db, taskQueue, databaseUrl: database.url, temporalAddress: temporal.address, ledger,
     async stop() {
       worker.shutdown();
       await running;
       await ledger.stop();
       await Promise.all([connection.close(), nativeConnection.close(), db.destroy()]);
-      await Promise.all([temporal.stop(), postgres.stop()]);
+      await Promise.all([temporal.stop(), database.drop()]);
     },
   };
 }

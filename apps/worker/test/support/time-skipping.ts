@@ -1,19 +1,20 @@
 // Temporal's Java time-skipping test server (installed from Maven Central by
 // test-server/install.ts) with the workflow's search attributes registered, as the dev server and
-// compose register them, and a real, migrated PostgreSQL beside it with a LedgerService over it.
-import { createDb, migrateLatest, type Db } from '@billing/db';
-import { startPostgres, type PostgresHandle } from '@billing/devstack';
+// compose register them, and a real, migrated PostgreSQL database of the file's own beside it
+// (servers.ts) with a LedgerService over it.
+import { createDb, type Db } from '@billing/db';
 import {
   encodeSearchAttributeIndexedValueType, type SearchAttributeKey, type SearchAttributeType,
 } from '@temporalio/common/lib/search-attributes.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { installTestServer } from '../../test-server/install.ts';
 import { startTestLedger, type TestLedger } from './ledger.ts';
+import { freshDatabase, type TestDatabase } from './servers.ts';
 import { quietTemporalRuntime } from './stack.ts';
 
 export interface TimeSkipping {
   env: TestWorkflowEnvironment;
-  postgres: PostgresHandle;
+  database: TestDatabase;
   db: Db;
   namespace: string;
   ledger: TestLedger;
@@ -22,15 +23,14 @@ export interface TimeSkipping {
 export async function startTimeSkipping(searchAttributes: ReadonlyArray<SearchAttributeKey<SearchAttributeType>>): Promise<TimeSkipping> {
   quietTemporalRuntime();
   const launcher = await installTestServer();
-  const [env, postgres] = await Promise.all([startTestServer(launcher), startPostgres({ temporary: true })]);
+  const [env, database] = await Promise.all([startTestServer(launcher), freshDatabase()]);
   const namespace = env.namespace ?? 'default';
   await env.connection.operatorService.addSearchAttributes({
     namespace,
     searchAttributes: Object.fromEntries(searchAttributes.map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type) as number])),
   });
-  await migrateLatest(postgres.url);
-  const db = createDb({ url: postgres.url });
-  return { env, postgres, db, namespace, ledger: await startTestLedger(db) };
+  const db = createDb({ url: database.url });
+  return { env, database, db, namespace, ledger: await startTestLedger(db) };
 }
 
 /**

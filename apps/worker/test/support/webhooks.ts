@@ -1,14 +1,14 @@
-// What the webhook delivery tests run against: a real PostgreSQL (migrated), a real HTTP receiver
-// on loopback whose answers each test scripts by path, endpoints and secrets written by SQL (as
-// the management API would), events written through recordEvents, and dispatchers started with
-// the worker's own code.
+// What the webhook delivery tests run against: a real PostgreSQL database (migrated, the file's
+// own: servers.ts), a real HTTP receiver on loopback whose answers each test scripts by path,
+// endpoints and secrets written by SQL (as the management API would), events written through
+// recordEvents, and dispatchers started with the worker's own code.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createDb, migrateLatest, recordEvents, type Db, type EventType, type StoredEvent } from '@billing/db';
-import { startPostgres, type PostgresHandle } from '@billing/devstack';
+import { createDb, recordEvents, type Db, type EventType, type StoredEvent } from '@billing/db';
 import { createLogger } from '@billing/runtime';
 import { createWebhookSender, generateSecret, type WebhookSecret } from '@billing/webhooks';
+import { freshDatabase } from './servers.ts';
 import { startWebhookDispatcher, type WebhookDispatcher, type WebhookDispatcherOptions } from '../../src/webhooks/dispatcher.ts';
 
 export interface ReceivedWebhook {
@@ -75,9 +75,8 @@ export interface DeliveryTestStack {
 const quiet = createLogger('worker-test', 'error');
 
 export async function startDeliveryTestStack(): Promise<DeliveryTestStack> {
-  const postgres: PostgresHandle = await startPostgres({ temporary: true });
-  await migrateLatest(postgres.url);
-  const db = createDb({ url: postgres.url, poolMax: 20 });
+  const database = await freshDatabase();
+  const db = createDb({ url: database.url, poolMax: 20 });
   const receiver = await startReceiver();
   const running: Array<{ dispatcher: WebhookDispatcher; close: () => Promise<void> }> = [];
   const stopDispatchers = async () => {
@@ -88,14 +87,14 @@ export async function startDeliveryTestStack(): Promise<DeliveryTestStack> {
   };
   return {
     db,
-    databaseUrl: postgres.url,
+    databaseUrl: database.url,
     receiver,
     dispatcher(options = {}) {
       const { allowPrivate = true, ...rest } = options;
       const timeoutMs = rest.timeoutMs ?? 2_000;
       const sender = createWebhookSender({ policy: { allowPrivate }, timeoutMs });
       const dispatcher = startWebhookDispatcher({
-        db, databaseUrl: postgres.url, logger: quiet, sender, timeoutMs, retryScheduleMs: [100],
+        db, databaseUrl: database.url, logger: quiet, sender, timeoutMs, retryScheduleMs: [100],
         // Only a NOTIFY or a scheduled retry wakes these dispatchers, unless a test says otherwise.
         pollIntervalMs: 60_000, ...rest,
       });
@@ -107,7 +106,7 @@ export async function startDeliveryTestStack(): Promise<DeliveryTestStack> {
       await stopDispatchers();
       await receiver.stop();
       await db.destroy();
-      await postgres.stop();
+      await database.drop();
     },
   };
 }
