@@ -42,3 +42,14 @@ export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 export function inheritedServiceName(): string | undefined {
   return process.env.OTEL_SERVICE_NAME || undefined;
 }
+
+/**
+ * The environment of a Temporal dev server: the inherited one, with Go's collector at a quarter of
+ * its default frequency (`GOGC=400`) unless the caller set one. The dev server's live heap is small,
+ * so letting it grow to five times that before collecting (two times by default) costs little
+ * memory, and in a worker test run the server spent about a sixth less CPU (11.9 -> 9.9 s, by
+ * hand). Every suite, benchmark and `npm start` start dev servers.
+ */
+export function temporalServerEnv(): NodeJS.ProcessEnv {
+  return childEnv({ GOGC: process.env.GOGC ?? '400' });
+}

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Connection } from '@temporalio/client';
+import { temporalServerEnv } from './env.ts';
 import { freePort, waitFor } from './ports.ts';
 import { toolPath } from './paths.ts';
 import { stopProcess } from './processes.ts';
@@ -66,13 +67,7 @@ export async function startTemporal(options: TemporalOptions = {}): Promise<Temp
     '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
     ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
   ];
-  // Go's collector at a quarter of its default frequency (GOGC=400, unless the caller set one): the
-  // dev server's live heap is small, so letting it grow to five times that before collecting (two
-  // times by default) costs little memory, and in a worker test run the server spent about a sixth
-  // less CPU (11.9 -> 9.9 s, by hand). Every suite, benchmark and `npm start` start dev servers.
-  const child: ChildProcess = spawn(toolPath('temporal'), args, {
-    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GOGC: process.env.GOGC ?? '400' },
-  });
+  const child: ChildProcess = spawn(toolPath('temporal'), args, { stdio: ['ignore', 'pipe', 'pipe'], env: temporalServerEnv() });
   const output: string[] = [];
   const collect = (chunk: Buffer) => {
     const text = chunk.toString();
