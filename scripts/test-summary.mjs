@@ -35,9 +35,23 @@ function clear() {
   rmSync(join(root, RESULTS), { recursive: true, force: true });
 }
 
+/** One entry per failed test or failed file of a vitest JSON report: where, which, and the first lines of why. */
+function whatFailed(report) {
+  const out = [];
+  const firstLines = (text) => String(text ?? '').replace(/\x1b\[[0-9;]*m/g, '').split('\n').filter((line) => line.trim() !== '').slice(0, 12).map((line) => `    ${line}`).join('\n');
+  for (const file of report.testResults ?? []) {
+    const where = relative(root, file.name ?? '');
+    const failedTests = (file.assertionResults ?? []).filter((test) => test.status === 'failed');
+    for (const test of failedTests) out.push(`${where} > ${test.fullName ?? test.title}\n${firstLines((test.failureMessages ?? []).join('\n'))}`);
+    if (failedTests.length === 0 && file.status === 'failed') out.push(`${where} (the file itself)\n${firstLines(file.message)}`);
+  }
+  return out;
+}
+
 function summarize() {
   const totals = { passed: 0, failed: 0, skipped: 0 };
   const lines = [];
+  const failures = [];
   let missing = 0;
   for (const { name, dir } of vitestPackages()) {
     const file = join(dir, RESULTS, 'vitest.json');
@@ -57,6 +71,7 @@ function summarize() {
     totals.failed += failed;
     totals.skipped += skipped;
     lines.push(`${name}: ${passed} passed, ${failed} failed, ${skipped} skipped in ${report.numTotalTestSuites ?? "?"} suites`);
+    if (failed > 0) failures.push(...whatFailed(report));
   }
   const fuzzFile = join(root, RESULTS, 'contract-fuzz.json');
   if (existsSync(fuzzFile)) {
@@ -72,6 +87,8 @@ function summarize() {
   }
   totals.failed += missing;
   process.stdout.write(`\n--- test summary ---\n${lines.join('\n')}\n`);
+  // A CI log is often read from its tail only: what failed, and how, is repeated here.
+  if (failures.length > 0) process.stdout.write(`\n--- what failed ---\n${failures.join('\n')}\n`);
   process.stdout.write(`tests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
   return totals.failed === 0 ? 0 : 1;
 }
