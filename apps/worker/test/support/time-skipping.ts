@@ -37,7 +37,7 @@ export async function startTimeSkipping(searchAttributes: ReadonlyArray<SearchAt
  * The SDK gives the JVM a few seconds to listen and then gives up, which a loaded two-core machine
  * can exceed while the JVM loads its classes: a failed start is tried again, a few times.
  */
-async function startTestServer(launcher: string, attempts = 3): Promise<TestWorkflowEnvironment> {
+async function startTestServer(launcher: string, attempts = 5): Promise<TestWorkflowEnvironment> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: launcher } } });
