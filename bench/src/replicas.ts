@@ -4,10 +4,17 @@
 // over the same two bill-services. Two cores cannot show a speed-up from more gateways; the
 // figure shows what the extra hop and the extra processes take. Cells alternate round by round,
 // so a change in the machine's load hits all of them. Raw figures go to bench/results/replicas-*.json.
+//
+// The floor, in the same run: the same two tiers with none of the work, Node's own HTTP server
+// calling one of two Node HTTP/2 servers (src/floor/), one of them directly against three behind
+// HAProxy. What three processes instead of one cost on this machine whatever runs in them shows
+// there, so our ratio is also given as a share of the floor's.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startHaproxy, startReplicaStack, type Haproxy } from '@billing/devstack';
+import { freePort, startHaproxy, startReplicaStack, type Haproxy } from '@billing/devstack';
 import { cpuMsPerOperation, sampleCpu } from './bills/process-cpu.ts';
 import { measureOnStack } from './on-stack.ts';
 import { beginRun, saveResult } from './results.ts';
@@ -28,6 +35,14 @@ interface Cell {
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+/** Starts one of the floor's programs (src/floor/) and waits until it listens. */
+async function startFloorProcess(program: 'bare-front' | 'bare-upstream', ports: number[]): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [join(import.meta.dirname, 'floor', `${program}.ts`), ...ports.map(String)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [chunk] = await once(child.stdout!, 'data') as [Buffer];
+  if (!chunk.toString().includes('listening')) throw new Error(`${program} did not start: ${chunk}`);
+  return child;
 }
 
 async function load(url: string, authorization: string, durationMs: number, clients = CONCURRENCY): Promise<Cell> {
@@ -60,7 +75,18 @@ export async function runReplicasBenchmark(): Promise<void> {
   const figures = await measureOnStack(stack, log, logPath, async () => {
     const gateways = stack.of('gateway').map((replica) => replica.url!);
     const proxies: Haproxy[] = [];
+    const floorProcesses: ChildProcess[] = [];
     try {
+      const upstreamPorts = [await freePort(), await freePort()];
+      for (const port of upstreamPorts) floorProcesses.push(await startFloorProcess('bare-upstream', [port]));
+      const fronts: string[] = [];
+      for (let index = 0; index < 3; index++) {
+        const port = await freePort();
+        floorProcesses.push(await startFloorProcess('bare-front', [port, ...upstreamPorts]));
+        fronts.push(`http://127.0.0.1:${port}`);
+      }
+      const floorThree = await startHaproxy({ gateways: fronts });
+      proxies.push(floorThree);
       const one = await startHaproxy({ gateways: gateways.slice(0, 1) });
       proxies.push(one);
       const three = await startHaproxy({ gateways });
@@ -85,12 +111,15 @@ export async function runReplicasBenchmark(): Promise<void> {
         // Not part of the ratio: one gateway at the load each of three gets, a third of the clients,
         // to tell the cost of spreading requests thinner over processes from the balancer's own.
         'one gateway, a third of the clients': `${gateways[0]}${path}`,
+        'floor: one bare server': `${fronts[0]}/bill`,
+        'floor: three bare servers behind HAProxy': `${floorThree.url}/bill`,
       };
       const clientsOf = (name: string) => (name === 'one gateway, a third of the clients' ? Math.round(CONCURRENCY / 3) : CONCURRENCY);
       // Each process compiles its hot paths on its first thousands of requests. The single-gateway
       // cells all use the first gateway, so the other two would be measured colder than it: every
       // gateway is first warmed directly with the same load, then every cell once.
       for (const gateway of gateways) await load(`${gateway}${path}`, authorization, WARM_UP_MS);
+      for (const front of fronts) await load(`${front}/bill`, authorization, WARM_UP_MS);
       for (const [name, url] of Object.entries(cells)) await load(url, authorization, WARM_UP_MS, clientsOf(name));
       const rounds: Array<Record<string, Cell>> = [];
       for (let round = 0; round < ROUNDS; round++) {
@@ -114,6 +143,7 @@ export async function runReplicasBenchmark(): Promise<void> {
         perSecond: median(name, 'perSecond'), p50Ms: median(name, 'p50Ms'), p99Ms: median(name, 'p99Ms'), cpuMsPerRequest: cpuMedian(name),
       }]));
       const ratio = summary['three gateways behind HAProxy']!.perSecond / summary['one gateway']!.perSecond;
+      const floorRatio = summary['floor: three bare servers behind HAProxy']!.perSecond / summary['floor: one bare server']!.perSecond;
       console.log(`GET ${path.replace(customer, '{c}')}, ${CONCURRENCY} clients, ${ROUNDS} rounds of ${CELL_MS / 1000} s per cell (medians)`);
       console.table(Object.fromEntries(Object.entries(summary).map(([name, cell]) => [name, {
         'requests/s': Math.round(cell.perSecond), 'p50 ms': cell.p50Ms.toFixed(1), 'p99 ms': cell.p99Ms.toFixed(1),
@@ -121,9 +151,14 @@ export async function runReplicasBenchmark(): Promise<void> {
       console.log('CPU ms per request (medians over rounds):');
       console.table(Object.fromEntries(Object.keys(cells).map((name) => [name, cpuMedian(name)])));
       console.log(`three gateways behind HAProxy / one gateway: ${ratio.toFixed(2)}x (goal >= 0.85x)`);
-      return { request: 'GET /v1/customers/{c}/bills/{period} (3 items)', concurrency: CONCURRENCY, cellMs: CELL_MS, rounds, summary, ratioThreeBehindHaproxyToOne: ratio };
+      console.log(`floor, three bare servers behind HAProxy / one bare server: ${floorRatio.toFixed(2)}x; ours / floor: ${(ratio / floorRatio).toFixed(2)}`);
+      return {
+        request: 'GET /v1/customers/{c}/bills/{period} (3 items)', concurrency: CONCURRENCY, cellMs: CELL_MS, rounds, summary,
+        ratioThreeBehindHaproxyToOne: ratio, floorRatioThreeBehindHaproxyToOne: floorRatio, ratioShareOfFloor: ratio / floorRatio,
+      };
     } finally {
       for (const proxy of proxies) await proxy.stop();
+      for (const child of floorProcesses) child.kill();
     }
   });
   await saveResult('replicas', run, figures);

@@ -31,6 +31,9 @@ async function readProcess(pid: number): Promise<ProcessInfo | undefined> {
 function labelOf(cmdline: string, comm: string): string {
   const app = /apps\/([a-z-]+)\/src\//.exec(cmdline);
   if (app) return app[1] as string;
+  // The replicas benchmark's floor processes (src/floor/).
+  const floor = /src\/floor\/(bare-[a-z]+)\.ts/.exec(cmdline);
+  if (floor) return (floor[1] as string).replace('-', ' ');
   if (comm.startsWith('postgres') || cmdline.includes('postgres')) return 'postgres';
   if (comm === 'temporal' || cmdline.includes('start-dev')) return 'temporal';
   return comm;

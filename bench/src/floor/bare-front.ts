@@ -1,0 +1,25 @@
+// The floor under the gateway in the replicas benchmark: Node's own HTTP/1.1 server that, for every
+// request, makes one HTTP/2 request to one of the upstreams (turn by turn, over one connection to
+// each) and answers with its body: the gateway's shape (HTTP in, a call to one of two
+// bill-services, the answer out) with none of its work.
+// Usage: node bare-front.ts <port> <upstream port>...
+import { createServer } from 'node:http';
+import { connect } from 'node:http2';
+
+const upstreams = process.argv.slice(3).map((port) => connect(`http://127.0.0.1:${port}`));
+let turn = 0;
+
+createServer((_request, response) => {
+  const call = upstreams[turn++ % upstreams.length]!.request({ ':path': '/bill' });
+  const chunks: Buffer[] = [];
+  call.on('data', (chunk: Buffer) => chunks.push(chunk));
+  call.on('end', () => {
+    response.setHeader('content-type', 'application/json');
+    response.end(Buffer.concat(chunks));
+  });
+  call.on('error', () => {
+    response.statusCode = 502;
+    response.end();
+  });
+  call.end();
+}).listen(Number(process.argv[2]), '127.0.0.1', () => process.stdout.write('listening\n'));
