@@ -5,10 +5,12 @@
 // figure shows what the extra hop and the extra processes take. Cells alternate round by round,
 // so a change in the machine's load hits all of them. Raw figures go to bench/results/replicas-*.json.
 //
-// The floor, in the same run: the same two tiers with none of the work, Node's own HTTP server
+// Two floors, in the same run: the same two tiers without the platform, Node's own HTTP server
 // calling one of two Node HTTP/2 servers (src/floor/), one of them directly against three behind
-// HAProxy. What three processes instead of one cost on this machine whatever runs in them shows
-// there, so our ratio is also given as a share of the floor's.
+// HAProxy; once with no work at all, and once with as much CPU work per request in each tier as
+// the gateway and bill-service (with its PostgreSQL) spend on this request in a quiet run. What
+// three processes instead of one cost on this machine, whatever runs in them, shows there, so our
+// ratio is also given as a share of the floors'.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
@@ -37,12 +39,34 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
+/**
+ * CPU milliseconds per request of the working floor's tiers: what the gateway (1.56) and
+ * bill-service with PostgreSQL (2.36 + 0.74) spent on this request through one gateway in the quiet
+ * run `replicas-2026-12-07T154223Z-da6b20a.json`.
+ */
+const FLOOR_WORK_MS = { front: 1.5, upstream: 3.1 };
+
 /** Starts one of the floor's programs (src/floor/) and waits until it listens. */
-async function startFloorProcess(program: 'bare-front' | 'bare-upstream', ports: number[]): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(import.meta.dirname, 'floor', `${program}.ts`), ...ports.map(String)], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function startFloorProcess(program: 'bare-front' | 'bare-upstream', workMs: number, ports: number[]): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [join(import.meta.dirname, 'floor', `${program}.ts`), `--work-ms=${workMs}`, ...ports.map(String)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [chunk] = await once(child.stdout!, 'data') as [Buffer];
   if (!chunk.toString().includes('listening')) throw new Error(`${program} did not start: ${chunk}`);
   return child;
+}
+
+/** Two upstreams, three fronts over them and an HAProxy in front of the three: the floor's two tiers. */
+async function startFloor(work: { front: number; upstream: number }, processes: ChildProcess[], proxies: Haproxy[]) {
+  const upstreamPorts = [await freePort(), await freePort()];
+  for (const port of upstreamPorts) processes.push(await startFloorProcess('bare-upstream', work.upstream, [port]));
+  const fronts: string[] = [];
+  for (let index = 0; index < 3; index++) {
+    const port = await freePort();
+    processes.push(await startFloorProcess('bare-front', work.front, [port, ...upstreamPorts]));
+    fronts.push(`http://127.0.0.1:${port}`);
+  }
+  const three = await startHaproxy({ gateways: fronts });
+  proxies.push(three);
+  return { fronts, three };
 }
 
 async function load(url: string, authorization: string, durationMs: number, clients = CONCURRENCY): Promise<Cell> {
@@ -77,16 +101,8 @@ export async function runReplicasBenchmark(): Promise<void> {
     const proxies: Haproxy[] = [];
     const floorProcesses: ChildProcess[] = [];
     try {
-      const upstreamPorts = [await freePort(), await freePort()];
-      for (const port of upstreamPorts) floorProcesses.push(await startFloorProcess('bare-upstream', [port]));
-      const fronts: string[] = [];
-      for (let index = 0; index < 3; index++) {
-        const port = await freePort();
-        floorProcesses.push(await startFloorProcess('bare-front', [port, ...upstreamPorts]));
-        fronts.push(`http://127.0.0.1:${port}`);
-      }
-      const floorThree = await startHaproxy({ gateways: fronts });
-      proxies.push(floorThree);
+      const bare = await startFloor({ front: 0, upstream: 0 }, floorProcesses, proxies);
+      const working = await startFloor(FLOOR_WORK_MS, floorProcesses, proxies);
       const one = await startHaproxy({ gateways: gateways.slice(0, 1) });
       proxies.push(one);
       const three = await startHaproxy({ gateways });
@@ -111,15 +127,17 @@ export async function runReplicasBenchmark(): Promise<void> {
         // Not part of the ratio: one gateway at the load each of three gets, a third of the clients,
         // to tell the cost of spreading requests thinner over processes from the balancer's own.
         'one gateway, a third of the clients': `${gateways[0]}${path}`,
-        'floor: one bare server': `${fronts[0]}/bill`,
-        'floor: three bare servers behind HAProxy': `${floorThree.url}/bill`,
+        'floor: one bare server': `${bare.fronts[0]}/bill`,
+        'floor: three bare servers behind HAProxy': `${bare.three.url}/bill`,
+        'floor with our CPU: one server': `${working.fronts[0]}/bill`,
+        'floor with our CPU: three servers behind HAProxy': `${working.three.url}/bill`,
       };
       const clientsOf = (name: string) => (name === 'one gateway, a third of the clients' ? Math.round(CONCURRENCY / 3) : CONCURRENCY);
       // Each process compiles its hot paths on its first thousands of requests. The single-gateway
       // cells all use the first gateway, so the other two would be measured colder than it: every
       // gateway is first warmed directly with the same load, then every cell once.
       for (const gateway of gateways) await load(`${gateway}${path}`, authorization, WARM_UP_MS);
-      for (const front of fronts) await load(`${front}/bill`, authorization, WARM_UP_MS);
+      for (const front of [...bare.fronts, ...working.fronts]) await load(`${front}/bill`, authorization, WARM_UP_MS);
       for (const [name, url] of Object.entries(cells)) await load(url, authorization, WARM_UP_MS, clientsOf(name));
       const rounds: Array<Record<string, Cell>> = [];
       for (let round = 0; round < ROUNDS; round++) {
@@ -144,6 +162,7 @@ export async function runReplicasBenchmark(): Promise<void> {
       }]));
       const ratio = summary['three gateways behind HAProxy']!.perSecond / summary['one gateway']!.perSecond;
       const floorRatio = summary['floor: three bare servers behind HAProxy']!.perSecond / summary['floor: one bare server']!.perSecond;
+      const workingFloorRatio = summary['floor with our CPU: three servers behind HAProxy']!.perSecond / summary['floor with our CPU: one server']!.perSecond;
       console.log(`GET ${path.replace(customer, '{c}')}, ${CONCURRENCY} clients, ${ROUNDS} rounds of ${CELL_MS / 1000} s per cell (medians)`);
       console.table(Object.fromEntries(Object.entries(summary).map(([name, cell]) => [name, {
         'requests/s': Math.round(cell.perSecond), 'p50 ms': cell.p50Ms.toFixed(1), 'p99 ms': cell.p99Ms.toFixed(1),
@@ -152,9 +171,11 @@ export async function runReplicasBenchmark(): Promise<void> {
       console.table(Object.fromEntries(Object.keys(cells).map((name) => [name, cpuMedian(name)])));
       console.log(`three gateways behind HAProxy / one gateway: ${ratio.toFixed(2)}x (goal >= 0.85x)`);
       console.log(`floor, three bare servers behind HAProxy / one bare server: ${floorRatio.toFixed(2)}x; ours / floor: ${(ratio / floorRatio).toFixed(2)}`);
+      console.log(`floor with our CPU per request, three / one: ${workingFloorRatio.toFixed(2)}x; ours / that floor: ${(ratio / workingFloorRatio).toFixed(2)}`);
       return {
         request: 'GET /v1/customers/{c}/bills/{period} (3 items)', concurrency: CONCURRENCY, cellMs: CELL_MS, rounds, summary,
         ratioThreeBehindHaproxyToOne: ratio, floorRatioThreeBehindHaproxyToOne: floorRatio, ratioShareOfFloor: ratio / floorRatio,
+        floorWorkMs: FLOOR_WORK_MS, workingFloorRatioThreeBehindHaproxyToOne: workingFloorRatio, ratioShareOfWorkingFloor: ratio / workingFloorRatio,
       };
     } finally {
       for (const proxy of proxies) await proxy.stop();

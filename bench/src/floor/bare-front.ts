@@ -1,15 +1,21 @@
 // The floor under the gateway in the replicas benchmark: Node's own HTTP/1.1 server that, for every
 // request, makes one HTTP/2 request to one of the upstreams (turn by turn, over one connection to
 // each) and answers with its body: the gateway's shape (HTTP in, a call to one of two
-// bill-services, the answer out) with none of its work.
-// Usage: node bare-front.ts <port> <upstream port>...
+// bill-services, the answer out) with none of its work; with `--work-ms=N`, after N milliseconds
+// of CPU work per request (work.ts).
+// Usage: node bare-front.ts [--work-ms=N] <port> <upstream port>...
 import { createServer } from 'node:http';
 import { connect } from 'node:http2';
+import { workOf } from './work.ts';
 
-const upstreams = process.argv.slice(3).map((port) => connect(`http://127.0.0.1:${port}`));
+const args = process.argv.slice(2);
+const work = workOf(Number(args.find((arg) => arg.startsWith('--work-ms='))?.slice('--work-ms='.length) ?? 0));
+const [port, ...upstreamPorts] = args.filter((arg) => !arg.startsWith('--'));
+const upstreams = upstreamPorts.map((upstreamPort) => connect(`http://127.0.0.1:${upstreamPort}`));
 let turn = 0;
 
 createServer((_request, response) => {
+  work();
   const call = upstreams[turn++ % upstreams.length]!.request({ ':path': '/bill' });
   const chunks: Buffer[] = [];
   call.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -22,4 +28,4 @@ createServer((_request, response) => {
     response.end();
   });
   call.end();
-}).listen(Number(process.argv[2]), '127.0.0.1', () => process.stdout.write('listening\n'));
+}).listen(Number(port), '127.0.0.1', () => process.stdout.write('listening\n'));

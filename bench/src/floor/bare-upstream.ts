@@ -1,7 +1,13 @@
 // The floor under bill-service in the replicas benchmark: Node's own HTTP/2 server answering every
-// request with the same small JSON body, with no framework, no RPC library and no database.
-// Usage: node bare-upstream.ts <port>
+// request with the same small JSON body, with no framework, no RPC library and no database; with
+// `--work-ms=N`, after N milliseconds of CPU work per request (work.ts).
+// Usage: node bare-upstream.ts [--work-ms=N] <port>
 import { createServer } from 'node:http2';
+import { workOf } from './work.ts';
+
+const args = process.argv.slice(2);
+const work = workOf(Number(args.find((arg) => arg.startsWith('--work-ms='))?.slice('--work-ms='.length) ?? 0));
+const [port] = args.filter((arg) => !arg.startsWith('--'));
 
 const body = Buffer.from(JSON.stringify({
   bill: {
@@ -12,6 +18,7 @@ const body = Buffer.from(JSON.stringify({
 }));
 
 createServer((_request, response) => {
+  work();
   response.setHeader('content-type', 'application/json');
   response.end(body);
-}).listen(Number(process.argv[2]), '127.0.0.1', () => process.stdout.write('listening\n'));
+}).listen(Number(port), '127.0.0.1', () => process.stdout.write('listening\n'));
