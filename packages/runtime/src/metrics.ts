@@ -33,10 +33,18 @@ export function histogram<L extends string>(
   return new Histogram({ name, help, labelNames, buckets: [...buckets], registers: [metricsRegistry] });
 }
 
+/**
+ * The event-loop lag histogram samples every 100 ms instead of prom-client's 10 ms. At 10 ms its
+ * timer woke an idle app about 190 times a second and cost it 14–15 ms of CPU a second, against 20
+ * wake-ups and 6–7 ms at 100 ms (by hand, an idle process, strace and /proc). Ten samples a second
+ * still catch every stall longer than 100 ms, and the stalls worth an alert are longer.
+ */
+const EVENT_LOOP_SAMPLE_MS = 100;
+
 /** CPU, memory, event-loop lag, heap and GC of this process; registered once however often asked. */
 export function collectProcessMetrics(): void {
   if (metricsRegistry.getSingleMetric('process_cpu_user_seconds_total')) return;
-  collectDefaultMetrics({ register: metricsRegistry });
+  collectDefaultMetrics({ register: metricsRegistry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
 }
 
 export interface MetricsServer {
