@@ -74,8 +74,15 @@ describe('a large bill through the real stack', () => {
     expect(listed).toBe(ITEMS);
     expect(keys.size).toBe(ITEMS);
 
-    const closed = await call<Bill>('POST', `${path}/close`);
-    expect(closed.status).toBe(200);
-    expect(closed.json).toMatchObject({ status: 'CLOSED', itemCount: ITEMS, total: { amount: '100.00', currency: 'USD' } });
+    // Invoicing 10,000 lines (the number, the ledger entry, the documents) may outlast the close
+    // request's wait on a loaded machine: then the answer is 202 CLOSING and the bill closes anyway.
+    const closing = await call<Bill>('POST', `${path}/close`);
+    expect([200, 202]).toContain(closing.status);
+    let closed = closing.json;
+    for (const started = Date.now(); closed.status === 'CLOSING' && Date.now() - started < 5 * 60_000;) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      closed = (await call<Bill>('GET', path)).json;
+    }
+    expect(closed).toMatchObject({ status: 'CLOSED', itemCount: ITEMS, total: { amount: '100.00', currency: 'USD' } });
   }, 30 * 60_000);
 });

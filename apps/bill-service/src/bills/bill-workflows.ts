@@ -7,6 +7,7 @@ import {
 } from '@billing/bills';
 import { describeError, type GrpcLogger } from '@billing/grpc-kit';
 import { createBatcher } from '@billing/runtime';
+import { closeWaitMs } from '../deadlines.ts';
 import { waitAtMost } from './wait-at-most.ts';
 import { workflowUpdates } from '../workflow-updates.ts';
 import type { BillServiceEnv } from '../env.ts';
@@ -72,11 +73,14 @@ export function billWorkflows(temporal: Client, env: BillServiceEnv, logger: Grp
       return batcher.add(key, item);
     },
 
-    /** Asks the bill to close and waits up to BILL_CLOSE_WAIT; returns whether it finished. */
-    async close(key: BillKey): Promise<boolean> {
+    /**
+     * Asks the bill to close and waits up to BILL_CLOSE_WAIT, and at most half of the caller's
+     * remaining deadline (`closeWaitMs`); returns whether it finished.
+     */
+    async close(key: BillKey, callerRemainingMs?: number): Promise<boolean> {
       const update = await updates.start(target(key), closeBillUpdate);
       // The caller is told CLOSING once the wait is over; a failure after that is logged, not lost.
-      return waitAtMost(update.result(), env.BILL_CLOSE_WAIT, (error) => logger.error(
+      return waitAtMost(update.result(), closeWaitMs(env.BILL_CLOSE_WAIT, callerRemainingMs), (error) => logger.error(
         { workflowId: update.workflowId, err: describeError(error, true) }, 'bill close failed after the caller was answered'));
     },
   };

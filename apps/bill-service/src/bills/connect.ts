@@ -196,11 +196,11 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
       });
     },
 
-    closeBill: async (request) => {
+    closeBill: async (request, context) => {
       const key = checkBillKey(request);
       const row = await requireBill(key.customerId, key.billingPeriod);
       // Closing a closed (or failed) bill is answered with the bill as it is: nothing changes.
-      if (row.status === 'OPEN' || row.status === 'CLOSING') await workflows.close(key);
+      if (row.status === 'OPEN' || row.status === 'CLOSING') await workflows.close(key, context.timeoutMs());
       return create(CloseBillResponseSchema, { bill: await fullBill(await requireBill(key.customerId, key.billingPeriod)) });
     },
 
