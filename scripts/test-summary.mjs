@@ -9,6 +9,7 @@
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = '.test-results';
@@ -38,7 +39,7 @@ function clear() {
 /** One entry per failed test or failed file of a vitest JSON report: where, which, and the first lines of why. */
 function whatFailed(report) {
   const out = [];
-  const firstLines = (text) => String(text ?? '').replace(/\x1b\[[0-9;]*m/g, '').split('\n').filter((line) => line.trim() !== '').slice(0, 12).map((line) => `    ${line}`).join('\n');
+  const firstLines = (text) => stripVTControlCharacters(String(text ?? '')).split('\n').filter((line) => line.trim() !== '').slice(0, 12).map((line) => `    ${line}`).join('\n');
   for (const file of report.testResults ?? []) {
     const where = relative(root, file.name ?? '');
     const failedTests = (file.assertionResults ?? []).filter((test) => test.status === 'failed');
