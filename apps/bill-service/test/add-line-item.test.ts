@@ -189,3 +189,28 @@ describe('bill-service over real gRPC', () => {
     }
   });
 });
+
+describe('concurrent adds to one bill', () => {
+  it('refuse a bill that does not exist yet, and an add sent after its create is taken even while such refusals are in flight', async () => {
+    // Concurrent adds share one read of the bill's row; an add that joins a read begun before the
+    // create committed must not inherit that read's "no bill".
+    for (let round = 0; round < 10; round++) {
+      const key = { customerId: newCustomer('race'), billingPeriod: futurePeriod() };
+      let creating = true;
+      const early: Array<Code | undefined> = [];
+      const hammer = async (prefix: string) => {
+        while (creating) early.push(await codeOf(service.client.addLineItem({ ...key, idempotencyKey: `${prefix}-${early.length}`, description: 'early', amount: '1.00' })));
+      };
+      const hammers = [hammer('early-a'), hammer('early-b')];
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await service.client.createBill({ ...key, currency: 'USD', timeZone: 'UTC' });
+      const added = await service.client.addLineItem({ ...key, idempotencyKey: 'after-create', description: 'after the create', amount: '2.00' });
+      creating = false;
+      await Promise.all(hammers);
+      expect(added.item?.idempotencyKey).toBe('after-create');
+      // Before the create, every add was refused as a missing bill; after it, some may have been taken.
+      expect(early.every((code) => code === Code.NotFound || code === undefined)).toBe(true);
+      expect(early).toContain(Code.NotFound);
+    }
+  });
+});

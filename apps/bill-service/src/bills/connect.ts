@@ -66,6 +66,20 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
     return row;
   }
 
+  // Concurrent adds to one bill (a busy producer has hundreds in flight) share one read of its
+  // row. That read only tells a missing bill, a bill no longer OPEN and the bill's currency, which
+  // never changes; the workflow's validator still has the last word on OPEN. A read joined after it
+  // began may predate a create that committed since, so a joined refusal is read again.
+  const billReadsForAdds = new Map<string, Promise<BillRow>>();
+  function requireBillForAdd(customerId: string, billingPeriod: string): Promise<BillRow> {
+    const key = `${customerId}\u0000${billingPeriod}`;
+    const pending = billReadsForAdds.get(key);
+    if (pending) return pending.catch(() => requireBill(customerId, billingPeriod));
+    const read = requireBill(customerId, billingPeriod).finally(() => billReadsForAdds.delete(key));
+    billReadsForAdds.set(key, read);
+    return read;
+  }
+
   async function fullBill(row: BillRow) {
     const [items, due] = await Promise.all([bills.items(row.id, 0, Number.MAX_SAFE_INTEGER), amountsDue([row])]);
     return billMessageOfRows(row, items, due.get(row.id));
@@ -152,7 +166,7 @@ export function createBillService(deps: BillServiceDeps): ServiceImpl<typeof Bil
       // gone, refuses a bill that is no longer OPEN before a rate is fetched and recorded for
       // nothing, and gives the currency the item is checked and priced in. The workflow's
       // validator still has the last word on OPEN.
-      const row = await requireBill(key.customerId, key.billingPeriod);
+      const row = await requireBillForAdd(key.customerId, key.billingPeriod);
       if (row.status !== 'OPEN') {
         // A retry of an add that landed before the bill closed (its answer lost) gets that item,
         // as on an open bill: the refusal is only for an item the bill does not have.
