@@ -6,11 +6,9 @@
 // Usage: node bare-front.ts [--work-ms=N] <port> <upstream port>...
 import { createServer } from 'node:http';
 import { connect } from 'node:http2';
-import { workOf } from './work.ts';
+import { floorArguments } from './work.ts';
 
-const args = process.argv.slice(2);
-const work = workOf(Number(args.find((arg) => arg.startsWith('--work-ms='))?.slice('--work-ms='.length) ?? 0));
-const [port, ...upstreamPorts] = args.filter((arg) => !arg.startsWith('--'));
+const { work, ports: [port, ...upstreamPorts] } = floorArguments(process.argv.slice(2));
 const upstreams = upstreamPorts.map((upstreamPort) => connect(`http://127.0.0.1:${upstreamPort}`));
 let turn = 0;
 

@@ -3,11 +3,9 @@
 // `--work-ms=N`, after N milliseconds of CPU work per request (work.ts).
 // Usage: node bare-upstream.ts [--work-ms=N] <port>
 import { createServer } from 'node:http2';
-import { workOf } from './work.ts';
+import { floorArguments } from './work.ts';
 
-const args = process.argv.slice(2);
-const work = workOf(Number(args.find((arg) => arg.startsWith('--work-ms='))?.slice('--work-ms='.length) ?? 0));
-const [port] = args.filter((arg) => !arg.startsWith('--'));
+const { work, ports: [port] } = floorArguments(process.argv.slice(2));
 
 const body = Buffer.from(JSON.stringify({
   bill: {

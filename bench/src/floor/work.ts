@@ -22,3 +22,9 @@ export function workOf(ms: number): () => void {
   const count = Math.max(1, Math.round(perMs * ms));
   return () => rounds(count);
 }
+
+/** A floor program's arguments: `--work-ms=N` (the work per request, none by default) and its ports. */
+export function floorArguments(args: readonly string[]): { work: () => void; ports: string[] } {
+  const workMs = args.find((arg) => arg.startsWith('--work-ms='))?.slice('--work-ms='.length);
+  return { work: workOf(Number(workMs ?? 0)), ports: args.filter((arg) => !arg.startsWith('--')) };
+}
