@@ -145,7 +145,12 @@ export function ledgerRepository(db: Knex, units: UnitRegistry = DEFAULT_UNITS) 
     for (const id of opened) rows.delete(id);
     if (rows.size === 0) return;
     const missing = [...rows.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
-    await (trx ?? db)('ledger_accounts').insert(missing).onConflict('id').ignore();
+    // `ON CONFLICT DO NOTHING` on every unique index, not only the id's. Two transactions opening
+    // the same account race (an account's id is made from its owner, so both insert the same row);
+    // PostgreSQL only turns a clash on an arbiter index into "do nothing", and a clash found first
+    // on the owner's index (`ledger_accounts_owner`) was a unique violation, an `internal` error to
+    // the caller, in a chaos run with two bill-services. Any clash here is the account being there.
+    await (trx ?? db)('ledger_accounts').insert(missing).onConflict().ignore();
     if (!trx) for (const row of missing) opened.add(row.id);
   }
 
