@@ -149,7 +149,7 @@ export function ledgerRepository(db: Knex, units: UnitRegistry = DEFAULT_UNITS) 
     // the same account race (an account's id is made from its owner, so both insert the same row);
     // PostgreSQL only turns a clash on an arbiter index into "do nothing", and a clash found first
     // on the owner's index (`ledger_accounts_owner`) was a unique violation, an `internal` error to
-    // the caller, in a chaos run with two bill-services. Any clash here is the account being there.
+    // the caller, in the ledger chaos run. Any clash here is the account being there.
     await (trx ?? db)('ledger_accounts').insert(missing).onConflict().ignore();
     if (!trx) for (const row of missing) opened.add(row.id);
   }
