@@ -31,7 +31,9 @@ async function healthOf(address: string): Promise<string> {
   throw new Error(`no health answer from ${address}`);
 }
 
-describe('bill-service health', () => {
+// Each test starts a bill-service and asks it with grpcurl until it answers: on a machine loaded by
+// the other suites (load average 10 and more in a full CI run) that alone can take most of a minute.
+describe('bill-service health', { timeout: 180_000 }, () => {
   it('reports NOT_SERVING while PostgreSQL does not answer', async () => {
     const deadPort = await freePort();
     const address = await startBillService({
