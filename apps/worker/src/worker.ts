@@ -86,7 +86,7 @@ export async function createBillWorker(options: BillWorkerOptions): Promise<Work
     workflowBundle,
     ...tracingWorkerOptions(tracing),
     activities: {
-      ...createActivities({ db: options.db, ledger, exchangeRates: options.exchangeRates, seller: options.seller }),
+      ...createActivities({ db: options.db, ledger, exchangeRates: options.exchangeRates, seller: options.seller }, options.activities),
       ...options.activities, ...mandateActivities, ...options.mandateActivities,
     },
     // Many messages to one bill arrive together; let them share workflow tasks and activity slots.

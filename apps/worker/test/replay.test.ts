@@ -48,6 +48,13 @@ const KEPT = {
     'mandate-approval-repeated', 'mandate-control-applied', 'mandate-control-repeated',
     'v2-continue-as-new', 'v2-continued-run', 'v2-lifecycle', 'v2-row-at-close',
   ],
+  // A close in one activity (the row if missing, CLOSING, the number, the INVOICE, the documents, CLOSED).
+  v10: [
+    'batched-items', 'continue-as-new', 'continued-run', 'lifecycle', 'refused-item', 'signal-item',
+    'mandate-after-continue-as-new', 'mandate-awaiting-approval', 'mandate-continue-as-new', 'mandate-in-dunning', 'mandate-paused',
+    'mandate-approval-repeated', 'mandate-control-applied', 'mandate-control-repeated',
+    'v2-continue-as-new', 'v2-continued-run', 'v2-lifecycle', 'v2-row-at-close',
+  ],
 };
 
 async function recordedHistories(): Promise<Array<{ workflowId: string; history: unknown }>> {

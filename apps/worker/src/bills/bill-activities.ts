@@ -24,7 +24,16 @@ export interface ActivityDependencies {
 /** Statuses in which a bill's total is locked: no item can be added any more. */
 const TOTAL_LOCKED = new Set(['CLOSING', 'CLOSED']);
 
-export function createActivities({ db, ledger, exchangeRates, seller = DEFAULT_SELLER }: ActivityDependencies) {
+/**
+ * The bill workflow's activities. `replaced` swaps single steps (tests make one slow or failing);
+ * `closeBill` runs the close's steps as they are after that, so a replaced step acts in it too.
+ */
+export function createActivities(dependencies: ActivityDependencies, replaced: Partial<BillSteps> = {}) {
+  const steps: BillSteps = { ...billSteps(dependencies), ...replaced };
+  return { ...steps, closeBill: closeInOneActivity(steps) };
+}
+
+function billSteps({ db, ledger, exchangeRates, seller = DEFAULT_SELLER }: ActivityDependencies) {
   const counted = billMetrics();
   return {
     async recordBillOpened(bill: BillRow): Promise<void> {
@@ -87,14 +96,42 @@ export function createActivities({ db, ledger, exchangeRates, seller = DEFAULT_S
       return totals;
     },
 
-    async recordBillFailed(args: { billId: string; reason: string; at: string }): Promise<void> {
-      await bills.failBill(db, args.billId, args.reason, args.at);
+    /** Also answers the invoice number the bill got, if any: a close that failed in one activity never returned it. */
+    async recordBillFailed(args: { billId: string; reason: string; at: string }): Promise<{ invoiceNumber: string | null }> {
+      const failed = await bills.failBill(db, args.billId, args.reason, args.at);
       counted.billsFailed.inc();
+      return failed;
     },
   };
 }
 
+export type BillSteps = ReturnType<typeof billSteps>;
 export type BillActivities = ReturnType<typeof createActivities>;
+
+/** What `closeBill` answers: the number the invoice got and the totals the bill closed with. */
+export interface ClosedBill {
+  invoiceNumber: string;
+  totals: BillTotals;
+}
+
+/**
+ * The whole close in one activity, each step in the order the workflow used to run them as
+ * separate activities: the bill's row if its starter never wrote it, CLOSING (which locks the
+ * total and writes the usage lines), the invoice number, the INVOICE in the ledger, then the
+ * documents and CLOSED in one transaction. One activity costs two workflow tasks and one activity
+ * task where five cost six and five. Every step is idempotent (docs/bills.md, "Closing"), so a
+ * retry after any of them resumes where the last attempt stopped and repeats nothing.
+ */
+function closeInOneActivity(steps: BillSteps) {
+  return async function closeBill(args: { billId: string; closedAt: string; opened?: BillRow }): Promise<ClosedBill> {
+    if (args.opened) await steps.recordBillOpened(args.opened);
+    await steps.recordBillClosing({ billId: args.billId, at: args.closedAt });
+    const invoiceNumber = await steps.assignInvoiceNumber({ billId: args.billId, closedAt: args.closedAt });
+    await steps.postInvoice({ billId: args.billId });
+    const totals = await steps.finalizeBill({ billId: args.billId, closedAt: args.closedAt });
+    return { invoiceNumber, totals };
+  };
+}
 
 // SQLSTATE classes whose errors no retry can cure: the data itself breaks a rule of the schema.
 const DATA_EXCEPTION = '22';

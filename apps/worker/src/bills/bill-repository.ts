@@ -291,11 +291,13 @@ export async function lockedTotal(db: Db, billId: string): Promise<LockedTotal> 
   };
 }
 
-export async function failBill(db: Db, billId: string, reason: string, updatedAt: string): Promise<void> {
-  await db.transaction(async (trx) => {
+export async function failBill(db: Db, billId: string, reason: string, updatedAt: string): Promise<{ invoiceNumber: string | null }> {
+  return db.transaction(async (trx) => {
     const changed = await trx('bills').where({ id: billId }).whereNotIn('status', ['CLOSED', 'FAILED']).update({
       status: 'FAILED', failure_reason: reason, updated_at: updatedAt,
     });
     if (changed > 0) await recordBillEvent(trx, 'bill.failed', billId);
+    const row = await trx('bills').where({ id: billId }).first('invoice_number') as { invoice_number: string | null } | undefined;
+    return { invoiceNumber: row?.invoice_number ?? null };
   });
 }

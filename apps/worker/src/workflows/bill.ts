@@ -10,7 +10,7 @@ import type {
   AddLineItemResult, BillSummary, BillWorkflowInput, LineItemCheckOptions, LineItemInput, PricedLineItem,
 } from '@billing/bills';
 import {
-  ActivityFailure, allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, patched, proxyActivities,
+  ActivityFailure, allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, patched as askPatch, proxyActivities,
   setHandler, sleep, upsertSearchAttributes, uuid4, workflowInfo,
 } from '@temporalio/workflow';
 import type { SearchAttributePair } from '@temporalio/common';
@@ -54,6 +54,13 @@ export const BILL_PATCHES = {
    * text by the previous rule, so its signals and updates decide on replay as they did.
    */
   freeTextRule: 'bill-free-text-rule',
+  /**
+   * Closing runs as one activity (`closeBill`: the row if missing, CLOSING, the number, the
+   * INVOICE, the documents and CLOSED), no longer as up to five, each a workflow task and an
+   * activity task more. Decided when the bill closes, like `invoiceInLedger`, and asked in history
+   * by every workflow type: `billWorkflowV2` began before it.
+   */
+  closeInOneActivity: 'bill-close-in-one-activity',
 } as const;
 
 // Deadlines and retries: src/deadlines.ts. (Local activities would answer an update in one
@@ -81,9 +88,18 @@ export interface BillGeneration {
   openedByStarter: boolean;
 }
 
-const ASKS_EACH_PATCH: BillGeneration = { patched, openedByStarter: false };
-/** `billWorkflowV2`'s generation (exported for the test wrappers that run it with other settings). */
-export const BILL_WORKFLOW_V2: BillGeneration = { patched: () => true, openedByStarter: true };
+const ASKS_EACH_PATCH: BillGeneration = { patched: askPatch, openedByStarter: false };
+/**
+ * `billWorkflowV2`'s generation (exported for the test wrappers that run it with other settings).
+ * It takes as applied only the patches that came before it; later ones are asked (`askPatch`).
+ */
+const PATCHES_BEFORE_V2: ReadonlySet<string> = new Set([
+  BILL_PATCHES.searchAttributeTotals, BILL_PATCHES.continueAsNewThresholdInCode, BILL_PATCHES.invoiceInLedger,
+  BILL_PATCHES.lineItemIdsFromKeys, BILL_PATCHES.freeTextRule,
+]);
+export const BILL_WORKFLOW_V2: BillGeneration = {
+  patched: (patchId) => PATCHES_BEFORE_V2.has(patchId) || askPatch(patchId), openedByStarter: true,
+};
 
 export const BILL_WORKFLOW_SETTINGS: BillWorkflowSettings = { continueAsNewAfterItems: DEFAULT_CONTINUE_AS_NEW_AFTER_ITEMS };
 
@@ -148,13 +164,15 @@ export async function runBill(
     while (bill.hasPendingItems()) await storeBatch(bill.takeBatch(MAX_BATCH));
   }
 
+  const openedRow = () => ({
+    billId: input.billId, customerId: input.customerId, billingPeriod: input.billingPeriod,
+    currency: input.currency, timeZone: input.timeZone, periodStart: bill.periodStart, periodEnd: bill.periodEnd,
+    workflowId: workflowInfo().workflowId, createdAt: input.createdAt,
+  });
+
   /** Writes the bill's row unless it is there (bill-service may have written it first). */
   async function recordOpened(): Promise<void> {
-    await store.recordBillOpened({
-      billId: input.billId, customerId: input.customerId, billingPeriod: input.billingPeriod,
-      currency: input.currency, timeZone: input.timeZone, periodStart: bill.periodStart, periodEnd: bill.periodEnd,
-      workflowId: workflowInfo().workflowId, createdAt: input.createdAt,
-    });
+    await store.recordBillOpened(openedRow());
   }
 
   async function open(): Promise<void> {
@@ -173,23 +191,37 @@ export async function runBill(
     if (!hasSearchAttributes(opening)) upsertSearchAttributes(opening);
   }
 
+  /** The close as runs before `closeInOneActivity` made it: one activity per step. */
+  async function closeStepByStep(closedAt: string): Promise<void> {
+    await invoicing.recordBillClosing({ billId: input.billId, at: closedAt });
+    bill.numbered(await invoicing.assignInvoiceNumber({ billId: input.billId, closedAt }));
+    // Before CLOSED: whoever sees the bill closed (a wallet payment of what it owes) finds its invoice booked.
+    if (patched(BILL_PATCHES.invoiceInLedger)) await invoicing.postInvoice({ billId: input.billId });
+    bill.closed(await invoicing.finalizeBill({ billId: input.billId, closedAt }), closedAt);
+  }
+
   async function close(): Promise<void> {
     const closedAt = new Date().toISOString();
+    const inOneActivity = generation.patched(BILL_PATCHES.closeInOneActivity);
     // Closing writes to the row: a bill whose starter never wrote it gets it now, as it would have at its start.
-    if (openedByStarter) await recordOpened();
+    if (openedByStarter && !inOneActivity) await recordOpened();
     bill.startClosing();
     upsertSearchAttributes(statusSearchAttributes('CLOSING'));
     try {
-      await invoicing.recordBillClosing({ billId: input.billId, at: closedAt });
-      bill.numbered(await invoicing.assignInvoiceNumber({ billId: input.billId, closedAt }));
-      // Before CLOSED: whoever sees the bill closed (a wallet payment of what it owes) finds its invoice booked.
-      if (patched(BILL_PATCHES.invoiceInLedger)) await invoicing.postInvoice({ billId: input.billId });
-      bill.closed(await invoicing.finalizeBill({ billId: input.billId, closedAt }), closedAt);
+      if (inOneActivity) {
+        const closed = await invoicing.closeBill({ billId: input.billId, closedAt, ...(openedByStarter ? { opened: openedRow() } : {}) });
+        bill.numbered(closed.invoiceNumber);
+        bill.closed(closed.totals, closedAt);
+      } else {
+        await closeStepByStep(closedAt);
+      }
     } catch (error) {
       const reason = failureReason(error);
       log.error('bill could not be closed', { billId: input.billId, reason });
       const at = new Date().toISOString();
-      await store.recordBillFailed({ billId: input.billId, reason, at });
+      const failed = await store.recordBillFailed({ billId: input.billId, reason, at });
+      // A close in one activity that failed after numbering the invoice never answered the number.
+      if (inOneActivity && failed?.invoiceNumber) bill.numbered(failed.invoiceNumber);
       bill.failed(reason, at);
     }
     upsertSearchAttributes(statusSearchAttributes(bill.status));
