@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '@billing/devstack';
+import { imageNodeFlags, repoRoot } from '@billing/devstack';
 import type { CellPlan, CellResult, Candidate } from './documents/cell.ts';
 import { LINE_COUNTS } from './documents/inputs.ts';
 import { beginRun, saveResult } from './results.ts';
@@ -22,7 +22,8 @@ const COUNT: Record<number, number> = { 25: 1_000, 400: 200 };
 
 function runInProcess(plan: CellPlan): Promise<CellResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, join(repoRoot, 'bench', 'src', 'documents', 'cell.ts'), JSON.stringify(plan)], {
+    // With the worker's Node flags (its image's CMD): the young generation's size moves the peak RSS.
+    const child = spawn(process.execPath, [...imageNodeFlags('worker'), ...process.execArgv, join(repoRoot, 'bench', 'src', 'documents', 'cell.ts'), JSON.stringify(plan)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let output = '';

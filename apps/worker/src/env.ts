@@ -68,6 +68,12 @@ export function readWorkerEnv(source: Record<string, string | undefined> = proce
        * a delivery held by a crashed worker is sent by another.
        */
       WEBHOOK_POLL_INTERVAL: duration('30s', '100ms', '10m'),
+      /**
+       * Workflows kept in memory between their tasks (about 0.5–0.8 MB each, docs/operations.md);
+       * one not kept is replayed from its history at its next task. 0: the SDK's default, sized
+       * from the heap limit (about 2,400 at Node's default heap on a large machine).
+       */
+      WORKER_MAX_CACHED_WORKFLOWS: integer(0, 0, 100_000),
       /** The seller on every invoice (@billing/documents/seller, docs/invoices.md). */
       ...sellerVariables(),
     },

@@ -64,6 +64,7 @@ async function start(env: WorkerEnv, logger: Logger): Promise<RunningApp> {
       connection, namespace: env.TEMPORAL_NAMESPACE, db, taskQueue: env.TEMPORAL_TASK_QUEUE, workflowBundle, tracing, billPosting, ledger, exchangeRates,
       seller: sellerIdentity(env),
       mandateSettings: { dunningRetriesMs: env.MANDATE_DUNNING_SCHEDULE, approvalWindowMs: env.MANDATE_APPROVAL_WINDOW },
+      ...(env.WORKER_MAX_CACHED_WORKFLOWS > 0 ? { maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS } : {}),
     });
   } catch (error) {
     await release();

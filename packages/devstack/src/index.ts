@@ -4,5 +4,5 @@ export { startStack, newAdminApiKey, type AppName, type MetricsSource, type Stac
 export { startReplicaStack, type Replica, type ReplicaStack, type ReplicaStackOptions } from './replicas.ts';
 export { haproxyConfig, startHaproxy, type Haproxy, type HaproxyOptions } from './haproxy.ts';
 export { freePort, isListening } from './ports.ts';
-export { repoRoot, toolPath } from './paths.ts';
+export { imageNodeFlags, repoRoot, toolPath } from './paths.ts';
 export { grpcurl, type GrpcurlOptions, type GrpcurlResult } from './grpcurl.ts';

@@ -41,10 +41,10 @@ export function startNodeProgram(
   name: string,
   entry: string,
   env: Record<string, string>,
-  options: { cwd: string; print?: (line: string) => void; preload?: readonly string[] },
+  options: { cwd: string; print?: (line: string) => void; preload?: readonly string[]; nodeFlags?: readonly string[] },
 ): AppProcess {
   const imports = (options.preload ?? []).map((module) => `--import=${module}`);
-  const child = spawn(process.execPath, ['--conditions=source', '--disable-warning=ExperimentalWarning', ...imports, entry], {
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), '--conditions=source', '--disable-warning=ExperimentalWarning', ...imports, entry], {
     cwd: options.cwd,
     env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],

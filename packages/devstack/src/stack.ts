@@ -7,7 +7,7 @@ import { hasWorkflowPoller, startTemporal, type TemporalHandle } from './tempora
 import { freePort, isListening, waitFor } from './ports.ts';
 import { runNodeProgram, startNodeProgram, type AppProcess } from './processes.ts';
 import { inheritedServiceName } from './env.ts';
-import { repoRoot, telemetryRegister } from './paths.ts';
+import { imageNodeFlags, repoRoot, telemetryRegister } from './paths.ts';
 
 export type AppName = 'rates-service' | 'bill-service' | 'worker' | 'gateway';
 /** Everything that serves Prometheus metrics: each app, and the worker's Temporal SDK runtime. */
@@ -198,7 +198,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 export function launchApp(name: AppName, env: Record<string, string>, options: { print?: (line: string) => void; env?: Record<string, string>; label?: string } = {}): AppProcess {
   const serviceName = options.env?.OTEL_SERVICE_NAME ?? inheritedServiceName() ?? name;
   return startNodeProgram(options.label ?? name, APP_ENTRIES[name], { ...env, OTEL_SERVICE_NAME: serviceName }, {
-    cwd: repoRoot, print: options.print, preload: [telemetryRegister],
+    cwd: repoRoot, print: options.print, preload: [telemetryRegister], nodeFlags: imageNodeFlags(name),
   });
 }
 
