@@ -70,13 +70,19 @@ export async function runDocumentsCloseBenchmark(options: BenchOptions): Promise
   const stack = await startStack({
     apps: ['rates-service', 'bill-service', 'worker'],
     // A close request is answered CLOSING at once: the run watches PostgreSQL for the rest.
-    env: { LOG_LEVEL: 'warn', BILL_CLOSE_WAIT: '0s', ...(profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}) },
+    env: {
+      LOG_LEVEL: 'warn', BILL_CLOSE_WAIT: '0s',
+      ...(options.cachedWorkflows === undefined ? {} : { WORKER_MAX_CACHED_WORKFLOWS: String(options.cachedWorkflows) }),
+      ...(profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}),
+    },
     print: (line) => log.write(`${line}\n`),
   });
   const figures = await measureOnStack(stack, log, logPath, (started) => measureClose(started, bills));
   const profiles = profileDir ? await summariseProfiles(profileDir) : undefined;
   if (profiles) printProfiles(profiles, profileDir as string);
-  await saveResult('documents-close', runContext, { ...figures, ...(profiles ? { cpuProfiles: profiles } : {}) });
+  await saveResult('documents-close', runContext, {
+    ...figures, workerMaxCachedWorkflows: options.cachedWorkflows ?? 'the SDK default', ...(profiles ? { cpuProfiles: profiles } : {}),
+  });
   if (!figures.verified) process.exitCode = 1;
 }
 

@@ -3,7 +3,8 @@
 // benchmark that runs the apps to profile them (V8 CPU profiles) and report where their time went;
 // `--single-only` and `--requests=N` shorten the ledger and usage benchmarks to their
 // one-operation-per-request loads; `--creation-only` runs only the bills benchmark's creation
-// loads and their floor; `--bills N` sets how many bills documents-close makes (10,000 by default).
+// loads and their floor; `--bills N` sets how many bills documents-close makes (10,000 by default),
+// `--cached-workflows N` the workflows its worker keeps in memory.
 import { runBillsBenchmark } from './bills.ts';
 import { runDocumentsCloseBenchmark } from './documents-close.ts';
 import { runDocumentsBenchmark } from './documents.ts';
@@ -26,6 +27,8 @@ export interface BenchOptions {
   creationOnly: boolean;
   /** `--bills N`: how many bills a benchmark that closes bills makes (documents-close). */
   bills?: number;
+  /** `--cached-workflows N`: the worker's WORKER_MAX_CACHED_WORKFLOWS (documents-close; the SDK's default otherwise). */
+  cachedWorkflows?: number;
 }
 
 const benchmarks: Record<string, (options: BenchOptions) => Promise<void>> = {
@@ -43,7 +46,7 @@ const benchmarks: Record<string, (options: BenchOptions) => Promise<void>> = {
 };
 
 /** Options that take a value, as `--name value` or `--name=value`: a positive whole number each. */
-const VALUED = ['bills', 'requests'] as const;
+const VALUED = ['bills', 'requests', 'cached-workflows'] as const;
 
 const args = process.argv.slice(2).filter((arg) => arg !== '--');
 const values = new Map<string, number>();
@@ -69,6 +72,7 @@ const options: BenchOptions = {
   creationOnly: rest.includes('--creation-only'),
   requests: values.get('requests'),
   bills: values.get('bills'),
+  cachedWorkflows: values.get('cached-workflows'),
 };
 const requested = rest.filter((arg) => !arg.startsWith('--'));
 const names = requested.length > 0 ? requested : Object.keys(benchmarks);

@@ -17,6 +17,7 @@ import { createGrpcClient } from '@billing/grpc-kit';
 import { describeFailures, percentile, runLoad, throughput, type LoadResult, type Outcome } from './bills/load.ts';
 import { cpuMsPerOperation, cpuShares, sampleCpu } from './bills/process-cpu.ts';
 import { summariseProfiles } from './cpu-profile.ts';
+import { jsonClient, type JsonClient } from './http-client.ts';
 import { beginRun, saveResult } from './results.ts';
 import type { BenchOptions } from './run.ts';
 import { formatRatio, printTable } from './table.ts';
@@ -64,16 +65,12 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return Array.from({ length: Math.ceil(items.length / size) }, (_, index) => items.slice(index * size, (index + 1) * size));
 }
 
-async function postEvents(stack: Stack, events: readonly IncomingEvent[]): Promise<Outcome> {
+async function postEvents(stack: Stack, http: JsonClient, events: readonly IncomingEvent[]): Promise<Outcome> {
   try {
-    const response = await fetch(`${stack.gatewayUrl}/v1/usage-events`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${stack.adminApiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ events }),
-    });
-    const body = await response.json() as { results?: Array<{ status: string }> };
+    const response = await http.post('/v1/usage-events', { events }, { authorization: `Bearer ${stack.adminApiKey}` });
     if (response.status !== 200) return { ok: false, reason: `http ${response.status}` };
-    return body.results?.every((result) => result.status === 'accepted') ? { ok: true } : { ok: false, reason: 'not all accepted' };
+    const results = (response.body as { results?: Array<{ status: string }> } | undefined)?.results;
+    return results?.every((result) => result.status === 'accepted') ? { ok: true } : { ok: false, reason: 'not all accepted' };
   } catch (error) {
     return { ok: false, reason: error instanceof Error ? error.name : 'thrown' };
   }
@@ -108,6 +105,8 @@ async function measureAll(stack: Stack, options: BenchOptions) {
   const usage = createGrpcClient(UsageService, stack.billServiceUrl, { timeoutMs: 120_000, serviceCredential: stack.serviceToken });
   const bills = createGrpcClient(BillService, stack.billServiceUrl, { timeoutMs: 120_000, serviceCredential: stack.serviceToken });
   const db = createDb({ url: stack.databaseUrl, poolMax: BATCH_CLIENTS + 2, applicationName: 'bench-usage' });
+  // node:http keep-alive, one connection per client (src/http-client.ts): fetch cost about as much CPU per request as the gateway.
+  const http = jsonClient(stack.gatewayUrl, SINGLE_CLIENTS);
   try {
     for (const metric of METRICS) {
       await usage.createMetric(metric);
@@ -133,7 +132,7 @@ async function measureAll(stack: Stack, options: BenchOptions) {
     if (!options.singleOnly) {
       const batched = chunks(Array.from({ length: BATCHED_EVENTS }, (_, i) => i), BATCH);
       await timed(`batches of ${BATCH}`, 'gateway', BATCH, batched, BATCH_CLIENTS,
-        (indexes) => postEvents(stack, indexes.map((i) => usageEvent(batchedRun, i))));
+        (indexes) => postEvents(stack, http, indexes.map((i) => usageEvent(batchedRun, i))));
 
       await timed(`batches of ${BATCH}, same code and SQL straight into PostgreSQL`, 'sql floor', BATCH, chunks(Array.from({ length: BATCHED_EVENTS }, (_, i) => i), BATCH),
         BATCH_CLIENTS, async (indexes) => {
@@ -143,7 +142,7 @@ async function measureAll(stack: Stack, options: BenchOptions) {
     }
 
     await timed('one event per request', 'gateway', 1, Array.from({ length: singleEvents }, (_, i) => i), SINGLE_CLIENTS,
-      (i) => postEvents(stack, [usageEvent(singleRun, i)]));
+      (i) => postEvents(stack, http, [usageEvent(singleRun, i)]));
 
     const stored = async (prefix: string) => Number((await db('usage_events').where('transaction_id', 'like', `${prefix}-%`).count({ n: '*' }))[0]?.n);
     const storedOnce = {
@@ -187,6 +186,7 @@ async function measureAll(stack: Stack, options: BenchOptions) {
       ...(close === undefined ? {} : { close }),
     };
   } finally {
+    http.close();
     await db.destroy();
   }
 }
