@@ -74,6 +74,8 @@ describe('Prometheus metrics of the running apps', () => {
     const after = await eventually(urls.worker, (now) => sampleSum(now, counters.closed) > was(counters.closed));
     expect(sampleSum(after, counters.closed)).toBeGreaterThan(was(counters.closed));
     expect(sampleSum(after, counters.invoices)).toBeGreaterThan(was(counters.invoices));
+    // Closing writes the row only if its create never did: a bill is counted opened once, by bill-service.
+    expect(sampleSum(after, counters.opened)).toBe(was(counters.opened));
 
     // bill-service posted the invoice to its ledger, and answered each call through the interceptor.
     const billAfter = await scrapeMetrics(urls['bill-service']);

@@ -37,8 +37,8 @@ function billSteps({ db, ledger, exchangeRates, seller = DEFAULT_SELLER }: Activ
   const counted = billMetrics();
   return {
     async recordBillOpened(bill: BillRow): Promise<void> {
-      await bills.insertBillIfMissing(db, bill);
-      counted.billsOpened.inc();
+      // Counted by whoever writes the row: bill-service for the bills it starts, this for the others.
+      if (await bills.insertBillIfMissing(db, bill)) counted.billsOpened.inc();
     },
 
     /** Retried until stored, except when the database refuses the batch for good (see refusedForGood). */

@@ -46,8 +46,9 @@ export interface BillTotals {
 }
 
 /** Inserts the bill unless it exists (bill-service inserts the same row before answering 201). */
-export async function insertBillIfMissing(db: Db, bill: BillRow): Promise<void> {
-  await db.transaction(async (trx) => {
+/** True when this call wrote the row, false when it was there already. */
+export async function insertBillIfMissing(db: Db, bill: BillRow): Promise<boolean> {
+  return db.transaction(async (trx) => {
     const inserted = await trx.raw(`
       INSERT INTO bills (id, customer_id, billing_period, currency, time_zone, status, period_start, period_end,
                          workflow_id, created_at, updated_at)
@@ -57,6 +58,7 @@ export async function insertBillIfMissing(db: Db, bill: BillRow): Promise<void> 
       bill.workflowId, bill.createdAt, bill.createdAt]) as { rowCount: number };
     // Whoever inserts the row first (this activity or bill-service) records the bill's creation.
     if (inserted.rowCount > 0) await recordBillEvent(trx, 'bill.created', bill.billId);
+    return inserted.rowCount > 0;
   });
 }
 
