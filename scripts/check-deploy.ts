@@ -19,6 +19,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, lstatSync, rmSync } fro
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, matchesGlob, relative, resolve } from 'node:path';
+import { imageCommand } from '../packages/devstack/src/image-command.ts';
 
 // --- configuration: the only place that reads the environment --------------------------------
 const ROOT = resolve(import.meta.dirname, '..');
@@ -94,14 +95,6 @@ const APPS: AppSpec[] = [
 ];
 
 interface Result { app: string; ok: boolean; notes: string[] }
-
-/** The exec-form CMD of the last stage of `infra/Dockerfile.<app>`. */
-function imageCommand(app: string): string[] {
-  const commands = readFileSync(join(ROOT, 'infra', `Dockerfile.${app}`), 'utf8').split('\n').filter((line) => line.startsWith('CMD ['));
-  const last = commands.at(-1);
-  if (last === undefined) throw new Error(`infra/Dockerfile.${app} has no exec-form CMD`);
-  return JSON.parse(last.slice('CMD '.length)) as string[];
-}
 
 /** Copies the build context the way `docker build .` sends it, then installs as the Dockerfiles do. */
 function prepareCleanContext(workDir: string): string {
@@ -304,7 +297,7 @@ async function main(): Promise<number> {
       const port = await freePort();
       ports[app.name] = port;
       // As the Dockerfile's CMD runs it (its Node flags, the tracing register module first), from the deploy folder.
-      const command = imageCommand(app.name);
+      const command = imageCommand(ROOT, app.name);
       if (command[0] !== 'node' || command.at(-1) !== app.entry) throw new Error(`infra/Dockerfile.${app.name}: CMD ${JSON.stringify(command)} does not run node … ${app.entry}`);
       const child = spawn(process.execPath, command.slice(1), {
         cwd: out, env: { ...config.baseEnv, ...app.env(port, ports, stack, taskQueue) }, stdio: ['ignore', 'pipe', 'pipe'],

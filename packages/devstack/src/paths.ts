@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { toolEnv } from './env.ts';
+import { imageNodeFlags as imageFlags } from './image-command.ts';
 
 export const repoRoot = resolve(import.meta.dirname, '../../..');
 
@@ -23,17 +24,10 @@ export function toolPath(name: 'temporal' | 'grpcurl' | 'haproxy'): string {
 }
 
 /**
- * The Node and V8 flags an app's image starts it with (the exec-form CMD of `infra/Dockerfile.<app>`,
- * before `--import`), so that an app started from source runs with the memory settings it has in
- * production: the worker's smaller young generation, for one (docs/operations.md).
+ * The Node and V8 flags an app's image starts it with (its Dockerfile's CMD), so that an app
+ * started from source runs with the memory settings it has in production: the worker's smaller
+ * young generation, for one (docs/operations.md).
  */
 export function imageNodeFlags(app: string): string[] {
-  const commands = readFileSync(join(repoRoot, 'infra', `Dockerfile.${app}`), 'utf8').split('\n').filter((line) => line.startsWith('CMD ['));
-  const command = JSON.parse(commands.at(-1)?.slice('CMD '.length) ?? '[]') as string[];
-  const flags = [];
-  for (const arg of command.slice(1)) {
-    if (arg === '--import' || !arg.startsWith('--')) break;
-    flags.push(arg);
-  }
-  return flags;
+  return imageFlags(repoRoot, app);
 }
