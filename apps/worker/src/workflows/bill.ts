@@ -191,7 +191,7 @@ export async function runBill(
     if (!hasSearchAttributes(opening)) upsertSearchAttributes(opening);
   }
 
-  /** The close as runs before `closeInOneActivity` made it: one activity per step. */
+  /** The close as bills ran it before `closeInOneActivity`: one activity per step. */
   async function closeStepByStep(closedAt: string): Promise<void> {
     await invoicing.recordBillClosing({ billId: input.billId, at: closedAt });
     bill.numbered(await invoicing.assignInvoiceNumber({ billId: input.billId, closedAt }));
