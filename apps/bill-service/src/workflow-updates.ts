@@ -4,11 +4,23 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Code, ConnectError } from '@connectrpc/connect';
 import {
-  WorkflowNotFoundError, WorkflowUpdateStage, isGrpcServiceError, type Client, type WorkflowUpdateHandle,
+  WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage, isGrpcServiceError, type Client, type WorkflowUpdateHandle,
 } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
 
 const GRPC_RESOURCE_EXHAUSTED = 8;
+
+/**
+ * The server's rejection of an Update whose workflow task completed without the worker accepting
+ * or rejecting it. Such an Update never reached the workflow's history, so sending it again is
+ * safe. Seen on SDK 1.24 when more Updates than the server's in-flight limit reach a workflow that
+ * is running a local activity (docs/bills.md, "The write is a local activity").
+ */
+function wasNotProcessed(error: unknown): boolean {
+  return error instanceof WorkflowUpdateFailedError
+    && error.cause instanceof ApplicationFailure && error.cause.type === 'UnprocessedUpdate';
+}
 
 /**
  * Pauses before each new attempt. Temporal allows ten Updates in flight per workflow, and a run
@@ -34,8 +46,9 @@ export interface WorkflowUpdatesOptions {
 /**
  * Sends Updates so that only a decision of the workflow, or its real end, reaches the caller:
  *
- * - Temporal busy (RESOURCE_EXHAUSTED, too many Updates in flight): sent again after a pause;
- *   still busy at the end, the caller gets it (429, retry shortly).
+ * - Temporal busy (RESOURCE_EXHAUSTED, too many Updates in flight), or the Update refused as
+ *   never processed by a worker (`UnprocessedUpdate`, nothing of it in history): sent again
+ *   after a pause; still refused at the end, the caller gets it (429, retry shortly).
  * - WorkflowNotFoundError: Temporal raises it for a workflow that has finished, but also for an
  *   Update lost as its run continued as new ("update … not found", or a run that closed under it).
  *   The workflow is described: still running, the Update is sent again (same id) to the run that
@@ -68,6 +81,8 @@ export function workflowUpdates(temporal: Client, options: WorkflowUpdatesOption
           if (delay === undefined) {
             throw new ConnectError('the workflow is moving to its next run; send the request again', Code.Unavailable, undefined, undefined, error);
           }
+        } else if (wasNotProcessed(error)) {
+          if (delay === undefined) throw new ConnectError('the workflow is busy; send the request again', Code.ResourceExhausted, undefined, undefined, error);
         } else if (!(isGrpcServiceError(error) && error.code === GRPC_RESOURCE_EXHAUSTED) || delay === undefined) {
           throw error;
         }

@@ -1,7 +1,9 @@
 import { toJson } from '@bufbuild/protobuf';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError } from '@connectrpc/connect';
+import { Client as TemporalClient, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { addLineItemsUpdate, billWorkflowId } from '@billing/bills';
 import { BillSchema, BillService, BillStatus, LineItemSchema, RatesService, type Bill, type LineItem } from '@billing/contracts';
 import { createGrpcClient, withPrincipal } from '@billing/grpc-kit';
 import { failureOf } from '@billing/grpc-kit/testing';
@@ -9,6 +11,7 @@ import { convert, parseMoney, toDecimalString } from '@billing/money';
 import { freePort } from '@billing/devstack';
 import { createLogger } from '@billing/runtime';
 import { startBillService } from '../src/app.ts';
+import { workflowUpdates } from '../src/workflow-updates.ts';
 import { futurePeriod, newCustomer, startTestBillService, testEnv, type TestBillService } from './support/bill-service.ts';
 
 let service: TestBillService;
@@ -211,6 +214,30 @@ describe('concurrent adds to one bill', () => {
       // Before the create, every add was refused as a missing bill; after it, some may have been taken.
       expect(early.every((code) => code === Code.NotFound || code === undefined)).toBe(true);
       expect(early).toContain(Code.NotFound);
+    }
+  });
+});
+
+describe('Updates past Temporal\'s in-flight limit', () => {
+  it('lands every one of 50 concurrent adds sent straight to one bill\'s workflow exactly once', async () => {
+    // More Updates than Temporal admits at once (ten per workflow) reach a workflow whose items
+    // are written by a local activity: the server refuses some as RESOURCE_EXHAUSTED, and on SDK
+    // 1.24 some as `UnprocessedUpdate` (never in history). bill-service's one send path sends
+    // both again; none may reach the caller, and none may count twice.
+    const key = await openBill('USD');
+    const connection = await Connection.connect({ address: service.env.TEMPORAL_ADDRESS });
+    try {
+      const updates = workflowUpdates(new TemporalClient({ connection, namespace: service.env.TEMPORAL_NAMESPACE }));
+      const target = { workflowId: billWorkflowId(key.customerId, key.billingPeriod), finished: () => new ConnectError('closed', Code.FailedPrecondition) };
+      const answers = await Promise.all(Array.from({ length: 50 }, (_, index) =>
+        updates.execute(target, addLineItemsUpdate, [{ idempotencyKey: `flood-${index}`, description: `flood ${index}`, amount: `${index + 1}.01` }])));
+      expect(answers.flat().every((answer) => !answer.duplicate)).toBe(true);
+      const bill = (await service.client.getBill(key)).bill;
+      // Σ (i + 1.01) for i in 0..49 = 1275 + 0.50
+      expect(bill?.itemCount).toBe(50);
+      expect(bill?.total?.amount).toBe('1275.50');
+    } finally {
+      await connection.close();
     }
   });
 });

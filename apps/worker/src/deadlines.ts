@@ -6,7 +6,7 @@
 // The workflows import this module, so it is bundled into Temporal's sandbox: it holds plain
 // values only. Changing a value changes the options of activities scheduled from then on (a
 // recorded history still replays: options are not compared on replay).
-import type { ActivityOptions } from '@temporalio/common';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/common';
 
 /** Each call to bill-service (a collection's line item, a ledger posting); an activity retries one that times out. */
 export const BILL_SERVICE_CALL_TIMEOUT_MS = 10_000;
@@ -22,13 +22,20 @@ export const BILL_ACTIVITIES = {
     startToCloseTimeout: '10s',
     retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '30s' },
   },
+  // The same write as a local activity: each attempt ends well inside the workflow task's 10 s
+  // timeout, and retries further apart than 2 s wait on a timer instead of holding the task.
+  storeLocally: {
+    startToCloseTimeout: '5s',
+    localRetryThreshold: '2s',
+    retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '30s' },
+  },
   // Invoicing (the ledger included) gives up after an hour of failures and leaves the bill FAILED with the reason.
   invoicing: {
     startToCloseTimeout: '30s',
     scheduleToCloseTimeout: '1h',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
   },
-} as const satisfies Record<string, ActivityOptions>;
+} as const satisfies Record<string, ActivityOptions | LocalActivityOptions>;
 
 /** The mandate workflow's activities (src/workflows/mandate.ts). */
 export const MANDATE_ACTIVITIES = {

@@ -8,10 +8,9 @@ import type { BillTotals, InsertedLineItems, StoredLineItem } from '../bills/bil
 import { toBillSummary } from './bill-views.ts';
 import type { TraceOrigin } from './trace-origin.ts';
 
-/** An accepted item once stored: `inserted` is false when PostgreSQL already had its key. */
+/** An accepted item once stored (by this write, or by an earlier attempt of it whose workflow task was lost). */
 export interface StoredOutcome {
   stored: StoredLineItem;
-  inserted: boolean;
 }
 
 /** An accepted item waiting for the next write, with its caller's answer. */
@@ -176,12 +175,11 @@ export class BillState {
   /** Takes on the totals PostgreSQL committed with the batch (they are the truth) and answers its callers. */
   batchStored(batch: readonly PendingItem[], result: InsertedLineItems): void {
     this.#totals = result.totals;
-    const inserted = new Set(result.insertedKeys);
     batch.forEach(({ item, resolve }, index) => {
       const stored = result.items[index] as StoredLineItem;
       this.#storedThisRun.set(item.idempotencyKey, stored);
       this.#inFlight.delete(item.idempotencyKey);
-      resolve({ stored, inserted: inserted.has(item.idempotencyKey) });
+      resolve({ stored });
     });
   }
 
