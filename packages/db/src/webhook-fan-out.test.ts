@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type PostgresHandle } from '@billing/devstack';
 import { createDb, migrateLatest, recordEvents, type Db } from './index.ts';
@@ -60,5 +61,32 @@ describe('webhook fan-out', () => {
       throw new Error('the change failed');
     })).rejects.toThrow('the change failed');
     expect(await deliveriesOf(all)).toEqual([]);
+  });
+
+  it('announces on the deliveries channel the statements that created deliveries, and no other', async () => {
+    // The channel @billing/webhooks names WEBHOOK_DELIVERIES_CHANNEL, which the worker's dispatcher listens to.
+    await db('webhook_endpoints').update({ disabled: true, disabled_reason: 'manual' });
+    await endpoint({ customer_id: 'cus_fan_loud', event_types: ['*'] });
+    const listener = new pg.Client({ connectionString: postgres.url });
+    await listener.connect();
+    try {
+      const heard: string[] = [];
+      listener.on('notification', (message) => heard.push(message.channel));
+      await listener.query('LISTEN billing_webhook_deliveries');
+      const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
+
+      await db.transaction(async (trx) => recordEvents(trx, [{ type: 'bill.created', customerId: 'cus_fan_quiet', data: {} }]));
+      await settle();
+      expect(heard).toEqual([]);
+
+      await db.transaction(async (trx) => recordEvents(trx, [
+        { type: 'bill.created', customerId: 'cus_fan_loud', data: {} },
+        { type: 'bill.closed', customerId: 'cus_fan_loud', data: {} },
+      ]));
+      await settle();
+      expect(heard).toEqual(['billing_webhook_deliveries']);
+    } finally {
+      await listener.end();
+    }
   });
 });

@@ -1,7 +1,7 @@
 // The webhook dispatcher: one loop per worker process, any number of processes. It claims due
 // deliveries under a lease, sends them concurrently (a bounded number in flight), and records
-// each attempt. It sleeps between claims: a committed event or a manual retry wakes it through
-// PostgreSQL NOTIFY, a scheduled retry through a timer set to the earliest one, and a slow
+// each attempt. It sleeps between claims: committed deliveries (events some endpoint wants) or a
+// manual retry wake it through PostgreSQL NOTIFY, a scheduled retry through a timer set to the earliest one, and a slow
 // fallback poll covers what neither announces (a crashed peer's expired lease, a lost notification).
 //
 // At least once: a delivery is marked done only after its receiver answered 2xx, in a transaction
