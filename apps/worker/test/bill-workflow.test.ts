@@ -27,9 +27,12 @@ beforeAll(async () => {
         if (args.billId.startsWith('bill_slow')) await new Promise((resolve) => setTimeout(resolve, 1000));
         return (await real()).recordBillClosing(args);
       },
-      // A queued bill's writes take half a second, so items sent meanwhile queue up together.
+      // A queued bill's writes take 1.5 s, so items sent meanwhile queue up together. The write is a
+      // local activity: Updates that reach the server while it runs wait for its workflow task to
+      // end and then come in one task, so two Updates share a write only if both arrive before the
+      // first write ends, which a loaded machine must be given time for.
       async persistLineItems(args) {
-        if (args.billId.startsWith('bill_queued')) await new Promise((resolve) => setTimeout(resolve, 500));
+        if (args.billId.startsWith('bill_queued')) await new Promise((resolve) => setTimeout(resolve, 1_500));
         return (await real()).persistLineItems(args);
       },
       // A bill whose id says so fails invoicing for good, as a broken ledger or bad data would.

@@ -67,8 +67,8 @@ export function storedEvent(row: EventRow): StoredEvent {
 const newEventId = () => `evt_${randomUUID().replaceAll('-', '')}`;
 
 /**
- * Writes events inside the caller's transaction, in three statements whatever their number: one
- * takes every customer's next sequence numbers, one inserts the events, one announces them. The
+ * Writes events inside the caller's transaction, in two statements whatever their number: one
+ * takes every customer's next sequence numbers, one inserts the events and announces them. The
  * sequence rows are taken in customer-id order, so two transactions writing for the same
  * customers cannot deadlock, and each stays locked until commit: events of one customer commit in
  * sequence order.
@@ -92,8 +92,10 @@ export async function recordEvents(trx: Knex.Transaction, events: readonly NewEv
     next.set(row.customer_id, seq + 1n);
     return { ...row, seq: seq.toString() };
   });
-  const inserted = await trx('events').insert(numbered).returning([...EVENT_COLUMNS]) as EventRow[];
-  await trx.raw('SELECT pg_notify(?, id) FROM unnest(?::text[]) AS id', [EVENTS_CHANNEL, inserted.map((row) => row.id)]);
+  // The insert announces each event in the same round trip, in the order it inserted them.
+  const insert = trx('events').insert(numbered).returning([...EVENT_COLUMNS]).toSQL();
+  const { rows: inserted } = await trx.raw(`WITH inserted AS (${insert.sql}) SELECT inserted.*, pg_notify(?, inserted.id) FROM inserted`,
+    [...insert.bindings, EVENTS_CHANNEL]) as { rows: EventRow[] };
   const order = new Map(numbered.map((row, index) => [row.id, index]));
   return inserted.map(storedEvent).sort((a, b) => order.get(a.id)! - order.get(b.id)!);
 }

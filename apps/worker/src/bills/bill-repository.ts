@@ -91,12 +91,13 @@ export interface InsertedLineItems {
  */
 export async function insertLineItems(db: Db, billId: string, items: readonly NewLineItem[], updatedAt: string): Promise<InsertedLineItems> {
   return db.transaction(async (trx) => {
+    // The row, locked, and its last item's number in one round trip.
     const bill = await trx('bills').where({ id: billId }).forUpdate()
-      .first('status', 'customer_id', 'currency', 'item_count', 'total_minor', 'subtotals') as Record<string, unknown> | undefined;
+      .first('status', 'customer_id', 'currency', 'item_count', 'total_minor', 'subtotals',
+        trx('line_items').where({ bill_id: billId }).max('seq').as('last_seq')) as Record<string, unknown> | undefined;
     if (!bill) throw new Error(`bill ${billId} is not in the database`);
     if (bill.status !== 'OPEN') throw new BillNotOpenError(billId, String(bill.status));
-    const last = await trx('line_items').where({ bill_id: billId }).max('seq as seq').first() as { seq: number | null };
-    const firstSeq = (last.seq ?? 0) + 1;
+    const firstSeq = Number(bill.last_seq ?? 0) + 1;
     const inserted = items.length === 0 ? [] : await trx('line_items')
       .insert(items.map((item, index) => ({
         id: item.id,
@@ -118,14 +119,14 @@ export async function insertLineItems(db: Db, billId: string, items: readonly Ne
       })))
       .onConflict(['bill_id', 'idempotency_key'])
       .ignore()
-      .returning(['idempotency_key', 'currency', 'amount_minor', 'converted_minor']) as Array<Record<string, string | null>>;
+      .returning('*') as Array<Record<string, unknown>>;
 
     let totalMinor = BigInt(String(bill.total_minor));
     const subtotals = new Map(Object.entries(bill.subtotals as Record<string, string>).map(([code, minor]) => [code, BigInt(minor)]));
     for (const row of inserted) {
-      totalMinor += BigInt(row.converted_minor ?? row.amount_minor as string);
+      totalMinor += BigInt(String(row.converted_minor ?? row.amount_minor));
       const code = row.currency as string;
-      subtotals.set(code, (subtotals.get(code) ?? 0n) + BigInt(row.amount_minor as string));
+      subtotals.set(code, (subtotals.get(code) ?? 0n) + BigInt(String(row.amount_minor)));
     }
     const totals: BillTotals = {
       itemCount: Number(bill.item_count) + inserted.length,
@@ -142,11 +143,15 @@ export async function insertLineItems(db: Db, billId: string, items: readonly Ne
       });
     }
     const keys = items.map((item) => item.idempotencyKey);
-    const rows = await trx('line_items').where({ bill_id: billId }).whereIn('idempotency_key', keys) as Array<Record<string, unknown>>;
-    const byKey = new Map(rows.map((row) => [String(row.idempotency_key), toStoredLineItem(row)]));
-    const insertedKeys = new Set(inserted.map((row) => row.idempotency_key as string));
-    await recordItemsAdded(trx, { id: billId, customerId: String(bill.customer_id), currency: String(bill.currency) },
-      [...byKey.values()].filter((item) => insertedKeys.has(item.idempotencyKey)));
+    const byKey = new Map(inserted.map((row) => [String(row.idempotency_key), toStoredLineItem(row)]));
+    const insertedItems = [...byKey.values()];
+    // Keys the table already had (a retried write, a repeat in the batch) are read back as stored.
+    const earlier = keys.filter((key) => !byKey.has(key));
+    if (earlier.length > 0) {
+      const rows = await trx('line_items').where({ bill_id: billId }).whereIn('idempotency_key', earlier) as Array<Record<string, unknown>>;
+      for (const row of rows) byKey.set(String(row.idempotency_key), toStoredLineItem(row));
+    }
+    await recordItemsAdded(trx, { id: billId, customerId: String(bill.customer_id), currency: String(bill.currency) }, insertedItems);
     return {
       items: keys.map((key) => byKey.get(key) as StoredLineItem),
       insertedKeys: inserted.map((row) => row.idempotency_key as string),
