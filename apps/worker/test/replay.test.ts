@@ -55,9 +55,10 @@ const KEPT = {
     'mandate-approval-repeated', 'mandate-control-applied', 'mandate-control-repeated',
     'v2-continue-as-new', 'v2-continued-run', 'v2-lifecycle', 'v2-row-at-close',
   ],
-  // Accepted items written by a local activity inside the Update's workflow task.
+  // Accepted items written by a local activity inside the Update's workflow task; and a bill
+  // given items by the code before that and then by this code (record-deploy-history.ts).
   v11: [
-    'batched-items', 'continue-as-new', 'continued-run', 'lifecycle', 'refused-item', 'signal-item',
+    'batched-items', 'continue-as-new', 'continued-run', 'items-across-deploy', 'lifecycle', 'refused-item', 'signal-item',
     'mandate-after-continue-as-new', 'mandate-awaiting-approval', 'mandate-continue-as-new', 'mandate-in-dunning', 'mandate-paused',
     'mandate-approval-repeated', 'mandate-control-applied', 'mandate-control-repeated',
     'v2-continue-as-new', 'v2-continued-run', 'v2-lifecycle', 'v2-row-at-close',
