@@ -265,6 +265,7 @@ async function measureAll(stack: Stack, floorBundle: WorkflowBundleWithSourceMap
   } finally {
     await floor.close();
     await direct.close();
+    gateway.close();
   }
 }
 

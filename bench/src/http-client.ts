@@ -11,6 +11,7 @@ export interface JsonResponse {
 
 export interface JsonClient {
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<JsonResponse>;
+  get(path: string, headers?: Record<string, string>): Promise<JsonResponse>;
   close(): void;
 }
 
@@ -18,30 +19,32 @@ export interface JsonClient {
 export function jsonClient(baseUrl: string, connections: number): JsonClient {
   const url = new URL(baseUrl);
   const agent = new Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
-  return {
-    post(path, body, headers = {}) {
-      const payload = Buffer.from(JSON.stringify(body));
-      return new Promise((resolve, reject) => {
-        const call = request({
-          host: url.hostname, port: url.port, path, method: 'POST', agent,
-          headers: { ...headers, 'content-type': 'application/json', 'content-length': payload.length },
-        }, (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('error', reject);
-          response.on('end', () => {
-            const text = Buffer.concat(chunks).toString();
-            try {
-              resolve({ status: response.statusCode ?? 0, body: text === '' ? undefined : JSON.parse(text) as unknown });
-            } catch (error) {
-              reject(error instanceof Error ? error : new Error(String(error)));
-            }
-          });
+  function send(method: 'GET' | 'POST', path: string, headers: Record<string, string>, payload?: Buffer): Promise<JsonResponse> {
+    return new Promise((resolve, reject) => {
+      const call = request({
+        host: url.hostname, port: url.port, path, method, agent,
+        headers: payload === undefined ? headers : { ...headers, 'content-type': 'application/json', 'content-length': payload.length },
+      }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          try {
+            resolve({ status: response.statusCode ?? 0, body: text === '' ? undefined : JSON.parse(text) as unknown });
+          } catch (error) {
+            reject(error instanceof Error ? error : new Error(String(error)));
+          }
         });
-        call.on('error', reject);
-        call.end(payload);
       });
-    },
+      call.on('error', reject);
+      call.end(payload);
+    });
+  }
+
+  return {
+    post: (path, body, headers = {}) => send('POST', path, headers, Buffer.from(JSON.stringify(body))),
+    get: (path, headers = {}) => send('GET', path, headers),
     close: () => agent.destroy(),
   };
 }
