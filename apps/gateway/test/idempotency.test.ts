@@ -298,6 +298,26 @@ describe('Idempotency-Key', () => {
     expect(await db('idempotency_records').where({ key: 'old-1' }).first()).toBeUndefined();
   });
 
+  it('records responses finished together in one go, each for its own key, and one the database refuses alone', async () => {
+    const store = idempotencyStore(db, { ttlMs: 60_000, leaseMs: 60_000 });
+    const keys = Array.from({ length: 20 }, (_, index) => ({ apiKeyId: 'key_batch', key: `together-${index}` }));
+    for (const key of keys) expect((await store.claim(key, `f-${key.key}`)).kind).toBe('claimed');
+    await store.claim({ apiKeyId: 'key_batch', key: 'refused' }, 'f-refused');
+    // PostgreSQL's text holds no NUL character: that record is refused, the others are kept.
+    const outcomes = await Promise.allSettled([
+      ...keys.map((key, index) => store.complete(key, `f-${key.key}`, { status: 201, contentType: 'application/json', body: `{"n":${index},"q":"a\\"b"}` })),
+      store.complete({ apiKeyId: 'key_batch', key: 'refused' }, 'f-refused', { status: 201, contentType: 'text/plain', body: 'nul\u0000' }),
+    ]);
+    expect(outcomes.slice(0, 20).every((outcome) => outcome.status === 'fulfilled')).toBe(true);
+    expect(outcomes[20]?.status).toBe('rejected');
+    for (const [index, key] of keys.entries()) {
+      expect(await store.claim(key, `f-${key.key}`)).toEqual({
+        kind: 'replay', response: { status: 201, contentType: 'application/json', body: `{"n":${index},"q":"a\\"b"}` },
+      });
+    }
+    expect(await store.claim({ apiKeyId: 'key_batch', key: 'refused' }, 'f-refused')).toEqual({ kind: 'in_flight' });
+  });
+
   it('is part of readiness: /readyz checks the gateway PostgreSQL', async () => {
     const app = await gatewayWith();
     const ready = await app.inject({ method: 'GET', url: '/readyz' });

@@ -1,4 +1,5 @@
 import type { Db } from '@billing/db';
+import { createBatcher } from '@billing/runtime';
 
 /** What a stored first response holds: enough to send it again byte for byte. */
 export interface StoredResponse {
@@ -47,7 +48,8 @@ const ASYNC_COMMIT = `(SELECT set_config('synchronous_commit', 'off', true)) AS 
 /**
  * The `idempotency_records` table. Every decision is one atomic statement judged by
  * PostgreSQL's clock, so gateway replicas sharing the database agree on who owns a key. A claim
- * and its record are one round trip each: a request with a fresh key costs two statements.
+ * and its record are one round trip each: a request with a fresh key costs two statements, and
+ * records of responses sent together share one.
  */
 export function idempotencyStore(db: Db, { ttlMs, leaseMs }: IdempotencyStoreOptions) {
   // One statement claims the key (a new record, or taking over an expired record or an abandoned
@@ -72,8 +74,14 @@ export function idempotencyStore(db: Db, { ttlMs, leaseMs }: IdempotencyStoreOpt
       WHERE api_key_id = $1::text AND key = $2::text AND NOT EXISTS (SELECT 1 FROM claimed)`;
   // Written as SQL rather than built: they run once per keyed request, and building costs more
   // CPU in the gateway than the statement does in PostgreSQL.
-  const COMPLETE = `UPDATE ${TABLE} SET state = 'DONE', response_status = $1::integer, response_headers = $2::jsonb, response_body = $3::text, locked_until = now()
-    FROM ${ASYNC_COMMIT} WHERE api_key_id = $4::text AND key = $5::text AND fingerprint = $6::text AND state = 'IN_FLIGHT'`;
+  // Records every response in one statement however many are given: the answers of one group
+  // commit (a hot bill's batch, a ledger batch) come back together, and each would otherwise wait
+  // for the pool and a round trip of its own before its client gets the answer.
+  const COMPLETE = `UPDATE ${TABLE} AS r SET state = 'DONE', response_status = v.status, response_headers = v.headers::jsonb,
+      response_body = v.body, locked_until = now()
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::text[], $6::text[]) AS v (api_key_id, key, fingerprint, status, headers, body),
+      ${ASYNC_COMMIT}
+    WHERE r.api_key_id = v.api_key_id AND r.key = v.key AND r.fingerprint = v.fingerprint AND r.state = 'IN_FLIGHT'`;
   const RELEASE = `DELETE FROM ${TABLE} USING ${ASYNC_COMMIT} WHERE api_key_id = $1::text AND key = $2::text AND fingerprint = $3::text AND state = 'IN_FLIGHT'`;
 
   /**
@@ -90,6 +98,30 @@ export function idempotencyStore(db: Db, { ttlMs, leaseMs }: IdempotencyStoreOpt
       await db.client.releaseConnection(connection);
     }
   }
+
+  interface Completion {
+    scoped: ScopedKey;
+    fingerprint: string;
+    response: StoredResponse;
+  }
+  const record = (batch: readonly Completion[]) => prepared('idempotency_complete', COMPLETE, [
+    batch.map((one) => one.scoped.apiKeyId), batch.map((one) => one.scoped.key), batch.map((one) => one.fingerprint),
+    batch.map((one) => one.response.status),
+    batch.map((one) => JSON.stringify(one.response.contentType === undefined ? {} : { 'content-type': one.response.contentType })),
+    batch.map((one) => one.response.body),
+  ]);
+  // Each caller's outcome: nothing, or the error its record met.
+  const completions = createBatcher(() => 'complete', async (_target: string, batch: Completion[]): Promise<Array<{ error?: unknown }>> => {
+    try {
+      await record(batch);
+      return batch.map(() => ({}));
+    } catch (error) {
+      if (batch.length === 1) return [{ error }];
+      // One record the database refuses must not leave the others unrecorded: each alone, each its own outcome.
+      const outcomes = await Promise.allSettled(batch.map((one) => record([one])));
+      return outcomes.map((outcome) => (outcome.status === 'rejected' ? { error: outcome.reason as unknown } : {}));
+    }
+  });
 
   return {
     /** Claims `key` for a request, or says why not. */
@@ -114,9 +146,9 @@ export function idempotencyStore(db: Db, { ttlMs, leaseMs }: IdempotencyStoreOpt
     },
 
     /** Records the first response; it is replayed for every later request with the key until it expires. */
-    async complete({ apiKeyId, key }: ScopedKey, fingerprint: string, response: StoredResponse): Promise<void> {
-      const headers = response.contentType === undefined ? {} : { 'content-type': response.contentType };
-      await prepared('idempotency_complete', COMPLETE, [response.status, JSON.stringify(headers), response.body, apiKeyId, key, fingerprint]);
+    async complete(scoped: ScopedKey, fingerprint: string, response: StoredResponse): Promise<void> {
+      const { error } = await completions.add('complete', { scoped, fingerprint, response });
+      if (error !== undefined) throw error;
     },
 
     /** Forgets a claim whose request had no effect, so a retry with the key runs afresh. */
