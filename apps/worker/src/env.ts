@@ -74,6 +74,17 @@ export function readWorkerEnv(source: Record<string, string | undefined> = proce
        * from the heap limit (about 2,400 at Node's default heap on a large machine).
        */
       WORKER_MAX_CACHED_WORKFLOWS: integer(0, 0, 100_000),
+      /**
+       * `true`: capture a stack for every promise created in workflow code, for the Temporal UI's
+       * Stack Trace tab. Off by default: it costs worker CPU on every item (docs/operations.md).
+       */
+      WORKER_WORKFLOW_STACK_TRACES: parsed('false', flag),
+      /**
+       * How long one call into a workflow's sandbox may run before its task fails as a potential
+       * deadlock (the SDK's 5 s). 0 turns that watchdog off, which saves CPU on every workflow task
+       * and leaves a workflow stuck in a loop holding the thread (docs/operations.md).
+       */
+      WORKER_DEADLOCK_TIMEOUT: duration('5s', '0s', '1m'),
       /** The seller on every invoice (@billing/documents/seller, docs/invoices.md). */
       ...sellerVariables(),
     },

@@ -65,6 +65,7 @@ async function start(env: WorkerEnv, logger: Logger): Promise<RunningApp> {
       seller: sellerIdentity(env),
       mandateSettings: { dunningRetriesMs: env.MANDATE_DUNNING_SCHEDULE, approvalWindowMs: env.MANDATE_APPROVAL_WINDOW },
       ...(env.WORKER_MAX_CACHED_WORKFLOWS > 0 ? { maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS } : {}),
+      workflowStackTraces: env.WORKER_WORKFLOW_STACK_TRACES, deadlockTimeoutMs: env.WORKER_DEADLOCK_TIMEOUT,
     });
   } catch (error) {
     await release();

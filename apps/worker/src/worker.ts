@@ -53,6 +53,10 @@ export interface BillWorkerOptions {
   mandateActivities?: Partial<MandateActivities>;
   /** Workflows kept in the cache (the SDK's default otherwise). */
   maxCachedWorkflows?: number;
+  /** Capture promise stacks for the `__stack_trace` query (off unless true; docs/operations.md). */
+  workflowStackTraces?: boolean;
+  /** The sandbox's deadlock watchdog per call, 0 = off (the SDK's 5 s unless given). */
+  deadlockTimeoutMs?: number;
   /** Runs workflows on the calling thread, with no deadlock detection (test/item-cost.ts counts their promises there). */
   debugMode?: boolean;
 }
@@ -92,6 +96,9 @@ export async function createBillWorker(options: BillWorkerOptions): Promise<Work
     // Many messages to one bill arrive together; let them share workflow tasks and activity slots.
     maxConcurrentActivityTaskExecutions: 100,
     ...(options.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: options.maxCachedWorkflows }),
+    // Both options come from this project's patch of @temporalio/worker (patches/, docs/operations.md).
+    workflowStackTraces: options.workflowStackTraces ?? false,
+    ...(options.deadlockTimeoutMs === undefined ? {} : { isolateExecutionTimeout: options.deadlockTimeoutMs }),
     ...(options.debugMode ? { debugMode: true } : {}),
   });
 }

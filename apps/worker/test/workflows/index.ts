@@ -32,3 +32,13 @@ export async function billWorkflowDrawingRandomNumbers(input: BillWorkflowInput)
   setHandler(drawRandomNumberQuery, () => Math.random());
   return billWorkflow(input);
 }
+
+/**
+ * Sums `iterations` rounds of arithmetic in one workflow task: a task that holds the sandbox as
+ * long as the machine takes, for the deadlock watchdog's test (sandbox-options.test.ts).
+ */
+export async function busyWorkflow(iterations: number): Promise<number> {
+  let sum = 0;
+  for (let index = 0; index < iterations; index += 1) sum += index % 7;
+  return sum;
+}
