@@ -298,6 +298,33 @@ describe('Idempotency-Key', () => {
     expect(await db('idempotency_records').where({ key: 'old-1' }).first()).toBeUndefined();
   });
 
+  it('claims keys that arrive together in one go, each for its own caller, a repeat as in flight, and one the database refuses alone', async () => {
+    const store = idempotencyStore(db, { ttlMs: 60_000, leaseMs: 60_000 });
+    await store.claim({ apiKeyId: 'key_claims', key: 'done-before' }, 'f-done');
+    await store.complete({ apiKeyId: 'key_claims', key: 'done-before' }, 'f-done', { status: 201, contentType: 'application/json', body: '{"done":true}' });
+    const fresh = Array.from({ length: 20 }, (_, index) => ({ apiKeyId: 'key_claims', key: `fresh-${index}` }));
+    // Sent in the same tick: after the first, they queue and leave together. PostgreSQL's text holds
+    // no NUL character, so the last key is refused; the others are claimed or answered all the same.
+    const outcomes = await Promise.allSettled([
+      ...fresh.map((key) => store.claim(key, `f-${key.key}`)),
+      // The same key twice in one statement: the repeat waits for the next and finds the first's claim.
+      store.claim({ apiKeyId: 'key_claims', key: 'fresh-5' }, 'f-fresh-5'),
+      store.claim({ apiKeyId: 'key_claims', key: 'done-before' }, 'f-done'),
+      store.claim({ apiKeyId: 'key_claims', key: 'done-before' }, 'another body'),
+      store.claim({ apiKeyId: 'key_claims', key: 'nul\u0000' }, 'f-nul'),
+    ]);
+    const settled = outcomes.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : 'refused'));
+    expect(settled.slice(0, 20)).toEqual(fresh.map(() => ({ kind: 'claimed' })));
+    expect(settled.slice(20)).toEqual([
+      { kind: 'in_flight' },
+      { kind: 'replay', response: { status: 201, contentType: 'application/json', body: '{"done":true}' } },
+      { kind: 'mismatch' },
+      'refused',
+    ]);
+    const rows = await db('idempotency_records').where({ api_key_id: 'key_claims' }).whereLike('key', 'fresh-%');
+    expect(rows.map((row: { state: string }) => row.state)).toEqual(fresh.map(() => 'IN_FLIGHT'));
+  });
+
   it('records responses finished together in one go, each for its own key, and one the database refuses alone', async () => {
     const store = idempotencyStore(db, { ttlMs: 60_000, leaseMs: 60_000 });
     const keys = Array.from({ length: 20 }, (_, index) => ({ apiKeyId: 'key_batch', key: `together-${index}` }));

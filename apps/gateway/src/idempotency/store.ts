@@ -47,31 +47,38 @@ const ASYNC_COMMIT = `(SELECT set_config('synchronous_commit', 'off', true)) AS 
 
 /**
  * The `idempotency_records` table. Every decision is one atomic statement judged by
- * PostgreSQL's clock, so gateway replicas sharing the database agree on who owns a key. A claim
- * and its record are one round trip each: a request with a fresh key costs two statements, and
- * records of responses sent together share one.
+ * PostgreSQL's clock, so gateway replicas sharing the database agree on who owns a key. A request
+ * with a fresh key costs a claim and a record; claims that arrive together share one statement, and
+ * so do records of responses sent together.
  */
 export function idempotencyStore(db: Db, { ttlMs, leaseMs }: IdempotencyStoreOptions) {
-  // One statement claims the key (a new record, or taking over an expired record or an abandoned
-  // claim of the same request: its gateway died) or, when it cannot, reads the record that holds
-  // it. The read sees the table as the statement began, so a record made by a concurrent request
-  // that committed since is missed: the statement then returns nothing and is simply run again.
+  // One statement claims each key given (a new record, or taking over an expired record or an
+  // abandoned claim of the same request: its gateway died) or, when it cannot, reads the record that
+  // holds it; one row per key, in the order given. The keys must differ: PostgreSQL refuses a
+  // statement that would claim one row twice. Rows are claimed in key order, so two statements
+  // claiming overlapping keys (two batches, two gateways) wait for each other instead of deadlocking.
+  // The read sees the table as the statement began, so a record made by a concurrent request that
+  // committed since is missed: that key's row then has neither a claim nor a record, and is claimed again.
   const CLAIM = `
-    WITH claimed AS (
+    WITH wanted AS (
+      SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS w (api_key_id, key, fingerprint, n)
+    ), claimed AS (
       INSERT INTO ${TABLE} AS r (api_key_id, key, fingerprint, state, locked_until, created_at, expires_at)
-      SELECT $1::text, $2::text, $3::text, 'IN_FLIGHT', now() + $4::float8 * interval '1 millisecond', now(), now() + $5::float8 * interval '1 millisecond'
-        FROM ${ASYNC_COMMIT}
+      SELECT w.api_key_id, w.key, w.fingerprint, 'IN_FLIGHT', now() + $4::float8 * interval '1 millisecond', now(),
+             now() + $5::float8 * interval '1 millisecond'
+        FROM wanted AS w, ${ASYNC_COMMIT}
+        ORDER BY w.api_key_id, w.key
       ON CONFLICT (api_key_id, key) DO UPDATE SET
         fingerprint = excluded.fingerprint, state = 'IN_FLIGHT', response_status = NULL, response_headers = NULL,
         response_body = NULL, locked_until = excluded.locked_until, created_at = excluded.created_at, expires_at = excluded.expires_at
       WHERE r.expires_at <= now() OR (r.state = 'IN_FLIGHT' AND r.fingerprint = excluded.fingerprint AND r.locked_until <= now())
-      RETURNING 1
+      RETURNING r.api_key_id, r.key
     )
-    SELECT true AS claimed, NULL AS fingerprint, NULL AS state, NULL AS response_status, NULL AS response_headers, NULL AS response_body
-      FROM claimed
-    UNION ALL
-    SELECT false, fingerprint, state, response_status, response_headers, response_body FROM ${TABLE}
-      WHERE api_key_id = $1::text AND key = $2::text AND NOT EXISTS (SELECT 1 FROM claimed)`;
+    SELECT c.key IS NOT NULL AS claimed, t.fingerprint, t.state, t.response_status, t.response_headers, t.response_body
+      FROM wanted AS w
+      LEFT JOIN claimed AS c ON c.api_key_id = w.api_key_id AND c.key = w.key
+      LEFT JOIN ${TABLE} AS t ON c.key IS NULL AND t.api_key_id = w.api_key_id AND t.key = w.key
+      ORDER BY w.n`;
   // Written as SQL rather than built: they run once per keyed request, and building costs more
   // CPU in the gateway than the statement does in PostgreSQL.
   // Records every response in one statement however many are given: the answers of one group
@@ -98,6 +105,42 @@ export function idempotencyStore(db: Db, { ttlMs, leaseMs }: IdempotencyStoreOpt
       await db.client.releaseConnection(connection);
     }
   }
+
+  interface Claim extends ScopedKey {
+    fingerprint: string;
+  }
+  type ClaimRow = { claimed: boolean } & { [K in keyof RecordRow]: RecordRow[K] | null };
+  const claimAll = (batch: readonly Claim[]) => prepared<ClaimRow>('idempotency_claim', CLAIM, [
+    batch.map((one) => one.apiKeyId), batch.map((one) => one.key), batch.map((one) => one.fingerprint), leaseMs, ttlMs,
+  ]);
+  // Each caller's row, or undefined when its key must be claimed again (see CLAIM), or the error its claim met.
+  const claims = createBatcher(() => 'claim', async (_target: string, batch: Claim[]): Promise<Array<{ row?: ClaimRow; error?: unknown }>> => {
+    // A key twice in one statement is refused, so a repeat waits for the next statement; there
+    // the first one's claim holds it, and the repeat is answered as in flight or replayed.
+    const seen = new Set<string>();
+    const first = batch.map((one) => {
+      const id = JSON.stringify([one.apiKeyId, one.key]);
+      const fresh = !seen.has(id);
+      seen.add(id);
+      return fresh;
+    });
+    const sent = batch.filter((_, index) => first[index]);
+    try {
+      const rows = await claimAll(sent);
+      let next = 0;
+      return batch.map((_, index) => (first[index] ? { row: rows[next++] } : {}));
+    } catch (error) {
+      if (sent.length === 1) return batch.map((_, index) => (first[index] ? { error } : {}));
+      // One key the database refuses must not fail the others' claims: each alone, each its own outcome.
+      const outcomes = await Promise.allSettled(sent.map((one) => claimAll([one])));
+      let next = 0;
+      return batch.map((_, index) => {
+        if (!first[index]) return {};
+        const outcome = outcomes[next++]!;
+        return outcome.status === 'rejected' ? { error: outcome.reason as unknown } : { row: outcome.value[0] };
+      });
+    }
+  });
 
   interface Completion {
     scoped: ScopedKey;
@@ -127,10 +170,10 @@ export function idempotencyStore(db: Db, { ttlMs, leaseMs }: IdempotencyStoreOpt
     /** Claims `key` for a request, or says why not. */
     async claim({ apiKeyId, key }: ScopedKey, fingerprint: string): Promise<ClaimOutcome> {
       for (let attempt = 0; attempt < 3; attempt += 1) {
-        const rows = await prepared<RecordRow & { claimed: boolean }>('idempotency_claim', CLAIM, [apiKeyId, key, fingerprint, leaseMs, ttlMs]);
-        const row = rows[0];
-        if (row === undefined) continue;
-        if (row.claimed) return { kind: 'claimed' };
+        const { row, error } = await claims.add('claim', { apiKeyId, key, fingerprint });
+        if (error !== undefined) throw error;
+        if (row?.claimed) return { kind: 'claimed' };
+        if (row?.fingerprint == null || row.state === null) continue;
         if (row.fingerprint !== fingerprint) return { kind: 'mismatch' };
         if (row.state === 'IN_FLIGHT') return { kind: 'in_flight' };
         return {
