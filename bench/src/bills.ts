@@ -145,8 +145,15 @@ export async function runBillsBenchmark(options: BenchOptions): Promise<void> {
   await saveResult('bills', runContext, { ...figures, workerSettings: workerSettings(), ...(profiles ? { cpuProfiles: profiles } : {}) });
 }
 
+/** `250ms`, `5s` or `1m` in milliseconds, as the worker reads WORKER_DEADLOCK_TIMEOUT. */
+function durationMs(text: string): number {
+  const match = /^(\d+)(ms|s|m)$/.exec(text);
+  if (!match) throw new Error(`WORKER_DEADLOCK_TIMEOUT: expected a duration like 5s, got "${text}"`);
+  return Number(match[1]) * { ms: 1, s: 1_000, m: 60_000 }[match[2] as 'ms' | 's' | 'm'];
+}
+
 /** The worker's settings that move its CPU per item, as this run's worker read them (the stack inherits this process's environment). */
-function workerSettings(): Record<string, string> {
+function workerSettings(): { WORKER_MAX_CACHED_WORKFLOWS: string; WORKER_WORKFLOW_STACK_TRACES: string; WORKER_DEADLOCK_TIMEOUT: string } {
   return {
     WORKER_MAX_CACHED_WORKFLOWS: String(WORKER_CACHED_WORKFLOWS),
     WORKER_WORKFLOW_STACK_TRACES: process.env.WORKER_WORKFLOW_STACK_TRACES || 'false',
@@ -163,7 +170,10 @@ const FLOOR_NAMES = {
 async function measureAll(stack: Stack, floorBundle: WorkflowBundleWithSourceMap, creationOnly: boolean) {
   const gateway = gatewayClient(stack.gatewayUrl, stack.adminApiKey);
   const direct = await directClient(stack.temporalAddress, stack.temporalNamespace);
-  const floor = await startFloor(stack.temporalAddress, stack.temporalNamespace, floorBundle);
+  const settings = workerSettings();
+  const floor = await startFloor(stack.temporalAddress, stack.temporalNamespace, floorBundle, {
+    workflowStackTraces: settings.WORKER_WORKFLOW_STACK_TRACES === 'true', deadlockTimeoutMs: durationMs(settings.WORKER_DEADLOCK_TIMEOUT),
+  });
   try {
     const period = nextMonth();
     const run = `b${Date.now().toString(36)}`;

@@ -2,7 +2,8 @@
 // workflows (floor-workflows.ts), on the same dev server and in the same run, so every figure of
 // ours can be read as a share of what Temporal itself reaches on this machine at that moment.
 // The worker runs inside the benchmark's process with the bill worker's settings (100 activity
-// slots, everything else the SDK's default) and no interceptors; its CPU is the `bench` process's.
+// slots, the same workflow sandbox settings, everything else the SDK's default) and no
+// interceptors; its CPU is the `bench` process's.
 import { fileURLToPath } from 'node:url';
 import { Client, Connection, WorkflowIdReusePolicy } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -26,8 +27,17 @@ export function bundleFloorWorkflows(): Promise<WorkflowBundleWithSourceMap> {
   });
 }
 
+/**
+ * The bill worker's sandbox settings (WORKER_WORKFLOW_STACK_TRACES, WORKER_DEADLOCK_TIMEOUT): the
+ * floor runs with the same, so a setting moves ours and the floor alike and the ratio shows our code.
+ */
+export interface FloorSandbox {
+  workflowStackTraces: boolean;
+  deadlockTimeoutMs: number;
+}
+
 /** Starts the floor worker; the caller must `close()` it before Temporal stops. */
-export async function startFloor(address: string, namespace: string, workflowBundle: WorkflowBundleWithSourceMap) {
+export async function startFloor(address: string, namespace: string, workflowBundle: WorkflowBundleWithSourceMap, sandbox: FloorSandbox) {
   const nativeConnection = await NativeConnection.connect({ address });
   const worker = await Worker.create({
     connection: nativeConnection,
@@ -36,6 +46,8 @@ export async function startFloor(address: string, namespace: string, workflowBun
     workflowBundle,
     activities,
     maxConcurrentActivityTaskExecutions: 100,
+    workflowStackTraces: sandbox.workflowStackTraces,
+    isolateExecutionTimeout: sandbox.deadlockTimeoutMs,
   });
   // Kept settled, so a worker failure surfaces at close() rather than as an unhandled rejection.
   const running = worker.run().then(() => undefined, (error: unknown) => error);
