@@ -46,6 +46,20 @@ const TABLE = 'idempotency_records';
 const ASYNC_COMMIT = `(SELECT set_config('synchronous_commit', 'off', true)) AS async_commit`;
 
 /**
+ * Sends `items` in one statement, one result per item; if PostgreSQL refuses the statement, sends
+ * each item alone, so one item the database refuses fails only its own caller.
+ */
+async function eachAloneIfRefused<I, R>(items: readonly I[], send: (items: readonly I[]) => Promise<R[]>): Promise<Array<{ value?: R; error?: unknown }>> {
+  try {
+    return (await send(items)).map((value) => ({ value }));
+  } catch (error) {
+    if (items.length === 1) return [{ error }];
+    const outcomes = await Promise.allSettled(items.map((one) => send([one])));
+    return outcomes.map((outcome) => (outcome.status === 'rejected' ? { error: outcome.reason as unknown } : { value: outcome.value[0] }));
+  }
+}
+
+/**
  * The `idempotency_records` table. Every decision is one atomic statement judged by
  * PostgreSQL's clock, so gateway replicas sharing the database agree on who owns a key. A request
  * with a fresh key costs a claim and a record; claims that arrive together share one statement, and
@@ -124,22 +138,13 @@ export function idempotencyStore(db: Db, { ttlMs, leaseMs }: IdempotencyStoreOpt
       seen.add(id);
       return fresh;
     });
-    const sent = batch.filter((_, index) => first[index]);
-    try {
-      const rows = await claimAll(sent);
-      let next = 0;
-      return batch.map((_, index) => (first[index] ? { row: rows[next++] } : {}));
-    } catch (error) {
-      if (sent.length === 1) return batch.map((_, index) => (first[index] ? { error } : {}));
-      // One key the database refuses must not fail the others' claims: each alone, each its own outcome.
-      const outcomes = await Promise.allSettled(sent.map((one) => claimAll([one])));
-      let next = 0;
-      return batch.map((_, index) => {
-        if (!first[index]) return {};
-        const outcome = outcomes[next++]!;
-        return outcome.status === 'rejected' ? { error: outcome.reason as unknown } : { row: outcome.value[0] };
-      });
-    }
+    const outcomes = await eachAloneIfRefused(batch.filter((_, index) => first[index]), claimAll);
+    let next = 0;
+    return batch.map((_, index) => {
+      if (!first[index]) return {};
+      const { value, error } = outcomes[next++]!;
+      return error === undefined ? { row: value } : { error };
+    });
   });
 
   interface Completion {
@@ -154,17 +159,11 @@ export function idempotencyStore(db: Db, { ttlMs, leaseMs }: IdempotencyStoreOpt
     batch.map((one) => one.response.body),
   ]);
   // Each caller's outcome: nothing, or the error its record met.
-  const completions = createBatcher(() => 'complete', async (_target: string, batch: Completion[]): Promise<Array<{ error?: unknown }>> => {
-    try {
-      await record(batch);
-      return batch.map(() => ({}));
-    } catch (error) {
-      if (batch.length === 1) return [{ error }];
-      // One record the database refuses must not leave the others unrecorded: each alone, each its own outcome.
-      const outcomes = await Promise.allSettled(batch.map((one) => record([one])));
-      return outcomes.map((outcome) => (outcome.status === 'rejected' ? { error: outcome.reason as unknown } : {}));
-    }
-  });
+  const completions = createBatcher(() => 'complete', async (_target: string, batch: Completion[]): Promise<Array<{ error?: unknown }>> =>
+    eachAloneIfRefused(batch, async (all) => {
+      await record(all);
+      return all.map(() => undefined);
+    }));
 
   return {
     /** Claims `key` for a request, or says why not. */
