@@ -24,6 +24,15 @@ export interface BundleOptions {
   tracing?: boolean;
 }
 
+/**
+ * Our domain packages the workflows import, loaded once per workflow thread and shared by every
+ * workflow instead of evaluated again for each (the SDK's `preloadModules`). They hold no
+ * per-workflow state: constants, pure functions, Temporal message definitions, and one cache of
+ * `Intl.DateTimeFormat`s by time zone, which answers the same for every workflow. The SDK freezes
+ * what they export, so a module that mutated its exports would fail loudly, not leak.
+ */
+const PRELOADED_MODULES = ['@billing/money', '@billing/calendar', '@billing/text', '@billing/bills', '@billing/mandates'] as const;
+
 /** The prebuilt bundle's file name in dist/ (bundle-workflows.ts writes both). */
 export function prebuiltBundleName(tracing: boolean): string {
   return tracing ? 'workflow-bundle-traced.js' : 'workflow-bundle.js';
@@ -36,6 +45,7 @@ export async function bundleBillWorkflows(
   return bundleWorkflowCode({
     workflowsPath,
     workflowInterceptorModules: tracing ? [WORKFLOW_TRACING_MODULE] : [],
+    preloadModules: [...PRELOADED_MODULES],
     webpackConfigHook: (config) => ({
       ...config,
       resolve: { ...config.resolve, conditionNames: ['source', '...'] },
