@@ -18,7 +18,7 @@ import { bundleFloorWorkflows, FLOOR_TASK_QUEUE, startFloor, type FloorUpdateKin
 import { gatewayClient, type BenchItem, type GatewayClient } from './bills/gateway.ts';
 import { describeFailures, percentile, pooled, runLoad, throughput, type LoadResult, type Outcome } from './bills/load.ts';
 import { billKeys, expectedBills, nextMonth, planItems, type BillKey } from './bills/plan.ts';
-import { cpuMsPerOperation, cpuShares, sampleCpu } from './bills/process-cpu.ts';
+import { cpuMsPerOperation, cpuShares, sampleCpu, sampleThreads } from './bills/process-cpu.ts';
 import { verifyBills, type Verification } from './bills/verify.ts';
 import { printProfiles, summariseProfiles } from './cpu-profile.ts';
 import { beginRun, saveResult } from './results.ts';
@@ -79,6 +79,8 @@ interface Measured {
   cpu: string;
   /** CPU milliseconds per successful operation per process, from the load's start to the end of its drain. */
   cpuMsPerOp: Record<string, number>;
+  /** The worker's CPU milliseconds per operation by kind of thread (sampleThreads), same span. */
+  workerThreadsMsPerOp?: Record<string, number>;
   verification?: Verification;
   /** Seconds after the load until the task queues had no backlog again. */
   drainSeconds: number;
@@ -182,13 +184,16 @@ async function measureAll(stack: Stack, floorBundle: WorkflowBundleWithSourceMap
       name: string, tasks: readonly T[], clients: number, send: (task: T) => Promise<Outcome>, deadlineMs = LOAD_DEADLINE_MS,
     ) => {
       console.log(`running ${name}: ${tasks.length} operations, ${clients} clients...`);
-      const before = await sampleCpu();
+      const [before, threadsBefore] = [await sampleCpu(), await sampleThreads('worker')];
       const result = await runLoad(tasks, clients, send, deadlineMs);
       const afterLoad = await sampleCpu();
       const drainSeconds = await settle(direct);
       // The drain belongs to the operations: a start is answered before its first workflow task runs.
       const cpuMsPerOp = cpuMsPerOperation(before, await sampleCpu(), result.succeeded);
-      const entry: Measured = { name, clients, result, cpu: cpuShares(before, afterLoad, result.elapsedSeconds), cpuMsPerOp, drainSeconds };
+      const workerThreadsMsPerOp = cpuMsPerOperation(threadsBefore, await sampleThreads('worker'), result.succeeded);
+      const entry: Measured = {
+        name, clients, result, cpu: cpuShares(before, afterLoad, result.elapsedSeconds), cpuMsPerOp, workerThreadsMsPerOp, drainSeconds,
+      };
       console.log(`  ${perSecond(throughput(result))}/s, p99 ${ms(percentile(result.latenciesMs, 99))} ms, errors ${describeFailures(result.failures)}, ` +
         `drain ${drainSeconds.toFixed(0)} s, load average ${loadavg()[0]?.toFixed(1) ?? '?'}`);
       measured.push(entry);
@@ -314,7 +319,7 @@ function averageCpu(loads: readonly Measured[]): Record<string, number> {
   return Object.fromEntries([...sums].map(([label, ms]) => [label, ms / total]).sort(([, a], [, b]) => (b as number) - (a as number)));
 }
 
-function rawFigures({ name, clients, result, cpu, cpuMsPerOp, verification, drainSeconds }: Measured) {
+function rawFigures({ name, clients, result, cpu, cpuMsPerOp, workerThreadsMsPerOp, verification, drainSeconds }: Measured) {
   return {
     name,
     clients,
@@ -330,6 +335,7 @@ function rawFigures({ name, clients, result, cpu, cpuMsPerOp, verification, drai
     drainSeconds,
     cpu,
     cpuMsPerOp: Object.fromEntries(Object.entries(cpuMsPerOp).map(([label, value]) => [label, Number(value.toFixed(3))])),
+    workerThreadsMsPerOp: Object.fromEntries(Object.entries(workerThreadsMsPerOp ?? {}).map(([kind, value]) => [kind, Number(value.toFixed(3))])),
   };
 }
 
@@ -437,6 +443,14 @@ function printLoads(measured: readonly Measured[]): void {
     name, ...PROCESSES.map((label) => (cpuMsPerOp[label] === undefined ? '-' : cpuMsPerOp[label].toFixed(1))),
     Object.values(cpuMsPerOp).reduce((sum, value) => sum + value, 0).toFixed(1),
   ]));
+  const kinds = ['main thread', 'workflow thread', 'SDK core', 'V8 helpers', 'other'];
+  const ours = measured.filter((entry) => Object.keys(entry.workerThreadsMsPerOp ?? {}).length > 0 && !entry.name.startsWith('floor'));
+  if (ours.length > 0) {
+    console.log(`\nThe worker's CPU ms per operation by thread (main: activities and the SDK's bridge; workflow: the sandbox; SDK core: its Rust threads; V8 helpers: GC and compilation):`);
+    printTable(['load', ...kinds], ours.map(({ name, workerThreadsMsPerOp }) => [
+      name, ...kinds.map((kind) => (workerThreadsMsPerOp?.[kind] === undefined ? '-' : (workerThreadsMsPerOp[kind] as number).toFixed(1))),
+    ]));
+  }
   console.log(`\nCPU during each load (share of one core; the machine has ${availableParallelism()}):`);
   for (const { name, cpu } of measured) console.log(`  ${name}: ${cpu || 'n/a'}`);
   for (const { name, verification } of measured) {

@@ -80,3 +80,37 @@ export function cpuMsPerOperation(before: Map<string, number>, after: Map<string
     .filter(([, msPerOp]) => msPerOp > 0)
     .sort(([, a], [, b]) => b - a));
 }
+
+/** The worker's threads by what runs on them, from the names Node, V8 and the SDK's core give them. */
+function threadKind(comm: string): string {
+  if (comm === 'MainThread') return 'main thread';
+  if (comm === 'WorkerThread') return 'workflow thread';
+  if (comm.startsWith('tokio') || comm.startsWith('temporal') || comm.startsWith('workflow-proces')) return 'SDK core';
+  if (comm === 'V8Worker' || comm.startsWith('DelayedTask')) return 'V8 helpers';
+  return 'other';
+}
+
+/**
+ * CPU seconds so far of each kind of thread of the processes labelled `label` (the worker): where
+ * its CPU goes between the main thread (activities, the SDK's bridge), the workflow thread (the
+ * sandbox), the SDK's Rust core and V8's own helper threads (garbage collection, compilation).
+ */
+export async function sampleThreads(label: string): Promise<Map<string, number>> {
+  const totals = new Map<string, number>();
+  try {
+    const pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name)).map(Number);
+    for (const info of await Promise.all(pids.map(readProcess))) {
+      if (info?.label !== label) continue;
+      for (const tid of await readdir(`/proc/${info.pid}/task`).catch(() => [] as string[])) {
+        const stat = await readFile(`/proc/${info.pid}/task/${tid}/stat`, 'utf8').catch(() => undefined);
+        if (stat === undefined) continue;
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const kind = threadKind(stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')));
+        totals.set(kind, (totals.get(kind) ?? 0) + (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND);
+      }
+    }
+  } catch {
+    // no /proc: no split
+  }
+  return totals;
+}
