@@ -53,6 +53,29 @@ describe('the event outbox', () => {
     }
   });
 
+  it('numbers and announces the events of one call in the order given, each customer\'s from its own sequence', async () => {
+    const listener = new pg.Client({ connectionString: postgres.url });
+    await listener.connect();
+    const announced: string[] = [];
+    listener.on('notification', (message) => announced.push(message.payload ?? ''));
+    await listener.query(`LISTEN ${EVENTS_CHANNEL}`);
+    try {
+      await db.transaction(async (trx) => recordEvent(trx, { type: 'bill.created', customerId: 'cust_given_y', data: { n: 0 } }));
+      const given = ['x', 'y', 'x', 'x', 'y'].map((who, n) => ({ type: 'bill.item_added' as const, customerId: `cust_given_${who}`, data: { n: n + 1 } }));
+      const stored = await db.transaction(async (trx) => recordEvents(trx, given));
+      await waitFor(() => announced.length >= 6);
+
+      expect(stored.map((event) => [event.customerId, event.seq, event.data])).toEqual([
+        ['cust_given_x', 1n, { n: 1 }], ['cust_given_y', 2n, { n: 2 }], ['cust_given_x', 2n, { n: 3 }],
+        ['cust_given_x', 3n, { n: 4 }], ['cust_given_y', 3n, { n: 5 }],
+      ]);
+      expect(stored.map((event) => event.position)).toEqual([...stored.map((event) => event.position)].sort((a, b) => (a < b ? -1 : 1)));
+      expect(announced.slice(1)).toEqual(stored.map((event) => event.id));
+    } finally {
+      await listener.end();
+    }
+  });
+
   it('writes no event, and uses no sequence number, when the change it belongs to rolls back', async () => {
     await db.transaction(async (trx) => recordEvent(trx, { type: 'ledger.entry_posted', customerId: 'cust_rollback', data: {} }));
     await expect(db.transaction(async (trx) => {

@@ -66,38 +66,43 @@ export function storedEvent(row: EventRow): StoredEvent {
 
 const newEventId = () => `evt_${randomUUID().replaceAll('-', '')}`;
 
+// One statement takes every customer's next sequence numbers, inserts the events numbered from them
+// in the order given (within a customer, the caller's order), and announces each in the order it was
+// inserted. The sequence rows are taken in customer-id order, so two transactions writing for the
+// same customers cannot deadlock, and each stays locked until commit: events of one customer commit
+// in sequence order.
+const RECORD_EVENTS = `
+  WITH given AS (
+    SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[]) WITH ORDINALITY AS g (id, type, customer_id, data, n)
+  ), wanted AS (
+    SELECT customer_id, count(*) AS count FROM given GROUP BY customer_id
+  ), taken AS (
+    INSERT INTO event_sequences AS s (customer_id, last_seq)
+    SELECT customer_id, count FROM wanted ORDER BY customer_id
+    ON CONFLICT (customer_id) DO UPDATE SET last_seq = s.last_seq + excluded.last_seq
+    RETURNING customer_id, last_seq
+  ), inserted AS (
+    INSERT INTO events (id, type, customer_id, seq, data)
+    SELECT g.id, g.type, g.customer_id,
+           t.last_seq - w.count + row_number() OVER (PARTITION BY g.customer_id ORDER BY g.n), g.data::jsonb
+      FROM given AS g JOIN taken AS t USING (customer_id) JOIN wanted AS w USING (customer_id)
+      ORDER BY g.n
+    RETURNING ${EVENT_COLUMNS.join(', ')}
+  )
+  SELECT inserted.*, pg_notify(?, inserted.id) FROM inserted`;
+
 /**
- * Writes events inside the caller's transaction, in two statements whatever their number: one
- * takes every customer's next sequence numbers, one inserts the events and announces them. The
- * sequence rows are taken in customer-id order, so two transactions writing for the same
- * customers cannot deadlock, and each stays locked until commit: events of one customer commit in
- * sequence order.
+ * Writes events inside the caller's transaction, in one statement whatever their number (see
+ * RECORD_EVENTS); returns them in the order given.
  */
 export async function recordEvents(trx: Knex.Transaction, events: readonly NewEvent[]): Promise<StoredEvent[]> {
   if (events.length === 0) return [];
-  const byCustomer = Map.groupBy(events, (event) => event.customerId);
-  const customers = [...byCustomer.keys()].sort();
-  const taken = await trx.raw(`
-    INSERT INTO event_sequences (customer_id, last_seq)
-    SELECT customer_id, count FROM unnest(?::text[], ?::bigint[]) AS wanted (customer_id, count) ORDER BY customer_id
-    ON CONFLICT (customer_id) DO UPDATE SET last_seq = event_sequences.last_seq + excluded.last_seq
-    RETURNING customer_id, last_seq::text`,
-  [customers, customers.map((customerId) => byCustomer.get(customerId)!.length)]) as { rows: Array<{ customer_id: string; last_seq: string }> };
-  const lastSeq = new Map(taken.rows.map((row) => [row.customer_id, BigInt(row.last_seq)]));
-  const rows = events.map((event) => ({ id: newEventId(), type: event.type, customer_id: event.customerId, data: JSON.stringify(event.data) }));
-  // Within a customer, events take their numbers in the order the caller gave them.
-  const next = new Map(customers.map((customerId) => [customerId, lastSeq.get(customerId)! - BigInt(byCustomer.get(customerId)!.length) + 1n]));
-  const numbered = rows.map((row) => {
-    const seq = next.get(row.customer_id)!;
-    next.set(row.customer_id, seq + 1n);
-    return { ...row, seq: seq.toString() };
-  });
-  // The insert announces each event in the same round trip, in the order it inserted them.
-  const insert = trx('events').insert(numbered).returning([...EVENT_COLUMNS]).toSQL();
-  const { rows: inserted } = await trx.raw(`WITH inserted AS (${insert.sql}) SELECT inserted.*, pg_notify(?, inserted.id) FROM inserted`,
-    [...insert.bindings, EVENTS_CHANNEL]) as { rows: EventRow[] };
-  const order = new Map(numbered.map((row, index) => [row.id, index]));
-  return inserted.map(storedEvent).sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+  const { rows } = await trx.raw(RECORD_EVENTS, [
+    events.map(() => newEventId()), events.map((event) => event.type), events.map((event) => event.customerId),
+    events.map((event) => JSON.stringify(event.data)), EVENTS_CHANNEL,
+  ]) as { rows: EventRow[] };
+  // Inserted in the order given, so their positions are in that order too.
+  return rows.map(storedEvent).sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
 }
 
 /** Writes one event inside the caller's transaction. */

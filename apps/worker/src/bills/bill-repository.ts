@@ -84,78 +84,102 @@ export interface InsertedLineItems {
   totals: BillTotals;
 }
 
+// One statement, under the bill row's lock: reads the row and its last item's number, inserts the
+// items numbered after it unless the bill is no longer OPEN (a key the bill already has is skipped),
+// adds only the items it inserted to the row's count, total and per-currency subtotals, and returns
+// the row as it ends up with one row per inserted item, plus one per key the bill had before
+// ("earlier"). Subtotals are kept as exact integers: numeric in SQL, strings in jsonb.
+const INSERT_LINE_ITEMS = `
+  WITH bill AS (
+    SELECT b.id, b.status, b.customer_id, b.currency, b.item_count, b.total_minor, b.subtotals,
+           (SELECT max(seq) FROM line_items WHERE bill_id = b.id) AS last_seq
+      FROM bills AS b WHERE b.id = ? FOR UPDATE OF b
+  ), given AS (
+    SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
+                         ?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) WITH ORDINALITY
+      AS g (id, idempotency_key, description, quantity, unit_price, currency, amount_minor, converted_minor, rate,
+            rate_source, rate_as_of, rate_id, metadata, added_at, n)
+  ), inserted AS (
+    INSERT INTO line_items (id, bill_id, seq, idempotency_key, description, quantity, unit_price, currency, amount_minor,
+                            converted_minor, rate, rate_source, rate_as_of, rate_id, metadata, added_at)
+    SELECT g.id, bill.id, coalesce(bill.last_seq, 0) + g.n, g.idempotency_key, g.description, g.quantity::numeric,
+           g.unit_price::numeric, g.currency, g.amount_minor::numeric, g.converted_minor::numeric, g.rate::numeric,
+           g.rate_source, g.rate_as_of::timestamptz, g.rate_id, g.metadata::jsonb, g.added_at::timestamptz
+      FROM given AS g, bill WHERE bill.status = 'OPEN'
+      ORDER BY g.n
+    ON CONFLICT (bill_id, idempotency_key) DO NOTHING
+    RETURNING *
+  ), added AS (
+    SELECT count(*)::integer AS count, coalesce(sum(coalesce(converted_minor, amount_minor)), 0) AS total_minor FROM inserted
+  ), subtotals AS (
+    SELECT coalesce(jsonb_object_agg(code, minor::text), '{}'::jsonb) AS subtotals FROM (
+      SELECT code, sum(minor) AS minor FROM (
+        SELECT e.key AS code, e.value::numeric AS minor FROM bill, jsonb_each_text(bill.subtotals) AS e
+        UNION ALL SELECT currency::text, amount_minor FROM inserted
+      ) AS parts GROUP BY code
+    ) AS sums
+  ), updated AS (
+    UPDATE bills AS b SET item_count = b.item_count + added.count, total_minor = b.total_minor + added.total_minor,
+                          subtotals = subtotals.subtotals, updated_at = ?::timestamptz
+      FROM added, subtotals WHERE b.id = ? AND added.count > 0
+    RETURNING b.item_count, b.total_minor, b.subtotals
+  ), items AS (
+    SELECT true AS is_new, * FROM inserted
+    UNION ALL
+    SELECT false, l.* FROM line_items AS l
+     WHERE l.bill_id = ? AND l.idempotency_key = ANY (?::text[])
+  )
+  SELECT bill.status AS bill_status, bill.customer_id AS bill_customer_id, bill.currency AS bill_currency,
+         coalesce(updated.item_count, bill.item_count) AS bill_item_count,
+         coalesce(updated.total_minor, bill.total_minor)::text AS bill_total_minor,
+         coalesce(updated.subtotals, bill.subtotals) AS bill_subtotals, items.*
+    FROM bill LEFT JOIN updated ON true LEFT JOIN items ON true`;
+
 /**
  * Stores a batch of items and adds only the ones actually inserted to the bill's totals, in one
- * transaction under the bill row's lock. A repeated key is skipped, so a retried call, or a
- * call whose result the workflow never recorded, can neither double an item nor its amount.
+ * transaction under the bill row's lock, with one `bill.item_added` event per inserted item: one
+ * statement for the items and the totals (INSERT_LINE_ITEMS), one for the events. A repeated key is
+ * skipped, so a retried call, or a call whose result the workflow never recorded, can neither
+ * double an item nor its amount.
  */
 export async function insertLineItems(db: Db, billId: string, items: readonly NewLineItem[], updatedAt: string): Promise<InsertedLineItems> {
+  const keys = items.map((item) => item.idempotencyKey);
+  const column = <K extends keyof NewLineItem>(key: K, as: (value: NewLineItem[K]) => string | null = (value) => (value === undefined || value === null ? null : String(value))) =>
+    items.map((item) => as(item[key]));
   return db.transaction(async (trx) => {
-    // The row, locked, and its last item's number in one round trip.
-    const bill = await trx('bills').where({ id: billId }).forUpdate()
-      .first('status', 'customer_id', 'currency', 'item_count', 'total_minor', 'subtotals',
-        trx('line_items').where({ bill_id: billId }).max('seq').as('last_seq')) as Record<string, unknown> | undefined;
+    // Arrays holding nulls are bound as PostgreSQL arrays with NULL elements.
+    const bindings = [
+      billId,
+      column('id'), column('idempotencyKey'), column('description'), column('quantity'), column('unitPrice'), column('currency'),
+      column('amountMinor'), column('convertedMinor'), column('rate'), column('rateSource'), column('rateAsOf'), column('rateId'),
+      column('metadata', (metadata) => JSON.stringify(metadata)), column('addedAt'),
+      updatedAt, billId, billId, keys,
+    ] as unknown as NonNullable<Parameters<Db['raw']>[1]>;
+    const { rows } = await trx.raw(INSERT_LINE_ITEMS, bindings) as { rows: Array<Record<string, unknown>> };
+    const bill = rows[0];
     if (!bill) throw new Error(`bill ${billId} is not in the database`);
-    if (bill.status !== 'OPEN') throw new BillNotOpenError(billId, String(bill.status));
-    const firstSeq = Number(bill.last_seq ?? 0) + 1;
-    const inserted = items.length === 0 ? [] : await trx('line_items')
-      .insert(items.map((item, index) => ({
-        id: item.id,
-        bill_id: billId,
-        seq: firstSeq + index,
-        idempotency_key: item.idempotencyKey,
-        description: item.description,
-        quantity: item.quantity,
-        unit_price: item.unitPrice,
-        currency: item.currency,
-        amount_minor: item.amountMinor,
-        converted_minor: item.convertedMinor,
-        rate: item.rate,
-        rate_source: item.rateSource,
-        rate_as_of: item.rateAsOf,
-        rate_id: item.rateId ?? null,
-        metadata: JSON.stringify(item.metadata),
-        added_at: item.addedAt,
-      })))
-      .onConflict(['bill_id', 'idempotency_key'])
-      .ignore()
-      .returning('*') as Array<Record<string, unknown>>;
-
-    let totalMinor = BigInt(String(bill.total_minor));
-    const subtotals = new Map(Object.entries(bill.subtotals as Record<string, string>).map(([code, minor]) => [code, BigInt(minor)]));
-    for (const row of inserted) {
-      totalMinor += BigInt(String(row.converted_minor ?? row.amount_minor));
-      const code = row.currency as string;
-      subtotals.set(code, (subtotals.get(code) ?? 0n) + BigInt(String(row.amount_minor)));
+    if (bill.bill_status !== 'OPEN') throw new BillNotOpenError(billId, String(bill.bill_status));
+    const itemRows = rows.filter((row) => row.id !== null);
+    const inserted = itemRows.filter((row) => row.is_new === true).map(toStoredLineItem).sort((a, b) => a.seq - b.seq);
+    const byKey = new Map(itemRows.filter((row) => row.is_new === false).map((row) => [String(row.idempotency_key), toStoredLineItem(row)]));
+    for (const item of inserted) byKey.set(item.idempotencyKey, item);
+    // A key another transaction stored while this statement waited for the row's lock is not in the
+    // statement's snapshot; a new statement sees it.
+    const missing = keys.filter((key) => !byKey.has(key));
+    if (missing.length > 0) {
+      const late = await trx('line_items').where({ bill_id: billId }).whereIn('idempotency_key', missing) as Array<Record<string, unknown>>;
+      for (const row of late) byKey.set(String(row.idempotency_key), toStoredLineItem(row));
     }
-    const totals: BillTotals = {
-      itemCount: Number(bill.item_count) + inserted.length,
-      totalMinor: totalMinor.toString(),
-      subtotalsMinor: Object.fromEntries([...subtotals].map(([code, minor]) => [code, minor.toString()])),
-      updatedAt,
-    };
-    if (inserted.length > 0) {
-      await trx('bills').where({ id: billId }).update({
-        item_count: totals.itemCount,
-        total_minor: totals.totalMinor,
-        subtotals: JSON.stringify(totals.subtotalsMinor),
-        updated_at: updatedAt,
-      });
-    }
-    const keys = items.map((item) => item.idempotencyKey);
-    const byKey = new Map(inserted.map((row) => [String(row.idempotency_key), toStoredLineItem(row)]));
-    const insertedItems = [...byKey.values()];
-    // Keys the table already had (a retried write, a repeat in the batch) are read back as stored.
-    const earlier = keys.filter((key) => !byKey.has(key));
-    if (earlier.length > 0) {
-      const rows = await trx('line_items').where({ bill_id: billId }).whereIn('idempotency_key', earlier) as Array<Record<string, unknown>>;
-      for (const row of rows) byKey.set(String(row.idempotency_key), toStoredLineItem(row));
-    }
-    await recordItemsAdded(trx, { id: billId, customerId: String(bill.customer_id), currency: String(bill.currency) }, insertedItems);
+    await recordItemsAdded(trx, { id: billId, customerId: String(bill.bill_customer_id), currency: String(bill.bill_currency) }, inserted);
     return {
       items: keys.map((key) => byKey.get(key) as StoredLineItem),
-      insertedKeys: inserted.map((row) => row.idempotency_key as string),
-      totals,
+      insertedKeys: inserted.map((item) => item.idempotencyKey),
+      totals: {
+        itemCount: Number(bill.bill_item_count),
+        totalMinor: String(bill.bill_total_minor),
+        subtotalsMinor: bill.bill_subtotals as Record<string, string>,
+        updatedAt,
+      },
     };
   });
 }
