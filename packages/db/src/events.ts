@@ -2,6 +2,7 @@
 // event commits with the change or not at all; nothing is ever published from memory.
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
+import { prepared } from './prepared.ts';
 
 export const EVENT_TYPES = [
   'bill.created', 'bill.item_added', 'bill.closing', 'bill.closed', 'bill.failed',
@@ -73,7 +74,7 @@ const newEventId = () => `evt_${randomUUID().replaceAll('-', '')}`;
 // in sequence order.
 const RECORD_EVENTS = `
   WITH given AS (
-    SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[]) WITH ORDINALITY AS g (id, type, customer_id, data, n)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS g (id, type, customer_id, data, n)
   ), wanted AS (
     SELECT customer_id, count(*) AS count FROM given GROUP BY customer_id
   ), taken AS (
@@ -89,18 +90,18 @@ const RECORD_EVENTS = `
       ORDER BY g.n
     RETURNING ${EVENT_COLUMNS.join(', ')}
   )
-  SELECT inserted.*, pg_notify(?, inserted.id) FROM inserted`;
+  SELECT inserted.*, pg_notify($5, inserted.id) FROM inserted`;
 
 /**
- * Writes events inside the caller's transaction, in one statement whatever their number (see
- * RECORD_EVENTS); returns them in the order given.
+ * Writes events inside the caller's transaction, in one prepared statement whatever their number
+ * (see RECORD_EVENTS); returns them in the order given.
  */
 export async function recordEvents(trx: Knex.Transaction, events: readonly NewEvent[]): Promise<StoredEvent[]> {
   if (events.length === 0) return [];
-  const { rows } = await trx.raw(RECORD_EVENTS, [
+  const rows = await prepared<EventRow>(trx, 'record_events', RECORD_EVENTS, [
     events.map(() => newEventId()), events.map((event) => event.type), events.map((event) => event.customerId),
     events.map((event) => JSON.stringify(event.data)), EVENTS_CHANNEL,
-  ]) as { rows: EventRow[] };
+  ]);
   // Inserted in the order given, so their positions are in that order too.
   return rows.map(storedEvent).sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
 }

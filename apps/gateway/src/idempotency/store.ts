@@ -1,4 +1,4 @@
-import type { Db } from '@billing/db';
+import { prepared, type Db } from '@billing/db';
 import { createBatcher } from '@billing/runtime';
 
 /** What a stored first response holds: enough to send it again byte for byte. */
@@ -105,26 +105,11 @@ export function idempotencyStore(db: Db, { ttlMs, leaseMs }: IdempotencyStoreOpt
     WHERE r.api_key_id = v.api_key_id AND r.key = v.key AND r.fingerprint = v.fingerprint AND r.state = 'IN_FLIGHT'`;
   const RELEASE = `DELETE FROM ${TABLE} USING ${ASYNC_COMMIT} WHERE api_key_id = $1::text AND key = $2::text AND fingerprint = $3::text AND state = 'IN_FLIGHT'`;
 
-  /**
-   * Runs one of the statements above as a prepared statement of its pooled connection, past
-   * knex's query building: PostgreSQL parses and plans each once per connection instead of on
-   * every request, and the gateway skips knex's binding and formatting. A connection that fails
-   * is marked by knex's own error handler and dropped by the pool, as for any knex query.
-   */
-  async function prepared<Row>(name: string, text: string, values: unknown[]): Promise<Row[]> {
-    const connection = await db.client.acquireConnection() as { query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: Row[] }> };
-    try {
-      return (await connection.query({ name, text, values })).rows;
-    } finally {
-      await db.client.releaseConnection(connection);
-    }
-  }
-
   interface Claim extends ScopedKey {
     fingerprint: string;
   }
   type ClaimRow = { claimed: boolean } & { [K in keyof RecordRow]: RecordRow[K] | null };
-  const claimAll = (batch: readonly Claim[]) => prepared<ClaimRow>('idempotency_claim', CLAIM, [
+  const claimAll = (batch: readonly Claim[]) => prepared<ClaimRow>(db, 'idempotency_claim', CLAIM, [
     batch.map((one) => one.apiKeyId), batch.map((one) => one.key), batch.map((one) => one.fingerprint), leaseMs, ttlMs,
   ]);
   // Each caller's row, or undefined when its key must be claimed again (see CLAIM), or the error its claim met.
@@ -152,7 +137,7 @@ export function idempotencyStore(db: Db, { ttlMs, leaseMs }: IdempotencyStoreOpt
     fingerprint: string;
     response: StoredResponse;
   }
-  const record = (batch: readonly Completion[]) => prepared('idempotency_complete', COMPLETE, [
+  const record = (batch: readonly Completion[]) => prepared(db, 'idempotency_complete', COMPLETE, [
     batch.map((one) => one.scoped.apiKeyId), batch.map((one) => one.scoped.key), batch.map((one) => one.fingerprint),
     batch.map((one) => one.response.status),
     batch.map((one) => JSON.stringify(one.response.contentType === undefined ? {} : { 'content-type': one.response.contentType })),
@@ -195,7 +180,7 @@ export function idempotencyStore(db: Db, { ttlMs, leaseMs }: IdempotencyStoreOpt
 
     /** Forgets a claim whose request had no effect, so a retry with the key runs afresh. */
     async release({ apiKeyId, key }: ScopedKey, fingerprint: string): Promise<void> {
-      await prepared('idempotency_release', RELEASE, [apiKeyId, key, fingerprint]);
+      await prepared(db, 'idempotency_release', RELEASE, [apiKeyId, key, fingerprint]);
     },
 
     /** Deletes expired records; returns how many. */

@@ -1,7 +1,7 @@
 // SQL for the bill read model. Every write is idempotent, because activities run at least once:
 // inserts do nothing on conflict, and totals are written as absolute values computed by the
 // workflow (the source of truth), never as increments a retry would apply twice.
-import type { Db } from '@billing/db';
+import { prepared, type Db } from '@billing/db';
 import { recordBillEvent, recordInvoiceFinalized, recordItemsAdded } from './bill-events.ts';
 import type { ExchangeRatePort } from './exchange-rates.ts';
 import { usageRatesFor, writeUsageLines, type UsageRates } from './usage-lines.ts';
@@ -84,7 +84,12 @@ export interface InsertedLineItems {
   totals: BillTotals;
 }
 
-// One statement, under the bill row's lock: reads the row and its last item's number, inserts the
+// Named, never `*`: a prepared statement whose result columns change (a migration adding a column
+// while this version still runs) fails instead of planning again.
+const LINE_ITEM_COLUMNS = `id, seq, idempotency_key, description, quantity, unit_price, currency, amount_minor, converted_minor,
+                       rate, rate_source, rate_as_of, metadata, added_at`;
+
+// One prepared statement, under the bill row's lock: reads the row and its last item's number, inserts the
 // items numbered after it unless the bill is no longer OPEN (a key the bill already has is skipped),
 // adds only the items it inserted to the row's count, total and per-currency subtotals, and returns
 // the row as it ends up with one row per inserted item, plus one per key the bill had before
@@ -93,10 +98,10 @@ const INSERT_LINE_ITEMS = `
   WITH bill AS (
     SELECT b.id, b.status, b.customer_id, b.currency, b.item_count, b.total_minor, b.subtotals,
            (SELECT max(seq) FROM line_items WHERE bill_id = b.id) AS last_seq
-      FROM bills AS b WHERE b.id = ? FOR UPDATE OF b
+      FROM bills AS b WHERE b.id = $1 FOR UPDATE OF b
   ), given AS (
-    SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
-                         ?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) WITH ORDINALITY
+    SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+                         $11::text[], $12::text[], $13::text[], $14::text[], $15::text[]) WITH ORDINALITY
       AS g (id, idempotency_key, description, quantity, unit_price, currency, amount_minor, converted_minor, rate,
             rate_source, rate_as_of, rate_id, metadata, added_at, n)
   ), inserted AS (
@@ -108,7 +113,7 @@ const INSERT_LINE_ITEMS = `
       FROM given AS g, bill WHERE bill.status = 'OPEN'
       ORDER BY g.n
     ON CONFLICT (bill_id, idempotency_key) DO NOTHING
-    RETURNING *
+    RETURNING ${LINE_ITEM_COLUMNS}
   ), added AS (
     SELECT count(*)::integer AS count, coalesce(sum(coalesce(converted_minor, amount_minor)), 0) AS total_minor FROM inserted
   ), subtotals AS (
@@ -120,14 +125,14 @@ const INSERT_LINE_ITEMS = `
     ) AS sums
   ), updated AS (
     UPDATE bills AS b SET item_count = b.item_count + added.count, total_minor = b.total_minor + added.total_minor,
-                          subtotals = subtotals.subtotals, updated_at = ?::timestamptz
-      FROM added, subtotals WHERE b.id = ? AND added.count > 0
+                          subtotals = subtotals.subtotals, updated_at = $16::timestamptz
+      FROM added, subtotals WHERE b.id = $1 AND added.count > 0
     RETURNING b.item_count, b.total_minor, b.subtotals
   ), items AS (
     SELECT true AS is_new, * FROM inserted
     UNION ALL
-    SELECT false, l.* FROM line_items AS l
-     WHERE l.bill_id = ? AND l.idempotency_key = ANY (?::text[])
+    SELECT false, ${LINE_ITEM_COLUMNS} FROM line_items AS l
+     WHERE l.bill_id = $1 AND l.idempotency_key = ANY ($3::text[])
   )
   SELECT bill.status AS bill_status, bill.customer_id AS bill_customer_id, bill.currency AS bill_currency,
          coalesce(updated.item_count, bill.item_count) AS bill_item_count,
@@ -147,15 +152,13 @@ export async function insertLineItems(db: Db, billId: string, items: readonly Ne
   const column = <K extends keyof NewLineItem>(key: K, as: (value: NewLineItem[K]) => string | null = (value) => (value === undefined || value === null ? null : String(value))) =>
     items.map((item) => as(item[key]));
   return db.transaction(async (trx) => {
-    // Arrays holding nulls are bound as PostgreSQL arrays with NULL elements.
-    const bindings = [
+    const rows = await prepared<Record<string, unknown>>(trx, 'insert_line_items', INSERT_LINE_ITEMS, [
       billId,
       column('id'), column('idempotencyKey'), column('description'), column('quantity'), column('unitPrice'), column('currency'),
       column('amountMinor'), column('convertedMinor'), column('rate'), column('rateSource'), column('rateAsOf'), column('rateId'),
       column('metadata', (metadata) => JSON.stringify(metadata)), column('addedAt'),
-      updatedAt, billId, billId, keys,
-    ] as unknown as NonNullable<Parameters<Db['raw']>[1]>;
-    const { rows } = await trx.raw(INSERT_LINE_ITEMS, bindings) as { rows: Array<Record<string, unknown>> };
+      updatedAt,
+    ]);
     const bill = rows[0];
     if (!bill) throw new Error(`bill ${billId} is not in the database`);
     if (bill.bill_status !== 'OPEN') throw new BillNotOpenError(billId, String(bill.bill_status));
