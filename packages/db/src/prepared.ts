@@ -10,7 +10,9 @@ interface PgConnection {
  * runs on: the pool's for `db`, the transaction's own for a transaction. PostgreSQL parses and
  * plans a statement once per connection instead of on every call, and the caller skips knex's
  * binding and formatting; both cost more CPU than a statement of a few rows does to run. A `name`
- * must always stand for the same text. A connection that fails is marked by knex's own error handler
+ * must always stand for the same text, and the text must name its result columns, never `*`: once
+ * a migration adds a column, a prepared `*` fails with "cached plan must not change result type"
+ * on every connection that prepared it, for as long as this version runs. A connection that fails is marked by knex's own error handler
  * and dropped by the pool, as for any knex query; a failed statement inside a transaction fails
  * the transaction, as any statement does.
  */

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { billSummaryOfRow, type BillRow, type StoredLineItemFields } from '@billing/bills';
-import { recordEvent } from '@billing/db';
+import { prepared, recordEvent } from '@billing/db';
 import { billResource } from '@billing/resources';
 
 export type { BillRow } from '@billing/bills';
@@ -32,6 +32,11 @@ const LINE_ITEM_COLUMNS = {
   addedAt: 'added_at',
 } as const satisfies Record<keyof LineItemRow, string>;
 
+// Its columns named, as every prepared statement's must be (see `prepared`).
+const FIND_BILL = `SELECT id, customer_id, billing_period, currency, time_zone, status, period_start, period_end, item_count,
+    total_minor, subtotals, invoice_number, failure_reason, workflow_id, created_at, updated_at, closed_at, create_idempotency_key
+  FROM bills WHERE customer_id = $1 AND billing_period = $2`;
+
 export interface BillFilter {
   customerId: string;
   status?: BillRow['status'];
@@ -49,8 +54,10 @@ async function setCreateKey(db: Knex, billId: string, idempotencyKey: string): P
 /** Reads of the bill read model. Writes belong to the workflow's activities. */
 export function billsRepository(db: Knex) {
   return {
+    /** Every add and every read of one bill starts here: a prepared statement (see FIND_BILL). */
     async find(customerId: string, billingPeriod: string, trx: Knex = db): Promise<StoredBillRow | undefined> {
-      return trx<StoredBillRow>('bills').where({ customer_id: customerId, billing_period: billingPeriod }).first();
+      const [row] = await prepared<StoredBillRow>(trx, 'find_bill', FIND_BILL, [customerId, billingPeriod]);
+      return row;
     },
 
     /**

@@ -84,8 +84,7 @@ export interface InsertedLineItems {
   totals: BillTotals;
 }
 
-// Named, never `*`: a prepared statement whose result columns change (a migration adding a column
-// while this version still runs) fails instead of planning again.
+// Named, as every prepared statement's result columns must be (see `prepared` in @billing/db).
 const LINE_ITEM_COLUMNS = `id, seq, idempotency_key, description, quantity, unit_price, currency, amount_minor, converted_minor,
                        rate, rate_source, rate_as_of, metadata, added_at`;
 

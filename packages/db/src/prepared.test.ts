@@ -1,0 +1,39 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPostgres, type PostgresHandle } from '@billing/devstack';
+import { createDb, prepared, type Db } from './index.ts';
+
+let postgres: PostgresHandle;
+let db: Db;
+
+beforeAll(async () => {
+  postgres = await startPostgres({ temporary: true });
+  db = createDb({ url: postgres.url, poolMax: 2 });
+  await db.raw('CREATE TABLE notes (id integer PRIMARY KEY, body text NOT NULL)');
+});
+afterAll(async () => {
+  await db?.destroy();
+  await postgres?.stop();
+});
+
+const READ = 'SELECT id, body FROM notes WHERE id = $1';
+
+describe('prepared statements', () => {
+  it('runs inside the caller\'s transaction: it sees that transaction\'s own writes, and nothing of a rollback stays', async () => {
+    await expect(db.transaction(async (trx) => {
+      await prepared(trx, 'insert_note', 'INSERT INTO notes (id, body) VALUES ($1, $2)', [1, 'draft']);
+      expect(await prepared(trx, 'read_note', READ, [1])).toEqual([{ id: 1, body: 'draft' }]);
+      expect(await prepared(db, 'read_note', READ, [1])).toEqual([]);
+      throw new Error('roll back');
+    })).rejects.toThrow('roll back');
+    expect(await prepared(db, 'read_note', READ, [1])).toEqual([]);
+  });
+
+  it('keeps answering with the columns it names after a migration adds a column to the table', async () => {
+    await prepared(db, 'insert_note', 'INSERT INTO notes (id, body) VALUES ($1, $2)', [2, 'kept']);
+    // Prepared on both pooled connections before the change.
+    await Promise.all([prepared(db, 'read_note', READ, [2]), prepared(db, 'read_note', READ, [2])]);
+    await db.raw('ALTER TABLE notes ADD COLUMN tag text');
+    const reads = await Promise.all([prepared(db, 'read_note', READ, [2]), prepared(db, 'read_note', READ, [2])]);
+    expect(reads).toEqual([[{ id: 2, body: 'kept' }], [{ id: 2, body: 'kept' }]]);
+  });
+});
