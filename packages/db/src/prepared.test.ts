@@ -28,6 +28,19 @@ describe('prepared statements', () => {
     expect(await prepared(db, 'read_note', READ, [1])).toEqual([]);
   });
 
+  it('is seen by the knex instance\'s query listeners, as knex\'s own queries are', async () => {
+    const seen: string[] = [];
+    const listen = (query: { sql: string }) => seen.push(query.sql);
+    db.on('query', listen);
+    try {
+      await prepared(db, 'read_note', READ, [3]);
+      await db.transaction((trx) => prepared(trx, 'read_note', READ, [3]));
+    } finally {
+      db.off('query', listen);
+    }
+    expect(seen.filter((sql) => sql === READ)).toHaveLength(2);
+  });
+
   it('keeps answering with the columns it names after a migration adds a column to the table', async () => {
     await prepared(db, 'insert_note', 'INSERT INTO notes (id, body) VALUES ($1, $2)', [2, 'kept']);
     // Prepared on both pooled connections before the change.

@@ -18,6 +18,8 @@ interface PgConnection {
  */
 export async function prepared<Row>(db: Knex | Knex.Transaction, name: string, text: string, values: readonly unknown[]): Promise<Row[]> {
   const connection = await db.client.acquireConnection() as PgConnection;
+  // Seen by `db.on('query', …)` as every knex query is.
+  db.client.emit('query', { sql: text, bindings: values, name });
   try {
     return (await connection.query({ name, text, values })).rows as Row[];
   } finally {
