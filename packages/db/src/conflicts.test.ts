@@ -55,6 +55,13 @@ describe('transactions PostgreSQL aborts for a conflict', () => {
     expect(after.map((value, index) => value - (before[index] as number))).toEqual([2, 2]);
   });
 
+  it('count PostgreSQL\'s multixact race as a conflict, and no other internal error', () => {
+    const race = Object.assign(new Error('insert into "ledger_postings" (…) - new multixact has more than one updating member: 0 2[7316 (nokeyupd), 7317 (nokeyupd)]'), { code: 'XX000' });
+    expect(isTransactionConflict(race)).toBe(true);
+    expect(isTransactionConflict(Object.assign(new Error('could not read block 0 in file "base/1/2"'), { code: 'XX000' }))).toBe(false);
+    expect(isTransactionConflict(Object.assign(new Error('new multixact has more than one updating member'), { code: '23505' }))).toBe(false);
+  });
+
   it('never retry another failure', async () => {
     let calls = 0;
     await expect(retryOnConflict(async () => {

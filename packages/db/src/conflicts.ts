@@ -4,10 +4,19 @@
 
 const CONFLICT_CODES = new Set(['40001', '40P01']);
 
+// One internal error is treated the same way. The ledger's chaos test met it once (of many runs),
+// while the transactions of a SIGKILLed bill-service were being rolled back: PostgreSQL 18.4 refused
+// a row lock on a wallet account that such a transaction had updated, with this message (XX000).
+// The statement and its transaction were aborted and nothing of them was written, so running the
+// transaction again is as safe as after a deadlock; the cause is PostgreSQL's, not a rule of ours.
+const MULTIXACT_RACE = { code: 'XX000', message: 'new multixact has more than one updating member' };
+
 /** True for a transaction PostgreSQL aborted because of a concurrent one: safe to run again. */
 export function isTransactionConflict(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && CONFLICT_CODES.has(code);
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code !== 'string') return false;
+  if (CONFLICT_CODES.has(code)) return true;
+  return code === MULTIXACT_RACE.code && typeof message === 'string' && message.includes(MULTIXACT_RACE.message);
 }
 
 /**
