@@ -4,11 +4,11 @@
 
 const CONFLICT_CODES = new Set(['40001', '40P01']);
 
-// One internal error is treated the same way. The ledger's chaos test met it once (of many runs),
-// while the transactions of a SIGKILLed bill-service were being rolled back: PostgreSQL 18.4 refused
-// a row lock on a wallet account that such a transaction had updated, with this message (XX000).
+// One internal error is treated the same way. The ledger's chaos test (bill-service SIGKILLed under
+// load) met it once in many runs: PostgreSQL 18.4 aborted a postings insert with this message
+// (XX000), a check inside its row locking that found two transactions updating one account row.
 // The statement and its transaction were aborted and nothing of them was written, so running the
-// transaction again is as safe as after a deadlock; the cause is PostgreSQL's, not a rule of ours.
+// transaction again is as safe as after a deadlock (docs/ledger.md).
 const MULTIXACT_RACE = { code: 'XX000', message: 'new multixact has more than one updating member' };
 
 /** True for a transaction PostgreSQL aborted because of a concurrent one: safe to run again. */
