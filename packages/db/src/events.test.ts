@@ -19,15 +19,24 @@ afterAll(async () => {
 const seqsOf = async (customerId: string) =>
   (await db('events').where({ customer_id: customerId }).orderBy('seq').select('seq')).map((row: { seq: string }) => Number(row.seq));
 
+/** Runs `body` while a separate connection listens on the events channel, with the ids announced so far. */
+async function whileListening(body: (announced: readonly string[]) => Promise<void>): Promise<void> {
+  const listener = new pg.Client({ connectionString: postgres.url });
+  await listener.connect();
+  const announced: string[] = [];
+  listener.on('notification', (message) => announced.push(message.payload ?? ''));
+  await listener.query(`LISTEN ${EVENTS_CHANNEL}`);
+  try {
+    await body(announced);
+  } finally {
+    await listener.end();
+  }
+}
+
 describe('the event outbox', () => {
   it('numbers each customer\'s events 1, 2, 3, ... and commits them in that order under concurrent writers', async () => {
     // Commit order is what a listener sees: NOTIFY is delivered at commit, in commit order.
-    const listener = new pg.Client({ connectionString: postgres.url });
-    await listener.connect();
-    const announced: string[] = [];
-    listener.on('notification', (message) => announced.push(message.payload ?? ''));
-    await listener.query(`LISTEN ${EVENTS_CHANNEL}`);
-    try {
+    await whileListening(async (announced) => {
       const writers = Array.from({ length: 30 }, (_, index) => db.transaction(async (trx) => {
         // Half the writers name the customers in the other order: neither order may deadlock.
         const pair = [
@@ -48,18 +57,11 @@ describe('the event outbox', () => {
         .map((row: { id: string; customer_id: string; seq: string }) => [row.id, { customer: row.customer_id, seq: Number(row.seq) }]));
       const committedOrderOfA = announced.map((id) => seqById.get(id)).filter((event) => event?.customer === 'cust_order_a').map((event) => event!.seq);
       expect(committedOrderOfA).toEqual(Array.from({ length: 30 }, (_, index) => index + 1));
-    } finally {
-      await listener.end();
-    }
+    });
   });
 
   it('numbers and announces the events of one call in the order given, each customer\'s from its own sequence', async () => {
-    const listener = new pg.Client({ connectionString: postgres.url });
-    await listener.connect();
-    const announced: string[] = [];
-    listener.on('notification', (message) => announced.push(message.payload ?? ''));
-    await listener.query(`LISTEN ${EVENTS_CHANNEL}`);
-    try {
+    await whileListening(async (announced) => {
       await db.transaction(async (trx) => recordEvent(trx, { type: 'bill.created', customerId: 'cust_given_y', data: { n: 0 } }));
       const given = ['x', 'y', 'x', 'x', 'y'].map((who, n) => ({ type: 'bill.item_added' as const, customerId: `cust_given_${who}`, data: { n: n + 1 } }));
       const stored = await db.transaction(async (trx) => recordEvents(trx, given));
@@ -71,9 +73,7 @@ describe('the event outbox', () => {
       ]);
       expect(stored.map((event) => event.position)).toEqual([...stored.map((event) => event.position)].sort((a, b) => (a < b ? -1 : 1)));
       expect(announced.slice(1)).toEqual(stored.map((event) => event.id));
-    } finally {
-      await listener.end();
-    }
+    });
   });
 
   it('writes no event, and uses no sequence number, when the change it belongs to rolls back', async () => {
