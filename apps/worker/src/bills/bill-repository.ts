@@ -1,6 +1,6 @@
 // SQL for the bill read model. Every write is idempotent, because activities run at least once:
-// inserts do nothing on conflict, and totals are written as absolute values computed by the
-// workflow (the source of truth), never as increments a retry would apply twice.
+// inserts do nothing on conflict, and a bill's totals grow only by the items the same write
+// actually inserted, so a retried write, which inserts nothing new, cannot add anything twice.
 import { prepared, type Db } from '@billing/db';
 import { recordBillEvent, recordInvoiceFinalized, recordItemsAdded } from './bill-events.ts';
 import type { ExchangeRatePort } from './exchange-rates.ts';
