@@ -65,7 +65,7 @@ describe('createBill sent again', () => {
   it('answers the bill when the first attempt died between starting the workflow and writing the row, and writes the row then', async () => {
     const key = { customerId: newCustomer('create-norow'), billingPeriod: futurePeriod() };
     const first = await service.client.createBill({ ...key, currency: 'EUR', timeZone: 'Europe/Paris', idempotencyKey: 'open-norow' });
-    // What that crash leaves: a running workflow and no row (billWorkflowV2 does not write it when it starts).
+    // What that crash leaves: a running workflow and no row (the workflow bill-service starts does not write it when it starts).
     const written = await service.db('bills').where({ id: first.bill?.id }).first();
     await service.db('events').where({ customer_id: key.customerId }).delete();
     await service.db('bills').where({ id: first.bill?.id }).delete();

@@ -4,7 +4,7 @@ import {
   addLineItemSignal, addLineItemsUpdate, addLineItemUpdate, billPeriodNumber, billSearchAttributes, billSummaryQuery, closeBillUpdate,
 } from '@billing/bills';
 import type { LineItemInput } from '@billing/bills';
-import type { WorkflowExecutionInfo } from '@temporalio/client';
+import type { WorkflowExecutionInfo, WorkflowHandle } from '@temporalio/client';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { metricsRegistry } from '@billing/runtime';
@@ -299,25 +299,47 @@ describe('bill workflow: search attributes', () => {
     expect(found.map((bill) => bill.workflowId)).toEqual([handle.workflowId]);
   });
 
-  it('finds a bill by period number and total, with the item count and total of what is stored', async () => {
+  /** The upserts in the bill's history that set its item count (and total). */
+  const totalsUpserts = async (handle: WorkflowHandle) =>
+    ((await handle.fetchHistory()).events ?? []).filter((event) =>
+      event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.BillItemCount);
+
+  it('shows an open bill\'s item count and total at most once a minute, and exactly from its close on', async () => {
     const { input, handle } = await open();
     // The same customer's bill for the running month (before the other's): as large, but out of range.
     const other = await open({ customerId: input.customerId, billingPeriod: new Date().toISOString().slice(0, 7) });
     await handle.executeUpdate(addLineItemsUpdate, { args: [[item('big', '600.00'), item('bigger', '500.01')]] });
     await handle.executeUpdate(addLineItemUpdate, { args: [item('small', '0.99')] });
     await other.handle.executeUpdate(addLineItemUpdate, { args: [item('earlier', '2000.00')] });
+    // Within the bill's first minute: only the opening's zeros, no setting per stored batch.
+    expect(await totalsUpserts(handle)).toHaveLength(1);
+
+    await handle.executeUpdate(closeBillUpdate);
+    await other.handle.executeUpdate(closeBillUpdate);
+    const period = billPeriodNumber(input.billingPeriod);
+    const query = `BillCustomerId='${input.customerId}' AND BillPeriodNum >= ${period} AND BillTotalMinor > 100000`;
+    const found = await listBills(query, (bills) => attributesOf(bills[0]).status === 'CLOSED');
+    expect(found.map((bill) => bill.workflowId)).toEqual([handle.workflowId]);
+    expect(attributesOf(found[0])).toEqual({ status: 'CLOSED', periodNumber: period, itemCount: 3, totalMinor: 110_100 });
+    // The totals went out with the CLOSING status, in the same upsert.
+    const [, closing] = await totalsUpserts(handle);
+    expect(Object.keys(closing?.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}).sort())
+      .toEqual(['BillItemCount', 'BillStatus', 'BillTotalMinor']);
+    expect(await totalsUpserts(handle)).toHaveLength(2);
+  });
+
+  it('once the interval has passed, sets the item count and total of what is stored at the next batch', async () => {
+    const { input, handle } = await open({}, 'billWorkflowShowingEveryTotal');
+    await handle.executeUpdate(addLineItemsUpdate, { args: [[item('big', '600.00'), item('bigger', '500.01')]] });
+    await handle.executeUpdate(addLineItemUpdate, { args: [item('small', '0.99')] });
 
     const period = billPeriodNumber(input.billingPeriod);
     const query = `BillCustomerId='${input.customerId}' AND BillPeriodNum >= ${period} AND BillTotalMinor > 100000`;
     const found = await listBills(query, (bills) => attributesOf(bills[0]).itemCount === 3);
     expect(found.map((bill) => bill.workflowId)).toEqual([handle.workflowId]);
     expect(attributesOf(found[0])).toEqual({ status: 'OPEN', periodNumber: period, itemCount: 3, totalMinor: 110_100 });
-
     // Once per stored batch (two here: one per update), not once per item.
-    const history = await handle.fetchHistory();
-    const totalsUpserts = (history.events ?? []).filter((event) =>
-      event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.BillItemCount);
-    expect(totalsUpserts).toHaveLength(1 + 2);
+    expect(await totalsUpserts(handle)).toHaveLength(1 + 2);
   });
 
   it('records its patches in a new bill, so code that changes later can tell which version it ran', async () => {

@@ -87,30 +87,35 @@ try {
   await large.handle.result();
   await save('continued-run', large.handle);
 
-  // billWorkflowV2, opened as bill-service opens it: search attributes with the start, then the row.
-  const opened = await openBillV2(stack);
-  await Promise.all([
-    opened.handle.executeUpdate(addLineItemsUpdate, { args: [[item('v1', '1.10'), item('v2', '2.20')]] }),
-    opened.handle.executeUpdate(addLineItemUpdate, { args: [item('v3', '3.30')] }),
-  ]);
-  await opened.handle.executeUpdate(addLineItemUpdate, { args: [item('v1', '1.10')] });
-  await opened.handle.executeUpdate(closeBillUpdate);
-  await opened.handle.result();
-  await save('v2-lifecycle', opened.handle);
+  // billWorkflowV2 and billWorkflowV3, opened as bill-service opens them: search attributes with
+  // the start, then the row.
+  for (const [prefix, workflowType, continuingEarly] of [
+    ['v2', 'billWorkflowV2', 'billWorkflowV2ContinuingEarly'], ['v3', 'billWorkflowV3', 'billWorkflowV3ContinuingEarly'],
+  ] as const) {
+    const opened = await openBillV2(stack, {}, { workflowType });
+    await Promise.all([
+      opened.handle.executeUpdate(addLineItemsUpdate, { args: [[item('v1', '1.10'), item('v2', '2.20')]] }),
+      opened.handle.executeUpdate(addLineItemUpdate, { args: [item('v3', '3.30')] }),
+    ]);
+    await opened.handle.executeUpdate(addLineItemUpdate, { args: [item('v1', '1.10')] });
+    await opened.handle.executeUpdate(closeBillUpdate);
+    await opened.handle.result();
+    await save(`${prefix}-lifecycle`, opened.handle);
 
-  // Its starter stopped before writing the row, and left out the search attributes: set in the
-  // first task, the row written at close.
-  const rowless = await openBillV2(stack, {}, { writeRow: false, searchAttributes: false });
-  await rowless.handle.executeUpdate(closeBillUpdate);
-  await rowless.handle.result();
-  await save('v2-row-at-close', rowless.handle);
+    // Its starter stopped before writing the row, and left out the search attributes: set in the
+    // first task, the row written at close.
+    const rowless = await openBillV2(stack, {}, { workflowType, writeRow: false, searchAttributes: false });
+    await rowless.handle.executeUpdate(closeBillUpdate);
+    await rowless.handle.result();
+    await save(`${prefix}-row-at-close`, rowless.handle);
 
-  const continuing = await openBillV2(stack, {}, { workflowType: 'billWorkflowV2ContinuingEarly' });
-  await Promise.all(['w1', 'w2', 'w3', 'w4'].map((key) => continuing.handle.executeUpdate(addLineItemUpdate, { args: [item(key, '1.00')] })));
-  await save('v2-continue-as-new', continuing.handle, continuing.handle.firstExecutionRunId);
-  await continuing.handle.executeUpdate(closeBillUpdate);
-  await continuing.handle.result();
-  await save('v2-continued-run', continuing.handle);
+    const continuing = await openBillV2(stack, {}, { workflowType: continuingEarly });
+    await Promise.all(['w1', 'w2', 'w3', 'w4'].map((key) => continuing.handle.executeUpdate(addLineItemUpdate, { args: [item(key, '1.00')] })));
+    await save(`${prefix}-continue-as-new`, continuing.handle, continuing.handle.firstExecutionRunId);
+    await continuing.handle.executeUpdate(closeBillUpdate);
+    await continuing.handle.result();
+    await save(`${prefix}-continued-run`, continuing.handle);
+  }
 
   // Mandates mid-life. They run for years, so their histories are taken while they are still running.
   const today = localDateAt(new Date(), 'UTC');

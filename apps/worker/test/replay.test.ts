@@ -63,6 +63,16 @@ const KEPT = {
     'mandate-approval-repeated', 'mandate-control-applied', 'mandate-control-repeated',
     'v2-continue-as-new', 'v2-continued-run', 'v2-lifecycle', 'v2-row-at-close',
   ],
+  // An open bill's totals search attributes refreshed at most once a minute and sent with CLOSING
+  // (or before continue-as-new); billWorkflowV3, which asks no patch of its own time; and a bill
+  // open across that deploy (record-deploy-history.ts).
+  v12: [
+    'batched-items', 'continue-as-new', 'continued-run', 'items-across-deploy', 'lifecycle', 'refused-item', 'signal-item',
+    'mandate-after-continue-as-new', 'mandate-awaiting-approval', 'mandate-continue-as-new', 'mandate-in-dunning', 'mandate-paused',
+    'mandate-approval-repeated', 'mandate-control-applied', 'mandate-control-repeated',
+    'v2-continue-as-new', 'v2-continued-run', 'v2-lifecycle', 'v2-row-at-close',
+    'v3-continue-as-new', 'v3-continued-run', 'v3-lifecycle', 'v3-row-at-close',
+  ],
 };
 
 async function recordedHistories(): Promise<Array<{ workflowId: string; history: unknown }>> {

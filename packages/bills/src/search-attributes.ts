@@ -1,6 +1,6 @@
 // The search attributes a bill workflow sets, so `temporal workflow list --query …` finds bills by
 // customer, period, status, currency, item count and total. The workflow is the only place that
-// sets them (at start, on every status change and after every stored batch of items); these
+// sets them (at start, on every status change, and an open bill's totals at most once a minute); these
 // functions say what they hold. The same names and types are registered by the dev server
 // (packages/devstack) and by compose (infra/temporal/register-search-attributes.sh).
 import { defineSearchAttributeKey } from '@temporalio/common';
@@ -60,7 +60,7 @@ export function statusSearchAttributes(status: BillStatus): SearchAttributePair[
   return [{ key: billSearchAttributes.status, value: status }];
 }
 
-/** Set once per stored batch of items, with the totals the database committed. */
+/** The totals the database committed, set by the bill workflow (docs/bills.md, "Search attributes"). */
 export function totalsSearchAttributes(totals: { itemCount: number; totalMinor: string }): SearchAttributePair[] {
   return [
     { key: billSearchAttributes.itemCount, value: totals.itemCount },

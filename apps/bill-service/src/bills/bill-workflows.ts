@@ -37,14 +37,14 @@ export function billWorkflows(temporal: Client, env: BillServiceEnv, logger: Grp
 
   return {
     /**
-     * Starts the bill's workflow, a `billWorkflowV2`: the caller writes the bill's row once this
+     * Starts the bill's workflow, a `billWorkflowV3`: the caller writes the bill's row once this
      * returns, and the opening search attributes travel with the start, so the workflow's first
      * task has nothing to write (docs/bills.md, "Creating a bill").
      */
     async start(input: Omit<BillWorkflowInput, 'closeGraceMs'>): Promise<string> {
       const workflowId = billWorkflowId(input.customerId, input.billingPeriod);
       const args = { ...input, closeGraceMs: env.BILL_CLOSE_GRACE } satisfies BillWorkflowInput;
-      await temporal.workflow.start('billWorkflowV2', {
+      await temporal.workflow.start('billWorkflowV3', {
         workflowId,
         taskQueue,
         args: [args],

@@ -15,6 +15,7 @@ import {
 } from '@temporalio/workflow';
 import type { SearchAttributePair } from '@temporalio/common';
 import type { BillActivities } from '../bills/bill-activities.ts';
+import type { BillTotals } from '../bills/bill-repository.ts';
 import { BILL_ACTIVITIES } from '../deadlines.ts';
 import { BillState } from './bill-state.ts';
 import type { PendingItem } from './bill-state.ts';
@@ -31,7 +32,7 @@ const MAX_BATCH = 500;
  * that began on older code keeps that code's behaviour to its end; the next run takes the new one.
  */
 export const BILL_PATCHES = {
-  /** `BillPeriodNum` at start; `BillItemCount` and `BillTotalMinor` after every stored batch. */
+  /** `BillPeriodNum` at start; `BillItemCount` and `BillTotalMinor` after every stored batch (see `totalsAttributesEachMinute`). */
   searchAttributeTotals: 'bill-search-attribute-totals',
   /** The continue-as-new threshold comes from the worker's code, no longer from the run's input. */
   continueAsNewThresholdInCode: 'bill-continue-as-new-threshold-in-code',
@@ -67,6 +68,14 @@ export const BILL_PATCHES = {
    * no activity task. Asked at each write, so a bill already open when it shipped moves to it.
    */
   itemsInLocalActivity: 'bill-items-in-local-activity',
+  /**
+   * `BillItemCount` and `BillTotalMinor` are set at a stored batch only once the settings'
+   * interval (a minute) has passed since they were last set, and with the status when the bill
+   * starts closing or continues as new, no longer after every stored batch: each setting is a
+   * write to Temporal's visibility store, which cost the server about as much CPU as the rest of an
+   * item's add. Asked where a batch's totals would be set, so a bill open at the deploy moves to it.
+   */
+  totalsAttributesEachMinute: 'bill-totals-attributes-each-minute',
 } as const;
 
 // Deadlines and retries: src/deadlines.ts. Items are written by a local activity (docs/bills.md,
@@ -79,14 +88,16 @@ const storeLocally = proxyLocalActivities<BillActivities>(BILL_ACTIVITIES.storeL
 export interface BillWorkflowSettings {
   /** Continue as new after this many accepted items in one run, besides Temporal's suggestion. */
   continueAsNewAfterItems: number;
+  /** Least workflow time between two settings of the totals search attributes while the bill is open. */
+  totalsRefreshMs: number;
 }
 
 /**
  * What separates the bill's workflow types. `billWorkflow` asks each patch and opens the bill
- * itself. `billWorkflowV2` began after every patch in `BILL_PATCHES`, so it takes them all as
- * applied without asking (asking records a marker and a search attribute in every new bill's
- * history), and its starter writes the bill's row and opening search attributes before its first
- * task, so that task only arms the closing timer.
+ * itself. `billWorkflowV2` and `billWorkflowV3` take the patches older than themselves as applied
+ * without asking (asking records a marker and a search attribute, each a write to Temporal's
+ * visibility store, in every bill's history), and their starter writes the bill's row and opening
+ * search attributes before the first task, so that task only arms the closing timer.
  */
 export interface BillGeneration {
   patched(patchId: string): boolean;
@@ -107,16 +118,37 @@ export const BILL_WORKFLOW_V2: BillGeneration = {
   patched: (patchId) => PATCHES_BEFORE_V2.has(patchId) || askPatch(patchId), openedByStarter: true,
 };
 
-export const BILL_WORKFLOW_SETTINGS: BillWorkflowSettings = { continueAsNewAfterItems: DEFAULT_CONTINUE_AS_NEW_AFTER_ITEMS };
+/**
+ * `billWorkflowV3`'s generation: `billWorkflowV2` that also takes as applied the patches of its
+ * own time (an item write, a close and the totals' refresh each asked one in every V2 bill).
+ */
+const PATCHES_BEFORE_V3: ReadonlySet<string> = new Set([
+  ...PATCHES_BEFORE_V2, BILL_PATCHES.closeInOneActivity, BILL_PATCHES.itemsInLocalActivity, BILL_PATCHES.totalsAttributesEachMinute,
+]);
+export const BILL_WORKFLOW_V3: BillGeneration = {
+  patched: (patchId) => PATCHES_BEFORE_V3.has(patchId) || askPatch(patchId), openedByStarter: true,
+};
+
+/** Operators see an open bill's item count and total at most this far behind (docs/bills.md, "Search attributes"). */
+export const DEFAULT_TOTALS_REFRESH_MS = 60_000;
+
+export const BILL_WORKFLOW_SETTINGS: BillWorkflowSettings = {
+  continueAsNewAfterItems: DEFAULT_CONTINUE_AS_NEW_AFTER_ITEMS, totalsRefreshMs: DEFAULT_TOTALS_REFRESH_MS,
+};
 
 /** Bills started before `billWorkflowV2`; their runs, and the runs they continue as new, stay this type. */
 export async function billWorkflow(input: BillWorkflowInput): Promise<BillSummary> {
   return runBill(input, BILL_WORKFLOW_SETTINGS);
 }
 
-/** Every bill bill-service opens now (see `BillGeneration`). */
+/** Bills bill-service opened before `billWorkflowV3`; their runs, and the runs they continue as new, stay this type. */
 export async function billWorkflowV2(input: BillWorkflowInput): Promise<BillSummary> {
   return runBill(input, BILL_WORKFLOW_SETTINGS, BILL_WORKFLOW_V2);
+}
+
+/** Every bill bill-service opens now (see `BillGeneration`). */
+export async function billWorkflowV3(input: BillWorkflowInput): Promise<BillSummary> {
+  return runBill(input, BILL_WORKFLOW_SETTINGS, BILL_WORKFLOW_V3);
 }
 
 /** Runs started before the threshold left the input kept the one they were started with. */
@@ -141,6 +173,29 @@ export async function runBill(
 
   // --- the work: storing accepted items, opening and closing the bill ------------------------
 
+  /** When this run last set the totals search attributes (at its start they were set: opened or carried). */
+  let totalsShownAt = Date.now();
+  /** Totals stored since then and not yet shown, under `totalsAttributesEachMinute`. */
+  let totalsNotShown: BillTotals | undefined;
+
+  /** Sets the totals search attributes for a stored batch, or keeps them for later within the interval. */
+  function showTotals(totals: BillTotals): void {
+    if (Date.now() - totalsShownAt < settings.totalsRefreshMs && patched(BILL_PATCHES.totalsAttributesEachMinute)) {
+      totalsNotShown = totals;
+      return;
+    }
+    upsertSearchAttributes(totalsSearchAttributes(totals));
+    totalsShownAt = Date.now();
+    totalsNotShown = undefined;
+  }
+
+  /** `pairs`, plus the totals not shown yet: in the same upsert, so it costs no extra command. */
+  function withTotalsNotShown(pairs: SearchAttributePair[]): SearchAttributePair[] {
+    const totals = totalsNotShown;
+    totalsNotShown = undefined;
+    return totals ? [...pairs, ...totalsSearchAttributes(totals)] : pairs;
+  }
+
   /** Writes one batch in one activity call and answers its callers. */
   async function storeBatch(batch: PendingItem[]): Promise<void> {
     const at = new Date().toISOString();
@@ -163,7 +218,7 @@ export async function runBill(
       return;
     }
     bill.batchStored(batch, result);
-    if (setsTotals && result.insertedKeys.length > 0) upsertSearchAttributes(totalsSearchAttributes(result.totals));
+    if (setsTotals && result.insertedKeys.length > 0) showTotals(result.totals);
   }
 
   /** Drains the queue: every item accepted so far is stored and its caller answered. */
@@ -213,7 +268,7 @@ export async function runBill(
     // Closing writes to the row: a bill whose starter never wrote it gets it now, as it would have at its start.
     if (openedByStarter && !inOneActivity) await recordOpened();
     bill.startClosing();
-    upsertSearchAttributes(statusSearchAttributes('CLOSING'));
+    upsertSearchAttributes(withTotalsNotShown(statusSearchAttributes('CLOSING')));
     try {
       if (inOneActivity) {
         const closed = await invoicing.closeBill({ billId: input.billId, closedAt, ...(openedByStarter ? { opened: openedRow() } : {}) });
@@ -347,6 +402,8 @@ export async function runBill(
     if (continueAsNewIsDue() && !bill.closeIsDue()) {
       await condition(() => allHandlersFinished() || bill.hasPendingItems() || bill.closeIsDue());
       if (allHandlersFinished() && !bill.hasPendingItems() && !bill.closeIsDue()) {
+        // The next run starts with the attributes this one ends with.
+        if (totalsNotShown) upsertSearchAttributes(withTotalsNotShown([]));
         return continueAsNew<typeof billWorkflow>({ ...input, carried: bill.carry() });
       }
     }

@@ -31,9 +31,9 @@ export function billInput(overrides: Partial<BillWorkflowInput> = {}): BillWorkf
  * The workflow types a test can start: production's `billWorkflow`, or a wrapper from the test
  * bundle (test/workflows/index.ts) that runs it with other worker settings or a test-only query.
  */
-export type BillWorkflowType = 'billWorkflow' | 'billWorkflowContinuingEarly' | 'billWorkflowDrawingRandomNumbers';
-/** `billWorkflowV2`, or its test wrapper continuing as new after a few items. */
-export type BillWorkflowV2Type = 'billWorkflowV2' | 'billWorkflowV2ContinuingEarly';
+export type BillWorkflowType = 'billWorkflow' | 'billWorkflowContinuingEarly' | 'billWorkflowDrawingRandomNumbers' | 'billWorkflowShowingEveryTotal';
+/** A bill workflow type bill-service opens, or its test wrapper continuing as new after a few items. */
+export type BillWorkflowV2Type = 'billWorkflowV2' | 'billWorkflowV2ContinuingEarly' | 'billWorkflowV3' | 'billWorkflowV3ContinuingEarly';
 
 export async function startBill(client: Client, taskQueue = BILL_TASK_QUEUE, overrides: Partial<BillWorkflowInput> = {},
   workflowType: BillWorkflowType = 'billWorkflow')
@@ -49,7 +49,7 @@ export async function startBill(client: Client, taskQueue = BILL_TASK_QUEUE, ove
 }
 
 /**
- * Opens a `billWorkflowV2` as bill-service does: the opening search attributes with the start,
+ * Opens a bill as bill-service does (a `billWorkflowV2` unless told): the opening search attributes with the start,
  * then the bill's row. `writeRow: false` stops after the start, as a bill-service that failed
  * there would; `searchAttributes: false` starts it without them.
  */

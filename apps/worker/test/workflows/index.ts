@@ -3,7 +3,7 @@
 // production input carries a switch for them.
 import type { BillSummary, BillWorkflowInput } from '@billing/bills';
 import { defineQuery, setHandler } from '@temporalio/workflow';
-import { billWorkflow, BILL_WORKFLOW_V2, runBill } from '../../src/workflows/bill.ts';
+import { billWorkflow, BILL_WORKFLOW_SETTINGS, BILL_WORKFLOW_V2, BILL_WORKFLOW_V3, runBill } from '../../src/workflows/bill.ts';
 
 export * from '../../src/workflows/index.ts';
 
@@ -12,12 +12,22 @@ const EARLY_CONTINUE_AS_NEW_AFTER_ITEMS = 3;
 
 /** billWorkflow continuing as new after a few items, so a test crosses several runs quickly. */
 export async function billWorkflowContinuingEarly(input: BillWorkflowInput): Promise<BillSummary> {
-  return runBill(input, { continueAsNewAfterItems: EARLY_CONTINUE_AS_NEW_AFTER_ITEMS });
+  return runBill(input, { ...BILL_WORKFLOW_SETTINGS, continueAsNewAfterItems: EARLY_CONTINUE_AS_NEW_AFTER_ITEMS });
 }
 
 /** billWorkflowV2 continuing as new after a few items. */
 export async function billWorkflowV2ContinuingEarly(input: BillWorkflowInput): Promise<BillSummary> {
-  return runBill(input, { continueAsNewAfterItems: EARLY_CONTINUE_AS_NEW_AFTER_ITEMS }, BILL_WORKFLOW_V2);
+  return runBill(input, { ...BILL_WORKFLOW_SETTINGS, continueAsNewAfterItems: EARLY_CONTINUE_AS_NEW_AFTER_ITEMS }, BILL_WORKFLOW_V2);
+}
+
+/** billWorkflowV3 continuing as new after a few items. */
+export async function billWorkflowV3ContinuingEarly(input: BillWorkflowInput): Promise<BillSummary> {
+  return runBill(input, { ...BILL_WORKFLOW_SETTINGS, continueAsNewAfterItems: EARLY_CONTINUE_AS_NEW_AFTER_ITEMS }, BILL_WORKFLOW_V3);
+}
+
+/** billWorkflow setting its totals search attributes at every stored batch, as if a minute had passed since the last. */
+export async function billWorkflowShowingEveryTotal(input: BillWorkflowInput): Promise<BillSummary> {
+  return runBill(input, { ...BILL_WORKFLOW_SETTINGS, totalsRefreshMs: 0 });
 }
 
 /**
