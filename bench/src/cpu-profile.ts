@@ -36,14 +36,16 @@ const APPS = ['gateway', 'bill-service', 'rates-service', 'worker'];
 
 /** Which of our apps (or workspace programs) a profile came from: the one whose sources it ran most. */
 function appOf(profile: CpuProfile): string {
-  // The worker runs its workflows in a thread of their own, on the webpack bundle of the workflow code.
-  if (profile.nodes.some((node) => node.callFrame.url.includes('workflow-bundle'))) return 'worker (workflow thread)';
+  // The worker runs its workflows in a thread of their own, calling into the sandbox's context
+  // (evaluated code has no file). Its main thread also names the bundle's file, when it loads it.
+  if (profile.nodes.some((node) => node.callFrame.functionName === '__TEMPORAL_CALL_INTO_SCOPE')) return 'worker (workflow thread)';
   const hits = new Map<string, number>();
   for (const node of profile.nodes) {
     const match = /\/apps\/([\w-]+)\/src\//.exec(node.callFrame.url) ?? /\/(packages\/[\w-]+)\/src\/[\w-]+\.ts$/.exec(node.callFrame.url);
     if (match?.[1]) hits.set(match[1], (hits.get(match[1]) ?? 0) + 1 + (APPS.includes(match[1]) ? 1_000 : 0));
   }
-  return [...hits].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'unknown';
+  const app = [...hits].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'unknown';
+  return app === 'worker' ? 'worker (main thread)' : app;
 }
 
 /** The component a function belongs to: a dependency by package name, our code by its folder. */
