@@ -1,6 +1,6 @@
 // The worker's two settings for the workflow sandbox, which this project's patch of
 // @temporalio/worker adds (docs/operations.md): promise stacks for the `__stack_trace` query, off
-// unless asked for, and the per-call deadlock watchdog, which 0 turns off. Real dev server, real
+// unless asked for, and the deadlock watchdog (one per activation), which 0 turns off. Real dev server, real
 // workers on task queues of their own.
 import { randomUUID } from 'node:crypto';
 import { billSummaryQuery } from '@billing/bills';
@@ -59,15 +59,23 @@ describe('workflow stack traces', () => {
 });
 
 describe('the deadlock watchdog', () => {
-  it('fails a task that holds the sandbox past its timeout, and the workflow does not finish', async () => {
-    const history = await withWorker({ deadlockTimeoutMs: 50 }, async (taskQueue) => {
-      const handle = await stack.client.workflow.start('busyWorkflow', { taskQueue, workflowId: `busy-${randomUUID()}`, args: [LONG_TASK_ITERATIONS] });
+  // The watchdog covers a whole activation: its jobs, the microtasks they queue, and the
+  // conditions evaluated after them (one watchdog per activation, not one per call into the sandbox).
+  it.each([
+    { workflowType: 'busyWorkflow', where: 'in the workflow function' },
+    { workflowType: 'busyAfterTimerWorkflow', where: 'in a continuation after a timer' },
+    { workflowType: 'busyConditionWorkflow', where: 'in a condition' },
+  ])('fails a task that holds the sandbox past its timeout $where, the workflow does not finish, and the worker goes on', async ({ workflowType }) => {
+    const { history, after } = await withWorker({ deadlockTimeoutMs: 50 }, async (taskQueue) => {
+      const handle = await stack.client.workflow.start(workflowType, { taskQueue, workflowId: `busy-${randomUUID()}`, args: [LONG_TASK_ITERATIONS] });
       // Wait for the first failed task, then stop the workflow: every retry would fail the same way.
       for (let attempt = 0; attempt < 200; attempt += 1) {
         const events = (await handle.fetchHistory()).events ?? [];
         if (events.some((event) => event.workflowTaskFailedEventAttributes)) {
           await handle.terminate('test done');
-          return events;
+          // The sandbox the stopped task ran in still serves the next workflow.
+          const next = await stack.client.workflow.execute(workflowType, { taskQueue, workflowId: `short-${randomUUID()}`, args: [1_000] });
+          return { history: events, after: next };
         }
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
@@ -78,6 +86,7 @@ describe('the deadlock watchdog', () => {
     // The SDK names it potential deadlock in its log; the failure carries the sandbox's own words.
     expect(failed?.failure?.message).toMatch(/timed out after 50ms/);
     expect(history.some((event) => event.workflowExecutionCompletedEventAttributes)).toBe(false);
+    expect(after).toBeGreaterThan(0);
   });
 
   it('set to 0, lets the same task run to its end', async () => {

@@ -2,7 +2,7 @@
 // run them with other worker settings. Registered only in tests (test/support/stack.ts), so no
 // production input carries a switch for them.
 import type { BillSummary, BillWorkflowInput } from '@billing/bills';
-import { defineQuery, setHandler } from '@temporalio/workflow';
+import { condition, defineQuery, setHandler, sleep } from '@temporalio/workflow';
 import { billWorkflow, BILL_WORKFLOW_SETTINGS, BILL_WORKFLOW_V2, BILL_WORKFLOW_V3, runBill } from '../../src/workflows/bill.ts';
 
 export * from '../../src/workflows/index.ts';
@@ -48,6 +48,23 @@ export async function billWorkflowDrawingRandomNumbers(input: BillWorkflowInput)
  * long as the machine takes, for the deadlock watchdog's test (sandbox-options.test.ts).
  */
 export async function busyWorkflow(iterations: number): Promise<number> {
+  return busyArithmetic(iterations);
+}
+
+/** The same rounds, in the task after a timer fires: in a continuation the sandbox runs as a microtask. */
+export async function busyAfterTimerWorkflow(iterations: number): Promise<number> {
+  await sleep(1);
+  return busyArithmetic(iterations);
+}
+
+/** The same rounds, in a condition the worker evaluates once the activation's jobs have run. */
+export async function busyConditionWorkflow(iterations: number): Promise<number> {
+  let sum = 0;
+  await condition(() => (sum = busyArithmetic(iterations)) >= 0);
+  return sum;
+}
+
+function busyArithmetic(iterations: number): number {
   let sum = 0;
   for (let index = 0; index < iterations; index += 1) sum += index % 7;
   return sum;
