@@ -4,7 +4,7 @@
 // workers on task queues of their own.
 import { randomUUID } from 'node:crypto';
 import { billSummaryQuery } from '@billing/bills';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBillWorker, type BillWorkerOptions } from '../src/worker.ts';
 import { openBillV2 } from './support/bills.ts';
@@ -93,5 +93,21 @@ describe('the deadlock watchdog', () => {
     const result = await withWorker({ deadlockTimeoutMs: 0 }, async (taskQueue) =>
       stack.client.workflow.execute('busyWorkflow', { taskQueue, workflowId: `busy-${randomUUID()}`, args: [LONG_TASK_ITERATIONS] }));
     expect(result).toBeGreaterThan(0);
+  });
+});
+
+describe('sink calls', () => {
+  // The patch hands an activation's sink calls to the main thread with its completion instead of
+  // in a second message; the worker must still get every call, once, in order, with its workflow.
+  it('reach the worker once each, in order, from every activation of the workflow that made them', async () => {
+    const calls: Array<{ workflowId: string; round: number }> = [];
+    const taskQueue = `sinks-${randomUUID()}`;
+    const worker = await Worker.create({
+      connection, namespace: stack.client.options.namespace, taskQueue, workflowBundle: await workflowBundle(),
+      sinks: { probe: { record: { fn: (info, round: number) => { calls.push({ workflowId: info.workflowId, round }); } } } },
+    });
+    const workflowId = `sinks-${randomUUID()}`;
+    await worker.runUntil(stack.client.workflow.execute('sinkProbeWorkflow', { taskQueue, workflowId, args: [3] }));
+    expect(calls).toEqual([0, 1, 2, 3].map((round) => ({ workflowId, round })));
   });
 });

@@ -2,7 +2,7 @@
 // run them with other worker settings. Registered only in tests (test/support/stack.ts), so no
 // production input carries a switch for them.
 import type { BillSummary, BillWorkflowInput } from '@billing/bills';
-import { condition, defineQuery, setHandler, sleep } from '@temporalio/workflow';
+import { condition, defineQuery, proxySinks, setHandler, sleep, type Sinks } from '@temporalio/workflow';
 import { billWorkflow, BILL_WORKFLOW_SETTINGS, BILL_WORKFLOW_V2, BILL_WORKFLOW_V3, runBill } from '../../src/workflows/bill.ts';
 
 export * from '../../src/workflows/index.ts';
@@ -68,4 +68,19 @@ function busyArithmetic(iterations: number): number {
   let sum = 0;
   for (let index = 0; index < iterations; index += 1) sum += index % 7;
   return sum;
+}
+
+/** A sink a test worker provides, to see which calls the workflow's activations hand to the worker. */
+export interface ProbeSinks extends Sinks {
+  probe: { record(round: number): void };
+}
+
+/** Records one round per activation: before each of `rounds` timers, and once after the last. */
+export async function sinkProbeWorkflow(rounds: number): Promise<void> {
+  const { probe } = proxySinks<ProbeSinks>();
+  for (let round = 0; round < rounds; round += 1) {
+    probe.record(round);
+    await sleep(1);
+  }
+  probe.record(rounds);
 }
