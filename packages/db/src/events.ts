@@ -2,7 +2,7 @@
 // event commits with the change or not at all; nothing is ever published from memory.
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { prepared } from './prepared.ts';
+import { prepared, type PreparedTransaction } from './prepared.ts';
 
 export const EVENT_TYPES = [
   'bill.created', 'bill.item_added', 'bill.closing', 'bill.closed', 'bill.failed',
@@ -96,7 +96,7 @@ const RECORD_EVENTS = `
  * Writes events inside the caller's transaction, in one prepared statement whatever their number
  * (see RECORD_EVENTS); returns them in the order given.
  */
-export async function recordEvents(trx: Knex.Transaction, events: readonly NewEvent[]): Promise<StoredEvent[]> {
+export async function recordEvents(trx: Knex.Transaction | PreparedTransaction, events: readonly NewEvent[]): Promise<StoredEvent[]> {
   if (events.length === 0) return [];
   const rows = await prepared<EventRow>(trx, 'record_events', RECORD_EVENTS, [
     events.map(() => newEventId()), events.map((event) => event.type), events.map((event) => event.customerId),
@@ -107,7 +107,7 @@ export async function recordEvents(trx: Knex.Transaction, events: readonly NewEv
 }
 
 /** Writes one event inside the caller's transaction. */
-export async function recordEvent(trx: Knex.Transaction, event: NewEvent): Promise<StoredEvent> {
+export async function recordEvent(trx: Knex.Transaction | PreparedTransaction, event: NewEvent): Promise<StoredEvent> {
   const [stored] = await recordEvents(trx, [event]);
   return stored!;
 }

@@ -8,7 +8,7 @@ export {
   type EventRow, type EventType, type NewEvent, type StoredEvent,
 } from './events.ts';
 export { billSums } from './bill-sums.ts';
-export { prepared } from './prepared.ts';
+export { prepared, preparedTransaction, type PreparedTransaction, type StatementTarget } from './prepared.ts';
 export { keysetAfter, keysetPositionOf, type KeysetPosition } from './keyset.ts';
 export { listenToChannels, type ChannelListener, type ChannelListenerOptions } from './listener.ts';
 export { isTransactionConflict, retryOnConflict } from './conflicts.ts';

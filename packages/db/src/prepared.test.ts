@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type PostgresHandle } from '@billing/devstack';
-import { createDb, prepared, type Db } from './index.ts';
+import { createDb, prepared, preparedTransaction, type Db } from './index.ts';
 
 let postgres: PostgresHandle;
 let db: Db;
@@ -56,5 +56,41 @@ describe('prepared statements', () => {
     } finally {
       await one.destroy();
     }
+  });
+});
+
+describe('a transaction of prepared statements', () => {
+  const INSERT = 'INSERT INTO notes (id, body) VALUES ($1, $2)';
+  const bodies = async (ids: number[]) =>
+    (await db('notes').whereIn('id', ids).orderBy('id')).map((row: { body: string }) => row.body);
+
+  it('commits its statements together and answers what its body returns', async () => {
+    const answer = await preparedTransaction(db, async (trx) => {
+      await prepared(trx, 'insert_note', INSERT, [10, 'first']);
+      await prepared(trx, 'insert_note', INSERT, [11, 'second']);
+      // Inside the transaction, before its commit: its own writes, and nothing for anyone else.
+      expect(await prepared(trx, 'read_note', READ, [10])).toEqual([{ id: 10, body: 'first' }]);
+      expect(await bodies([10, 11])).toEqual([]);
+      return 'done';
+    });
+    expect(answer).toBe('done');
+    expect(await bodies([10, 11])).toEqual(['first', 'second']);
+  });
+
+  it('leaves nothing when its body or a statement fails, answers the first error, and gives its connection back', async () => {
+    // More failures than the pool has connections: a connection kept would stall the next one.
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      await expect(preparedTransaction(db, async (trx) => {
+        await prepared(trx, 'insert_note', INSERT, [20, 'lost']);
+        throw new Error('changed my mind');
+      })).rejects.toThrow('changed my mind');
+      await expect(preparedTransaction(db, async (trx) => {
+        await prepared(trx, 'insert_note', INSERT, [21, 'lost too']);
+        await prepared(trx, 'insert_note', INSERT, [21, 'same id']);
+      })).rejects.toMatchObject({ code: '23505' });
+    }
+    expect(await bodies([20, 21])).toEqual([]);
+    await preparedTransaction(db, (trx) => prepared(trx, 'insert_note', INSERT, [22, 'after']));
+    expect(await bodies([22])).toEqual(['after']);
   });
 });

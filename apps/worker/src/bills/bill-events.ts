@@ -3,7 +3,7 @@
 // same mapping, @billing/resources), or for `bill.item_added` the item as the REST API shows it,
 // with its bill's id.
 import { billSummaryOfRow, lineItemView, type BillRow } from '@billing/bills';
-import { billSums, recordEvent, recordEvents, type DbTransaction, type EventType } from '@billing/db';
+import { billSums, recordEvent, recordEvents, type DbTransaction, type EventType, type PreparedTransaction } from '@billing/db';
 import { amountDue } from '@billing/ledger';
 import { billResource, invoiceDocumentPath, lineItemResource } from '@billing/resources';
 import type { StoredLineItem } from './bill-repository.ts';
@@ -31,7 +31,7 @@ export async function recordBillEvent(trx: DbTransaction, type: BillEventType, b
 }
 
 /** One `bill.item_added` per item this transaction inserted, in the order they were added. */
-export async function recordItemsAdded(trx: DbTransaction, bill: { id: string; customerId: string; currency: string },
+export async function recordItemsAdded(trx: DbTransaction | PreparedTransaction, bill: { id: string; customerId: string; currency: string },
   items: readonly StoredLineItem[]): Promise<void> {
   await recordEvents(trx, [...items].sort((a, b) => a.seq - b.seq).map((item) => ({
     type: 'bill.item_added' as const,

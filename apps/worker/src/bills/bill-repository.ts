@@ -1,7 +1,7 @@
 // SQL for the bill read model. Every write is idempotent, because activities run at least once:
 // inserts do nothing on conflict, and a bill's totals grow only by the items the same write
 // actually inserted, so a retried write, which inserts nothing new, cannot add anything twice.
-import { prepared, type Db } from '@billing/db';
+import { prepared, preparedTransaction, type Db } from '@billing/db';
 import { recordBillEvent, recordInvoiceFinalized, recordItemsAdded } from './bill-events.ts';
 import type { ExchangeRatePort } from './exchange-rates.ts';
 import { usageRatesFor, writeUsageLines, type UsageRates } from './usage-lines.ts';
@@ -88,6 +88,8 @@ export interface InsertedLineItems {
 const LINE_ITEM_COLUMNS = `id, seq, idempotency_key, description, quantity, unit_price, currency, amount_minor, converted_minor,
                        rate, rate_source, rate_as_of, metadata, added_at`;
 
+const LINE_ITEMS_BY_KEYS = `SELECT ${LINE_ITEM_COLUMNS} FROM line_items WHERE bill_id = $1 AND idempotency_key = ANY($2::text[])`;
+
 // One prepared statement, under the bill row's lock: reads the row and its last item's number, inserts the
 // items numbered after it unless the bill is no longer OPEN (a key the bill already has is skipped),
 // adds only the items it inserted to the row's count, total and per-currency subtotals, and returns
@@ -150,7 +152,7 @@ export async function insertLineItems(db: Db, billId: string, items: readonly Ne
   const keys = items.map((item) => item.idempotencyKey);
   const column = <K extends keyof NewLineItem>(key: K, as: (value: NewLineItem[K]) => string | null = (value) => (value === undefined || value === null ? null : String(value))) =>
     items.map((item) => as(item[key]));
-  return db.transaction(async (trx) => {
+  return preparedTransaction(db, async (trx) => {
     const rows = await prepared<Record<string, unknown>>(trx, 'insert_line_items', INSERT_LINE_ITEMS, [
       billId,
       column('id'), column('idempotencyKey'), column('description'), column('quantity'), column('unitPrice'), column('currency'),
@@ -169,7 +171,7 @@ export async function insertLineItems(db: Db, billId: string, items: readonly Ne
     // statement's snapshot; a new statement sees it.
     const missing = keys.filter((key) => !byKey.has(key));
     if (missing.length > 0) {
-      const late = await trx('line_items').where({ bill_id: billId }).whereIn('idempotency_key', missing) as Array<Record<string, unknown>>;
+      const late = await prepared<Record<string, unknown>>(trx, 'line_items_by_keys', LINE_ITEMS_BY_KEYS, [billId, missing]);
       for (const row of late) byKey.set(String(row.idempotency_key), toStoredLineItem(row));
     }
     await recordItemsAdded(trx, { id: billId, customerId: String(bill.bill_customer_id), currency: String(bill.bill_currency) }, inserted);
