@@ -129,7 +129,11 @@ export const BILL_WORKFLOW_V3: BillGeneration = {
   patched: (patchId) => PATCHES_BEFORE_V3.has(patchId) || askPatch(patchId), openedByStarter: true,
 };
 
-/** Operators see an open bill's item count and total at most this far behind (docs/bills.md, "Search attributes"). */
+/**
+ * Least workflow time between two settings of an open bill's item count and total attributes; the
+ * items of the last interval (or more, if none came after them) wait for the next setting or the
+ * close (docs/bills.md, "Search attributes").
+ */
 export const DEFAULT_TOTALS_REFRESH_MS = 60_000;
 
 export const BILL_WORKFLOW_SETTINGS: BillWorkflowSettings = {
