@@ -65,32 +65,47 @@ export function storedEvent(row: EventRow): StoredEvent {
   };
 }
 
-const newEventId = () => `evt_${randomUUID().replaceAll('-', '')}`;
+/** A new event's id; also for a statement that writes events through `eventWritingCtes`. */
+export const newEventId = () => `evt_${randomUUID().replaceAll('-', '')}`;
 
-// One statement takes every customer's next sequence numbers, inserts the events numbered from them
-// in the order given (within a customer, the caller's order), and announces each in the order it was
-// inserted. The sequence rows are taken in customer-id order, so two transactions writing for the
-// same customers cannot deadlock, and each stays locked until commit: events of one customer commit
-// in sequence order.
-const RECORD_EVENTS = `
-  WITH given AS (
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS g (id, type, customer_id, data, n)
-  ), wanted AS (
-    SELECT customer_id, count(*) AS count FROM given GROUP BY customer_id
-  ), taken AS (
+/**
+ * The common table expressions that write the events of `source`, for a statement of the caller's:
+ * `source` names a relation (a CTE before these) with the columns `id`, `type`, `customer_id`,
+ * `data` (JSON text) and `n` (the events' order). They take every customer's next sequence numbers,
+ * insert the events numbered from them in `n` order (within a customer too), and announce each on
+ * `channel` (a placeholder such as `$5`) in the order it was inserted. The sequence rows are taken
+ * in customer-id order, so two transactions writing for the same customers cannot deadlock, and
+ * each stays locked until commit: events of one customer commit in sequence order. The
+ * announcements happen only if the statement reads `announced_events` (its columns are
+ * EVENT_COLUMNS); the CTE names they define all end in `_events`.
+ */
+export function eventWritingCtes(source: string, channel: string): string {
+  return `
+  counts_events AS (
+    SELECT customer_id, count(*) AS count FROM ${source} GROUP BY customer_id
+  ), taken_events AS (
     INSERT INTO event_sequences AS s (customer_id, last_seq)
-    SELECT customer_id, count FROM wanted ORDER BY customer_id
+    SELECT customer_id, count FROM counts_events ORDER BY customer_id
     ON CONFLICT (customer_id) DO UPDATE SET last_seq = s.last_seq + excluded.last_seq
     RETURNING customer_id, last_seq
-  ), inserted AS (
+  ), inserted_events AS (
     INSERT INTO events (id, type, customer_id, seq, data)
     SELECT g.id, g.type, g.customer_id,
            t.last_seq - w.count + row_number() OVER (PARTITION BY g.customer_id ORDER BY g.n), g.data::jsonb
-      FROM given AS g JOIN taken AS t USING (customer_id) JOIN wanted AS w USING (customer_id)
+      FROM ${source} AS g JOIN taken_events AS t USING (customer_id) JOIN counts_events AS w USING (customer_id)
       ORDER BY g.n
     RETURNING ${EVENT_COLUMNS.join(', ')}
-  )
-  SELECT inserted.*, pg_notify($5, inserted.id) FROM inserted`;
+  ), announced_events AS (
+    SELECT ${EVENT_COLUMNS.map((column) => `e.${column}`).join(', ')}, pg_notify(${channel}, e.id) FROM inserted_events AS e
+  )`;
+}
+
+// Every event given, in one statement whatever their number.
+const RECORD_EVENTS = `
+  WITH given AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS g (id, type, customer_id, data, n)
+  ), ${eventWritingCtes('given', '$5')}
+  SELECT ${EVENT_COLUMNS.join(', ')} FROM announced_events`;
 
 /**
  * Writes events inside the caller's transaction, in one prepared statement whatever their number

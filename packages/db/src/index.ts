@@ -4,7 +4,7 @@ export {
 } from './migrate-runner.ts';
 export { migrationChecksum, MIGRATIONS_FOLDER, readMigrations, type Migration, type MigrationFile } from './migration-files.ts';
 export {
-  deleteEventsBefore, EVENT_COLUMNS, EVENT_TYPES, EVENTS_CHANNEL, isEventType, recordEvent, recordEvents, storedEvent,
+  deleteEventsBefore, EVENT_COLUMNS, EVENT_TYPES, EVENTS_CHANNEL, eventWritingCtes, isEventType, newEventId, recordEvent, recordEvents, storedEvent,
   type EventRow, type EventType, type NewEvent, type StoredEvent,
 } from './events.ts';
 export { billSums } from './bill-sums.ts';

@@ -6,7 +6,7 @@ import { billSummaryOfRow, lineItemView, type BillRow } from '@billing/bills';
 import { billSums, recordEvent, recordEvents, type DbTransaction, type EventType, type PreparedTransaction } from '@billing/db';
 import { amountDue } from '@billing/ledger';
 import { billResource, invoiceDocumentPath, lineItemResource } from '@billing/resources';
-import type { StoredLineItem } from './bill-repository.ts';
+import type { NewLineItem, StoredLineItem } from './bill-repository.ts';
 
 type BillEventType = Extract<EventType, `bill.${string}`>;
 
@@ -38,6 +38,31 @@ export async function recordItemsAdded(trx: DbTransaction | PreparedTransaction,
     customerId: bill.customerId,
     data: { billId: bill.id, ...lineItemResource(lineItemView(item, bill.currency)) },
   })));
+}
+
+// PostgreSQL gives a `numeric` back with exactly the digits it was given when they are written
+// plainly: no sign but a minus on a value other than zero, no leading zero, no exponent.
+const PLAIN_DECIMAL = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$/;
+const NEGATIVE_ZERO = /^-0(?:\.0+)?$/;
+// And a timestamp read back through the driver (a Date) shows as this text when it was this text.
+const ISO_MILLISECONDS = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$/;
+
+const storedAsGivenDecimal = (text: string) => PLAIN_DECIMAL.test(text) && !NEGATIVE_ZERO.test(text);
+const storedAsGivenTime = (text: string) => ISO_MILLISECONDS.test(text) && !Number.isNaN(Date.parse(text)) && new Date(text).toISOString() === text;
+
+/**
+ * The data of an item's `bill.item_added` event as JSON text, built from the item as given, when
+ * reading the item back from PostgreSQL is sure to give the same event: its numbers and times are
+ * written as the database writes them back, its text is well-formed Unicode, and it is in its
+ * bill's currency (a converted item's event needs the bill's currency, which the item does not
+ * carry). Otherwise undefined: its event is built from the row the insert returns.
+ */
+export function itemAddedDataAsGiven(billId: string, item: NewLineItem): string | undefined {
+  if (item.convertedMinor !== null || item.rate !== null || item.rateSource !== null || item.rateAsOf !== null) return undefined;
+  if (![item.quantity, item.unitPrice, item.amountMinor].every(storedAsGivenDecimal) || !storedAsGivenTime(item.addedAt)) return undefined;
+  const texts = [item.id, item.idempotencyKey, item.description, item.currency, ...Object.entries(item.metadata).flat()];
+  if (!texts.every((text) => text.isWellFormed())) return undefined;
+  return JSON.stringify({ billId, ...lineItemResource(lineItemView(item, item.currency)) });
 }
 
 /**

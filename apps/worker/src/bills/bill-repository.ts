@@ -1,8 +1,8 @@
 // SQL for the bill read model. Every write is idempotent, because activities run at least once:
 // inserts do nothing on conflict, and a bill's totals grow only by the items the same write
 // actually inserted, so a retried write, which inserts nothing new, cannot add anything twice.
-import { prepared, preparedTransaction, type Db } from '@billing/db';
-import { recordBillEvent, recordInvoiceFinalized, recordItemsAdded } from './bill-events.ts';
+import { EVENTS_CHANNEL, eventWritingCtes, newEventId, prepared, preparedTransaction, type Db, type StatementTarget } from '@billing/db';
+import { itemAddedDataAsGiven, recordBillEvent, recordInvoiceFinalized, recordItemsAdded } from './bill-events.ts';
 import type { ExchangeRatePort } from './exchange-rates.ts';
 import { usageRatesFor, writeUsageLines, type UsageRates } from './usage-lines.ts';
 import type { InvoiceInput } from '@billing/documents';
@@ -94,7 +94,10 @@ const LINE_ITEMS_BY_KEYS = `SELECT ${LINE_ITEM_COLUMNS} FROM line_items WHERE bi
 // items numbered after it unless the bill is no longer OPEN (a key the bill already has is skipped),
 // adds only the items it inserted to the row's count, total and per-currency subtotals, and returns
 // the row as it ends up with one row per inserted item, plus one per key the bill had before
-// ("earlier"). Subtotals are kept as exact integers: numeric in SQL, strings in jsonb.
+// ("earlier"). Subtotals are kept as exact integers: numeric in SQL, strings in jsonb. An item given
+// with an event id and its event's data ($17, $18) also gets its `bill.item_added` event, numbered
+// in the order of the items' numbers and announced on $19 (eventWritingCtes); the statement is then
+// all of the write, which PostgreSQL commits or refuses whole without a transaction around it.
 const INSERT_LINE_ITEMS = `
   WITH bill AS (
     SELECT b.id, b.status, b.customer_id, b.currency, b.item_count, b.total_minor, b.subtotals,
@@ -102,9 +105,9 @@ const INSERT_LINE_ITEMS = `
       FROM bills AS b WHERE b.id = $1 FOR UPDATE OF b
   ), given AS (
     SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
-                         $11::text[], $12::text[], $13::text[], $14::text[], $15::text[]) WITH ORDINALITY
+                         $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $17::text[], $18::text[]) WITH ORDINALITY
       AS g (id, idempotency_key, description, quantity, unit_price, currency, amount_minor, converted_minor, rate,
-            rate_source, rate_as_of, rate_id, metadata, added_at, n)
+            rate_source, rate_as_of, rate_id, metadata, added_at, event_id, event_data, n)
   ), inserted AS (
     INSERT INTO line_items (id, bill_id, seq, idempotency_key, description, quantity, unit_price, currency, amount_minor,
                             converted_minor, rate, rate_source, rate_as_of, rate_id, metadata, added_at)
@@ -129,7 +132,11 @@ const INSERT_LINE_ITEMS = `
                           subtotals = subtotals.subtotals, updated_at = $16::timestamptz
       FROM added, subtotals WHERE b.id = $1 AND added.count > 0
     RETURNING b.item_count, b.total_minor, b.subtotals
-  ), items AS (
+  ), item_events AS (
+    SELECT g.event_id AS id, 'bill.item_added'::text AS type, bill.customer_id, g.event_data AS data, i.seq AS n
+      FROM inserted AS i JOIN given AS g ON g.id = i.id CROSS JOIN bill
+     WHERE g.event_data IS NOT NULL
+  ), ${eventWritingCtes('item_events', '$19')}, items AS (
     SELECT true AS is_new, * FROM inserted
     UNION ALL
     SELECT false, ${LINE_ITEM_COLUMNS} FROM line_items AS l
@@ -138,27 +145,34 @@ const INSERT_LINE_ITEMS = `
   SELECT bill.status AS bill_status, bill.customer_id AS bill_customer_id, bill.currency AS bill_currency,
          coalesce(updated.item_count, bill.item_count) AS bill_item_count,
          coalesce(updated.total_minor, bill.total_minor)::text AS bill_total_minor,
-         coalesce(updated.subtotals, bill.subtotals) AS bill_subtotals, items.*
+         coalesce(updated.subtotals, bill.subtotals) AS bill_subtotals,
+         (SELECT count(*) FROM announced_events)::integer AS events_written, items.*
     FROM bill LEFT JOIN updated ON true LEFT JOIN items ON true`;
 
 /**
- * Stores a batch of items and adds only the ones actually inserted to the bill's totals, in one
- * transaction under the bill row's lock, with one `bill.item_added` event per inserted item: one
- * statement for the items and the totals (INSERT_LINE_ITEMS), one for the events. A repeated key is
- * skipped, so a retried call, or a call whose result the workflow never recorded, can neither
- * double an item nor its amount.
+ * Stores a batch of items and adds only the ones actually inserted to the bill's totals, under the
+ * bill row's lock, with one `bill.item_added` event per inserted item, all committed together. A
+ * repeated key is skipped, so a retried call, or a call whose result the workflow never recorded,
+ * can neither double an item nor its amount. When every item's event can be built from the item as
+ * given (itemAddedDataAsGiven) the items, the totals and the events are one statement; otherwise a
+ * transaction of two, the events built from the rows the first returns.
  */
 export async function insertLineItems(db: Db, billId: string, items: readonly NewLineItem[], updatedAt: string): Promise<InsertedLineItems> {
   const keys = items.map((item) => item.idempotencyKey);
   const column = <K extends keyof NewLineItem>(key: K, as: (value: NewLineItem[K]) => string | null = (value) => (value === undefined || value === null ? null : String(value))) =>
     items.map((item) => as(item[key]));
-  return preparedTransaction(db, async (trx) => {
-    const rows = await prepared<Record<string, unknown>>(trx, 'insert_line_items', INSERT_LINE_ITEMS, [
+  const eventData = items.map((item) => itemAddedDataAsGiven(billId, item));
+  const eventsInStatement = eventData.every((data) => data !== undefined);
+  const write = async (target: StatementTarget) => {
+    const rows = await prepared<Record<string, unknown>>(target, 'insert_line_items', INSERT_LINE_ITEMS, [
       billId,
       column('id'), column('idempotencyKey'), column('description'), column('quantity'), column('unitPrice'), column('currency'),
       column('amountMinor'), column('convertedMinor'), column('rate'), column('rateSource'), column('rateAsOf'), column('rateId'),
       column('metadata', (metadata) => JSON.stringify(metadata)), column('addedAt'),
       updatedAt,
+      eventsInStatement ? items.map(() => newEventId()) : items.map(() => null),
+      eventsInStatement ? eventData : items.map(() => null),
+      EVENTS_CHANNEL,
     ]);
     const bill = rows[0];
     if (!bill) throw new Error(`bill ${billId} is not in the database`);
@@ -167,24 +181,37 @@ export async function insertLineItems(db: Db, billId: string, items: readonly Ne
     const inserted = itemRows.filter((row) => row.is_new === true).map(toStoredLineItem).sort((a, b) => a.seq - b.seq);
     const byKey = new Map(itemRows.filter((row) => row.is_new === false).map((row) => [String(row.idempotency_key), toStoredLineItem(row)]));
     for (const item of inserted) byKey.set(item.idempotencyKey, item);
-    // A key another transaction stored while this statement waited for the row's lock is not in the
-    // statement's snapshot; a new statement sees it.
-    const missing = keys.filter((key) => !byKey.has(key));
-    if (missing.length > 0) {
-      const late = await prepared<Record<string, unknown>>(trx, 'line_items_by_keys', LINE_ITEMS_BY_KEYS, [billId, missing]);
-      for (const row of late) byKey.set(String(row.idempotency_key), toStoredLineItem(row));
-    }
-    await recordItemsAdded(trx, { id: billId, customerId: String(bill.bill_customer_id), currency: String(bill.bill_currency) }, inserted);
-    return {
-      items: keys.map((key) => byKey.get(key) as StoredLineItem),
-      insertedKeys: inserted.map((item) => item.idempotencyKey),
-      totals: {
-        itemCount: Number(bill.bill_item_count),
-        totalMinor: String(bill.bill_total_minor),
-        subtotalsMinor: bill.bill_subtotals as Record<string, string>,
-        updatedAt,
-      },
+    const totals: BillTotals = {
+      itemCount: Number(bill.bill_item_count),
+      totalMinor: String(bill.bill_total_minor),
+      subtotalsMinor: bill.bill_subtotals as Record<string, string>,
+      updatedAt,
     };
+    return { bill: { id: billId, customerId: String(bill.bill_customer_id), currency: String(bill.bill_currency) }, inserted, byKey, totals };
+  };
+  // A key another transaction stored while the statement waited for the row's lock is not in the
+  // statement's snapshot; a new statement sees it.
+  const withLateKeys = async (target: StatementTarget, byKey: Map<string, StoredLineItem>) => {
+    const missing = keys.filter((key) => !byKey.has(key));
+    if (missing.length === 0) return;
+    const late = await prepared<Record<string, unknown>>(target, 'line_items_by_keys', LINE_ITEMS_BY_KEYS, [billId, missing]);
+    for (const row of late) byKey.set(String(row.idempotency_key), toStoredLineItem(row));
+  };
+  const answer = ({ inserted, byKey, totals }: Awaited<ReturnType<typeof write>>): InsertedLineItems => ({
+    items: keys.map((key) => byKey.get(key) as StoredLineItem),
+    insertedKeys: inserted.map((item) => item.idempotencyKey),
+    totals,
+  });
+  if (eventsInStatement) {
+    const written = await write(db);
+    await withLateKeys(db, written.byKey);
+    return answer(written);
+  }
+  return preparedTransaction(db, async (trx) => {
+    const written = await write(trx);
+    await withLateKeys(trx, written.byKey);
+    await recordItemsAdded(trx, written.bill, written.inserted);
+    return answer(written);
   });
 }
 
