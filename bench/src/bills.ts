@@ -10,7 +10,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BILL_TASK_QUEUE } from '@billing/bills';
-import { startStack, type Stack } from '@billing/devstack';
+import { freePort, startStack, type Stack } from '@billing/devstack';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { directClient, type DirectClient } from './bills/direct.ts';
@@ -19,6 +19,7 @@ import { gatewayClient, type BenchItem, type GatewayClient } from './bills/gatew
 import { describeFailures, percentile, pooled, runLoad, throughput, type LoadResult, type Outcome } from './bills/load.ts';
 import { billKeys, expectedBills, nextMonth, planItems, type BillKey } from './bills/plan.ts';
 import { cpuMsPerOperation, cpuShares, sampleCpu, sampleThreads } from './bills/process-cpu.ts';
+import { startFloorProcess, stopFloorProcesses } from './floor/start.ts';
 import { verifyBills, type Verification } from './bills/verify.ts';
 import { printProfiles, summariseProfiles } from './cpu-profile.ts';
 import { beginRun, saveResult } from './results.ts';
@@ -187,7 +188,31 @@ const FLOOR_NAMES = {
   start: 'floor: empty workflow start',
   spread: (kind: FloorUpdateKind) => `floor: ${kind}, 1,000 workflows`,
   one: (kind: FloorUpdateKind) => `floor: ${kind}, one workflow`,
+  tiers: 'floor: bare HTTP front, HTTP/2 hop, one PostgreSQL row (at our creation rate)',
 } as const;
+
+/**
+ * The tiers' floor: the item requests of (b), with their Idempotency-Key, sent to Node's own HTTP
+ * server (bare-front) that passes each over HTTP/2 to Node's own HTTP/2 server (bare-store), which
+ * commits it as one row of a table of its own in the stack's PostgreSQL: the least a public HTTP
+ * API in front of a service that stores the item where a read right after finds it costs, with none
+ * of our work (no key check, no rate limit, no idempotency record, no validation, no Temporal).
+ */
+async function bareTiersLoad(databaseUrl: string, send: (client: GatewayClient) => Promise<Measured>): Promise<Measured> {
+  const [storePort, frontPort] = [await freePort(), await freePort()];
+  const processes = [await startFloorProcess('bare-store', [String(storePort), databaseUrl])];
+  try {
+    processes.push(await startFloorProcess('bare-front', [String(frontPort), String(storePort)]));
+    const client = gatewayClient(`http://127.0.0.1:${frontPort}`, 'none');
+    try {
+      return await send(client);
+    } finally {
+      client.close();
+    }
+  } finally {
+    await stopFloorProcesses(processes);
+  }
+}
 
 async function measureAll(stack: Stack, floorBundle: WorkflowBundleWithSourceMap, creationOnly: boolean) {
   const gateway = gatewayClient(stack.gatewayUrl, stack.adminApiKey);
@@ -202,10 +227,12 @@ async function measureAll(stack: Stack, floorBundle: WorkflowBundleWithSourceMap
     const measured: Measured[] = [];
     const timed = async <T>(
       name: string, tasks: readonly T[], clients: number, send: (task: T) => Promise<Outcome>, deadlineMs = LOAD_DEADLINE_MS,
+      pace: { perSecond?: number } = {},
     ) => {
-      console.log(`running ${name}: ${tasks.length} operations, ${clients} clients...`);
+      console.log(`running ${name}: ${tasks.length} operations, ${clients} clients` +
+        `${pace.perSecond === undefined ? '' : `, at most ${perSecond(pace.perSecond)}/s`}...`);
       const [before, threadsBefore] = [await sampleCpu(), await sampleThreads('worker')];
-      const result = await runLoad(tasks, clients, send, deadlineMs);
+      const result = await runLoad(tasks, clients, send, deadlineMs, pace);
       const afterLoad = await sampleCpu();
       const drainSeconds = await settle(direct);
       // The drain belongs to the operations: a start is answered before its first workflow task runs.
@@ -253,11 +280,17 @@ async function measureAll(stack: Stack, floorBundle: WorkflowBundleWithSourceMap
       name: '(d) create 2,000 bills (both sets)', clients: CREATE_CLIENTS, result: pooled(created.map((entry) => entry.result)), cpu: '',
       cpuMsPerOp: averageCpu(created), drainSeconds: created.reduce((sum, entry) => sum + entry.drainSeconds, 0),
     };
+    // Paced at our creation's rate: a request's CPU is read where ours run (at its own top speed a
+    // server wakes once for several requests, and each costs less).
+    const tiers = await bareTiersLoad(stack.databaseUrl, (client) =>
+      timed(FLOOR_NAMES.tiers, planItems(`${run}-bare`, spreadGateway, SPREAD_ITEMS), CLIENTS, client.addItem, LOAD_DEADLINE_MS,
+        { perSecond: throughput(creation.result) }));
+    mustSucceed('the tiers\' floor', tiers.result);
     if (creationOnly) {
-      const ratios = creationRatios(creation, floorStart);
+      const ratios = creationRatios(creation, floorStart, tiers);
       printLoads([...measured, creation]);
       printRatios(ratios);
-      const goals = printGoals(creationGoals(creation, floorStart));
+      const goals = printGoals(creationGoals(creation, floorStart, tiers));
       return {
         only: 'creation',
         clients: { creation: CREATE_CLIENTS },
@@ -303,13 +336,13 @@ async function measureAll(stack: Stack, floorBundle: WorkflowBundleWithSourceMap
     await itemLoad('(e) 1,000 bills, direct, one Update per item', spreadPerItem, SPREAD_ITEMS, CLIENTS, direct.addItem, COMPARISON_DEADLINE_MS);
 
     const ratios = ratiosToFloor({
-      creation, floorStart, hotGw, hotDi, spreadGw, spreadDi,
+      creation, floorStart, hotGw, hotDi, spreadGw, spreadDi, tiers,
       hotPerItem: find('(e) one hot bill, direct, one Update per item'), spreadPerItem: find('(e) 1,000 bills, direct, one Update per item'),
       floor: (name) => find(name),
     });
     printLoads(measured);
     printRatios(ratios);
-    const goals = judge({ creation, floorStart, hotGw, hotDi, spreadGw, spreadDi, floorSpreadLocal: find(FLOOR_NAMES.spread('update + local activity')) });
+    const goals = judge({ creation, floorStart, hotGw, hotDi, spreadGw, spreadDi, tiers, floorSpreadLocal: find(FLOOR_NAMES.spread('update + local activity')) });
     return {
       clients: { items: CLIENTS, itemsIntoOneWorkflowOneUpdateEach: ONE_WORKFLOW_CLIENTS, creation: CREATE_CLIENTS },
       loads: measured.filter((entry) => !isFloor(entry)).map(rawFigures),
@@ -383,6 +416,8 @@ interface Ratio {
   ratio: number;
   /** For a rate: the highest ratio the machine's CPU allows (cpuCeiling); undefined for a p99. */
   ceiling?: number;
+  /** For a rate: the same with the tiers' floor in place of ours (bareTiersCeiling). */
+  tiersCeiling?: number;
 }
 
 /** The processes the floor does not run: our tiers in front of Temporal and under the worker. */
@@ -416,15 +451,44 @@ export function coresCeiling(ours: Record<string, number>, direct: Record<string
 
 const gatewayCeiling = (gateway: Measured, direct: Measured) => coresCeiling(gateway.cpuMsPerOp, direct.cpuMsPerOp, throughput(direct.result));
 
+/** The tiers' floor's processes: its HTTP front, its store, and the PostgreSQL it commits to. */
+const BARE_TIERS = ['bare front', 'bare store', 'postgres'] as const;
+
+/**
+ * cpuCeiling with the tiers' floor in place of our tiers: floor ÷ (floor + what the bare front, the
+ * bare store and their PostgreSQL spent per request). Any design with a public HTTP API, a service
+ * behind it and a committed row per operation pays at least that much on top of the floor, so no
+ * such design's ratio can pass this while the cores are busy.
+ */
+export function bareTiersCeiling(floor: Record<string, number>, tiers: Record<string, number>): number {
+  const total = Object.values(floor).reduce((sum, value) => sum + value, 0);
+  return total / (total + BARE_TIERS.reduce((sum, label) => sum + (tiers[label] ?? 0), 0));
+}
+
+/**
+ * coresCeiling for gateway ÷ direct with the tiers' floor's front and hop (not its PostgreSQL: the
+ * direct path stores the item too) as all the gateway path adds: the most any HTTP front with a
+ * service behind it could reach of the direct rate on these cores.
+ */
+export function bareFrontCeiling(direct: Record<string, number>, tiers: Record<string, number>, directPerSecond: number,
+  cores = availableParallelism()): number {
+  const total = Object.values(direct).reduce((sum, value) => sum + value, 0);
+  const extra = (tiers['bare front'] ?? 0) + (tiers['bare store'] ?? 0);
+  return Math.min(1, (cores * 1000) / (total + extra) / directPerSecond);
+}
+
+const frontCeiling = (direct: Measured, tiers: Measured) => bareFrontCeiling(direct.cpuMsPerOp, tiers.cpuMsPerOp, throughput(direct.result));
+
 /**
  * `ceiling`: whether each of our operations costs Temporal at least what the floor's does (one start,
  * or one Update and one local activity per item), which cpuCeiling assumes; a group commit does less.
  */
-function rateRatio(ours: Measured, floor: Measured, { ceiling = true } = {}): Ratio {
+function rateRatio(ours: Measured, floor: Measured, { ceiling = true, tiers }: { ceiling?: boolean; tiers?: Measured } = {}): Ratio {
   return {
     ours: ours.name, floor: floor.name, measure: 'per second',
     oursValue: throughput(ours.result), floorValue: throughput(floor.result), ratio: throughput(ours.result) / throughput(floor.result),
     ...(ceiling ? { ceiling: cpuCeiling(ours.cpuMsPerOp, floor.cpuMsPerOp) } : {}),
+    ...(ceiling && tiers ? { tiersCeiling: bareTiersCeiling(floor.cpuMsPerOp, tiers.cpuMsPerOp) } : {}),
   };
 }
 
@@ -433,20 +497,20 @@ function p99Ratio(ours: Measured, floor: Measured): Ratio {
   return { ours: ours.name, floor: floor.name, measure: 'p99 ms', oursValue: a, floorValue: b, ratio: a / b };
 }
 
-function creationRatios(creation: Measured, floorStart: Measured): Ratio[] {
-  return [rateRatio(creation, floorStart), p99Ratio(creation, floorStart)];
+function creationRatios(creation: Measured, floorStart: Measured, tiers: Measured): Ratio[] {
+  return [rateRatio(creation, floorStart, { tiers }), p99Ratio(creation, floorStart)];
 }
 
 function ratiosToFloor(loads: {
-  creation: Measured; floorStart: Measured; hotGw: Measured; hotDi: Measured; spreadGw: Measured; spreadDi: Measured;
+  creation: Measured; floorStart: Measured; hotGw: Measured; hotDi: Measured; spreadGw: Measured; spreadDi: Measured; tiers: Measured;
   hotPerItem: Measured; spreadPerItem: Measured; floor: (name: string) => Measured;
 }): Ratio[] {
   const rate = rateRatio;
   const oneActivity = loads.floor(FLOOR_NAMES.one('update + activity'));
   const spreadLocal = loads.floor(FLOOR_NAMES.spread('update + local activity'));
   return [
-    ...creationRatios(loads.creation, loads.floorStart),
-    rate(loads.spreadGw, spreadLocal),
+    ...creationRatios(loads.creation, loads.floorStart, loads.tiers),
+    rate(loads.spreadGw, spreadLocal, { tiers: loads.tiers }),
     rate(loads.spreadDi, spreadLocal, { ceiling: false }),
     rate(loads.hotGw, oneActivity, { ceiling: false }),
     rate(loads.hotDi, oneActivity, { ceiling: false }),
@@ -457,7 +521,7 @@ function ratiosToFloor(loads: {
   ];
 }
 
-const PROCESSES = ['gateway', 'bill-service', 'rates-service', 'worker', 'temporal', 'postgres', 'bench'] as const;
+const PROCESSES = ['gateway', 'bill-service', 'rates-service', 'worker', 'temporal', 'postgres', 'bare front', 'bare store', 'bench'] as const;
 
 function printLoads(measured: readonly Measured[]): void {
   console.log('');
@@ -496,32 +560,37 @@ function printLoads(measured: readonly Measured[]): void {
 
 function printRatios(ratios: readonly Ratio[]): void {
   console.log('\nOur figures against their floors (same Temporal, same run):');
-  printTable(['ours', 'floor', 'measure', 'ours', 'floor', 'ratio', 'CPU ceiling'], ratios.map((ratio) => [
+  printTable(['ours', 'floor', 'measure', 'ours', 'floor', 'ratio', 'CPU ceiling', 'bare tiers\' ceiling'], ratios.map((ratio) => [
     ratio.ours, ratio.floor, ratio.measure, ratio.oursValue.toFixed(1), ratio.floorValue.toFixed(1), formatRatio(ratio.ratio),
-    ratio.ceiling === undefined ? '' : formatRatio(ratio.ceiling),
+    ratio.ceiling === undefined ? '' : formatRatio(ratio.ceiling), ratio.tiersCeiling === undefined ? '' : formatRatio(ratio.tiersCeiling),
   ]));
   console.log('CPU ceiling: floor CPU ÷ (floor CPU + our gateway, bill-service, rates-service and PostgreSQL CPU) per operation, ' +
-    'the most the ratio can reach while the cores are busy in both loads.');
+    'the most the ratio can reach while the cores are busy in both loads. Bare tiers\' ceiling: the same with the tiers\' floor ' +
+    `(${FLOOR_NAMES.tiers}) in place of our tiers, the most any design with an HTTP API, a service and a committed row can reach.`);
 }
 
 function judge(loads: {
-  creation: Measured; floorStart: Measured; hotGw: Measured; hotDi: Measured; spreadGw: Measured; spreadDi: Measured; floorSpreadLocal: Measured;
+  creation: Measured; floorStart: Measured; hotGw: Measured; hotDi: Measured; spreadGw: Measured; spreadDi: Measured; tiers: Measured;
+  floorSpreadLocal: Measured;
 }): Array<{ goal: string; measured: string; target: string; met: boolean }> {
-  const { creation, floorStart, hotGw, hotDi, spreadGw, spreadDi, floorSpreadLocal } = loads;
+  const { creation, floorStart, hotGw, hotDi, spreadGw, spreadDi, tiers, floorSpreadLocal } = loads;
   const noneLost = hotGw.result.succeeded === HOT_ITEMS && hotGw.verification?.exact === true;
   const workerMsPerItem = spreadGw.cpuMsPerOp.worker ?? Number.NaN;
   const goals: Goal[] = [
-    ...creationGoals(creation, floorStart),
+    ...creationGoals(creation, floorStart, tiers),
     ['1,000 bills via gateway ÷ Update + local activity, 1,000 workflows',
       `${formatRatio(rateOf(spreadGw, floorSpreadLocal))} (${perSecond(throughput(spreadGw.result))}/s ÷ ${perSecond(throughput(floorSpreadLocal.result))}/s; ` +
-        `CPU ceiling ${formatRatio(cpuCeiling(spreadGw.cpuMsPerOp, floorSpreadLocal.cpuMsPerOp))})` +
+        `CPU ceiling ${formatRatio(cpuCeiling(spreadGw.cpuMsPerOp, floorSpreadLocal.cpuMsPerOp))}, ` +
+        `bare tiers' ${formatRatio(bareTiersCeiling(floorSpreadLocal.cpuMsPerOp, tiers.cpuMsPerOp))})` +
         `${spreadGw.verification?.exact === true ? '' : ', read model NOT exact'}`,
       `≥ ${formatRatio(GOALS.spreadOfFloor)}`, rateOf(spreadGw, floorSpreadLocal) >= GOALS.spreadOfFloor && spreadGw.verification?.exact === true],
     ['worker CPU per item, 1,000 bills via gateway', `${ms(workerMsPerItem)} ms`, `≤ ${GOALS.workerCpuMsPerSpreadItem} ms`,
       workerMsPerItem <= GOALS.workerCpuMsPerSpreadItem],
-    ['gateway ÷ direct, one hot bill', `${formatRatio(rateOf(hotGw, hotDi))} (cores' ceiling ${formatRatio(gatewayCeiling(hotGw, hotDi))})`,
+    ['gateway ÷ direct, one hot bill',
+      `${formatRatio(rateOf(hotGw, hotDi))} (cores' ceiling ${formatRatio(gatewayCeiling(hotGw, hotDi))}, bare front's ${formatRatio(frontCeiling(hotDi, tiers))})`,
       `≥ ${formatRatio(GOALS.gatewayShareOfDirect)}`, rateOf(hotGw, hotDi) >= GOALS.gatewayShareOfDirect],
-    ['gateway ÷ direct, 1,000 bills', `${formatRatio(rateOf(spreadGw, spreadDi))} (cores' ceiling ${formatRatio(gatewayCeiling(spreadGw, spreadDi))})`,
+    ['gateway ÷ direct, 1,000 bills',
+      `${formatRatio(rateOf(spreadGw, spreadDi))} (cores' ceiling ${formatRatio(gatewayCeiling(spreadGw, spreadDi))}, bare front's ${formatRatio(frontCeiling(spreadDi, tiers))})`,
       `≥ ${formatRatio(GOALS.gatewayShareOfDirect)}`, rateOf(spreadGw, spreadDi) >= GOALS.gatewayShareOfDirect],
     ['one hot bill via gateway, none lost', `${perSecond(throughput(hotGw.result))}/s, ${noneLost ? 'none lost' : 'NOT all stored exactly'}`,
       `≥ ${GOALS.hotItemsPerSecond}/s, none lost`, throughput(hotGw.result) >= GOALS.hotItemsPerSecond && noneLost],
@@ -535,11 +604,12 @@ type Goal = [string, string, string, boolean];
 const rateOf = (a: Measured, b: Measured) => throughput(a.result) / throughput(b.result);
 const p99Of = (a: Measured, b: Measured) => percentile(a.result.latenciesMs, 99) / percentile(b.result.latenciesMs, 99);
 
-function creationGoals(creation: Measured, floorStart: Measured): Goal[] {
+function creationGoals(creation: Measured, floorStart: Measured, tiers: Measured): Goal[] {
   return [
     ['bill creation rate ÷ empty workflow start rate',
       `${formatRatio(rateOf(creation, floorStart))} (${perSecond(throughput(creation.result))}/s ÷ ${perSecond(throughput(floorStart.result))}/s; ` +
-        `CPU ceiling ${formatRatio(cpuCeiling(creation.cpuMsPerOp, floorStart.cpuMsPerOp))})`,
+        `CPU ceiling ${formatRatio(cpuCeiling(creation.cpuMsPerOp, floorStart.cpuMsPerOp))}, ` +
+        `bare tiers' ${formatRatio(bareTiersCeiling(floorStart.cpuMsPerOp, tiers.cpuMsPerOp))})`,
       `≥ ${formatRatio(GOALS.createRateOfFloor)}`, rateOf(creation, floorStart) >= GOALS.createRateOfFloor],
     ['bill creation p99 ÷ empty workflow start p99',
       `${formatRatio(p99Of(creation, floorStart))} (${ms(percentile(creation.result.latenciesMs, 99))} ÷ ${ms(percentile(floorStart.result.latenciesMs, 99))} ms)`,

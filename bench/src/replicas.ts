@@ -11,13 +11,13 @@
 // the gateway and bill-service (with its PostgreSQL) spend on this request in a quiet run. What
 // three processes instead of one cost on this machine, whatever runs in them, shows there, so our
 // ratio is also given as a share of the floors'.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startHaproxy, startReplicaStack, type Haproxy } from '@billing/devstack';
 import { cpuMsPerOperation, sampleCpu } from './bills/process-cpu.ts';
+import { startFloorProcess } from './floor/start.ts';
 import { measureOnStack } from './on-stack.ts';
 import { beginRun, saveResult } from './results.ts';
 
@@ -46,22 +46,14 @@ function percentile(sorted: number[], p: number): number {
  */
 const FLOOR_WORK_MS = { front: 1.5, upstream: 3.1 };
 
-/** Starts one of the floor's programs (src/floor/) and waits until it listens. */
-async function startFloorProcess(program: 'bare-front' | 'bare-upstream', workMs: number, ports: number[]): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(import.meta.dirname, 'floor', `${program}.ts`), `--work-ms=${workMs}`, ...ports.map(String)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const [chunk] = await once(child.stdout!, 'data') as [Buffer];
-  if (!chunk.toString().includes('listening')) throw new Error(`${program} did not start: ${chunk}`);
-  return child;
-}
-
 /** Two upstreams, three fronts over them and an HAProxy in front of the three: the floor's two tiers. */
 async function startFloor(work: { front: number; upstream: number }, processes: ChildProcess[], proxies: Haproxy[]) {
   const upstreamPorts = [await freePort(), await freePort()];
-  for (const port of upstreamPorts) processes.push(await startFloorProcess('bare-upstream', work.upstream, [port]));
+  for (const port of upstreamPorts) processes.push(await startFloorProcess('bare-upstream', [`--work-ms=${work.upstream}`, String(port)]));
   const fronts: string[] = [];
   for (let index = 0; index < 3; index++) {
     const port = await freePort();
-    processes.push(await startFloorProcess('bare-front', work.front, [port, ...upstreamPorts]));
+    processes.push(await startFloorProcess('bare-front', [`--work-ms=${work.front}`, ...[port, ...upstreamPorts].map(String)]));
     fronts.push(`http://127.0.0.1:${port}`);
   }
   const three = await startHaproxy({ gateways: fronts });

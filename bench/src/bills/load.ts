@@ -1,5 +1,5 @@
 // A closed-loop load: `concurrency` clients each send their next task as soon as the previous
-// one answers, until the tasks run out or the deadline passes. Every answer is timed; failures
+// one answers (or, paced, once its time has come), until the tasks run out or the deadline passes. Every answer is timed; failures
 // are counted by reason (an HTTP status, a gRPC code, an exception name).
 
 export type Outcome = { ok: true } | { ok: false; reason: string };
@@ -21,6 +21,7 @@ export async function runLoad<T>(
   concurrency: number,
   send: (task: T) => Promise<Outcome>,
   deadlineMs: number,
+  { perSecond }: { perSecond?: number } = {},
 ): Promise<LoadResult> {
   const latenciesMs: number[] = [];
   const failures = new Map<string, number>();
@@ -32,6 +33,9 @@ export async function runLoad<T>(
   async function client(): Promise<void> {
     while (next < tasks.length && performance.now() < stopAt) {
       const index = next++;
+      // Paced: task i is not sent before i ÷ perSecond seconds into the load.
+      const due = perSecond === undefined ? 0 : started + (index * 1000) / perSecond - performance.now();
+      if (due > 0) await new Promise((resolve) => setTimeout(resolve, due));
       const sentAt = performance.now();
       let outcome: Outcome;
       try {

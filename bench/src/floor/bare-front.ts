@@ -1,8 +1,8 @@
-// The floor under the gateway in the replicas benchmark: Node's own HTTP/1.1 server that, for every
-// request, makes one HTTP/2 request to one of the upstreams (turn by turn, over one connection to
-// each) and answers with its body: the gateway's shape (HTTP in, a call to one of two
-// bill-services, the answer out) with none of its work; with `--work-ms=N`, after N milliseconds
-// of CPU work per request (work.ts).
+// The floor under the gateway in the replicas and bills benchmarks: Node's own HTTP/1.1 server that,
+// for every request, makes one HTTP/2 request to one of the upstreams (turn by turn, over one
+// connection to each), with the same method, path, Idempotency-Key and body, and answers with its
+// status and body: the gateway's shape (HTTP in, a call to a bill-service, the answer out) with none of its
+// work; with `--work-ms=N`, after N milliseconds of CPU work per request (work.ts).
 // Usage: node bare-front.ts [--work-ms=N] <port> <upstream port>...
 import { createServer } from 'node:http';
 import { connect } from 'node:http2';
@@ -12,9 +12,15 @@ const { work, ports: [port, ...upstreamPorts] } = floorArguments(process.argv.sl
 const upstreams = upstreamPorts.map((upstreamPort) => connect(`http://127.0.0.1:${upstreamPort}`));
 let turn = 0;
 
-createServer((_request, response) => {
+createServer((request, response) => {
   work();
-  const call = upstreams[turn++ % upstreams.length]!.request({ ':path': '/bill' });
+  const key = request.headers['idempotency-key'];
+  const call = upstreams[turn++ % upstreams.length]!.request({
+    ':method': request.method ?? 'GET', ':path': request.url ?? '/', ...(key === undefined ? {} : { 'idempotency-key': key }),
+  });
+  call.on('response', (headers) => {
+    response.statusCode = Number(headers[':status'] ?? 502);
+  });
   const chunks: Buffer[] = [];
   call.on('data', (chunk: Buffer) => chunks.push(chunk));
   call.on('end', () => {
@@ -25,5 +31,7 @@ createServer((_request, response) => {
     response.statusCode = 502;
     response.end();
   });
-  call.end();
+  // A GET (the replicas benchmark's) has no body to forward.
+  if (request.method === 'GET') call.end();
+  else request.pipe(call);
 }).listen(Number(port), '127.0.0.1', () => process.stdout.write('listening\n'));
