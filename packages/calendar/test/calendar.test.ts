@@ -48,6 +48,21 @@ describe('local times and time zones', () => {
     expect(isValidTimeZone('')).toBe(false);
   });
 
+  it('reads a UTC wall clock, under each of its names, as the runtime\'s time-zone data does', () => {
+    const intl = new Intl.DateTimeFormat('en-US', {
+      timeZone: 'UTC', hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+    });
+    fc.assert(fc.property(
+      fc.integer({ min: Date.UTC(1970, 0, 1), max: Date.UTC(2200, 0, 1) }), fc.constantFrom('UTC', 'Etc/UTC', 'GMT', 'Etc/Zulu'),
+      (epochMs, zone) => {
+        const instant = new Date(epochMs);
+        const expected = Object.fromEntries(intl.formatToParts(instant).filter((part) => part.type !== 'literal').map((part) => [part.type, Number(part.value)]));
+        expect(wallClockAt(instant, zone)).toEqual(expected);
+        expect(instantAt(localDateAt(instant, zone), { hour: 0, minute: 0 }, zone).getTime()).toBe(epochMs - (epochMs % 86_400_000));
+      },
+    ));
+  });
+
   it('finds the instant of a wall-clock reading, before and after a DST change', () => {
     // New York: EST (UTC−5) until 2026-03-08 02:00, EDT (UTC−4) after.
     expect(instantAt(date('2026-03-07'), { hour: 9, minute: 0 }, 'America/New_York').toISOString()).toBe('2026-03-07T14:00:00.000Z');
