@@ -330,7 +330,7 @@ async function measureAll(stack: Stack, floorBundle: WorkflowBundleWithSourceMap
 
     const spreadGw = await itemLoad('(b) 1,000 bills, gateway', spreadGateway, SPREAD_ITEMS, CLIENTS, gateway.addItem);
     const spreadDi = await itemLoad('(c) 1,000 bills, direct, batched as bill-service', spreadDirect, SPREAD_ITEMS, CLIENTS, direct.addItemBatched);
-    for (const kind of ['update + local activity', 'update + activity', 'update'] as const) {
+    for (const kind of ['update + local activity', 'update + local activity, item-sized payloads', 'update + activity', 'update'] as const) {
       await floorLoad(FLOOR_NAMES.spread(kind), kind, floorSpread, CLIENTS);
     }
     await itemLoad('(e) 1,000 bills, direct, one Update per item', spreadPerItem, SPREAD_ITEMS, CLIENTS, direct.addItem, COMPARISON_DEADLINE_MS);
@@ -358,7 +358,7 @@ async function measureAll(stack: Stack, floorBundle: WorkflowBundleWithSourceMap
   }
 }
 
-const FLOOR_KINDS: readonly FloorUpdateKind[] = ['update', 'update + activity', 'update + local activity'];
+const FLOOR_KINDS: readonly FloorUpdateKind[] = ['update', 'update + activity', 'update + local activity', 'update + local activity, item-sized payloads'];
 
 const isFloor = (entry: Measured) => entry.name.startsWith('floor:');
 

@@ -8,17 +8,18 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection, WorkflowIdReusePolicy } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { reasonOf } from './direct.ts';
-import { activityUpdate, bareUpdate, floorWorkflow, localActivityUpdate, type FloorActivities } from './floor-workflows.ts';
+import {
+  activityUpdate, bareUpdate, floorWorkflow, ITEM_PAYLOAD_BYTES, itemSizedUpdate, localActivityUpdate, type FloorActivities,
+} from './floor-workflows.ts';
 import type { Outcome } from './load.ts';
 
 export const FLOOR_TASK_QUEUE = 'bench-floor';
 
 /** What one floor Update does inside the workflow. */
-export type FloorUpdateKind = 'update' | 'update + activity' | 'update + local activity';
+export type FloorUpdateKind = 'update' | 'update + activity' | 'update + local activity' | 'update + local activity, item-sized payloads';
 
-const UPDATES = { update: bareUpdate, 'update + activity': activityUpdate, 'update + local activity': localActivityUpdate } as const;
-
-const activities: FloorActivities = { nothing: () => Promise.resolve() };
+const activities: FloorActivities = { nothing: () => Promise.resolve(), stored: (size) => Promise.resolve('s'.repeat(size)) };
+const ARGUMENT = 'a'.repeat(ITEM_PAYLOAD_BYTES.argument);
 
 export function bundleFloorWorkflows(): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
@@ -69,7 +70,9 @@ export async function startFloor(address: string, namespace: string, workflowBun
     /** One Update to a running floor workflow, answered when the handler has finished. */
     async update(kind: FloorUpdateKind, workflowId: string): Promise<Outcome> {
       try {
-        await client.workflow.getHandle(workflowId).executeUpdate(UPDATES[kind]);
+        const handle = client.workflow.getHandle(workflowId);
+        if (kind === 'update + local activity, item-sized payloads') await handle.executeUpdate(itemSizedUpdate, { args: [ARGUMENT] });
+        else await handle.executeUpdate({ update: bareUpdate, 'update + activity': activityUpdate, 'update + local activity': localActivityUpdate }[kind]);
         return { ok: true };
       } catch (error) {
         return { ok: false, reason: reasonOf(error) };
