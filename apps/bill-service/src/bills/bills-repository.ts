@@ -59,7 +59,7 @@ type NewOpenBill = Omit<StoredBillRow, 'created_at' | 'updated_at' | 'closed_at'
   'failure_reason'> & { created_at: Date };
 
 /** The row PostgreSQL stores for a new OPEN bill: the given columns and the table's defaults. */
-export function openBillAsInserted(row: NewOpenBill): StoredBillRow {
+function openBillAsInserted(row: NewOpenBill): StoredBillRow {
   return {
     ...row, updated_at: row.created_at, closed_at: null, item_count: 0, total_minor: '0', subtotals: {}, invoice_number: null,
     failure_reason: null,
